@@ -1,0 +1,43 @@
+@allure.label.epic:Authentication
+Feature: Signing in
+  In order to keep my company's spending data private
+  As a customer of the AI spend assistant
+  I want only people with a valid pass to reach the assistant
+
+  Business value:
+    Customers trust us with their AI bills; one account reachable without a valid pass would end
+    that trust. Sign-up and sign-in are also the first minute of every new customer's journey:
+    they must just work.
+
+  @critical
+  Scenario: Alice signs up and signs in
+    Given Alice has signed up
+    When Alice signs in with her password
+    Then Alice is recognised as herself
+
+  @critical
+  Scenario: A wrong password is refused
+    Given Alice has signed up
+    When Alice signs in with the password "not-her-password"
+    Then Alice is refused because the email or password is not correct
+
+  Scenario: An unknown email gets the same answer as a wrong password
+    When Mallory signs in as "nobody-here@example.com"
+    Then Mallory is refused because the email or password is not correct
+
+  Scenario: The same email cannot be registered twice
+    Given Alice has signed up
+    When someone else signs up with Alice's email
+    Then the sign-up is refused because the account already exists
+
+  @critical
+  Scenario Outline: Someone without a valid pass cannot open the chat
+    When Mallory opens the chat <with what>
+    Then Mallory is turned away before the chat opens, because <reason>
+
+    Examples:
+      | with what                        | reason                 |
+      | without a pass                   | no pass was shown      |
+      | with a made-up pass              | the pass is not valid  |
+      | with a pass that has expired     | the pass has expired   |
+      | with a pass signed by someone else | the pass is not valid |

@@ -1,0 +1,51 @@
+"""The judgement steps of the pipeline, behind one protocol so an LLM can take them over.
+
+The computations (totals, savings) are never delegated: a reasoner classifies questions and
+phrases answers around figures the optimizer has already computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Protocol
+
+from service.agents.model import Analysis, TriageResult
+from service.agents.report import polite_refusal, write_report
+from service.agents.triage import triage
+
+
+class Reasoner(Protocol):
+    async def triage(
+        self,
+        question: str,
+        *,
+        history: Sequence[str],
+        known_features: Collection[str],
+        known_models: Collection[str],
+    ) -> TriageResult: ...
+
+    async def write_report(self, analysis: Analysis, question: str) -> str: ...
+
+    async def refuse(self, question: str) -> str: ...
+
+
+class DeterministicReasoner:
+    """The embedded default: rules and templates, same answer for the same input."""
+
+    async def triage(
+        self,
+        question: str,
+        *,
+        history: Sequence[str],
+        known_features: Collection[str],
+        known_models: Collection[str],
+    ) -> TriageResult:
+        return triage(
+            question, history=history, known_features=known_features, known_models=known_models
+        )
+
+    async def write_report(self, analysis: Analysis, question: str) -> str:
+        return write_report(analysis, question)
+
+    async def refuse(self, question: str) -> str:
+        return polite_refusal(question)

@@ -1,0 +1,64 @@
+"""Live fan-out of run events to every instance that holds one of the person's sockets.
+
+Events are delivered to local sockets directly (so a person keeps chatting on this instance while
+Redis is down) and published on the person's channel for the other instances, which ignore their
+own publications.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from service.ws.hub import Hub
+
+log = logging.getLogger("service.bus")
+CHANNEL_PREFIX = "chat:user:"
+RECONNECT_DELAY_S = 0.5
+
+
+def user_channel(user_id: uuid.UUID) -> str:
+    return f"{CHANNEL_PREFIX}{user_id}"
+
+
+class Bus:
+    def __init__(self, redis: Redis, hub: Hub, *, instance_id: str) -> None:
+        self._redis = redis
+        self._hub = hub
+        self._instance_id = instance_id
+
+    async def publish(self, user_id: uuid.UUID, frame: dict[str, Any]) -> None:
+        self._hub.deliver(user_id, frame)
+        message = json.dumps({"origin": self._instance_id, "frame": frame})
+        try:
+            await self._redis.publish(user_channel(user_id), message)
+        except (RedisError, OSError) as exc:
+            log.warning("fan-out to other instances failed: %r", exc, extra={"user_id": user_id})
+
+    async def listen(self) -> None:
+        """Deliver other instances' frames to local sockets; reconnects until cancelled."""
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
+                    async for message in pubsub.listen():
+                        self._dispatch(message)
+            except (RedisError, OSError) as exc:
+                log.warning("fan-out subscription lost, retrying: %r", exc)
+                await asyncio.sleep(RECONNECT_DELAY_S)
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        if message.get("type") != "pmessage":
+            return
+        body = json.loads(message["data"])
+        if body["origin"] == self._instance_id:
+            return
+        channel = message["channel"]
+        channel = channel.decode() if isinstance(channel, bytes) else channel
+        self._hub.deliver(uuid.UUID(channel.removeprefix(CHANNEL_PREFIX)), body["frame"])

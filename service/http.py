@@ -1,0 +1,94 @@
+"""HTTP plumbing shared by the API routes: JSON bodies, bearer authentication, error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from service.errors import (
+    InvalidRequest,
+    InvalidToken,
+    NotFound,
+    ServiceError,
+    TemporarilyUnavailable,
+)
+from service.keys import SETTINGS
+from service.tokens import AccessClaims, decode_access_token
+from service.validation import JsonError, loads_strict
+
+log = logging.getLogger("service.http")
+RETRY_AFTER_S = 5
+# Failures of a dependency, not of the request: the client should retry later.
+UNAVAILABLE = (OperationalError, PoolTimeout, RedisError, OSError, asyncio.TimeoutError)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def error_response(error: ServiceError) -> web.Response:
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
+    return web.json_response(error.body(), status=error.status, headers=headers)
+
+
+def as_service_error(exc: BaseException) -> ServiceError | None:
+    """The contract error for an exception, or None when it is a defect of ours."""
+    if isinstance(exc, ServiceError):
+        return exc
+    if isinstance(exc, UNAVAILABLE) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        return TemporarilyUnavailable(
+            "A service we depend on is unavailable; try again shortly", retry_after=RETRY_AFTER_S
+        )
+    return None
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status == 404:
+            return error_response(NotFound("No such resource"))
+        if exc.status < 400:
+            raise
+        refused = InvalidRequest(exc.reason)
+        refused.status = exc.status
+        return error_response(refused)
+    except Exception as exc:
+        if (error := as_service_error(exc)) is not None:
+            if isinstance(error, TemporarilyUnavailable):
+                log.warning("dependency unavailable: %r", exc)
+            return error_response(error)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return web.json_response(
+            {"error": "internal", "message": "Something went wrong on our side"}, status=500
+        )
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    if request.content_type != "application/json":
+        raise InvalidRequest("The body must be JSON (Content-Type: application/json)")
+    try:
+        body = loads_strict(await request.read())
+    except JsonError as exc:
+        raise InvalidRequest(f"The body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise InvalidRequest("The body must be a JSON object")
+    return body
+
+
+def bearer_token(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def authenticate(request: web.Request) -> AccessClaims:
+    token = bearer_token(request)
+    if token is None:
+        raise InvalidToken("Sign in first: no access token was given")
+    return decode_access_token(request.app[SETTINGS], token)

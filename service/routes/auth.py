@@ -1,0 +1,92 @@
+"""Accounts: register, login, me."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+
+from service.errors import InvalidCredentials, InvalidRequest, InvalidToken
+from service.http import authenticate, read_json
+from service.keys import SESSIONS, SETTINGS
+from service.passwords import hash_password, verify_password
+from service.store import users
+from service.tokens import issue_access_token, new_refresh_token
+from service.validation import clean_text
+
+routes = web.RouteTableDef()
+MIN_PASSWORD_CHARS = 8
+
+
+def _email(value: object) -> str:
+    email = clean_text(value, field="email", max_chars=320).strip().lower()
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or " " in email:
+        raise InvalidRequest("email must be an email address")
+    return email
+
+
+@routes.post("/api/auth/register")
+async def register(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    email = _email(body.get("email"))
+    password = clean_text(body.get("password"), field="password", max_chars=200)
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise InvalidRequest(f"password must have at least {MIN_PASSWORD_CHARS} characters")
+    name = clean_text(body.get("name"), field="name", max_chars=200).strip()
+    async with request.app[SESSIONS]() as session:
+        user = await users.create_user(
+            session,
+            email=email,
+            name=name,
+            # argon2 is deliberately slow: keep it off the event loop.
+            password_hash=await asyncio.to_thread(hash_password, password),
+        )
+    return web.json_response({"user_id": str(user.id)}, status=201)
+
+
+async def issue_session(request: web.Request, *, user_id: uuid.UUID) -> dict[str, object]:
+    """A new login session: an access token and the first refresh token of its family."""
+    settings = request.app[SETTINGS]
+    session_id = uuid.uuid4()
+    refresh, refresh_hash = new_refresh_token()
+    async with request.app[SESSIONS]() as session:
+        await users.store_refresh_token(
+            session,
+            user_id=user_id,
+            session_id=session_id,
+            token_hash=refresh_hash,
+            expires_at=datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl_s),
+        )
+    return {
+        "access_token": issue_access_token(settings, user_id=user_id, session_id=session_id),
+        "refresh_token": refresh,
+        "token_type": "Bearer",
+        "expires_in": settings.access_token_ttl_s,
+    }
+
+
+@routes.post("/api/auth/login")
+async def login(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    email = clean_text(body.get("email"), field="email", max_chars=320).strip().lower()
+    password = clean_text(body.get("password"), field="password", max_chars=200)
+    async with request.app[SESSIONS]() as session:
+        user = await users.find_user_by_email(session, email=email)
+    # Same answer for an unknown email and a wrong password (no account oracle).
+    known_hash = user.password_hash if user else None
+    if not await asyncio.to_thread(verify_password, known_hash, password) or user is None:
+        raise InvalidCredentials("The email or password is not correct")
+    return web.json_response(await issue_session(request, user_id=user.id))
+
+
+@routes.get("/api/me")
+async def me(request: web.Request) -> web.Response:
+    claims = await authenticate(request)
+    async with request.app[SESSIONS]() as session:
+        user = await users.get_user(session, user_id=claims.user_id)
+    if user is None:
+        raise InvalidToken("This account no longer exists")
+    return web.json_response({"user_id": str(user.id), "email": user.email, "name": user.name})

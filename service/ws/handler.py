@@ -1,0 +1,183 @@
+"""The `/ws` endpoint: authenticate at the handshake, then serve frames until the socket closes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from service.errors import InvalidToken, OriginNotAllowed, ServiceError
+from service.http import as_service_error, bearer_token, error_response
+from service.keys import HUB, RUNS, SESSIONS, SETTINGS
+from service.store import conversations
+from service.tokens import AccessClaims, decode_access_token
+from service.ws.frames import FrameError, PingFrame, ResumeFrame, SendFrame, parse_frame
+from service.ws.hub import Connection
+
+log = logging.getLogger("service.ws")
+
+MAX_FRAME_BYTES = 64 * 1024
+HEARTBEAT_S = 20.0
+BAD_FRAMES_PER_MINUTE = 10
+BAD_FRAME_CODES = frozenset({"invalid_json", "invalid_frame", "unknown_type"})
+SUBPROTOCOL = "chat.v1"
+BEARER_PREFIX = "bearer."
+CLOSE_PASS_EXPIRED = 4401
+CLOSE_POLICY = 1008
+CLOSE_GOING_AWAY = 1001
+
+
+def _handshake_token(request: web.Request) -> str | None:
+    """The pass from the Authorization header, or the browser's `bearer.<jwt>` subprotocol."""
+    if (token := bearer_token(request)) is not None:
+        return token
+    offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
+    return next((p[len(BEARER_PREFIX) :] for p in offered if p.startswith(BEARER_PREFIX)), None)
+
+
+async def _admit(request: web.Request) -> AccessClaims:
+    """Every check that must pass before the upgrade, raising the contract's error."""
+    settings = request.app[SETTINGS]
+    origin = request.headers.get("Origin")
+    if origin is not None and origin not in settings.allowed_origins:
+        raise OriginNotAllowed("This site is not allowed to open the chat")
+    token = _handshake_token(request)
+    if token is None:
+        raise InvalidToken("Sign in first: no access token was given")
+    return decode_access_token(settings, token)
+
+
+class BadFrameBudget:
+    """Counts refused frames in a sliding minute; past the budget the socket is closed."""
+
+    def __init__(self) -> None:
+        self._times: list[float] = []
+
+    def spend(self) -> bool:
+        now = time.monotonic()
+        self._times = [t for t in self._times if now - t < 60.0]
+        self._times.append(now)
+        return len(self._times) <= BAD_FRAMES_PER_MINUTE
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    try:
+        claims = await _admit(request)
+    except ServiceError as error:
+        return error_response(error)
+    ws = web.WebSocketResponse(
+        protocols=(SUBPROTOCOL,), heartbeat=HEARTBEAT_S, max_msg_size=MAX_FRAME_BYTES
+    )
+    await ws.prepare(request)
+    connection = Connection(ws, claims.user_id, claims.session_id, claims.expires_at)
+    hub = request.app[HUB]
+    hub.add(connection)
+    writer = asyncio.create_task(_write(connection))
+    expiry = asyncio.create_task(_close_at_expiry(connection))
+    try:
+        await _read(request, connection)
+    finally:
+        hub.remove(connection)
+        writer.cancel()
+        expiry.cancel()
+        await asyncio.gather(writer, expiry, return_exceptions=True)
+        await ws.close()
+    return ws
+
+
+async def _write(connection: Connection) -> None:
+    while True:
+        frame = await connection.outbox.get()
+        await connection.ws.send_json(frame)
+
+
+async def _close_at_expiry(connection: Connection) -> None:
+    await asyncio.sleep(max(0.0, connection.expires_at - time.time()))
+    await connection.ws.close(code=CLOSE_PASS_EXPIRED, message=b"pass expired")
+
+
+async def _read(request: web.Request, connection: Connection) -> None:
+    ws = connection.ws
+    budget = BadFrameBudget()
+    async for message in ws:
+        if message.type == WSMsgType.TEXT:
+            reply = await _handle(request, connection, message.data)
+        elif message.type == WSMsgType.BINARY:
+            reply = _error("invalid_frame", "Frames must be JSON text")
+        else:  # aiohttp has already answered close, ping and oversize frames
+            continue
+        if reply is None:
+            continue
+        connection.offer(reply)
+        if reply.get("error") in BAD_FRAME_CODES and not budget.spend():
+            await ws.close(code=CLOSE_POLICY, message=b"too many bad frames")
+            return
+
+
+def _error(code: str, message: str, ref: str | None = None) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "error", "error": code, "message": message}
+    if ref is not None:
+        frame["ref"] = ref
+    return frame
+
+
+async def _handle(request: web.Request, connection: Connection, raw: str) -> dict[str, Any] | None:
+    try:
+        frame = parse_frame(raw)
+    except FrameError as exc:
+        return _error(exc.code, exc.message, exc.ref)
+    if isinstance(frame, PingFrame):
+        return {"type": "pong"}
+    if isinstance(frame, ResumeFrame):
+        return _error("invalid_frame", "Resuming runs is not available yet")
+    try:
+        await _send(request, connection, frame)
+        return None
+    except Exception as exc:
+        error = as_service_error(exc)
+        if error is None:
+            log.exception("send failed", extra={"user_id": connection.user_id})
+            return _error("temporarily_unavailable", "Could not take the question; resend it")
+        return _error(error.code, error.message, str(frame.client_msg_id))
+
+
+async def _send(request: web.Request, connection: Connection, frame: SendFrame) -> None:
+    settings = request.app[SETTINGS]
+    async with request.app[SESSIONS]() as session:
+        accepted = await conversations.accept_question(
+            session,
+            user_id=connection.user_id,
+            thread_id=frame.thread_id,
+            client_msg_id=frame.client_msg_id,
+            text=frame.text,
+            instance_id=settings.instance_id,
+        )
+    ack = {
+        "type": "ack",
+        "client_msg_id": str(frame.client_msg_id),
+        "thread_id": str(accepted.thread_id),
+        "message_id": str(accepted.message_id),
+        "run_id": str(accepted.run_id),
+        "duplicate": accepted.duplicate,
+    }
+    # The ack goes out before the run's first event, so the client knows the run is its own.
+    connection.offer(ack)
+    if not accepted.duplicate:
+        request.app[RUNS].start(
+            accepted, user_id=connection.user_id, client_msg_id=frame.client_msg_id
+        )
+
+
+async def close_all(connections: list[Connection]) -> None:
+    """On shutdown: tell every client to reconnect elsewhere and resume."""
+    with contextlib.suppress(Exception):
+        await asyncio.gather(
+            *(
+                c.ws.close(code=CLOSE_GOING_AWAY, message=b"server shutting down")
+                for c in connections
+            )
+        )
