@@ -308,7 +308,7 @@ def test_report_names_its_scope() -> None:
 def test_report_without_usage_asks_for_some() -> None:
     text = write_report(analysed(), "How can we cut our model spend?")
     assert "no AI usage to analyse" in text
-    assert "total spend $0.00" in text and "savings $0.00 a month" in text
+    assert "spent $0.00" in text and "save about $0.00 a month" in text
     assert "Upload your usage records" in text
 
 

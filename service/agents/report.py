@@ -24,9 +24,9 @@ def write_report(analysis: Analysis, question: str) -> str:
     if not analysis.spend_by_model:
         who = "your company" if analysis.scope == Scope() else analysis.scope.describe()
         return (
-            f"There is no AI usage to analyse for {who} in {period}: total spend $0.00, "
-            "estimated savings $0.00 a month. Upload your usage records (day, model, feature, "
-            "requests, tokens and cost) and ask again.\n"
+            f"There is no AI usage to analyse for {who} in {period}: your company spent $0.00, "
+            "so you could save about $0.00 a month. Upload your usage records (day, model, "
+            "feature, requests, tokens and cost) and ask again.\n"
         )
     lead = "Over" if analysis.scope == Scope() else f"For {analysis.scope.describe()}, over"
     lines = [

@@ -1,0 +1,396 @@
+"""A person using the chat: the actor a step definition calls, with one line per step.
+
+Tasks change the world (sign_in, ask, reconnect); questions look at it (events_seen, threads).
+Every socket a person opens reports to their StreamVerifier and to the scenario's Transcript.
+"""
+
+# Waits take an explicit timeout because it is part of the failure message a reader sees.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from driver.api import ChatApi
+from driver.contract import AGENT_COMPLETED, AGENT_ERROR, Frame, TimedEvent, short_id
+from driver.errors import ApiError, HandshakeRefused, SendRefused
+from driver.models import Ack, Message, Thread, Tokens
+from driver.socket import ChatSocket
+from driver.stream import RunStream, StreamStalled
+from driver.transcript import Transcript
+from driver.verifier import RunDirectory, StreamVerifier
+
+DEFAULT_DEVICE = "laptop"
+
+
+class Person:
+    def __init__(
+        self,
+        name: str,
+        email: str,
+        password: str,
+        api: ChatApi,
+        ws_url: str,
+        transcript: Transcript,
+        *,
+        directory: RunDirectory | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.name = name
+        self.email = email
+        self.password = password
+        self.api = api
+        self.ws_url = ws_url
+        self.transcript = transcript
+        self.timeout = timeout
+        self.verifier = StreamVerifier(name, directory=directory)
+        self.user_id: str | None = None
+        self.tokens: Tokens | None = None
+        self.sockets: dict[str, ChatSocket] = {}  # the latest socket of each device
+        self.current_thread: str | None = None
+        self.last_ack: Ack | None = None
+        self.last_run: RunStream | None = None
+        self._opened: list[tuple[str, ChatSocket]] = []  # every connection, by device
+
+    def __repr__(self) -> str:
+        return f"Person({self.name!r}, {self.email!r})"
+
+    # -- accounts
+    @property
+    def access_token(self) -> str:
+        if self.tokens is None:
+            raise AssertionError(f"{self.name} is not signed in")
+        return self.tokens.access_token
+
+    async def sign_up(self) -> str:
+        self.user_id = await self.api.register(self.email, self.password, self.name)
+        self._note("signed up")
+        return self.user_id
+
+    async def sign_in(self) -> Tokens:
+        self.tokens = await self.api.login(self.email, self.password)
+        self._note("signed in")
+        return self.tokens
+
+    async def try_sign_in(self, password: str | None = None) -> ApiError | None:
+        """Sign in with that password (default: the right one); the refusal, or None."""
+        try:
+            tokens = await self.api.login(
+                self.email, self.password if password is None else password
+            )
+        except ApiError as refusal:
+            self._note(f"could not sign in: {refusal.code}", kind="error")
+            return refusal
+        self.tokens = tokens
+        self._note("signed in")
+        return None
+
+    async def refresh_pass(self) -> Tokens:
+        if self.tokens is None:
+            raise AssertionError(f"{self.name} has no pass to refresh")
+        self.tokens = await self.api.refresh(self.tokens.refresh_token)
+        self._note("refreshed the pass")
+        return self.tokens
+
+    async def sign_out(self) -> None:
+        await self.api.logout(self.access_token)
+        self._note("signed out")
+
+    async def load_usage(self, records: Sequence[Mapping[str, Any]]) -> int:
+        accepted = await self.api.post_usage(self.access_token, records)
+        self._note(f"loaded {accepted} usage records")
+        return accepted
+
+    # -- devices
+    async def connect(
+        self, device: str = DEFAULT_DEVICE, *, origin: str | None = None, browser: bool = False
+    ) -> ChatSocket:
+        """Open the chat on a device (a browser puts the pass in the subprotocols)."""
+        current = self.sockets.get(device)
+        if current is not None and current.is_open:
+            return current
+        socket = await ChatSocket.connect(
+            self.ws_url,
+            access_token=self.access_token,
+            origin=origin,
+            use_subprotocol=browser,
+            name=self._socket_name(device),
+            observers=(self.verifier, self.transcript),
+        )
+        self.sockets[device] = socket
+        self._opened.append((device, socket))
+        return socket
+
+    async def disconnect(self, device: str = DEFAULT_DEVICE) -> None:
+        socket = self.sockets.get(device)
+        if socket is not None:
+            await socket.close()
+
+    async def reconnect(
+        self, device: str = DEFAULT_DEVICE, *, resume: bool = True
+    ) -> dict[str, Frame]:
+        """Open the device again and ask for what was missed of every unfinished run;
+        returns each run's `resumed` / `resync_required` answer."""
+        old = self.sockets.get(device)
+        if old is not None and old.is_open:
+            await old.close()
+        socket = await self.connect(device)
+        if old is None or not resume:
+            return {}
+        missed = [s for s in old.streams.values() if not self._seen_final(s.run_id)]
+        if not missed:
+            return {}
+        for stream in missed:
+            fresh = socket.run(stream.run_id)
+            if stream.asked_at is not None and stream.question is not None:
+                fresh.mark_asked(stream.question, stream.asked_at)
+            if self.last_run is stream:
+                self.last_run = fresh
+        return await socket.resume([(s.run_id, self._last_in_order(s.run_id)) for s in missed])
+
+    async def wait_disconnected(self, device: str = DEFAULT_DEVICE, timeout: float = 5.0) -> int:
+        """Wait until the service closes that device's connection; the close code."""
+        socket = self._socket(device)
+        try:
+            return await socket.wait_closed(timeout)
+        except TimeoutError:
+            raise AssertionError(
+                f"{self.name}'s {device} was still connected after {timeout:g} s"
+            ) from None
+
+    async def try_connect_without_pass(self, *, origin: str | None = None) -> HandshakeRefused:
+        return await self._expect_refusal(None, origin=origin, what="no pass")
+
+    async def try_connect_with_token(
+        self, token: str, *, origin: str | None = None, browser: bool = False
+    ) -> HandshakeRefused:
+        return await self._expect_refusal(token, origin=origin, browser=browser, what="that pass")
+
+    async def try_connect_from(self, origin: str, *, browser: bool = True) -> HandshakeRefused:
+        """Connect with a valid pass from a web page at `origin`, expecting a refusal."""
+        return await self._expect_refusal(
+            self.access_token, origin=origin, browser=browser, what=f"a page on {origin}"
+        )
+
+    # -- conversation
+    async def ask(
+        self,
+        question: str,
+        *,
+        in_current_thread: bool = False,
+        device: str = DEFAULT_DEVICE,
+        client_msg_id: str | None = None,
+    ) -> RunStream:
+        """Ask the assistant (a new conversation unless `in_current_thread`) and wait until the
+        service confirms it stored the question; returns the run's stream on that device."""
+        thread_id = None
+        if in_current_thread:
+            if self.current_thread is None:
+                raise AssertionError(f"{self.name} has no conversation to continue")
+            thread_id = self.current_thread
+        socket = await self.connect(device)
+        try:
+            ack = await socket.send(
+                question, thread_id=thread_id, client_msg_id=client_msg_id, timeout=self.timeout
+            )
+        except TimeoutError:
+            raise AssertionError(
+                f"{self.name} asked {question!r} but the service never confirmed it "
+                f"within {self.timeout:g} s"
+            ) from None
+        self.current_thread, self.last_ack = ack.thread_id, ack
+        self.last_run = socket.run(ack.run_id)
+        return self.last_run
+
+    async def ask_again(self, device: str = DEFAULT_DEVICE) -> Ack:
+        """Send the last question again with the same id, as a client unsure it arrived does."""
+        if self.last_ack is None or self.last_run is None or self.last_run.question is None:
+            raise AssertionError(f"{self.name} has not asked anything yet")
+        socket = await self.connect(device)
+        return await socket.send(
+            self.last_run.question,
+            thread_id=self.last_ack.thread_id,
+            client_msg_id=self.last_ack.client_msg_id,
+            timeout=self.timeout,
+        )
+
+    async def try_ask_in(
+        self, thread_id: str, question: str, *, device: str = DEFAULT_DEVICE
+    ) -> SendRefused:
+        """Ask inside a conversation that is not theirs, expecting a refusal."""
+        socket = await self.connect(device)
+        try:
+            ack = await socket.send(question, thread_id=thread_id, timeout=self.timeout)
+        except SendRefused as refusal:
+            self._note(f"was refused: {refusal.code}", kind="error")
+            return refusal
+        raise AssertionError(
+            f"{self.name} could ask in conversation {short_id(thread_id)}, which is not theirs "
+            f"(run {short_id(ack.run_id)} started)"
+        )
+
+    async def wait_for_answer(self, timeout: float | None = None) -> TimedEvent:
+        """The last run's final event. An answer must already be in the history (invariant 5);
+        any contract violation of this run fails here, in business words."""
+        run = self._last_run()
+        limit = self.timeout if timeout is None else timeout
+        try:
+            final = await run.wait_final(limit, who=self.name)
+        except StreamStalled as exc:
+            raise StreamStalled(f"{exc}\n{self._transcript_tail()}") from None
+        due = dict(self.verifier.answers_to_check())
+        if final.type == AGENT_COMPLETED and run.run_id in due:
+            self.verifier.check_answer_visible(run.run_id, await self.messages(due[run.run_id]))
+        problems = self.verifier.findings(require_finished=False, run_id=run.run_id)
+        if problems:
+            listed = "\n".join(f"  - {p}" for p in problems)
+            raise AssertionError(f"{self.name}'s answer broke the chat.v1 contract:\n{listed}")
+        return final
+
+    async def wait_for_event(self, event_type: str, timeout: float | None = None) -> TimedEvent:
+        """The first event of that type in the last run (already seen or still to come)."""
+        limit = self.timeout if timeout is None else timeout
+        return await self._last_run().wait_for(event_type, limit, who=self.name)
+
+    # -- questions
+    def events_seen(self) -> list[tuple[str, float]]:
+        """The last run's events in order (`tool_executing "usage_report"`), each with the
+        seconds since the question was asked."""
+        return self._last_run().timeline()
+
+    def event_types_seen(self) -> list[str]:
+        return self._last_run().types()
+
+    def last_answer_text(self) -> str:
+        run = self._last_run()
+        final = run.final
+        if final is None:
+            raise AssertionError(f"{self.name} has no answer yet ({run.where_it_stopped()})")
+        if final.type == AGENT_ERROR:
+            payload = final.payload
+            raise AssertionError(
+                f"{self.name} was told the assistant failed ({payload.get('error')}: "
+                f"{payload.get('message')}) instead of getting an answer"
+            )
+        return str(final.payload.get("text"))
+
+    async def threads(self) -> list[Thread]:
+        threads = await self.api.threads(self.access_token)
+        self.verifier.learn_threads(t.thread_id for t in threads)
+        return threads
+
+    async def messages(self, thread_id: str | None = None) -> list[Message]:
+        """The messages of a conversation (default: the current one)."""
+        thread = thread_id or self.current_thread
+        if thread is None:
+            raise AssertionError(f"{self.name} has no conversation yet")
+        return await self.api.messages(self.access_token, thread)
+
+    async def history(self) -> list[Message]:
+        """The current conversation as the service stored it (what reopening it would show)."""
+        return await self.messages()
+
+    @property
+    def asked_at(self) -> float | None:
+        """Monotonic time the last question was sent."""
+        return self.last_run.asked_at if self.last_run is not None else None
+
+    async def run_log(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """The stored event log of a run (default: the last one), as the service audits it."""
+        run = run_id or self._last_run().run_id
+        threads = {e.frame.get("thread_id") for s in self._streams_of(run) for e in s.events}
+        known = [t for t in threads if isinstance(t, str)]
+        thread = known[0] if known else self.current_thread
+        if thread is None:
+            raise AssertionError(f"{self.name} has no conversation yet")
+        return await self.api.run_events(self.access_token, thread, run)
+
+    async def search(self, words: str) -> list[dict[str, Any]]:
+        return await self.api.search(self.access_token, words)
+
+    async def usage_summary(self) -> dict[str, Any]:
+        return await self.api.usage_summary(self.access_token)
+
+    # -- the end of a scenario
+    async def verify(self, settle_timeout: float = 5.0) -> None:
+        """Let runs in flight on open sockets finish (up to `settle_timeout`), check every
+        answer is in the history, then raise if anything broke the contract."""
+        deadline = time.monotonic() + settle_timeout
+        for _, socket in self._opened:
+            for stream in list(socket.streams.values()):
+                if socket.is_open and stream.events and stream.final is None:
+                    try:
+                        await stream.wait_final(max(0.0, deadline - time.monotonic()))
+                    except StreamStalled:
+                        pass  # the verifier reports it with the run's last event
+        if self.tokens is not None:
+            try:
+                await self.threads()
+                for run_id, thread_id in self.verifier.answers_to_check():
+                    self.verifier.check_answer_visible(run_id, await self.messages(thread_id))
+            except ApiError as exc:  # signed out or the service is down: ask no more
+                self._note(f"could not look at the history to verify: {exc}", kind="note")
+        self.verifier.assert_clean()
+
+    async def leave(self) -> None:
+        """Close every open connection (normal closure)."""
+        for _, socket in self._opened:
+            if socket.is_open:
+                await socket.close()
+
+    # -- internals
+    def _last_run(self) -> RunStream:
+        if self.last_run is None:
+            raise AssertionError(f"{self.name} has not asked anything yet")
+        return self.last_run
+
+    def _socket(self, device: str) -> ChatSocket:
+        socket = self.sockets.get(device)
+        if socket is None:
+            raise AssertionError(f"{self.name} never opened the chat on a {device}")
+        return socket
+
+    def _socket_name(self, device: str) -> str:
+        opened_before = sum(1 for name, _ in self._opened if name == device)
+        suffix = f" (connection {opened_before + 1})" if opened_before else ""
+        return f"{self.name}'s {device}{suffix}"
+
+    def _streams_of(self, run_id: str) -> list[RunStream]:
+        return [s.streams[run_id] for _, s in self._opened if run_id in s.streams]
+
+    def _seen_final(self, run_id: str) -> bool:
+        return any(stream.final is not None for stream in self._streams_of(run_id))
+
+    def _last_in_order(self, run_id: str) -> int:
+        """The highest seq seen on any connection without a gap from 1: what to resume after."""
+        seen = {e.seq for stream in self._streams_of(run_id) for e in stream.events}
+        last = 0
+        while last + 1 in seen:
+            last += 1
+        return last
+
+    async def _expect_refusal(
+        self, token: str | None, *, origin: str | None, what: str, browser: bool = False
+    ) -> HandshakeRefused:
+        try:
+            socket = await ChatSocket.connect(
+                self.ws_url,
+                access_token=token,
+                origin=origin,
+                use_subprotocol=browser,
+                name=f"{self.name}'s attempt with {what}",
+            )
+        except HandshakeRefused as refusal:
+            self._note(f"was turned away with {what}: {refusal.status} {refusal.code}")
+            return refusal
+        await socket.close()
+        raise AssertionError(f"{self.name} was let into the chat with {what}")
+
+    def _note(self, detail: str, *, kind: str = "note") -> None:
+        self.transcript.note(self.name, detail, kind=kind)
+
+    def _transcript_tail(self, lines: int = 15) -> str:
+        tail = self.transcript.render().splitlines()[-lines:]
+        return "Transcript (latest lines):\n" + "\n".join(tail)

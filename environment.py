@@ -1,0 +1,41 @@
+"""behave hooks only: every resource comes from a fixture in fixtures/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from behave.fixture import use_fixture
+from behave.model import Scenario
+
+from fixtures.evidence import attach_service_log, attach_transcript
+from fixtures.suite import event_loop, http_session, scenario_cast, service_target
+
+# Scenarios that need control of the stack (its secrets or processes).
+NEEDS_STACK = {"fault", "embedded"}
+
+
+def before_all(ctx: Any) -> None:
+    use_fixture(event_loop, ctx)
+    use_fixture(service_target, ctx)
+    use_fixture(http_session, ctx)
+
+
+def before_scenario(ctx: Any, scenario: Scenario) -> None:
+    if NEEDS_STACK & set(scenario.effective_tags) and not ctx.target.embedded:
+        scenario.skip("needs control of the stack; the suite runs against a deployment")
+        return
+    use_fixture(scenario_cast, ctx, scenario.name)
+
+
+def after_scenario(ctx: Any, scenario: Scenario) -> None:
+    cast = getattr(ctx, "cast", None)
+    if cast is None:
+        return
+    try:
+        # Raises (failing the scenario) if any stream anyone saw broke the contract.
+        ctx.async_loop.run_until_complete(cast.verify_and_leave())
+    finally:
+        attach_transcript(cast.transcript)
+        if scenario.status.has_failed() and ctx.target.embedded:
+            user_ids = {p.user_id for p in cast.people if p.user_id}
+            attach_service_log(ctx.target.stack.log_paths().values(), user_ids)

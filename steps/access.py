@@ -1,0 +1,53 @@
+"""Who may open the chat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from behave import then, when
+
+from driver import passes
+
+REASONS = {
+    "no pass was shown": "invalid_token",
+    "the pass is not valid": "invalid_token",
+    "the pass has expired": "token_expired",
+}
+
+
+def _forged(ctx: Any, kind: str) -> str | None:
+    jwt = ctx.target.jwt if ctx.target.embedded else None
+    claims = (
+        {"issuer": jwt.issuer, "audience": jwt.audience}
+        if jwt
+        else {"issuer": "golden-path", "audience": "golden-path-chat"}
+    )
+    makers: dict[str, Callable[[], str | None]] = {
+        "without a pass": lambda: None,
+        "with a made-up pass": passes.made_up_pass,
+        "with a pass that has expired": lambda: passes.expired_pass(
+            ctx.target.jwt.secret, **claims
+        ),
+        "with a pass signed by someone else": lambda: passes.pass_signed_by_someone_else(**claims),
+    }
+    return makers[kind]()
+
+
+@when("{name} opens the chat {kind}")
+async def step_open_chat_with(ctx: Any, name: str, kind: str) -> None:
+    person = ctx.cast.person(name)
+    token = _forged(ctx, kind)
+    if token is None:
+        ctx.refusal = await person.try_connect_without_pass()
+    else:
+        ctx.refusal = await person.try_connect_with_token(token)
+
+
+@then("{name} is turned away before the chat opens, because {reason}")
+def step_turned_away(ctx: Any, name: str, reason: str) -> None:
+    expected = REASONS[reason]
+    assert (ctx.refusal.status, ctx.refusal.code) == (401, expected), (
+        f"{name} was turned away with {ctx.refusal.status} {ctx.refusal.code}, "
+        f"expected 401 {expected}"
+    )
