@@ -8,6 +8,7 @@ from behave.fixture import use_fixture
 from behave.model import Scenario
 
 from fixtures.evidence import attach_service_log, attach_transcript
+from fixtures.faults import fault_scenario, fault_tools
 from fixtures.suite import event_loop, http_session, scenario_cast, service_target
 
 # Scenarios that need control of the stack (its secrets or processes).
@@ -18,12 +19,15 @@ def before_all(ctx: Any) -> None:
     use_fixture(event_loop, ctx)
     use_fixture(service_target, ctx)
     use_fixture(http_session, ctx)
+    use_fixture(fault_tools, ctx)
 
 
 def before_scenario(ctx: Any, scenario: Scenario) -> None:
     if NEEDS_STACK & set(scenario.effective_tags) and not ctx.target.embedded:
         scenario.skip("needs control of the stack; the suite runs against a deployment")
         return
+    if "fault" in scenario.effective_tags:
+        use_fixture(fault_scenario, ctx)  # ctx.faults; restores the stack afterwards
     use_fixture(scenario_cast, ctx, scenario.name)
 
 
@@ -31,9 +35,14 @@ def after_scenario(ctx: Any, scenario: Scenario) -> None:
     cast = getattr(ctx, "cast", None)
     if cast is None:
         return
+    faults = getattr(ctx, "faults", None)
     try:
+        if faults is not None:
+            faults.restore()  # the whole stack back first: the checks below talk to it
         # Raises (failing the scenario) if any stream anyone saw broke the contract.
         ctx.async_loop.run_until_complete(cast.verify_and_leave())
+        if faults is not None:  # every acked question stored once, every run ended once
+            ctx.async_loop.run_until_complete(faults.check_nothing_lost(cast.people))
     finally:
         attach_transcript(cast.transcript)
         if scenario.status.has_failed() and ctx.target.embedded:

@@ -52,6 +52,17 @@ class ChatApi:
     async def logout(self, access: str) -> None:
         await self._call("POST", "/api/auth/logout", access=access)
 
+    async def logout_all(self, access: str) -> None:
+        await self._call("POST", "/api/auth/logout-all", access=access)
+
+    async def change_password(self, access: str, current: str, new: str) -> None:
+        body = {"current_password": current, "new_password": new}
+        await self._call("POST", "/api/auth/password", body, access=access)
+
+    async def enterprise_sign_in(self, id_token: str) -> Tokens:
+        body = await self._call("POST", "/api/auth/sso", {"id_token": id_token})
+        return Tokens.parse(body, "the enterprise sign-in answer")
+
     async def me(self, access: str) -> Profile:
         return Profile.parse(await self._call("GET", "/api/me", access=access), "GET /api/me")
 

@@ -9,14 +9,15 @@ Every socket a person opens reports to their StreamVerifier and to the scenario'
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from driver.api import ChatApi
 from driver.contract import AGENT_COMPLETED, AGENT_ERROR, Frame, TimedEvent, short_id
-from driver.errors import ApiError, HandshakeRefused, SendRefused
-from driver.models import Ack, Message, Thread, Tokens
+from driver.errors import ApiError, HandshakeRefused, SendRefused, SocketClosed
+from driver.models import Ack, ErrorFrame, Message, Thread, Tokens
 from driver.socket import ChatSocket
 from driver.stream import RunStream, StreamStalled
 from driver.transcript import Transcript
@@ -53,11 +54,19 @@ class Person:
         self.last_ack: Ack | None = None
         self.last_run: RunStream | None = None
         self._opened: list[tuple[str, ChatSocket]] = []  # every connection, by device
+        # Devices signed in on their own (their own session) or served by another instance.
+        self.device_passes: dict[str, Tokens] = {}
+        self.device_ws_urls: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"Person({self.name!r}, {self.email!r})"
 
     # -- accounts
+    def pass_for(self, device: str = DEFAULT_DEVICE) -> str:
+        """The pass a device shows: its own sign-in's, else the person's."""
+        tokens = self.device_passes.get(device)
+        return tokens.access_token if tokens is not None else self.access_token
+
     @property
     def access_token(self) -> str:
         if self.tokens is None:
@@ -105,23 +114,34 @@ class Person:
 
     # -- devices
     async def connect(
-        self, device: str = DEFAULT_DEVICE, *, origin: str | None = None, browser: bool = False
+        self,
+        device: str = DEFAULT_DEVICE,
+        *,
+        origin: str | None = None,
+        browser: bool = False,
+        poor_link: bool = False,
     ) -> ChatSocket:
-        """Open the chat on a device (a browser puts the pass in the subprotocols)."""
+        """Open the chat on a device (a browser puts the pass in the subprotocols; a device
+        on a `poor_link` offers a small receive window and no compression)."""
         current = self.sockets.get(device)
         if current is not None and current.is_open:
             return current
         socket = await ChatSocket.connect(
-            self.ws_url,
-            access_token=self.access_token,
+            self.device_ws_urls.get(device, self.ws_url),
+            access_token=self.pass_for(device),
             origin=origin,
             use_subprotocol=browser,
             name=self._socket_name(device),
             observers=(self.verifier, self.transcript),
+            poor_link=poor_link,
         )
         self.sockets[device] = socket
         self._opened.append((device, socket))
         return socket
+
+    def connections_of(self, device: str = DEFAULT_DEVICE) -> list[ChatSocket]:
+        """Every connection that device has had, oldest first."""
+        return [socket for name, socket in self._opened if name == device]
 
     async def disconnect(self, device: str = DEFAULT_DEVICE) -> None:
         socket = self.sockets.get(device)
@@ -131,24 +151,38 @@ class Person:
     async def reconnect(
         self, device: str = DEFAULT_DEVICE, *, resume: bool = True
     ) -> dict[str, Frame]:
-        """Open the device again and ask for what was missed of every unfinished run;
-        returns each run's `resumed` / `resync_required` answer."""
+        """Open the device again and ask for what it missed: each run it saw or asked, and
+        each run asked elsewhere while it was open, that it has not seen end, after the last
+        event it saw in order. Returns each run's `resumed` / `resync_required` answer."""
         old = self.sockets.get(device)
         if old is not None and old.is_open:
             await old.close()
+        before = self._streams_on(device)
         socket = await self.connect(device)
         if old is None or not resume:
             return {}
-        missed = [s for s in old.streams.values() if not self._seen_final(s.run_id)]
+        opened_at = min(s.opened_at for name, s in self._opened if name == device)
+        candidates = [s for s in before if s.events or s.asked_at is not None]
+        candidates += [
+            s
+            for _, other in self._opened
+            for s in other.streams.values()
+            if s.asked_at is not None and s.asked_at >= opened_at
+        ]
+        seen_end = {s.run_id for s in before if s.final is not None}
+        missed = {s.run_id: s for s in candidates if s.run_id not in seen_end}
         if not missed:
             return {}
-        for stream in missed:
-            fresh = socket.run(stream.run_id)
-            if stream.asked_at is not None and stream.question is not None:
-                fresh.mark_asked(stream.question, stream.asked_at)
-            if self.last_run is stream:
-                self.last_run = fresh
-        return await socket.resume([(s.run_id, self._last_in_order(s.run_id)) for s in missed])
+        for run_id in missed:
+            fresh = socket.run(run_id)
+            asked = next((s for s in self._streams_of(run_id) if s.asked_at is not None), None)
+            if asked is not None and asked.question is not None and asked.asked_at is not None:
+                fresh.mark_asked(asked.question, asked.asked_at)
+            if self.last_run is not None and self.last_run in before:
+                if self.last_run.run_id == run_id:
+                    self.last_run = fresh
+        last_seen = [(run_id, self._last_in_order(run_id, device)) for run_id in missed]
+        return await socket.resume(last_seen)
 
     async def wait_disconnected(self, device: str = DEFAULT_DEVICE, timeout: float = 5.0) -> int:
         """Wait until the service closes that device's connection; the close code."""
@@ -255,6 +289,14 @@ class Person:
         return await self._last_run().wait_for(event_type, limit, who=self.name)
 
     # -- questions
+    def acks(self) -> list[Ack]:
+        """Every ack any of the person's connections received, old connections included."""
+        return [ack for _, socket in self._opened for ack in socket.acks]
+
+    def errors_seen(self) -> list[ErrorFrame]:
+        """Every error frame any of the person's connections received."""
+        return [error for _, socket in self._opened for error in socket.errors]
+
     def events_seen(self) -> list[tuple[str, float]]:
         """The last run's events in order (`tool_executing "usage_report"`), each with the
         seconds since the question was asked."""
@@ -319,6 +361,11 @@ class Person:
         answer is in the history, then raise if anything broke the contract."""
         deadline = time.monotonic() + settle_timeout
         for _, socket in self._opened:
+            if socket.is_open:
+                # A round trip first: frames the service sent before it are read before the
+                # pong, so a step that failed early does not leave them unseen (and misjudged).
+                with contextlib.suppress(TimeoutError, SocketClosed):
+                    await socket.ping(timeout=1.0)
             for stream in list(socket.streams.values()):
                 if socket.is_open and stream.events and stream.final is None:
                     try:
@@ -363,9 +410,17 @@ class Person:
     def _seen_final(self, run_id: str) -> bool:
         return any(stream.final is not None for stream in self._streams_of(run_id))
 
-    def _last_in_order(self, run_id: str) -> int:
-        """The highest seq seen on any connection without a gap from 1: what to resume after."""
-        seen = {e.seq for stream in self._streams_of(run_id) for e in stream.events}
+    def _streams_on(self, device: str) -> list[RunStream]:
+        """Every run stream of every connection this device has had."""
+        return [s for sock in self.connections_of(device) for s in sock.streams.values()]
+
+    def _last_in_order(self, run_id: str, device: str | None = None) -> int:
+        """The highest seq seen (on that device's connections, or any) without a gap from 1:
+        what to resume after."""
+        streams = self._streams_of(run_id)
+        if device is not None:
+            streams = [s for s in self._streams_on(device) if s.run_id == run_id]
+        seen = {e.seq for stream in streams for e in stream.events}
         last = 0
         while last + 1 in seen:
             last += 1

@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 import time
 import uuid
 from asyncio import FIRST_COMPLETED
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -33,6 +35,7 @@ from driver.stream import RunStream, describe_close
 
 T = TypeVar("T")
 SUBPROTOCOL = "chat.v1"
+POOR_LINK_RECEIVE_BYTES = 4096
 
 
 class ChatSocket:
@@ -63,7 +66,7 @@ class ChatSocket:
         self._acks: defaultdict[str, asyncio.Queue[Ack | Exception]] = defaultdict(asyncio.Queue)
         self._errors: asyncio.Queue[ErrorFrame] = asyncio.Queue()
         self._resume_answers: asyncio.Queue[Frame] = asyncio.Queue()
-        self._resuming = False  # while True, an error frame without ref answers the resume
+        self._resuming: set[str] = set()  # runs asked for; an error about one answers it
         self._pongs: asyncio.Queue[float] = asyncio.Queue()
         self._reading = asyncio.Event()
         self._reading.set()
@@ -87,6 +90,7 @@ class ChatSocket:
         open_timeout: float = 10.0,
         max_size: int | None = 2**20,
         ping_interval: float | None = 20.0,
+        poor_link: bool = False,
     ) -> ChatSocket:
         """Open a socket; the pass goes in the Authorization header, or in the subprotocols
         as a browser does (`use_subprotocol`). A refusal raises HandshakeRefused."""
@@ -98,6 +102,10 @@ class ChatSocket:
                 subprotocols.append(Subprotocol(f"bearer.{access_token}"))
         elif access_token is not None:
             sent_headers["Authorization"] = f"Bearer {access_token}"
+        extra: dict[str, Any] = {}
+        if poor_link:  # a basic client on a poor link: a small window, no compression
+            extra["sock"] = await _small_window_socket(ws_url, POOR_LINK_RECEIVE_BYTES)
+            extra["compression"] = None
         try:
             ws = await connect(
                 ws_url,
@@ -108,6 +116,7 @@ class ChatSocket:
                 max_size=max_size,
                 ping_interval=ping_interval,
                 proxy=None,
+                **extra,
             )
         except InvalidStatus as exc:
             response = exc.response
@@ -196,12 +205,12 @@ class ChatSocket:
         """Ask for every event after `last_seq` of each run; returns each run's
         `resumed` or `resync_required` answer (FrameRefused if the service answers an error).
         The replayed events go to the run streams."""
-        self._resuming = True
+        wanted = {run_id for run_id, _ in runs}
+        self._resuming = set(wanted)
         try:
             await self.send_frame(
                 {"type": "resume", "runs": [{"run_id": r, "last_seq": s} for r, s in runs]}
             )
-            wanted = {run_id for run_id, _ in runs}
             answers: dict[str, Frame] = {}
             deadline = time.monotonic() + timeout
             while not wanted <= answers.keys():
@@ -213,7 +222,7 @@ class ChatSocket:
                 answers[str(answer.get("run_id"))] = answer
             return answers
         finally:
-            self._resuming = False
+            self._resuming = set()
 
     async def ping(self, timeout: float = 5.0) -> float:
         """App-level ping; returns the round trip in seconds."""
@@ -323,8 +332,8 @@ class ChatSocket:
         if error.ref is not None and error.ref in self._pending:
             self._pending.discard(error.ref)
             self._acks[error.ref].put_nowait(SendRefused(error.code, error.message, error.ref))
-        elif error.ref is None and self._resuming:
-            self._resume_answers.put_nowait(frame)
+        elif self._resuming and (error.ref is None or error.ref in self._resuming):
+            self._resume_answers.put_nowait(frame)  # the ref of a refused resume is the run id
         else:
             self._errors.put_nowait(error)
 
@@ -366,6 +375,22 @@ class ChatSocket:
         if self._closed.is_set():
             raise self._closed_error()
         raise TimeoutError(f"{self.name} got no {what} within {timeout:g} s")
+
+
+async def _small_window_socket(ws_url: str, receive_buffer_bytes: int) -> socket.socket:
+    """A TCP connection whose receive buffer is set before it connects, so the window it
+    offers stays that small."""
+    url = urlsplit(ws_url)
+    port = url.port or (443 if url.scheme == "wss" else 80)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer_bytes)
+    sock.setblocking(False)
+    try:
+        await asyncio.get_running_loop().sock_connect(sock, (url.hostname or "127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _parse(raw: str | bytes) -> Frame | None:

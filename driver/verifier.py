@@ -59,6 +59,7 @@ class _Segment:
     expected_first: int | None  # seq the stretch must start with, when the contract says so
     events: list[TimedEvent] = field(default_factory=list)
     final_seq: int | None = None
+    promised_to: int | None = None  # the `to` of the `resumed` frame that opened the stretch
 
 
 @dataclass
@@ -214,6 +215,7 @@ class StreamVerifier:
         """Everything wrong so far (only about that run, if given); `require_finished` also
         flags runs a still-open socket saw start but never saw end."""
         late = self._isolation() + self._starts() + self._whole_runs() + self._same_question()
+        late += self._resumes_of_others() + self._replays(require_finished)
         if require_finished:
             late += self._unfinished()
         found: list[str] = []
@@ -337,11 +339,14 @@ class StreamVerifier:
             view.resync = True
             view.segments.append(_Segment(expected_first=None))
             return
-        start = frame.get("from")
+        start, to = frame.get("from"), frame.get("to")
         if start != asked_after + 1:
             said = f"`resumed` says from {start}"
             self._flag(f"{name} resumed after seq {asked_after} but {said}", run_id)
-        view.segments.append(_Segment(expected_first=asked_after + 1))
+        if not is_int(to) or to < asked_after:
+            self._flag(f"{name} resumed after seq {asked_after} but `resumed` says to {to}", run_id)
+            to = None
+        view.segments.append(_Segment(expected_first=asked_after + 1, promised_to=to))
 
     # -- late checks, on the whole story
     def _isolation(self) -> list[_Finding]:
@@ -386,12 +391,19 @@ class StreamVerifier:
         return found
 
     def _unfinished(self) -> list[_Finding]:
-        """Invariant 2: a socket still open that saw a run start also sees it end."""
+        """Invariant 2: a socket still open that saw a run start, or resumed it, sees it end."""
         found: list[_Finding] = []
         for (socket, run_id), view in self._views.items():
             events = view.events
             run = self._runs[run_id]
-            if not events or view.saw_final or view.resync or self._sockets[socket].closed:
+            if view.saw_final or view.resync or self._sockets[socket].closed:
+                continue
+            if not events:
+                if not self._resumed_unfinished(view, run):
+                    continue
+                found.append(
+                    (run_id, f"{socket} resumed {self._run_name(run)} but never saw it finish")
+                )
                 continue
             if not self._is_own(run):
                 continue  # someone else's run: the isolation finding says all there is to say
@@ -403,6 +415,54 @@ class StreamVerifier:
                     f"(last event: {last.describe()}, seq {last.seq})",
                 )
             )
+        return found
+
+    @staticmethod
+    def _resumed_unfinished(view: _View, run: _Run) -> bool:
+        """The socket resumed the run after a seq before its end (as far as anyone saw)."""
+        last = view.segments[-1]
+        if last.expected_first is None:
+            return False
+        final_seq = run.final.seq if run.final is not None else None
+        return final_seq is None or final_seq >= last.expected_first
+
+    def _resumes_of_others(self) -> list[_Finding]:
+        """Invariant 4 for resumes: nobody is told anything about a run that is not theirs."""
+        found: list[_Finding] = []
+        for (socket, run_id), view in self._views.items():
+            run = self._runs[run_id]
+            answered = view.resync or any(s.expected_first is not None for s in view.segments)
+            owner = self.directory.owner_of(run_id=run_id, thread_id=run.thread_id)
+            if answered and owner is not None and owner != self.person:
+                found.append(
+                    (run_id, f"{socket} was answered about {owner}'s run {short_id(run_id)}")
+                )
+        return found
+
+    def _replays(self, require_finished: bool) -> list[_Finding]:
+        """Invariant 6: a replay delivers every event it announced (`from`..`to`)."""
+        found: list[_Finding] = []
+        for (socket, run_id), view in self._views.items():
+            closed = self._sockets[socket].closed is not None
+            for segment in view.segments:
+                if segment.expected_first is None or segment.promised_to is None:
+                    continue
+                reached = segment.events[-1].seq if segment.events else None
+                reached = reached or segment.expected_first - 1
+                ended_early = segment.final_seq is not None and segment.final_seq < (
+                    segment.promised_to
+                )
+                if reached >= segment.promised_to and not ended_early:
+                    continue
+                if ended_early or (require_finished and not closed):
+                    name = self._run_name(self._runs[run_id])
+                    found.append(
+                        (
+                            run_id,
+                            f"{socket} was promised {name}'s events {segment.expected_first} to "
+                            f"{segment.promised_to} but the replay stopped at seq {reached}",
+                        )
+                    )
         return found
 
     def _whole_runs(self) -> list[_Finding]:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from aiohttp import web
-
 from service import logs
-from service.app import create_app
 from service.settings import Settings, SettingsError
 
 
@@ -19,6 +16,11 @@ def main() -> int:
         print(f"refusing to start: {exc}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level)
+    # Imported only now: a misconfigured start is refused in milliseconds, not a second.
+    from aiohttp import web
+
+    from service.app import create_app
+
     logging.getLogger("service").info("starting", extra={"instance": settings.instance_id})
     web.run_app(
         create_app(settings),

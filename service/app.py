@@ -7,17 +7,41 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
-from service.agents.reasoner import DeterministicReasoner
+from service.agents.llm import reasoner_for
 from service.bus import Bus
 from service.http import errors_middleware
-from service.keys import BUS, ENGINE, HUB, REDIS, RUNS, SESSIONS, SETTINGS
-from service.routes import auth, health, threads, usage
+from service.keys import (
+    BUS,
+    ENGINE,
+    FAN_IN,
+    HUB,
+    LOCKOUT,
+    OIDC,
+    REASONER,
+    REDIS,
+    REVOCATIONS,
+    RUNS,
+    SESSIONS,
+    SETTINGS,
+)
+from service.lockout import LoginLockout
+from service.oidc import OidcVerifier
+from service.recovery import recovery_ctx
+from service.redis_guard import GuardedRedis
+from service.revocation import Revocations
+from service.routes import auth, health, sessions, threads, usage
 from service.runs import RunExecutor
 from service.settings import Settings
 from service.store.db import make_engine, make_sessions
+from service.streams import StreamPolicy
+from service.tool_limits import ToolLimits
 from service.ws.handler import close_all, websocket
 from service.ws.hub import Hub
 
@@ -26,12 +50,16 @@ log = logging.getLogger("service")
 
 def redis_client(url: str, *, for_pubsub: bool = False) -> Redis:
     # Short timeouts and one retry: a frozen Redis costs about a second, not a minute.
-    # The subscriber waits for messages indefinitely, so it has no read timeout.
-    return Redis.from_url(
+    # The subscriber waits for messages indefinitely, so it has no read timeout. Commands go
+    # through a circuit breaker (service/redis_guard.py): after a failure Redis is skipped briefly.
+    # One retry on a connection error (not on a timeout): a pooled connection that a Redis
+    # restart has closed is replaced at once instead of failing the call.
+    client = Redis if for_pubsub else GuardedRedis
+    return client.from_url(
         url,
         socket_connect_timeout=0.5,
         socket_timeout=None if for_pubsub else 0.5,
-        retry_on_timeout=False,
+        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         health_check_interval=5 if for_pubsub else 0,
     )
 
@@ -50,22 +78,64 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
     await app[REDIS].aclose()
 
 
+async def _reasoner(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    async with reasoner_for(settings.llm, run_deadline_s=settings.run_deadline_s) as reasoner:
+        app[REASONER] = reasoner
+        yield
+
+
 async def _fan_out(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     subscriber = redis_client(settings.redis_url, for_pubsub=True)
-    bus = Bus(app[REDIS], app[HUB], instance_id=settings.instance_id)
+    delivery = settings.delivery
+    streams = StreamPolicy(ttl_s=delivery.run_stream_ttl_s, maxlen=delivery.run_stream_maxlen)
+    bus = Bus(app[REDIS], app[HUB], instance_id=settings.instance_id, streams=streams)
     app[BUS] = bus
     app[RUNS] = RunExecutor(
-        app[SESSIONS], bus, DeterministicReasoner(), deadline_s=settings.run_deadline_s
+        app[SESSIONS],
+        bus,
+        app[REASONER],
+        deadline_s=settings.run_deadline_s,
+        tools=ToolLimits(timeout_s=delivery.tool_timeout_s, delay_s=delivery.tool_delay_s),
     )
-    listener = asyncio.create_task(
-        Bus(subscriber, app[HUB], instance_id=settings.instance_id).listen()
-    )
+    fan_in = Bus(subscriber, app[HUB], instance_id=settings.instance_id)
+    app[FAN_IN] = fan_in
+    listener = asyncio.create_task(fan_in.listen())
     yield
     listener.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await listener
     await subscriber.aclose()
+
+
+async def _access(app: web.Application) -> AsyncIterator[None]:
+    """Revocation (checked on every request and handshake), sign-in lockout, enterprise sign-in."""
+    settings = app[SETTINGS]
+    revocations = Revocations(app[SESSIONS], app[REDIS], app[HUB], instance_id=settings.instance_id)
+    app[REVOCATIONS] = revocations
+    app[LOCKOUT] = LoginLockout(
+        app[REDIS], window_s=settings.login_lockout_s, max_failures=settings.login_max_failures
+    )
+    http: aiohttp.ClientSession | None = None
+    if settings.oidc_issuer and settings.oidc_client_id:
+        http = aiohttp.ClientSession(trust_env=False)
+        app[OIDC] = OidcVerifier(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            refetch_s=settings.oidc_jwks_refetch_s,
+            http=http,
+        )
+    subscriber = redis_client(settings.redis_url, for_pubsub=True)
+    watcher = asyncio.create_task(revocations.run(subscriber))
+    yield
+    watcher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watcher
+    await revocations.aclose()
+    await subscriber.aclose()
+    if http is not None:
+        await http.close()
 
 
 async def _on_shutdown(app: web.Application) -> None:
@@ -75,12 +145,16 @@ async def _on_shutdown(app: web.Application) -> None:
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[errors_middleware])
+    # Header fields up to 128 KiB reach our handlers, so an oversized pass gets the contract's
+    # invalid_token answer rather than the HTTP parser's bare 400.
+    app = web.Application(
+        middlewares=[errors_middleware], handler_args={"max_field_size": 128 * 1024}
+    )
     app[SETTINGS] = settings
-    app[HUB] = Hub()
-    app.cleanup_ctx.extend([_database, _redis, _fan_out])
+    app[HUB] = Hub(outbox_frames=settings.delivery.socket_outbox_frames)
+    app.cleanup_ctx.extend([_database, _redis, _reasoner, _fan_out, _access])
     app.on_shutdown.append(_on_shutdown)
-    for module in (auth, usage, threads, health):
+    for module in (auth, sessions, usage, threads, health):
         app.add_routes(module.routes)
     app.router.add_get("/ws", websocket)
     return app

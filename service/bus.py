@@ -2,7 +2,8 @@
 
 Events are delivered to local sockets directly (so a person keeps chatting on this instance while
 Redis is down) and published on the person's channel for the other instances, which ignore their
-own publications.
+own publications. In the same Redis transaction each event is added to its run's stream
+(`service.streams`), so whoever sees an event live can also find it there for a replay.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from service.streams import StreamPolicy, queue_append
 from service.ws.hub import Hub
 
 log = logging.getLogger("service.bus")
@@ -28,16 +30,30 @@ def user_channel(user_id: uuid.UUID) -> str:
 
 
 class Bus:
-    def __init__(self, redis: Redis, hub: Hub, *, instance_id: str) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        hub: Hub,
+        *,
+        instance_id: str,
+        streams: StreamPolicy | None = None,
+    ) -> None:
         self._redis = redis
         self._hub = hub
         self._instance_id = instance_id
+        self._streams = streams or StreamPolicy()
+        # True while `listen` holds a confirmed subscription (readiness reports it).
+        self.listening = False
 
     async def publish(self, user_id: uuid.UUID, frame: dict[str, Any]) -> None:
         self._hub.deliver(user_id, frame)
         message = json.dumps({"origin": self._instance_id, "frame": frame})
         try:
-            await self._redis.publish(user_channel(user_id), message)
+            async with self._redis.pipeline(transaction=True) as pipe:
+                if "run_id" in frame and "seq" in frame:
+                    queue_append(pipe, frame, user_id=user_id, policy=self._streams)
+                pipe.publish(user_channel(user_id), message)
+                await pipe.execute()
         except (RedisError, OSError) as exc:
             log.warning("fan-out to other instances failed: %r", exc, extra={"user_id": user_id})
 
@@ -48,8 +64,11 @@ class Bus:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
                     async for message in pubsub.listen():
+                        if message.get("type") == "psubscribe":
+                            self.listening = True
                         self._dispatch(message)
             except (RedisError, OSError) as exc:
+                self.listening = False
                 log.warning("fan-out subscription lost, retrying: %r", exc)
                 await asyncio.sleep(RECONNECT_DELAY_S)
 

@@ -19,7 +19,7 @@ from service.errors import (
     ServiceError,
     TemporarilyUnavailable,
 )
-from service.keys import SETTINGS
+from service.keys import REVOCATIONS, SETTINGS
 from service.tokens import AccessClaims, decode_access_token
 from service.validation import JsonError, loads_strict
 
@@ -91,4 +91,7 @@ async def authenticate(request: web.Request) -> AccessClaims:
     token = bearer_token(request)
     if token is None:
         raise InvalidToken("Sign in first: no access token was given")
-    return decode_access_token(request.app[SETTINGS], token)
+    claims = decode_access_token(request.app[SETTINGS], token)
+    # A signed, unexpired pass of an ended session (logout, password change) is refused too.
+    await request.app[REVOCATIONS].ensure_active(claims)
+    return claims

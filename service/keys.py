@@ -6,7 +6,11 @@ from aiohttp import web
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from service.agents.reasoner import Reasoner
 from service.bus import Bus
+from service.lockout import LoginLockout
+from service.oidc import OidcVerifier
+from service.revocation import Revocations
 from service.runs import RunExecutor
 from service.settings import Settings
 from service.store.db import Sessions
@@ -19,3 +23,11 @@ REDIS = web.AppKey("redis", Redis)
 HUB = web.AppKey("hub", Hub)
 BUS = web.AppKey("bus", Bus)
 RUNS = web.AppKey("runs", RunExecutor)
+# Accounts and access (issue 3): revocation, sign-in lockout, optional enterprise sign-in.
+REVOCATIONS = web.AppKey("revocations", Revocations)
+LOCKOUT = web.AppKey("lockout", LoginLockout)
+OIDC = web.AppKey("oidc", OidcVerifier)
+# Resilience (issue 5): the deterministic reasoner, or the LLM provider with its fallback.
+REASONER = web.AppKey[Reasoner]("reasoner")
+# The subscription that brings other instances' events (readiness reports whether it is live).
+FAN_IN = web.AppKey("fan_in", Bus)

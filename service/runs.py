@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
+from service.agents.llm import LlmUnavailable
 from service.agents.model import (
     Answer,
     KnownNames,
@@ -30,8 +33,15 @@ from service.store import conversations, usage
 from service.store.conversations import Accepted
 from service.store.db import Sessions
 from service.store.models import Run
+from service.tool_limits import LimitedUsage, ToolLimits
 
 log = logging.getLogger("service.runs")
+
+
+class RunTakenOver(Exception):
+    """Another instance ended this run (its lease expired, see service/recovery.py): the seq
+    this instance wanted to write is taken, so it stops without a word."""
+
 
 # Which stage of the pipeline each tool belongs to (the envelope's `step`).
 STEP_OF_TOOL = {"triage": "triage", "usage_report": "data", "savings_optimizer": "optimization"}
@@ -79,6 +89,11 @@ class RunEmitter:
         self._seq = 0
         self._open_tools: dict[str, str] = {}  # tool_call_id -> tool
 
+    def continue_after(self, last_seq: int, open_tools: dict[str, str]) -> None:
+        """Number on from an event log already written (recovery of an orphaned run)."""
+        self._seq = last_seq
+        self._open_tools = dict(open_tools)
+
     async def emit(
         self,
         type_: str,
@@ -104,10 +119,29 @@ class RunEmitter:
             envelope["step"] = step
         if tool_call_id is not None:
             envelope["tool_call_id"] = tool_call_id
-        async with self._sessions() as session:
-            await conversations.append_event(
-                session, run_id=self._run.id, seq=self._seq, type_=type_, envelope=envelope
-            )
+        # A deadline or a shutdown may cancel the run at any await: an event is stored and
+        # published entirely or not at all, and the next one waits for it (no gap, no reorder).
+        delivery = asyncio.ensure_future(self._store_and_publish(envelope))
+        try:
+            await asyncio.shield(delivery)
+        except asyncio.CancelledError:
+            await asyncio.wait({delivery})
+            if not delivery.cancelled() and (failure := delivery.exception()) is not None:
+                log.warning("event %s not stored: %r", envelope["event_id"], failure)
+            raise
+
+    async def _store_and_publish(self, envelope: dict[str, Any]) -> None:
+        try:
+            async with self._sessions() as session:
+                await conversations.append_event(
+                    session,
+                    run_id=self._run.id,
+                    seq=envelope["seq"],
+                    type_=envelope["type"],
+                    envelope=envelope,
+                )
+        except IntegrityError as exc:  # (run_id, seq) exists: recovery ended the run
+            raise RunTakenOver(str(self._run.id)) from exc
         await self._bus.publish(self._run.user_id, envelope)
 
     async def tool_started(self, step: ToolStarted) -> None:
@@ -148,18 +182,43 @@ class RunExecutor:
     """Starts runs as background tasks and keeps track of them for a graceful shutdown."""
 
     def __init__(
-        self, sessions: Sessions, bus: Bus, reasoner: Reasoner, *, deadline_s: float
+        self,
+        sessions: Sessions,
+        bus: Bus,
+        reasoner: Reasoner,
+        *,
+        deadline_s: float,
+        tools: ToolLimits | None = None,
     ) -> None:
         self._sessions = sessions
         self._bus = bus
         self._reasoner = reasoner
         self._deadline_s = deadline_s
+        self._tools = tools or ToolLimits()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._live: dict[uuid.UUID, asyncio.Task[None]] = {}  # run_id -> its task
+        self.run_started = asyncio.Event()  # wakes the lease keeper (service/recovery.py)
 
     def start(self, accepted: Accepted, *, user_id: uuid.UUID, client_msg_id: uuid.UUID) -> None:
-        task = asyncio.create_task(self._execute(accepted, user_id, client_msg_id))
+        task = asyncio.create_task(self._guarded(accepted, user_id, client_msg_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        self._live[accepted.run_id] = task
+        task.add_done_callback(lambda _: self._live.pop(accepted.run_id, None))
+        self.run_started.set()
+
+    def live_run_ids(self) -> list[uuid.UUID]:
+        """The runs this instance is executing now (their leases are renewed)."""
+        return list(self._live)
+
+    async def _guarded(
+        self, accepted: Accepted, user_id: uuid.UUID, client_msg_id: uuid.UUID
+    ) -> None:
+        try:
+            await self._execute(accepted, user_id, client_msg_id)
+        except RunTakenOver:
+            context = {"run_id": accepted.run_id}
+            log.warning("run ended by another instance meanwhile", extra=context)
 
     async def drain(self, timeout_s: float) -> None:
         """Let in-flight runs finish; those that don't are ended as `interrupted`."""
@@ -201,6 +260,8 @@ class RunExecutor:
             )
         except ToolFailed as exc:
             await emitter.fail("tool_failed", str(exc), retryable=True)
+        except LlmUnavailable as exc:
+            await emitter.fail("llm_unavailable", str(exc), retryable=True)
         except asyncio.CancelledError:
             status = "interrupted"
             await asyncio.shield(self._interrupted(emitter, run))
@@ -227,7 +288,7 @@ class RunExecutor:
         steps = run_agent(
             question,
             history=history,
-            usage=DbUsage(self._sessions, run.user_id),
+            usage=LimitedUsage(DbUsage(self._sessions, run.user_id), self._tools),
             reasoner=self._reasoner,
             today=utc_today(),
         )

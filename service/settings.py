@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
-MIN_SECRET_BYTES = 32
-# Secrets that appear in docs and examples; a deployment using one of them is misconfigured.
-KNOWN_WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev-secret", "test-secret"})
+from service.agents.llm import LlmSettings
+from service.delivery_settings import DeliverySettings
+from service.secret_policy import secret_problem
+
+# Access passes live at most a day: revocation marks are kept that long (see service/revocation.py).
+MAX_ACCESS_TOKEN_TTL_S = 24 * 3600
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 class SettingsError(ValueError):
@@ -31,6 +36,20 @@ class Settings:
     run_deadline_s: float = 30.0
     drain_s: float = 10.0
     log_level: str = "INFO"
+    # Brute force: this many failed logins for one email within the window lock it for the window.
+    login_lockout_s: int = 15 * 60
+    login_max_failures: int = 5
+    # Optional enterprise sign-in (OpenID Connect): the issuer URL and our client id there.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    # At most one key-set refetch per this many seconds for an unknown key id.
+    oidc_jwks_refetch_s: float = 60.0
+    # Event delivery: socket buffers, run streams, the agent's tools (issue 4).
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    # Resilience (issue 5): the optional LLM provider, and how long a run's lease lasts before
+    # another instance may end it as interrupted (its instance died).
+    llm: LlmSettings = field(default_factory=LlmSettings)
+    run_lease_s: float = 10.0
 
     @property
     def async_database_url(self) -> str:
@@ -50,13 +69,29 @@ class Settings:
                 raise SettingsError(f"{name} is required")
             return value
 
+        def number(name: str, default: float, low: float, high: float) -> float:
+            raw = env.get(name, "").strip()
+            try:
+                value = float(raw) if raw else default
+            except ValueError:
+                raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+            if not low <= value <= high:
+                raise SettingsError(f"{name} must be between {low:g} and {high:g}")
+            return value
+
         secret = env.get("JWT_SECRET", "")
-        if not secret:
-            raise SettingsError("JWT_SECRET is required")
-        if len(secret.encode()) < MIN_SECRET_BYTES:
-            raise SettingsError(f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
-        if secret.lower() in KNOWN_WEAK_SECRETS or len(set(secret)) < 8:
-            raise SettingsError("JWT_SECRET is a default or low-entropy value")
+        if (problem := secret_problem(secret, env)) is not None:
+            raise SettingsError(problem)
+        oidc_issuer = env.get("OIDC_ISSUER", "").strip().rstrip("/") or None
+        oidc_client_id = env.get("OIDC_CLIENT_ID", "").strip() or None
+        if oidc_issuer and not oidc_client_id:
+            raise SettingsError("OIDC_CLIENT_ID is required when OIDC_ISSUER is set")
+        if oidc_issuer:
+            issuer_url = urlsplit(oidc_issuer)
+            # Plain http only for a provider on this machine (a test fixture).
+            local = issuer_url.scheme == "http" and issuer_url.hostname in LOCAL_HOSTS
+            if issuer_url.scheme != "https" and not local:
+                raise SettingsError("OIDC_ISSUER must be an https:// URL")
         origins = frozenset(
             o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip()
         )
@@ -66,7 +101,11 @@ class Settings:
             jwt_secret=secret,
             jwt_issuer=env.get("JWT_ISSUER", cls.jwt_issuer),
             jwt_audience=env.get("JWT_AUDIENCE", cls.jwt_audience),
-            access_token_ttl_s=int(env.get("ACCESS_TOKEN_TTL_SECONDS", cls.access_token_ttl_s)),
+            access_token_ttl_s=int(
+                number(
+                    "ACCESS_TOKEN_TTL_SECONDS", cls.access_token_ttl_s, 1, MAX_ACCESS_TOKEN_TTL_S
+                )
+            ),
             allowed_origins=origins,
             host=env.get("HOST", cls.host),
             port=int(env.get("PORT", cls.port)),
@@ -74,4 +113,13 @@ class Settings:
             run_deadline_s=float(env.get("RUN_DEADLINE_SECONDS", cls.run_deadline_s)),
             drain_s=float(env.get("DRAIN_SECONDS", cls.drain_s)),
             log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
+            login_lockout_s=int(number("LOGIN_LOCKOUT_SECONDS", cls.login_lockout_s, 1, 24 * 3600)),
+            oidc_issuer=oidc_issuer,
+            oidc_client_id=oidc_client_id,
+            oidc_jwks_refetch_s=number(
+                "OIDC_JWKS_REFETCH_SECONDS", cls.oidc_jwks_refetch_s, 0.1, 3600
+            ),
+            delivery=DeliverySettings.from_env(env),
+            llm=LlmSettings.from_env(env),
+            run_lease_s=number("RUN_LEASE_SECONDS", cls.run_lease_s, 0.3, 3600),
         )

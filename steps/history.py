@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from behave import then, when
+from behave import given, then, when
 
 
 @when("{name} opens her conversation history")
@@ -28,3 +28,55 @@ async def step_holds_question_and_answer(ctx: Any) -> None:
     said = [(m.role, m.text) for m in messages]
     expected = [("user", person.last_run.question), ("assistant", person.last_answer_text())]
     assert said == expected, f"the conversation holds {said}, expected {expected}"
+
+
+# -- issue 4: order and ownership of the history
+@given('{name} has asked in the same conversation "{question}" and received the answer')
+async def step_follow_up_answered(ctx: Any, name: str, question: str) -> None:
+    ctx.asker = name
+    person = ctx.cast.person(name)
+    await person.ask(question, in_current_thread=True)
+    await person.wait_for_answer(15.0)
+
+
+@then("{name}'s conversations are listed newest first:")
+def step_listed_newest_first(ctx: Any, name: str) -> None:
+    expected = [row["title"] for row in ctx.table]
+    titles = [t.title for t in ctx.history]
+    assert titles == expected, f"{name}'s history lists {titles}, expected {expected}"
+
+
+@when("{name} reopens the conversation")
+async def step_reopen(ctx: Any, name: str) -> None:
+    ctx.asker = name
+    ctx.reopened = await ctx.cast.person(name).history()
+
+
+@then("it holds her questions, each followed by its answer, in the order they were written")
+def step_holds_in_order(ctx: Any) -> None:
+    person = ctx.cast.person(ctx.asker)
+    asked = [s.question for s in person.sockets["laptop"].streams.values() if s.question]
+    answered = [
+        str(s.final.payload.get("text"))
+        for s in person.sockets["laptop"].streams.values()
+        if s.final
+    ]
+    expected = [m for pair in zip(asked, answered, strict=True) for m in pair]
+    said = [m.text for m in ctx.reopened]
+    roles = [m.role for m in ctx.reopened]
+    assert said == expected and roles == ["user", "assistant"] * len(asked), (
+        f"the conversation holds {list(zip(roles, said, strict=True))}, expected {expected}"
+    )
+
+
+@then('{name} finds her question "{question}"')
+def step_finds_question(ctx: Any, name: str, question: str) -> None:
+    texts = [hit.get("text") for hit in ctx.hits]
+    assert question in texts, f"{name} searched and found {texts}"
+
+
+@then("none of what {name} finds is {other}'s")
+async def step_finds_none_of(ctx: Any, name: str, other: str) -> None:
+    own = {t.thread_id for t in await ctx.cast.person(name).threads()}
+    foreign = [hit for hit in ctx.hits if hit.get("thread_id") not in own]
+    assert not foreign, f"{name}'s search found messages of {other}'s: {foreign[:2]}"

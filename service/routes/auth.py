@@ -10,8 +10,9 @@ from aiohttp import web
 
 from service.errors import InvalidCredentials, InvalidRequest, InvalidToken
 from service.http import authenticate, read_json
-from service.keys import SESSIONS, SETTINGS
+from service.keys import LOCKOUT, SESSIONS, SETTINGS
 from service.passwords import hash_password, verify_password
+from service.store import sessions as login_sessions
 from service.store import users
 from service.tokens import issue_access_token, new_refresh_token
 from service.validation import clean_text
@@ -53,7 +54,7 @@ async def issue_session(request: web.Request, *, user_id: uuid.UUID) -> dict[str
     session_id = uuid.uuid4()
     refresh, refresh_hash = new_refresh_token()
     async with request.app[SESSIONS]() as session:
-        await users.store_refresh_token(
+        await login_sessions.start_session(
             session,
             user_id=user_id,
             session_id=session_id,
@@ -73,12 +74,14 @@ async def login(request: web.Request) -> web.Response:
     body = await read_json(request)
     email = clean_text(body.get("email"), field="email", max_chars=320).strip().lower()
     password = clean_text(body.get("password"), field="password", max_chars=200)
-    async with request.app[SESSIONS]() as session:
-        user = await users.find_user_by_email(session, email=email)
-    # Same answer for an unknown email and a wrong password (no account oracle).
-    known_hash = user.password_hash if user else None
-    if not await asyncio.to_thread(verify_password, known_hash, password) or user is None:
-        raise InvalidCredentials("The email or password is not correct")
+    # Counted before the slow hash; refused while locked, even with the right password.
+    async with request.app[LOCKOUT].guard(email):
+        async with request.app[SESSIONS]() as session:
+            user = await users.find_user_by_email(session, email=email)
+        # Same answer for an unknown email and a wrong password (no account oracle).
+        known_hash = user.password_hash if user else None
+        if not await asyncio.to_thread(verify_password, known_hash, password) or user is None:
+            raise InvalidCredentials("The email or password is not correct")
     return web.json_response(await issue_session(request, user_id=user.id))
 
 

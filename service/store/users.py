@@ -46,3 +46,12 @@ async def store_refresh_token(
         )
     )
     await session.commit()
+
+
+async def set_password_hash(
+    session: AsyncSession, *, user_id: uuid.UUID, password_hash: str
+) -> None:
+    user = await session.get(User, user_id)
+    if user is not None:
+        user.password_hash = password_hash
+        await session.commit()

@@ -10,13 +10,18 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from service.deadlines import within
 from service.errors import InvalidToken, OriginNotAllowed, ServiceError
 from service.http import as_service_error, bearer_token, error_response
-from service.keys import HUB, RUNS, SESSIONS, SETTINGS
+from service.keys import HUB, REDIS, REVOCATIONS, RUNS, SESSIONS, SETTINGS
+from service.replay import Replayer
 from service.store import conversations
+from service.store.conversations import Accepted
 from service.tokens import AccessClaims, decode_access_token
+from service.ws.flow import cap_send_buffer, writer_limit
 from service.ws.frames import FrameError, PingFrame, ResumeFrame, SendFrame, parse_frame
 from service.ws.hub import Connection
+from service.ws.limits import CLOSE_RATE_LIMITED
 
 log = logging.getLogger("service.ws")
 
@@ -29,6 +34,9 @@ BEARER_PREFIX = "bearer."
 CLOSE_PASS_EXPIRED = 4401
 CLOSE_POLICY = 1008
 CLOSE_GOING_AWAY = 1001
+SEND_TIMEOUT_S = 2.5
+# How long a closing socket may take to send what is already queued (error frames first).
+FLUSH_TIMEOUT_S = 1.0
 
 
 def _handshake_token(request: web.Request) -> str | None:
@@ -48,7 +56,9 @@ async def _admit(request: web.Request) -> AccessClaims:
     token = _handshake_token(request)
     if token is None:
         raise InvalidToken("Sign in first: no access token was given")
-    return decode_access_token(settings, token)
+    claims = decode_access_token(settings, token)
+    await request.app[REVOCATIONS].ensure_active(claims)
+    return claims
 
 
 class BadFrameBudget:
@@ -69,13 +79,26 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         claims = await _admit(request)
     except ServiceError as error:
         return error_response(error)
+    send_buffer = request.app[SETTINGS].delivery.socket_send_buffer_bytes
     ws = web.WebSocketResponse(
-        protocols=(SUBPROTOCOL,), heartbeat=HEARTBEAT_S, max_msg_size=MAX_FRAME_BYTES
+        protocols=(SUBPROTOCOL,),
+        heartbeat=HEARTBEAT_S,
+        max_msg_size=MAX_FRAME_BYTES,
+        writer_limit=writer_limit(send_buffer),
     )
     await ws.prepare(request)
-    connection = Connection(ws, claims.user_id, claims.session_id, claims.expires_at)
+    cap_send_buffer(request, send_buffer)
+    connection = Connection(
+        ws,
+        claims.user_id,
+        claims.session_id,
+        claims.expires_at,
+        outbox=asyncio.Queue(request.app[HUB].outbox_frames),
+    )
     hub = request.app[HUB]
     hub.add(connection)
+    # A logout that landed between the check above and joining the hub still closes it.
+    request.app[REVOCATIONS].close_if_revoked(connection)
     writer = asyncio.create_task(_write(connection))
     expiry = asyncio.create_task(_close_at_expiry(connection))
     try:
@@ -92,7 +115,18 @@ async def websocket(request: web.Request) -> web.StreamResponse:
 async def _write(connection: Connection) -> None:
     while True:
         frame = await connection.outbox.get()
-        await connection.ws.send_json(frame)
+        try:
+            await connection.ws.send_json(frame)
+        finally:
+            connection.outbox.task_done()
+
+
+async def _flush_then_close(connection: Connection, code: int, reason: bytes) -> None:
+    """Close after the frames already queued (the error that explains the close) are sent."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(FLUSH_TIMEOUT_S):
+            await connection.outbox.join()
+    await connection.ws.close(code=code, message=reason)
 
 
 async def _close_at_expiry(connection: Connection) -> None:
@@ -114,7 +148,10 @@ async def _read(request: web.Request, connection: Connection) -> None:
             continue
         connection.offer(reply)
         if reply.get("error") in BAD_FRAME_CODES and not budget.spend():
-            await ws.close(code=CLOSE_POLICY, message=b"too many bad frames")
+            await _flush_then_close(connection, CLOSE_POLICY, b"too many bad frames")
+            return
+        if reply.get("error") == "rate_limited" and connection.sends.exhausted:
+            await _flush_then_close(connection, CLOSE_RATE_LIMITED, b"rate limited")
             return
 
 
@@ -132,8 +169,16 @@ async def _handle(request: web.Request, connection: Connection, raw: str) -> dic
         return _error(exc.code, exc.message, exc.ref)
     if isinstance(frame, PingFrame):
         return {"type": "pong"}
+    if isinstance(frame, SendFrame) and not connection.sends.allow():
+        return _error(
+            "rate_limited",
+            f"Too many questions at once; wait {connection.sends.retry_after_s:.0f} s",
+            str(frame.client_msg_id),
+        )
     if isinstance(frame, ResumeFrame):
-        return _error("invalid_frame", "Resuming runs is not available yet")
+        app = request.app
+        await Replayer(app[SESSIONS], app[REDIS], app[HUB]).resume(connection, frame.runs)
+        return None
     try:
         await _send(request, connection, frame)
         return None
@@ -141,21 +186,29 @@ async def _handle(request: web.Request, connection: Connection, raw: str) -> dic
         error = as_service_error(exc)
         if error is None:
             log.exception("send failed", extra={"user_id": connection.user_id})
-            return _error("temporarily_unavailable", "Could not take the question; resend it")
+            message = "Could not take the question; resend it"
+            return _error("temporarily_unavailable", message, str(frame.client_msg_id))
         return _error(error.code, error.message, str(frame.client_msg_id))
 
 
-async def _send(request: web.Request, connection: Connection, frame: SendFrame) -> None:
-    settings = request.app[SETTINGS]
+async def _accept(request: web.Request, connection: Connection, frame: SendFrame) -> Accepted:
     async with request.app[SESSIONS]() as session:
-        accepted = await conversations.accept_question(
+        return await conversations.accept_question(
             session,
             user_id=connection.user_id,
             thread_id=frame.thread_id,
             client_msg_id=frame.client_msg_id,
             text=frame.text,
-            instance_id=settings.instance_id,
+            instance_id=request.app[SETTINGS].instance_id,
         )
+
+
+async def _send(request: web.Request, connection: Connection, frame: SendFrame) -> None:
+    # A frozen database must not leave the person waiting: past the limit the answer is
+    # temporarily_unavailable (no ack), and the app resends with the same client_msg_id.
+    accepted = await within(
+        SEND_TIMEOUT_S, _accept(request, connection, frame), what="the database"
+    )
     ack = {
         "type": "ack",
         "client_msg_id": str(frame.client_msg_id),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -10,8 +11,12 @@ from typing import Any
 
 from aiohttp import web
 
+from service.replay_gate import Admission, ReplayGate
+from service.ws.limits import SendRateLimit
+
 OUTBOX_FRAMES = 1000
 TOO_SLOW = 4409
+HANG_UP_S = 10.0
 
 
 @dataclass(eq=False)
@@ -23,6 +28,9 @@ class Connection:
     outbox: asyncio.Queue[dict[str, Any]] = field(
         default_factory=lambda: asyncio.Queue(OUTBOX_FRAMES)
     )
+    # Replays in progress and done on this socket (see service/replay_gate.py).
+    gate: ReplayGate = field(default_factory=ReplayGate)
+    sends: SendRateLimit = field(default_factory=SendRateLimit)
 
     def offer(self, frame: dict[str, Any]) -> bool:
         """Queue a frame; False when this socket cannot keep up."""
@@ -32,11 +40,19 @@ class Connection:
             return False
         return True
 
+    def offer_event(self, frame: dict[str, Any]) -> bool:
+        """Queue a live run event, unless a replay of its run holds it back or already sent it."""
+        verdict = self.gate.admit(frame)
+        if verdict is Admission.SEND:
+            return self.offer(frame)
+        return verdict is not Admission.OVERFLOW
+
 
 class Hub:
-    def __init__(self) -> None:
+    def __init__(self, *, outbox_frames: int = OUTBOX_FRAMES) -> None:
         self._by_user: defaultdict[uuid.UUID, set[Connection]] = defaultdict(set)
-        self._closing: set[asyncio.Task[bool]] = set()
+        self._closing: set[asyncio.Task[None]] = set()
+        self.outbox_frames = outbox_frames
 
     def add(self, connection: Connection) -> None:
         self._by_user[connection.user_id].add(connection)
@@ -55,8 +71,19 @@ class Hub:
 
     def deliver(self, user_id: uuid.UUID, frame: dict[str, Any]) -> None:
         for connection in self.connections(user_id):
-            if not connection.offer(frame):
-                # Closing (not buffering without bound) keeps memory flat; the client resumes.
-                self.remove(connection)
-                self._closing.add(asyncio.create_task(connection.ws.close(code=TOO_SLOW)))
-                self._closing = {t for t in self._closing if not t.done()}
+            if not connection.offer_event(frame):
+                self.too_slow(connection)
+
+    def too_slow(self, connection: Connection) -> None:
+        """Closing (not buffering without bound) keeps memory flat; the client resumes."""
+        self.remove(connection)
+        self._closing = {t for t in self._closing if not t.done()}
+        self._closing.add(asyncio.create_task(_hang_up(connection)))
+
+
+async def _hang_up(connection: Connection) -> None:
+    # The close frame queues behind what the socket has not read yet; a client that never
+    # reads again is cut off when the wait ends (aiohttp then closes the transport).
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(HANG_UP_S):
+            await connection.ws.close(code=TOO_SLOW, message=b"too slow to keep up")

@@ -1,0 +1,92 @@
+"""Many people at once: each with their own usage and question, checked one by one afterwards.
+
+Every person's sockets are watched by their StreamVerifier (invariant 4: only their own runs);
+`problems_of` adds what a person's stored conversation and run record must show.
+"""
+
+# Waits take an explicit timeout because it is part of the failure message a reader sees.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from driver.answers import stated_total
+from driver.contract import AGENT_COMPLETED, AGENT_STARTED
+from driver.person import Person
+
+USAGE_DAYS_AGO = 10
+
+
+@dataclass(frozen=True)
+class Customer:
+    person: Person
+    spent: str  # what their usage adds up to, as the assistant writes it ("$1,234.00")
+    question: str
+
+
+def usage_costing(cents: int) -> list[dict[str, object]]:
+    day = (datetime.now(UTC).date() - timedelta(days=USAGE_DAYS_AGO)).isoformat()
+    return [
+        {
+            "day": day,
+            "model": "gpt-4o",
+            "feature": "support-bot",
+            "requests": 1000,
+            "input_tokens": 1_000_000,
+            "output_tokens": 100_000,
+            "cost_usd": cents / 100,
+        }
+    ]
+
+
+async def arrive(people: Sequence[Person]) -> list[Customer]:
+    """Everyone signs up, signs in and loads usage of a different total, all at once."""
+
+    async def one(index: int, person: Person) -> Customer:
+        await person.sign_up()
+        await person.sign_in()
+        cents = 100_000 + 1_111 * (index + 1)
+        await person.load_usage(usage_costing(cents))
+        question = f"How can we cut our model spend? (asked by {person.name})"
+        return Customer(person, f"${cents // 100:,}.{cents % 100:02d}", question)
+
+    return list(await asyncio.gather(*(one(i, p) for i, p in enumerate(people))))
+
+
+async def ask_at_once(customers: Sequence[Customer]) -> None:
+    await asyncio.gather(*(c.person.ask(c.question) for c in customers))
+
+
+async def seen_problems(customer: Customer, timeout: float = 20.0) -> list[str]:
+    """What is wrong with what this customer's sockets showed them (their verifier's findings,
+    isolation included) and with the spend they were told."""
+    person = customer.person
+    await person.wait_for_answer(timeout)
+    found = person.verifier.findings(require_finished=False)
+    told = stated_total(person.last_answer_text())
+    if told != customer.spent:
+        found.append(f"{person.name} was told a spend of {told}, not their own {customer.spent}")
+    return found
+
+
+async def stored_problems(customer: Customer) -> list[str]:
+    """What is wrong with the conversation and run record the service stored for them."""
+    person = customer.person
+    run = person.last_run
+    if run is None:
+        return [f"{person.name} never asked"]
+    found: list[str] = []
+    said = [(m.role, m.text) for m in await person.history()]
+    if said != [("user", customer.question), ("assistant", person.last_answer_text())]:
+        found.append(f"{person.name}'s stored conversation holds {said}")
+    log = await person.run_log(run.run_id)
+    strangers = [e for e in log if e.get("run_id") != run.run_id]
+    if strangers or [e.get("seq") for e in log] != list(range(1, len(log) + 1)):
+        found.append(f"{person.name}'s stored record is not their run alone, in order: {log}")
+    elif (log[0].get("type"), log[-1].get("type")) != (AGENT_STARTED, AGENT_COMPLETED):
+        found.append(f"{person.name}'s stored record does not run from start to answer")
+    return found

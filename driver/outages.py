@@ -1,0 +1,281 @@
+"""What people do and see while something the service depends on is in trouble: the tasks and
+questions of the resilience scenarios, on top of Person's public API.
+"""
+
+# Waits take an explicit timeout because it is part of the failure message a reader sees.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from driver.contract import short_id
+from driver.errors import SendRefused, SocketClosed
+from driver.models import Ack
+from driver.person import DEFAULT_DEVICE, Person
+from driver.stream import RunStream
+
+RETRY_PAUSE_S = 0.25  # how long a client waits before sending a refused question again
+
+
+def ws_url_of(service_url: str) -> str:
+    return "ws" + service_url.rstrip("/").removeprefix("http") + "/ws"
+
+
+def use_server(person: Person, service_url: str, device: str = DEFAULT_DEVICE) -> None:
+    """From now on, that device opens the chat on this server (an instance of the service)."""
+    person.device_ws_urls[device] = ws_url_of(service_url)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    message: str
+    at: float  # monotonic, when the refusal arrived
+    waited_s: float  # from sending to the refusal
+
+
+@dataclass
+class Persistence:
+    """A question sent again and again, with the same id, until it was stored."""
+
+    question: str
+    client_msg_id: str
+    refusals: list[Refusal] = field(default_factory=list)
+    ack: Ack | None = None
+    run: RunStream | None = None
+    first_sent_at: float = 0.0
+
+
+async def ask_until_stored(
+    person: Person,
+    question: str,
+    *,
+    within: float,
+    device: str = DEFAULT_DEVICE,
+) -> Persistence:
+    """Ask, and while the service answers `temporarily_unavailable`, send the same question
+    (same client_msg_id) again after a short pause, as a well-behaved app does. Any other
+    refusal, or no ack within `within` seconds, fails in business words."""
+    attempt = Persistence(question, str(uuid.uuid4()), first_sent_at=time.monotonic())
+    deadline = attempt.first_sent_at + within
+    while True:
+        sent_at = time.monotonic()
+        try:
+            attempt.run = await person.ask(
+                question, client_msg_id=attempt.client_msg_id, device=device
+            )
+            attempt.ack = person.last_ack
+            return attempt
+        except SendRefused as refusal:
+            now = time.monotonic()
+            attempt.refusals.append(Refusal(refusal.code, refusal.message, now, now - sent_at))
+            if refusal.code != "temporarily_unavailable":
+                raise AssertionError(
+                    f"{person.name}'s question was refused with {refusal.code} "
+                    f"({refusal.message}), not as temporarily unavailable"
+                ) from None
+        except SocketClosed:
+            pass  # the next attempt opens the chat again
+        if time.monotonic() + RETRY_PAUSE_S > deadline:
+            codes = ", ".join(r.code for r in attempt.refusals) or "no refusal"
+            raise AssertionError(
+                f"{person.name}'s question was never stored within {within:g} s "
+                f"({len(attempt.refusals)} refusals: {codes})"
+            )
+        await asyncio.sleep(RETRY_PAUSE_S)
+
+
+async def try_ask(
+    person: Person, question: str, *, device: str = DEFAULT_DEVICE, timeout: float = 15.0
+) -> tuple[Refusal | None, float]:
+    """Ask once; the refusal (None if it was stored) and how long the answer to the send took."""
+    socket = await person.connect(device)
+    sent_at = time.monotonic()
+    try:
+        await socket.send(question, timeout=timeout)
+    except SendRefused as refusal:
+        now = time.monotonic()
+        return Refusal(refusal.code, refusal.message, now, now - sent_at), now - sent_at
+    except TimeoutError:
+        raise AssertionError(
+            f"{person.name} asked {question!r} and heard nothing back within {timeout:g} s: "
+            "neither stored nor refused"
+        ) from None
+    return None, time.monotonic() - sent_at
+
+
+@dataclass(frozen=True)
+class Routine:
+    """How long each part of a person's usual routine took, in seconds."""
+
+    sign_in: float
+    open_chat: float
+    question_stored: float
+    answer: float
+
+    def parts(self) -> dict[str, float]:
+        return {
+            "signing in": self.sign_in,
+            "opening the chat": self.open_chat,
+            "having the question stored": self.question_stored,
+            "getting the answer": self.answer,
+        }
+
+
+async def usual_routine(person: Person, question: str, *, timeout: float = 15.0) -> Routine:
+    """Sign in, open the chat, ask, wait for the answer; each part timed."""
+    began = time.monotonic()
+    await person.sign_in()
+    signed_in = time.monotonic()
+    await person.connect()
+    opened = time.monotonic()
+    await person.ask(question)
+    stored = time.monotonic()
+    await person.wait_for_answer(timeout)
+    answered = time.monotonic()
+    return Routine(signed_in - began, opened - signed_in, stored - opened, answered - stored)
+
+
+def acks_received(person: Person) -> list[Ack]:
+    """Every ack any of the person's connections received, old ones included."""
+    return person.acks()
+
+
+def describe_final(run: RunStream) -> str:
+    final = run.final
+    if final is None:
+        return f"no final event ({run.where_it_stopped()})"
+    if final.type == "agent_error":
+        return f"agent_error {final.payload.get('error')}: {final.payload.get('message')}"
+    return f"{final.type} (run {short_id(run.run_id)})"
+
+
+@dataclass(frozen=True)
+class Readiness:
+    sent_at: float  # monotonic, when the probe was sent
+    status: int | None  # None: no answer at all within the probe's timeout
+    body: Any
+    took_s: float
+
+
+class ReadinessWatch:
+    """Asks a server whether it is ready every `interval` seconds, in the background of the
+    scenario, without waiting for earlier answers (a hanging answer must not hide the next
+    probes); the answers, and how long each took, are kept for the checks."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        service_url: str,
+        *,
+        interval: float = 0.2,
+        probe_timeout: float = 5.0,
+    ) -> None:
+        self.service_url = service_url.rstrip("/")
+        self.samples: list[Readiness] = []
+        self._session = session
+        self._interval = interval
+        self._probe_timeout = probe_timeout
+        self._task: asyncio.Task[None] | None = None
+        self._probes: set[asyncio.Task[Readiness]] = set()
+
+    def start(self) -> ReadinessWatch:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._watch())
+        return self
+
+    async def settle(self) -> None:
+        """Wait for the answers still on their way (each bounded by the probe timeout)."""
+        if self._probes:
+            await asyncio.wait(set(self._probes))
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        for probe in self._probes:
+            probe.cancel()
+        await asyncio.gather(*self._probes, return_exceptions=True)
+
+    async def probe(self) -> Readiness:
+        began = time.monotonic()
+        try:
+            async with self._session.get(
+                f"{self.service_url}/readyz",
+                timeout=aiohttp.ClientTimeout(total=self._probe_timeout),
+            ) as response:
+                body = await response.json(content_type=None)
+                status: int | None = response.status
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            status, body = None, repr(exc)
+        sample = Readiness(began, status, body, time.monotonic() - began)
+        self.samples.append(sample)
+        return sample
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            probe = loop.create_task(self.probe())
+            self._probes.add(probe)
+            probe.add_done_callback(self._probes.discard)
+            await asyncio.sleep(self._interval)
+
+    def between(self, start: float, end: float | None) -> list[Readiness]:
+        """The answers to the probes sent within [start, end), however late they came."""
+        return [
+            s
+            for s in sorted(self.samples, key=lambda s: s.sent_at)
+            if s.sent_at >= start and (end is None or s.sent_at < end)
+        ]
+
+
+async def readiness(session: aiohttp.ClientSession, service_url: str) -> Readiness:
+    """One readiness answer of that server."""
+    return await ReadinessWatch(session, service_url).probe()
+
+
+# --- verdicts, in business words ------------------------------------------------------------------
+def refusals_during(
+    who: str, attempt: Persistence, start: float, end: float | None, *, within_s: float
+) -> list[str]:
+    """Problems with how `who` was refused while a fault lasted (between start and end)."""
+    during = [r for r in attempt.refusals if r.at >= start and (end is None or r.at < end)]
+    problems = []
+    if not during:
+        problems.append(f"{who} was never told to try again while it lasted")
+    for refusal in during:
+        if refusal.code != "temporarily_unavailable":
+            problems.append(f"{who} was refused with {refusal.code}: {refusal.message}")
+        if refusal.waited_s > within_s:
+            problems.append(f"{who} waited {refusal.waited_s:.2f} s to be told to try again")
+    return problems
+
+
+def readiness_during(
+    watch: ReadinessWatch, start: float, end: float | None, *, within_s: float
+) -> list[str]:
+    """Problems with the readiness answers given while a dependency was away."""
+    during = watch.between(start, end)
+    problems = []
+    if not during:
+        problems.append("readiness was never asked while it lasted")
+    for sample in during:
+        if sample.took_s > within_s:
+            problems.append(
+                f"readiness took {sample.took_s:.2f} s to answer ({sample.status} {sample.body})"
+            )
+        elif sample.status is None:
+            problems.append(f"readiness gave no answer within {sample.took_s:.2f} s")
+        elif sample.status != 503:
+            problems.append(f"readiness answered {sample.status} {sample.body}")
+    return problems

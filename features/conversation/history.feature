@@ -1,0 +1,39 @@
+@allure.label.epic:Conversation
+Feature: Earlier conversations, in order, and only one's own
+  In order to pick up where I left off and to find what the assistant told me
+  As someone who asks the assistant about our AI spend every week
+  I want my conversations newest first, each in the order it was written, and a search of my own words
+
+  Business value:
+    The history is where people go back to the figures they were given and share them with
+    their finance team. It must be in the order things happened, and a search must find their
+    own words and never another company's.
+
+  Background:
+    Given Alice has signed up and is signed in
+
+  Scenario: Conversations are listed newest first
+    Given Alice has asked "Which model costs us the most?" and received the answer
+    And Alice has asked "How can we cut our model spend?" and received the answer
+    And Alice has asked "What about only the support bot?" and received the answer
+    When Alice opens her conversation history
+    Then Alice's conversations are listed newest first:
+      | title                            |
+      | What about only the support bot? |
+      | How can we cut our model spend?  |
+      | Which model costs us the most?   |
+
+  Scenario: A conversation keeps every message in the order it was written
+    Given Alice has asked "How can we cut our model spend?" and received the answer
+    And Alice has asked in the same conversation "What about only the support bot?" and received the answer
+    When Alice reopens the conversation
+    Then it holds her questions, each followed by its answer, in the order they were written
+
+  @critical
+  Scenario: Searching finds Alice's own words and never another company's
+    Given Alice has asked "How much do embeddings cost us?" and received the answer
+    And Bob has signed up and is signed in
+    And Bob has asked "How much do embeddings cost us?" and received the answer
+    When Alice searches her conversations for "embeddings"
+    Then Alice finds her question "How much do embeddings cost us?"
+    And none of what Alice finds is Bob's

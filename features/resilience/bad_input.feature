@@ -1,0 +1,18 @@
+@allure.label.epic:Resilience @fault
+Feature: Malformed messages at volume are refused cleanly and nothing is half stored
+  In order to keep the assistant dependable whatever apps and networks send it
+  As a customer
+  I want every malformed message refused with an explanation, and nothing stored by halves
+
+  Business value:
+    Buggy apps, old versions and hostile scripts send every kind of malformed message. Each one
+    must get a clear refusal (never a crash, a dropped connection or silence), and none may leave
+    half a question in the database, where it would show up as a ghost in someone's history or
+    break the figures we compute.
+
+  @critical
+  Scenario: Hundreds of generated malformed messages each get their own clear answer
+    Given Alice has signed up and is signed in
+    When Alice's app sends 300 generated malformed messages and every known troublemaker
+    Then every message got its own answer, and none closed the chat or was met with silence
+    And Alice's history holds exactly the questions she was told were stored

@@ -1,0 +1,36 @@
+@allure.label.epic:Resilience @fault
+Feature: A server that crashes or starts at a bad moment leaves nobody hanging
+  In order to trust that a question I asked is never silently dropped
+  As a customer
+  I want to learn what happened to my question when the server working on it crashes, and new
+  servers to join only once they can actually serve me
+
+  Business value:
+    We run several servers so that one crashing is a non-event. A crash mid-answer must not leave
+    the customer waiting forever: another server notices and tells them the answer was
+    interrupted, so they can ask again. A server started while the database is down must wait
+    and join by itself when it can serve, rather than crash or take questions it cannot store.
+
+  @critical
+  Scenario: When the server working on Alice's question crashes, another server tells her
+    Given Alice has signed up and is signed in
+    And Alice is chatting on a second server, and the assistant there is working on her question "How can we cut our model spend?"
+    When that server crashes
+    Then Alice, back on another server, is told within 10 seconds that her question was interrupted and she can ask it again
+    And Alice's question "How can we cut our model spend?" is in her conversation once
+
+  Scenario: A server started while the database is down waits, then serves once it is back
+    Given Alice has signed up and is signed in
+    And the database is down
+    When a new server starts
+    Then the new server says it is not ready, and keeps running
+    And once the database is back, the new server becomes ready by itself within 10 seconds
+    And Alice can ask the new server "How can we cut our model spend?" and get an answer
+
+  Scenario: A server started while the session cache is unreachable serves people right away
+    Given Alice has signed up and is signed in
+    And the session cache is unreachable for a while
+    When a new server starts
+    Then the new server is ready at once, with the session cache degraded
+    And Alice can ask the new server "How can we cut our model spend?" and get an answer
+    And once the session cache is back, the new server reports it healthy by itself within 5 seconds

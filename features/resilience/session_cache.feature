@@ -1,0 +1,60 @@
+@allure.label.epic:Resilience @fault
+Feature: The session cache can fail without stopping anyone
+  In order to keep working with the assistant when part of our infrastructure fails
+  As a customer
+  I want to sign in and chat as usual while the session cache is unreachable, stalled or restarted
+
+  Business value:
+    The session cache speeds up sign-in checks and carries live progress between our servers, but
+    it holds nothing that cannot be rebuilt. Customers must not notice when it fails: sign-in and
+    the chat keep working at normal speed, protections such as the lock after wrong passwords keep
+    holding, and everything recovers by itself when the cache is back, with nothing forgotten.
+
+  Background:
+    Given Alice has signed up and is signed in
+    And Alice's company has a month of AI usage on record
+
+  @critical
+  Scenario: Alice signs in and gets her answer while the session cache is unreachable
+    Given the session cache is unreachable
+    When Alice signs in and puts the question "How can we cut our model spend?" to the assistant
+    Then each of these took Alice at most 1.5 seconds
+    And Alice is told she can save about $1,383.50 a month
+    And the service says it is ready, with the session cache degraded
+
+  Scenario: Alice keeps chatting when the session cache goes away mid-conversation
+    Given Alice has the chat open
+    And the session cache is unreachable
+    When Alice asks "How can we cut our model spend?"
+    Then Alice is told she can save about $1,383.50 a month
+    And Alice never saw an error
+
+  @critical
+  Scenario: Wrong passwords still lock the account while the session cache is unreachable
+    Given the session cache is unreachable
+    When Mallory tries 5 wrong passwords on Alice's account
+    Then even Alice's right password is refused for now, and she is told how long to wait
+
+  @critical
+  Scenario: A stalled session cache costs each step at most about a second, and recovers by itself
+    Given the session cache stops responding for a while
+    When Alice signs in and puts the question "How can we cut our model spend?" to the assistant
+    Then each of these took Alice at most 1.5 seconds
+    And Alice is told she can save about $1,383.50 a month
+    And once the session cache responds again, the service reports it healthy within 5 seconds
+
+  Scenario: Live progress between servers comes back by itself with the session cache
+    Given Alice has the chat open on her laptop and her phone, each on a different server
+    And the session cache was unreachable for a while and is back
+    When Alice asks on her phone "How can we cut our model spend?"
+    Then Alice's laptop shows every step of the answer too
+
+  @critical
+  Scenario: After the session cache restarts empty, no question, answer or sign-out is forgotten
+    Given Alice has asked "How can we cut our model spend?" and received the answer
+    And Carol has signed up and is signed in
+    And Carol has signed out
+    When the session cache restarts and loses everything it held
+    Then Alice's conversation holds 1 questions, each followed by its answer
+    And Alice can ask "What about only the support bot?" and get an answer
+    And Carol's old pass still does not open the chat

@@ -1,0 +1,48 @@
+"""Bounded waits on a dependency that may be frozen.
+
+`asyncio.timeout` cancels the work, then waits for the work's own cleanup, and that cleanup
+(rolling back, returning a connection to the pool, closing a socket politely) talks to the same
+frozen server: a 1 s timeout measured 10 s and more against a frozen PostgreSQL. `within` answers
+on time instead and leaves the cancelled work to finish its cleanup in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# Cancelled work still cleaning up; kept referenced so it is not garbage collected mid-way.
+_abandoned: set[asyncio.Task[Any]] = set()
+
+
+class DependencyTimeout(TimeoutError):
+    """A dependency did not answer in time (mapped to `temporarily_unavailable`)."""
+
+
+async def within(seconds: float, work: Coroutine[Any, Any, T], *, what: str) -> T:
+    """The result of `work`, or DependencyTimeout after `seconds` whatever its cleanup does."""
+    task = asyncio.ensure_future(work)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        _abandon(task)
+        raise
+    if task in done:
+        return task.result()
+    _abandon(task)
+    raise DependencyTimeout(f"{what} did not answer within {seconds:g} s")
+
+
+def _abandon(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    _abandoned.add(task)
+    task.add_done_callback(_forget)
+
+
+def _forget(task: asyncio.Task[Any]) -> None:
+    _abandoned.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved: a failure of abandoned work is expected, not news

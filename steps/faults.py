@@ -1,0 +1,433 @@
+"""Things going wrong behind the scenes (the database, the session cache, the language model, a
+server) and what people experience meanwhile. Faults come from `ctx.faults` (fixtures/faults.py);
+blocking process control runs in a thread so open chats keep reading."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from behave import given, then, when
+
+from driver import bad_input, outages
+from driver.eventually import eventually
+from fixtures.llm_server import DEFAULT_TEXT
+
+ANSWER_TIMEOUT_S = 15.0
+BACK_TIMEOUT_S = 15.0  # for a dependency (and the service's view of it) to be whole again
+REFUSED_WITHIN_S = 2.0  # a refusal while the database is down: the connect fails at once
+FROZEN_REFUSED_WITHIN_S = 5.0  # while it does not respond: the service's own time limit
+READINESS_WITHIN_S = 1.0
+
+LLM_TROUBLE = {
+    "fails with server errors": ("error", {"status": 503}),
+    "never answers": ("hang", {}),
+    "answers too slowly": ("slow", {"delay_s": 3.0}),
+    "answers with nonsense": ("garbage", {}),
+    "streams its answer word by word": ("stream", {}),
+}
+
+
+def _problems(what: str, problems: list[str]) -> None:
+    if problems:
+        listed = "\n".join(f"  - {p}" for p in problems)
+        raise AssertionError(f"{what}:\n{listed}")
+
+
+def _watch(ctx: Any) -> outages.ReadinessWatch:
+    return ctx.faults.watch_readiness(ctx.http, ctx.cast.service_url)
+
+
+# --- the database -------------------------------------------------------------------------------
+@given("the database has restarted")
+async def step_database_restarted(ctx: Any) -> None:
+    await asyncio.to_thread(ctx.faults.restart, "database")
+
+
+@given("the database goes down for a while")
+async def step_database_down_for_a_while(ctx: Any) -> None:
+    ctx.readiness = _watch(ctx)
+    await asyncio.to_thread(ctx.faults.down_for_a_while, "database")
+
+
+@given("the database is down")
+async def step_database_down(ctx: Any) -> None:
+    await asyncio.to_thread(ctx.faults.down_for_a_while, "database", until_ended=True)
+
+
+@given("the database stops responding for a while")
+async def step_database_frozen(ctx: Any) -> None:
+    ctx.readiness = _watch(ctx)
+    await asyncio.to_thread(ctx.faults.frozen_for_a_while, "database")
+
+
+@when('{name} asks "{question}" and keeps trying until it goes through')
+async def step_ask_until_stored(ctx: Any, name: str, question: str) -> None:
+    ctx.asker = name
+    within = ctx.faults.outage_s + BACK_TIMEOUT_S
+    ctx.persistence = await outages.ask_until_stored(ctx.cast.person(name), question, within=within)
+
+
+@then(
+    "while the database was {state}, {name} was told each time within {seconds:g} seconds to try again shortly"
+)
+def step_told_to_retry(ctx: Any, state: str, name: str, seconds: float) -> None:
+    outage = ctx.faults.outage
+    found = outages.refusals_during(
+        name, ctx.persistence, outage.started_at, outage.ending_at, within_s=seconds
+    )
+    _problems(f"While the database was {state}", found)
+
+
+@then("{name}'s question was confirmed only once the database was back")
+def step_confirmed_after(ctx: Any, name: str) -> None:
+    outage, ack = ctx.faults.outage, ctx.persistence.ack
+    assert outage.ending_at is not None and ack is not None, f"{name}'s question was not stored"
+    assert ack.at >= outage.ending_at, (
+        f"{name}'s question was confirmed {outage.ending_at - ack.at:.2f} s before the database "
+        "came back: a confirmation the database could not have stored"
+    )
+
+
+@then("the service said it was not ready while the database was {state}, each time within a second")
+async def step_not_ready_during(ctx: Any, state: str) -> None:
+    outage = ctx.faults.outage
+    await ctx.readiness.settle()
+    found = outages.readiness_during(
+        ctx.readiness, outage.started_at, outage.ending_at, within_s=READINESS_WITHIN_S
+    )
+    _problems(f"While the database was {state}, readiness", found)
+
+
+# --- the session cache --------------------------------------------------------------------------
+@given("the session cache is unreachable")
+async def step_cache_unreachable(ctx: Any) -> None:
+    await asyncio.to_thread(ctx.faults.unreachable, "shared cache")
+
+
+@given("the session cache is unreachable for a while")
+async def step_cache_unreachable_for_a_while(ctx: Any) -> None:
+    await asyncio.to_thread(ctx.faults.unreachable_for_a_while, "shared cache")
+
+
+@given("the session cache stops responding for a while")
+async def step_cache_frozen(ctx: Any) -> None:
+    await asyncio.to_thread(ctx.faults.frozen_for_a_while, "shared cache")
+
+
+@given("the session cache was unreachable for a while and is back")
+async def step_cache_was_unreachable(ctx: Any) -> None:
+    outage = await asyncio.to_thread(ctx.faults.unreachable_for_a_while, "shared cache", 1.0)
+
+    def over() -> bool:
+        if not outage.over:
+            raise AssertionError("it is still unreachable")
+        return True
+
+    await eventually(over, timeout=outage.seconds + BACK_TIMEOUT_S, describe="the cache is back")
+    await _all_healthy(ctx, BACK_TIMEOUT_S)
+
+
+async def _all_healthy(ctx: Any, within: float) -> None:
+    urls = [ctx.cast.service_url, *(i.url for i in ctx.faults.started)]
+    for url in urls:
+        await eventually(
+            lambda url=url: _healthy(ctx, url),
+            timeout=within,
+            interval=0.1,
+            describe=f"the server at {url} reports the database and session cache healthy",
+        )
+
+
+async def _healthy(ctx: Any, url: str) -> bool:
+    answer = await outages.readiness(ctx.http, url)
+    if (answer.status, answer.body) != (200, {"postgres": "ok", "redis": "ok"}):
+        raise AssertionError(f"readiness answered {answer.status} {answer.body}")
+    return True
+
+
+@then("the service says it is ready, with the session cache degraded")
+async def step_ready_degraded(ctx: Any) -> None:
+    answer = await outages.readiness(ctx.http, ctx.cast.service_url)
+    assert (answer.status, answer.body) == (200, {"postgres": "ok", "redis": "degraded"}), (
+        f"readiness answered {answer.status} {answer.body} in {answer.took_s:.2f} s"
+    )
+
+
+@then(
+    "once the session cache responds again, the service reports it healthy within {seconds:g} seconds"
+)
+async def step_cache_healthy_again(ctx: Any, seconds: float) -> None:
+    await asyncio.to_thread(ctx.faults.outage.finish)
+    await _all_healthy(ctx, seconds)
+
+
+# --- people while something is wrong ------------------------------------------------------------
+@given("{name} has the chat open")
+async def step_chat_open(ctx: Any, name: str) -> None:
+    await ctx.cast.person(name).connect()
+
+
+@given("{name} has the chat open on her laptop and her phone, each on a different server")
+async def step_two_servers(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    other = await asyncio.to_thread(ctx.faults.start_instance)
+    outages.use_server(person, other.url, device="phone")
+    await person.connect("laptop")
+    await person.connect("phone")
+
+
+@when('{name} signs in and puts the question "{question}" to the assistant')
+async def step_usual_routine(ctx: Any, name: str, question: str) -> None:
+    ctx.asker = name
+    ctx.routine = await outages.usual_routine(ctx.cast.person(name), question)
+
+
+@then("each of these took {name} at most {seconds:g} seconds")
+def step_routine_times(ctx: Any, name: str, seconds: float) -> None:
+    slow = {part: took for part, took in ctx.routine.parts().items() if took > seconds}
+    assert not slow, f"{name} waited too long for " + ", ".join(
+        f"{part} ({took:.2f} s)" for part, took in slow.items()
+    )
+
+
+@then("{name} never saw an error")
+def step_no_error(ctx: Any, name: str) -> None:
+    errors = ctx.cast.person(name).errors_seen()
+    assert not errors, f"{name} was shown: " + "; ".join(f"{e.code}: {e.message}" for e in errors)
+
+
+@then("{name}'s conversation holds {count:d} questions, each followed by its answer")
+async def step_conversation_pairs(ctx: Any, name: str, count: int) -> None:
+    messages = await ctx.cast.person(name).history()
+    said = [(m.role, m.text[:40]) for m in messages]
+    assert [m.role for m in messages] == ["user", "assistant"] * count, (
+        f"{name}'s conversation holds {said}, not {count} questions each followed by its answer"
+    )
+    pairs = zip(messages[::2], messages[1::2], strict=True)
+    unpaired = [q.text for q, a in pairs if q.run_id is not None and a.run_id != q.run_id]
+    assert not unpaired, f"answers are filed under other questions: {unpaired}"
+
+
+@then('{name}\'s question "{question}" is in her conversation once')
+async def step_question_once(ctx: Any, name: str, question: str) -> None:
+    messages = await ctx.cast.person(name).history()
+    copies = [m for m in messages if m.role == "user" and m.text == question]
+    assert len(copies) == 1, f"{name}'s conversation holds her question {len(copies)} times"
+
+
+# --- the language model -------------------------------------------------------------------------
+@given("the assistant writes its answers with an external language model")
+async def step_uses_llm(ctx: Any) -> None:
+    instance = await asyncio.to_thread(ctx.faults.llm_instance, fallback=True)
+    for person in ctx.cast.people:
+        outages.use_server(person, instance.url)
+
+
+@given("the assistant has no fallback when the language model is unavailable")
+async def step_no_fallback(ctx: Any) -> None:
+    instance = await asyncio.to_thread(ctx.faults.llm_instance, fallback=False)
+    for person in ctx.cast.people:
+        outages.use_server(person, instance.url)
+
+
+@given("the language model {trouble}")
+def step_llm_trouble(ctx: Any, trouble: str) -> None:
+    if trouble == "is unreachable":
+        ctx.faults.tools.llm_proxy.down()
+        return
+    mode, options = LLM_TROUBLE[trouble]
+    ctx.faults.llm.set_mode(mode, **options)
+
+
+@then("{name} gets the answer within the assistant's time limit of {seconds:g} seconds")
+async def step_answer_in_time(ctx: Any, name: str, seconds: float) -> None:
+    person = ctx.cast.person(name)
+    final = await person.wait_for_answer(seconds)
+    assert final.type == "agent_completed", (
+        f"{name} got no answer: {outages.describe_final(person.last_run)}"
+    )
+
+
+@then("the answer opens with the language model's words")
+def step_llm_words(ctx: Any) -> None:
+    answer = ctx.cast.person(ctx.asker).last_answer_text()
+    first = answer.splitlines()[0] if answer else ""
+    assert first == DEFAULT_TEXT, f"the answer does not open with the model's words:\n{answer}"
+
+
+@then("the language model was asked at most {count:d} times for that answer")
+def step_llm_asked(ctx: Any, count: int) -> None:
+    asked = len(ctx.faults.llm.requests)
+    assert asked <= count, f"the language model was asked {asked} times (at most {count})"
+
+
+@then(
+    "{name} is told within {seconds:g} seconds that the assistant's language model is unavailable and she can ask again"
+)
+async def step_llm_unavailable(ctx: Any, name: str, seconds: float) -> None:
+    person = ctx.cast.person(name)
+    final = await person.wait_for_answer(seconds)
+    payload = final.payload
+    assert (final.type, payload.get("error"), payload.get("retryable")) == (
+        "agent_error",
+        "llm_unavailable",
+        True,
+    ), f"{name} was told {outages.describe_final(person.last_run)}"
+
+
+# --- servers ------------------------------------------------------------------------------------
+@given(
+    '{name} is chatting on a second server, and the assistant there is working on her question "{question}"'
+)
+async def step_run_in_flight(ctx: Any, name: str, question: str) -> None:
+    ctx.asker = name
+    person = ctx.cast.person(name)
+    ctx.second_server = await asyncio.to_thread(ctx.faults.instance_with_runs_in_flight)
+    outages.use_server(person, ctx.second_server.url)
+    await person.ask(question)
+
+    def writing() -> bool:
+        if not ctx.faults.llm.requests:
+            raise AssertionError("the language model has not been asked yet")
+        return True
+
+    await eventually(
+        writing,
+        timeout=ANSWER_TIMEOUT_S,
+        describe=f"the assistant on the second server is writing {name}'s answer",
+    )
+
+
+@when("that server crashes")
+async def step_server_crashes(ctx: Any) -> None:
+    await asyncio.to_thread(ctx.faults.crash, ctx.second_server)
+
+
+@then(
+    "{name}, back on another server, is told within {seconds:g} seconds that her question was interrupted and she can ask it again"
+)
+async def step_told_interrupted(ctx: Any, name: str, seconds: float) -> None:
+    person = ctx.cast.person(name)
+    outages.use_server(person, ctx.cast.service_url)
+    await person.reconnect()
+    final = await person.wait_for_answer(seconds)
+    payload = final.payload
+    assert (final.type, payload.get("error"), payload.get("retryable")) == (
+        "agent_error",
+        "interrupted",
+        True,
+    ), f"{name} was told {outages.describe_final(person.last_run)}"
+
+
+@when("a new server starts")
+async def step_new_server(ctx: Any) -> None:
+    ctx.new_server = await asyncio.to_thread(ctx.faults.start_instance, wait_ready=False)
+    ctx.new_server_watch = ctx.faults.watch_readiness(ctx.http, ctx.new_server.url)
+
+
+@then("the new server says it is not ready, and keeps running")
+async def step_new_server_not_ready(ctx: Any) -> None:
+    watch, server = ctx.new_server_watch, ctx.new_server
+
+    def refused_twice() -> bool:
+        answers = sorted(
+            (s for s in watch.samples if s.status is not None), key=lambda s: s.sent_at
+        )
+        if not server.running:
+            raise RuntimeError(f"the new server exited (log {server.log_path})")
+        if [s.status for s in answers[-2:]] != [503, 503]:
+            raise AssertionError(f"its latest readiness answers: {[s.status for s in answers]}")
+        return True
+
+    await eventually(
+        refused_twice,
+        timeout=BACK_TIMEOUT_S,
+        interval=0.1,
+        describe="the new server says twice in a row that it is not ready",
+        retry_on=(AssertionError,),
+    )
+    ready = [s for s in watch.samples if s.status == 200]
+    assert not ready, f"the new server said it was ready while the database was down: {ready}"
+
+
+@then(
+    "once the database is back, the new server becomes ready by itself within {seconds:g} seconds"
+)
+async def step_new_server_ready(ctx: Any, seconds: float) -> None:
+    await asyncio.to_thread(ctx.faults.outage.finish)
+    back = time.monotonic()
+    await eventually(
+        lambda: _healthy(ctx, ctx.new_server.url),
+        timeout=seconds,
+        interval=0.1,
+        describe=f"the new server is ready {seconds:g} s after the database came back",
+    )
+    ctx.ready_after = time.monotonic() - back
+
+
+@then("the new server is ready at once, with the session cache degraded")
+async def step_new_server_degraded(ctx: Any) -> None:
+    async def degraded() -> bool:
+        answer = await outages.readiness(ctx.http, ctx.new_server.url)
+        if (answer.status, answer.body) != (200, {"postgres": "ok", "redis": "degraded"}):
+            raise AssertionError(f"readiness answered {answer.status} {answer.body}")
+        return True
+
+    await eventually(
+        degraded,
+        timeout=BACK_TIMEOUT_S,
+        interval=0.1,
+        describe="the new server reports ready with the session cache degraded",
+    )
+
+
+@then('{name} can ask the new server "{question}" and get an answer')
+async def step_ask_new_server(ctx: Any, name: str, question: str) -> None:
+    person = ctx.cast.person(name)
+    outages.use_server(person, ctx.new_server.url)
+    await person.ask(question)
+    final = await person.wait_for_answer(ANSWER_TIMEOUT_S)
+    assert final.type == "agent_completed", outages.describe_final(person.last_run)
+
+
+@then(
+    "once the session cache is back, the new server reports it healthy by itself within {seconds:g} seconds"
+)
+async def step_new_server_cache_back(ctx: Any, seconds: float) -> None:
+    await asyncio.to_thread(ctx.faults.outage.finish)
+    await eventually(
+        lambda: _healthy(ctx, ctx.new_server.url),
+        timeout=seconds,
+        interval=0.1,
+        describe="the new server reports the session cache healthy again",
+    )
+
+
+# --- bad input ----------------------------------------------------------------------------------
+@when("{name}'s app sends {count:d} generated malformed messages and every known troublemaker")
+async def step_barrage(ctx: Any, name: str, count: int) -> None:
+    frames = bad_input.generated_frames(count) + [f for _, f in bad_input.edge_case_frames()]
+    ctx.barrage = await bad_input.send_barrage(ctx.cast.person(name), frames)
+
+
+@then("every message got its own answer, and none closed the chat or was met with silence")
+def step_barrage_answered(ctx: Any) -> None:
+    report = ctx.barrage
+    _problems(f"Of {len(report.answers)} messages", report.problems())
+
+
+@then("{name}'s history holds exactly the questions she was told were stored")
+async def step_history_matches_acks(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    acked = {a.message_id for a in person.acks()}
+    stored = set()
+    for thread in await person.threads():
+        messages = await person.messages(thread.thread_id)
+        stored |= {m.message_id for m in messages if m.role == "user"}
+    assert stored == acked, (
+        f"{name}'s history holds {len(stored)} questions; she was told {len(acked)} were stored "
+        f"(stored but never confirmed: {len(stored - acked)}, confirmed but missing: "
+        f"{len(acked - stored)})"
+    )

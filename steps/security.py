@@ -1,0 +1,277 @@
+"""Attacks on passes, on other people's data, on the chat connection and on configuration."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import parse
+from behave import given, register_type, then, when
+
+from driver import passes, probe
+from driver.errors import HandshakeRefused
+from fixtures import security
+
+REASONS = {
+    "the pass is not valid": (401, "invalid_token"),
+    "the pass has expired": (401, "token_expired"),
+}
+PROBLEMS = {
+    "the message cannot be read": "invalid_json",
+    "the message is incomplete or wrong": "invalid_frame",
+    "the request is of an unknown kind": "unknown_type",
+}
+BAD_FRAME_CODES = set(PROBLEMS.values())
+
+
+def _choice(options: list[str]) -> str:
+    return "|".join(re.escape(option) for option in sorted(options, key=len, reverse=True))
+
+
+@parse.with_pattern(_choice(list(passes.FORGERIES)))
+def _forgery(text: str) -> str:
+    return text
+
+
+@parse.with_pattern(_choice(list(probe.GARBLED)))
+def _garbled(text: str) -> str:
+    return text
+
+
+@parse.with_pattern(_choice(list(security.PAGES)))
+def _page(text: str) -> str:
+    return text
+
+
+@parse.with_pattern(_choice(list(PROBLEMS)))
+def _problem(text: str) -> str:
+    return text
+
+
+@parse.with_pattern(
+    r"(?:open|read the log of|ask a question inside|catch up on) \w+'s "
+    r"(?:conversation|answer)(?: as h(?:is|er) own)?"
+)
+def _reach(text: str) -> str:
+    return text
+
+
+register_type(
+    Forgery=_forgery,
+    Garbled=_garbled,
+    Problem=_problem,
+    Page=_page,
+    Reach=_reach,
+)
+
+
+# -- passes ------------------------------------------------------------------------------------
+
+
+def _factory(ctx: Any, victim: str, attacker: str, forgery: str) -> passes.PassFactory:
+    alice, mallory = ctx.cast.person(victim), ctx.cast.person(attacker)
+    material: dict[str, Any] = {
+        "subject": alice.user_id,
+        "own_pass": mallory.tokens.access_token if mallory.tokens else None,
+        "refresh_token": alice.tokens.refresh_token if alice.tokens else None,
+    }
+    listener = getattr(ctx, "silent_listener", None)
+    if listener is not None:
+        material["listener_url"] = listener.url
+    if "provider" in forgery:  # our sign-in provider's published key, or a pass it signed
+        provider = security.sign_in_provider(ctx)
+        material["provider_public_key"] = provider.signing_key.public_pem()
+        material["id_token"] = provider.id_token(f"{victim.lower()}-1", alice.email, victim)
+    return security.pass_factory(ctx, **material)
+
+
+@given("{name} runs a server of her own")
+def step_runs_a_server(ctx: Any, name: str) -> None:
+    security.silent_listener(ctx)
+
+
+@when("{attacker} tries to get in as {victim} with {forgery:Forgery}")
+async def step_get_in_with(ctx: Any, attacker: str, victim: str, forgery: str) -> None:
+    token = passes.forge(forgery, _factory(ctx, victim, attacker, forgery))
+    ctx.refusals = await probe.try_to_get_in(ctx.cast.person(attacker), token, showing=forgery)
+
+
+@then("{name} is turned away at the chat and at the history, because {reason}")
+def step_turned_away_everywhere(ctx: Any, name: str, reason: str) -> None:
+    expected = REASONS[reason]
+    wrong = [str(r) for r in ctx.refusals if (r.status, r.code) != expected]
+    assert not wrong, f"{name} was turned away, but {'; '.join(wrong)} (expected {expected})"
+
+
+@then("{name}'s server was never contacted")
+def step_server_silent(ctx: Any, name: str) -> None:
+    contacts = security.silent_listener(ctx).contacts
+    assert not contacts, f"the service contacted {name}'s server: {contacts}"
+
+
+# -- other people's data -----------------------------------------------------------------------
+
+
+@when("{intruder} tries to {how:Reach}")
+async def step_reach_into(ctx: Any, intruder: str, how: str) -> None:
+    owner = re.search(r"(\w+)'s", how)
+    assert owner is not None
+    ctx.intruder, ctx.owner = intruder, owner.group(1)
+    person = ctx.cast.person(intruder)
+    ctx.refusal_code = await probe.reach_into(person, ctx.cast.person(ctx.owner), how)
+
+
+@then("{name} is told there is no such conversation")
+def step_no_such_conversation(ctx: Any, name: str) -> None:
+    assert ctx.refusal_code == "not_found", f"{name} was answered {ctx.refusal_code}, not not_found"
+
+
+@then("none of {owner}'s progress reached {intruder}")
+def step_nothing_reached(ctx: Any, owner: str, intruder: str) -> None:
+    seen = probe.foreign_frames(ctx.cast.person(intruder), ctx.cast.person(owner))
+    assert not seen, f"{intruder} received {len(seen)} of {owner}'s frames, e.g. {seen[0]}"
+    findings = ctx.cast.person(intruder).verifier.findings(require_finished=False)
+    assert not findings, "\n".join(findings)
+
+
+@when('{name} searches his conversations for "{words}"')
+@when('{name} searches her conversations for "{words}"')
+async def step_search(ctx: Any, name: str, words: str) -> None:
+    ctx.hits = await ctx.cast.person(name).search(words)
+
+
+@then("{name} finds nothing")
+def step_finds_nothing(ctx: Any, name: str) -> None:
+    assert ctx.hits == [], f"{name} found {len(ctx.hits)} messages: {ctx.hits[:2]}"
+
+
+@when('{first} and {second} both ask "{question}" at the same time')
+async def step_both_ask(ctx: Any, first: str, second: str, question: str) -> None:
+    await asyncio.gather(
+        ctx.cast.person(first).ask(question), ctx.cast.person(second).ask(question)
+    )
+
+
+@then("{first} and {second} each get their own answer")
+async def step_each_answered(ctx: Any, first: str, second: str) -> None:
+    people = [ctx.cast.person(first), ctx.cast.person(second)]
+    await asyncio.gather(*(p.wait_for_answer(15) for p in people))
+    threads = {p.current_thread for p in people}
+    assert len(threads) == 2, f"{first} and {second} were answered in one conversation"
+
+
+# -- the chat connection -----------------------------------------------------------------------
+
+
+@given("the chat trusts only our own web app")
+async def step_trusted_site(ctx: Any) -> None:
+    security.move_cast_to(ctx, await security.second_instance(ctx))
+
+
+@when("a page on {page:Page} tries to open the chat in {name}'s signed-in browser")
+async def step_page_opens_chat(ctx: Any, page: str, name: str) -> None:
+    try:
+        origin = security.PAGES[page]
+        ctx.opened = await ctx.cast.person(name).connect(origin=origin, browser=True)
+        ctx.refusal = None
+    except HandshakeRefused as refused:
+        ctx.refusal = refused
+
+
+@then("{name}'s chat is open")
+async def step_chat_open(ctx: Any, name: str) -> None:
+    assert ctx.refusal is None, f"{name} was turned away: {ctx.refusal}"
+    await ctx.opened.ping()
+
+
+@when("{name} sends a message larger than 64 KiB")
+async def step_send_oversized(ctx: Any, name: str) -> None:
+    await probe.send_oversized(await ctx.cast.person(name).connect())
+
+
+@then("{name}'s chat is closed because the message was too large")
+async def step_closed_too_large(ctx: Any, name: str) -> None:
+    code = await ctx.cast.person(name).wait_disconnected(timeout=5)
+    assert code == 1009, f"{name}'s chat was closed with {code}, not 1009 (message too big)"
+
+
+@when("{name} sends {garbled:Garbled}")
+async def step_send_garbled(ctx: Any, name: str, garbled: str) -> None:
+    ctx.explanation = await probe.send_garbled(await ctx.cast.person(name).connect(), garbled)
+
+
+@then("{name} is told {problem:Problem}")
+def step_told_problem(ctx: Any, name: str, problem: str) -> None:
+    got = ctx.explanation
+    assert got.code == PROBLEMS[problem], f"{name} was told {got.code}: {got.message}"
+
+
+@then("{name}'s chat still answers her")
+@then("{name}'s chat still answers him")
+async def step_still_answers(ctx: Any, name: str) -> None:
+    socket = ctx.cast.person(name).sockets["laptop"]
+    assert socket.is_open, f"{name}'s chat was closed: {socket.close_code}"
+    await socket.ping(timeout=2)
+
+
+@then("nothing {name} sent was kept")
+async def step_nothing_kept(ctx: Any, name: str) -> None:
+    threads = await ctx.cast.person(name).threads()
+    assert threads == [], f"{name}'s garbled message was kept: {threads}"
+
+
+@when("{name} sends {count:d} garbled messages in a row")
+async def step_send_many_garbled(ctx: Any, name: str, count: int) -> None:
+    await probe.send_many_garbled(await ctx.cast.person(name).connect(), count)
+
+
+@then("{name} is told what was wrong with each of the {count:d} messages")
+async def step_told_each(ctx: Any, name: str, count: int) -> None:
+    socket = ctx.cast.person(name).sockets["laptop"]
+    await ctx.cast.person(name).wait_disconnected(timeout=5)
+    codes = [e.code for e in socket.errors]
+    assert len(codes) == count and set(codes) <= BAD_FRAME_CODES, (
+        f"{name} got {len(codes)} explanations for {count} garbled messages: {codes}"
+    )
+
+
+@then("then {name}'s chat is closed for breaking the rules")
+def step_closed_policy(ctx: Any, name: str) -> None:
+    code = ctx.cast.person(name).sockets["laptop"].close_code
+    assert code == 1008, f"{name}'s chat was closed with {code}, not 1008 (policy)"
+
+
+@when('{name} floods the chat with {count:d} questions while {other} is asking "{question}"')
+async def step_flood(ctx: Any, name: str, count: int, other: str, question: str) -> None:
+    ctx.asker = other
+    socket = await ctx.cast.person(name).connect()
+    ctx.flood, _ = await asyncio.gather(
+        probe.flood(socket, count), ctx.cast.person(other).ask(question)
+    )
+
+
+@then("{name} is told to slow down, and then her chat is closed for flooding")
+def step_flood_refused(ctx: Any, name: str) -> None:
+    flood = ctx.flood
+    assert flood.slowed_down >= 1, f"{name} was never told to slow down: {flood}"
+    assert flood.close_code == 4429, f"{name}'s chat was closed with {flood.close_code}: {flood}"
+    assert flood.acked <= 10, f"{name} got {flood.acked} questions accepted in a flood: {flood}"
+
+
+# -- configuration -----------------------------------------------------------------------------
+
+
+@when("the service is started with {secret}")
+async def step_start_with(ctx: Any, secret: str) -> None:
+    stack = security.stack_of(ctx)
+    ctx.start = await security.refused_start(stack, security.weak_secret_settings(stack, secret))
+
+
+@then("it refuses to start, saying the secret {why}")
+def step_refuses_to_start(ctx: Any, why: str) -> None:
+    start = ctx.start
+    assert start.exit_code is not None, f"the service started anyway:\n{start.output[-800:]}"
+    assert start.exit_code != 0 and why in start.output, (
+        f"the service exited with {start.exit_code} saying:\n{start.output[-800:]}"
+    )

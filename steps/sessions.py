@@ -1,0 +1,439 @@
+"""Renewing passes, signing out, devices, password changes, lockout and enterprise sign-in."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import parse
+from behave import given, register_type, then, when
+
+from driver import probe, sessions
+from driver.errors import ApiError
+from driver.eventually import eventually
+from driver.models import Tokens
+from fixtures import security
+
+CLOSED_FOR_PASS = 4401
+REASONS = {
+    "the pass is not valid": (401, "invalid_token"),
+    "the pass has expired": (401, "token_expired"),
+}
+ANSWER_TIMEOUT_S = 15.0
+
+
+@parse.with_pattern(
+    "|".join(sorted(map(re.escape, security.PROVIDER_FORGERIES), key=len, reverse=True))
+)
+def _provider_forgery(text: str) -> str:
+    return text
+
+
+register_type(ProviderForgery=_provider_forgery)
+
+
+def _refused(result: Tokens | ApiError | None, status: int, code: str, who: str) -> None:
+    assert isinstance(result, ApiError), f"{who} was let in"
+    assert (result.status, result.code) == (status, code), f"{who} was refused with {result}"
+
+
+# -- renewing ----------------------------------------------------------------------------------
+
+
+@when("{name}'s app renews her pass")
+@when("{name}'s app renews his pass")
+@given("{name}'s app has renewed her pass")
+async def step_renew(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    ctx.previous = sessions.tokens_of(person)
+    await sessions.renew(person)
+
+
+@then("{name} can open the chat with her new pass")
+async def step_chat_with_new_pass(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    assert person.access_token != ctx.previous.access_token, f"{name} got the same pass again"
+    await (await person.connect()).ping()
+
+
+@then("{name}'s previous renewal no longer works")
+async def step_previous_renewal_spent(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    again = await sessions.try_renewal(person.api, ctx.previous.refresh_token)
+    _refused(again, 401, "invalid_token", f"{name}'s previous renewal")
+
+
+@given("{attacker} has copied {victim}'s renewal")
+def step_copy_renewal(ctx: Any, attacker: str, victim: str) -> None:
+    ctx.copied = sessions.tokens_of(ctx.cast.person(victim)).refresh_token
+
+
+@when("{attacker} renews {victim}'s pass with the copy")
+async def step_replay_renewal(ctx: Any, attacker: str, victim: str) -> None:
+    ctx.renewal = await sessions.try_renewal(ctx.cast.api, ctx.copied)
+
+
+@then("{name} is refused because the renewal was already used")
+def step_refused_reuse(ctx: Any, name: str) -> None:
+    _refused(ctx.renewal, 401, "invalid_token", f"{name}'s replayed renewal")
+
+
+@then("{name}'s newest pass and renewal stop working too")
+async def step_family_ended(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    working = await sessions.ended_sign_in(person, sessions.tokens_of(person))
+    assert not working, f"after the replay, {name}'s sign-in goes on: {', '.join(working)}"
+
+
+@when("{name}'s laptop and phone renew the same pass at the same moment")
+async def step_renew_twice(ctx: Any, name: str) -> None:
+    ctx.renewals = await sessions.renew_twice_at_once(ctx.cast.person(name))
+
+
+@then("exactly one of them gets a new pass")
+def step_exactly_one(ctx: Any) -> None:
+    won = [r for r in ctx.renewals if isinstance(r, Tokens)]
+    lost = [r for r in ctx.renewals if isinstance(r, ApiError)]
+    said = ", ".join(
+        "a new pass" if isinstance(r, Tokens) else f"refused ({r})" for r in ctx.renewals
+    )
+    assert len(won) == 1 and len(lost) == 1, f"the two renewals ended as: {said}"
+    _refused(lost[0], 401, "invalid_token", "the second renewal")
+
+
+# -- devices and signing out -------------------------------------------------------------------
+
+
+@given("{name} has the chat open in two tabs, each served by a different server")
+async def step_two_tabs(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    if ctx.target.embedded:  # against a deployment, its load balancer decides
+        sessions.serve_device_from(person, "second tab", (await security.second_instance(ctx)).url)
+    await person.connect("first tab")
+    await person.connect("second tab")
+
+
+@given("{name} is also signed in on her phone, with the chat open")
+async def step_phone_too(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    await sessions.sign_in_on(person, "phone")
+    await person.connect("phone")
+
+
+@given("{name} is signed in on her laptop and on her phone, with the chat open on both")
+async def step_laptop_and_phone(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    for device in ("laptop", "phone"):
+        tokens = await sessions.sign_in_on(person, device)
+        if person.tokens is None:
+            person.tokens = tokens
+        await person.connect(device)
+
+
+@when("{name} signs out in her first tab")
+async def step_sign_out_tab(ctx: Any, name: str) -> None:
+    ctx.signed_out_at, ctx.signed_out = time.monotonic(), name
+    await sessions.sign_out(ctx.cast.person(name))
+
+
+@given("{name} has signed out")
+async def step_has_signed_out(ctx: Any, name: str) -> None:
+    await sessions.sign_out(ctx.cast.person(name))
+
+
+@then("both of {name}'s tabs are closed within {seconds:g} seconds, asking her to sign in again")
+async def step_tabs_closed(ctx: Any, name: str, seconds: float) -> None:
+    person = ctx.cast.person(name)
+    closed = await sessions.wait_closed_by_service(
+        person, ["first tab", "second tab"], within=seconds, since=ctx.signed_out_at
+    )
+    wrong = [c for c in closed if c.code != CLOSED_FOR_PASS]
+    assert not wrong, f"{name}'s tabs were closed with {wrong}, not {CLOSED_FOR_PASS}"
+
+
+@then("the pass and renewal of that sign-in no longer work")
+async def step_sign_in_ended(ctx: Any) -> None:
+    person = ctx.cast.person(ctx.signed_out)
+    working = await sessions.ended_sign_in(person, sessions.tokens_of(person))
+    assert not working, f"after signing out, {person.name}'s sign-in goes on: {', '.join(working)}"
+
+
+@then("{name}'s phone stays connected")
+async def step_phone_connected(ctx: Any, name: str) -> None:
+    phone = ctx.cast.person(name).sockets["phone"]
+    assert phone.is_open, f"{name}'s phone was disconnected too ({phone.close_code})"
+    await phone.ping(timeout=2)
+
+
+@when("{name} signs out everywhere from her laptop")
+async def step_sign_out_everywhere(ctx: Any, name: str) -> None:
+    ctx.ended_at = time.monotonic()
+    await sessions.sign_out_everywhere(ctx.cast.person(name), "laptop")
+
+
+@when("{name} changes her password on her laptop")
+async def step_change_password(ctx: Any, name: str) -> None:
+    ctx.ended_at = time.monotonic()
+    ctx.old_password = await sessions.change_password(ctx.cast.person(name), "laptop")
+
+
+@then(
+    "the chat is closed on both of {name}'s devices within {seconds:g} seconds, "
+    "asking her to sign in again"
+)
+async def step_devices_closed(ctx: Any, name: str, seconds: float) -> None:
+    person = ctx.cast.person(name)
+    closed = await sessions.wait_closed_by_service(
+        person, ["laptop", "phone"], within=seconds, since=ctx.ended_at
+    )
+    wrong = [c for c in closed if c.code != CLOSED_FOR_PASS]
+    assert not wrong, f"{name}'s devices were closed with {wrong}, not {CLOSED_FOR_PASS}"
+
+
+@then("no pass or renewal of either device works any more")
+async def step_devices_ended(ctx: Any) -> None:
+    for person in ctx.cast.people:
+        for device, tokens in person.device_passes.items():
+            working = await sessions.ended_sign_in(person, tokens)
+            assert not working, f"{person.name}'s {device} goes on: {', '.join(working)}"
+
+
+@then("{name} can sign in again with her password")
+async def step_can_sign_in_again(ctx: Any, name: str) -> None:
+    refusal = await ctx.cast.person(name).try_sign_in()
+    assert refusal is None, f"{name} could not sign in again: {refusal}"
+
+
+@then("only {name}'s new password lets her in")
+async def step_only_new_password(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    old = await person.try_sign_in(ctx.old_password)
+    assert old is not None and old.code == "invalid_credentials", f"the old password: {old}"
+    refusal = await person.try_sign_in()
+    assert refusal is None, f"{name}'s new password was refused: {refusal}"
+
+
+@when("the session cache restarts and loses everything it held")
+async def step_restart_cache(ctx: Any) -> None:
+    await security.restart_session_cache(ctx)
+
+
+@then("{name}'s old pass still does not open the chat")
+async def step_old_pass_refused(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    refusals = await probe.try_to_get_in(person, person.access_token, showing="her old pass")
+    wrong = [str(r) for r in refusals if (r.status, r.code) != (401, "invalid_token")]
+    assert not wrong, f"{name}'s old pass was refused oddly: {'; '.join(wrong)}"
+
+
+@when('{name} asks on her phone "{question}"')
+async def step_ask_on_phone(ctx: Any, name: str, question: str) -> None:
+    ctx.asker = name
+    await ctx.cast.person(name).ask(question, device="phone")
+
+
+@then("{name}'s laptop shows every step of the answer too")
+async def step_laptop_shows(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    await person.wait_for_answer(ANSWER_TIMEOUT_S)
+    laptop = person.sockets["laptop"].run(person.last_run.run_id)
+    await laptop.wait_final(ANSWER_TIMEOUT_S, who=f"{name}'s laptop")
+    assert laptop.types() == person.last_run.types(), (
+        f"{name}'s laptop saw {laptop.types()}, the phone {person.last_run.types()}"
+    )
+
+
+# -- a pass that expires -----------------------------------------------------------------------
+
+
+@given("{name} is signed in on a server whose passes last {seconds:d} seconds, with the chat open")
+async def step_short_passes(ctx: Any, name: str, seconds: int) -> None:
+    assert seconds == security.SHORT_PASS_SECONDS, f"that server's passes last {seconds} s"
+    security.move_cast_to(ctx, await security.short_pass_instance(ctx))
+    person = ctx.cast.person(name)
+    await person.sign_up()
+    ctx.signed_in_at = time.monotonic()
+    await person.sign_in()
+    await person.connect()
+
+
+@when("{name} keeps the chat open past her pass's expiry")
+async def step_wait_expiry(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    ctx.expired_code = await person.wait_disconnected(timeout=person.tokens.expires_in + 2.0)
+
+
+@then("{name}'s chat was closed at the expiry, asking her to sign in again")
+def step_closed_at_expiry(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    assert ctx.expired_code == CLOSED_FOR_PASS, f"{name}'s chat was closed with {ctx.expired_code}"
+    after = person.sockets["laptop"].closed_at - ctx.signed_in_at
+    lifetime = person.tokens.expires_in
+    # Expiry is in whole seconds from the moment of issue: up to a second earlier than ours.
+    assert lifetime - 1.2 <= after <= lifetime + 1.0, (
+        f"{name}'s chat closed {after:.2f} s after sign-in; the pass lasted {lifetime} s"
+    )
+
+
+@then("after renewing her pass {name} opens the chat again and gets an answer")
+async def step_renew_and_answer(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    await sessions.renew(person)
+    await person.reconnect()
+    await person.ask("How can we cut our model spend?")
+    await person.wait_for_answer(person.tokens.expires_in)
+
+
+# -- guessing passwords ------------------------------------------------------------------------
+
+
+async def _guess(ctx: Any, attacker: str, victim: str, count: int) -> None:
+    email = ctx.cast.person(victim).email
+    for attempt in range(1, count + 1):
+        try:
+            await ctx.cast.api.login(email, f"guess-{attempt}-password")
+        except ApiError as refused:
+            assert refused.code == "invalid_credentials", (
+                f"{attacker}'s guess {attempt} was answered {refused} (locked too early?)"
+            )
+        else:
+            raise AssertionError(f"{attacker}'s guess {attempt} signed in as {victim}")
+
+
+@when("{attacker} tries {count:d} wrong passwords on {victim}'s account")
+@given("{attacker} has tried {count:d} wrong passwords on {victim}'s account")
+async def step_guess(ctx: Any, attacker: str, count: int, victim: str) -> None:
+    await _guess(ctx, attacker, victim, count)
+
+
+@then("even {name}'s right password is refused for now, and she is told how long to wait")
+async def step_locked(ctx: Any, name: str) -> None:
+    refusal = await ctx.cast.person(name).try_sign_in()
+    assert refusal is not None, f"{name} signed in although her account should be locked"
+    assert (refusal.status, refusal.code) == (429, "rate_limited"), str(refusal)
+    assert refusal.retry_after is not None and refusal.retry_after > 0, (
+        f"{name} was not told how long to wait: {refusal}"
+    )
+    ctx.retry_after = refusal.retry_after
+
+
+@when("{name} mistypes her password {count:d} times and then types it right")
+async def step_mistype(ctx: Any, name: str, count: int) -> None:
+    await _guess(ctx, name, name, count)
+    ctx.refusal = await ctx.cast.person(name).try_sign_in()
+
+
+@given("sign-in locks an account for {seconds:d} second after 5 wrong passwords")
+@given("sign-in locks an account for {seconds:d} seconds after 5 wrong passwords")
+async def step_short_lockout(ctx: Any, seconds: int) -> None:
+    assert seconds == security.LOCKOUT_SECONDS, f"that server locks for {seconds} s"
+    security.move_cast_to(ctx, await security.second_instance(ctx))
+
+
+@then("{name} can sign in with her password again within {seconds:g} seconds")
+async def step_lock_lifts(ctx: Any, name: str, seconds: float) -> None:
+    person = ctx.cast.person(name)
+    assert ctx.retry_after <= security.LOCKOUT_SECONDS, f"told to wait {ctx.retry_after} s"
+
+    async def signed_in() -> bool:
+        return await person.try_sign_in() is None
+
+    await eventually(
+        signed_in, timeout=seconds, interval=0.2, describe=f"{name} was still locked out"
+    )
+
+
+# -- enterprise sign-in ------------------------------------------------------------------------
+
+
+@given("{name}'s company lets its people sign in through its own provider")
+async def step_company_provider(ctx: Any, name: str) -> None:
+    ctx.provider = security.sign_in_provider(ctx)
+    security.move_cast_to(ctx, await security.second_instance(ctx))
+
+
+@given("the provider has started signing with a new key")
+def step_provider_rotates(ctx: Any) -> None:
+    ctx.provider.rotate()
+
+
+@when("{name} signs in through her company's provider")
+async def step_enterprise_sign_in(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    subject = f"{name.lower()}-{person.email}"
+
+    async def signed_in() -> None:
+        token = ctx.provider.id_token(subject, person.email, name)
+        person.tokens = await person.api.enterprise_sign_in(token)
+
+    # A new provider key is picked up within the key-refresh interval, not instantly.
+    await eventually(
+        signed_in,
+        timeout=security.JWKS_REFETCH_SECONDS + 2,
+        interval=0.2,
+        describe=f"{name} could not sign in through her provider",
+        retry_on=(ApiError,),
+    )
+    ctx.refusal = None
+
+
+@then('{name} can ask "{question}" and get an answer')
+async def step_can_ask(ctx: Any, name: str, question: str) -> None:
+    person = ctx.cast.person(name)
+    await person.ask(question)
+    await person.wait_for_answer(ANSWER_TIMEOUT_S)
+
+
+@when(
+    "{name} tries {count:d} times to sign in with passes naming keys the provider never published"
+)
+async def step_made_up_kids(ctx: Any, name: str, count: int) -> None:
+    provider = ctx.provider
+    ctx.fetches_before = provider.jwks_fetches
+    ctx.refusals = [
+        await probe.try_enterprise_sign_in(
+            ctx.cast.api,
+            provider.id_token("mallory", "mallory@example.com", key=provider.made_up_key(f"k{i}")),
+        )
+        for i in range(count)
+    ]
+
+
+@then("{name} is refused every time")
+def step_refused_every_time(ctx: Any, name: str) -> None:
+    wrong = [str(r) for r in ctx.refusals if (r.status, r.code) != (401, "invalid_token")]
+    assert not wrong, f"{name} was answered {wrong}"
+
+
+@then("the provider was asked for its keys at most {count:d} times")
+@then("the provider was asked for its keys at most twice")
+def step_keys_fetched(ctx: Any, count: int = 2) -> None:
+    fetched = ctx.provider.jwks_fetches - ctx.fetches_before
+    assert fetched <= count, f"the provider was asked for its keys {fetched} times"
+
+
+@when("{name} signs in through the provider with {owner}'s email")
+async def step_sso_with_email(ctx: Any, name: str, owner: str) -> None:
+    email = ctx.cast.person(owner).email
+    token = ctx.provider.id_token(f"{name.lower()}-{email}", email, name)
+    ctx.refusal = await probe.try_enterprise_sign_in(ctx.cast.api, token)
+
+
+@then("{name} is refused because the account already exists")
+def step_refused_conflict(ctx: Any, name: str) -> None:
+    _refused(ctx.refusal, 409, "conflict", name)
+
+
+@when("{name} signs in through the provider with {forgery:ProviderForgery}")
+async def step_sso_forged(ctx: Any, name: str, forgery: str) -> None:
+    token = security.provider_forgery(
+        forgery, ctx.provider, security.silent_listener(ctx), ctx.cast.person(name).email
+    )
+    ctx.refusal = await probe.try_enterprise_sign_in(ctx.cast.api, token)
+
+
+@then("{name} is refused, because {reason}")
+def step_refused_because(ctx: Any, name: str, reason: str) -> None:
+    status, code = REASONS[reason]
+    _refused(ctx.refusal, status, code, name)
