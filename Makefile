@@ -1,6 +1,7 @@
 # Golden Path: one target per job. Every target sets itself up first (make setup).
 #   make accept   the @critical acceptance run on the embedded stack, then the HTML report
 #   make test     lint, pytest, the whole behave suite (all but @wip), then the report
+#   make parallel the suite in parallel processes (behavex) over one shared stack, then the report
 # Extra behave options: make accept BEHAVE_ARGS="-D service_url=https://chat.example"
 # One tag expression:   make behave TAGS="@slow and not @wip"  (default: behave.ini's)
 
@@ -18,25 +19,32 @@ NODE_STAMP := node_modules/.stamp
 RESULTS := reports/allure-results
 JUNIT := reports/junit
 REPORT := reports/allure-report
+BEHAVEX_OUT := reports/behavex
 TAGS ?=
 BEHAVE_ARGS ?=
 # 1 adds this run to reports/history.jsonl; `make report` alone re-renders without adding.
 ALLURE_APPEND_HISTORY ?= 0
+# make parallel: worker processes and what each one runs (a feature file, or a scenario).
+WORKERS ?= 2
+SCHEME ?= feature
+CHROMIUM := /usr/bin/chromium
 
 # The venv first on PATH: the stack finds redis-server there, subprocesses its python.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lint pytest accept behave test report bench clean
+.PHONY: help setup lint pytest accept behave test report parallel browser bench clean
 
 help:
 	@echo "make accept   @critical acceptance scenarios on the embedded stack + HTML report"
 	@echo "make test     lint, pytest, all behave scenarios except @wip + HTML report"
-	@echo "make lint     ruff check, ruff format --check, mypy"
+	@echo "make lint     ruff check, ruff format --check, mypy, the Gherkin check"
 	@echo "make pytest   fast tests (tests/)"
 	@echo "make behave   one behave run and its summary line (TAGS=..., BEHAVE_ARGS=...)"
-	@echo "make report   rebuild the HTML report from the last behave run"
+	@echo "make report   rebuild the HTML report (and the capability overview) from the last run"
+	@echo "make parallel the suite in WORKERS processes (behavex) over one shared stack + report"
+	@echo "make browser  install Debian's Chromium for the report's browser check (as root)"
 	@echo "make bench    benchmarks in bench/ (if any)"
 	@echo "make setup    .venv from requirements.txt, node_modules from package-lock.json"
 	@echo "make clean    remove reports/ and tool caches"
@@ -58,9 +66,12 @@ lint: $(VENV_STAMP)
 	echo "== ruff check"; ruff check . || status=1; \
 	echo "== ruff format --check"; ruff format --check . || status=1; \
 	echo "== mypy"; mypy || status=1; \
+	echo "== gherkin check"; python tools/gherkin_check.py || status=1; \
 	exit $$status
 
-pytest: $(VENV_STAMP)
+# tests/test_report_browser.py renders a report (Allure from node_modules) and opens it in
+# Chromium: both are set up first.
+pytest: $(VENV_STAMP) $(NODE_STAMP) browser
 	@status=0; python -m pytest -q || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; \
 	exit $$status
@@ -72,15 +83,34 @@ accept: setup
 	$(MAKE) report ALLURE_APPEND_HISTORY=1 || status=1; \
 	exit $$status
 
-# One behave run with fresh result folders (stale results would leak into the report),
-# then the summary line: behave exits 0 when a tag filter matches nothing, the summary not.
+# One behave run with fresh result folders (stale results would leak into the report), the
+# quality gate (every selected scenario reported, no @critical failure: behave exits 0 when a
+# tag filter matches nothing, the gate not), then the summary line.
 behave: $(VENV_STAMP)
-	@rm -rf $(RESULTS) $(JUNIT)
+	@rm -rf $(RESULTS) $(JUNIT) reports/quality-gate.json
 	@mkdir -p $(RESULTS) $(JUNIT)
 	@status=0; \
 	echo "python -m behave $(if $(TAGS),--tags='$(TAGS)') $(BEHAVE_ARGS)"; \
 	python -m behave $(if $(TAGS),--tags='$(TAGS)') $(BEHAVE_ARGS) || status=$$?; \
+	python tools/quality_gate.py $(if $(TAGS),--tags='$(TAGS)') $(BEHAVE_ARGS) || status=1; \
 	python tools/behave_summary.py $(JUNIT) || status=1; \
+	exit $$status
+
+# The suite in parallel processes over one shared stack (tools/parallel.py starts it with
+# `python -m fixtures.stack` and points every worker at it, as at a deployment: @fault and
+# @embedded scenarios skip with their reason), one merged Allure result set, the gate, the
+# summary, the report. TAGS as for `make behave` (default: not @wip).
+parallel: setup
+	@rm -rf $(RESULTS) $(JUNIT) $(BEHAVEX_OUT) reports/quality-gate.json
+	@mkdir -p $(RESULTS) $(JUNIT)
+	@status=0; \
+	tags='$(if $(TAGS),$(TAGS),not @wip)'; \
+	python tools/parallel.py --workers $(WORKERS) --scheme $(SCHEME) --tags "$$tags" \
+		--output $(BEHAVEX_OUT) $(BEHAVE_ARGS) || status=$$?; \
+	cp $(BEHAVEX_OUT)/behave/*.xml $(JUNIT)/ 2>/dev/null || true; \
+	python tools/quality_gate.py --tags="$$tags" $(BEHAVE_ARGS) || status=1; \
+	python tools/behave_summary.py $(JUNIT) || status=1; \
+	$(MAKE) report ALLURE_APPEND_HISTORY=1 || status=1; \
 	exit $$status
 
 test: setup
@@ -91,11 +121,24 @@ test: setup
 	$(MAKE) report ALLURE_APPEND_HISTORY=1 || status=1; \
 	exit $$status
 
-report: $(NODE_STAMP)
+report: $(VENV_STAMP) $(NODE_STAMP)
 	@test -d $(RESULTS) || { echo "no $(RESULTS): run make accept or make test first" >&2; exit 1; }
+	python tools/capabilities.py
 	rm -rf $(REPORT)
 	ALLURE_APPEND_HISTORY=$(ALLURE_APPEND_HISTORY) npx --no -- allure generate $(RESULTS) --output $(REPORT)
 	@echo "Allure report: $(abspath $(REPORT))/index.html"
+
+# Debian's Chromium for tests/test_report_browser.py. Idempotent: nothing to do when it is
+# there; installs only as root (CI); otherwise says how, and the browser test skips.
+browser:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "== installing chromium (Debian packages)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends chromium chromium-driver >/dev/null; \
+	else \
+		echo "make browser: $(CHROMIUM) is missing; as root: apt-get install chromium" >&2; \
+	fi
 
 bench: $(VENV_STAMP)
 	@shopt -s nullglob; scripts=(bench/*.py); \

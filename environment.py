@@ -7,17 +7,23 @@ from typing import Any
 from behave.fixture import use_fixture
 from behave.model import Scenario
 
+from fixtures import allure_labels
 from fixtures.evidence import attach_service_log, attach_transcript
 from fixtures.faults import fault_scenario, fault_tools
+from fixtures.run_facts import write_run_facts
 from fixtures.suite import event_loop, http_session, scenario_cast, service_target
 
 # Scenarios that need control of the stack (its secrets or processes).
 NEEDS_STACK = {"fault", "embedded"}
 
+# Before behave builds its formatters: epics from folders, severity, descriptions, skip reasons.
+allure_labels.install()
+
 
 def before_all(ctx: Any) -> None:
     use_fixture(event_loop, ctx)
     use_fixture(service_target, ctx)
+    write_run_facts(ctx)  # the report's environment: versions, commit, target, tags
     use_fixture(http_session, ctx)
     use_fixture(fault_tools, ctx)
 
@@ -39,10 +45,12 @@ def after_scenario(ctx: Any, scenario: Scenario) -> None:
     try:
         if faults is not None:
             faults.restore()  # the whole stack back first: the checks below talk to it
-        # Raises (failing the scenario) if any stream anyone saw broke the contract.
-        ctx.async_loop.run_until_complete(cast.verify_and_leave())
-        if faults is not None:  # every acked question stored once, every run ended once
-            ctx.async_loop.run_until_complete(faults.check_nothing_lost(cast.people))
+        try:
+            # Raises (failing the scenario) if any stream anyone saw broke the contract.
+            ctx.async_loop.run_until_complete(cast.verify_and_leave())
+        finally:
+            if faults is not None:  # every acked question stored once, every run ended once
+                ctx.async_loop.run_until_complete(faults.check_nothing_lost(cast.people))
     finally:
         attach_transcript(cast.transcript)
         if scenario.status.has_failed() and ctx.target.embedded:

@@ -158,7 +158,7 @@ async def send_barrage(person: Person, frames: list[str], *, timeout: float = 5.
 
 
 async def _answer(socket: ChatSocket, frame: str, timeout: float) -> Answer:
-    shown = frame if len(frame) <= 120 else frame[:117] + "..."
+    shown = repr(frame) if len(frame) <= 100 else repr(frame[:97]) + "..."
     seen = len(socket.received)
     await socket.send_raw(frame)
     deadline = time.monotonic() + timeout

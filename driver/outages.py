@@ -11,18 +11,23 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
 from driver.contract import short_id
-from driver.errors import SendRefused, SocketClosed
+from driver.errors import HandshakeRefused, SendRefused, SocketClosed
+from driver.eventually import eventually
 from driver.models import Ack
 from driver.person import DEFAULT_DEVICE, Person
 from driver.stream import RunStream
 
-RETRY_PAUSE_S = 0.25  # how long a client waits before sending a refused question again
+# A refused question is sent again after a pause that doubles up to a cap, as a well-behaved app
+# does: quick after a blip, about once a second during a long outage (within the rate limit).
+RETRY_PAUSE_S = 0.25
+RETRY_PAUSE_CAP_S = 1.0
 
 
 def ws_url_of(service_url: str) -> str:
@@ -62,10 +67,11 @@ async def ask_until_stored(
     device: str = DEFAULT_DEVICE,
 ) -> Persistence:
     """Ask, and while the service answers `temporarily_unavailable`, send the same question
-    (same client_msg_id) again after a short pause, as a well-behaved app does. Any other
-    refusal, or no ack within `within` seconds, fails in business words."""
+    (same client_msg_id) again after a pause (backing off), as a well-behaved app does. Any
+    other refusal, or no ack within `within` seconds, fails in business words."""
     attempt = Persistence(question, str(uuid.uuid4()), first_sent_at=time.monotonic())
     deadline = attempt.first_sent_at + within
+    pause = RETRY_PAUSE_S
     while True:
         sent_at = time.monotonic()
         try:
@@ -74,7 +80,7 @@ async def ask_until_stored(
             )
             attempt.ack = person.last_ack
             return attempt
-        except SendRefused as refusal:
+        except (SendRefused, HandshakeRefused) as refusal:  # the question, or opening the chat
             now = time.monotonic()
             attempt.refusals.append(Refusal(refusal.code, refusal.message, now, now - sent_at))
             if refusal.code != "temporarily_unavailable":
@@ -84,32 +90,14 @@ async def ask_until_stored(
                 ) from None
         except SocketClosed:
             pass  # the next attempt opens the chat again
-        if time.monotonic() + RETRY_PAUSE_S > deadline:
-            codes = ", ".join(r.code for r in attempt.refusals) or "no refusal"
+        if time.monotonic() + pause > deadline:
+            codes = ", ".join(sorted({r.code for r in attempt.refusals})) or "no refusal"
             raise AssertionError(
                 f"{person.name}'s question was never stored within {within:g} s "
                 f"({len(attempt.refusals)} refusals: {codes})"
             )
-        await asyncio.sleep(RETRY_PAUSE_S)
-
-
-async def try_ask(
-    person: Person, question: str, *, device: str = DEFAULT_DEVICE, timeout: float = 15.0
-) -> tuple[Refusal | None, float]:
-    """Ask once; the refusal (None if it was stored) and how long the answer to the send took."""
-    socket = await person.connect(device)
-    sent_at = time.monotonic()
-    try:
-        await socket.send(question, timeout=timeout)
-    except SendRefused as refusal:
-        now = time.monotonic()
-        return Refusal(refusal.code, refusal.message, now, now - sent_at), now - sent_at
-    except TimeoutError:
-        raise AssertionError(
-            f"{person.name} asked {question!r} and heard nothing back within {timeout:g} s: "
-            "neither stored nor refused"
-        ) from None
-    return None, time.monotonic() - sent_at
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, RETRY_PAUSE_CAP_S)
 
 
 @dataclass(frozen=True)
@@ -142,11 +130,6 @@ async def usual_routine(person: Person, question: str, *, timeout: float = 15.0)
     await person.wait_for_answer(timeout)
     answered = time.monotonic()
     return Routine(signed_in - began, opened - signed_in, stored - opened, answered - stored)
-
-
-def acks_received(person: Person) -> list[Ack]:
-    """Every ack any of the person's connections received, old ones included."""
-    return person.acks()
 
 
 def describe_final(run: RunStream) -> str:
@@ -264,18 +247,79 @@ def refusals_during(
 def readiness_during(
     watch: ReadinessWatch, start: float, end: float | None, *, within_s: float
 ) -> list[str]:
-    """Problems with the readiness answers given while a dependency was away."""
+    """Problems with the readiness answers to probes sent while a dependency was away: each must
+    come within `within_s`, and say "not ready" (except a probe sent in the last `within_s`,
+    which may rightly see the dependency come back)."""
     during = watch.between(start, end)
     problems = []
     if not during:
         problems.append("readiness was never asked while it lasted")
     for sample in during:
+        settled_before_the_end = end is None or sample.sent_at + within_s < end
         if sample.took_s > within_s:
             problems.append(
                 f"readiness took {sample.took_s:.2f} s to answer ({sample.status} {sample.body})"
             )
         elif sample.status is None:
             problems.append(f"readiness gave no answer within {sample.took_s:.2f} s")
-        elif sample.status != 503:
+        elif sample.status != 503 and settled_before_the_end:
             problems.append(f"readiness answered {sample.status} {sample.body}")
     return problems
+
+
+# --- waits ----------------------------------------------------------------------------------------
+HEALTHY = {"postgres": "ok", "redis": "ok"}
+CACHE_DEGRADED = {"postgres": "ok", "redis": "degraded"}
+
+
+async def wait_readiness(
+    session: aiohttp.ClientSession, service_url: str, body: dict[str, str], *, within: float
+) -> Readiness:
+    """Until the server answers readiness 200 with exactly `body`."""
+
+    async def check() -> Readiness:
+        answer = await readiness(session, service_url)
+        if (answer.status, answer.body) != (200, body):
+            raise AssertionError(f"readiness answered {answer.status} {answer.body}")
+        return answer
+
+    probe: Callable[[], Awaitable[Readiness]] = check
+    found: Readiness = await eventually(
+        probe, timeout=within, interval=0.1, describe=f"{service_url} is ready with {body}"
+    )
+    return found
+
+
+async def wait_not_ready(
+    watch: ReadinessWatch, still_running: Callable[[], bool], *, within: float
+) -> bool:
+    """Until the watched server has answered "not ready" twice in a row, and never "ready";
+    `still_running` must stay true throughout (the server did not give up)."""
+
+    def refused_twice() -> bool:
+        if not still_running():
+            raise RuntimeError(f"the server at {watch.service_url} exited")
+        answers = sorted(
+            (s for s in watch.samples if s.status is not None), key=lambda s: s.sent_at
+        )
+        if any(s.status == 200 for s in answers):
+            raise RuntimeError(f"the server at {watch.service_url} said it was ready")
+        if [s.status for s in answers[-2:]] != [503, 503]:
+            raise AssertionError(f"its readiness answers so far: {[s.status for s in answers]}")
+        return True
+
+    probe: Callable[[], bool] = refused_twice
+    said: bool = await eventually(
+        probe, timeout=within, interval=0.1, describe="the server says twice it is not ready"
+    )
+    return said
+
+
+async def expect_run_error(person: Person, error: str, *, within: float) -> None:
+    """The person's last question ends, within `within` seconds, with `agent_error` `error`
+    that invites them to ask again."""
+    final = await person.wait_for_answer(within)
+    payload = final.payload
+    told = (final.type, payload.get("error"), payload.get("retryable"))
+    if told != ("agent_error", error, True) and person.last_run is not None:
+        raise AssertionError(f"{person.name} was told {describe_final(person.last_run)}")

@@ -367,7 +367,9 @@ class Person:
                 with contextlib.suppress(TimeoutError, SocketClosed):
                     await socket.ping(timeout=1.0)
             for stream in list(socket.streams.values()):
-                if socket.is_open and stream.events and stream.final is None:
+                # Asked counts as in flight too: its first events may still be on the wire.
+                in_flight = stream.events or stream.asked_at is not None
+                if socket.is_open and in_flight and stream.final is None:
                     try:
                         await stream.wait_final(max(0.0, deadline - time.monotonic()))
                     except StreamStalled:

@@ -91,6 +91,7 @@ class ChatSocket:
         max_size: int | None = 2**20,
         ping_interval: float | None = 20.0,
         poor_link: bool = False,
+        close_timeout: float = 2.0,
     ) -> ChatSocket:
         """Open a socket; the pass goes in the Authorization header, or in the subprotocols
         as a browser does (`use_subprotocol`). A refusal raises HandshakeRefused."""
@@ -115,6 +116,8 @@ class ChatSocket:
                 open_timeout=open_timeout,
                 max_size=max_size,
                 ping_interval=ping_interval,
+                # An app leaving an unresponsive server does not wait 10 s for its goodbye.
+                close_timeout=close_timeout,
                 proxy=None,
                 **extra,
             )

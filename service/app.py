@@ -16,6 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from service.agents.llm import reasoner_for
 from service.bus import Bus
+from service.deadlines import deadline_middleware
 from service.http import errors_middleware
 from service.keys import (
     BUS,
@@ -148,11 +149,12 @@ def create_app(settings: Settings) -> web.Application:
     # Header fields up to 128 KiB reach our handlers, so an oversized pass gets the contract's
     # invalid_token answer rather than the HTTP parser's bare 400.
     app = web.Application(
-        middlewares=[errors_middleware], handler_args={"max_field_size": 128 * 1024}
+        middlewares=[errors_middleware, deadline_middleware],
+        handler_args={"max_field_size": 128 * 1024},
     )
     app[SETTINGS] = settings
     app[HUB] = Hub(outbox_frames=settings.delivery.socket_outbox_frames)
-    app.cleanup_ctx.extend([_database, _redis, _reasoner, _fan_out, _access])
+    app.cleanup_ctx.extend([_database, _redis, _reasoner, _fan_out, _access, recovery_ctx])
     app.on_shutdown.append(_on_shutdown)
     for module in (auth, sessions, usage, threads, health):
         app.add_routes(module.routes)

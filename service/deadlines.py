@@ -9,10 +9,15 @@ on time instead and leaves the cancelled work to finish its cleanup in the backg
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
+from aiohttp import web
+
 T = TypeVar("T")
+# An HTTP request (not the chat socket, which lives long) gets this long; a dependency that does
+# not answer in time turns into 503 temporarily_unavailable (service/http.py maps the timeout).
+REQUEST_TIMEOUT_S = 5.0
 
 # Cancelled work still cleaning up; kept referenced so it is not garbage collected mid-way.
 _abandoned: set[asyncio.Task[Any]] = set()
@@ -34,6 +39,19 @@ async def within(seconds: float, work: Coroutine[Any, Any, T], *, what: str) -> 
         return task.result()
     _abandon(task)
     raise DependencyTimeout(f"{what} did not answer within {seconds:g} s")
+
+
+@web.middleware
+async def deadline_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    if request.headers.get("Upgrade", "").lower() == "websocket":
+        return await handler(request)  # the chat bounds its own waits (service/ws/handler.py)
+
+    async def handle() -> web.StreamResponse:
+        return await handler(request)
+
+    return await within(REQUEST_TIMEOUT_S, handle(), what=f"{request.method} {request.path}")
 
 
 def _abandon(task: asyncio.Task[Any]) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -52,6 +53,9 @@ class Recovery:
         self._bus = bus
         self._instance_id = instance_id
         self._lease_s = lease_s
+        # When this instance last began to reach PostgreSQL again: it claims nothing for a lease
+        # after that, so the owners of runs in flight, cut off too, can renew their leases first.
+        self._reachable_since: float | None = None
 
     async def run_forever(self) -> None:
         started = self._runs.run_started
@@ -59,8 +63,12 @@ class Recovery:
             started.clear()
             try:
                 await self.renew()
-                await self.recover()
+                now = time.monotonic()
+                self._reachable_since = self._reachable_since or now
+                if now - self._reachable_since >= self._lease_s:
+                    await self.recover()
             except Exception as exc:  # PostgreSQL down or restarting: the next round retries
+                self._reachable_since = None
                 log.warning("run leases: round skipped: %r", exc)
             # A new run gets its own lease at once: until then it has the 30 s of the default.
             with contextlib.suppress(TimeoutError):

@@ -30,17 +30,12 @@ from service.agents.reasoner import Reasoner
 from service.bus import Bus
 from service.clock import utc_today
 from service.store import conversations, usage
-from service.store.conversations import Accepted
+from service.store.conversations import Accepted, RunTakenOver
 from service.store.db import Sessions
 from service.store.models import Run
 from service.tool_limits import LimitedUsage, ToolLimits
 
 log = logging.getLogger("service.runs")
-
-
-class RunTakenOver(Exception):
-    """Another instance ended this run (its lease expired, see service/recovery.py): the seq
-    this instance wanted to write is taken, so it stops without a word."""
 
 
 # Which stage of the pipeline each tool belongs to (the envelope's `step`).
@@ -140,7 +135,7 @@ class RunEmitter:
                     type_=envelope["type"],
                     envelope=envelope,
                 )
-        except IntegrityError as exc:  # (run_id, seq) exists: recovery ended the run
+        except IntegrityError as exc:  # (run_id, seq) is taken: recovery ended the run
             raise RunTakenOver(str(self._run.id)) from exc
         await self._bus.publish(self._run.user_id, envelope)
 
@@ -262,6 +257,9 @@ class RunExecutor:
             await emitter.fail("tool_failed", str(exc), retryable=True)
         except LlmUnavailable as exc:
             await emitter.fail("llm_unavailable", str(exc), retryable=True)
+        except RunTakenOver:
+            status = "taken over"
+            raise
         except asyncio.CancelledError:
             status = "interrupted"
             await asyncio.shield(self._interrupted(emitter, run))

@@ -5,19 +5,15 @@ blocking process control runs in a thread so open chats keep reading."""
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 from behave import given, then, when
 
 from driver import bad_input, outages
-from driver.eventually import eventually
 from fixtures.llm_server import DEFAULT_TEXT
 
 ANSWER_TIMEOUT_S = 15.0
 BACK_TIMEOUT_S = 15.0  # for a dependency (and the service's view of it) to be whole again
-REFUSED_WITHIN_S = 2.0  # a refusal while the database is down: the connect fails at once
-FROZEN_REFUSED_WITHIN_S = 5.0  # while it does not respond: the service's own time limit
 READINESS_WITHIN_S = 1.0
 
 LLM_TROUBLE = {
@@ -43,6 +39,17 @@ def _watch(ctx: Any) -> outages.ReadinessWatch:
 @given("the database has restarted")
 async def step_database_restarted(ctx: Any) -> None:
     await asyncio.to_thread(ctx.faults.restart, "database")
+
+
+@given("the database has had all its connections cut")
+async def step_database_connections_cut(ctx: Any) -> None:
+    await asyncio.to_thread(ctx.faults.cut_connections, "database")
+
+
+@given("the database swallows every message for a while")
+async def step_database_black_hole(ctx: Any) -> None:
+    ctx.readiness = _watch(ctx)
+    await asyncio.to_thread(ctx.faults.black_hole_for_a_while, "database")
 
 
 @given("the database goes down for a while")
@@ -103,54 +110,40 @@ async def step_not_ready_during(ctx: Any, state: str) -> None:
 # --- the session cache --------------------------------------------------------------------------
 @given("the session cache is unreachable")
 async def step_cache_unreachable(ctx: Any) -> None:
-    await asyncio.to_thread(ctx.faults.unreachable, "shared cache")
+    await asyncio.to_thread(ctx.faults.unreachable, "session cache")
 
 
 @given("the session cache is unreachable for a while")
 async def step_cache_unreachable_for_a_while(ctx: Any) -> None:
-    await asyncio.to_thread(ctx.faults.unreachable_for_a_while, "shared cache")
+    await asyncio.to_thread(ctx.faults.unreachable_for_a_while, "session cache")
 
 
 @given("the session cache stops responding for a while")
 async def step_cache_frozen(ctx: Any) -> None:
-    await asyncio.to_thread(ctx.faults.frozen_for_a_while, "shared cache")
+    await asyncio.to_thread(ctx.faults.frozen_for_a_while, "session cache")
+
+
+@given("the session cache swallows every message for a while")
+async def step_cache_black_hole(ctx: Any) -> None:
+    await asyncio.to_thread(ctx.faults.black_hole_for_a_while, "session cache")
 
 
 @given("the session cache was unreachable for a while and is back")
 async def step_cache_was_unreachable(ctx: Any) -> None:
-    outage = await asyncio.to_thread(ctx.faults.unreachable_for_a_while, "shared cache", 1.0)
-
-    def over() -> bool:
-        if not outage.over:
-            raise AssertionError("it is still unreachable")
-        return True
-
-    await eventually(over, timeout=outage.seconds + BACK_TIMEOUT_S, describe="the cache is back")
+    outage = await asyncio.to_thread(ctx.faults.unreachable_for_a_while, "session cache", 1.0)
+    await ctx.faults.wait_over(outage, within=outage.seconds + BACK_TIMEOUT_S)
     await _all_healthy(ctx, BACK_TIMEOUT_S)
 
 
 async def _all_healthy(ctx: Any, within: float) -> None:
-    urls = [ctx.cast.service_url, *(i.url for i in ctx.faults.started)]
-    for url in urls:
-        await eventually(
-            lambda url=url: _healthy(ctx, url),
-            timeout=within,
-            interval=0.1,
-            describe=f"the server at {url} reports the database and session cache healthy",
-        )
-
-
-async def _healthy(ctx: Any, url: str) -> bool:
-    answer = await outages.readiness(ctx.http, url)
-    if (answer.status, answer.body) != (200, {"postgres": "ok", "redis": "ok"}):
-        raise AssertionError(f"readiness answered {answer.status} {answer.body}")
-    return True
+    for url in [ctx.cast.service_url, *(i.url for i in ctx.faults.started)]:
+        await outages.wait_readiness(ctx.http, url, outages.HEALTHY, within=within)
 
 
 @then("the service says it is ready, with the session cache degraded")
 async def step_ready_degraded(ctx: Any) -> None:
     answer = await outages.readiness(ctx.http, ctx.cast.service_url)
-    assert (answer.status, answer.body) == (200, {"postgres": "ok", "redis": "degraded"}), (
+    assert (answer.status, answer.body) == (200, outages.CACHE_DEGRADED), (
         f"readiness answered {answer.status} {answer.body} in {answer.took_s:.2f} s"
     )
 
@@ -267,14 +260,7 @@ def step_llm_asked(ctx: Any, count: int) -> None:
     "{name} is told within {seconds:g} seconds that the assistant's language model is unavailable and she can ask again"
 )
 async def step_llm_unavailable(ctx: Any, name: str, seconds: float) -> None:
-    person = ctx.cast.person(name)
-    final = await person.wait_for_answer(seconds)
-    payload = final.payload
-    assert (final.type, payload.get("error"), payload.get("retryable")) == (
-        "agent_error",
-        "llm_unavailable",
-        True,
-    ), f"{name} was told {outages.describe_final(person.last_run)}"
+    await outages.expect_run_error(ctx.cast.person(name), "llm_unavailable", within=seconds)
 
 
 # --- servers ------------------------------------------------------------------------------------
@@ -287,22 +273,35 @@ async def step_run_in_flight(ctx: Any, name: str, question: str) -> None:
     ctx.second_server = await asyncio.to_thread(ctx.faults.instance_with_runs_in_flight)
     outages.use_server(person, ctx.second_server.url)
     await person.ask(question)
-
-    def writing() -> bool:
-        if not ctx.faults.llm.requests:
-            raise AssertionError("the language model has not been asked yet")
-        return True
-
-    await eventually(
-        writing,
-        timeout=ANSWER_TIMEOUT_S,
-        describe=f"the assistant on the second server is writing {name}'s answer",
-    )
+    await ctx.faults.wait_llm_asked(within=ANSWER_TIMEOUT_S)
 
 
 @when("that server crashes")
 async def step_server_crashes(ctx: Any) -> None:
     await asyncio.to_thread(ctx.faults.crash, ctx.second_server)
+
+
+@when("that server stops responding")
+async def step_server_frozen(ctx: Any) -> None:
+    ctx.frozen = await asyncio.to_thread(ctx.faults.freeze, ctx.second_server)
+
+
+@then("once that server responds again, it stands down without adding anything to her question")
+async def step_server_stands_down(ctx: Any) -> None:
+    person, server = ctx.cast.person(ctx.asker), ctx.second_server
+    run_id = person.last_run.run_id
+    told = await person.run_log(run_id)
+    await asyncio.to_thread(ctx.frozen.finish)
+    ctx.faults.llm.set_mode("answer")  # the language model answers again: the run could go on
+    stood_down = "run ended by another instance meanwhile"
+    await ctx.faults.wait_said(server, stood_down, run_id, within=BACK_TIMEOUT_S)
+    after = await person.run_log(run_id)
+    assert after == told, (
+        f"the server that woke up added to {ctx.asker}'s question: "
+        f"{[e.get('type') for e in after[len(told) :]]}"
+    )
+    answers = [m for m in await person.history() if m.role == "assistant"]
+    assert not answers, f"the server that woke up stored an answer: {answers[0].text[:80]!r}"
 
 
 @then(
@@ -312,13 +311,7 @@ async def step_told_interrupted(ctx: Any, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
     outages.use_server(person, ctx.cast.service_url)
     await person.reconnect()
-    final = await person.wait_for_answer(seconds)
-    payload = final.payload
-    assert (final.type, payload.get("error"), payload.get("retryable")) == (
-        "agent_error",
-        "interrupted",
-        True,
-    ), f"{name} was told {outages.describe_final(person.last_run)}"
+    await outages.expect_run_error(person, "interrupted", within=seconds)
 
 
 @when("a new server starts")
@@ -329,27 +322,10 @@ async def step_new_server(ctx: Any) -> None:
 
 @then("the new server says it is not ready, and keeps running")
 async def step_new_server_not_ready(ctx: Any) -> None:
-    watch, server = ctx.new_server_watch, ctx.new_server
-
-    def refused_twice() -> bool:
-        answers = sorted(
-            (s for s in watch.samples if s.status is not None), key=lambda s: s.sent_at
-        )
-        if not server.running:
-            raise RuntimeError(f"the new server exited (log {server.log_path})")
-        if [s.status for s in answers[-2:]] != [503, 503]:
-            raise AssertionError(f"its latest readiness answers: {[s.status for s in answers]}")
-        return True
-
-    await eventually(
-        refused_twice,
-        timeout=BACK_TIMEOUT_S,
-        interval=0.1,
-        describe="the new server says twice in a row that it is not ready",
-        retry_on=(AssertionError,),
+    server = ctx.new_server
+    await outages.wait_not_ready(
+        ctx.new_server_watch, lambda: server.running, within=BACK_TIMEOUT_S
     )
-    ready = [s for s in watch.samples if s.status == 200]
-    assert not ready, f"the new server said it was ready while the database was down: {ready}"
 
 
 @then(
@@ -357,30 +333,13 @@ async def step_new_server_not_ready(ctx: Any) -> None:
 )
 async def step_new_server_ready(ctx: Any, seconds: float) -> None:
     await asyncio.to_thread(ctx.faults.outage.finish)
-    back = time.monotonic()
-    await eventually(
-        lambda: _healthy(ctx, ctx.new_server.url),
-        timeout=seconds,
-        interval=0.1,
-        describe=f"the new server is ready {seconds:g} s after the database came back",
-    )
-    ctx.ready_after = time.monotonic() - back
+    await outages.wait_readiness(ctx.http, ctx.new_server.url, outages.HEALTHY, within=seconds)
 
 
 @then("the new server is ready at once, with the session cache degraded")
 async def step_new_server_degraded(ctx: Any) -> None:
-    async def degraded() -> bool:
-        answer = await outages.readiness(ctx.http, ctx.new_server.url)
-        if (answer.status, answer.body) != (200, {"postgres": "ok", "redis": "degraded"}):
-            raise AssertionError(f"readiness answered {answer.status} {answer.body}")
-        return True
-
-    await eventually(
-        degraded,
-        timeout=BACK_TIMEOUT_S,
-        interval=0.1,
-        describe="the new server reports ready with the session cache degraded",
-    )
+    url = ctx.new_server.url
+    await outages.wait_readiness(ctx.http, url, outages.CACHE_DEGRADED, within=BACK_TIMEOUT_S)
 
 
 @then('{name} can ask the new server "{question}" and get an answer')
@@ -397,12 +356,7 @@ async def step_ask_new_server(ctx: Any, name: str, question: str) -> None:
 )
 async def step_new_server_cache_back(ctx: Any, seconds: float) -> None:
     await asyncio.to_thread(ctx.faults.outage.finish)
-    await eventually(
-        lambda: _healthy(ctx, ctx.new_server.url),
-        timeout=seconds,
-        interval=0.1,
-        describe="the new server reports the session cache healthy again",
-    )
+    await outages.wait_readiness(ctx.http, ctx.new_server.url, outages.HEALTHY, within=seconds)
 
 
 # --- bad input ----------------------------------------------------------------------------------

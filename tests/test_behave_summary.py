@@ -89,3 +89,10 @@ def test_unreadable_file_counts_as_a_failure(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stdout == "behave: 1 passed, 1 failed, 0 skipped\n"
     assert "TESTS-b.xml" in result.stderr
+
+
+def test_behavex_skipped_scenarios_count_as_skipped(tmp_path: Path) -> None:
+    # behavex (make parallel) marks a skipped scenario only with status="skipped".
+    skipped = '<testcase name="fault" status="skipped"><system-out/></testcase>'
+    write(tmp_path, "TESTS-x.xml", suite(PASSED, skipped))
+    assert summarize(sorted(tmp_path.glob("*.xml"))) == Counts(passed=1, skipped=1)

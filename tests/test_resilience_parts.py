@@ -8,11 +8,15 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from redis.exceptions import TimeoutError as RedisTimeout
 
 from fixtures.redis import EmbeddedRedis
+from service import deadlines
 from service.app import redis_client
 from service.deadlines import DependencyTimeout, within
+from service.http import errors_middleware
 from service.redis_guard import GuardedRedis, RedisUnavailable
 
 
@@ -100,3 +104,23 @@ async def test_a_restarted_redis_is_used_again_at_once(redis_server: EmbeddedRed
         assert not client.breaker.open
     finally:
         await client.aclose()
+
+
+async def test_an_http_request_waiting_on_a_dependency_answers_503_in_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(deadlines, "REQUEST_TIMEOUT_S", 0.2)
+
+    async def frozen_dependency(_: web.Request) -> web.Response:
+        await asyncio.sleep(30)
+        return web.json_response({})
+
+    app = web.Application(middlewares=[errors_middleware, deadlines.deadline_middleware])
+    app.router.add_get("/api/slow", frozen_dependency)
+    async with TestClient(TestServer(app)) as client:
+        began = time.monotonic()
+        response = await client.get("/api/slow")
+        assert time.monotonic() - began < 1.0
+        assert response.status == 503
+        assert response.headers["Retry-After"] == "5"
+        assert (await response.json())["error"] == "temporarily_unavailable"

@@ -15,13 +15,18 @@ Feature: Database trouble never loses a question
     And Alice's company has a month of AI usage on record
 
   @critical
-  Scenario: After the database restarts, Alice carries on without seeing an error
+  Scenario Outline: After the database <trouble>, Alice carries on without seeing an error
     Given Alice has asked "How can we cut our model spend?" and received the answer
-    And the database has restarted
+    And the database <trouble>
     When Alice asks in the same conversation "What about only the support bot?"
     Then Alice is told she can save about $1,316.00 a month
     And Alice never saw an error
     And Alice's conversation holds 2 questions, each followed by its answer
+
+    Examples:
+      | trouble                          |
+      | has restarted                    |
+      | has had all its connections cut  |
 
   @critical
   Scenario: A question asked while the database is down is refused clearly, then stored once
@@ -33,10 +38,15 @@ Feature: Database trouble never loses a question
     And Alice is told she can save about $1,383.50 a month
     And Alice's question "How can we cut our model spend?" is in her conversation once
 
-  Scenario: While the database does not respond, nobody is left waiting
-    Given the database stops responding for a while
+  Scenario Outline: While the database <trouble> for a while, nobody is left waiting
+    Given the database <trouble> for a while
     When Alice asks "How can we cut our model spend?" and keeps trying until it goes through
-    Then while the database was not responding, Alice was told each time within 3 seconds to try again shortly
-    And the service said it was not ready while the database was not responding, each time within a second
+    Then while the database was <state>, Alice was told each time within 3 seconds to try again shortly
+    And the service said it was not ready while the database was <state>, each time within a second
     And Alice is told she can save about $1,383.50 a month
     And Alice's question "How can we cut our model spend?" is in her conversation once
+
+    Examples:
+      | trouble                 | state                     |
+      | stops responding        | not responding            |
+      | swallows every message  | swallowing every message  |

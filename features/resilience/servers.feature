@@ -34,3 +34,10 @@ Feature: A server that crashes or starts at a bad moment leaves nobody hanging
     Then the new server is ready at once, with the session cache degraded
     And Alice can ask the new server "How can we cut our model spend?" and get an answer
     And once the session cache is back, the new server reports it healthy by itself within 5 seconds
+
+  Scenario: A server that stops responding mid-answer is replaced, and stands down when it wakes
+    Given Alice has signed up and is signed in
+    And Alice is chatting on a second server, and the assistant there is working on her question "How can we cut our model spend?"
+    When that server stops responding
+    Then Alice, back on another server, is told within 10 seconds that her question was interrupted and she can ask it again
+    And once that server responds again, it stands down without adding anything to her question

@@ -117,17 +117,28 @@ async def earlier_questions(
     return list(rows)
 
 
+class RunTakenOver(Exception):
+    """Another instance ended this run meanwhile (its lease had expired: service/recovery.py).
+    Nothing more of it is written; the instance that started it stops without a word."""
+
+
 async def record_answer(
     session: AsyncSession, *, run: Run, text: str, status: str = "completed"
 ) -> uuid.UUID:
-    """Commit the assistant's answer and close the run in one transaction."""
+    """Commit the assistant's answer and close the run in one transaction, unless the run has
+    already been ended elsewhere (RunTakenOver)."""
+    closed = await session.execute(
+        update(Run)
+        .where(Run.id == run.id, Run.status == "running")
+        .values(status=status, finished_at=func.now())
+    )
+    if getattr(closed, "rowcount", 1) == 0:
+        await session.rollback()
+        raise RunTakenOver(str(run.id))
     answer = Message(
         thread_id=run.thread_id, user_id=run.user_id, role="assistant", text=text, run_id=run.id
     )
     session.add(answer)
-    await session.execute(
-        update(Run).where(Run.id == run.id).values(status=status, finished_at=func.now())
-    )
     await session.execute(
         update(Thread).where(Thread.id == run.thread_id).values(updated_at=func.now())
     )
@@ -136,8 +147,11 @@ async def record_answer(
 
 
 async def finish_run(session: AsyncSession, *, run_id: uuid.UUID, status: str) -> None:
+    """Record how a run ended; a run already ended (elsewhere) keeps its first ending."""
     await session.execute(
-        update(Run).where(Run.id == run_id).values(status=status, finished_at=func.now())
+        update(Run)
+        .where(Run.id == run_id, Run.status == "running")
+        .values(status=status, finished_at=func.now())
     )
     await session.commit()
 

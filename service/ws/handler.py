@@ -57,7 +57,9 @@ async def _admit(request: web.Request) -> AccessClaims:
     if token is None:
         raise InvalidToken("Sign in first: no access token was given")
     claims = decode_access_token(settings, token)
-    await request.app[REVOCATIONS].ensure_active(claims)
+    # The check may need PostgreSQL: a frozen one answers 503 before the upgrade, not never.
+    revocations = request.app[REVOCATIONS]
+    await within(SEND_TIMEOUT_S, revocations.ensure_active(claims), what="the revocation check")
     return claims
 
 
