@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from service.env import env_number
+
 
 @dataclass(frozen=True)
 class DeliverySettings:
@@ -31,17 +33,8 @@ class DeliverySettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DeliverySettings:
-        from service.settings import SettingsError  # here: service.settings imports this module
-
         def number(name: str, default: float, low: float, high: float) -> float:
-            raw = env.get(name, "").strip()
-            try:
-                value = float(raw) if raw else default
-            except ValueError:
-                raise SettingsError(f"{name} must be a number, not {raw!r}") from None
-            if not low <= value <= high:
-                raise SettingsError(f"{name} must be between {low:g} and {high:g}")
-            return value
+            return env_number(env, name, default, low, high)
 
         return cls(
             socket_outbox_frames=int(

@@ -9,15 +9,13 @@ from urllib.parse import urlsplit
 
 from service.agents.llm import LlmSettings
 from service.delivery_settings import DeliverySettings
+from service.env import SettingsError as SettingsError
+from service.env import env_number
 from service.secret_policy import secret_problem
 
 # Access passes live at most a day: revocation marks are kept that long (see service/revocation.py).
 MAX_ACCESS_TOKEN_TTL_S = 24 * 3600
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
-class SettingsError(ValueError):
-    """The environment does not describe a service that is safe to start."""
 
 
 @dataclass(frozen=True)
@@ -70,14 +68,7 @@ class Settings:
             return value
 
         def number(name: str, default: float, low: float, high: float) -> float:
-            raw = env.get(name, "").strip()
-            try:
-                value = float(raw) if raw else default
-            except ValueError:
-                raise SettingsError(f"{name} must be a number, not {raw!r}") from None
-            if not low <= value <= high:
-                raise SettingsError(f"{name} must be between {low:g} and {high:g}")
-            return value
+            return env_number(env, name, default, low, high)
 
         secret = env.get("JWT_SECRET", "")
         if (problem := secret_problem(secret, env)) is not None:

@@ -28,6 +28,7 @@ import aiohttp
 
 from service.agents.model import Analysis, TriageResult
 from service.agents.reasoner import DeterministicReasoner, Reasoner
+from service.env import SettingsError, env_number
 
 log = logging.getLogger("service.agents.llm")
 
@@ -76,17 +77,8 @@ class LlmSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> LlmSettings:
-        from service.settings import SettingsError  # here: service.settings imports this module
-
         def number(name: str, default: float, low: float, high: float) -> float:
-            raw = env.get(name, "").strip()
-            try:
-                value = float(raw) if raw else default
-            except ValueError:
-                raise SettingsError(f"{name} must be a number, not {raw!r}") from None
-            if not low <= value <= high:
-                raise SettingsError(f"{name} must be between {low:g} and {high:g}")
-            return value
+            return env_number(env, name, default, low, high)
 
         base_url = env.get("LLM_BASE_URL", "").strip().rstrip("/") or None
         if base_url is not None and urlsplit(base_url).scheme not in ("http", "https"):
