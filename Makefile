@@ -34,11 +34,12 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lint pytest accept behave test report parallel browser bench clean
+.PHONY: help setup lint pytest accept behave check test report parallel browser bench clean
 
 help:
 	@echo "make accept   @critical acceptance scenarios on the embedded stack + HTML report"
 	@echo "make test     lint, pytest, all behave scenarios except @wip + HTML report"
+	@echo "make check    lint, pytest, the @critical scenarios + HTML report (CI on every push)"
 	@echo "make lint     ruff check, ruff format --check, mypy, the Gherkin check"
 	@echo "make pytest   fast tests (tests/)"
 	@echo "make behave   one behave run and its summary line (TAGS=..., BEHAVE_ARGS=...)"
@@ -99,18 +100,28 @@ behave: $(VENV_STAMP)
 # The suite in parallel processes over one shared stack (tools/parallel.py starts it with
 # `python -m fixtures.stack` and points every worker at it, as at a deployment: @fault and
 # @embedded scenarios skip with their reason), one merged Allure result set, the gate, the
-# summary, the report. TAGS as for `make behave` (default: not @wip).
+# summary, the report. TAGS as for `make behave` (default: not @wip). BASELINE=1 first times
+# one plain behave process on the same stack and prints the speed-up.
 parallel: setup
 	@rm -rf $(RESULTS) $(JUNIT) $(BEHAVEX_OUT) reports/quality-gate.json
 	@mkdir -p $(RESULTS) $(JUNIT)
 	@status=0; \
 	tags='$(if $(TAGS),$(TAGS),not @wip)'; \
 	python tools/parallel.py --workers $(WORKERS) --scheme $(SCHEME) --tags "$$tags" \
-		--output $(BEHAVEX_OUT) $(BEHAVE_ARGS) || status=$$?; \
+		--output $(BEHAVEX_OUT) $(if $(BASELINE),--baseline) $(BEHAVE_ARGS) || status=$$?; \
 	cp $(BEHAVEX_OUT)/behave/*.xml $(JUNIT)/ 2>/dev/null || true; \
 	python tools/quality_gate.py --tags="$$tags" $(BEHAVE_ARGS) || status=1; \
 	python tools/behave_summary.py $(JUNIT) || status=1; \
 	$(MAKE) report ALLURE_APPEND_HISTORY=1 || status=1; \
+	exit $$status
+
+# What CI runs on every push (.ci/run with CI_SCOPE=critical): the checks and the @critical
+# scenarios; `make test` (CI_SCOPE=all, nightly) runs every scenario.
+check: setup
+	@status=0; \
+	$(MAKE) lint || status=1; \
+	$(MAKE) pytest || status=1; \
+	$(MAKE) accept || status=1; \
 	exit $$status
 
 test: setup

@@ -30,7 +30,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tools.features import FeatureFile, load_all
-from tools.vocabulary import severity
+from tools.vocabulary import SEVERITY_TAGS, severity
 
 STATUS_ORDER = ("failed", "broken", "skipped", "unknown", "passed")
 MARK = {"passed": "✅", "failed": "❌", "broken": "⚠️", "skipped": "⏭️", "not run": "·"}
@@ -123,19 +123,31 @@ def summarize(statuses: list[str]) -> Outcome:
 
 
 def outcome_of(
-    key: tuple[str, str],
+    keys: set[tuple[str, str]],
     run: dict[tuple[str, str], list[str]],
     past: dict[tuple[str, str], tuple[int, list[str]]],
 ) -> Outcome:
-    if key in run:
-        return summarize(run[key])
-    if key in past:
-        stamp, statuses = past[key]
-        earlier = summarize(statuses)
+    """Of a scenario (an outline: of all its rows): from the last run, else the newest run in
+    the history that has it."""
+    now = [status for key in sorted(keys) for status in run.get(key, [])]
+    if now:
+        return summarize(now)
+    earlier = [past[key] for key in sorted(keys) if key in past]
+    if earlier:
+        stamp = max(s for s, _ in earlier)
+        outcome = summarize(
+            [status for s, statuses in earlier if s == stamp for status in statuses]
+        )
         when = datetime.fromtimestamp(stamp / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
-        detail = f"{earlier.detail}; " if earlier.detail else ""
-        return Outcome(earlier.status, f"{detail}in an earlier run, {when}")
+        detail = f"{outcome.detail}; " if outcome.detail else ""
+        return Outcome(outcome.status, f"{detail}in an earlier run, {when}")
     return Outcome("not run", "")
+
+
+def max_severity(cases: list[Any]) -> str:
+    """The most severe of an outline's rows (a tag on one Examples table counts)."""
+    found = {severity(case.tags) for case in cases}
+    return next(s for s in SEVERITY_TAGS if s in found)
 
 
 def readme_of(folder: Path) -> tuple[str, str]:
@@ -178,11 +190,13 @@ def capabilities(
                     feature.path,
                     [
                         ScenarioRow(
-                            name=cases[0].name,
+                            name=cases[0].scenario_name,
                             line=line,
-                            severity=severity(cases[0].tags),
+                            severity=max_severity(cases),
                             examples=len(cases) if len(cases) > 1 else 0,
-                            outcome=outcome_of(_key(feature.name, cases[0].name), run, past),
+                            outcome=outcome_of(
+                                {_key(feature.name, case.name) for case in cases}, run, past
+                            ),
                         )
                         for line, cases in sorted(scenarios.items())
                     ],
@@ -294,15 +308,7 @@ def table(caps: list[Capability]) -> str:
         for feature in cap.features:
             for s in feature.scenarios:
                 examples = f" ({s.examples} examples)" if s.examples else ""
-                writer.writerow(
-                    [
-                        cap.title,
-                        feature.name,
-                        s.name + examples,
-                        s.severity,
-                        _result_text(s.outcome),
-                    ]
-                )
+                writer.writerow([cap.title, s.name + examples, s.severity, _result_text(s.outcome)])
     return out.getvalue()
 
 

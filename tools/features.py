@@ -38,7 +38,8 @@ class Case:
     line: int  # of the scenario, or of the example row
     scenario_line: int
     feature: str
-    name: str
+    name: str  # with the example row's values filled in
+    scenario_name: str  # as written (an outline's keeps its <placeholders>)
     tags: frozenset[str]  # without the @
     steps: tuple[Step, ...]
 
@@ -144,6 +145,7 @@ def load(path: Path) -> FeatureFile:
                 scenario_line=int(scenario.get("location", {}).get("line", 0)),
                 feature=feature_name,
                 name=str(pickle["name"]),
+                scenario_name=str(scenario.get("name", pickle["name"])),
                 tags=frozenset(str(t["name"]).removeprefix("@") for t in pickle["tags"]),
                 steps=tuple(steps),
             )

@@ -1,7 +1,7 @@
 """The quality gate of a behave run: did everything that should run, run, and did the critical
 scenarios pass?
 
-    python tools/quality_gate.py [BEHAVE OPTIONS AND PATHS]
+    python tools/quality_gate.py [--results DIR] [BEHAVE OPTIONS AND PATHS]
 
 Takes the same options as the behave run it judges (tags, paths, -n/-i/-e; the others are
 ignored) and reads behave.ini the way behave does. It counts, with the official Gherkin parser,
@@ -205,8 +205,14 @@ def write_summary(verdict: Verdict, selection: Selection, path: Path = SUMMARY_F
 
 
 def main(argv: list[str]) -> int:
+    # --results DIR (ours, not behave's): read these Allure results instead of behave.ini's.
+    results_dirs: list[Path] = []
+    while "--results" in argv:
+        at = argv.index("--results")
+        results_dirs.append(Path(argv[at + 1]))
+        argv = argv[:at] + argv[at + 2 :]
     selection = select(argv)
-    results = read_results(selection.results_dirs)
+    results = read_results(results_dirs or selection.results_dirs)
     verdict = judge(selection, results)
     write_summary(verdict, selection)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(verdict.statuses.items())) or "nothing"

@@ -1,0 +1,28 @@
+"""fixtures/run_facts.py: the report's environment file."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+from fixtures.run_facts import allure_results_dirs, git_commit, project_version, properties
+
+
+def test_properties_are_escaped_as_allure_reads_them() -> None:
+    text = properties({"Service version": "0.1.0", "Target": "http://127.0.0.1:8080"})
+    assert text == "Service\\ version=0.1.0\nTarget=http\\://127.0.0.1\\:8080\n"
+
+
+def test_the_allure_results_folder_comes_from_behave_s_formats() -> None:
+    config = SimpleNamespace(
+        format=["allure_behave.formatter:AllureFormatter", "progress"],
+        outfiles=["reports/allure-results", "-"],
+    )
+    assert [str(p) for p in allure_results_dirs(config)] == ["reports/allure-results"]
+    assert allure_results_dirs(SimpleNamespace(format=None, outfiles=None)) == []
+
+
+def test_version_and_commit_of_the_checkout() -> None:
+    assert re.fullmatch(r"\d+\.\d+\.\d+.*", project_version())
+    commit = git_commit()
+    assert commit.split()[0].isalnum()
