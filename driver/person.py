@@ -409,9 +409,6 @@ class Person:
     def _streams_of(self, run_id: str) -> list[RunStream]:
         return [s.streams[run_id] for _, s in self._opened if run_id in s.streams]
 
-    def _seen_final(self, run_id: str) -> bool:
-        return any(stream.final is not None for stream in self._streams_of(run_id))
-
     def _streams_on(self, device: str) -> list[RunStream]:
         """Every run stream of every connection this device has had."""
         return [s for sock in self.connections_of(device) for s in sock.streams.values()]
