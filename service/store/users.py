@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import Conflict
-from service.store.models import RefreshToken, User
+from service.store.models import User
 
 
 async def create_user(session: AsyncSession, *, email: str, name: str, password_hash: str) -> User:
@@ -30,22 +29,6 @@ async def find_user_by_email(session: AsyncSession, *, email: str) -> User | Non
 
 async def get_user(session: AsyncSession, *, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
-
-
-async def store_refresh_token(
-    session: AsyncSession,
-    *,
-    user_id: uuid.UUID,
-    session_id: uuid.UUID,
-    token_hash: str,
-    expires_at: datetime,
-) -> None:
-    session.add(
-        RefreshToken(
-            user_id=user_id, session_id=session_id, token_hash=token_hash, expires_at=expires_at
-        )
-    )
-    await session.commit()
 
 
 async def set_password_hash(
