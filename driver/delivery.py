@@ -71,20 +71,12 @@ async def send_again(person: Person, pending: Unconfirmed, device: str = DEFAULT
     """Reconnect if need be and send the same question with the same id, as a client that
     never saw the confirmation must. A repeat's run already started, so the device catches up
     on what it has not seen of it. The run is then the person's last one."""
-    socket = await person.connect(device)
-    try:
-        ack = await socket.send(
-            pending.question, client_msg_id=pending.client_msg_id, timeout=person.timeout
-        )
-    except TimeoutError:
-        raise AssertionError(
-            f"{person.name} sent {pending.question!r} again but the service never confirmed it "
-            f"within {person.timeout:g} s"
-        ) from None
-    person.current_thread, person.last_ack = ack.thread_id, ack
-    person.last_run = socket.run(ack.run_id)
+    await person.ask(pending.question, device=device, client_msg_id=pending.client_msg_id)
+    ack = person.last_ack
+    assert ack is not None  # ask() records the confirmation it waited for
     seen_end = any(e.is_final for e in events_on(person, ack.run_id, device))
     if ack.duplicate and not seen_end:
+        socket = await person.connect(device)
         await socket.resume([(ack.run_id, last_in_order(person, ack.run_id, device))])
     return ack
 
