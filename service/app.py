@@ -21,7 +21,6 @@ from service.http import errors_middleware
 from service.keys import (
     BUS,
     ENGINE,
-    FAN_IN,
     HUB,
     LOCKOUT,
     OIDC,
@@ -91,7 +90,13 @@ async def _fan_out(app: web.Application) -> AsyncIterator[None]:
     subscriber = redis_client(settings.redis_url, for_pubsub=True)
     delivery = settings.delivery
     streams = StreamPolicy(ttl_s=delivery.run_stream_ttl_s, maxlen=delivery.run_stream_maxlen)
-    bus = Bus(app[REDIS], app[HUB], instance_id=settings.instance_id, streams=streams)
+    bus = Bus(
+        app[REDIS],
+        app[HUB],
+        subscriber=subscriber,
+        instance_id=settings.instance_id,
+        streams=streams,
+    )
     app[BUS] = bus
     app[RUNS] = RunExecutor(
         app[SESSIONS],
@@ -100,9 +105,7 @@ async def _fan_out(app: web.Application) -> AsyncIterator[None]:
         deadline_s=settings.run_deadline_s,
         tools=ToolLimits(timeout_s=delivery.tool_timeout_s, delay_s=delivery.tool_delay_s),
     )
-    fan_in = Bus(subscriber, app[HUB], instance_id=settings.instance_id)
-    app[FAN_IN] = fan_in
-    listener = asyncio.create_task(fan_in.listen())
+    listener = asyncio.create_task(bus.listen())
     yield
     listener.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -35,10 +35,13 @@ class Bus:
         redis: Redis,
         hub: Hub,
         *,
+        subscriber: Redis,
         instance_id: str,
         streams: StreamPolicy | None = None,
     ) -> None:
         self._redis = redis
+        # A connection of its own with no read timeout: it waits for messages indefinitely.
+        self._subscriber = subscriber
         self._hub = hub
         self._instance_id = instance_id
         self._streams = streams or StreamPolicy()
@@ -61,7 +64,7 @@ class Bus:
         """Deliver other instances' frames to local sockets; reconnects until cancelled."""
         while True:
             try:
-                async with self._redis.pubsub() as pubsub:
+                async with self._subscriber.pubsub() as pubsub:
                     await pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
                     async for message in pubsub.listen():
                         if message.get("type") == "psubscribe":

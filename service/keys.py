@@ -30,4 +30,3 @@ OIDC = web.AppKey("oidc", OidcVerifier)
 # Resilience (issue 5): the deterministic reasoner, or the LLM provider with its fallback.
 REASONER = web.AppKey[Reasoner]("reasoner")
 # The subscription that brings other instances' events (readiness reports whether it is live).
-FAN_IN = web.AppKey("fan_in", Bus)

@@ -10,7 +10,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from service.deadlines import within
-from service.keys import ENGINE, FAN_IN, REDIS
+from service.keys import BUS, ENGINE, REDIS
 
 routes = web.RouteTableDef()
 # Each dependency gets this long, both at once, so readiness answers within about this long even
@@ -42,8 +42,8 @@ async def _postgres(app: web.Application) -> None:
 
 async def _redis(app: web.Application) -> None:
     await app[REDIS].ping()
-    fan_in = app.get(FAN_IN)
-    if fan_in is not None and not fan_in.listening:
+    bus = app.get(BUS)
+    if bus is not None and not bus.listening:
         raise ConnectionError("not subscribed to the other instances' events (yet)")
 
 
