@@ -9,18 +9,22 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from service import metrics
+from service.admission import Admission
 from service.agents.llm import reasoner_for
 from service.bus import Bus
 from service.deadlines import deadline_middleware
+from service.event_log import EventLog
 from service.http import errors_middleware
 from service.keys import (
     BUS,
     ENGINE,
+    EVENTS,
     HUB,
     LOCKOUT,
     OIDC,
@@ -46,6 +50,8 @@ from service.ws.handler import close_all, websocket
 from service.ws.hub import Hub
 
 log = logging.getLogger("service")
+REDIS_CONNECTIONS = 64
+REDIS_POOL_WAIT_S = 1.0
 
 
 def redis_client(url: str, *, for_pubsub: bool = False) -> Redis:
@@ -54,14 +60,20 @@ def redis_client(url: str, *, for_pubsub: bool = False) -> Redis:
     # through a circuit breaker (service/redis_guard.py): after a failure Redis is skipped briefly.
     # One retry on a connection error (not on a timeout): a pooled connection that a Redis
     # restart has closed is replaced at once instead of failing the call.
-    client = Redis if for_pubsub else GuardedRedis
-    return client.from_url(
+    # A caller waits for a free connection (a blocking pool) instead of failing with
+    # MaxConnectionsError: under a thousand handshakes at once, that error opened the circuit
+    # breaker and turned a busy moment into a Redis outage (issue 9).
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=REDIS_CONNECTIONS,
+        timeout=REDIS_POOL_WAIT_S,
         socket_connect_timeout=0.5,
         socket_timeout=None if for_pubsub else 0.5,
         retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         health_check_interval=5 if for_pubsub else 0,
     )
+    client = Redis if for_pubsub else GuardedRedis
+    return client.from_pool(pool)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -98,18 +110,22 @@ async def _fan_out(app: web.Application) -> AsyncIterator[None]:
         streams=streams,
     )
     app[BUS] = bus
+    events = app[EVENTS] = EventLog(app[SESSIONS], bus)
     app[RUNS] = RunExecutor(
         app[SESSIONS],
-        bus,
+        events,
         app[REASONER],
         deadline_s=settings.run_deadline_s,
         tools=ToolLimits(timeout_s=delivery.tool_timeout_s, delay_s=delivery.tool_delay_s),
+        admission=Admission(in_flight=settings.runs_in_flight, queued=settings.runs_queued),
     )
-    listener = asyncio.create_task(bus.listen())
+    metrics.watch(app[HUB], app[RUNS].admission)
+    # Torn down after on_shutdown has drained the runs, whose last events it writes.
+    background = [asyncio.create_task(bus.listen()), asyncio.create_task(events.run())]
     yield
-    listener.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await listener
+    for task in background:
+        task.cancel()
+    await asyncio.gather(*background, return_exceptions=True)
     await subscriber.aclose()
 
 
@@ -159,7 +175,7 @@ def create_app(settings: Settings) -> web.Application:
     app[HUB] = Hub(outbox_frames=settings.delivery.socket_outbox_frames)
     app.cleanup_ctx.extend([_database, _redis, _reasoner, _fan_out, _access, recovery_ctx])
     app.on_shutdown.append(_on_shutdown)
-    for module in (auth, sessions, usage, threads, health):
+    for module in (auth, sessions, usage, threads, health, metrics):
         app.add_routes(module.routes)
     app.router.add_get("/ws", websocket)
     return app

@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -49,16 +50,24 @@ class Bus:
         self.listening = False
 
     async def publish(self, user_id: uuid.UUID, frame: dict[str, Any]) -> None:
-        self._hub.deliver(user_id, frame)
-        message = json.dumps({"origin": self._instance_id, "frame": frame})
+        await self.publish_many([(user_id, frame)])
+
+    async def publish_many(self, frames: Sequence[tuple[uuid.UUID, dict[str, Any]]]) -> None:
+        """Deliver to local sockets, then to the other instances in one Redis round trip."""
+        for user_id, frame in frames:
+            self._hub.deliver(user_id, frame)
+        if not frames:
+            return
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
-                if "run_id" in frame and "seq" in frame:
-                    queue_append(pipe, frame, user_id=user_id, policy=self._streams)
-                pipe.publish(user_channel(user_id), message)
+                for user_id, frame in frames:
+                    if "run_id" in frame and "seq" in frame:
+                        queue_append(pipe, frame, user_id=user_id, policy=self._streams)
+                    message = json.dumps({"origin": self._instance_id, "frame": frame})
+                    pipe.publish(user_channel(user_id), message)
                 await pipe.execute()
         except (RedisError, OSError) as exc:
-            log.warning("fan-out to other instances failed: %r", exc, extra={"user_id": user_id})
+            log.warning("fan-out to other instances failed: %r", exc, extra={"frames": len(frames)})
 
     async def listen(self) -> None:
         """Deliver other instances' frames to local sockets; reconnects until cancelled."""

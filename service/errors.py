@@ -59,3 +59,9 @@ class RateLimited(ServiceError):
 
 class TemporarilyUnavailable(ServiceError):
     code, status = "temporarily_unavailable", 503
+
+
+class Busy(ServiceError):
+    """The instance cannot queue another question now (chat only); nothing was stored."""
+
+    code, status = "busy", 503

@@ -20,6 +20,7 @@ from service.errors import (
     TemporarilyUnavailable,
 )
 from service.keys import REVOCATIONS, SETTINGS
+from service.metrics import DEPENDENCY_ERRORS, REFUSALS
 from service.tokens import AccessClaims, decode_access_token
 from service.validation import JsonError, loads_strict
 
@@ -32,6 +33,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def error_response(error: ServiceError) -> web.Response:
+    REFUSALS.labels(error.code).inc()
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
     return web.json_response(error.body(), status=error.status, headers=headers)
 
@@ -41,6 +43,8 @@ def as_service_error(exc: BaseException) -> ServiceError | None:
     if isinstance(exc, ServiceError):
         return exc
     if isinstance(exc, UNAVAILABLE) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        if not isinstance(exc, RedisError):  # Redis failures are counted by its circuit breaker
+            DEPENDENCY_ERRORS.labels("postgres").inc()
         return TemporarilyUnavailable(
             "A service we depend on is unavailable; try again shortly", retry_after=RETRY_AFTER_S
         )

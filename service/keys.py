@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.agents.reasoner import Reasoner
 from service.bus import Bus
+from service.event_log import EventLog
 from service.lockout import LoginLockout
 from service.oidc import OidcVerifier
 from service.revocation import Revocations
@@ -23,6 +24,8 @@ REDIS = web.AppKey("redis", Redis)
 HUB = web.AppKey("hub", Hub)
 BUS = web.AppKey("bus", Bus)
 RUNS = web.AppKey("runs", RunExecutor)
+# Capacity (issue 9): run events stored and published in batches.
+EVENTS = web.AppKey("events", EventLog)
 # Accounts and access (issue 3): revocation, sign-in lockout, optional enterprise sign-in.
 REVOCATIONS = web.AppKey("revocations", Revocations)
 LOCKOUT = web.AppKey("lockout", LoginLockout)

@@ -23,11 +23,11 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from service.bus import Bus
-from service.keys import BUS, RUNS, SESSIONS, SETTINGS
+from service.event_log import EventLog
+from service.keys import EVENTS, RUNS, SESSIONS, SETTINGS
 from service.runs import RunEmitter, RunExecutor
 from service.store import conversations, leases
-from service.store.db import Sessions
+from service.store.db import Sessions, make_engine, make_sessions
 from service.store.models import Run
 
 log = logging.getLogger("service.recovery")
@@ -43,14 +43,18 @@ class Recovery:
         self,
         sessions: Sessions,
         runs: RunExecutor,
-        bus: Bus,
+        events: EventLog,
         *,
+        lease_sessions: Sessions,
         instance_id: str,
         lease_s: float,
     ) -> None:
         self._sessions = sessions
         self._runs = runs
-        self._bus = bus
+        self._events = events
+        # Renewals have a connection of their own: behind a thousand questions waiting for the
+        # shared pool, they came too late and leases of healthy runs lapsed (issue 9).
+        self._lease_sessions = lease_sessions
         self._instance_id = instance_id
         self._lease_s = lease_s
         # When this instance last began to reach PostgreSQL again: it claims nothing for a lease
@@ -78,7 +82,7 @@ class Recovery:
     async def renew(self) -> None:
         live = self._runs.live_run_ids()
         if live:
-            async with self._sessions() as session:
+            async with self._lease_sessions() as session:
                 await leases.renew(session, run_ids=live, lease_s=self._lease_s)
 
     async def recover(self) -> int:
@@ -112,7 +116,7 @@ class Recovery:
                 else "failed"
             )
         else:
-            emitter = RunEmitter(self._sessions, self._bus, run)
+            emitter = RunEmitter(self._events, run)
             emitter.continue_after(found.last_seq, found.open_tools)
             if found.last_seq == 0:  # it died before its first event: the stream starts here
                 await emitter.emit(
@@ -133,10 +137,12 @@ class Recovery:
 async def recovery_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the lease loop of this instance, from startup to shutdown."""
     settings = app[SETTINGS]
+    engine = make_engine(settings, connections=1)
     recovery = Recovery(
         app[SESSIONS],
         app[RUNS],
-        app[BUS],
+        app[EVENTS],
+        lease_sessions=make_sessions(engine),
         instance_id=settings.instance_id,
         lease_s=settings.run_lease_s,
     )
@@ -144,3 +150,4 @@ async def recovery_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
+    await engine.dispose()

@@ -22,6 +22,8 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from service.metrics import DEPENDENCY_ERRORS
+
 log = logging.getLogger("service.redis")
 
 COOLDOWN_S = 1.0
@@ -46,6 +48,7 @@ class Breaker:
             raise RedisUnavailable("Redis failed a moment ago; not asking again yet")
 
     def failed(self, exc: BaseException) -> None:
+        DEPENDENCY_ERRORS.labels("redis").inc()
         if not self.open:
             log.warning("Redis failing (%r): skipping it for %.1f s", exc, self.cooldown_s)
         self._open_until = time.monotonic() + self.cooldown_s

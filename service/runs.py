@@ -1,20 +1,23 @@
 """Agent runs: turn the pipeline's steps into contract events, persist them, deliver them.
 
 Every event is written to PostgreSQL (the audit log and the resync source) before it is published,
-and `agent_completed` is sent only after the answer is committed.
+and `agent_completed` is sent only after the answer is committed. A run takes its place in the
+instance's admission queue when its question is acknowledged (service/admission.py): its
+`agent_started` goes out at once, saying so when it is queued, and its steps wait for a slot.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
+from service.admission import Admission, Place, Slot
 from service.agents.llm import LlmUnavailable
 from service.agents.model import (
     Answer,
@@ -27,8 +30,9 @@ from service.agents.model import (
 from service.agents.model import UsageRecord as AgentUsage
 from service.agents.pipeline import run_agent
 from service.agents.reasoner import Reasoner
-from service.bus import Bus
 from service.clock import utc_today
+from service.event_log import EventLog
+from service.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
 from service.store import conversations, usage
 from service.store.conversations import Accepted, RunTakenOver
 from service.store.db import Sessions
@@ -77,9 +81,8 @@ class DbUsage:
 class RunEmitter:
     """Numbers, persists and publishes the events of one run, keeping tool calls paired."""
 
-    def __init__(self, sessions: Sessions, bus: Bus, run: Run) -> None:
-        self._sessions = sessions
-        self._bus = bus
+    def __init__(self, events: EventLog, run: Run) -> None:
+        self._events = events
         self._run = run
         self._seq = 0
         self._open_tools: dict[str, str] = {}  # tool_call_id -> tool
@@ -126,18 +129,7 @@ class RunEmitter:
             raise
 
     async def _store_and_publish(self, envelope: dict[str, Any]) -> None:
-        try:
-            async with self._sessions() as session:
-                await conversations.append_event(
-                    session,
-                    run_id=self._run.id,
-                    seq=envelope["seq"],
-                    type_=envelope["type"],
-                    envelope=envelope,
-                )
-        except IntegrityError as exc:  # (run_id, seq) is taken: recovery ended the run
-            raise RunTakenOver(str(self._run.id)) from exc
-        await self._bus.publish(self._run.user_id, envelope)
+        await self._events.append(self._run.user_id, envelope)
 
     async def tool_started(self, step: ToolStarted) -> None:
         self._open_tools[step.call_id] = step.tool
@@ -173,47 +165,69 @@ class RunEmitter:
         )
 
 
+@dataclass(frozen=True)
+class Question:
+    """An acknowledged question, as the run that answers it needs it."""
+
+    accepted: Accepted
+    user_id: uuid.UUID
+    client_msg_id: uuid.UUID
+    text: str
+    # Asked in an existing conversation: its earlier questions are the context.
+    follow_up: bool
+    # When the question arrived (time.monotonic()), for the first-event latency metric.
+    asked_at: float
+
+
 class RunExecutor:
-    """Starts runs as background tasks and keeps track of them for a graceful shutdown."""
+    """Starts runs as background tasks, in admission order, and keeps track of them for a
+    graceful shutdown."""
 
     def __init__(
         self,
         sessions: Sessions,
-        bus: Bus,
+        events: EventLog,
         reasoner: Reasoner,
         *,
         deadline_s: float,
         tools: ToolLimits | None = None,
+        admission: Admission | None = None,
     ) -> None:
         self._sessions = sessions
-        self._bus = bus
+        self._events = events
         self._reasoner = reasoner
         self._deadline_s = deadline_s
         self._tools = tools or ToolLimits()
+        self.admission = admission or Admission()
         self._tasks: set[asyncio.Task[None]] = set()
         self._live: dict[uuid.UUID, asyncio.Task[None]] = {}  # run_id -> its task
         self.run_started = asyncio.Event()  # wakes the lease keeper (service/recovery.py)
 
-    def start(self, accepted: Accepted, *, user_id: uuid.UUID, client_msg_id: uuid.UUID) -> None:
-        task = asyncio.create_task(self._guarded(accepted, user_id, client_msg_id))
+    def start(self, question: Question) -> None:
+        """Run it now or queue it (callers check `admission.has_room()` before accepting)."""
+        place = self.admission.enter()
+        run_id = question.accepted.run_id
+        task = asyncio.create_task(self._guarded(question, place))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        self._live[accepted.run_id] = task
-        task.add_done_callback(lambda _: self._live.pop(accepted.run_id, None))
+        self._live[run_id] = task
+        task.add_done_callback(lambda _: self._live.pop(run_id, None))
         self.run_started.set()
 
     def live_run_ids(self) -> list[uuid.UUID]:
-        """The runs this instance is executing now (their leases are renewed)."""
+        """The runs this instance is executing or has queued (their leases are renewed)."""
         return list(self._live)
 
-    async def _guarded(
-        self, accepted: Accepted, user_id: uuid.UUID, client_msg_id: uuid.UUID
-    ) -> None:
+    async def _guarded(self, question: Question, place: Place) -> None:
+        context = {"user_id": question.user_id, "run_id": question.accepted.run_id}
         try:
-            await self._execute(accepted, user_id, client_msg_id)
+            await self._execute(question, place)
         except RunTakenOver:
-            context = {"run_id": accepted.run_id}
             log.warning("run ended by another instance meanwhile", extra=context)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # its events could not be stored: recovery ends it later
+            log.error("run abandoned: %s", type(exc).__name__, extra=context)
 
     async def drain(self, timeout_s: float) -> None:
         """Let in-flight runs finish; those that don't are ended as `interrupted`."""
@@ -224,30 +238,33 @@ class RunExecutor:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _execute(
-        self, accepted: Accepted, user_id: uuid.UUID, client_msg_id: uuid.UUID
-    ) -> None:
-        async with self._sessions() as session:
-            run = await conversations.get_run(session, user_id=user_id, run_id=accepted.run_id)
-            question = await conversations.question_text(session, run=run)
-            history = await conversations.earlier_questions(
-                session, thread_id=run.thread_id, before=run.input_message_id
-            )
-        emitter = RunEmitter(self._sessions, self._bus, run)
-        context = {"user_id": user_id, "thread_id": run.thread_id, "run_id": run.id}
-        log.info("run started", extra=context)
+    async def _execute(self, question: Question, place: Place) -> None:
+        accepted = question.accepted
+        run = Run(
+            id=accepted.run_id,
+            thread_id=accepted.thread_id,
+            user_id=question.user_id,
+            input_message_id=accepted.message_id,
+        )
+        emitter = RunEmitter(self._events, run)
+        context = {"user_id": run.user_id, "thread_id": run.thread_id, "run_id": run.id}
+        log.info("run started", extra={**context, "queued": place.position})
+        started: dict[str, Any] = {
+            "agent": "spend_advisor",
+            "input_message_id": str(run.input_message_id),
+            "client_msg_id": str(question.client_msg_id),
+        }
+        if place.position:
+            started["queued"] = {"position": place.position}
         status = "failed"
         try:
-            await emitter.emit(
-                "agent_started",
-                {
-                    "agent": "spend_advisor",
-                    "input_message_id": str(run.input_message_id),
-                    "client_msg_id": str(client_msg_id),
-                },
-            )
-            async with asyncio.timeout(self._deadline_s):
-                await self._steps(emitter, run, question, history)
+            await emitter.emit("agent_started", started)
+            FIRST_EVENT_SECONDS.observe(time.monotonic() - question.asked_at)
+            # The deadline counts from the moment the run leaves the queue: waiting there is
+            # the instance's doing, not the question's.
+            async with Slot(self.admission, place), asyncio.timeout(self._deadline_s):
+                history = await self._history(question)
+                await self._steps(emitter, run, question.text, history)
             status = "completed"
         except TimeoutError:
             await emitter.fail(
@@ -269,9 +286,20 @@ class RunExecutor:
             await emitter.fail("internal", "Something went wrong on our side", retryable=True)
         finally:
             log.info("run ended: %s", status, extra=context)
+            RUN_SECONDS.labels(status).observe(time.monotonic() - question.asked_at)
         if status == "failed":
             async with self._sessions() as session:
                 await conversations.finish_run(session, run_id=run.id, status=status)
+
+    async def _history(self, question: Question) -> Sequence[str]:
+        if not question.follow_up:
+            return ()
+        async with self._sessions() as session:
+            return await conversations.earlier_questions(
+                session,
+                thread_id=question.accepted.thread_id,
+                before=question.accepted.message_id,
+            )
 
     async def _interrupted(self, emitter: RunEmitter, run: Run) -> None:
         await emitter.fail(

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from service.admission import RUNS_IN_FLIGHT, RUNS_QUEUED
 from service.agents.llm import LlmSettings
 from service.delivery_settings import DeliverySettings
 from service.env import SettingsError as SettingsError
@@ -48,6 +49,10 @@ class Settings:
     # another instance may end it as interrupted (its instance died).
     llm: LlmSettings = field(default_factory=LlmSettings)
     run_lease_s: float = 10.0
+    # Capacity (issue 9): runs executing at once on this instance, and questions that may wait
+    # for one of those slots; one more question is refused with `busy` (service/admission.py).
+    runs_in_flight: int = RUNS_IN_FLIGHT
+    runs_queued: int = RUNS_QUEUED
 
     @property
     def async_database_url(self) -> str:
@@ -113,4 +118,6 @@ class Settings:
             delivery=DeliverySettings.from_env(env),
             llm=LlmSettings.from_env(env),
             run_lease_s=number("RUN_LEASE_SECONDS", cls.run_lease_s, 0.3, 3600),
+            runs_in_flight=int(number("RUNS_IN_FLIGHT", cls.runs_in_flight, 1, 10_000)),
+            runs_queued=int(number("RUNS_QUEUED", cls.runs_queued, 0, 1_000_000)),
         )

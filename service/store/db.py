@@ -14,14 +14,17 @@ from service.settings import Settings
 Sessions = async_sessionmaker[AsyncSession]
 
 
-def make_engine(settings: Settings) -> AsyncEngine:
+def make_engine(settings: Settings, *, connections: int | None = None) -> AsyncEngine:
+    """The service's engine; `connections` makes a small one of its own for a background task."""
     # pre_ping: after a PostgreSQL restart the first query would otherwise hit a dead connection.
     # The connect timeout bounds how long a request waits on an unreachable database.
+    # The pool holds the runs in flight (service/admission.py: each uses one connection at a
+    # time) plus the handshakes, questions and HTTP calls arriving meanwhile.
     return create_async_engine(
         settings.async_database_url,
         pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=10,
+        pool_size=connections or settings.runs_in_flight // 2 + 4,
+        max_overflow=0 if connections else settings.runs_in_flight // 2 + 4,
         pool_timeout=5,
         connect_args={"timeout": 3, "command_timeout": 10},
     )

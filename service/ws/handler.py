@@ -13,11 +13,11 @@ from aiohttp import WSMsgType, web
 from service.deadlines import within
 from service.errors import InvalidToken, OriginNotAllowed, ServiceError
 from service.http import as_service_error, bearer_token, error_response
-from service.keys import HUB, REDIS, REVOCATIONS, RUNS, SESSIONS, SETTINGS
+from service.keys import HUB, REDIS, REVOCATIONS, SESSIONS, SETTINGS
+from service.metrics import REFUSALS
 from service.replay import Replayer
-from service.store import conversations
-from service.store.conversations import Accepted
 from service.tokens import AccessClaims, decode_access_token
+from service.ws.asking import SEND_TIMEOUT_S, ask
 from service.ws.flow import cap_send_buffer, writer_limit
 from service.ws.frames import FrameError, PingFrame, ResumeFrame, SendFrame, parse_frame
 from service.ws.hub import Connection
@@ -34,7 +34,6 @@ BEARER_PREFIX = "bearer."
 CLOSE_PASS_EXPIRED = 4401
 CLOSE_POLICY = 1008
 CLOSE_GOING_AWAY = 1001
-SEND_TIMEOUT_S = 2.5
 # How long a closing socket may take to send what is already queued (error frames first).
 FLUSH_TIMEOUT_S = 1.0
 
@@ -87,6 +86,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         heartbeat=HEARTBEAT_S,
         max_msg_size=MAX_FRAME_BYTES,
         writer_limit=writer_limit(send_buffer),
+        # No permessage-deflate: frames are small, and a zlib context per socket cost more CPU
+        # and memory than it saved at a thousand open chats (issue 9).
+        compress=False,
     )
     await ws.prepare(request)
     cap_send_buffer(request, send_buffer)
@@ -148,6 +150,8 @@ async def _read(request: web.Request, connection: Connection) -> None:
             continue
         if reply is None:
             continue
+        if reply["type"] == "error":
+            REFUSALS.labels(reply["error"]).inc()
         connection.offer(reply)
         if reply.get("error") in BAD_FRAME_CODES and not budget.spend():
             await _flush_then_close(connection, CLOSE_POLICY, b"too many bad frames")
@@ -157,10 +161,14 @@ async def _read(request: web.Request, connection: Connection) -> None:
             return
 
 
-def _error(code: str, message: str, ref: str | None = None) -> dict[str, Any]:
+def _error(
+    code: str, message: str, ref: str | None = None, *, retry_after: int | None = None
+) -> dict[str, Any]:
     frame: dict[str, Any] = {"type": "error", "error": code, "message": message}
     if ref is not None:
         frame["ref"] = ref
+    if retry_after is not None:
+        frame["retry_after"] = retry_after
     return frame
 
 
@@ -182,7 +190,7 @@ async def _handle(request: web.Request, connection: Connection, raw: str) -> dic
         await Replayer(app[SESSIONS], app[REDIS], app[HUB]).resume(connection, frame.runs)
         return None
     try:
-        await _send(request, connection, frame)
+        await ask(request, connection, frame)
         return None
     except Exception as exc:
         error = as_service_error(exc)
@@ -190,41 +198,8 @@ async def _handle(request: web.Request, connection: Connection, raw: str) -> dic
             log.exception("send failed", extra={"user_id": connection.user_id})
             message = "Could not take the question; resend it"
             return _error("temporarily_unavailable", message, str(frame.client_msg_id))
-        return _error(error.code, error.message, str(frame.client_msg_id))
-
-
-async def _accept(request: web.Request, connection: Connection, frame: SendFrame) -> Accepted:
-    async with request.app[SESSIONS]() as session:
-        return await conversations.accept_question(
-            session,
-            user_id=connection.user_id,
-            thread_id=frame.thread_id,
-            client_msg_id=frame.client_msg_id,
-            text=frame.text,
-            instance_id=request.app[SETTINGS].instance_id,
-        )
-
-
-async def _send(request: web.Request, connection: Connection, frame: SendFrame) -> None:
-    # A frozen database must not leave the person waiting: past the limit the answer is
-    # temporarily_unavailable (no ack), and the app resends with the same client_msg_id.
-    accepted = await within(
-        SEND_TIMEOUT_S, _accept(request, connection, frame), what="the database"
-    )
-    ack = {
-        "type": "ack",
-        "client_msg_id": str(frame.client_msg_id),
-        "thread_id": str(accepted.thread_id),
-        "message_id": str(accepted.message_id),
-        "run_id": str(accepted.run_id),
-        "duplicate": accepted.duplicate,
-    }
-    # The ack goes out before the run's first event, so the client knows the run is its own.
-    connection.offer(ack)
-    if not accepted.duplicate:
-        request.app[RUNS].start(
-            accepted, user_id=connection.user_id, client_msg_id=frame.client_msg_id
-        )
+        ref = str(frame.client_msg_id)
+        return _error(error.code, error.message, ref, retry_after=error.retry_after)
 
 
 async def close_all(connections: list[Connection]) -> None:

@@ -64,6 +64,9 @@ class Hub:
             if not peers:
                 del self._by_user[connection.user_id]
 
+    def count(self) -> int:
+        return sum(len(peers) for peers in self._by_user.values())
+
     def connections(self, user_id: uuid.UUID | None = None) -> list[Connection]:
         if user_id is not None:
             return list(self._by_user.get(user_id, ()))
