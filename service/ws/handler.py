@@ -14,6 +14,7 @@ from service.deadlines import within
 from service.errors import InvalidToken, OriginNotAllowed, ServiceError
 from service.http import as_service_error, bearer_token, error_response
 from service.keys import HUB, REDIS, REVOCATIONS, RUNS, SESSIONS, SETTINGS
+from service.origins import origin_allowed
 from service.replay import Replayer
 from service.store import conversations
 from service.store.conversations import Accepted
@@ -50,8 +51,7 @@ def _handshake_token(request: web.Request) -> str | None:
 async def _admit(request: web.Request) -> AccessClaims:
     """Every check that must pass before the upgrade, raising the contract's error."""
     settings = request.app[SETTINGS]
-    origin = request.headers.get("Origin")
-    if origin is not None and origin not in settings.allowed_origins:
+    if not origin_allowed(request, request.headers.get("Origin"), settings.allowed_origins):
         raise OriginNotAllowed("This site is not allowed to open the chat")
     token = _handshake_token(request)
     if token is None:
