@@ -110,13 +110,12 @@ class ChatPage:
     async def wait_for_end(self, timeout: float | None = None) -> Step:
         """The final step of the question on screen (the answer, or the failure)."""
         selector = ", ".join(f"#timeline li[data-kind={k}]" for k in FINAL_KINDS)
-        where = await self.steps()
-        last = f"; last step: {where[-1].title!r}" if where else "; no step shown"
-        await self._wait(
-            self.page.locator(selector).first,
-            f"{self.name} never saw the assistant finish{last}",
-            timeout,
-        )
+        try:
+            await self._wait(self.page.locator(selector).first, "", timeout)
+        except AssertionError as late:
+            where = await self.steps()
+            last = f"last step: {where[-1].title!r}" if where else "no step shown"
+            raise AssertionError(f"{self.name} never saw the assistant finish{late} ({last})")
         return (await self.steps())[-1]
 
     async def steps(self) -> list[Step]:

@@ -7,7 +7,7 @@ questions over `WebBrowsing` and `ChatPage`)."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from driver.contract import (
     TOOL_COMPLETED,
     TOOL_EXECUTING,
 )
+from driver.eventually import eventually
 from driver.models import Tokens
 from driver.person import Person
 
@@ -142,3 +143,25 @@ def about_feature_only(answer: str, feature: str, others: Sequence[str] = ()) ->
     return f"For the {feature} feature" in answer and not any(
         o in answer for o in others if o != feature
     )
+
+
+async def ask_once_pass_renewed(
+    person: Person, web: WebBrowsing, question: str, timeout: float
+) -> None:
+    """Wait until the page's chat was closed for an expired pass and reopened (with the pass
+    the page renewed by itself), then ask."""
+    tab = await web.tab()
+
+    async def reopened() -> bool:
+        log = await tab.frame_log()
+        expired = [i for i, e in enumerate(log) if e.get("kind") == "closed" and e["code"] == 4401]
+        if not expired or not any(e.get("kind") == "opened" for e in log[expired[0] :]):
+            raise AssertionError(f"{tab.name} has not reopened the chat with a renewed pass")
+        return True
+
+    check: Callable[[], Awaitable[bool]] = reopened
+    what = f"{person.name}'s browser reopening the chat with a renewed pass"
+    done: bool = await eventually(check, timeout=timeout, describe=what)
+    assert done
+    person.transcript.note(person.name, "the browser renewed the pass and reopened the chat")
+    await ask(person, web, question)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,11 @@ from behave import given, then, when
 from driver import web_tasks
 from driver.answers import stated_monthly_savings, stated_total
 from driver.browser import WebBrowsing
+from fixtures import security
 from fixtures.servers import servers_of
 
 ANSWER_TIMEOUT_S = 15.0
+PASS_RENEWAL_TIMEOUT_S = 10.0
 DAYS_AGO = 10  # inside the assistant's 30-day window, as in steps/usage.py
 
 
@@ -45,6 +48,11 @@ def step_usage_file(ctx: Any, name: str) -> None:
 @given("{name}'s browser is on a server where {kind:ServerKind}")
 def step_browser_on_server(ctx: Any, name: str, kind: str) -> None:
     ctx.web.urls[name] = servers_of(ctx.target.stack).url(kind)
+
+
+@given("{name}'s browser is on a server whose passes last only a couple of seconds")
+async def step_browser_short_passes(ctx: Any, name: str) -> None:
+    ctx.web.urls[name] = (await security.short_pass_instance(ctx)).url
 
 
 @given("{name} has signed up in her browser")
@@ -85,6 +93,12 @@ async def step_ask(ctx: Any, name: str, question: str) -> None:
     await web_tasks.ask(ctx.cast.person(name), await _web(ctx, name), question)
 
 
+@when('{name} asks "{question}" in her browser once her first pass has run out')
+async def step_ask_after_renewal(ctx: Any, name: str, question: str) -> None:
+    person, web = ctx.cast.person(name), await _web(ctx, name)
+    await web_tasks.ask_once_pass_renewed(person, web, question, PASS_RENEWAL_TIMEOUT_S)
+
+
 @when('{name} opens the conversation "{title}" from her history in her browser')
 async def step_open_conversation(ctx: Any, name: str, title: str) -> None:
     await (await (await _web(ctx, name)).tab()).open_conversation(title)
@@ -108,6 +122,7 @@ async def step_drop(ctx: Any, name: str) -> None:
 
 @when("{name} signs out in her first browser tab")
 async def step_sign_out(ctx: Any, name: str) -> None:
+    ctx.signed_out_at = time.monotonic()
     await (await (await _web(ctx, name)).tab(1)).sign_out()
 
 
@@ -175,5 +190,18 @@ async def step_still_out(ctx: Any, name: str) -> None:
 @then("{name}'s second browser tab tells her she has been signed out within {seconds:g} seconds")
 async def step_told_signed_out(ctx: Any, name: str, seconds: float) -> None:
     tab = await (await _web(ctx, name)).tab(2)
-    await tab.wait_for_notice("You have been signed out", seconds)
+    left = seconds - (time.monotonic() - ctx.signed_out_at)  # counted from the click
+    await tab.wait_for_notice("You have been signed out", max(left, 0.0))
     assert not await tab.signed_in(), f"{tab.name} still shows the chat"
+
+
+@then("{name}'s browser tells her the service is briefly unavailable")
+async def step_told_unavailable(ctx: Any, name: str) -> None:
+    await (await (await _web(ctx, name)).tab()).wait_for_notice("briefly unavailable")
+
+
+@then("{name}'s browser never told her she had been signed out")
+async def step_never_signed_out(ctx: Any, name: str) -> None:
+    tab = await (await _web(ctx, name)).tab()
+    notice = await tab.notice()
+    assert await tab.signed_in() and "signed out" not in notice, f"{tab.name} says {notice!r}"

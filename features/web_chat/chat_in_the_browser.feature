@@ -70,3 +70,19 @@ Feature: Ask the assistant from a web page
     And Alice has the chat open in a second browser tab
     When Alice signs out in her first browser tab
     Then Alice's second browser tab tells her she has been signed out within 2 seconds
+
+  @embedded
+  Scenario: Alice's pass runs out while the page is open, and the page renews it by itself
+    Given Alice's browser is on a server whose passes last only a couple of seconds
+    And Alice has signed up in her browser and loaded her usage file
+    When Alice asks "How can we cut our model spend?" in her browser once her first pass has run out
+    Then Alice's browser tells her she can save about $1,383.50 a month
+    And Alice's browser never told her she had been signed out
+
+  @fault
+  Scenario: The service is briefly unavailable, the page says so and sends the question once it is back
+    Given Alice has signed up in her browser and loaded her usage file
+    And the database goes down for a while
+    When Alice asks "How can we cut our model spend?" in her browser
+    Then Alice's browser tells her the service is briefly unavailable
+    And Alice's browser tells her she can save about $1,383.50 a month

@@ -47,6 +47,7 @@ const session = new Session({
 
 function notice(text, level = "info") {
   const box = $("notice");
+  box.dataset.problem = "";
   box.textContent = text || "";
   box.dataset.level = level;
   box.hidden = !text;
@@ -102,6 +103,7 @@ const handlers = {
     $("notice").dataset.connection = CONNECTION_NOTICES[state] ? "1" : "";
   },
   ack(frame) {
+    if ($("notice").dataset.problem === "1") notice(""); // the resent question went through
     const item = asked.get(frame.client_msg_id);
     item?.querySelector(".pending")?.remove();
     asked.delete(frame.client_msg_id);
@@ -120,6 +122,7 @@ const handlers = {
   problem(code, frame, seconds) {
     const say = PROBLEMS[code];
     notice(say ? say(seconds) : frame.message || `The chat refused that (${code}).`, "warning");
+    $("notice").dataset.problem = "1";
   },
   // true: a good pass is in hand; false: the session is over; throws: the service cannot say.
   async passRejected(expired) {
