@@ -115,7 +115,8 @@ class ChatPage:
         except AssertionError as late:
             where = await self.steps()
             last = f"last step: {where[-1].title!r}" if where else "no step shown"
-            raise AssertionError(f"{self.name} never saw the assistant finish{late} ({last})")
+            message = f"{self.name} never saw the assistant finish{late} ({last})"
+            raise AssertionError(message) from None
         return (await self.steps())[-1]
 
     async def steps(self) -> list[Step]:
