@@ -102,12 +102,16 @@ const handlers = {
     else if (state === "connected" && $("notice").dataset.connection === "1") notice("");
     $("notice").dataset.connection = CONNECTION_NOTICES[state] ? "1" : "";
   },
-  ack(frame) {
+  ack(frame, text) {
     if ($("notice").dataset.problem === "1") notice(""); // the resent question went through
     const item = asked.get(frame.client_msg_id);
     item?.querySelector(".pending")?.remove();
     asked.delete(frame.client_msg_id);
-    if (!currentThread) currentThread = frame.thread_id;
+    if (!currentThread && item) {
+      currentThread = frame.thread_id; // a new conversation, titled by its first question
+      $("chat-title").textContent = text;
+      loadThreads();
+    }
   },
   event(frame) {
     if (frame.thread_id !== currentThread) return;
