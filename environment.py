@@ -37,7 +37,7 @@ def before_scenario(ctx: Any, scenario: Scenario) -> None:
         use_fixture(fault_scenario, ctx)  # ctx.faults; restores the stack afterwards
     use_fixture(scenario_cast, ctx, scenario.name)
     if "ui" in scenario.effective_tags:
-        use_fixture(web_scenario, ctx)  # ctx.web: the people's browsers
+        use_fixture(web_scenario, ctx, scenario)  # ctx.web: the people's browsers
 
 
 def after_step(ctx: Any, step: Step) -> None:

@@ -1,5 +1,5 @@
-"""The chat web page's serving (service/routes/web.py), the same-origin rule for opening the chat
-(service/origins.py) and how a page's frame log reaches the stream verifier (driver/page_frames.py)."""
+"""The chat web page's serving (service/routes/web.py), the same-origin rule for opening the
+chat (service/origins.py), and a page's frame log reaching the verifier (driver/page_frames.py)."""
 
 from __future__ import annotations
 

@@ -48,7 +48,6 @@ Feature: Ask the assistant from a web page
     And Alice's browser tells her she can save about $1,316.00 a month
     And the answer in Alice's browser is about the "support-bot" feature only
 
-  @critical
   Scenario: A wrong password is refused on the page
     Given Alice has signed up
     When Alice signs in with the password "not-her-password" in her browser
@@ -64,7 +63,6 @@ Feature: Ask the assistant from a web page
     Then Alice's browser reconnects by itself and shows every step once, in order, ending with the answer within 15 seconds
     And Alice's browser tells her she can save about $1,383.50 a month
 
-  @critical
   Scenario: Alice signs out in one tab and her other tab tells her so
     Given Alice has signed up in her browser
     And Alice has the chat open in a second browser tab
