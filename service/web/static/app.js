@@ -45,9 +45,10 @@ const session = new Session({
   onEnded: () => signedOut("You have been signed out (from another tab or device, or your session ended). Sign in again to continue."),
 });
 
-function notice(text, level = "info") {
+// kind: "connection" notices clear once connected again, "problem" ones once a question goes through.
+function notice(text, level = "info", kind = "") {
   const box = $("notice");
-  box.dataset.problem = "";
+  box.dataset.kind = kind;
   box.textContent = text || "";
   box.dataset.level = level;
   box.hidden = !text;
@@ -98,12 +99,11 @@ function setConnection(state) {
 const handlers = {
   status(state) {
     setConnection(state);
-    if (CONNECTION_NOTICES[state]) notice(...CONNECTION_NOTICES[state]);
-    else if (state === "connected" && $("notice").dataset.connection === "1") notice("");
-    $("notice").dataset.connection = CONNECTION_NOTICES[state] ? "1" : "";
+    if (CONNECTION_NOTICES[state]) notice(...CONNECTION_NOTICES[state], "connection");
+    else if (state === "connected" && $("notice").dataset.kind === "connection") notice("");
   },
   ack(frame, text) {
-    if ($("notice").dataset.problem === "1") notice(""); // the resent question went through
+    if ($("notice").dataset.kind === "problem") notice(""); // the resent question went through
     const item = asked.get(frame.client_msg_id);
     item?.querySelector(".pending")?.remove();
     asked.delete(frame.client_msg_id);
@@ -125,8 +125,7 @@ const handlers = {
   },
   problem(code, frame, seconds) {
     const say = PROBLEMS[code];
-    notice(say ? say(seconds) : frame.message || `The chat refused that (${code}).`, "warning");
-    $("notice").dataset.problem = "1";
+    notice(say ? say(seconds) : frame.message || `The chat refused that (${code}).`, "warning", "problem");
   },
   // true: a good pass is in hand; false: the session is over; throws: the service cannot say.
   async passRejected(expired) {
