@@ -50,7 +50,7 @@ export class Session {
     this.state = {
       access_token: pair.access_token,
       refresh_token: pair.refresh_token,
-      expires_at: pair.expires_at ?? Date.now() + lifetime * 1000,
+      expires_at: Date.now() + lifetime * 1000,
       lifetime,
       email: pair.email ?? this.state?.email,
       name: pair.name ?? this.state?.name,
