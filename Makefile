@@ -45,7 +45,7 @@ help:
 	@echo "make behave   one behave run and its summary line (TAGS=..., BEHAVE_ARGS=...)"
 	@echo "make report   rebuild the HTML report (and the capability overview) from the last run"
 	@echo "make parallel the suite in WORKERS processes (behavex) over one shared stack + report"
-	@echo "make browser  install Debian's Chromium for the report's browser check (as root)"
+	@echo "make browser  install Debian's Chromium for the @ui scenarios and the report check (as root)"
 	@echo "make bench    benchmarks in bench/ (if any)"
 	@echo "make setup    .venv from requirements.txt, node_modules from package-lock.json"
 	@echo "make clean    remove reports/ and tool caches"
@@ -77,8 +77,9 @@ pytest: $(VENV_STAMP) $(NODE_STAMP) browser
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; \
 	exit $$status
 
-# The report is rendered even when scenarios failed; the exit code still says so.
-accept: setup
+# The report is rendered even when scenarios failed; the exit code still says so. The @ui
+# scenarios drive Chromium (make browser).
+accept: setup browser
 	@status=0; \
 	$(MAKE) behave TAGS='@critical and not @wip' || status=1; \
 	$(MAKE) report ALLURE_APPEND_HISTORY=1 || status=1; \
@@ -102,7 +103,7 @@ behave: $(VENV_STAMP)
 # @embedded scenarios skip with their reason), one merged Allure result set, the gate, the
 # summary, the report. TAGS as for `make behave` (default: not @wip). BASELINE=1 first times
 # one plain behave process on the same stack and prints the speed-up.
-parallel: setup
+parallel: setup browser
 	@rm -rf $(RESULTS) $(JUNIT) $(BEHAVEX_OUT) reports/quality-gate.json
 	@mkdir -p $(RESULTS) $(JUNIT)
 	@status=0; \
@@ -117,14 +118,14 @@ parallel: setup
 
 # What CI runs on every push (.ci/run with CI_SCOPE=critical): the checks and the @critical
 # scenarios; `make test` (CI_SCOPE=all, nightly) runs every scenario.
-check: setup
+check: setup browser
 	@status=0; \
 	$(MAKE) lint || status=1; \
 	$(MAKE) pytest || status=1; \
 	$(MAKE) accept || status=1; \
 	exit $$status
 
-test: setup
+test: setup browser
 	@status=0; \
 	$(MAKE) lint || status=1; \
 	$(MAKE) pytest || status=1; \
@@ -139,8 +140,8 @@ report: $(VENV_STAMP) $(NODE_STAMP)
 	ALLURE_APPEND_HISTORY=$(ALLURE_APPEND_HISTORY) npx --no -- allure generate $(RESULTS) --output $(REPORT)
 	@echo "Allure report: $(abspath $(REPORT))/index.html"
 
-# Debian's Chromium for tests/test_report_browser.py. Idempotent: nothing to do when it is
-# there; installs only as root (CI); otherwise says how, and the browser test skips.
+# Debian's Chromium for tests/test_report_browser.py and the @ui scenarios. Idempotent: nothing
+# to do when it is there; installs only as root (CI); otherwise says how, and both skip.
 browser:
 	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \

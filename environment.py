@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from behave.fixture import use_fixture
-from behave.model import Scenario
+from behave.model import Scenario, Step
 
 from fixtures import allure_labels
+from fixtures.browsing import finish_web, web_evidence, web_scenario
 from fixtures.evidence import attach_service_log, attach_transcript
 from fixtures.faults import fault_scenario, fault_tools
 from fixtures.run_facts import write_run_facts
@@ -35,6 +36,12 @@ def before_scenario(ctx: Any, scenario: Scenario) -> None:
     if "fault" in scenario.effective_tags:
         use_fixture(fault_scenario, ctx)  # ctx.faults; restores the stack afterwards
     use_fixture(scenario_cast, ctx, scenario.name)
+    if "ui" in scenario.effective_tags:
+        use_fixture(web_scenario, ctx, scenario)  # ctx.web: the people's browsers
+
+
+def after_step(ctx: Any, step: Step) -> None:
+    web_evidence(ctx, step)  # @ui: a screenshot of every tab at every Then
 
 
 def after_scenario(ctx: Any, scenario: Scenario) -> None:
@@ -46,6 +53,7 @@ def after_scenario(ctx: Any, scenario: Scenario) -> None:
         if faults is not None:
             faults.restore()  # the whole stack back first: the checks below talk to it
         try:
+            finish_web(ctx, scenario)  # @ui: the pages' frames to the verifiers, console, a11y
             # Raises (failing the scenario) if any stream anyone saw broke the contract.
             ctx.async_loop.run_until_complete(cast.verify_and_leave())
         finally:

@@ -41,6 +41,7 @@ from service.recovery import recovery_ctx
 from service.redis_guard import GuardedRedis
 from service.revocation import Revocations
 from service.routes import auth, health, sessions, threads, usage
+from service.routes import web as web_page
 from service.runs import RunExecutor
 from service.settings import Settings
 from service.store.db import make_engine, make_sessions
@@ -175,7 +176,7 @@ def create_app(settings: Settings) -> web.Application:
     app[HUB] = Hub(outbox_frames=settings.delivery.socket_outbox_frames)
     app.cleanup_ctx.extend([_database, _redis, _reasoner, _fan_out, _access, recovery_ctx])
     app.on_shutdown.append(_on_shutdown)
-    for module in (auth, sessions, usage, threads, health, metrics):
+    for module in (auth, sessions, usage, threads, health, metrics, web_page):
         app.add_routes(module.routes)
     app.router.add_get("/ws", websocket)
     return app

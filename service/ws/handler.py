@@ -15,6 +15,7 @@ from service.errors import InvalidToken, OriginNotAllowed, ServiceError
 from service.http import as_service_error, bearer_token, error_response
 from service.keys import HUB, REDIS, REVOCATIONS, SESSIONS, SETTINGS
 from service.metrics import REFUSALS
+from service.origins import origin_allowed
 from service.replay import Replayer
 from service.tokens import AccessClaims, decode_access_token
 from service.ws.asking import SEND_TIMEOUT_S, ask
@@ -49,8 +50,7 @@ def _handshake_token(request: web.Request) -> str | None:
 async def _admit(request: web.Request) -> AccessClaims:
     """Every check that must pass before the upgrade, raising the contract's error."""
     settings = request.app[SETTINGS]
-    origin = request.headers.get("Origin")
-    if origin is not None and origin not in settings.allowed_origins:
+    if not origin_allowed(request, request.headers.get("Origin"), settings.allowed_origins):
         raise OriginNotAllowed("This site is not allowed to open the chat")
     token = _handshake_token(request)
     if token is None:
