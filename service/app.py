@@ -25,6 +25,7 @@ from service.keys import (
     BUS,
     ENGINE,
     EVENTS,
+    HOT_PATH,
     HUB,
     LOCKOUT,
     OIDC,
@@ -45,6 +46,7 @@ from service.routes import web as web_page
 from service.runs import RunExecutor
 from service.settings import Settings
 from service.store.db import make_engine, make_sessions
+from service.store.hot_path import HotPath
 from service.streams import StreamPolicy
 from service.tool_limits import ToolLimits
 from service.ws.handler import close_all, websocket
@@ -81,7 +83,10 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     engine = make_engine(app[SETTINGS])
     app[ENGINE] = engine
     app[SESSIONS] = make_sessions(engine)
+    hot_path = app[HOT_PATH] = HotPath(app[SETTINGS].database_url)
+    await hot_path.open()
     yield
+    await hot_path.close()
     await engine.dispose()
 
 
@@ -111,9 +116,10 @@ async def _fan_out(app: web.Application) -> AsyncIterator[None]:
         streams=streams,
     )
     app[BUS] = bus
-    events = app[EVENTS] = EventLog(app[SESSIONS], bus)
+    events = app[EVENTS] = EventLog(app[HOT_PATH], bus)
     app[RUNS] = RunExecutor(
         app[SESSIONS],
+        app[HOT_PATH],
         events,
         app[REASONER],
         deadline_s=settings.run_deadline_s,

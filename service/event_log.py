@@ -14,18 +14,15 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import DBAPIError
+import asyncpg
 
 from service.bus import Bus
 from service.metrics import DEPENDENCY_ERRORS, EVENTS_SENT
 from service.store.conversations import RunTakenOver
-from service.store.db import Sessions
-from service.store.models import RunEvent
+from service.store.hot_path import HotPath
 
 log = logging.getLogger("service.event_log")
 
@@ -50,8 +47,8 @@ class _Pending:
 
 
 class EventLog:
-    def __init__(self, sessions: Sessions, bus: Bus, *, max_batch: int = MAX_BATCH) -> None:
-        self._sessions = sessions
+    def __init__(self, store: HotPath, bus: Bus, *, max_batch: int = MAX_BATCH) -> None:
+        self._store = store
         self._bus = bus
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
@@ -73,19 +70,16 @@ class EventLog:
 
     async def _write(self, batch: list[_Pending]) -> None:
         try:
-            taken = await self._store(batch)
-        except DBAPIError as exc:
-            if len(batch) == 1 or exc.connection_invalidated:
-                DEPENDENCY_ERRORS.labels("postgres").inc()
-                for pending in batch:
-                    pending.resolve(exc)
-                return
-            # One event PostgreSQL refuses must not fail the other runs' events.
-            for pending in batch:
-                await self._write([pending])
-            return
+            taken = await self._store.append_events([p.envelope for p in batch])
         except Exception as exc:
             DEPENDENCY_ERRORS.labels("postgres").inc()
+            if len(batch) > 1 and isinstance(
+                exc, asyncpg.DataError | asyncpg.IntegrityConstraintViolationError
+            ):
+                # One event PostgreSQL refuses must not fail the other runs' events.
+                for pending in batch:
+                    await self._write([pending])
+                return
             for pending in batch:
                 pending.resolve(exc)
             return
@@ -98,28 +92,6 @@ class EventLog:
         for pending in stored:
             EVENTS_SENT.labels(pending.envelope["type"]).inc()
             pending.resolve()
-
-    async def _store(self, batch: Sequence[_Pending]) -> set[tuple[str, int]]:
-        """Insert the batch; the (run_id, seq) pairs that were already taken."""
-        rows = [
-            {
-                "run_id": uuid.UUID(p.envelope["run_id"]),
-                "seq": p.envelope["seq"],
-                "type": p.envelope["type"],
-                "envelope": p.envelope,
-            }
-            for p in batch
-        ]
-        statement = (
-            insert(RunEvent)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=[RunEvent.run_id, RunEvent.seq])
-            .returning(RunEvent.run_id, RunEvent.seq)
-        )
-        async with self._sessions() as session:
-            inserted = {(str(run_id), seq) for run_id, seq in await session.execute(statement)}
-            await session.commit()
-        return {_key(p.envelope) for p in batch} - inserted
 
 
 def _key(envelope: dict[str, Any]) -> tuple[str, int]:

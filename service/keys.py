@@ -15,11 +15,14 @@ from service.revocation import Revocations
 from service.runs import RunExecutor
 from service.settings import Settings
 from service.store.db import Sessions
+from service.store.hot_path import HotPath
 from service.ws.hub import Hub
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", Sessions)
+# Questions and run events: asyncpg directly (service/store/hot_path.py).
+HOT_PATH = web.AppKey("hot_path", HotPath)
 REDIS = web.AppKey("redis", Redis)
 HUB = web.AppKey("hub", Hub)
 BUS = web.AppKey("bus", Bus)

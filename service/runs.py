@@ -33,9 +33,10 @@ from service.agents.reasoner import Reasoner
 from service.clock import utc_today
 from service.event_log import EventLog
 from service.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
-from service.store import conversations, usage
-from service.store.conversations import Accepted, RunTakenOver
+from service.store import conversations
+from service.store.conversations import RunTakenOver
 from service.store.db import Sessions
+from service.store.hot_path import Accepted, HotPath
 from service.store.models import Run
 from service.tool_limits import LimitedUsage, ToolLimits
 
@@ -49,32 +50,16 @@ STEP_OF_TOOL = {"triage": "triage", "usage_report": "data", "savings_optimizer":
 class DbUsage:
     """The agent's view of one person's usage records."""
 
-    def __init__(self, sessions: Sessions, user_id: uuid.UUID) -> None:
-        self._sessions = sessions
+    def __init__(self, store: HotPath, user_id: uuid.UUID) -> None:
+        self._store = store
         self._user_id = user_id
 
     async def records(self, *, since: date, until: date) -> Sequence[AgentUsage]:
-        async with self._sessions() as session:
-            rows = await usage.usage_between(
-                session, user_id=self._user_id, since=since, until=until
-            )
-        return [
-            AgentUsage(
-                day=r.day,
-                model=r.model,
-                feature=r.feature,
-                requests=r.requests,
-                input_tokens=r.input_tokens,
-                output_tokens=r.output_tokens,
-                cost_usd=r.cost_usd,
-            )
-            for r in rows
-        ]
+        rows = await self._store.usage_between(user_id=self._user_id, since=since, until=until)
+        return [AgentUsage(**dict(row)) for row in rows]
 
     async def known_names(self) -> KnownNames:
-        async with self._sessions() as session:
-            features = await usage.distinct_names(session, user_id=self._user_id, of="feature")
-            models = await usage.distinct_names(session, user_id=self._user_id, of="model")
+        features, models = await self._store.usage_names(user_id=self._user_id)
         return KnownNames(features=frozenset(features), models=frozenset(models))
 
 
@@ -186,6 +171,7 @@ class RunExecutor:
     def __init__(
         self,
         sessions: Sessions,
+        store: HotPath,
         events: EventLog,
         reasoner: Reasoner,
         *,
@@ -194,6 +180,7 @@ class RunExecutor:
         admission: Admission | None = None,
     ) -> None:
         self._sessions = sessions
+        self._store = store
         self._events = events
         self._reasoner = reasoner
         self._deadline_s = deadline_s
@@ -314,7 +301,7 @@ class RunExecutor:
         steps = run_agent(
             question,
             history=history,
-            usage=LimitedUsage(DbUsage(self._sessions, run.user_id), self._tools),
+            usage=LimitedUsage(DbUsage(self._store, run.user_id), self._tools),
             reasoner=self._reasoner,
             today=utc_today(),
         )
@@ -326,8 +313,9 @@ class RunExecutor:
             elif isinstance(step, ToolFinished):
                 await emitter.tool_finished(step)
             elif isinstance(step, Answer):
-                async with self._sessions() as session:
-                    answer_id = await conversations.record_answer(session, run=run, text=step.text)
+                answer_id = await self._store.record_answer(run_id=run.id, text=step.text)
+                if answer_id is None:
+                    raise RunTakenOver(str(run.id))
                 await emitter.emit(
                     "agent_completed",
                     {"final_message_id": str(answer_id), "text": step.text, "outcome": "success"},

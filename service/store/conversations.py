@@ -6,115 +6,13 @@ Every read takes the caller's `user_id`: another person's thread or run is simpl
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select, update
-from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Insert, Update
 
 from service.errors import NotFound
 from service.store.models import Message, Run, RunEvent, Thread
-
-TITLE_CHARS = 80
-
-
-@dataclass(frozen=True)
-class Accepted:
-    """A committed question: what the `ack` frame reports."""
-
-    thread_id: uuid.UUID
-    message_id: uuid.UUID
-    run_id: uuid.UUID
-    duplicate: bool
-
-
-async def _existing(
-    session: AsyncSession, *, user_id: uuid.UUID, client_msg_id: uuid.UUID
-) -> Accepted | None:
-    row = await session.scalar(
-        select(Message).where(Message.user_id == user_id, Message.client_msg_id == client_msg_id)
-    )
-    if row is None or row.run_id is None:
-        return None
-    return Accepted(row.thread_id, row.id, row.run_id, duplicate=True)
-
-
-async def accept_question(
-    session: AsyncSession,
-    *,
-    user_id: uuid.UUID,
-    thread_id: uuid.UUID | None,
-    client_msg_id: uuid.UUID,
-    text: str,
-    instance_id: str,
-) -> Accepted:
-    """Commit the question and its run together; a repeated client_msg_id is a duplicate.
-
-    One statement (the thread, the message and the run as data-modifying CTEs): every question
-    is a round trip on the path to its ack, and under a thousand questions at once the ORM's
-    four statements made acks late (issue 9). A repeat violates the unique (user_id,
-    client_msg_id) index: rolled back, the first one's ids are answered.
-    """
-    message_id, run_id = uuid.uuid4(), uuid.uuid4()
-    thread: Insert | Update
-    if thread_id is None:
-        title = text.strip()[:TITLE_CHARS] or "New conversation"
-        thread = insert(Thread).values(id=uuid.uuid4(), user_id=user_id, title=title)
-    else:
-        thread = (
-            update(Thread)
-            .where(Thread.id == thread_id, Thread.user_id == user_id)
-            .values(updated_at=func.now())
-        )
-    owned = thread.returning(Thread.id.label("id")).cte("thread")
-    message = (
-        insert(Message)
-        .from_select(
-            ["id", "thread_id", "user_id", "role", "text", "client_msg_id", "run_id"],
-            select(
-                literal(message_id, UUID),
-                owned.c.id,
-                literal(user_id, UUID),
-                literal("user"),
-                literal(text),
-                literal(client_msg_id, UUID),
-                literal(run_id, UUID),
-            ),
-        )
-        .returning(Message.thread_id)
-        .cte("message")
-    )
-    run = (
-        insert(Run)
-        .from_select(
-            ["id", "thread_id", "user_id", "input_message_id", "instance_id", "status"],
-            select(
-                literal(run_id, UUID),
-                message.c.thread_id,
-                literal(user_id, UUID),
-                literal(message_id, UUID),
-                literal(instance_id),
-                literal("running"),
-            ),
-        )
-        .returning(Run.thread_id)
-    )
-    try:
-        stored = await session.scalar(run)
-        await session.commit()
-    except IntegrityError:
-        # The same client_msg_id was committed before (a resend, maybe racing its original).
-        await session.rollback()
-        seen = await _existing(session, user_id=user_id, client_msg_id=client_msg_id)
-        if seen is None:
-            raise
-        return seen
-    if stored is None:
-        raise NotFound("No such conversation")
-    return Accepted(stored, message_id, run_id, duplicate=False)
 
 
 async def earlier_questions(
@@ -133,30 +31,6 @@ async def earlier_questions(
 class RunTakenOver(Exception):
     """Another instance ended this run meanwhile (its lease had expired: service/recovery.py).
     Nothing more of it is written; the instance that started it stops without a word."""
-
-
-async def record_answer(
-    session: AsyncSession, *, run: Run, text: str, status: str = "completed"
-) -> uuid.UUID:
-    """Commit the assistant's answer and close the run in one transaction, unless the run has
-    already been ended elsewhere (RunTakenOver)."""
-    closed = await session.execute(
-        update(Run)
-        .where(Run.id == run.id, Run.status == "running")
-        .values(status=status, finished_at=func.now())
-    )
-    if getattr(closed, "rowcount", 1) == 0:
-        await session.rollback()
-        raise RunTakenOver(str(run.id))
-    answer = Message(
-        thread_id=run.thread_id, user_id=run.user_id, role="assistant", text=text, run_id=run.id
-    )
-    session.add(answer)
-    await session.execute(
-        update(Thread).where(Thread.id == run.thread_id).values(updated_at=func.now())
-    )
-    await session.commit()
-    return answer.id
 
 
 async def finish_run(session: AsyncSession, *, run_id: uuid.UUID, status: str) -> None:

@@ -18,10 +18,9 @@ from aiohttp import web
 
 from service.deadlines import DependencyTimeout
 from service.errors import Busy
-from service.keys import RUNS, SESSIONS, SETTINGS
+from service.keys import HOT_PATH, RUNS, SETTINGS
 from service.runs import Question
-from service.store import conversations
-from service.store.conversations import Accepted
+from service.store.hot_path import Accepted
 from service.ws.frames import SendFrame
 from service.ws.hub import Connection
 
@@ -68,15 +67,13 @@ async def ask(request: web.Request, connection: Connection, frame: SendFrame) ->
 
 
 async def _store(request: web.Request, connection: Connection, frame: SendFrame) -> Accepted:
-    async with request.app[SESSIONS]() as session:
-        return await conversations.accept_question(
-            session,
-            user_id=connection.user_id,
-            thread_id=frame.thread_id,
-            client_msg_id=frame.client_msg_id,
-            text=frame.text,
-            instance_id=request.app[SETTINGS].instance_id,
-        )
+    return await request.app[HOT_PATH].accept_question(
+        user_id=connection.user_id,
+        thread_id=frame.thread_id,
+        client_msg_id=frame.client_msg_id,
+        text=frame.text,
+        instance_id=request.app[SETTINGS].instance_id,
+    )
 
 
 def _ack(frame: SendFrame, accepted: Accepted) -> dict[str, Any]:
