@@ -317,11 +317,12 @@ def main(argv: list[str] | None = None) -> int:
     stack: subprocess.Popen[str] | None = None
     sampler: Sampler | None = None
     problems: list[str] = []
+    described: dict[str, Any] = {}
     began = time.monotonic()
     with (run.folder / "stack.log").open("w") as stack_log:
         try:
             if args.host:
-                urls, described = args.host.split(","), {}
+                urls = args.host.split(",")
             else:
                 stack, described = start_stack(args.instances, stack_log)
                 urls = described["service_urls"]
