@@ -56,6 +56,9 @@ from load.usage import spent, usage_records
 
 QUESTION = "How can we cut our model spend?"
 PASSWORD = "load-test-password-1"
+# Sign-up, sign-in and upload refused with 429/503 are retried after Retry-After (capped).
+SETUP_ATTEMPTS = 5
+MAX_RETRY_AFTER_S = 10.0
 IDLE_S = 24 * 3600.0  # "stays connected": the socket's reader keeps answering pings meanwhile
 RUN_TAG = secrets.token_hex(4)  # emails stay unique across runs against one deployment
 GATE = Gate()
@@ -165,7 +168,7 @@ class Person(FastHttpUser):
                 GATE.arrive()
         if at_once:
             if not GATE.wait() and not self.not_asked:
-                self.not_asked = "the run ended before everyone had the chat open"
+                self._cannot_ask("the run ended before everyone had the chat open")
         else:
             self.delay = random.uniform(0, float(self.options.think_time))
 
@@ -178,9 +181,6 @@ class Person(FastHttpUser):
         if self.delay is not None:
             return  # wait_time now waits the first question's moment
         if self.not_asked:
-            if self.asked == 0:
-                self.asked = 1
-                self._fire("fate", f"not asked: {self.not_asked}", 0, NotAnswered(self.not_asked))
             return
         if self.questions and self.asked >= self.questions:
             return
@@ -194,30 +194,55 @@ class Person(FastHttpUser):
         records = usage_records(self.options.usage_size)
         self.expected_total = spent(records)
         body = {"email": self.email, "password": PASSWORD, "name": f"Person {self.number}"}
-        with self.client.post("/api/auth/register", json=body, catch_response=True) as reply:
-            if reply.status_code != 201:
-                reply.failure(f"HTTP {reply.status_code}")
-                self.not_asked = f"sign-up answered HTTP {reply.status_code}"
-                return
-            self.user_id = str(reply.json()["user_id"])
+        # 409: an earlier attempt was stored although its answer was a refusal.
+        if (created := self._call("/api/auth/register", body, (201, 409), "sign-up")) is None:
+            return
         login = {"email": self.email, "password": PASSWORD}
-        with self.client.post("/api/auth/login", json=login, catch_response=True) as reply:
-            if reply.status_code != 200:
-                reply.failure(f"HTTP {reply.status_code}")
-                self.not_asked = f"sign-in answered HTTP {reply.status_code}"
-                return
-            token = str(reply.json()["access_token"])
-        upload = {"records": records}
+        if (tokens := self._call("/api/auth/login", login, (200,), "sign-in")) is None:
+            return
+        token = str(tokens["access_token"])
         bearer = {"Authorization": f"Bearer {token}"}
-        with self.client.post(
-            "/api/usage", json=upload, headers=bearer, catch_response=True
-        ) as reply:
-            if reply.status_code != 202:
-                reply.failure(f"HTTP {reply.status_code}")
-                self.not_asked = f"the usage upload answered HTTP {reply.status_code}"
-                return
+        self.user_id = str(created.get("user_id") or "")
+        if not self.user_id:
+            me = self.client.get("/api/me", headers=bearer, name="/api/me")
+            self.user_id = str(me.json()["user_id"]) if me.status_code == 200 else ""
+        upload = {"records": records}
+        if self._call("/api/usage", upload, (202,), "the usage upload", bearer) is None:
+            return
         self.chat = Chat(self.host or "", token, self._stray)
         self._open_chat()
+
+    def _call(
+        self,
+        path: str,
+        body: dict[str, Any],
+        expected: tuple[int, ...],
+        what: str,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any] | None:
+        """POST as a person would: told to retry later (429, 503), they wait Retry-After and
+        retry, a few times. Every refusal still counts as a failed request in the stats."""
+        status = 0
+        for _ in range(SETUP_ATTEMPTS):
+            with self.client.post(path, json=body, headers=headers, catch_response=True) as reply:
+                status = reply.status_code
+                if status in expected:
+                    reply.success()
+                    answer = reply.json() if reply.text else {}
+                    return answer if isinstance(answer, dict) else {}
+                reply.failure(f"HTTP {status}")
+                retry_after = reply.headers.get("Retry-After") if reply.headers else None
+            if status not in (429, 503):
+                break
+            gevent.sleep(min(float(retry_after or 1), MAX_RETRY_AFTER_S))
+        self._cannot_ask(f"{what} answered HTTP {status}")
+        return None
+
+    def _cannot_ask(self, why: str) -> None:
+        """This person will ask nothing: their one fate, reported now (the run may end before
+        their first task)."""
+        self.not_asked = why
+        self._fire("fate", f"not asked: {why}", 0, NotAnswered(why))
 
     def _open_chat(self) -> str | None:
         """Open (or reopen) the chat; the refusal as a fate, or None."""

@@ -93,9 +93,13 @@ def free_port() -> int:
 
 
 # --- processes ------------------------------------------------------------------------------------
-def start_stack(instances: int, log: IO[str]) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+def start_stack(
+    instances: int, log: IO[str], log_dir: Path
+) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """`python -m fixtures.stack`, keeping the service logs in `log_dir`."""
+    command = [sys.executable, "-m", "fixtures.stack", "--instances", str(instances)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "fixtures.stack", "--instances", str(instances)],
+        [*command, "--log-dir", str(log_dir)],
         cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE,
         stderr=log,
@@ -278,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python tools/load.py", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--users", type=int, default=100)
-    parser.add_argument("--spawn-rate", type=float, default=50)
+    parser.add_argument("--spawn-rate", type=float, default=5)
     parser.add_argument("--run-time", default="60s", help="whole run, ramp included (90s, 5m)")
     parser.add_argument("--workers", type=int, default=2, help="local Locust workers")
     parser.add_argument(
@@ -324,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.host:
                 urls = args.host.split(",")
             else:
-                stack, described = start_stack(args.instances, stack_log)
+                stack, described = start_stack(args.instances, stack_log, run.folder / "logs")
                 urls = described["service_urls"]
                 print(f"load: stack ready, {len(urls)} instance(s): {', '.join(urls)}")
             if args.soak:
