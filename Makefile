@@ -163,7 +163,7 @@ bench: $(VENV_STAMP)
 # whole run, ramp included. LOAD_ARGS go to load/locustfile.py (e.g. "--questions 3").
 # REMOTE_WORKERS=N: the master also waits for N workers started on other machines.
 USERS ?= 100
-SPAWN_RATE ?= 5
+SPAWN_RATE ?= 10
 DURATION ?= 60s
 INSTANCES ?= 1
 HOST ?=

@@ -65,6 +65,7 @@ class Chat:
         self.ws: websocket.WebSocket | None = None
         self.inbox: Queue[tuple[dict[str, Any], float] | Closed] = Queue()
         self.asking: Question | None = None
+        self.ended: set[str] = set()  # runs of questions no longer open
         self.closed: Closed | None = None
         self.leaving = False
         self._reader: gevent.Greenlet[Any, None] | None = None
@@ -117,7 +118,11 @@ class Chat:
         if not isinstance(frame, dict) or frame.get("type") == "pong":
             return
         if self.asking is None and is_event(frame):
-            self.on_stray(f"{frame.get('type')} of a run that already ended")
+            kind, run = frame.get("type"), frame.get("run_id")
+            if run in self.ended:
+                self.on_stray(f"{kind} after its run's final event")
+            else:
+                self.on_stray(f"{kind} of a run never acked to this person")
             return
         self.inbox.put((frame, at))
 
@@ -159,6 +164,8 @@ class Chat:
                     question.feed(item[0], item[1] - origin)
             return question
         finally:
+            if question.run_id is not None:
+                self.ended.add(question.run_id)
             self.asking = None
 
     def close(self) -> None:

@@ -27,6 +27,8 @@ and has the chat open), then stays connected and idle. `--questions 0 --think-ti
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import json
 import os
@@ -39,7 +41,8 @@ from pathlib import Path
 from typing import Any
 
 import gevent
-from locust import events, task
+from gevent.lock import BoundedSemaphore
+from locust import argument_parser, events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.env import Environment
 from locust.runners import WorkerRunner
@@ -53,6 +56,12 @@ from load.fates import fate_table
 from load.gate import Gate
 from load.stream import ANSWERED, Question
 from load.usage import spent, usage_records
+
+# Locust 2.47's worker rebuilds its whole argument parser once per option of every spawn message
+# (runners.py: `k not in argument_parser.default_args_dict()` inside a comprehension). With a
+# spawn message a second during the ramp that blocked each worker for seconds on this machine, the
+# master missed their heartbeats and stopped the test. The defaults never change in a process.
+argument_parser.default_args_dict = functools.cache(argument_parser.default_args_dict)
 
 QUESTION = "How can we cut our model spend?"
 PASSWORD = "load-test-password-1"
@@ -95,6 +104,12 @@ def _arguments(parser: Any) -> None:
         help="each person asks first at a random moment within --think-time, not all at once",
     )
     group.add_argument(
+        "--sign-up-concurrency",
+        type=int,
+        default=2,
+        help="sign-ups and sign-ins in flight per worker (each hashes a password)",
+    )
+    group.add_argument(
         "--instance-urls",
         default="",
         help="comma-separated service URLs; person N uses URL N mod count (default: --host)",
@@ -104,6 +119,24 @@ def _arguments(parser: Any) -> None:
         default="",
         help="folder where each process appends every ack (JSON lines) for a database check",
     )
+
+
+class Hashing:
+    """At most N sign-ups and sign-ins in flight per process. Each one hashes a password
+    (argon2, 25 ms or more); more at once only queue inside the service until its request
+    deadline turns them into 503s, and their retries into a storm."""
+
+    def __init__(self) -> None:
+        self.slots: BoundedSemaphore | None = None
+
+    def slot(self, options: Any) -> BoundedSemaphore:
+        # Made on first use: a worker receives the master's options with its first spawn.
+        if self.slots is None:
+            self.slots = BoundedSemaphore(max(1, options.sign_up_concurrency))
+        return self.slots
+
+
+HASHING = Hashing()
 
 
 @events.init.add_listener
@@ -195,10 +228,11 @@ class Person(FastHttpUser):
         self.expected_total = spent(records)
         body = {"email": self.email, "password": PASSWORD, "name": f"Person {self.number}"}
         # 409: an earlier attempt was stored although its answer was a refusal.
-        if (created := self._call("/api/auth/register", body, (201, 409), "sign-up")) is None:
+        created = self._call("/api/auth/register", body, (201, 409), "sign-up", hashes=True)
+        if created is None:
             return
         login = {"email": self.email, "password": PASSWORD}
-        if (tokens := self._call("/api/auth/login", login, (200,), "sign-in")) is None:
+        if (tokens := self._call("/api/auth/login", login, (200,), "sign-in", hashes=True)) is None:
             return
         token = str(tokens["access_token"])
         bearer = {"Authorization": f"Bearer {token}"}
@@ -207,7 +241,8 @@ class Person(FastHttpUser):
             me = self.client.get("/api/me", headers=bearer, name="/api/me")
             self.user_id = str(me.json()["user_id"]) if me.status_code == 200 else ""
         upload = {"records": records}
-        if self._call("/api/usage", upload, (202,), "the usage upload", bearer) is None:
+        # Not retried: an upload refused after its commit would be stored twice.
+        if self._call("/api/usage", upload, (202,), "the usage upload", bearer, 1) is None:
             return
         self.chat = Chat(self.host or "", token, self._stray)
         self._open_chat()
@@ -219,12 +254,19 @@ class Person(FastHttpUser):
         expected: tuple[int, ...],
         what: str,
         headers: dict[str, str] | None = None,
+        attempts: int = SETUP_ATTEMPTS,
+        *,
+        hashes: bool = False,
     ) -> dict[str, Any] | None:
         """POST as a person would: told to retry later (429, 503), they wait Retry-After and
-        retry, a few times. Every refusal still counts as a failed request in the stats."""
+        retry, a few times. Every refusal still counts as a failed request in the stats.
+        `hashes`: the call hashes a password, so it waits for a sign-up slot (see _install)."""
         status = 0
-        for _ in range(SETUP_ATTEMPTS):
-            with self.client.post(path, json=body, headers=headers, catch_response=True) as reply:
+        for _ in range(attempts):
+            with (
+                HASHING.slot(self.options) if hashes else contextlib.nullcontext(),
+                self.client.post(path, json=body, headers=headers, catch_response=True) as reply,
+            ):
                 status = reply.status_code
                 if status in expected:
                     reply.success()

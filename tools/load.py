@@ -282,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python tools/load.py", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--users", type=int, default=100)
-    parser.add_argument("--spawn-rate", type=float, default=5)
+    parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--run-time", default="60s", help="whole run, ramp included (90s, 5m)")
     parser.add_argument("--workers", type=int, default=2, help="local Locust workers")
     parser.add_argument(
