@@ -244,6 +244,7 @@ class Person(FastHttpUser):
         # Not retried: an upload refused after its commit would be stored twice.
         if self._call("/api/usage", upload, (202,), "the usage upload", bearer, 1) is None:
             return
+        self._record_ack(None)
         self.chat = Chat(self.host or "", token, self._stray)
         self._open_chat()
 
@@ -348,11 +349,13 @@ class Person(FastHttpUser):
         else:
             self._fire("contract", what, 0, ContractBroken(what))
 
-    def _record_ack(self, ack: dict[str, Any]) -> None:
+    def _record_ack(self, ack: dict[str, Any] | None) -> None:
+        """One line per ack, and one without an ack per person signed up (so the database
+        check also covers the runs of people who were never acked)."""
         folder = self.options.record_acks
-        if not folder:
+        if not folder or not self.user_id:
             return
-        line = {"user_id": self.user_id, "email": self.email, **ack}
+        line = {"user_id": self.user_id, "email": self.email, **(ack or {})}
         path = Path(folder) / f"acks-{os.getpid()}.jsonl"
         with path.open("a", encoding="utf-8") as out:
             out.write(json.dumps(line) + "\n")

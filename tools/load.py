@@ -227,7 +227,9 @@ def witnesses(folder: Path) -> list[Witness]:
     for path in folder.glob("acks-*.jsonl"):
         for line in path.read_text().splitlines():
             ack = json.loads(line)
-            acks[(ack["user_id"], ack["email"])].append(Ack.parse(ack, at=0.0))
+            person = acks[(ack["user_id"], ack["email"])]
+            if "client_msg_id" in ack:  # else: the person signed up
+                person.append(Ack.parse(ack, at=0.0))
     return [Witness(name=email, user_id=uid, acks=a) for (uid, email), a in acks.items()]
 
 
