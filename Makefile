@@ -161,7 +161,8 @@ bench: $(VENV_STAMP)
 # make load: Locust headless, a master and WORKERS local workers (tools/load.py), against the
 # embedded stack (INSTANCES service instances) or HOST (comma-separated URLs). DURATION is the
 # whole run, ramp included. LOAD_ARGS go to load/locustfile.py (e.g. "--questions 3").
-# REMOTE_WORKERS=N: the master also waits for N workers started on other machines.
+# REMOTE_WORKERS=N: the master also waits for N workers started on other machines, which
+# connect to this machine's MASTER_PORT (`locust -f load/locustfile.py --worker ...`).
 USERS ?= 100
 SPAWN_RATE ?= 10
 DURATION ?= 60s
@@ -169,10 +170,12 @@ INSTANCES ?= 1
 HOST ?=
 LOAD_ARGS ?=
 REMOTE_WORKERS ?= 0
+MASTER_PORT ?= 5557
 LOAD_CMD = python tools/load.py --users $(USERS) --spawn-rate $(SPAWN_RATE) \
 	--run-time $(DURATION) --workers $(WORKERS) --instances $(INSTANCES) \
 	$(if $(HOST),--host $(HOST)) \
-	$(if $(filter-out 0,$(REMOTE_WORKERS)),--remote-workers $(REMOTE_WORKERS) --bind-host 0.0.0.0)
+	$(if $(filter-out 0,$(REMOTE_WORKERS)),--remote-workers $(REMOTE_WORKERS) \
+		--bind-host 0.0.0.0 --master-port $(MASTER_PORT))
 
 load: $(VENV_STAMP)
 	$(LOAD_CMD) -- $(LOAD_ARGS)

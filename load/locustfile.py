@@ -357,6 +357,7 @@ class Person(FastHttpUser):
             return
         line = {"user_id": self.user_id, "email": self.email, **(ack or {})}
         path = Path(folder) / f"acks-{os.getpid()}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)  # a worker on another machine
         with path.open("a", encoding="utf-8") as out:
             out.write(json.dumps(line) + "\n")
 

@@ -251,7 +251,7 @@ def check_database(database_url: str, folder: Path) -> list[str]:
 # --- the run -------------------------------------------------------------------------------------
 def run_locust(run: Run, urls: Sequence[str]) -> None:
     args = run.args
-    commands = locust_commands(run, urls, free_port())
+    commands = locust_commands(run, urls, args.master_port or free_port())
     logs = [(run.folder / f"worker-{n}.log").open("w") for n in range(args.workers)]
     workers: list[subprocess.Popen[bytes]] = []
     master = subprocess.Popen(commands[0], cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL)
@@ -297,6 +297,9 @@ def main(argv: list[str] | None = None) -> int:
         "--bind-host",
         default="127.0.0.1",
         help="the master's address for workers (0.0.0.0 for remote ones)",
+    )
+    parser.add_argument(
+        "--master-port", type=int, default=0, help="the master's port (default: a free one)"
     )
     parser.add_argument(
         "--host",
