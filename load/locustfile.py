@@ -196,6 +196,8 @@ class Person(FastHttpUser):
         at_once = not self.options.spread_questions
         try:
             self._sign_up_and_open_chat()
+        except Exception as error:  # an answer outside the contract: still one fate
+            self._cannot_ask(f"signing up failed: {type(error).__name__}")
         finally:
             if at_once:
                 GATE.arrive()
@@ -284,6 +286,8 @@ class Person(FastHttpUser):
     def _cannot_ask(self, why: str) -> None:
         """This person will ask nothing: their one fate, reported now (the run may end before
         their first task)."""
+        if self.not_asked:
+            return
         self.not_asked = why
         self._fire("fate", f"not asked: {why}", 0, NotAnswered(why))
 
