@@ -39,7 +39,7 @@ def test_ten_people_on_two_workers_all_answered(tmp_path: Path) -> None:
     )
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-4000:]
-    assert "(index 1) reported as ready. 2 workers connected" in output, output[-4000:]
+    assert "2 workers connected" in output, output[-4000:]
     with (reports / "locust_stats.csv").open(newline="") as source:
         rows = list(csv.DictReader(source))
     assert REQUEST_TYPES <= {row["Type"] for row in rows}
