@@ -34,7 +34,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lint pytest accept behave check test report parallel browser bench clean
+.PHONY: help setup lint pytest accept behave check test report parallel browser bench load soak clean
 
 help:
 	@echo "make accept   @critical acceptance scenarios on the embedded stack + HTML report"
@@ -47,6 +47,8 @@ help:
 	@echo "make parallel the suite in WORKERS processes (behavex) over one shared stack + report"
 	@echo "make browser  install Debian's Chromium for the @ui scenarios and the report check (as root)"
 	@echo "make bench    benchmarks in bench/ (if any)"
+	@echo "make load     Locust: USERS people ask at once (SPAWN_RATE, DURATION, WORKERS, INSTANCES, HOST)"
+	@echo "make soak     Locust: 1,000 open chats asking every minute for 5 min; memory, files, nothing lost"
 	@echo "make setup    .venv from requirements.txt, node_modules from package-lock.json"
 	@echo "make clean    remove reports/ and tool caches"
 
@@ -156,6 +158,35 @@ bench: $(VENV_STAMP)
 	@shopt -s nullglob; scripts=(bench/*.py); \
 	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmarks in bench/"; exit 0; fi; \
 	for script in "$${scripts[@]}"; do echo "== $$script"; python "$$script"; done
+
+# make load: Locust headless, a master and WORKERS local workers (tools/load.py), against the
+# embedded stack (INSTANCES service instances) or HOST (comma-separated URLs). DURATION is the
+# whole run, ramp included. LOAD_ARGS go to load/locustfile.py (e.g. "--questions 3").
+# REMOTE_WORKERS=N: the master also waits for N workers started on other machines, which
+# connect to this machine's MASTER_PORT (`locust -f load/locustfile.py --worker ...`).
+USERS ?= 100
+SPAWN_RATE ?= 10
+DURATION ?= 60s
+INSTANCES ?= 1
+HOST ?=
+LOAD_ARGS ?=
+REMOTE_WORKERS ?= 0
+MASTER_PORT ?= 5557
+LOAD_CMD = python tools/load.py --users $(USERS) --spawn-rate $(SPAWN_RATE) \
+	--run-time $(DURATION) --workers $(WORKERS) --instances $(INSTANCES) \
+	$(if $(HOST),--host $(HOST)) \
+	$(if $(filter-out 0,$(REMOTE_WORKERS)),--remote-workers $(REMOTE_WORKERS) \
+		--bind-host 0.0.0.0 --master-port $(MASTER_PORT))
+
+load: $(VENV_STAMP)
+	$(LOAD_CMD) -- $(LOAD_ARGS)
+
+# The soak: 1,000 people keep their chat open for 5 minutes and each asks every 60 s (first
+# questions spread over the first minute); the service's memory and open files are sampled.
+soak: USERS = 1000
+soak: DURATION = 5m
+soak: $(VENV_STAMP)
+	$(LOAD_CMD) --soak -- --questions 0 --think-time 60 --spread-questions $(LOAD_ARGS)
 
 clean:
 	rm -rf reports .mypy_cache .ruff_cache .pytest_cache .hypothesis
