@@ -18,13 +18,13 @@ def make_engine(settings: Settings, *, connections: int | None = None) -> AsyncE
     """The service's engine; `connections` makes a small one of its own for a background task."""
     # pre_ping: after a PostgreSQL restart the first query would otherwise hit a dead connection.
     # The connect timeout bounds how long a request waits on an unreachable database.
-    # The pool holds the runs in flight (service/admission.py: each uses one connection at a
-    # time) plus the handshakes, questions and HTTP calls arriving meanwhile.
+    # Questions and run events have their own pool (service/store/hot_path.py): this one
+    # serves the HTTP calls, the handshakes' revocation checks and the runs' bookkeeping.
     return create_async_engine(
         settings.async_database_url,
         pool_pre_ping=True,
-        pool_size=connections or settings.runs_in_flight // 2 + 4,
-        max_overflow=0 if connections else settings.runs_in_flight // 2 + 4,
+        pool_size=connections or 10,
+        max_overflow=0 if connections else 10,
         pool_timeout=5,
         connect_args={"timeout": 3, "command_timeout": 10},
     )
