@@ -46,6 +46,7 @@ SOCKET_ERROR_CODES = frozenset(
         "not_found",
         "rate_limited",
         "temporarily_unavailable",
+        "busy",
     }
 )
 

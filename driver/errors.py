@@ -68,8 +68,11 @@ class FrameRefused(DriverError):
 class SendRefused(FrameRefused):
     """The server answered a `send` with an error frame instead of an ack."""
 
-    def __init__(self, code: str, message: str, client_msg_id: str) -> None:
+    def __init__(
+        self, code: str, message: str, client_msg_id: str, retry_after: float | None = None
+    ) -> None:
         self.client_msg_id = client_msg_id
+        self.retry_after = retry_after
         super().__init__(code, message, what="the question")
 
 

@@ -146,14 +146,18 @@ class ErrorFrame:
     message: str
     ref: str | None
     at: float
+    # Seconds to wait before resending (`busy`), when the service says.
+    retry_after: float | None = None
 
     @classmethod
     def parse(cls, frame: Mapping[str, Any], at: float) -> ErrorFrame:
         message = frame.get("message")
         ref = frame.get("ref")
+        retry_after = frame.get("retry_after")
         return cls(
             code=str(frame.get("error")),
             message=message if isinstance(message, str) else "",
             ref=ref if isinstance(ref, str) else None,
             at=at,
+            retry_after=float(retry_after) if isinstance(retry_after, int | float) else None,
         )

@@ -334,7 +334,9 @@ class ChatSocket:
         self.errors.append(error)
         if error.ref is not None and error.ref in self._pending:
             self._pending.discard(error.ref)
-            self._acks[error.ref].put_nowait(SendRefused(error.code, error.message, error.ref))
+            self._acks[error.ref].put_nowait(
+                SendRefused(error.code, error.message, error.ref, error.retry_after)
+            )
         elif self._resuming and (error.ref is None or error.ref in self._resuming):
             self._resume_answers.put_nowait(frame)  # the ref of a refused resume is the run id
         else:

@@ -13,6 +13,7 @@ SERVER_KINDS = {
     "reading usage data gives up quickly": "impatient tools",
     "a shutdown leaves little time to finish": "short drain",
     "each device may only fall a little behind": "small buffers",
+    "the assistant works on one question at a time and keeps one more waiting": "one at a time",
 }
 
 

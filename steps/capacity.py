@@ -1,0 +1,56 @@
+"""A busy service: waiting in line, and being told to ask again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from behave import given, then, when
+
+from driver import waiting
+from driver.errors import SendRefused
+
+WAIT_S = 10.0
+
+
+@given("{count:d} other customers asked there just before {name}")
+@given("{count:d} other customer asked there just before {name}")
+async def step_others_asked_there(ctx: Any, count: int, name: str) -> None:
+    server = ctx.cast.person(name).device_ws_urls["laptop"]
+    others = [ctx.cast.person(f"Customer{i + 1}") for i in range(count)]
+    for other in others:
+        await other.sign_up()
+        await other.sign_in()
+        other.device_ws_urls["laptop"] = server
+        await other.connect("laptop")
+    await waiting.ask_together(others)
+
+
+@when('{name} asks "{question}" while the assistant is that busy')
+async def step_ask_while_busy(ctx: Any, name: str, question: str) -> None:
+    ctx.outcome = await waiting.try_ask(ctx.cast.person(name), question)
+
+
+@then("{name} is told she is number {position:d} in line, and then gets the answer")
+async def step_told_place(ctx: Any, name: str, position: int) -> None:
+    person = ctx.cast.person(name)
+    if isinstance(ctx.outcome, SendRefused):
+        raise AssertionError(f"{name} was refused ({ctx.outcome.code}) instead of waiting in line")
+    place = await waiting.place_in_line(person, WAIT_S)
+    assert place == position, f"{name} was told her place in line is {place}, not {position}"
+    assert await waiting.answered(person, WAIT_S), f"{name} waited in line but got no answer"
+
+
+@then("{name} is told the assistant is busy and when to ask again")
+def step_told_busy(ctx: Any, name: str) -> None:
+    outcome = ctx.outcome
+    if not isinstance(outcome, SendRefused):
+        raise AssertionError(f"{name}'s question was taken although the line was full")
+    assert outcome.code == "busy", f"{name} was refused as {outcome.code}, not as busy"
+    after = outcome.retry_after
+    assert after is not None and 0 < after <= 60, f"{name} was told to retry after {after} s"
+
+
+@then("nothing of {name}'s question was kept")
+async def step_nothing_kept(ctx: Any, name: str) -> None:
+    threads = await ctx.cast.person(name).threads()
+    assert not threads, f"{name}'s refused question was kept: {len(threads)} conversation(s)"
