@@ -72,7 +72,7 @@ async def step_progress_within(ctx: Any, part: int, whole: int, seconds: float) 
         "first progress",
         {who: latency.first_progress(run) for who, run in runs.items()},
         seconds,
-        {who: run.where_it_stopped() for who, run in runs.items()},
+        {who: f"then {run.where_it_stopped()}" for who, run in runs.items()},
     )
     _held(_measurements(ctx).add(series), part, whole)
 
