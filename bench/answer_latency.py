@@ -38,52 +38,24 @@ from fixtures.stack import Stack, StackConfig
 # Accounts are created this many at a time: each sign-up and sign-in is an argon2 hash, and the
 # service answers any call within 5 s or gives up, so a thousand at once would mostly fail.
 SIGN_UPS_AT_ONCE = 10
-SIGN_UP_ATTEMPTS = 4
 ANSWER_WITHIN_S = 90.0  # longer than the 60 s budget, so a late answer is seen as late
 VERIFY_AT_ONCE = 20
 
 
-async def _sign_up(customer: Customer, gate: asyncio.Semaphore) -> str | None:
-    """One account with its usage, retried while the service says it is busy; the failure, or
-    None."""
-    person = customer.person
-    signed_up = False
-    for attempt in range(SIGN_UP_ATTEMPTS):
-        try:
-            async with gate:
-                if not signed_up:
-                    try:
-                        await person.sign_up()
-                    except ApiError as error:
-                        if error.status != 409:  # 409: an earlier attempt did create it
-                            raise
-                    signed_up = True
-                if person.tokens is None:
-                    await person.sign_in()
-            await person.load_usage(crowd.usage_costing(_cents(customer)))
-            return None
-        except (ApiError, aiohttp.ClientError, TimeoutError) as error:
-            if attempt == SIGN_UP_ATTEMPTS - 1:
-                return f"{type(error).__name__}: {error}"
-            await asyncio.sleep(getattr(error, "retry_after", None) or 1.0 + attempt)
+async def _settle_in(customer: Customer, gate: asyncio.Semaphore) -> str | None:
+    """Sign up, sign in and load the usage; the failure, or None."""
+    try:
+        await crowd.settle_in(customer, gate)
+    except (ApiError, aiohttp.ClientError, TimeoutError) as error:
+        return f"{type(error).__name__}: {error}"
     return None
 
 
-def _cents(customer: Customer) -> int:
-    number = int(customer.person.name.removeprefix("Customer"))
-    return 100_000 + 1_111 * number
-
-
 async def _arrive(cast: Cast, count: int) -> list[Customer]:
-    customers = []
-    for number in range(1, count + 1):
-        person = cast.person(f"Customer{number:04d}")
-        cents = 100_000 + 1_111 * number
-        question = f"How can we cut our model spend? (asked by {person.name})"
-        customers.append(Customer(person, f"${cents // 100:,}.{cents % 100:02d}", question))
+    customers = [crowd.customer(cast.person(f"Customer{n:04d}"), n) for n in range(1, count + 1)]
     gate = asyncio.Semaphore(SIGN_UPS_AT_ONCE)
     started = time.monotonic()
-    failures = await asyncio.gather(*(_sign_up(c, gate) for c in customers))
+    failures = await asyncio.gather(*(_settle_in(c, gate) for c in customers))
     failed = Counter(f for f in failures if f is not None)
     print(
         f"{count} accounts signed up and signed in, {SIGN_UPS_AT_ONCE} at a time, in "

@@ -13,16 +13,22 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from driver.answers import stated_total
 from driver.contract import AGENT_COMPLETED, AGENT_STARTED
+from driver.errors import ApiError
 from driver.person import Person
 from driver.stream import RunStream
 
 USAGE_DAYS_AGO = 10
+
+
+# How often a sign-up or sign-in is tried while the service answers "temporarily unavailable"
+# (it gives up on a call after 5 s when its password-hashing threads are all busy).
+SIGN_UP_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,14 @@ class Customer:
     person: Person
     spent: str  # what their usage adds up to, as the assistant writes it ("$1,234.00")
     question: str
+    cents: int = 0  # the same total in cents
+
+
+def customer(person: Person, number: int) -> Customer:
+    """The `number`th customer of a crowd: their own question and a usage total of their own."""
+    cents = 100_000 + 1_111 * number
+    question = f"How can we cut our model spend? (asked by {person.name})"
+    return Customer(person, f"${cents // 100:,}.{cents % 100:02d}", question, cents)
 
 
 def usage_costing(cents: int) -> list[dict[str, object]]:
@@ -47,22 +61,42 @@ def usage_costing(cents: int) -> list[dict[str, object]]:
     ]
 
 
+async def settle_in(customer: Customer, gate: asyncio.Semaphore) -> None:
+    """Sign up and sign in (while holding `gate`: each is an argon2 hash), then load the usage.
+    A call the service refuses as temporarily unavailable is tried again after the wait it
+    names, as an app would."""
+    person = customer.person
+    async with gate:
+        try:
+            await _patiently(person.sign_up)
+        except ApiError as error:
+            if error.status != 409:  # 409: an attempt the service gave up on did create it
+                raise
+        await _patiently(person.sign_in)
+    if person.user_id is None:
+        person.user_id = (await person.api.me(person.access_token)).user_id
+    await person.load_usage(usage_costing(customer.cents))
+
+
+async def _patiently(action: Callable[[], Awaitable[object]]) -> None:
+    for attempt in range(1, SIGN_UP_ATTEMPTS + 1):
+        try:
+            await action()
+            return
+        except ApiError as error:
+            if error.code != "temporarily_unavailable" or attempt == SIGN_UP_ATTEMPTS:
+                raise
+            await asyncio.sleep(error.retry_after or 1.0)
+
+
 async def arrive(people: Sequence[Person], *, at_once: int | None = None) -> list[Customer]:
     """Everyone signs up, signs in and loads usage of a different total, all at once, or
     `at_once` people at a time (a sign-up and a sign-in each cost an argon2 hash: a hundred
     at the same moment queue behind the service's few hashing threads past its 5 s limit)."""
     gate = asyncio.Semaphore(at_once or len(people) or 1)
-
-    async def one(index: int, person: Person) -> Customer:
-        async with gate:
-            await person.sign_up()
-            await person.sign_in()
-        cents = 100_000 + 1_111 * (index + 1)
-        await person.load_usage(usage_costing(cents))
-        question = f"How can we cut our model spend? (asked by {person.name})"
-        return Customer(person, f"${cents // 100:,}.{cents % 100:02d}", question)
-
-    return list(await asyncio.gather(*(one(i, p) for i, p in enumerate(people))))
+    customers = [customer(p, number) for number, p in enumerate(people, start=1)]
+    await asyncio.gather(*(settle_in(c, gate) for c in customers))
+    return customers
 
 
 async def ask_at_once(customers: Sequence[Customer]) -> None:
