@@ -200,8 +200,9 @@ class Visit:
 
 
 async def visit(customers: Sequence[Customer], within: float) -> Visit:
-    """Everyone asks at once, waits until their question has ended (at most `within` seconds),
-    then everyone leaves."""
+    """Everyone opens the chat at once, then asks at once, waits until their question has ended
+    (at most `within` seconds), then everyone leaves."""
+    await open_at_once(customers)
     await ask_at_once(customers)
     await wait_until_all_ended(customers, within)
     ended = time.monotonic()
