@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from driver.answers import stated_total
 from driver.contract import AGENT_COMPLETED, AGENT_STARTED
-from driver.errors import ApiError
+from driver.errors import ApiError, SendRefused
 from driver.person import Person
 from driver.stream import RunStream
 
@@ -100,7 +100,20 @@ async def arrive(people: Sequence[Person], *, at_once: int | None = None) -> lis
 
 
 async def ask_at_once(customers: Sequence[Customer]) -> None:
-    await asyncio.gather(*(c.person.ask(c.question) for c in customers))
+    """Everyone asks at the same moment; fails, saying how many questions were not taken and
+    why, unless every one was acknowledged."""
+    outcomes = await asyncio.gather(
+        *(c.person.ask(c.question) for c in customers), return_exceptions=True
+    )
+    failed = [o for o in outcomes if isinstance(o, BaseException)]
+    if failed:
+        why = Counter(
+            f"refused: {o.code}" if isinstance(o, SendRefused) else type(o).__name__ for o in failed
+        )
+        raise AssertionError(
+            f"{len(failed)} of {len(customers)} questions were not taken ({dict(why)}); "
+            f"the first: {failed[0]}"
+        ) from failed[0]
 
 
 async def seen_problems(customer: Customer, timeout: float = 20.0) -> list[str]:
