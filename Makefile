@@ -22,6 +22,8 @@ REPORT := reports/allure-report
 BEHAVEX_OUT := reports/behavex
 TAGS ?=
 BEHAVE_ARGS ?=
+# make bench: options for the benchmark, e.g. BENCH_ARGS="--crowds 20,100" (default 20,100,1000).
+BENCH_ARGS ?=
 # 1 adds this run to reports/history.jsonl; `make report` alone re-renders without adding.
 ALLURE_APPEND_HISTORY ?= 0
 # make parallel: worker processes and what each one runs (a feature file, or a scenario).
@@ -157,7 +159,7 @@ browser:
 bench: $(VENV_STAMP)
 	@shopt -s nullglob; scripts=(bench/*.py); \
 	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmarks in bench/"; exit 0; fi; \
-	for script in "$${scripts[@]}"; do echo "== $$script"; python "$$script"; done
+	for script in "$${scripts[@]}"; do echo "== $$script"; python "$$script" $(BENCH_ARGS); done
 
 # make load: Locust headless, a master and WORKERS local workers (tools/load.py), against the
 # embedded stack (INSTANCES service instances) or HOST (comma-separated URLs). DURATION is the

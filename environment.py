@@ -11,6 +11,7 @@ from fixtures import allure_labels
 from fixtures.browsing import finish_web, web_evidence, web_scenario
 from fixtures.evidence import attach_service_log, attach_transcript
 from fixtures.faults import fault_scenario, fault_tools
+from fixtures.performance_evidence import attach_measurements
 from fixtures.run_facts import write_run_facts
 from fixtures.suite import event_loop, http_session, scenario_cast, service_target
 
@@ -61,6 +62,9 @@ def after_scenario(ctx: Any, scenario: Scenario) -> None:
                 ctx.async_loop.run_until_complete(faults.check_nothing_lost(cast.people))
     finally:
         attach_transcript(cast.transcript)
+        measurements = getattr(ctx, "measurements", None)
+        if measurements is not None:  # @performance: the latency chart and figures
+            attach_measurements(measurements)
         if scenario.status.has_failed() and ctx.target.embedded:
             user_ids = {p.user_id for p in cast.people if p.user_id}
             attach_service_log(ctx.target.stack.log_paths().values(), user_ids)

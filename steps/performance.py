@@ -1,0 +1,204 @@
+"""Speed and memory with many people at once, held to the product's budgets.
+
+Every wait is measured from what the person did (driver/latency.py); what a step measured goes
+to `ctx.measurements`, which after_scenario attaches as a chart and a table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from behave import given, then, when
+
+from driver import crowd, latency
+from driver.eventually import eventually
+from driver.latency import Series
+from fixtures import busy_account, crowds
+from fixtures.memory_watch import MB, MemoryWatch, watch_service_memory
+from fixtures.performance_evidence import Measurements
+from fixtures.security import stack_of
+
+# The seed budgets a person's question is held to (features/performance/README.md).
+FIRST_PROGRESS_BUDGET_S = 5.0
+ANSWER_BUDGET_S = 60.0
+LEAVING_SETTLES_S = 10.0
+
+
+def _measurements(ctx: Any) -> Measurements:
+    if getattr(ctx, "measurements", None) is None:
+        ctx.measurements = Measurements()
+    return ctx.measurements  # type: ignore[no-any-return]
+
+
+def _held(series: Series, part: int = 1, whole: int = 1) -> None:
+    """At least `part` in `whole` of the waits are within the budget."""
+    share = series.share_within_budget()
+    over = series.over_budget()
+    assert share >= part / whole, (
+        f"{len(over)} of {len(series.seconds)} {series.counted} waited longer than "
+        f"{series.budget:g} s for {series.label} (allowed: {whole - part} in {whole}); p99 "
+        f"{latency.describe_seconds(series.figures.p99)}; longest: {series.worst()}"
+    )
+
+
+# -- many people
+@given("{count:d} customers of different companies have signed up, each with their own usage")
+async def step_customers(ctx: Any, count: int) -> None:
+    ctx.crowd = await crowds.customers(ctx.cast, count)
+
+
+@given("{count:d} customers of different companies have the chat open, each with their own usage")
+async def step_customers_online(ctx: Any, count: int) -> None:
+    ctx.crowd = await crowds.customers(ctx.cast, count)
+    await crowd.open_at_once(ctx.crowd)
+
+
+@when("they all open the chat at the same time")
+async def step_all_open(ctx: Any) -> None:
+    ctx.opening = await crowd.open_at_once(ctx.crowd)
+
+
+@then("every one of them has the chat open within {seconds:g} seconds of starting to open it")
+def step_open_within(ctx: Any, seconds: float) -> None:
+    _held(_measurements(ctx).add(Series("opening the chat", ctx.opening, seconds)))
+
+
+@then("{part:d} in {whole:d} of them see the assistant start within {seconds:g} seconds of asking")
+async def step_progress_within(ctx: Any, part: int, whole: int, seconds: float) -> None:
+    # Until every question has ended: a late first step then shows as its real wait, not "never".
+    await crowd.wait_until_all_ended(ctx.crowd, ANSWER_BUDGET_S)
+    runs = crowd.runs(ctx.crowd)
+    series = Series(
+        "first progress",
+        {who: latency.first_progress(run) for who, run in runs.items()},
+        seconds,
+        {who: f"then {run.where_it_stopped()}" for who, run in runs.items()},
+    )
+    _held(_measurements(ctx).add(series), part, whole)
+
+
+@then("every one of them is told their own company's spend within {seconds:g} seconds of asking")
+async def step_answered_within(ctx: Any, seconds: float) -> None:
+    await crowd.wait_until_all_ended(ctx.crowd, seconds)
+    runs = crowd.runs(ctx.crowd)
+    series = Series(
+        "the answer",
+        {who: latency.answer_time(run) for who, run in runs.items()},
+        seconds,
+        {who: run.where_it_stopped() for who, run in runs.items()},
+    )
+    _measurements(ctx).add(series)
+    fates = crowd.fates(ctx.crowd)
+    assert fates == {"answered": len(ctx.crowd)}, (
+        f"not everyone was told their own spend: {dict(fates)}; longest: {series.worst()}"
+    )
+    _held(series)
+
+
+@then("none of them waits more than {seconds:g} second between two steps of their answer")
+@then("none of them waits more than {seconds:g} seconds between two steps of their answer")
+async def step_no_long_pause(ctx: Any, seconds: float) -> None:
+    await crowd.wait_until_all_ended(ctx.crowd, ANSWER_BUDGET_S)
+    runs = crowd.runs(ctx.crowd)
+    gaps = {who: latency.longest_step_gap(run) for who, run in runs.items()}
+    measured = _measurements(ctx)
+    measured.add(Series("first progress", {w: latency.first_progress(r) for w, r in runs.items()}))
+    measured.add(Series("the answer", {w: latency.answer_time(r) for w, r in runs.items()}))
+    pauses = Series(
+        "the longest pause between two steps",
+        {who: gap for who, (gap, _) in gaps.items()},
+        seconds,
+        {who: between for who, (_, between) in gaps.items()},
+    )
+    _held(measured.add(pauses))
+
+
+# -- a busy account's history
+@given("{name} has had {count:n} conversations with the assistant")
+async def step_busy_account(ctx: Any, name: str, count: int) -> None:
+    person = ctx.cast.person(name)
+    await person.sign_up()
+    await person.sign_in()
+    await person.ask("How can we cut our model spend?")
+    await person.wait_for_answer(ANSWER_BUDGET_S)
+    assert person.current_thread is not None
+    database = stack_of(ctx).database_url
+    await busy_account.copy_conversation(database, person.current_thread, count - 1)
+
+
+@when("{name} opens her conversation history {times:d} times")
+async def step_open_history_times(ctx: Any, name: str, times: int) -> None:
+    ctx.asker = name
+    person = ctx.cast.person(name)
+    ctx.history_waits = await latency.timed(person.threads, times)
+
+
+@then("it opens in under {ms:d} milliseconds, {part:d} times in {whole:d}")
+def step_history_within(ctx: Any, ms: int, part: int, whole: int) -> None:
+    waits = {f"opening {n}": s for n, s in enumerate(ctx.history_waits, start=1)}
+    _held(
+        _measurements(ctx).add(Series("opening the history", waits, ms / 1000, counted="times")),
+        part,
+        whole,
+    )
+
+
+@then("it lists her latest conversation first")
+async def step_latest_first(ctx: Any) -> None:
+    person = ctx.cast.person(ctx.asker)
+    threads = await person.threads()
+    assert threads and threads[0].thread_id == person.current_thread, (
+        f"{ctx.asker}'s history does not start with her latest conversation "
+        f"{person.current_thread}: {[t.thread_id for t in threads[:3]]}"
+    )
+
+
+# -- memory
+@given("the service's memory is being watched")
+def step_watch_memory(ctx: Any) -> None:
+    ctx.memory = watch_service_memory(ctx)
+
+
+@when("they all open the chat, ask about their spend and leave once answered")
+async def step_visit(ctx: Any) -> None:
+    ctx.visit = await crowd.visit(ctx.crowd, ANSWER_BUDGET_S)
+
+
+@then("while they were there, the service needed less than {mb:g} MB for each open chat")
+def step_memory_per_chat(ctx: Any, mb: float) -> None:
+    watch: MemoryWatch = ctx.memory
+    watch.mark("all answered", ctx.visit.all_ended_at)
+    watch.mark("all left", ctx.visit.left_at)
+    peak = watch.peak(until=ctx.visit.left_at)
+    per_chat = (peak - watch.baseline) / len(ctx.crowd) / MB
+    _record_memory(ctx, {"peak": f"{peak / MB:.1f} MB", "per open chat": f"{per_chat:.2f} MB"})
+    assert per_chat < mb, (
+        f"with {len(ctx.crowd)} open chats the service grew from {watch.baseline / MB:.0f} MB to "
+        f"{peak / MB:.0f} MB: {per_chat:.1f} MB for each, over {mb:g} MB"
+    )
+
+
+@then("after they left, the service's memory went back to within {mb:g} MB of where it was")
+async def step_memory_back(ctx: Any, mb: float) -> None:
+    watch: MemoryWatch = ctx.memory
+
+    def back() -> bool:
+        grown = (watch.rss() - watch.baseline) / MB
+        assert grown <= mb, f"it still used {grown:.1f} MB more than before they came"
+        return True
+
+    try:
+        await eventually(
+            back, timeout=LEAVING_SETTLES_S, interval=0.2, describe="the memory went back"
+        )
+    finally:
+        after = watch.rss()
+        _record_memory(ctx, {"after they left": f"{after / MB:.1f} MB"})
+
+
+def _record_memory(ctx: Any, figures: dict[str, str]) -> None:
+    watch: MemoryWatch = ctx.memory
+    measured = _measurements(ctx)
+    known = measured.memory.figures if measured.memory is not None else {}
+    everything = {"baseline": f"{watch.baseline / MB:.1f} MB", **known, **figures}
+    measured.memory = watch.evidence(everything)
