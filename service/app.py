@@ -16,11 +16,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from service.agents.llm import reasoner_for
 from service.bus import Bus
-from service.deadlines import deadline_middleware
+from service.deadlines import REQUEST_TIMEOUT_S, deadline_middleware
+from service.hashing import HashingPool
 from service.http import errors_middleware
 from service.keys import (
     BUS,
     ENGINE,
+    HASHING,
     HUB,
     LOCKOUT,
     OIDC,
@@ -121,6 +123,13 @@ async def _access(app: web.Application) -> AsyncIterator[None]:
     app[LOCKOUT] = LoginLockout(
         app[REDIS], window_s=settings.login_lockout_s, max_failures=settings.login_max_failures
     )
+    app[HASHING] = HashingPool(
+        workers=settings.password_hash_workers,
+        max_waiting_per_address=settings.password_queue_per_address,
+        max_waiting=10 * settings.password_queue_per_address,
+        # Refused at once rather than answered 503 at the request deadline.
+        max_wait_s=REQUEST_TIMEOUT_S - 2,
+    )
     http: aiohttp.ClientSession | None = None
     if settings.oidc_issuer and settings.oidc_client_id:
         http = aiohttp.ClientSession(trust_env=False)
@@ -137,6 +146,7 @@ async def _access(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await watcher
     await revocations.aclose()
+    app[HASHING].close()
     await subscriber.aclose()
     if http is not None:
         await http.close()

@@ -112,7 +112,14 @@ class Revocations:
             ended = await store.revoke_sessions(
                 session, reason=reason, session_ids=session_ids, user_id=user_id
             )
-        ids = {*ended, *session_ids}
+        await self.announce({*ended, *session_ids}, reason=reason, user_id=user_id)
+        return ended
+
+    async def announce(
+        self, ids: set[uuid.UUID], *, reason: str, user_id: uuid.UUID | None = None
+    ) -> None:
+        """After sessions were ended in PostgreSQL (committed): close their sockets here, mirror
+        them and tell the other instances."""
         log.info("sessions ended: %s (%d)", reason, len(ids), extra={"user_id": user_id})
         self._forget_expired()
         now = time.monotonic()
@@ -120,7 +127,6 @@ class Revocations:
         self.close_local(ids)
         await self._mirror(ids)
         await self._publish(ids)
-        return ended
 
     def close_local(self, session_ids: Iterable[uuid.UUID]) -> None:
         wanted = set(session_ids)

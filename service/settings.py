@@ -48,6 +48,10 @@ class Settings:
     # another instance may end it as interrupted (its instance died).
     llm: LlmSettings = field(default_factory=LlmSettings)
     run_lease_s: float = 10.0
+    # Password hashing (service/hashing.py): threads, and how many hashes one address may have
+    # waiting (a steady stream queues; only a burst beyond this is refused with 429).
+    password_hash_workers: int = field(default_factory=lambda: _default_workers())
+    password_queue_per_address: int = 1000
 
     @property
     def async_database_url(self) -> str:
@@ -99,10 +103,10 @@ class Settings:
             ),
             allowed_origins=origins,
             host=env.get("HOST", cls.host),
-            port=int(env.get("PORT", cls.port)),
+            port=_whole("PORT", number("PORT", cls.port, 1, 65535)),
             instance_id=env.get("INSTANCE_ID", cls.instance_id),
-            run_deadline_s=float(env.get("RUN_DEADLINE_SECONDS", cls.run_deadline_s)),
-            drain_s=float(env.get("DRAIN_SECONDS", cls.drain_s)),
+            run_deadline_s=number("RUN_DEADLINE_SECONDS", cls.run_deadline_s, 0.1, 24 * 3600),
+            drain_s=number("DRAIN_SECONDS", cls.drain_s, 0.1, 3600),
             log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
             login_lockout_s=int(number("LOGIN_LOCKOUT_SECONDS", cls.login_lockout_s, 1, 24 * 3600)),
             oidc_issuer=oidc_issuer,
@@ -113,4 +117,22 @@ class Settings:
             delivery=DeliverySettings.from_env(env),
             llm=LlmSettings.from_env(env),
             run_lease_s=number("RUN_LEASE_SECONDS", cls.run_lease_s, 0.3, 3600),
+            password_hash_workers=_whole(
+                "PASSWORD_HASH_WORKERS",
+                number("PASSWORD_HASH_WORKERS", _default_workers(), 1, 64),
+            ),
+            password_queue_per_address=_whole(
+                "PASSWORD_QUEUE_PER_ADDRESS",
+                number("PASSWORD_QUEUE_PER_ADDRESS", cls.password_queue_per_address, 1, 100_000),
+            ),
         )
+
+
+def _default_workers() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def _whole(name: str, value: float) -> int:
+    if not float(value).is_integer():
+        raise SettingsError(f"{name} must be a whole number, not {value:g}")
+    return int(value)
