@@ -129,7 +129,8 @@ class Settings:
 
 
 def _default_workers() -> int:
-    return max(1, min(8, os.cpu_count() or 1))
+    # One core stays with the event loop: hashing at full tilt must not slow everyone else.
+    return max(1, min(8, (os.cpu_count() or 1) - 1))
 
 
 def _whole(name: str, value: float) -> int:

