@@ -9,6 +9,7 @@ timeouts, which can leave a tool call open for the caller to close.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from service.agents.model import (
 )
 from service.agents.optimization import PERIOD_DAYS, analyse, analysis_period, select
 from service.agents.reasoner import Reasoner
+
+MAX_ARG_CHARS = 1000
 
 
 class UsageSource(Protocol):
@@ -57,7 +60,9 @@ async def run_agent(
     """Answer `question`; `history` holds the thread's earlier questions, oldest first."""
     yield Thinking(f'You asked: "{_shorten(question)}". First: is this about your AI spend?')
 
-    call = _Call("triage", {"question": question})
+    # The question in full is in the thread already; its tool call names only its beginning, so
+    # the event stays small (an 8,000-character question of emoji is 96 KB of JSON).
+    call = _Call("triage", {"question": _shorten(question, MAX_ARG_CHARS)})
     yield call.started()
     try:
         names = await usage.known_names()
@@ -97,13 +102,18 @@ async def run_agent(
     except Exception as error:
         yield call.finished("could not read your usage data", status="error")
         raise ToolFailed("usage_report", "Could not read your usage data.") from error
-    records = select(found, scope=scope, period_start=start, period_end=end)
+    # Up to tens of thousands of records: computed off the event loop.
+    records = await asyncio.to_thread(
+        select, found, scope=scope, period_start=start, period_end=end
+    )
     spent = usd(sum((record.cost_usd for record in records), Decimal(0)))
     yield call.finished(f"{_count(len(records), 'record')}, {spent} over {PERIOD_DAYS} days")
 
     call = _Call("savings_optimizer", {"records": len(records)})
     yield call.started()
-    analysis = analyse(records, scope=scope, period_start=start, period_end=end)
+    analysis = await asyncio.to_thread(
+        analyse, records, scope=scope, period_start=start, period_end=end
+    )
     yield call.finished(
         f"{_count(len(analysis.savings), 'opportunity', 'opportunities')}, "
         f"about {usd(analysis.monthly_savings_usd)} a month"
