@@ -10,7 +10,7 @@ from typing import TypeVar
 from aiohttp import web
 
 from service.errors import InvalidCredentials, InvalidRequest, InvalidToken
-from service.http import authenticate, read_json
+from service.http import authenticate, read_json, token_response
 from service.keys import HASHING, LOCKOUT, SESSIONS, SETTINGS
 from service.passwords import hash_password, verify_password
 from service.store import sessions as login_sessions
@@ -84,7 +84,7 @@ async def login(request: web.Request) -> web.Response:
         known_hash = user.password_hash if user else None
         if not await hashed(request, verify_password, known_hash, password) or user is None:
             raise InvalidCredentials("The email or password is not correct")
-    return web.json_response(await issue_session(request, user_id=user.id))
+    return token_response(await issue_session(request, user_id=user.id))
 
 
 @routes.get("/api/me")

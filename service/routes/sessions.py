@@ -14,7 +14,7 @@ from service.errors import (
     NotFound,
     TokenExpired,
 )
-from service.http import authenticate, read_json
+from service.http import authenticate, read_json, token_response
 from service.keys import LOCKOUT, OIDC, REVOCATIONS, SESSIONS, SETTINGS
 from service.oidc import MAX_TOKEN_CHARS as MAX_ID_TOKEN_CHARS
 from service.passwords import hash_password, verify_password
@@ -48,7 +48,7 @@ async def refresh(request: web.Request) -> web.Response:
         )
     if rotation.outcome is Outcome.ROTATED:
         assert rotation.user_id is not None and rotation.session_id is not None
-        return web.json_response(
+        return token_response(
             {
                 "access_token": issue_access_token(
                     settings, user_id=rotation.user_id, session_id=rotation.session_id
@@ -125,4 +125,4 @@ async def enterprise_sign_in(request: web.Request) -> web.Response:
             email=identity.email,
             name=identity.name,
         )
-    return web.json_response(await issue_session(request, user_id=user_id))
+    return token_response(await issue_session(request, user_id=user_id))
