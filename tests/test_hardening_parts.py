@@ -12,7 +12,7 @@ import io
 import json
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 from redis.asyncio import Redis
@@ -100,6 +100,8 @@ async def test_the_local_lockout_forgets_emails_whose_window_is_over() -> None:
             assert lockout.local_emails == 0, f"{lockout.local_emails} emails still remembered"
             return True
 
-        assert await eventually(forgotten, timeout=5, describe="the old emails are forgotten")
+        check: Callable[[], Awaitable[bool]] = forgotten
+        done: bool = await eventually(check, timeout=5, describe="the old emails are forgotten")
+        assert done
     finally:
         await nowhere.aclose()
