@@ -9,8 +9,10 @@ contract's 64 KiB and the figures still add up to the totals the answer states.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -164,3 +166,39 @@ async def test_the_longest_question_of_the_widest_characters_fits_in_every_frame
     sizes = [len(frame.encode()) for frame in frames]
     assert max(sizes) < MAX_FRAME_BYTES, f"the largest frame was {max(sizes):,} bytes"
     assert json.loads(frames[-1])["type"] == "agent_completed"
+
+
+async def test_the_instance_stays_responsive_while_people_ask_the_costliest_questions(
+    stack: Stack, api: ChatApi
+) -> None:
+    """Issue 10, item 1 on the real service: 20,000 uploaded names (among them `a` and `as`)
+    and five 8,000-character questions of "as as as ..." at once used to stall /healthz 9 s."""
+    token = await signed_in(api)
+    today = datetime.now(UTC).date()
+    names = ["a", "as", *(f"f{i}" for i in range(20_000 - 2))]
+    records = [
+        record((today - timedelta(days=i // MAX_RECORDS_PER_DAY)).isoformat(), "o3", name)
+        for i, name in enumerate(names)
+    ]
+    for start in range(0, len(records), 2_000):
+        assert await api.post_usage(token, records[start : start + 2_000])
+
+    async def healthz_waits_while_asked(question: str) -> list[float]:
+        asking = [asyncio.create_task(ask(stack, token, question)) for _ in range(5)]
+        waits: list[float] = []
+        while not all(task.done() for task in asking):
+            began = time.monotonic()
+            status, _ = await api.healthz()
+            waits.append(time.monotonic() - began)
+            assert status == 200
+        for frames in await asyncio.gather(*asking):
+            assert json.loads(frames[-1])["type"] == "agent_completed"
+        return waits
+
+    # The floor on this (shared) machine right now: five ordinary questions at once.
+    usual = max(await healthz_waits_while_asked("How can we cut our model spend?"))
+    costly = max(await healthz_waits_while_asked(("as " * 2_700)[:8_000]))
+    assert costly < max(1.0, 3 * usual), (
+        f"/healthz took up to {costly:.2f} s during the costly questions, {usual:.2f} s during "
+        "ordinary ones"
+    )
