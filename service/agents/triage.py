@@ -7,8 +7,9 @@ those names come from the company's own usage data.
 
 from __future__ import annotations
 
-import functools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,9 @@ _SPEND_WORDS = re.compile(
 )
 # A name of more words is never recognised in a question: this bounds the work per word.
 MAX_NAME_WORDS = 8
+# Triage of a question this short over indexed names costs microseconds: done in place.
+CHEAP_QUESTION_CHARS = 1000
+INDEXES_KEPT = 32
 _REFERS_BACK = re.compile(
     r"\b(what about|how about|and for|and on|and the|only|just|instead|same|that|those|it)\b"
 )
@@ -53,7 +57,7 @@ def _named(question: str, names: Collection[str]) -> str | None:
     names) at most `MAX_NAME_WORDS` deep from each word: the cost grows with the question, never
     with the number of names.
     """
-    index = _index(names if isinstance(names, frozenset) else frozenset(names))
+    index = _index(_as_set(names))
     words = name_key(question).split("-")
     first_words = index.root.children
     mentioned: set[str] = set()
@@ -87,8 +91,39 @@ class _Index:
     depth: int  # words in the longest name
 
 
-@functools.lru_cache(maxsize=32)
+_indexes: OrderedDict[frozenset[str], _Index] = OrderedDict()
+_indexes_lock = threading.Lock()  # triage runs on the event loop and in threads
+
+
+def costly(question: str, names: Collection[str]) -> bool:
+    """Whether triaging this question could take more than a fraction of a millisecond: a long
+    question, or a set of names not indexed yet (the caller then runs it off the event loop)."""
+    if len(question) > CHEAP_QUESTION_CHARS:
+        return True
+    with _indexes_lock:
+        return _as_set(names) not in _indexes
+
+
+def _as_set(names: Collection[str]) -> frozenset[str]:
+    return names if isinstance(names, frozenset) else frozenset(names)
+
+
 def _index(names: frozenset[str]) -> _Index:
+    """The index of a set of names; the last `INDEXES_KEPT` sets used are kept (a person asks
+    again and again over the same names)."""
+    with _indexes_lock:
+        if (found := _indexes.get(names)) is not None:
+            _indexes.move_to_end(names)
+            return found
+    built = _build_index(names)
+    with _indexes_lock:
+        _indexes[names] = built
+        while len(_indexes) > INDEXES_KEPT:
+            _indexes.popitem(last=False)
+    return built
+
+
+def _build_index(names: frozenset[str]) -> _Index:
     by_key: dict[str, str] = {}
     for name in sorted(names, reverse=True):
         by_key[name_key(name)] = name  # names equal but for spelling: the first one, sorted
