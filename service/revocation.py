@@ -177,11 +177,18 @@ class Revocations:
                 log.warning("revocation sweep failed: %r", exc)
 
     async def _catch_up(self) -> None:
+        failing = False
         while True:
             try:
                 await self._catch_up_once()
             except Exception as exc:  # a dependency down; the next round reads a longer stretch
-                log.warning("revocation catch-up failed: %r", exc)
+                if not failing:  # once per outage, not every second
+                    log.warning("revocation catch-up failing, retrying: %r", exc)
+                failing = True
+            else:
+                if failing:
+                    log.info("revocation catch-up works again")
+                failing = False
             await asyncio.sleep(CATCH_UP_S)
 
     async def _catch_up_once(self) -> None:

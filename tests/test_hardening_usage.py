@@ -183,8 +183,8 @@ async def test_the_instance_stays_responsive_while_people_ask_the_costliest_ques
     for start in range(0, len(records), 2_000):
         assert await api.post_usage(token, records[start : start + 2_000])
 
-    async def healthz_waits_while_asked(question: str) -> list[float]:
-        asking = [asyncio.create_task(ask(stack, token, question)) for _ in range(5)]
+    async def healthz_waits_while_asked(asker: str, question: str) -> list[float]:
+        asking = [asyncio.create_task(ask(stack, asker, question)) for _ in range(5)]
         waits: list[float] = []
         while not all(task.done() for task in asking):
             began = time.monotonic()
@@ -192,12 +192,16 @@ async def test_the_instance_stays_responsive_while_people_ask_the_costliest_ques
             waits.append(time.monotonic() - began)
             assert status == 200
         for frames in await asyncio.gather(*asking):
-            assert json.loads(frames[-1])["type"] == "agent_completed"
+            final = json.loads(frames[-1])
+            assert final["type"] == "agent_completed", final["payload"]
         return waits
 
-    # The floor on this (shared) machine right now: five ordinary questions at once.
-    usual = max(await healthz_waits_while_asked("How can we cut our model spend?"))
-    costly = max(await healthz_waits_while_asked(("as " * 2_700)[:8_000]))
+    # The floor on this (shared) machine right now: five ordinary questions at once, from
+    # someone with a day of usage.
+    someone = await signed_in(api)
+    assert await api.post_usage(someone, [record(today.isoformat(), "gpt-4o", "chat")])
+    usual = max(await healthz_waits_while_asked(someone, "How can we cut our model spend?"))
+    costly = max(await healthz_waits_while_asked(token, ("as " * 2_700)[:8_000]))
     assert costly < max(1.0, 3 * usual), (
         f"/healthz took up to {costly:.2f} s during the costly questions, {usual:.2f} s during "
         "ordinary ones"
