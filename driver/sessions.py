@@ -123,3 +123,26 @@ async def ended_sign_in(person: Person, tokens: Tokens) -> list[str]:
     if isinstance(renewed, Tokens):
         working.append("the renewal still gives a new pass")
     return working
+
+
+async def sign_out_on(person: Person, service_url: str, device: str | None = None) -> None:
+    """Sign out through a given instance of the service (the one that phone talks to)."""
+    api = ChatApi(service_url, person.api.session)
+    await api.logout(tokens_of(person, device).access_token)
+    person.transcript.note(person.name, "signed out" + (f" on her {device}" if device else ""))
+
+
+async def let_in_between(
+    api: ChatApi, token: str, *, start: float, until: float, every_s: float = 0.2
+) -> list[str]:
+    """Show an ended pass to that instance from `start` to `until` (monotonic times), every
+    `every_s`: when it was let in (empty: it was refused every time)."""
+    if (wait := start - time.monotonic()) > 0:
+        await asyncio.sleep(wait)  # the promise only holds from `start` on
+    let_in = []
+    while time.monotonic() < until:
+        raw = await api.raw("GET", "/api/me", access=token)
+        if raw.status != 401:
+            let_in.append(f"{raw.status} at {time.monotonic() - start:+.1f} s")
+        await asyncio.sleep(every_s)
+    return let_in

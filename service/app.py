@@ -18,13 +18,16 @@ from service import metrics
 from service.admission import Admission
 from service.agents.llm import reasoner_for
 from service.bus import Bus
-from service.deadlines import deadline_middleware
+from service.cors import cors_middleware
+from service.deadlines import REQUEST_TIMEOUT_S, deadline_middleware
 from service.event_log import EventLog
+from service.hashing import HashingPool
 from service.http import errors_middleware
 from service.keys import (
     BUS,
     ENGINE,
     EVENTS,
+    HASHING,
     HOT_PATH,
     HUB,
     LOCKOUT,
@@ -144,6 +147,13 @@ async def _access(app: web.Application) -> AsyncIterator[None]:
     app[LOCKOUT] = LoginLockout(
         app[REDIS], window_s=settings.login_lockout_s, max_failures=settings.login_max_failures
     )
+    app[HASHING] = HashingPool(
+        workers=settings.password_hash_workers,
+        max_waiting_per_address=settings.password_queue_per_address,
+        max_waiting=10 * settings.password_queue_per_address,
+        # Refused at once rather than answered 503 at the request deadline.
+        max_wait_s=REQUEST_TIMEOUT_S - 2,
+    )
     http: aiohttp.ClientSession | None = None
     if settings.oidc_issuer and settings.oidc_client_id:
         http = aiohttp.ClientSession(trust_env=False)
@@ -160,6 +170,7 @@ async def _access(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await watcher
     await revocations.aclose()
+    app[HASHING].close()
     await subscriber.aclose()
     if http is not None:
         await http.close()
@@ -172,11 +183,12 @@ async def _on_shutdown(app: web.Application) -> None:
 
 
 def create_app(settings: Settings) -> web.Application:
-    # Header fields up to 128 KiB reach our handlers, so an oversized pass gets the contract's
-    # invalid_token answer rather than the HTTP parser's bare 400.
+    # Header fields up to 16 KiB reach our handlers, so a pass far over its 4,096 characters
+    # still gets the contract's invalid_token answer; larger fields, or more than 64 of them,
+    # get the HTTP parser's 400 (a request's headers hold at most about 1 MiB).
     app = web.Application(
-        middlewares=[errors_middleware, deadline_middleware],
-        handler_args={"max_field_size": 128 * 1024},
+        middlewares=[cors_middleware, errors_middleware, deadline_middleware],
+        handler_args={"max_field_size": 16 * 1024, "max_headers": 64},
     )
     app[SETTINGS] = settings
     app[HUB] = Hub(outbox_frames=settings.delivery.socket_outbox_frames)

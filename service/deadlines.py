@@ -18,6 +18,7 @@ T = TypeVar("T")
 # An HTTP request (not the chat socket, which lives long) gets this long; a dependency that does
 # not answer in time turns into 503 temporarily_unavailable (service/http.py maps the timeout).
 REQUEST_TIMEOUT_S = 5.0
+CHAT_PATH = "/ws"
 
 # Cancelled work still cleaning up; kept referenced so it is not garbage collected mid-way.
 _abandoned: set[asyncio.Task[Any]] = set()
@@ -45,8 +46,10 @@ async def within(seconds: float, work: Coroutine[Any, Any, T], *, what: str) -> 
 async def deadline_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    if request.headers.get("Upgrade", "").lower() == "websocket":
+    if request.path == CHAT_PATH:
         return await handler(request)  # the chat bounds its own waits (service/ws/handler.py)
+    # Any other route gets the deadline whatever its headers say (an `Upgrade: websocket`
+    # header used to switch it off anywhere).
 
     async def handle() -> web.StreamResponse:
         return await handler(request)

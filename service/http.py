@@ -20,22 +20,34 @@ from service.errors import (
     TemporarilyUnavailable,
 )
 from service.keys import REVOCATIONS, SETTINGS
+from service.logs import error_class
 from service.metrics import DEPENDENCY_ERRORS, REFUSALS
 from service.tokens import AccessClaims, decode_access_token
 from service.validation import JsonError, loads_strict
 
 log = logging.getLogger("service.http")
+# aiohttp's default body limit (client_max_size), named here for the 413 message.
+MAX_BODY_BYTES = 1024**2
 RETRY_AFTER_S = 5
 # Failures of a dependency, not of the request: the client should retry later.
 UNAVAILABLE = (OperationalError, PoolTimeout, RedisError, OSError, asyncio.TimeoutError)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_REASONS = {
+    413: f"The body is larger than the {MAX_BODY_BYTES // 1024} KiB a request may carry: "
+    "send less at a time",
+}
 
 
 def error_response(error: ServiceError) -> web.Response:
     REFUSALS.labels(error.code).inc()
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
     return web.json_response(error.body(), status=error.status, headers=headers)
+
+
+def token_response(body: dict[str, object]) -> web.Response:
+    """An answer carrying passes: never kept by a browser, a proxy or any cache (RFC 6749)."""
+    return web.json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 def as_service_error(exc: BaseException) -> ServiceError | None:
@@ -60,14 +72,16 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
             return error_response(NotFound("No such resource"))
         if exc.status < 400:
             raise
-        refused = InvalidRequest(exc.reason)
+        refused = InvalidRequest(_REASONS.get(exc.status, exc.reason))
         refused.status = exc.status
         return error_response(refused)
     except Exception as exc:
         if (error := as_service_error(exc)) is not None:
             if isinstance(error, TemporarilyUnavailable):
-                log.warning("dependency unavailable: %r", exc)
+                # The class only: a database error's text quotes the statement's values.
+                log.warning("dependency unavailable: %s", error_class(exc))
             return error_response(error)
+        # The traceback is logged without the values a database error quotes (service/logs.py).
         log.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response(
             {"error": "internal", "message": "Something went wrong on our side"}, status=500

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from service.agents.reasoner import Reasoner
 from service.bus import Bus
 from service.event_log import EventLog
+from service.hashing import HashingPool
 from service.lockout import LoginLockout
 from service.oidc import OidcVerifier
 from service.revocation import Revocations
@@ -33,6 +34,8 @@ EVENTS = web.AppKey("events", EventLog)
 REVOCATIONS = web.AppKey("revocations", Revocations)
 LOCKOUT = web.AppKey("lockout", LoginLockout)
 OIDC = web.AppKey("oidc", OidcVerifier)
+# Password hashing, bounded and fair between addresses (issue 10).
+HASHING = web.AppKey("hashing", HashingPool)
 # Resilience (issue 5): the deterministic reasoner, or the LLM provider with its fallback.
 REASONER = web.AppKey[Reasoner]("reasoner")
 # The subscription that brings other instances' events (readiness reports whether it is live).

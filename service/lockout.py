@@ -49,9 +49,12 @@ class LoginLockout:
         self._redis = redis
         self._window_s = window_s
         self._max = max_failures
-        # The local fallback: attempt times and lock expiry (monotonic) per email key.
+        # The local fallback: attempt times and lock expiry (monotonic) per email key. Emails
+        # whose attempts and lock are over are dropped (`_prune_local`), so the maps hold only
+        # the last window's emails, not every email ever tried.
         self._local_attempts: defaultdict[str, dict[str, float]] = defaultdict(dict)
         self._local_locks: dict[str, float] = {}
+        self._pruned_at = time.monotonic()
 
     def _refused(self, seconds: float) -> RateLimited:
         return RateLimited(
@@ -109,7 +112,8 @@ class LoginLockout:
 
     async def release(self, attempt: Attempt) -> None:
         """The attempt never got to the password (a dependency failed): uncount it."""
-        self._local_attempts[attempt.email_key].pop(attempt.member, None)
+        if (attempts := self._local_attempts.get(attempt.email_key)) is not None:
+            attempts.pop(attempt.member, None)
         if attempt.local:
             return
         try:
@@ -139,6 +143,7 @@ class LoginLockout:
     # -- local fallback
     def _begin_local(self, key: str, member: str) -> Attempt:
         now = time.monotonic()
+        self._prune_local(now)
         locked_until = self._local_locks.get(key, 0.0)
         if locked_until > now:
             raise self._refused(locked_until - now)
@@ -150,6 +155,27 @@ class LoginLockout:
             raise self._refused(self._window_s)
         attempts[member] = now
         return Attempt(key, member, local=True)
+
+    def _prune_local(self, now: float) -> None:
+        """Forget emails whose every attempt is older than the window and whose lock is over
+        (at most once a second: a pass over the maps)."""
+        if now - self._pruned_at < 1.0:
+            return
+        self._pruned_at = now
+        for key in [k for k, until in self._local_locks.items() if until <= now]:
+            del self._local_locks[key]
+        stale = [
+            key
+            for key, attempts in self._local_attempts.items()
+            if all(now - at >= self._window_s for at in attempts.values())
+        ]
+        for key in stale:
+            del self._local_attempts[key]
+
+    @property
+    def local_emails(self) -> int:
+        """How many emails the local fallback remembers (for tests and metrics)."""
+        return len(self._local_attempts.keys() | self._local_locks.keys())
 
     def _failed_local(self, attempt: Attempt) -> None:
         attempts = self._local_attempts[attempt.email_key]

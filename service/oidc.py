@@ -91,7 +91,18 @@ class OidcVerifier:
             raise InvalidToken("The sign-in token is not valid") from exc
         if not isinstance(claims["iat"], int | float) or claims["iat"] > time.time() + LEEWAY_S:
             raise InvalidToken("The sign-in token was issued in the future")
+        self._check_party(claims)
         return _identity(self.issuer, claims)
+
+    def _check_party(self, claims: dict[str, Any]) -> None:
+        """OpenID Connect Core 3.1.3.7: a token for several audiences must name us as its
+        authorized party (`azp`), and an `azp` that names another client is refused."""
+        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        azp = claims.get("azp")
+        if azp is None and len(audiences) > 1:
+            raise InvalidToken("The sign-in token names no authorized party")
+        if azp is not None and azp != self.client_id:
+            raise InvalidToken("The sign-in token was issued to another application")
 
     async def _key(self, kid: str | None) -> PyJWK:
         async with self._lock:
@@ -169,6 +180,8 @@ def _identity(issuer: str, claims: dict[str, Any]) -> Identity:
         raise InvalidToken(f"The sign-in token is incomplete: {exc.message}") from exc
     if "@" not in email:
         raise InvalidToken("The sign-in token carries no email address")
-    if claims.get("email_verified") is False:
+    # Accounts are created with this email: only one the provider says it verified will do
+    # (a missing claim is not a yes).
+    if claims.get("email_verified") is not True:
         raise InvalidToken("The provider has not verified this email address")
     return Identity(issuer=issuer, subject=subject, email=email, name=shown.strip() or email)

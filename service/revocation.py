@@ -6,6 +6,10 @@
   mirror is rebuilt from it, so a restart never brings a revoked pass back to life.
 - A revocation is published on a channel; every instance closes its sockets of those sessions
   with 4401. A periodic sweep against PostgreSQL catches what a lost publication missed.
+- Every instance also reads the sessions ended lately from PostgreSQL every `CATCH_UP_S`, and
+  mirrors and enforces them: a revocation whose mirror write and publication both failed (Redis
+  failing) still reaches every instance within the contract's 2 s, even when the instance that
+  ended it dies right after.
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ CHANNEL = "auth:revocations"
 # A mark must outlive every pass of the session it ends.
 MIRROR_TTL_S = MAX_ACCESS_TOKEN_TTL_S + LEEWAY_S + 60
 SWEEP_S = 5.0
+CATCH_UP_S = 1.0
+# Re-read this much before the last catch-up: `revoked_at` is its transaction's start, which may
+# commit a little later (HTTP requests are bounded to 5 s).
+CATCH_UP_OVERLAP_S = 10.0
 RECONNECT_DELAY_S = 0.5
 # Ended sessions this instance heard of recently: closes the gap between the handshake check
 # and the socket joining the hub, without another round trip.
@@ -57,6 +65,9 @@ class Revocations:
         self._unmirrored: set[uuid.UUID] = set()
         self._rebuild: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[bool]] = set()
+        # When the last catch-up read PostgreSQL (monotonic); None: never, so the first one
+        # reads every session a pass of which may still be alive.
+        self._caught_up_at: float | None = None
 
     # -- checks
     async def ensure_active(self, claims: AccessClaims) -> None:
@@ -65,8 +76,10 @@ class Revocations:
             raise InvalidToken("This pass was revoked: sign in again")
 
     async def is_revoked(self, session_id: uuid.UUID) -> bool:
-        # Always the mirror (or PostgreSQL), never only this process's memory: what an instance
-        # heard of must not mask what the shared stores say.
+        # An ended session never comes back, so what this instance heard of recently is enough
+        # to refuse; to accept, always the mirror (or PostgreSQL), never only this memory.
+        if self._recently_revoked(session_id):
+            return True
         try:
             loaded, mark = await self._redis.mget(LOADED_KEY, _key(session_id))
         except (RedisError, OSError) as exc:
@@ -99,7 +112,14 @@ class Revocations:
             ended = await store.revoke_sessions(
                 session, reason=reason, session_ids=session_ids, user_id=user_id
             )
-        ids = {*ended, *session_ids}
+        await self.announce({*ended, *session_ids}, reason=reason, user_id=user_id)
+        return ended
+
+    async def announce(
+        self, ids: set[uuid.UUID], *, reason: str, user_id: uuid.UUID | None = None
+    ) -> None:
+        """After sessions were ended in PostgreSQL (committed): close their sockets here, mirror
+        them and tell the other instances."""
         log.info("sessions ended: %s (%d)", reason, len(ids), extra={"user_id": user_id})
         self._forget_expired()
         now = time.monotonic()
@@ -107,7 +127,6 @@ class Revocations:
         self.close_local(ids)
         await self._mirror(ids)
         await self._publish(ids)
-        return ended
 
     def close_local(self, session_ids: Iterable[uuid.UUID]) -> None:
         wanted = set(session_ids)
@@ -116,10 +135,11 @@ class Revocations:
 
     # -- background work: the channel listener and the sweep
     async def run(self, subscriber: Redis) -> None:
-        """Listen for other instances' revocations and sweep against PostgreSQL, until
-        cancelled."""
+        """Listen for other instances' revocations, catch up with PostgreSQL and sweep against
+        it, until cancelled."""
         async with asyncio.TaskGroup() as group:
             group.create_task(self._listen(subscriber))
+            group.create_task(self._catch_up())
             group.create_task(self._sweep())
 
     async def _listen(self, subscriber: Redis) -> None:
@@ -155,6 +175,40 @@ class Revocations:
                 await self._sweep_once()
             except Exception as exc:  # a dependency down; the next sweep tries again
                 log.warning("revocation sweep failed: %r", exc)
+
+    async def _catch_up(self) -> None:
+        failing = False
+        while True:
+            try:
+                await self._catch_up_once()
+            except Exception as exc:  # a dependency down; the next round reads a longer stretch
+                if not failing:  # once per outage, not every second
+                    log.warning("revocation catch-up failing, retrying: %r", exc)
+                failing = True
+            else:
+                if failing:
+                    log.info("revocation catch-up works again")
+                failing = False
+            await asyncio.sleep(CATCH_UP_S)
+
+    async def _catch_up_once(self) -> None:
+        """Learn the sessions ended since the last round, by any instance, from PostgreSQL:
+        close their sockets here and make sure the mirror holds them."""
+        self._forget_expired()
+        began = time.monotonic()
+        since: float = MIRROR_TTL_S
+        if self._caught_up_at is not None:
+            since = min(MIRROR_TTL_S, began - self._caught_up_at + CATCH_UP_OVERLAP_S)
+        async with self._sessions() as session:
+            ended = await store.revoked_since(session, seconds=since)
+        self._caught_up_at = began
+        news = {i for i in ended if not self._recently_revoked(i)}
+        if not news:
+            return
+        now = time.monotonic()
+        self._recent.update(dict.fromkeys(news, now))
+        self.close_local(news)
+        await self._mirror(news)
 
     async def _sweep_once(self) -> None:
         self._forget_expired()

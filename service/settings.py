@@ -53,6 +53,10 @@ class Settings:
     # for one of those slots; one more question is refused with `busy` (service/admission.py).
     runs_in_flight: int = RUNS_IN_FLIGHT
     runs_queued: int = RUNS_QUEUED
+    # Password hashing (service/hashing.py): threads, and how many hashes one address may have
+    # waiting (a steady stream queues; only a burst beyond this is refused with 429).
+    password_hash_workers: int = field(default_factory=lambda: _default_workers())
+    password_queue_per_address: int = 1000
 
     @property
     def async_database_url(self) -> str:
@@ -104,10 +108,10 @@ class Settings:
             ),
             allowed_origins=origins,
             host=env.get("HOST", cls.host),
-            port=int(env.get("PORT", cls.port)),
+            port=_whole("PORT", number("PORT", cls.port, 1, 65535)),
             instance_id=env.get("INSTANCE_ID", cls.instance_id),
-            run_deadline_s=float(env.get("RUN_DEADLINE_SECONDS", cls.run_deadline_s)),
-            drain_s=float(env.get("DRAIN_SECONDS", cls.drain_s)),
+            run_deadline_s=number("RUN_DEADLINE_SECONDS", cls.run_deadline_s, 0.1, 24 * 3600),
+            drain_s=number("DRAIN_SECONDS", cls.drain_s, 0.1, 3600),
             log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
             login_lockout_s=int(number("LOGIN_LOCKOUT_SECONDS", cls.login_lockout_s, 1, 24 * 3600)),
             oidc_issuer=oidc_issuer,
@@ -118,6 +122,27 @@ class Settings:
             delivery=DeliverySettings.from_env(env),
             llm=LlmSettings.from_env(env),
             run_lease_s=number("RUN_LEASE_SECONDS", cls.run_lease_s, 0.3, 3600),
-            runs_in_flight=int(number("RUNS_IN_FLIGHT", cls.runs_in_flight, 1, 10_000)),
-            runs_queued=int(number("RUNS_QUEUED", cls.runs_queued, 0, 1_000_000)),
+            runs_in_flight=_whole(
+                "RUNS_IN_FLIGHT", number("RUNS_IN_FLIGHT", cls.runs_in_flight, 1, 10_000)
+            ),
+            runs_queued=_whole("RUNS_QUEUED", number("RUNS_QUEUED", cls.runs_queued, 0, 1_000_000)),
+            password_hash_workers=_whole(
+                "PASSWORD_HASH_WORKERS",
+                number("PASSWORD_HASH_WORKERS", _default_workers(), 1, 64),
+            ),
+            password_queue_per_address=_whole(
+                "PASSWORD_QUEUE_PER_ADDRESS",
+                number("PASSWORD_QUEUE_PER_ADDRESS", cls.password_queue_per_address, 1, 100_000),
+            ),
         )
+
+
+def _default_workers() -> int:
+    # One core stays with the event loop: hashing at full tilt must not slow everyone else.
+    return max(1, min(8, (os.cpu_count() or 1) - 1))
+
+
+def _whole(name: str, value: float) -> int:
+    if not float(value).is_integer():
+        raise SettingsError(f"{name} must be a whole number, not {value:g}")
+    return int(value)

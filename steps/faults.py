@@ -5,16 +5,18 @@ blocking process control runs in a thread so open chats keep reading."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from behave import given, then, when
 
-from driver import bad_input, outages
+from driver import bad_input, outages, sessions
 from fixtures.llm_server import DEFAULT_TEXT
 
 ANSWER_TIMEOUT_S = 15.0
 BACK_TIMEOUT_S = 15.0  # for a dependency (and the service's view of it) to be whole again
 READINESS_WITHIN_S = 1.0
+CLOSED_FOR_PASS = 4401
 
 LLM_TROUBLE = {
     "fails with server errors": ("error", {"status": 503}),
@@ -138,6 +140,43 @@ async def step_cache_was_unreachable(ctx: Any) -> None:
 async def _all_healthy(ctx: Any, within: float) -> None:
     for url in [ctx.cast.service_url, *(i.url for i in ctx.faults.started)]:
         await outages.wait_readiness(ctx.http, url, outages.HEALTHY, within=within)
+
+
+@when(
+    "{name} signs out on her phone while the session cache is failing, "
+    "and that server crashes right after"
+)
+async def step_sign_out_then_crash(ctx: Any, name: str) -> None:
+    person, phone_server = ctx.cast.person(name), ctx.faults.started[-1]
+    await asyncio.to_thread(ctx.faults.unreachable, "session cache")
+    ctx.signed_out_at = time.monotonic()
+    await sessions.sign_out_on(person, phone_server.url)
+    await asyncio.to_thread(ctx.faults.crash, phone_server)
+    await asyncio.to_thread(ctx.faults.proxy("session cache").normal)
+
+
+@then("{name}'s laptop is closed within {seconds:g} seconds, asking her to sign in again")
+async def step_laptop_closed(ctx: Any, name: str, seconds: float) -> None:
+    person = ctx.cast.person(name)
+    [closed] = await sessions.wait_closed_by_service(
+        person, ["laptop"], within=seconds, since=ctx.signed_out_at
+    )
+    assert closed.code == CLOSED_FOR_PASS, f"{name}'s laptop was closed with {closed.code}"
+
+
+@then(
+    "from {start:g} seconds after she signed out, {name}'s old pass is refused every time "
+    "for the next {seconds:g} seconds"
+)
+async def step_old_pass_refused_throughout(
+    ctx: Any, start: float, name: str, seconds: float
+) -> None:
+    person = ctx.cast.person(name)
+    began = ctx.signed_out_at + start
+    let_in = await sessions.let_in_between(
+        person.api, person.access_token, start=began, until=began + seconds
+    )
+    assert not let_in, f"{name}'s ended pass was still let in: {', '.join(let_in)}"
 
 
 @then("the service says it is ready, with the session cache degraded")

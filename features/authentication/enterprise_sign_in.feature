@@ -46,6 +46,9 @@ Feature: Enterprise sign-in through the company's own provider
       | a pass signed with the provider's public key as a shared secret | the pass is not valid |
       | a pass that says it needs no signature                          | the pass is not valid |
       | a pass meant for another application                            | the pass is not valid |
+      | a pass whose email the provider never said it verified          | the pass is not valid |
+      | a pass for us that another application asked for                | the pass is not valid |
+      | a pass for us and another application, asked for by neither     | the pass is not valid |
       | a pass from another issuer                                      | the pass is not valid |
       | a pass whose issuer is only part of the provider's              | the pass is not valid |
       | a pass that expired an hour ago                                 | the pass has expired  |

@@ -54,6 +54,13 @@ Feature: The session cache can fail without stopping anyone
     When Alice asks on her phone "How can we cut our model spend?"
     Then Alice's laptop shows every step of the answer too
 
+  @critical @allure.issue:10
+  Scenario: A sign-out reaches the other servers in time even when the session cache failed and the server that took it crashed
+    Given Alice has the chat open on her laptop and her phone, each on a different server
+    When Alice signs out on her phone while the session cache is failing, and that server crashes right after
+    Then Alice's laptop is closed within 2 seconds, asking her to sign in again
+    And from 2 seconds after she signed out, Alice's old pass is refused every time for the next 3 seconds
+
   @critical
   Scenario: After the session cache restarts empty, no question, answer or sign-out is forgotten
     Given Alice has asked "How can we cut our model spend?" and received the answer

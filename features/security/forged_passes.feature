@@ -31,7 +31,7 @@ Feature: Nobody gets in with a forged, stale or tricked pass
     Examples: Forgeries made with what our sign-in provider publishes, or with our own key
       | a forged pass                                        | reason                |
       | a pass signed with the sign-in provider's public key | the pass is not valid |
-      | a pass of 100 KB                                     | the pass is not valid |
+      | a pass of 12 KB                                      | the pass is not valid |
 
   @critical @embedded
   Scenario Outline: Mallory cannot get in as Alice with a stale or misdirected pass

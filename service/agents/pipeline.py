@@ -9,12 +9,13 @@ timeouts, which can leave a tool call open for the caller to close.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 from uuid import uuid4
 
 from service.agents import catalogue
@@ -32,6 +33,10 @@ from service.agents.model import (
 )
 from service.agents.optimization import PERIOD_DAYS, analyse, analysis_period, select
 from service.agents.reasoner import Reasoner
+
+MAX_ARG_CHARS = 1000
+IN_PLACE_RECORDS = 500
+T = TypeVar("T")
 
 
 class UsageSource(Protocol):
@@ -57,7 +62,9 @@ async def run_agent(
     """Answer `question`; `history` holds the thread's earlier questions, oldest first."""
     yield Thinking(f'You asked: "{_shorten(question)}". First: is this about your AI spend?')
 
-    call = _Call("triage", {"question": question})
+    # The question in full is in the thread already; its tool call names only its beginning, so
+    # the event stays small (an 8,000-character question of emoji is 96 KB of JSON).
+    call = _Call("triage", {"question": _shorten(question, MAX_ARG_CHARS)})
     yield call.started()
     try:
         names = await usage.known_names()
@@ -97,13 +104,17 @@ async def run_agent(
     except Exception as error:
         yield call.finished("could not read your usage data", status="error")
         raise ToolFailed("usage_report", "Could not read your usage data.") from error
-    records = select(found, scope=scope, period_start=start, period_end=end)
+    records = await _computed(
+        len(found), select, found, scope=scope, period_start=start, period_end=end
+    )
     spent = usd(sum((record.cost_usd for record in records), Decimal(0)))
     yield call.finished(f"{_count(len(records), 'record')}, {spent} over {PERIOD_DAYS} days")
 
     call = _Call("savings_optimizer", {"records": len(records)})
     yield call.started()
-    analysis = analyse(records, scope=scope, period_start=start, period_end=end)
+    analysis = await _computed(
+        len(records), analyse, records, scope=scope, period_start=start, period_end=end
+    )
     yield call.finished(
         f"{_count(len(analysis.savings), 'opportunity', 'opportunities')}, "
         f"about {usd(analysis.monthly_savings_usd)} a month"
@@ -128,6 +139,14 @@ class _Call:
     def finished(self, summary: str, *, status: Literal["ok", "error"] = "ok") -> ToolFinished:
         duration_ms = round((time.monotonic() - self.since) * 1000)
         return ToolFinished(self.call_id, self.tool, status, summary, duration_ms)
+
+
+async def _computed(records: int, work: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """`work(...)` over that many records: in place when they are few (microseconds), else off
+    the event loop (up to 15,000 records: tens of milliseconds)."""
+    if records <= IN_PLACE_RECORDS:
+        return work(*args, **kwargs)
+    return await asyncio.to_thread(work, *args, **kwargs)
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:

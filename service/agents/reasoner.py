@@ -6,12 +6,13 @@ phrases answers around figures the optimizer has already computed.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from service.agents.model import Analysis, TriageResult
 from service.agents.report import polite_refusal, write_report
-from service.agents.triage import triage
+from service.agents.triage import costly, triage
 
 
 class Reasoner(Protocol):
@@ -40,8 +41,21 @@ class DeterministicReasoner:
         known_features: Collection[str],
         known_models: Collection[str],
     ) -> TriageResult:
-        return triage(
-            question, history=history, known_features=known_features, known_models=known_models
+        if not (costly(question, known_features) or costly(question, known_models)):
+            return triage(
+                question,
+                history=history,
+                known_features=known_features,
+                known_models=known_models,
+            )
+        # Linear in the question, but a long one still costs milliseconds (and a new set of
+        # names its index): off the event loop, so the other people on the instance never wait.
+        return await asyncio.to_thread(
+            triage,
+            question,
+            history=history,
+            known_features=known_features,
+            known_models=known_models,
         )
 
     async def write_report(self, analysis: Analysis, question: str) -> str:

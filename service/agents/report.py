@@ -8,6 +8,9 @@ from decimal import Decimal
 from service.agents import catalogue
 from service.agents.model import Analysis, Saving, Scope, usd
 
+# Longer lists are summarised: the first ones (the largest), then "and K more ... $X", so an
+# answer stays a few kilobytes whatever was uploaded (every frame must stay under 64 KiB).
+MAX_LISTED = 10
 _GREETING = re.compile(r"^\s*(hi|hello|hey|good (morning|afternoon|evening))\b", re.IGNORECASE)
 
 
@@ -29,14 +32,23 @@ def write_report(analysis: Analysis, question: str) -> str:
             "feature, requests, tokens and cost) and ask again.\n"
         )
     lead = "Over" if analysis.scope == Scope() else f"For {analysis.scope.describe()}, over"
+    total = analysis.total_spend_usd
     lines = [
-        f"{lead} {period} your company spent {usd(analysis.total_spend_usd)} on AI models.",
-        f"By model: {_amounts(analysis.spend_by_model)}.",
-        f"By feature: {_amounts(analysis.spend_by_feature)}.",
+        f"{lead} {period} your company spent {usd(total)} on AI models.",
+        f"By model: {_amounts(analysis.spend_by_model, total, 'models')}.",
+        f"By feature: {_amounts(analysis.spend_by_feature, total, 'features')}.",
     ]
     if analysis.savings:
         lines.append(f"You could save about {usd(analysis.monthly_savings_usd)} a month:")
-        lines.extend(f"- {_advice(saving)}" for saving in analysis.savings)
+        listed = analysis.savings[:MAX_LISTED]
+        lines.extend(f"- {_advice(saving)}" for saving in listed)
+        if rest := analysis.savings[MAX_LISTED:]:
+            rest_usd = analysis.monthly_savings_usd - sum(
+                (saving.monthly_savings_usd for saving in listed), Decimal(0)
+            )
+            lines.append(
+                f"- and {len(rest):,} smaller savings: about {usd(rest_usd)} a month together."
+            )
         lines.append(
             f"With these changes the {analysis.days} days analysed would have cost "
             f"{usd(analysis.monthly_savings_usd)} less."
@@ -50,9 +62,10 @@ def write_report(analysis: Analysis, question: str) -> str:
     unpriced = sorted(model for model in analysis.spend_by_model if not catalogue.price_of(model))
     if unpriced:
         them = "it" if len(unpriced) == 1 else "them"
-        lines.append(
-            f"I have no prices for {', '.join(unpriced)}, so the savings leave {them} out."
-        )
+        named = ", ".join(unpriced[:MAX_LISTED])
+        if len(unpriced) > MAX_LISTED:
+            named += f" and {len(unpriced) - MAX_LISTED:,} more"
+        lines.append(f"I have no prices for {named}, so the savings leave {them} out.")
     return "\n".join(lines) + "\n"
 
 
@@ -67,8 +80,16 @@ def polite_refusal(question: str) -> str:
     )
 
 
-def _amounts(spend: dict[str, Decimal]) -> str:
-    return ", ".join(f"{name} {usd(amount)}" for name, amount in spend.items())
+def _amounts(spend: dict[str, Decimal], total: Decimal, what: str) -> str:
+    """The largest amounts by name; the rest as one amount, so that the parts add up to the
+    total the answer states."""
+    ranked = list(spend.items())
+    listed = ranked[:MAX_LISTED]
+    text = ", ".join(f"{name} {usd(amount)}" for name, amount in listed)
+    if len(ranked) > MAX_LISTED:
+        rest = total - sum((amount for _, amount in listed), Decimal(0))
+        text += f", and {len(ranked) - MAX_LISTED:,} more {what} {usd(rest)}"
+    return text
 
 
 def _advice(saving: Saving) -> str:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from aiohttp import web
 
 from service.errors import InvalidCredentials, InvalidRequest, InvalidToken
-from service.http import authenticate, read_json
-from service.keys import LOCKOUT, SESSIONS, SETTINGS
+from service.http import authenticate, read_json, token_response
+from service.keys import HASHING, LOCKOUT, SESSIONS, SETTINGS
 from service.passwords import hash_password, verify_password
 from service.store import sessions as login_sessions
 from service.store import users
@@ -19,6 +20,12 @@ from service.validation import clean_text
 
 routes = web.RouteTableDef()
 MIN_PASSWORD_CHARS = 8
+T = TypeVar("T")
+
+
+async def hashed(request: web.Request, work: Callable[..., T], *args: object) -> T:
+    """argon2 work (deliberately slow) off the event loop, in this caller's address's turn."""
+    return await request.app[HASHING].run(request.remote or "unknown", work, *args)
 
 
 def _email(value: object) -> str:
@@ -37,14 +44,9 @@ async def register(request: web.Request) -> web.Response:
     if len(password) < MIN_PASSWORD_CHARS:
         raise InvalidRequest(f"password must have at least {MIN_PASSWORD_CHARS} characters")
     name = clean_text(body.get("name"), field="name", max_chars=200).strip()
+    password_hash = await hashed(request, hash_password, password)
     async with request.app[SESSIONS]() as session:
-        user = await users.create_user(
-            session,
-            email=email,
-            name=name,
-            # argon2 is deliberately slow: keep it off the event loop.
-            password_hash=await asyncio.to_thread(hash_password, password),
-        )
+        user = await users.create_user(session, email=email, name=name, password_hash=password_hash)
     return web.json_response({"user_id": str(user.id)}, status=201)
 
 
@@ -80,9 +82,9 @@ async def login(request: web.Request) -> web.Response:
             user = await users.find_user_by_email(session, email=email)
         # Same answer for an unknown email and a wrong password (no account oracle).
         known_hash = user.password_hash if user else None
-        if not await asyncio.to_thread(verify_password, known_hash, password) or user is None:
+        if not await hashed(request, verify_password, known_hash, password) or user is None:
             raise InvalidCredentials("The email or password is not correct")
-    return web.json_response(await issue_session(request, user_id=user.id))
+    return token_response(await issue_session(request, user_id=user.id))
 
 
 @routes.get("/api/me")

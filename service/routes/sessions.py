@@ -3,7 +3,6 @@ optional enterprise sign-in. Every way of ending a session ends it on every inst
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
@@ -15,11 +14,11 @@ from service.errors import (
     NotFound,
     TokenExpired,
 )
-from service.http import authenticate, read_json
+from service.http import authenticate, read_json, token_response
 from service.keys import LOCKOUT, OIDC, REVOCATIONS, SESSIONS, SETTINGS
 from service.oidc import MAX_TOKEN_CHARS as MAX_ID_TOKEN_CHARS
 from service.passwords import hash_password, verify_password
-from service.routes.auth import MIN_PASSWORD_CHARS, issue_session
+from service.routes.auth import MIN_PASSWORD_CHARS, hashed, issue_session
 from service.store import identities, users
 from service.store import sessions as store
 from service.store.sessions import Outcome
@@ -49,7 +48,7 @@ async def refresh(request: web.Request) -> web.Response:
         )
     if rotation.outcome is Outcome.ROTATED:
         assert rotation.user_id is not None and rotation.session_id is not None
-        return web.json_response(
+        return token_response(
             {
                 "access_token": issue_access_token(
                     settings, user_id=rotation.user_id, session_id=rotation.session_id
@@ -100,12 +99,12 @@ async def change_password(request: web.Request) -> web.Response:
         raise InvalidToken("This account no longer exists")
     # A stolen pass must not become a way around the sign-in lockout.
     async with request.app[LOCKOUT].guard(user.email):
-        if not await asyncio.to_thread(verify_password, user.password_hash, current):
+        if not await hashed(request, verify_password, user.password_hash, current):
             raise InvalidCredentials("The current password is not correct")
-    new_hash = await asyncio.to_thread(hash_password, new)
+    new_hash = await hashed(request, hash_password, new)
     async with request.app[SESSIONS]() as session:
-        await users.set_password_hash(session, user_id=user.id, password_hash=new_hash)
-    await request.app[REVOCATIONS].revoke(reason="password_changed", user_id=user.id)
+        ended = await users.change_password(session, user_id=user.id, password_hash=new_hash)
+    await request.app[REVOCATIONS].announce(set(ended), reason="password_changed", user_id=user.id)
     return web.Response(status=204)
 
 
@@ -126,4 +125,4 @@ async def enterprise_sign_in(request: web.Request) -> web.Response:
             email=identity.email,
             name=identity.name,
         )
-    return web.json_response(await issue_session(request, user_id=user_id))
+    return token_response(await issue_session(request, user_id=user_id))

@@ -17,6 +17,12 @@ from service.validation import clean_date, clean_int, clean_number, clean_text, 
 
 routes = web.RouteTableDef()
 MAX_RECORDS = 5000
+# What one account may hold: every record, and the records of one day. The second bounds what
+# one question analyses (30 days) and, with the report's summaries, the size of its answer.
+MAX_RECORDS_PER_PERSON = 100_000
+MAX_RECORDS_PER_DAY = 500
+# cost_usd is stored as NUMERIC(14, 6): below 10^8 dollars.
+MAX_COST_USD = 99_999_999.99
 SUMMARY_DAYS = 30
 
 
@@ -31,7 +37,7 @@ def _record(raw: object, index: int) -> UsageRecord:
         input_tokens=clean_int(item.get("input_tokens"), field=f"{where}.input_tokens"),
         output_tokens=clean_int(item.get("output_tokens"), field=f"{where}.output_tokens"),
         cost_usd=Decimal(
-            str(clean_number(item.get("cost_usd"), field=f"{where}.cost_usd", maximum=1e9))
+            str(clean_number(item.get("cost_usd"), field=f"{where}.cost_usd", maximum=MAX_COST_USD))
         ),
     )
 
@@ -45,7 +51,13 @@ async def post_usage(request: web.Request) -> web.Response:
         raise InvalidRequest(f"records must be a list of 1 to {MAX_RECORDS} usage records")
     records = [_record(item, i) for i, item in enumerate(raw)]
     async with request.app[SESSIONS]() as session:
-        accepted = await usage.add_usage(session, user_id=claims.user_id, records=records)
+        accepted = await usage.add_usage(
+            session,
+            user_id=claims.user_id,
+            records=records,
+            max_per_person=MAX_RECORDS_PER_PERSON,
+            max_per_day=MAX_RECORDS_PER_DAY,
+        )
     return web.json_response({"accepted": accepted}, status=202)
 
 

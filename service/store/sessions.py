@@ -130,6 +130,19 @@ async def revoke_sessions(
     user_id: uuid.UUID | None = None,
 ) -> list[uuid.UUID]:
     """End the given sessions, or every live session of a person; returns the ids ended now."""
+    ids = await end_sessions(session, reason=reason, session_ids=session_ids, user_id=user_id)
+    await session.commit()
+    return ids
+
+
+async def end_sessions(
+    session: AsyncSession,
+    *,
+    reason: str,
+    session_ids: Collection[uuid.UUID] = (),
+    user_id: uuid.UUID | None = None,
+) -> list[uuid.UUID]:
+    """As `revoke_sessions`, within the caller's transaction (the caller commits)."""
     conditions: list[ColumnElement[bool]] = [LoginSession.revoked_at.is_(None)]
     if user_id is not None:
         conditions.append(LoginSession.user_id == user_id)
@@ -143,9 +156,7 @@ async def revoke_sessions(
         .values(revoked_at=func.now(), revoked_reason=reason)
         .returning(LoginSession.id)
     )
-    ids = list(ended)
-    await session.commit()
-    return ids
+    return list(ended)
 
 
 async def revoked_among(

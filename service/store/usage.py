@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -10,35 +11,55 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.store.models import UsageRecord
+from service.errors import InvalidRequest
+from service.store.models import UsageRecord, User
+
+
+class TooMuchUsage(InvalidRequest):
+    """An upload beyond what one account may hold: 413, with the contract's error body."""
+
+    status = 413
 
 
 async def add_usage(
-    session: AsyncSession, *, user_id: uuid.UUID, records: Sequence[UsageRecord]
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    records: Sequence[UsageRecord],
+    max_per_person: int,
+    max_per_day: int,
 ) -> int:
+    """Store the records, or none when they would take the person past either bound."""
+    # One upload at a time per person (the row lock), so two cannot both squeeze under a bound.
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    held = await session.scalar(
+        select(func.count()).select_from(UsageRecord).where(UsageRecord.user_id == user_id)
+    )
+    if (held or 0) + len(records) > max_per_person:
+        await session.rollback()
+        raise TooMuchUsage(
+            f"An account keeps at most {max_per_person:,} usage records; you have {held:,}, "
+            f"so these {len(records):,} do not fit"
+        )
+    adding = Counter(record.day for record in records)
+    per_day = await session.execute(
+        select(UsageRecord.day, func.count())
+        .where(UsageRecord.user_id == user_id, UsageRecord.day.in_(list(adding)))
+        .group_by(UsageRecord.day)
+    )
+    held_on = dict(per_day.tuples().all())
+    over = sorted(day for day, n in adding.items() if held_on.get(day, 0) + n > max_per_day)
+    if over:
+        await session.rollback()
+        raise TooMuchUsage(
+            f"A day holds at most {max_per_day:,} usage records; {over[0].isoformat()} would "
+            f"hold {held_on.get(over[0], 0) + adding[over[0]]:,}"
+        )
     for record in records:
         record.user_id = user_id
     session.add_all(records)
     await session.commit()
     return len(records)
-
-
-async def usage_between(
-    session: AsyncSession, *, user_id: uuid.UUID, since: date, until: date
-) -> list[UsageRecord]:
-    rows = await session.scalars(
-        select(UsageRecord)
-        .where(UsageRecord.user_id == user_id, UsageRecord.day.between(since, until))
-        .order_by(UsageRecord.day, UsageRecord.id)
-    )
-    return list(rows)
-
-
-async def distinct_names(session: AsyncSession, *, user_id: uuid.UUID, of: str) -> set[str]:
-    """Every `model` or `feature` name the person ever reported."""
-    column = {"model": UsageRecord.model, "feature": UsageRecord.feature}[of]
-    rows = await session.scalars(select(column).where(UsageRecord.user_id == user_id).distinct())
-    return set(rows)
 
 
 async def usage_totals(

@@ -1,15 +1,16 @@
-"""Repository functions for people and their refresh tokens."""
+"""Repository functions for people and their passwords."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import Conflict
 from service.store.models import User
+from service.store.sessions import end_sessions
 
 
 async def create_user(session: AsyncSession, *, email: str, name: str, password_hash: str) -> User:
@@ -31,10 +32,15 @@ async def get_user(session: AsyncSession, *, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
 
 
-async def set_password_hash(
+async def change_password(
     session: AsyncSession, *, user_id: uuid.UUID, password_hash: str
-) -> None:
-    user = await session.get(User, user_id)
-    if user is not None:
-        user.password_hash = password_hash
-        await session.commit()
+) -> list[uuid.UUID]:
+    """Store the new hash and end every session of the person in ONE transaction: either both
+    happen or neither (a failure halfway must not leave the old sessions alive under a new
+    password). Returns the sessions ended."""
+    await session.execute(
+        update(User).where(User.id == user_id).values(password_hash=password_hash)
+    )
+    ended = await end_sessions(session, reason="password_changed", user_id=user_id)
+    await session.commit()
+    return ended
