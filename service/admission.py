@@ -16,9 +16,10 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-# Runs of the deterministic reasoner mostly wait for PostgreSQL: a few dozen keep both cores
-# busy without queueing inside the connection pool (service/store/db.py is sized for them).
-RUNS_IN_FLIGHT = 32
+# Runs mostly wait for PostgreSQL. At 100 people asking at once, 128 slots start everyone at
+# once (answer p99 0.7 s here, against 0.9 s with 32 slots and up to 1.4 s between two steps of a
+# queued run); at 1,000 they keep the database and both cores busy without piling up work.
+RUNS_IN_FLIGHT = 128
 RUNS_QUEUED = 2000
 # Until a run has finished, the expected duration used for `retry_after`.
 DEFAULT_RUN_S = 1.0
