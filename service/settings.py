@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -18,6 +20,12 @@ MAX_ACCESS_TOKEN_TTL_S = 24 * 3600
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
+def unique_instance_id() -> str:
+    """An id no other instance has: two instances sharing one would ignore each other's events
+    as their own (the bus skips its own publications), so none is a fixed default."""
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -30,7 +38,8 @@ class Settings:
     allowed_origins: frozenset[str] = frozenset()
     host: str = "127.0.0.1"
     port: int = 8080
-    instance_id: str = "svc"
+    # Unique per process: each instance ignores its own publications by this id.
+    instance_id: str = field(default_factory=unique_instance_id)
     run_deadline_s: float = 30.0
     drain_s: float = 10.0
     log_level: str = "INFO"
@@ -83,6 +92,9 @@ class Settings:
             local = issuer_url.scheme == "http" and issuer_url.hostname in LOCAL_HOSTS
             if issuer_url.scheme != "https" and not local:
                 raise SettingsError("OIDC_ISSUER must be an https:// URL")
+        instance_id = env.get("INSTANCE_ID", "").strip() or unique_instance_id()
+        if len(instance_id) > 64:
+            raise SettingsError("INSTANCE_ID must be at most 64 characters")
         origins = frozenset(
             o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip()
         )
@@ -100,7 +112,7 @@ class Settings:
             allowed_origins=origins,
             host=env.get("HOST", cls.host),
             port=int(env.get("PORT", cls.port)),
-            instance_id=env.get("INSTANCE_ID", cls.instance_id),
+            instance_id=instance_id,
             run_deadline_s=float(env.get("RUN_DEADLINE_SECONDS", cls.run_deadline_s)),
             drain_s=float(env.get("DRAIN_SECONDS", cls.drain_s)),
             log_level=env.get("LOG_LEVEL", cls.log_level).upper(),

@@ -18,6 +18,7 @@ from service.replay import Replayer
 from service.store import conversations
 from service.store.conversations import Accepted
 from service.tokens import AccessClaims, decode_access_token
+from service.ws.closing import finish, messages
 from service.ws.flow import cap_send_buffer, writer_limit
 from service.ws.frames import FrameError, PingFrame, ResumeFrame, SendFrame, parse_frame
 from service.ws.hub import Connection
@@ -37,6 +38,8 @@ CLOSE_GOING_AWAY = 1001
 SEND_TIMEOUT_S = 2.5
 # How long a closing socket may take to send what is already queued (error frames first).
 FLUSH_TIMEOUT_S = 1.0
+# On shutdown, how long the closing handshakes may hold up the drain.
+SHUTDOWN_CLOSE_S = 2.0
 
 
 def _handshake_token(request: web.Request) -> str | None:
@@ -110,7 +113,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         writer.cancel()
         expiry.cancel()
         await asyncio.gather(writer, expiry, return_exceptions=True)
-        await ws.close()
+        await finish(ws, connection.closer)
     return ws
 
 
@@ -128,18 +131,18 @@ async def _flush_then_close(connection: Connection, code: int, reason: bytes) ->
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(FLUSH_TIMEOUT_S):
             await connection.outbox.join()
-    await connection.ws.close(code=code, message=reason)
+    connection.closer.request(code, reason)
 
 
 async def _close_at_expiry(connection: Connection) -> None:
     await asyncio.sleep(max(0.0, connection.expires_at - time.time()))
-    await connection.ws.close(code=CLOSE_PASS_EXPIRED, message=b"pass expired")
+    connection.closer.request(CLOSE_PASS_EXPIRED, b"pass expired")
 
 
 async def _read(request: web.Request, connection: Connection) -> None:
     ws = connection.ws
     budget = BadFrameBudget()
-    async for message in ws:
+    async for message in messages(ws, connection.closer):
         if message.type == WSMsgType.TEXT:
             reply = await _handle(request, connection, message.data)
         elif message.type == WSMsgType.BINARY:
@@ -228,11 +231,11 @@ async def _send(request: web.Request, connection: Connection, frame: SendFrame) 
 
 
 async def close_all(connections: list[Connection]) -> None:
-    """On shutdown: tell every client to reconnect elsewhere and resume."""
-    with contextlib.suppress(Exception):
-        await asyncio.gather(
-            *(
-                c.ws.close(code=CLOSE_GOING_AWAY, message=b"server shutting down")
-                for c in connections
-            )
-        )
+    """On shutdown: tell every client to reconnect elsewhere and resume. The handshakes get
+    a moment (each socket's handler finishes its own), then the drain goes on."""
+    closing = [
+        asyncio.ensure_future(c.closer.close(CLOSE_GOING_AWAY, b"server shutting down"))
+        for c in connections
+    ]
+    if closing:
+        await asyncio.wait(closing, timeout=SHUTDOWN_CLOSE_S)
