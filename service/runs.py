@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from service.agents.llm import LlmUnavailable
 from service.agents.model import (
     Answer,
@@ -29,6 +27,7 @@ from service.agents.pipeline import run_agent
 from service.agents.reasoner import Reasoner
 from service.bus import Bus
 from service.clock import utc_today
+from service.run_events import store_event, uninterruptible
 from service.store import conversations, usage
 from service.store.conversations import Accepted, RunTakenOver
 from service.store.db import Sessions
@@ -81,8 +80,9 @@ class RunEmitter:
         self._sessions = sessions
         self._bus = bus
         self._run = run
-        self._seq = 0
+        self._seq = 0  # the last stored event's (see service/run_events.py)
         self._open_tools: dict[str, str] = {}  # tool_call_id -> tool
+        self.finished = False  # a final event is stored: nothing may follow it
 
     def continue_after(self, last_seq: int, open_tools: dict[str, str]) -> None:
         """Number on from an event log already written (recovery of an orphaned run)."""
@@ -98,14 +98,14 @@ class RunEmitter:
         tool_call_id: str | None = None,
         final: bool = False,
     ) -> None:
-        self._seq += 1
+        seq = self._seq + 1
         envelope: dict[str, Any] = {
             "v": 1,
             "type": type_,
-            "event_id": f"{self._run.id}:{self._seq}",
+            "event_id": f"{self._run.id}:{seq}",
             "thread_id": str(self._run.thread_id),
             "run_id": str(self._run.id),
-            "seq": self._seq,
+            "seq": seq,
             "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "final": final,
             "payload": payload,
@@ -116,27 +116,17 @@ class RunEmitter:
             envelope["tool_call_id"] = tool_call_id
         # A deadline or a shutdown may cancel the run at any await: an event is stored and
         # published entirely or not at all, and the next one waits for it (no gap, no reorder).
-        delivery = asyncio.ensure_future(self._store_and_publish(envelope))
-        try:
-            await asyncio.shield(delivery)
-        except asyncio.CancelledError:
-            await asyncio.wait({delivery})
-            if not delivery.cancelled() and (failure := delivery.exception()) is not None:
-                log.warning("event %s not stored: %r", envelope["event_id"], failure)
-            raise
+        await uninterruptible(self._store_and_publish(envelope))
 
     async def _store_and_publish(self, envelope: dict[str, Any]) -> None:
         try:
-            async with self._sessions() as session:
-                await conversations.append_event(
-                    session,
-                    run_id=self._run.id,
-                    seq=envelope["seq"],
-                    type_=envelope["type"],
-                    envelope=envelope,
-                )
-        except IntegrityError as exc:  # (run_id, seq) is taken: recovery ended the run
-            raise RunTakenOver(str(self._run.id)) from exc
+            await store_event(self._sessions, self._run.id, envelope)
+        except Exception as exc:
+            log.warning("event %s not stored: %r", envelope["event_id"], exc)
+            raise
+        # The seq is taken only now: an event that could not be stored leaves no gap.
+        self._seq = envelope["seq"]
+        self.finished = self.finished or envelope["final"]
         await self._bus.publish(self._run.user_id, envelope)
 
     async def tool_started(self, step: ToolStarted) -> None:
@@ -163,7 +153,10 @@ class RunEmitter:
         )
 
     async def fail(self, error: str, message: str, *, retryable: bool) -> None:
-        """End the run with agent_error, first closing any tool call left open."""
+        """End the run with agent_error, first closing any tool call left open (unless it has
+        already ended: a deadline striking just as the answer went out)."""
+        if self.finished:
+            return
         for call_id, tool in list(self._open_tools.items()):
             await self.tool_finished(ToolFinished(call_id, tool, "error", message, 0))
         await self.emit(
@@ -214,6 +207,10 @@ class RunExecutor:
         except RunTakenOver:
             context = {"run_id": accepted.run_id}
             log.warning("run ended by another instance meanwhile", extra=context)
+        except Exception as exc:  # e.g. the database failed while the run was loading
+            context = {"user_id": user_id, "run_id": accepted.run_id}
+            # Its lease lapses and recovery ends it as interrupted (service/recovery.py).
+            log.error("run failed before it could finish: %s", type(exc).__name__, extra=context)
 
     async def drain(self, timeout_s: float) -> None:
         """Let in-flight runs finish; those that don't are ended as `interrupted`."""
@@ -250,6 +247,8 @@ class RunExecutor:
                 await self._steps(emitter, run, question, history)
             status = "completed"
         except TimeoutError:
+            if emitter.finished:  # the deadline struck just as the answer was sent
+                status = "completed"
             await emitter.fail(
                 "timeout", "The assistant ran out of time for this question", retryable=True
             )
@@ -298,11 +297,16 @@ class RunExecutor:
             elif isinstance(step, ToolFinished):
                 await emitter.tool_finished(step)
             elif isinstance(step, Answer):
-                async with self._sessions() as session:
-                    answer_id = await conversations.record_answer(session, run=run, text=step.text)
-                await emitter.emit(
-                    "agent_completed",
-                    {"final_message_id": str(answer_id), "text": step.text, "outcome": "success"},
-                    step="report",
-                    final=True,
-                )
+                # Stored and sent as one: a deadline meanwhile cannot leave a stored answer
+                # without its agent_completed (nor add an agent_error after it).
+                await uninterruptible(self._answer(emitter, run, step.text))
+
+    async def _answer(self, emitter: RunEmitter, run: Run, text: str) -> None:
+        async with self._sessions() as session:
+            answer_id = await conversations.record_answer(session, run=run, text=text)
+        await emitter.emit(
+            "agent_completed",
+            {"final_message_id": str(answer_id), "text": text, "outcome": "success"},
+            step="report",
+            final=True,
+        )
