@@ -170,29 +170,6 @@ async def get_run(session: AsyncSession, *, user_id: uuid.UUID, run_id: uuid.UUI
     return run
 
 
-async def list_threads(session: AsyncSession, *, user_id: uuid.UUID) -> list[Thread]:
-    rows = await session.scalars(
-        select(Thread)
-        .where(Thread.user_id == user_id)
-        .order_by(Thread.updated_at.desc(), Thread.created_at.desc())
-    )
-    return list(rows)
-
-
-async def list_messages(
-    session: AsyncSession, *, user_id: uuid.UUID, thread_id: uuid.UUID
-) -> list[Message]:
-    owned = await session.scalar(
-        select(Thread.id).where(Thread.id == thread_id, Thread.user_id == user_id)
-    )
-    if owned is None:
-        raise NotFound("No such conversation")
-    rows = await session.scalars(
-        select(Message).where(Message.thread_id == thread_id).order_by(Message.created_at)
-    )
-    return list(rows)
-
-
 async def run_events(
     session: AsyncSession, *, user_id: uuid.UUID, thread_id: uuid.UUID, run_id: uuid.UUID
 ) -> list[dict[str, Any]]:
