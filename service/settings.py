@@ -57,6 +57,8 @@ class Settings:
     # another instance may end it as interrupted (its instance died).
     llm: LlmSettings = field(default_factory=LlmSettings)
     run_lease_s: float = 10.0
+    # Open chats one person may hold, all instances together (issue 10).
+    max_chats_per_person: int = 20
 
     @property
     def async_database_url(self) -> str:
@@ -125,4 +127,7 @@ class Settings:
             delivery=DeliverySettings.from_env(env),
             llm=LlmSettings.from_env(env),
             run_lease_s=number("RUN_LEASE_SECONDS", cls.run_lease_s, 0.3, 3600),
+            max_chats_per_person=int(
+                number("MAX_CHATS_PER_PERSON", cls.max_chats_per_person, 1, 10_000)
+            ),
         )

@@ -18,6 +18,7 @@ from service.replay import Replayer
 from service.store import conversations
 from service.store.conversations import Accepted
 from service.tokens import AccessClaims, decode_access_token
+from service.ws.chat_limits import CHAT_LIMITS, refused
 from service.ws.closing import finish, messages
 from service.ws.flow import cap_send_buffer, writer_limit
 from service.ws.frames import FrameError, PingFrame, ResumeFrame, SendFrame, parse_frame
@@ -82,8 +83,16 @@ class BadFrameBudget:
 async def websocket(request: web.Request) -> web.StreamResponse:
     try:
         claims = await _admit(request)
+        ticket = await request.app[CHAT_LIMITS].open(claims.user_id)
     except ServiceError as error:
         return error_response(error)
+    try:
+        return await _serve(request, claims)
+    finally:
+        await request.app[CHAT_LIMITS].close(ticket)
+
+
+async def _serve(request: web.Request, claims: AccessClaims) -> web.WebSocketResponse:
     send_buffer = request.app[SETTINGS].delivery.socket_send_buffer_bytes
     ws = web.WebSocketResponse(
         protocols=(SUBPROTOCOL,),
@@ -174,12 +183,8 @@ async def _handle(request: web.Request, connection: Connection, raw: str) -> dic
         return _error(exc.code, exc.message, exc.ref)
     if isinstance(frame, PingFrame):
         return {"type": "pong"}
-    if isinstance(frame, SendFrame) and not connection.sends.allow():
-        return _error(
-            "rate_limited",
-            f"Too many questions at once; wait {connection.sends.retry_after_s:.0f} s",
-            str(frame.client_msg_id),
-        )
+    if (refusal := await refused(request.app[CHAT_LIMITS], connection, frame)) is not None:
+        return refusal
     if isinstance(frame, ResumeFrame):
         app = request.app
         await Replayer(app[SESSIONS], app[REDIS], app[HUB]).resume(connection, frame.runs)
