@@ -56,24 +56,26 @@ class Closer:
 async def messages(ws: web.WebSocketResponse, closer: Closer) -> AsyncIterator[WSMessage]:
     """The client's frames until it closes or a close is requested (then the reader is idle, so
     `finish` can wait for the client's close frame)."""
-    while not closer.asked.is_set() and not ws.closed:
-        receiving = asyncio.ensure_future(ws.receive())
-        asked = asyncio.ensure_future(closer.asked.wait())
-        try:
-            await asyncio.wait({receiving, asked}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            asked.cancel()
-            if not receiving.done():
-                # Nothing is lost: aiohttp's reader keeps a frame not yet taken from its queue.
-                receiving.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await receiving
-        if receiving.cancelled():
-            return
-        message = receiving.result()
-        if message.type in _ENDS:
-            return
-        yield message
+    asked = asyncio.ensure_future(closer.asked.wait())  # one waiter for the socket's life
+    try:
+        while not asked.done() and not ws.closed:
+            receiving = asyncio.ensure_future(ws.receive())
+            try:
+                await asyncio.wait({receiving, asked}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                if not receiving.done():
+                    # Nothing is lost: aiohttp's reader keeps a frame not yet taken off its queue.
+                    receiving.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await receiving
+            if receiving.cancelled():
+                return
+            message = receiving.result()
+            if message.type in _ENDS:
+                return
+            yield message
+    finally:
+        asked.cancel()
 
 
 async def finish(ws: web.WebSocketResponse, closer: Closer) -> None:
