@@ -249,9 +249,10 @@ class RunExecutor:
         except TimeoutError:
             if emitter.finished:  # the deadline struck just as the answer was sent
                 status = "completed"
-            await emitter.fail(
-                "timeout", "The assistant ran out of time for this question", retryable=True
-            )
+            else:
+                await emitter.fail(
+                    "timeout", "The assistant ran out of time for this question", retryable=True
+                )
         except ToolFailed as exc:
             await emitter.fail("tool_failed", str(exc), retryable=True)
         except LlmUnavailable as exc:

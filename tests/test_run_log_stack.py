@@ -28,7 +28,11 @@ DEADLINE_S = 2
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    with Stack(StackConfig.from_env(run_deadline_seconds=DEADLINE_S)) as running:
+    # A short lease: a run its instance gave up on is ended by recovery within seconds.
+    config = StackConfig.from_env(
+        run_deadline_seconds=DEADLINE_S, extra_env={"RUN_LEASE_SECONDS": "2"}
+    )
+    with Stack(config) as running:
         yield running
 
 
@@ -115,6 +119,38 @@ async def test_a_connection_lost_while_storing_an_event_leaves_no_gap(
     assert (finals, status) == (["agent_completed"], "completed")
     seen = [f["seq"] for f in frames if "seq" in f]
     assert seen == list(range(1, len(seen) + 1)), f"the person saw seqs {seen}"
+
+
+async def test_a_run_that_cannot_store_its_events_is_logged_then_ended_cleanly(
+    stack: Stack, database: asyncpg.Connection
+) -> None:
+    # Every event after the first fails to store, retries included, until the fault is lifted.
+    await _fault(database, "if new.seq >= 2 then raise exception 'disk full (test)'; end if;")
+    url = stack.service_urls[0]
+    _, token = await sign_up(url)
+    async with websockets.asyncio.client.connect(
+        ws_url(url), additional_headers={"Authorization": f"Bearer {token}"}, proxy=None
+    ) as chat:
+        await chat.send(json.dumps(send_frame()))
+        run_id = ""
+        while not run_id:
+            frame = json.loads(await chat.recv())
+            run_id = frame.get("run_id", "") if frame.get("type") == "ack" else ""
+    log_path = stack.services[0].log_path
+
+    def logged() -> bool:
+        lines = [json.loads(line) for line in log_path.read_text().splitlines() if "{" in line]
+        return any(
+            line.get("run_id") == run_id
+            and str(line.get("msg", "")).startswith("run failed before it could finish")
+            for line in lines
+        )
+
+    await eventually(logged, timeout=10, describe="the run's failure was never logged")
+    await database.execute("drop trigger gp_test_fault on run_events")
+    seqs, finals, status = await _stored(database, run_id)
+    assert seqs == list(range(1, len(seqs) + 1)), f"stored seqs {seqs}"
+    assert (finals, status) == (["agent_error"], "interrupted")
 
 
 async def test_a_deadline_while_the_answer_is_stored_sends_one_final_event(
