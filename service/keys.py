@@ -14,6 +14,7 @@ from service.revocation import Revocations
 from service.runs import RunExecutor
 from service.settings import Settings
 from service.store.db import Sessions
+from service.ws.chat_limits import ChatLimits
 from service.ws.hub import Hub
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -30,3 +31,6 @@ OIDC = web.AppKey("oidc", OidcVerifier)
 # Resilience (issue 5): the deterministic reasoner, or the LLM provider with its fallback.
 REASONER = web.AppKey[Reasoner]("reasoner")
 # The subscription that brings other instances' events (readiness reports whether it is live).
+
+# Per-person limits on the chat: open chats, questions, resumes (issue 10).
+CHAT_LIMITS = web.AppKey("chat_limits", ChatLimits)

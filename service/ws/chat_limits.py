@@ -219,11 +219,8 @@ def _open_key(user_id: uuid.UUID) -> str:
     return f"chat:open:{user_id}"
 
 
-CHAT_LIMITS = web.AppKey("chat_limits", ChatLimits)
-
-
 async def chat_limits_ctx(app: web.Application) -> AsyncIterator[None]:
-    from service.keys import REDIS, SETTINGS  # the keys module imports the app's parts
+    from service.keys import CHAT_LIMITS, REDIS, SETTINGS  # (keys imports this module)
 
     settings = app[SETTINGS]
     limits = ChatLimits(

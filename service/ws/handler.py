@@ -13,12 +13,12 @@ from aiohttp import WSMsgType, web
 from service.deadlines import within
 from service.errors import InvalidToken, OriginNotAllowed, ServiceError
 from service.http import as_service_error, bearer_token, error_response
-from service.keys import HUB, REDIS, REVOCATIONS, RUNS, SESSIONS, SETTINGS
+from service.keys import CHAT_LIMITS, HUB, REDIS, REVOCATIONS, RUNS, SESSIONS, SETTINGS
 from service.replay import Replayer
 from service.store import conversations
 from service.store.conversations import Accepted
 from service.tokens import AccessClaims, decode_access_token
-from service.ws.chat_limits import CHAT_LIMITS, refused
+from service.ws.chat_limits import refused
 from service.ws.closing import finish, messages
 from service.ws.flow import cap_send_buffer, writer_limit
 from service.ws.frames import FrameError, PingFrame, ResumeFrame, SendFrame, parse_frame
