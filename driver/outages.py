@@ -268,8 +268,9 @@ def readiness_during(
 
 
 # --- waits ----------------------------------------------------------------------------------------
-HEALTHY = {"postgres": "ok", "redis": "ok"}
-CACHE_DEGRADED = {"postgres": "ok", "redis": "degraded"}
+HEALTHY = {"postgres": "ok", "redis": "ok", "live_delivery": "ok"}
+# Without Redis, events and sign-outs from the other instances cannot arrive either.
+CACHE_DEGRADED = {"postgres": "ok", "redis": "degraded", "live_delivery": "degraded"}
 
 
 async def wait_readiness(

@@ -52,6 +52,7 @@ from service.store.db import make_engine, make_sessions
 from service.store.hot_path import HotPath
 from service.streams import StreamPolicy
 from service.tool_limits import ToolLimits
+from service.ws.chat_limits import chat_limits_ctx
 from service.ws.handler import close_all, websocket
 from service.ws.hub import Hub
 
@@ -192,7 +193,9 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[HUB] = Hub(outbox_frames=settings.delivery.socket_outbox_frames)
-    app.cleanup_ctx.extend([_database, _redis, _reasoner, _fan_out, _access, recovery_ctx])
+    app.cleanup_ctx.extend(
+        [_database, _redis, _reasoner, _fan_out, _access, recovery_ctx, chat_limits_ctx]
+    )
     app.on_shutdown.append(_on_shutdown)
     for module in (auth, sessions, usage, threads, health, metrics, web_page):
         app.add_routes(module.routes)

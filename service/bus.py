@@ -70,7 +70,10 @@ class Bus:
             log.warning("fan-out to other instances failed: %r", exc, extra={"frames": len(frames)})
 
     async def listen(self) -> None:
-        """Deliver other instances' frames to local sockets; reconnects until cancelled."""
+        """Deliver other instances' frames to local sockets; reconnects until cancelled.
+
+        Whatever arrives on the channel, the subscription survives it: an unreadable message is
+        logged and skipped (one bad publication must not end cross-instance delivery)."""
         while True:
             try:
                 async with self._subscriber.pubsub() as pubsub:
@@ -79,7 +82,10 @@ class Bus:
                         if message.get("type") == "psubscribe":
                             self.listening = True
                         self._dispatch(message)
-            except (RedisError, OSError) as exc:
+            except asyncio.CancelledError:
+                self.listening = False
+                raise
+            except Exception as exc:  # Redis gone, or a defect: report not ready, then retry
                 self.listening = False
                 log.warning("fan-out subscription lost, retrying: %r", exc)
                 await asyncio.sleep(RECONNECT_DELAY_S)
@@ -87,9 +93,29 @@ class Bus:
     def _dispatch(self, message: dict[str, Any]) -> None:
         if message.get("type") != "pmessage":
             return
-        body = json.loads(message["data"])
-        if body["origin"] == self._instance_id:
+        parsed = _parse(message)
+        if parsed is None:
+            log.warning("unreadable message on %r skipped", message.get("channel"))
             return
+        origin, user_id, frame = parsed
+        if origin == self._instance_id:
+            return
+        try:
+            self._hub.deliver(user_id, frame)
+        except Exception:
+            log.exception("delivery of a fan-out message failed", extra={"user_id": user_id})
+
+
+def _parse(message: dict[str, Any]) -> tuple[str, uuid.UUID, dict[str, Any]] | None:
+    """(origin, user id, frame) of one publication, or None when it is not one of ours."""
+    try:
         channel = message["channel"]
-        channel = channel.decode() if isinstance(channel, bytes) else channel
-        self._hub.deliver(uuid.UUID(channel.removeprefix(CHANNEL_PREFIX)), body["frame"])
+        channel = channel.decode() if isinstance(channel, bytes) else str(channel)
+        user_id = uuid.UUID(channel.removeprefix(CHANNEL_PREFIX))
+        body = json.loads(message["data"])
+        origin, frame = body["origin"], body["frame"]
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+    if not isinstance(origin, str) or not isinstance(frame, dict):
+        return None
+    return origin, user_id, frame

@@ -67,3 +67,14 @@ def _forget(task: asyncio.Task[Any]) -> None:
     _abandoned.discard(task)
     if not task.cancelled():
         task.exception()  # retrieved: a failure of abandoned work is expected, not news
+
+
+async def uninterruptible(work: Awaitable[T]) -> T:
+    """Run `work` to its end even if the caller is cancelled meanwhile (a deadline, a shutdown):
+    the cancellation is re-raised once the work is done."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait({task})
+        raise

@@ -27,6 +27,11 @@ from service.store.hot_path import HotPath
 log = logging.getLogger("service.event_log")
 
 MAX_BATCH = 500
+# A failed batch is tried again after these pauses (a statement already stored counts as
+# stored: service/store/hot_path.py), then its runs are told; a seq is never skipped.
+RETRY_DELAYS_S = (0.2, 0.8)
+# What PostgreSQL refuses about the events themselves (not a dependency failure).
+REFUSED = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 
 
 @dataclass(eq=False)
@@ -69,19 +74,35 @@ class EventLog:
             await self._write(batch)
 
     async def _write(self, batch: list[_Pending]) -> None:
-        try:
-            taken = await self._store.append_events([p.envelope for p in batch])
-        except Exception as exc:
-            DEPENDENCY_ERRORS.labels("postgres").inc()
-            if len(batch) > 1 and isinstance(
-                exc, asyncpg.DataError | asyncpg.IntegrityConstraintViolationError
-            ):
-                # One event PostgreSQL refuses must not fail the other runs' events.
-                for pending in batch:
-                    await self._write([pending])
-                return
+        envelopes = [p.envelope for p in batch]
+        for attempt, delay in enumerate((0.0, *RETRY_DELAYS_S)):
+            if delay:
+                await asyncio.sleep(delay)
+            try:
+                taken = await self._store.append_events(envelopes)
+                break
+            except REFUSED as exc:
+                if len(batch) > 1:  # one event PostgreSQL refuses must not fail the others
+                    for pending in batch:
+                        await self._write([pending])
+                    return
+                failure: Exception = exc
+            except Exception as exc:  # a dependency failing: about a second to come back
+                DEPENDENCY_ERRORS.labels("postgres").inc()
+                failure = exc
+                log.warning(
+                    "%d events not stored (attempt %d): %s",
+                    len(batch),
+                    attempt + 1,
+                    type(exc).__name__,
+                )
+                continue
             for pending in batch:
-                pending.resolve(exc)
+                pending.resolve(failure)
+            return
+        else:
+            for pending in batch:
+                pending.resolve(failure)
             return
         stored = [p for p in batch if _key(p.envelope) not in taken]
         for pending in batch:

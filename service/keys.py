@@ -17,6 +17,7 @@ from service.runs import RunExecutor
 from service.settings import Settings
 from service.store.db import Sessions
 from service.store.hot_path import HotPath
+from service.ws.chat_limits import ChatLimits
 from service.ws.hub import Hub
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -39,3 +40,6 @@ HASHING = web.AppKey("hashing", HashingPool)
 # Resilience (issue 5): the deterministic reasoner, or the LLM provider with its fallback.
 REASONER = web.AppKey[Reasoner]("reasoner")
 # The subscription that brings other instances' events (readiness reports whether it is live).
+
+# Per-person limits on the chat: open chats, questions, resumes (issue 10).
+CHAT_LIMITS = web.AppKey("chat_limits", ChatLimits)

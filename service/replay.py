@@ -22,13 +22,15 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from service import streams
+from service.deadlines import within
 from service.errors import NotFound
 from service.http import as_service_error
 from service.store import run_log
@@ -38,8 +40,12 @@ from service.ws.hub import Connection, Hub
 log = logging.getLogger("service.replay")
 
 Frame = dict[str, Any]
+T = TypeVar("T")
 # A replay waits at most this long for a client that has stopped reading; then it is too slow.
 REPLAY_STALL_S = 10.0
+# All the PostgreSQL reads of one `resume` frame together wait at most this long: a frozen
+# database answers `temporarily_unavailable` (or the stream alone), never silence.
+RESUME_DB_BUDGET_S = 2.5
 
 
 @dataclass(frozen=True)
@@ -60,9 +66,10 @@ class Replayer:
         pace sets the replay's); live events wait in the gate meanwhile."""
         connection.gate.hold()
         replayed_to: dict[str, int] = {}
+        db_deadline = time.monotonic() + RESUME_DB_BUDGET_S
         try:
             for run_id, last_seq in runs:
-                outcome = await self._answer(connection.user_id, run_id, last_seq)
+                outcome = await self._answer(connection.user_id, run_id, last_seq, db_deadline)
                 self._log(connection, run_id, last_seq, outcome)
                 for frame in outcome.frames:
                     if not await _put(connection, frame):
@@ -86,11 +93,12 @@ class Replayer:
         context = {"user_id": connection.user_id, "run_id": run_id}
         log.info("resume after seq %d: %s%s", last_seq, kind, source, extra=context)
 
-    async def _answer(self, user_id: uuid.UUID, run_id: uuid.UUID, last_seq: int) -> Outcome:
+    async def _answer(
+        self, user_id: uuid.UUID, run_id: uuid.UUID, last_seq: int, db_deadline: float
+    ) -> Outcome:
         first = last_seq + 1
         try:
-            async with self.sessions() as session:
-                top = await run_log.top_seq(session, user_id=user_id, run_id=run_id)
+            top = await _bounded(db_deadline, self._top(user_id, run_id))
         except NotFound:
             return Outcome([_error("not_found", "No such run to resume", run_id)])
         except Exception as exc:
@@ -106,10 +114,7 @@ class Replayer:
         if events is None:
             source = "log"
             try:
-                async with self.sessions() as session:
-                    events = await run_log.events_between(
-                        session, run_id=run_id, first=first, last=top
-                    )
+                events = await _bounded(db_deadline, self._events(run_id, first, top))
             except Exception as exc:
                 if as_service_error(exc) is None:
                     raise
@@ -117,6 +122,14 @@ class Replayer:
         if events is None:
             return Outcome([{"type": "resync_required", "run_id": str(run_id)}], source=source)
         return Outcome([_resumed(run_id, first, top), *events], top, source)
+
+    async def _top(self, user_id: uuid.UUID, run_id: uuid.UUID) -> int:
+        async with self.sessions() as session:
+            return await run_log.top_seq(session, user_id=user_id, run_id=run_id)
+
+    async def _events(self, run_id: uuid.UUID, first: int, last: int) -> list[Frame] | None:
+        async with self.sessions() as session:
+            return await run_log.events_between(session, run_id=run_id, first=first, last=last)
 
     async def _from_stream(
         self, user_id: uuid.UUID, run_id: uuid.UUID, first: int, last: int
@@ -146,13 +159,18 @@ class Replayer:
         return Outcome([_resumed(run_id, first, top), *found.events], top, "stream")
 
 
+async def _bounded(deadline: float, work: Coroutine[Any, Any, T]) -> T:
+    """`work` within what is left of the frame's database budget (DependencyTimeout past it)."""
+    return await within(max(0.0, deadline - time.monotonic()), work, what="the database")
+
+
 async def _put(connection: Connection, frame: Frame) -> bool:
     """Queue a frame, waiting for room while the client reads; False if it stops reading
     (or is gone) for REPLAY_STALL_S."""
     deadline = time.monotonic() + REPLAY_STALL_S
     while not connection.offer(frame):
         remaining = deadline - time.monotonic()
-        if remaining <= 0 or connection.ws.closed:
+        if remaining <= 0 or connection.ws.closed or connection.closer.asked.is_set():
             return False
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(min(remaining, 0.5)):

@@ -55,6 +55,17 @@ def _key(session_id: uuid.UUID) -> str:
     return f"{KEY_PREFIX}{session_id}"
 
 
+def _revoked_ids(data: object) -> tuple[set[uuid.UUID], object] | None:
+    """(session ids, origin) of one publication on the channel, or None if unreadable."""
+    try:
+        body = json.loads(data)  # type: ignore[arg-type]
+        ids = {uuid.UUID(s) for s in body["sessions"]}
+        origin = body.get("origin")
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+    return ids, origin
+
+
 class Revocations:
     def __init__(self, sessions: Sessions, redis: Redis, hub: Hub, *, instance_id: str) -> None:
         self._sessions = sessions
@@ -64,10 +75,12 @@ class Revocations:
         self._recent: dict[uuid.UUID, float] = {}
         self._unmirrored: set[uuid.UUID] = set()
         self._rebuild: asyncio.Task[None] | None = None
-        self._closing: set[asyncio.Task[bool]] = set()
+        self._closing: set[asyncio.Task[None]] = set()
         # When the last catch-up read PostgreSQL (monotonic); None: never, so the first one
         # reads every session a pass of which may still be alive.
         self._caught_up_at: float | None = None
+        # True while the channel watcher holds a confirmed subscription (readiness reports it).
+        self.listening = False
 
     # -- checks
     async def ensure_active(self, claims: AccessClaims) -> None:
@@ -143,29 +156,35 @@ class Revocations:
             group.create_task(self._sweep())
 
     async def _listen(self, subscriber: Redis) -> None:
+        # Whatever arrives, the watcher survives it (an unreadable message is skipped), so one
+        # bad publication cannot end cross-instance closing; `listening` feeds readiness.
         while True:
             try:
                 async with subscriber.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
                     async for message in pubsub.listen():
+                        if message.get("type") == "subscribe":
+                            self.listening = True
                         self._on_message(message)
-            except (RedisError, OSError) as exc:
+            except asyncio.CancelledError:
+                self.listening = False
+                raise
+            except Exception as exc:
+                self.listening = False
                 log.warning("revocation channel lost, retrying: %r", exc)
                 await asyncio.sleep(RECONNECT_DELAY_S)
 
     def _on_message(self, message: dict[str, object]) -> None:
-        data = message.get("data")
-        if message.get("type") != "message" or not isinstance(data, bytes | str):
+        if message.get("type") != "message":
             return
-        try:
-            body = json.loads(data)
-            ids = {uuid.UUID(s) for s in body["sessions"]}
-        except (ValueError, KeyError, TypeError):
+        parsed = _revoked_ids(message.get("data"))
+        if parsed is None:
             log.warning("unreadable revocation message ignored")
             return
+        ids, origin = parsed
         now = time.monotonic()
         self._recent.update(dict.fromkeys(ids, now))
-        if body.get("origin") != self._instance_id:
+        if origin != self._instance_id:
             self.close_local(ids)
 
     async def _sweep(self) -> None:
@@ -233,9 +252,7 @@ class Revocations:
     def _close(self, connections: Iterable[Connection]) -> None:
         for connection in connections:
             self._hub.remove(connection)
-            task = asyncio.create_task(
-                connection.ws.close(code=CLOSE_REVOKED, message=b"pass revoked")
-            )
+            task = asyncio.create_task(connection.closer.close(CLOSE_REVOKED, b"pass revoked"))
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
 

@@ -31,6 +31,7 @@ from service.agents.model import UsageRecord as AgentUsage
 from service.agents.pipeline import run_agent
 from service.agents.reasoner import Reasoner
 from service.clock import utc_today
+from service.deadlines import uninterruptible
 from service.event_log import EventLog
 from service.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
 from service.store import conversations
@@ -69,7 +70,8 @@ class RunEmitter:
     def __init__(self, events: EventLog, run: Run) -> None:
         self._events = events
         self._run = run
-        self._seq = 0
+        self._seq = 0  # the last stored event's: a seq is taken only once its event is stored
+        self.finished = False  # a final event is stored: nothing may follow it
         self._open_tools: dict[str, str] = {}  # tool_call_id -> tool
 
     def continue_after(self, last_seq: int, open_tools: dict[str, str]) -> None:
@@ -86,14 +88,14 @@ class RunEmitter:
         tool_call_id: str | None = None,
         final: bool = False,
     ) -> None:
-        self._seq += 1
+        seq = self._seq + 1
         envelope: dict[str, Any] = {
             "v": 1,
             "type": type_,
-            "event_id": f"{self._run.id}:{self._seq}",
+            "event_id": f"{self._run.id}:{seq}",
             "thread_id": str(self._run.thread_id),
             "run_id": str(self._run.id),
-            "seq": self._seq,
+            "seq": seq,
             "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "final": final,
             "payload": payload,
@@ -104,17 +106,17 @@ class RunEmitter:
             envelope["tool_call_id"] = tool_call_id
         # A deadline or a shutdown may cancel the run at any await: an event is stored and
         # published entirely or not at all, and the next one waits for it (no gap, no reorder).
-        delivery = asyncio.ensure_future(self._store_and_publish(envelope))
-        try:
-            await asyncio.shield(delivery)
-        except asyncio.CancelledError:
-            await asyncio.wait({delivery})
-            if not delivery.cancelled() and (failure := delivery.exception()) is not None:
-                log.warning("event %s not stored: %r", envelope["event_id"], failure)
-            raise
+        await uninterruptible(self._store_and_publish(envelope))
 
     async def _store_and_publish(self, envelope: dict[str, Any]) -> None:
-        await self._events.append(self._run.user_id, envelope)
+        try:
+            await self._events.append(self._run.user_id, envelope)
+        except Exception as exc:
+            log.warning("event %s not stored: %s", envelope["event_id"], type(exc).__name__)
+            raise
+        # An event that could not be stored leaves no gap: the next one takes its number.
+        self._seq = envelope["seq"]
+        self.finished = self.finished or envelope["final"]
 
     async def tool_started(self, step: ToolStarted) -> None:
         self._open_tools[step.call_id] = step.tool
@@ -140,7 +142,10 @@ class RunEmitter:
         )
 
     async def fail(self, error: str, message: str, *, retryable: bool) -> None:
-        """End the run with agent_error, first closing any tool call left open."""
+        """End the run with agent_error, first closing any tool call left open (unless it has
+        already ended: a deadline striking just as the answer went out)."""
+        if self.finished:
+            return
         for call_id, tool in list(self._open_tools.items()):
             await self.tool_finished(ToolFinished(call_id, tool, "error", message, 0))
         await self.emit(
@@ -254,9 +259,12 @@ class RunExecutor:
                 await self._steps(emitter, run, question.text, history)
             status = "completed"
         except TimeoutError:
-            await emitter.fail(
-                "timeout", "The assistant ran out of time for this question", retryable=True
-            )
+            if emitter.finished:  # the deadline struck just as the answer was sent
+                status = "completed"
+            else:
+                await emitter.fail(
+                    "timeout", "The assistant ran out of time for this question", retryable=True
+                )
         except ToolFailed as exc:
             await emitter.fail("tool_failed", str(exc), retryable=True)
         except LlmUnavailable as exc:
@@ -313,12 +321,17 @@ class RunExecutor:
             elif isinstance(step, ToolFinished):
                 await emitter.tool_finished(step)
             elif isinstance(step, Answer):
-                answer_id = await self._store.record_answer(run_id=run.id, text=step.text)
-                if answer_id is None:
-                    raise RunTakenOver(str(run.id))
-                await emitter.emit(
-                    "agent_completed",
-                    {"final_message_id": str(answer_id), "text": step.text, "outcome": "success"},
-                    step="report",
-                    final=True,
-                )
+                # Stored and sent as one: a deadline meanwhile cannot leave a stored answer
+                # without its agent_completed (nor add an agent_error after it).
+                await uninterruptible(self._answer(emitter, run, step.text))
+
+    async def _answer(self, emitter: RunEmitter, run: Run, text: str) -> None:
+        answer_id = await self._store.record_answer(run_id=run.id, text=text)
+        if answer_id is None:
+            raise RunTakenOver(str(run.id))
+        await emitter.emit(
+            "agent_completed",
+            {"final_message_id": str(answer_id), "text": text, "outcome": "success"},
+            step="report",
+            final=True,
+        )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -19,6 +21,12 @@ MAX_ACCESS_TOKEN_TTL_S = 24 * 3600
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
+def unique_instance_id() -> str:
+    """An id no other instance has: two instances sharing one would ignore each other's events
+    as their own (the bus skips its own publications), so none is a fixed default."""
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -31,7 +39,8 @@ class Settings:
     allowed_origins: frozenset[str] = frozenset()
     host: str = "127.0.0.1"
     port: int = 8080
-    instance_id: str = "svc"
+    # Unique per process: each instance ignores its own publications by this id.
+    instance_id: str = field(default_factory=unique_instance_id)
     run_deadline_s: float = 30.0
     drain_s: float = 10.0
     log_level: str = "INFO"
@@ -57,6 +66,8 @@ class Settings:
     # waiting (a steady stream queues; only a burst beyond this is refused with 429).
     password_hash_workers: int = field(default_factory=lambda: _default_workers())
     password_queue_per_address: int = 1000
+    # Open chats one person may hold, all instances together (issue 10).
+    max_chats_per_person: int = 20
 
     @property
     def async_database_url(self) -> str:
@@ -92,6 +103,9 @@ class Settings:
             local = issuer_url.scheme == "http" and issuer_url.hostname in LOCAL_HOSTS
             if issuer_url.scheme != "https" and not local:
                 raise SettingsError("OIDC_ISSUER must be an https:// URL")
+        instance_id = env.get("INSTANCE_ID", "").strip() or unique_instance_id()
+        if len(instance_id) > 64:
+            raise SettingsError("INSTANCE_ID must be at most 64 characters")
         origins = frozenset(
             o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip()
         )
@@ -109,7 +123,7 @@ class Settings:
             allowed_origins=origins,
             host=env.get("HOST", cls.host),
             port=_whole("PORT", number("PORT", cls.port, 1, 65535)),
-            instance_id=env.get("INSTANCE_ID", cls.instance_id),
+            instance_id=instance_id,
             run_deadline_s=number("RUN_DEADLINE_SECONDS", cls.run_deadline_s, 0.1, 24 * 3600),
             drain_s=number("DRAIN_SECONDS", cls.drain_s, 0.1, 3600),
             log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
@@ -133,6 +147,10 @@ class Settings:
             password_queue_per_address=_whole(
                 "PASSWORD_QUEUE_PER_ADDRESS",
                 number("PASSWORD_QUEUE_PER_ADDRESS", cls.password_queue_per_address, 1, 100_000),
+            ),
+            max_chats_per_person=_whole(
+                "MAX_CHATS_PER_PERSON",
+                number("MAX_CHATS_PER_PERSON", cls.max_chats_per_person, 1, 10_000),
             ),
         )
 

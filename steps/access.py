@@ -14,6 +14,7 @@ REASONS = {
     "the pass is not valid": (401, "invalid_token"),
     "the pass has expired": (401, "token_expired"),
     "the page is not ours": (403, "origin_not_allowed"),
+    "she has too many chats open": (429, "too_many_chats"),
 }
 
 

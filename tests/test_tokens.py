@@ -268,12 +268,14 @@ def test_settings_refuse_a_bad_lifetime() -> None:
 # -- limits ----------------------------------------------------------------------------------
 
 
-def test_send_rate_limit_refuses_past_the_burst_then_closes() -> None:
-    limit = SendRateLimit(burst=3, per_second=0.001, refusals_before_close=2)
-    assert [limit.allow() for _ in range(3)] == [True, True, True]
-    assert not limit.allow() and not limit.exhausted
-    assert not limit.allow() and not limit.exhausted
-    assert not limit.allow() and limit.exhausted
+def test_a_socket_is_exhausted_past_its_tolerated_refusals() -> None:
+    limit = SendRateLimit(refusals_before_close=2)
+    limit.refused()
+    assert not limit.exhausted
+    limit.refused()
+    assert not limit.exhausted
+    limit.refused()
+    assert limit.exhausted
 
 
 async def test_lockout_falls_back_to_local_counters_without_redis() -> None:

@@ -72,3 +72,22 @@ Feature: The chat connection defends itself
     When Mallory floods the chat with 40 questions while Bob is asking "How can we cut our model spend?"
     Then Mallory is told to slow down, and then her chat is closed for flooding
     And Bob sees the assistant start working within 2 seconds
+
+  @fault
+  Scenario: Mallory may hold only so many chats open, on all our servers together
+    Given Mallory has signed up and is signed in
+    And Mallory has 20 chats open, spread over two servers
+    When Mallory tries to open one more chat
+    Then Mallory is turned away before the chat opens, because she has too many chats open
+
+  @fault
+  Scenario: A flood of questions spread over several chats is slowed down as one
+    Given Mallory has signed up and is signed in
+    And Mallory has 4 chats open, spread over two servers
+    When Mallory sends 10 questions on each of her chats at once
+    Then only about 10 of Mallory's questions are taken, and she is told to slow down for the others
+
+  Scenario: Asking to catch up on hundreds of conversations at once is slowed down
+    Given Mallory has signed up and is signed in
+    When Mallory asks 4 times in a row to catch up on 50 conversations that do not exist
+    Then Mallory is told there is no such conversation for the first 100, and to slow down for the rest

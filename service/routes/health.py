@@ -10,7 +10,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from service.deadlines import within
-from service.keys import BUS, ENGINE, REDIS
+from service.keys import BUS, ENGINE, REDIS, REVOCATIONS
 
 routes = web.RouteTableDef()
 # Each dependency gets this long, both at once, so readiness answers within about this long even
@@ -31,6 +31,9 @@ async def readyz(request: web.Request) -> web.Response:
     body = {
         "postgres": "ok" if postgres_ok else "unavailable",
         "redis": "ok" if redis_ok else "degraded",
+        # Events and sign-outs from the other instances reach this one's sockets only while
+        # both channel listeners are subscribed (Redis may answer while a listener is down).
+        "live_delivery": "ok" if _live_delivery(request.app) else "degraded",
     }
     return web.json_response(body, status=200 if postgres_ok else 503)
 
@@ -45,6 +48,11 @@ async def _redis(app: web.Application) -> None:
     bus = app.get(BUS)
     if bus is not None and not bus.listening:
         raise ConnectionError("not subscribed to the other instances' events (yet)")
+
+
+def _live_delivery(app: web.Application) -> bool:
+    bus, revocations = app.get(BUS), app.get(REVOCATIONS)
+    return all(part is not None and part.listening for part in (bus, revocations))
 
 
 async def _answers(probe: Coroutine[Any, Any, None], what: str) -> bool:

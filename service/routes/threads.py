@@ -9,7 +9,14 @@ from aiohttp import web
 from service.errors import NotFound
 from service.http import authenticate
 from service.keys import SESSIONS
-from service.store import conversations
+from service.paging import (
+    DEFAULT_LIMIT,
+    DEFAULT_MESSAGE_LIMIT,
+    MAX_LIMIT,
+    MAX_MESSAGE_LIMIT,
+    page_of,
+)
+from service.store import conversations, pages
 from service.store.models import Message
 from service.validation import clean_text
 
@@ -37,8 +44,11 @@ def _message(message: Message) -> dict[str, object]:
 @routes.get("/api/threads")
 async def threads(request: web.Request) -> web.Response:
     claims = await authenticate(request)
+    page = page_of(request, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
     async with request.app[SESSIONS]() as session:
-        rows = await conversations.list_threads(session, user_id=claims.user_id)
+        rows = await pages.thread_page(
+            session, user_id=claims.user_id, limit=page.limit, before=page.before
+        )
     return web.json_response(
         [
             {
@@ -56,9 +66,14 @@ async def threads(request: web.Request) -> web.Response:
 async def messages(request: web.Request) -> web.Response:
     claims = await authenticate(request)
     thread_id = _path_uuid(request, "thread_id")
+    page = page_of(request, default=DEFAULT_MESSAGE_LIMIT, maximum=MAX_MESSAGE_LIMIT)
     async with request.app[SESSIONS]() as session:
-        rows = await conversations.list_messages(
-            session, user_id=claims.user_id, thread_id=thread_id
+        rows = await pages.message_page(
+            session,
+            user_id=claims.user_id,
+            thread_id=thread_id,
+            limit=page.limit,
+            before=page.before,
         )
     return web.json_response([_message(m) for m in rows])
 

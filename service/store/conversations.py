@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import NotFound
-from service.store.models import Message, Run, RunEvent, Thread
+from service.store.models import Message, Run, RunEvent
 
 
 async def earlier_questions(
@@ -48,29 +48,6 @@ async def get_run(session: AsyncSession, *, user_id: uuid.UUID, run_id: uuid.UUI
     if run is None:
         raise NotFound("No such run")
     return run
-
-
-async def list_threads(session: AsyncSession, *, user_id: uuid.UUID) -> list[Thread]:
-    rows = await session.scalars(
-        select(Thread)
-        .where(Thread.user_id == user_id)
-        .order_by(Thread.updated_at.desc(), Thread.created_at.desc())
-    )
-    return list(rows)
-
-
-async def list_messages(
-    session: AsyncSession, *, user_id: uuid.UUID, thread_id: uuid.UUID
-) -> list[Message]:
-    owned = await session.scalar(
-        select(Thread.id).where(Thread.id == thread_id, Thread.user_id == user_id)
-    )
-    if owned is None:
-        raise NotFound("No such conversation")
-    rows = await session.scalars(
-        select(Message).where(Message.thread_id == thread_id).order_by(Message.created_at)
-    )
-    return list(rows)
 
 
 async def run_events(

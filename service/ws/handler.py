@@ -13,14 +13,16 @@ from aiohttp import WSMsgType, web
 from service.deadlines import within
 from service.errors import InvalidToken, OriginNotAllowed, ServiceError
 from service.http import as_service_error, bearer_token, error_response
-from service.keys import HUB, REDIS, REVOCATIONS, SESSIONS, SETTINGS
+from service.keys import CHAT_LIMITS, HUB, REDIS, REVOCATIONS, SESSIONS, SETTINGS
 from service.metrics import REFUSALS
 from service.origins import origin_allowed
 from service.replay import Replayer
 from service.tokens import AccessClaims, decode_access_token
 from service.ws.asking import SEND_TIMEOUT_S, ask
+from service.ws.chat_limits import refused
+from service.ws.closing import finish, messages
 from service.ws.flow import cap_send_buffer, writer_limit
-from service.ws.frames import FrameError, PingFrame, ResumeFrame, SendFrame, parse_frame
+from service.ws.frames import FrameError, PingFrame, ResumeFrame, parse_frame
 from service.ws.hub import Connection
 from service.ws.limits import CLOSE_RATE_LIMITED
 
@@ -37,6 +39,8 @@ CLOSE_POLICY = 1008
 CLOSE_GOING_AWAY = 1001
 # How long a closing socket may take to send what is already queued (error frames first).
 FLUSH_TIMEOUT_S = 1.0
+# On shutdown, how long the closing handshakes may hold up the drain.
+SHUTDOWN_CLOSE_S = 2.0
 
 
 def _handshake_token(request: web.Request) -> str | None:
@@ -78,8 +82,16 @@ class BadFrameBudget:
 async def websocket(request: web.Request) -> web.StreamResponse:
     try:
         claims = await _admit(request)
+        ticket = await request.app[CHAT_LIMITS].open(claims.user_id)
     except ServiceError as error:
         return error_response(error)
+    try:
+        return await _serve(request, claims)
+    finally:
+        await request.app[CHAT_LIMITS].close(ticket)
+
+
+async def _serve(request: web.Request, claims: AccessClaims) -> web.WebSocketResponse:
     send_buffer = request.app[SETTINGS].delivery.socket_send_buffer_bytes
     ws = web.WebSocketResponse(
         protocols=(SUBPROTOCOL,),
@@ -112,7 +124,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         writer.cancel()
         expiry.cancel()
         await asyncio.gather(writer, expiry, return_exceptions=True)
-        await ws.close()
+        await finish(ws, connection.closer)
     return ws
 
 
@@ -130,18 +142,18 @@ async def _flush_then_close(connection: Connection, code: int, reason: bytes) ->
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(FLUSH_TIMEOUT_S):
             await connection.outbox.join()
-    await connection.ws.close(code=code, message=reason)
+    connection.closer.request(code, reason)
 
 
 async def _close_at_expiry(connection: Connection) -> None:
     await asyncio.sleep(max(0.0, connection.expires_at - time.time()))
-    await connection.ws.close(code=CLOSE_PASS_EXPIRED, message=b"pass expired")
+    connection.closer.request(CLOSE_PASS_EXPIRED, b"pass expired")
 
 
 async def _read(request: web.Request, connection: Connection) -> None:
     ws = connection.ws
     budget = BadFrameBudget()
-    async for message in ws:
+    async for message in messages(ws, connection.closer):
         if message.type == WSMsgType.TEXT:
             reply = await _handle(request, connection, message.data)
         elif message.type == WSMsgType.BINARY:
@@ -179,12 +191,8 @@ async def _handle(request: web.Request, connection: Connection, raw: str) -> dic
         return _error(exc.code, exc.message, exc.ref)
     if isinstance(frame, PingFrame):
         return {"type": "pong"}
-    if isinstance(frame, SendFrame) and not connection.sends.allow():
-        return _error(
-            "rate_limited",
-            f"Too many questions at once; wait {connection.sends.retry_after_s:.0f} s",
-            str(frame.client_msg_id),
-        )
+    if (refusal := await refused(request.app[CHAT_LIMITS], connection, frame)) is not None:
+        return refusal
     if isinstance(frame, ResumeFrame):
         app = request.app
         await Replayer(app[SESSIONS], app[REDIS], app[HUB]).resume(connection, frame.runs)
@@ -203,11 +211,11 @@ async def _handle(request: web.Request, connection: Connection, raw: str) -> dic
 
 
 async def close_all(connections: list[Connection]) -> None:
-    """On shutdown: tell every client to reconnect elsewhere and resume."""
-    with contextlib.suppress(Exception):
-        await asyncio.gather(
-            *(
-                c.ws.close(code=CLOSE_GOING_AWAY, message=b"server shutting down")
-                for c in connections
-            )
-        )
+    """On shutdown: tell every client to reconnect elsewhere and resume. The handshakes get
+    a moment (each socket's handler finishes its own), then the drain goes on."""
+    closing = [
+        asyncio.ensure_future(c.closer.close(CLOSE_GOING_AWAY, b"server shutting down"))
+        for c in connections
+    ]
+    if closing:
+        await asyncio.wait(closing, timeout=SHUTDOWN_CLOSE_S)

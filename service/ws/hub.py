@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from service.replay_gate import Admission, ReplayGate
+from service.ws.closing import Closer
 from service.ws.limits import SendRateLimit
 
 OUTBOX_FRAMES = 1000
@@ -31,6 +32,8 @@ class Connection:
     # Replays in progress and done on this socket (see service/replay_gate.py).
     gate: ReplayGate = field(default_factory=ReplayGate)
     sends: SendRateLimit = field(default_factory=SendRateLimit)
+    # Every close goes through the socket's handler, which completes the handshake.
+    closer: Closer = field(default_factory=Closer)
 
     def offer(self, frame: dict[str, Any]) -> bool:
         """Queue a frame; False when this socket cannot keep up."""
@@ -89,4 +92,4 @@ async def _hang_up(connection: Connection) -> None:
     # reads again is cut off when the wait ends (aiohttp then closes the transport).
     with contextlib.suppress(Exception):
         async with asyncio.timeout(HANG_UP_S):
-            await connection.ws.close(code=TOO_SLOW, message=b"too slow to keep up")
+            await connection.closer.close(TOO_SLOW, b"too slow to keep up")
