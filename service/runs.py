@@ -219,7 +219,7 @@ class RunExecutor:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # its events could not be stored: recovery ends it later
-            log.error("run abandoned: %s", type(exc).__name__, extra=context)
+            log.error("run failed before it could finish: %s", type(exc).__name__, extra=context)
 
     async def drain(self, timeout_s: float) -> None:
         """Let in-flight runs finish; those that don't are ended as `interrupted`."""
