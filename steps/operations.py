@@ -1,0 +1,55 @@
+"""The operator's view: the service's live figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from behave import given, then
+
+from driver import operations
+from driver.eventually import eventually
+
+ANSWERS = "chat_events_sent_total{type=agent_completed}"
+FINISHED = "chat_run_duration_seconds_count{outcome=completed}"
+FIRST_EVENTS = "chat_first_event_seconds_count"
+OPEN_CHATS = "chat_open_connections"
+# What a garbled message is refused as (the contract's codes for a bad frame).
+GARBLED = tuple(
+    f"chat_refusals_total{{reason={code}}}"
+    for code in ("invalid_json", "invalid_frame", "unknown_type")
+)
+
+
+@given("the operator has noted the service's figures")
+async def step_note_figures(ctx: Any) -> None:
+    ctx.figures_before = await operations.figures(ctx.cast.api)
+
+
+@then("the operator sees one more answer, one more finished question and one more first step")
+async def step_one_more_answer(ctx: Any) -> None:
+    after = await operations.figures(ctx.cast.api)
+    for name, what in (
+        (ANSWERS, "answer"),
+        (FINISHED, "finished question"),
+        (FIRST_EVENTS, "first step"),
+    ):
+        grew = operations.increase(ctx.figures_before, after, name)
+        assert grew >= 1, f"the operator's count of each {what} grew by {grew:g}, not 1 ({name})"
+
+
+@then("the operator sees {name}'s chat among the open chats")
+async def step_open_chat(ctx: Any, name: str) -> None:
+    figures = await operations.figures(ctx.cast.api)
+    assert figures.get(OPEN_CHATS, 0) >= 1, (
+        f"the operator sees {figures.get(OPEN_CHATS)} open chats"
+    )
+
+
+@then("the operator sees {count:d} more refusals of garbled messages")
+async def step_refusals(ctx: Any, count: int) -> None:
+    async def counted() -> bool:
+        after = await operations.figures(ctx.cast.api)
+        grew = sum(operations.increase(ctx.figures_before, after, name) for name in GARBLED)
+        return grew == count
+
+    await eventually(counted, timeout=5, describe=f"the operator never saw {count} more refusals")
