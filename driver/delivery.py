@@ -155,6 +155,21 @@ def missing_answers(person: Person, device: str, run_ids: Sequence[str]) -> list
     return [r for r in run_ids if not any(e.is_final for e in events_on(person, r, device))]
 
 
+def steps_not_once_in_order(person: Person, device: str, run_ids: Sequence[str]) -> list[str]:
+    """For each run, the device (over all its connections) must have received every step the
+    asking device saw, each once and in order (seq 1, 2, 3, ...); what it got wrong, per run."""
+    problems = []
+    others = [d for d in person.sockets if d != device]
+    for run_id in run_ids:
+        got = [e.seq for e in events_on(person, run_id, device)]
+        steps = max((len(events_on(person, run_id, d)) for d in others), default=len(got))
+        if got != list(range(1, steps + 1)):
+            problems.append(
+                f"question {short_id(run_id)}: received steps {got}, not 1 to {steps} once each"
+            )
+    return problems
+
+
 def failure_of(final: TimedEvent) -> tuple[str, str]:
     """(error code, message) of an agent_error; AssertionError if the run did not fail."""
     if final.type != AGENT_ERROR:

@@ -315,11 +315,22 @@ async def wait_not_ready(
     return said
 
 
-async def expect_run_error(person: Person, error: str, *, within: float) -> None:
-    """The person's last question ends, within `within` seconds, with `agent_error` `error`
-    that invites them to ask again."""
-    final = await person.wait_for_answer(within)
+async def expect_run_error(
+    person: Person, error: str, *, within: float, since: float | None = None
+) -> None:
+    """The person's last question ends, within `within` seconds of asking (or of `since`,
+    a monotonic time), with `agent_error` `error` that invites them to ask again."""
+    if since is None:
+        final = await person.answer_within(within)
+    else:
+        final = await person.wait_for_answer(max(0.0, since + within - time.monotonic()))
+        late = final.at - since
+        if late > within:
+            raise AssertionError(
+                f"{person.name} was told {final.describe()} only {late:.1f} s later "
+                f"(at most {within:g} s)"
+            )
     payload = final.payload
-    told = (final.type, payload.get("error"), payload.get("retryable"))
-    if told != ("agent_error", error, True) and person.last_run is not None:
+    outcome = (final.type, payload.get("error"), payload.get("retryable"))
+    if outcome != ("agent_error", error, True) and person.last_run is not None:
         raise AssertionError(f"{person.name} was told {describe_final(person.last_run)}")

@@ -96,6 +96,35 @@ class RunStream:
             raise StreamStalled(self._stalled(who or self.owner, what, timeout))
         return found
 
+    async def wait_since_asked(
+        self, event_type: str | None, within: float, *, who: str | None = None
+    ) -> TimedEvent:
+        """The first event of that type (None: the final event), which must have come within
+        `within` seconds of the question: a person times the assistant from when they asked,
+        not from when someone started looking."""
+        who = who or self.owner
+        if event_type is None:
+            what = "the assistant finish"
+            found = await self._wait(lambda: self.final, self._left(within))
+        else:
+            what = f"a {event_type} event"
+            found = await self._wait(
+                lambda: next((e for e in self.events if e.type == event_type), None),
+                self._left(within),
+            )
+        if found is None:
+            raise StreamStalled(self._stalled(who, what, within) + " of asking")
+        took = self.since_asked(found)
+        if took > within:
+            raise StreamStalled(
+                f"{who} saw {found.describe()} only {took:.2f} s after asking "
+                f"(at most {within:g} s; run {short_id(self.run_id)})"
+            )
+        return found
+
+    def _left(self, within: float) -> float:
+        return max(0.0, self.origin + within - time.monotonic())
+
     async def _wait(
         self, found: Callable[[], TimedEvent | None], timeout: float
     ) -> TimedEvent | None:

@@ -5,16 +5,20 @@ blocking process control runs in a thread so open chats keep reading."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from behave import given, then, when
 
 from driver import bad_input, outages
+from fixtures.faults import LLM_RUN_DEADLINE_S
 from fixtures.llm_server import DEFAULT_TEXT
+from fixtures.suite import RUN_LEASE_S
 
 ANSWER_TIMEOUT_S = 15.0
 BACK_TIMEOUT_S = 15.0  # for a dependency (and the service's view of it) to be whole again
 READINESS_WITHIN_S = 1.0
+ABOUT_A_SECOND_S = 1.25  # "at most about a second longer": a quarter second for a busy machine
 
 LLM_TROUBLE = {
     "fails with server errors": ("error", {"status": 503}),
@@ -177,6 +181,26 @@ async def step_usual_routine(ctx: Any, name: str, question: str) -> None:
     ctx.routine = await outages.usual_routine(ctx.cast.person(name), question)
 
 
+@given("{name}'s usual routine was timed while all was well")
+async def step_baseline_routine(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    ctx.usual = await outages.usual_routine(person, "How can we cut our model spend?")
+    await person.disconnect()
+
+
+@then("each of these took {name} at most about a second longer than usual")
+def step_routine_increase(ctx: Any, name: str) -> None:
+    usual = ctx.usual.parts()
+    slower = {
+        part: (took, usual[part])
+        for part, took in ctx.routine.parts().items()
+        if took - usual[part] > ABOUT_A_SECOND_S
+    }
+    assert not slower, f"{name} waited more than about a second longer than usual for " + ", ".join(
+        f"{part} ({took:.2f} s, usually {was:.2f} s)" for part, (took, was) in slower.items()
+    )
+
+
 @then("each of these took {name} at most {seconds:g} seconds")
 def step_routine_times(ctx: Any, name: str, seconds: float) -> None:
     slow = {part: took for part, took in ctx.routine.parts().items() if took > seconds}
@@ -218,6 +242,14 @@ async def step_uses_llm(ctx: Any) -> None:
         outages.use_server(person, instance.url)
 
 
+@given("that server gives each question {seconds:g} seconds")
+def step_llm_server_deadline(ctx: Any, seconds: float) -> None:
+    # A test server's setting (the product default is 30 s): said in the scenario, checked here.
+    assert seconds == LLM_RUN_DEADLINE_S, (
+        f"that server gives each question {LLM_RUN_DEADLINE_S:g} s"
+    )
+
+
 @given("the assistant has no fallback when the language model is unavailable")
 async def step_no_fallback(ctx: Any) -> None:
     instance = await asyncio.to_thread(ctx.faults.llm_instance, fallback=False)
@@ -234,10 +266,10 @@ def step_llm_trouble(ctx: Any, trouble: str) -> None:
     ctx.faults.llm.set_mode(mode, **options)
 
 
-@then("{name} gets the answer within the assistant's time limit of {seconds:g} seconds")
+@then("{name} gets the answer within {seconds:g} seconds of asking")
 async def step_answer_in_time(ctx: Any, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
-    final = await person.wait_for_answer(seconds)
+    final = await person.answer_within(seconds)
     assert final.type == "agent_completed", (
         f"{name} got no answer: {outages.describe_final(person.last_run)}"
     )
@@ -256,17 +288,19 @@ def step_llm_asked(ctx: Any, count: int) -> None:
     assert asked <= count, f"the language model was asked {asked} times (at most {count})"
 
 
-@then(
-    "{name} is told within {seconds:g} seconds that the assistant's language model is unavailable and she can ask again"
-)
+@then("{name} is told within {seconds:g} seconds of asking that the language model is unavailable")
 async def step_llm_unavailable(ctx: Any, name: str, seconds: float) -> None:
     await outages.expect_run_error(ctx.cast.person(name), "llm_unavailable", within=seconds)
 
 
 # --- servers ------------------------------------------------------------------------------------
-@given(
-    '{name} is chatting on a second server, and the assistant there is working on her question "{question}"'
-)
+@given("our servers take over a question after {seconds:d} seconds without word from its server")
+def step_lease(ctx: Any, seconds: int) -> None:
+    # The suite's stack uses a short run lease (the product default is 10 s): said, and checked.
+    assert seconds == RUN_LEASE_S, f"the suite's servers take over after {RUN_LEASE_S} s"
+
+
+@given('a second server is working on {name}\'s question "{question}"')
 async def step_run_in_flight(ctx: Any, name: str, question: str) -> None:
     ctx.asker = name
     person = ctx.cast.person(name)
@@ -278,11 +312,13 @@ async def step_run_in_flight(ctx: Any, name: str, question: str) -> None:
 
 @when("that server crashes")
 async def step_server_crashes(ctx: Any) -> None:
+    ctx.broke_at = time.monotonic()
     await asyncio.to_thread(ctx.faults.crash, ctx.second_server)
 
 
 @when("that server stops responding")
 async def step_server_frozen(ctx: Any) -> None:
+    ctx.broke_at = time.monotonic()
     ctx.frozen = await asyncio.to_thread(ctx.faults.freeze, ctx.second_server)
 
 
@@ -305,13 +341,14 @@ async def step_server_stands_down(ctx: Any) -> None:
 
 
 @then(
-    "{name}, back on another server, is told within {seconds:g} seconds that her question was interrupted and she can ask it again"
+    "{name}, back on another server, is told within {seconds:g} seconds that her question was "
+    "interrupted"
 )
 async def step_told_interrupted(ctx: Any, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
     outages.use_server(person, ctx.cast.service_url)
     await person.reconnect()
-    await outages.expect_run_error(person, "interrupted", within=seconds)
+    await outages.expect_run_error(person, "interrupted", within=seconds, since=ctx.broke_at)
 
 
 @when("a new server starts")
@@ -347,8 +384,7 @@ async def step_ask_new_server(ctx: Any, name: str, question: str) -> None:
     person = ctx.cast.person(name)
     outages.use_server(person, ctx.new_server.url)
     await person.ask(question)
-    final = await person.wait_for_answer(ANSWER_TIMEOUT_S)
-    assert final.type == "agent_completed", outages.describe_final(person.last_run)
+    await person.wait_for_own_answer(ANSWER_TIMEOUT_S)
 
 
 @then(

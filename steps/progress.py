@@ -11,7 +11,7 @@ from driver.contract import EVENT_TYPES
 
 @then("{name} sees the assistant start working within {seconds:g} seconds")
 async def step_started_within(ctx: Any, name: str, seconds: float) -> None:
-    await ctx.cast.person(name).wait_for_event("agent_started", seconds)
+    await ctx.cast.person(name).event_within("agent_started", seconds)
 
 
 @then(
@@ -19,7 +19,7 @@ async def step_started_within(ctx: Any, name: str, seconds: float) -> None:
 )
 async def step_every_kind_in_order(ctx: Any, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
-    await person.wait_for_answer(seconds)
+    await person.answer_within(seconds)
     seen = person.event_types_seen()
     expected = [
         "agent_started",

@@ -88,6 +88,7 @@ async def step_family_ended(ctx: Any, name: str) -> None:
 
 @when("{name}'s laptop and phone renew the same pass at the same moment")
 async def step_renew_twice(ctx: Any, name: str) -> None:
+    ctx.renewer = name
     ctx.renewals = await sessions.renew_twice_at_once(ctx.cast.person(name))
 
 
@@ -100,6 +101,14 @@ def step_exactly_one(ctx: Any) -> None:
     )
     assert len(won) == 1 and len(lost) == 1, f"the two renewals ended as: {said}"
     _refused(lost[0], 401, "invalid_token", "the second renewal")
+    ctx.winner = won[0]
+
+
+@then("that new pass and its renewal stop working too, as the same renewal was used twice")
+async def step_winner_ended(ctx: Any) -> None:
+    person = ctx.cast.person(ctx.renewer)
+    working = await sessions.ended_sign_in(person, ctx.winner)
+    assert not working, f"after the double renewal, {person.name}'s sign-in goes on: {working}"
 
 
 # -- devices and signing out -------------------------------------------------------------------
@@ -108,8 +117,7 @@ def step_exactly_one(ctx: Any) -> None:
 @given("{name} has the chat open in two tabs, each served by a different server")
 async def step_two_tabs(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    if ctx.target.embedded:  # against a deployment, its load balancer decides
-        sessions.serve_device_from(person, "second tab", (await security.second_instance(ctx)).url)
+    sessions.serve_device_from(person, "second tab", (await security.second_instance(ctx)).url)
     await person.connect("first tab")
     await person.connect("second tab")
 
@@ -282,7 +290,7 @@ async def step_renew_and_answer(ctx: Any, name: str) -> None:
     await sessions.renew(person)
     await person.reconnect()
     await person.ask("How can we cut our model spend?")
-    await person.wait_for_answer(person.tokens.expires_in)
+    await person.wait_for_own_answer(ANSWER_TIMEOUT_S)
 
 
 # -- guessing passwords ------------------------------------------------------------------------
@@ -307,15 +315,25 @@ async def step_guess(ctx: Any, attacker: str, count: int, victim: str) -> None:
     await _guess(ctx, attacker, victim, count)
 
 
-@then("even {name}'s right password is refused for now, and she is told how long to wait")
-async def step_locked(ctx: Any, name: str) -> None:
+@then(
+    "even {name}'s right password is refused for now, and she is told to wait about {minutes:d} minutes"
+)
+@then(
+    "even {name}'s right password is refused for now, and she is told to wait about {seconds:d} second"
+)
+async def step_locked(ctx: Any, name: str, minutes: int = 0, seconds: int = 0) -> None:
     refusal = await ctx.cast.person(name).try_sign_in()
     assert refusal is not None, f"{name} signed in although her account should be locked"
     assert (refusal.status, refusal.code) == (429, "rate_limited"), str(refusal)
-    assert refusal.retry_after is not None and refusal.retry_after > 0, (
-        f"{name} was not told how long to wait: {refusal}"
+    window = minutes * 60 or seconds
+    # The lock started a moment ago: what is left of it, in whole seconds rounded up.
+    low = window - 60 if minutes else 1
+    told = refusal.retry_after
+    assert told is not None and low <= told <= window, (
+        f"{name} was told to wait {told} s, not about {minutes or seconds} "
+        f"{'minutes' if minutes else 'second'} ({low} to {window} s)"
     )
-    ctx.retry_after = refusal.retry_after
+    ctx.retry_after = told
 
 
 @when("{name} mistypes her password {count:d} times and then types it right")
@@ -382,7 +400,7 @@ async def step_enterprise_sign_in(ctx: Any, name: str) -> None:
 async def step_can_ask(ctx: Any, name: str, question: str) -> None:
     person = ctx.cast.person(name)
     await person.ask(question)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
+    await person.wait_for_own_answer(ANSWER_TIMEOUT_S)
 
 
 @when(
