@@ -234,6 +234,34 @@ async def step_question_once(ctx: Any, name: str, question: str) -> None:
     assert len(copies) == 1, f"{name}'s conversation holds her question {len(copies)} times"
 
 
+@when("{name} keeps opening the chat until the {part} is back")
+async def step_open_chat_repeatedly(ctx: Any, name: str, part: str) -> None:
+    outage = ctx.faults.outage
+    ctx.openings = await outages.open_chat_until(ctx.cast.person(name), lambda: outage.over)
+
+
+@then(
+    "each time the chat opened or {name} was told to try again shortly, never failing unexplained"
+)
+def step_openings_clear(ctx: Any, name: str) -> None:
+    during = [o for o in ctx.openings if ctx.faults.outage.during(o.at)]
+    assert during, f"{name} never tried to open the chat during the outage: {ctx.openings}"
+    unclear = [o.outcome for o in ctx.openings if not o.clear]
+    assert not unclear, f"opening {name}'s chat went wrong: {', '.join(unclear)}"
+
+
+@then("{name}'s chat opened every time")
+def step_openings_all_opened(ctx: Any, name: str) -> None:
+    failed = [o.outcome for o in ctx.openings if o.outcome != outages.OPENED]
+    assert not failed, f"{name}'s chat did not open: {', '.join(failed)}"
+
+
+@then("once it was back, {name}'s chat opened")
+def step_opened_after(ctx: Any, name: str) -> None:
+    last = ctx.openings[-1]
+    assert last.outcome == outages.OPENED, f"{name}'s chat did not open afterwards: {last.outcome}"
+
+
 # --- the language model -------------------------------------------------------------------------
 @given("the assistant writes its answers with an external language model")
 async def step_uses_llm(ctx: Any) -> None:

@@ -64,3 +64,9 @@ Feature: The session cache can fail without stopping anyone
     Then Alice's conversation holds 1 questions, each followed by its answer
     And Alice can ask "What about only the support bot?" and get an answer
     And Carol's old pass still does not open the chat
+
+  @critical @allure.issue:12
+  Scenario: Regression: the chat opens while the session cache is unreachable
+    Given the session cache is unreachable for a while
+    When Alice keeps opening the chat until the session cache is back
+    Then Alice's chat opened every time
