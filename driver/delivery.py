@@ -20,6 +20,9 @@ from driver.eventually import eventually
 from driver.models import Ack
 from driver.person import DEFAULT_DEVICE, Person
 from driver.socket import ChatSocket
+from driver.stream import StreamStalled
+
+CLOSE_PASS_ENDED = 4401
 
 
 def ws_url_of(service_url: str) -> str:
@@ -137,6 +140,25 @@ async def wait_for_final_on(
     """The run's final event on the device's latest connection."""
     stream = person.connections_of(device)[-1].run(run_id)
     return await stream.wait_final(timeout, who=f"{person.name}'s {device}")
+
+
+async def follow_to_answer(
+    person: Person, device: str = DEFAULT_DEVICE, timeout: float = 10.0
+) -> TimedEvent:
+    """The last run's final event on the device. When the service closes the chat because the
+    pass it was opened with has ended (4401), the device reopens it with its current pass and
+    catches up, as the app does; any other end fails."""
+    run = person.last_run
+    if run is None:
+        raise AssertionError(f"{person.name} has not asked anything yet")
+    socket = person.connections_of(device)[-1]
+    try:
+        return await socket.run(run.run_id).wait_final(timeout, who=f"{person.name}'s {device}")
+    except StreamStalled:
+        if socket.is_open or socket.close_code != CLOSE_PASS_ENDED:
+            raise
+    await person.reconnect(device)
+    return await wait_for_final_on(person, run.run_id, device, timeout)
 
 
 def runs_asked(person: Person) -> list[str]:

@@ -252,6 +252,15 @@ class Person:
         self.last_run = socket.run(ack.run_id)
         return self.last_run
 
+    async def continue_latest_on(self, device: str, question: str) -> RunStream:
+        """On that device, open the latest conversation of the history (as the app lists it,
+        with that device's own pass) and ask in it."""
+        threads = await self.api.threads(self.pass_for(device))
+        if not threads:
+            raise AssertionError(f"{self.name}'s {device} finds no earlier conversation")
+        self.current_thread = threads[0].thread_id
+        return await self.ask(question, in_current_thread=True, device=device)
+
     async def ask_again(self, device: str = DEFAULT_DEVICE) -> Ack:
         """Send the last question again with the same id, as a client unsure it arrived does."""
         if self.last_ack is None or self.last_run is None or self.last_run.question is None:

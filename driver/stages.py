@@ -34,6 +34,12 @@ def stages_of(run: RunStream) -> list[str]:
     return stages
 
 
+def tool_summary(run: RunStream, tool: str) -> str:
+    """What the assistant said when that tool finished (empty if it never did)."""
+    done = [e for e in run.events if e.type == "tool_completed" and e.payload.get("tool") == tool]
+    return str(done[0].payload.get("summary", "")) if done else ""
+
+
 def longest_pause(run: RunStream) -> tuple[float, str]:
     """The longest wait between the question and the first step, or between two steps, and the
     step that ended it."""

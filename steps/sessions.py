@@ -9,11 +9,12 @@ from typing import Any
 import parse
 from behave import given, register_type, then, when
 
-from driver import probe, sessions
+from driver import delivery, probe, sessions
 from driver.errors import ApiError
 from driver.eventually import eventually
 from driver.models import Tokens
 from fixtures import security
+from fixtures.servers import servers_of
 
 CLOSED_FOR_PASS = 4401
 REASONS = {
@@ -291,6 +292,63 @@ async def step_renew_and_answer(ctx: Any, name: str) -> None:
     await person.reconnect()
     await person.ask("How can we cut our model spend?")
     await person.wait_for_own_answer(ANSWER_TIMEOUT_S)
+
+
+# -- a pass that ends while an answer is running ---------------------------------------------
+
+
+@given(
+    "{name} is signed in on her laptop on a server with {seconds:d}-second passes and slow usage data"
+)
+async def step_short_passes_slow_tools(ctx: Any, name: str, seconds: int) -> None:
+    assert seconds == security.SHORT_PASS_SECONDS, f"that server's passes last {seconds} s"
+    person = ctx.cast.person(name)
+    url = servers_of(ctx.target.stack).url("short passes")
+    person.tokens = await sessions.sign_in_on(person, "laptop", service_url=url)
+
+
+def _still_working(person: Any) -> None:
+    assert person.last_run.final is None, (
+        f"{person.name}'s answer came before her pass ended: the pass did not end mid-answer"
+    )
+
+
+@when("{name}'s pass expires while the assistant is still working")
+async def step_pass_expires_mid_answer(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    ctx.expired_code = await person.wait_disconnected(timeout=person.tokens.expires_in + 2.0)
+    _still_working(person)
+
+
+@when("{name}'s app renews her pass while the assistant is still working")
+async def step_renew_mid_answer(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    person.tokens = await sessions.renew(person, "laptop")
+    _still_working(person)
+
+
+@then("{name}'s laptop is told her pass has expired, asking her to sign in again")
+def step_told_pass_expired(ctx: Any, name: str) -> None:
+    assert ctx.expired_code == CLOSED_FOR_PASS, f"{name}'s chat was closed with {ctx.expired_code}"
+
+
+@then("after renewing her pass, {name}'s laptop gets the answer, each step once and in order")
+async def step_renew_then_answer(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    person.tokens = await sessions.renew(person, "laptop")
+    await _answer_once_in_order(person)
+
+
+@then("{name}'s laptop gets the answer, each step once and in order, reopening the chat if asked")
+async def step_answer_across_renewal(ctx: Any, name: str) -> None:
+    await _answer_once_in_order(ctx.cast.person(name))
+
+
+async def _answer_once_in_order(person: Any) -> None:
+    final = await delivery.follow_to_answer(person, "laptop", ANSWER_TIMEOUT_S)
+    assert final.type == "agent_completed", f"{person.name} was not answered: {final.describe()}"
+    wrong = delivery.steps_not_once_in_order(person, "laptop", [person.last_run.run_id])
+    assert not wrong, f"{person.name}'s laptop did not get each step once: {wrong}"
 
 
 # -- guessing passwords ------------------------------------------------------------------------

@@ -57,6 +57,23 @@ Feature: Staying signed in, and signing out
     Then Alice's chat was closed at the expiry, asking her to sign in again
     And after renewing her pass Alice opens the chat again and gets an answer
 
+  @embedded
+  Scenario: Alice's pass expires while an answer is running; once renewed, the answer arrives
+    Given Alice has signed up
+    And Alice is signed in on her laptop on a server with 2-second passes and slow usage data
+    And Alice asked "How can we cut our model spend?" and her laptop saw the assistant start checking it
+    When Alice's pass expires while the assistant is still working
+    Then Alice's laptop is told her pass has expired, asking her to sign in again
+    And after renewing her pass, Alice's laptop gets the answer, each step once and in order
+
+  @embedded
+  Scenario: Alice's app renews her pass while an answer is running, and the answer still arrives
+    Given Alice has signed up
+    And Alice is signed in on her laptop on a server with 2-second passes and slow usage data
+    And Alice asked "How can we cut our model spend?" and her laptop saw the assistant start checking it
+    When Alice's app renews her pass while the assistant is still working
+    Then Alice's laptop gets the answer, each step once and in order, reopening the chat if asked
+
   @critical
   Scenario: Alice's laptop shows the progress of a question asked on her phone
     Given Alice has signed up

@@ -30,6 +30,16 @@ Feature: Earlier conversations, in order, and only one's own
     Then it holds her questions, each followed by its answer, in the order they were written
 
   @critical
+  Scenario: Alice comes back on her phone and continues her earlier conversation
+    Given Alice's company has a month of AI usage on record
+    And Alice has asked "How can we cut our model spend?" and received the answer
+    And Alice has signed in again on her phone
+    When Alice continues her latest conversation on her phone with "What about only the support bot?"
+    Then the assistant takes it as a follow-up to Alice's earlier question
+    And Alice is told she can save about $1,316.00 a month
+    And Alice's conversation holds 2 questions, each followed by its answer
+
+  @critical
   Scenario: Searching finds Alice's own words and never another company's
     Given Alice has asked "How much do embeddings cost us?" and received the answer
     And Bob has signed up and is signed in
