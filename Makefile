@@ -34,7 +34,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lint pytest accept behave check test report parallel browser bench clean
+.PHONY: help setup lint pytest accept behave check test report parallel browser bench mutants clean
 
 help:
 	@echo "make accept   @critical acceptance scenarios on the embedded stack + HTML report"
@@ -47,6 +47,7 @@ help:
 	@echo "make parallel the suite in WORKERS processes (behavex) over one shared stack + report"
 	@echo "make browser  install Debian's Chromium for the report's browser check (as root)"
 	@echo "make bench    benchmarks in bench/ (if any)"
+	@echo "make mutants  seed each defect of tests/mutants/ in a scratch copy: which scenario caught it"
 	@echo "make setup    .venv from requirements.txt, node_modules from package-lock.json"
 	@echo "make clean    remove reports/ and tool caches"
 
@@ -155,6 +156,13 @@ bench: $(VENV_STAMP)
 	@shopt -s nullglob; scripts=(bench/*.py); \
 	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmarks in bench/"; exit 0; fi; \
 	for script in "$${scripts[@]}"; do echo "== $$script"; python "$$script"; done
+
+# Each seeded defect (tests/mutants/*.patch) applied to a scratch copy of the tree, its feature
+# files run there; fails if a defect survives. MUTANTS=04 narrows, MUTANT_TAGS=@critical too.
+MUTANTS ?=
+MUTANT_TAGS ?=
+mutants: $(VENV_STAMP)
+	python tools/mutants.py $(MUTANTS) $(if $(MUTANT_TAGS),--tags='$(MUTANT_TAGS)')
 
 clean:
 	rm -rf reports .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -11,6 +11,14 @@ from collections.abc import Callable
 
 from driver.contract import CLOSE_CODES, TimedEvent, short_id
 
+# What seeing an event means to the person, for failure messages.
+_SEEING = {
+    "agent_started": "the assistant start working",
+    "agent_thinking": "the assistant think aloud",
+    "tool_executing": "the assistant start using a tool",
+    "tool_completed": "the assistant finish using a tool",
+}
+
 
 class StreamStalled(AssertionError):
     """The awaited event never came; the message says what was seen instead."""
@@ -107,7 +115,7 @@ class RunStream:
             what = "the assistant finish"
             found = await self._wait(lambda: self.final, self._left(within))
         else:
-            what = f"a {event_type} event"
+            what = _SEEING.get(event_type, f"a {event_type} event")
             found = await self._wait(
                 lambda: next((e for e in self.events if e.type == event_type), None),
                 self._left(within),

@@ -29,7 +29,7 @@ Feature: Guessing passwords does not work
     When Alice mistypes her password 4 times and then types it right
     Then Alice is recognised as herself
 
-  @embedded
+  @critical @embedded
   Scenario: The lock lifts once the waiting time has passed
     Given sign-in locks an account for 1 second after 5 wrong passwords
     And Alice has signed up

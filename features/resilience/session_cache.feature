@@ -61,7 +61,7 @@ Feature: The session cache can fail without stopping anyone
     And Carol has signed up and is signed in
     And Carol has signed out
     When the session cache restarts and loses everything it held
-    Then Alice's conversation holds 1 questions, each followed by its answer
+    Then Alice's conversation holds her question once, followed by one answer
     And Alice can ask "What about only the support bot?" and get an answer
     And Carol's old pass still does not open the chat
 
