@@ -365,6 +365,7 @@ async def _guess(ctx: Any, attacker: str, victim: str, count: int) -> None:
             )
         else:
             raise AssertionError(f"{attacker}'s guess {attempt} signed in as {victim}")
+    ctx.locked_at = time.monotonic()  # the lock's window runs from the last wrong password
 
 
 @when("{attacker} tries {count:d} wrong passwords on {victim}'s account")
@@ -415,8 +416,12 @@ async def step_lock_lifts(ctx: Any, name: str, seconds: float) -> None:
     async def signed_in() -> bool:
         return await person.try_sign_in() is None
 
+    left = max(0.0, ctx.locked_at + seconds - time.monotonic())
     await eventually(
-        signed_in, timeout=seconds, interval=0.2, describe=f"{name} was still locked out"
+        signed_in,
+        timeout=left,
+        interval=0.2,
+        describe=f"{name} was still locked out {seconds:g} s after the last wrong password",
     )
 
 

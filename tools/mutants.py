@@ -76,16 +76,23 @@ def run(mutant: Mutant, tags: str | None) -> Verdict:
             command + mutant.features, cwd=scratch, capture_output=True, text=True
         )
     lines = result.stdout.splitlines()
-    caught, message = [], ""
-    if "Failing scenarios:" in lines:
-        for line in lines[lines.index("Failing scenarios:") + 1 :]:
-            if found := _FAILING.match(line):
+    caught: list[str] = []
+    for heading in ("Failing scenarios:", "Errored scenarios:"):  # errored: a hook's check
+        if heading in lines:
+            for line in lines[lines.index(heading) + 1 :]:
+                if not (found := _FAILING.match(line)):
+                    break
                 caught.append(f"{found.group(1)} {found.group(2)}")
-    for line in lines:
+    message = ""
+    for number, line in enumerate(lines):
         if found := _ASSERTION.match(line.strip()):
-            message = found.group(1)
+            detail = lines[number + 1].strip() if number + 1 < len(lines) else ""
+            message = found.group(1) + (f" {detail}" if detail.startswith("- ") else "")
             break
-    return Verdict(mutant, caught, message)
+    if not caught and result.returncode != 0:  # behave itself failed: say so, never "survived"
+        caught = ["(behave failed without a failing scenario)"]
+        message = " / ".join((result.stdout + result.stderr).strip().splitlines()[-3:])
+    return Verdict(mutant, sorted(set(caught)), message)
 
 
 def main() -> int:
