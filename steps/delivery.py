@@ -104,13 +104,13 @@ async def step_follows_live(ctx: Any, name: str, device: str) -> None:
     await delivery.check_caught_up(person, device)
 
 
-@when("{name} asks to catch up on a question that does not exist")
+@when("{name}'s app asks to catch up on a question that does not exist")
 async def step_resume_unknown(ctx: Any, name: str) -> None:
     ctx.catch_up = (name, str(uuid.uuid4()))
     ctx.catch_up_answer = await delivery.try_resume(ctx.cast.person(name), ctx.catch_up[1], 0)
 
 
-@when("{name} asks to catch up on {owner}'s question")
+@when("{name}'s app asks to catch up on {owner}'s question")
 async def step_resume_someone_elses(ctx: Any, name: str, owner: str) -> None:
     run_id = ctx.cast.person(owner).last_run.run_id
     ctx.catch_up = (name, run_id)

@@ -5,7 +5,7 @@ Feature: Staying signed in, and signing out
   I want my sign-in to renew itself while I work, and to end everywhere the moment I say so
 
   Business value:
-    People keep the assistant open all day on a laptop and a phone. Their sign-in must renew
+    People keep the assistant open on a laptop and a phone for hours. Their sign-in must renew
     quietly, their devices must see the same progress, and when they sign out, change their
     password or lose a device, every pass of that sign-in must stop working at once, on every
     server, even if our session cache restarts. A stolen renewal must end the sign-in it belongs
