@@ -1,4 +1,4 @@
-@allure.label.epic:AgentProgress
+@allure.label.epic:AgentProgress @customer
 Feature: Catch up on exactly what was missed after a dropped connection
   In order to trust what the assistant shows me on a train or on flaky Wi-Fi
   As someone asking the assistant about my company's AI spend

@@ -1,4 +1,4 @@
-@allure.label.epic:AgentProgress
+@allure.label.epic:AgentProgress @customer
 Feature: Every way a question can end is clear, and nothing confirmed is lost
   In order to always know where my question stands
   As someone asking the assistant about my company's AI spend

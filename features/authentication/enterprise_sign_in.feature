@@ -1,4 +1,4 @@
-@allure.label.epic:Authentication @embedded
+@allure.label.epic:Authentication @embedded @customer
 Feature: Enterprise sign-in through the company's own provider
   In order to manage who in my company uses the assistant in one place
   As the administrator of a company that uses a single sign-on provider

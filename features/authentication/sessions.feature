@@ -1,4 +1,4 @@
-@allure.label.epic:Authentication
+@allure.label.epic:Authentication @customer
 Feature: Staying signed in, and signing out
   In order to keep my account safe on shared, lost and stolen devices
   As a customer of the AI spend assistant

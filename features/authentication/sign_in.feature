@@ -1,4 +1,4 @@
-@allure.label.epic:Authentication
+@allure.label.epic:Authentication @customer
 Feature: Signing in
   In order to keep my company's spending data private
   As a customer of the AI spend assistant

@@ -1,4 +1,4 @@
-@allure.label.epic:Conversation
+@allure.label.epic:Conversation @customer
 Feature: The figures are right at the edges
   In order to put the assistant's figures in front of my finance team
   As the person responsible for my company's AI budget

@@ -1,4 +1,4 @@
-@allure.label.epic:Conversation
+@allure.label.epic:Conversation @customer
 Feature: Ask the assistant how to cut AI spend
   In order to spend less on AI models without hurting my product
   As the person responsible for my company's AI budget

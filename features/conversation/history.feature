@@ -1,4 +1,4 @@
-@allure.label.epic:Conversation
+@allure.label.epic:Conversation @customer
 Feature: Earlier conversations, in order, and only one's own
   In order to pick up where I left off and to find what the assistant told me
   As someone who asks the assistant about our AI spend every week

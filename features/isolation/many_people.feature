@@ -1,4 +1,4 @@
-@allure.label.epic:Isolation
+@allure.label.epic:Isolation @customer
 Feature: Many people at once, and each sees only their own
   In order to trust the assistant with my company's spending
   As one of many customers using it at the same moment

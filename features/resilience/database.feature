@@ -1,4 +1,4 @@
-@allure.label.epic:Resilience @fault
+@allure.label.epic:Resilience @fault @customer
 Feature: Database trouble never loses a question
   In order to rely on the assistant when our systems have a bad day
   As a customer asking about my company's AI spend

@@ -1,4 +1,4 @@
-@allure.label.epic:Resilience @fault
+@allure.label.epic:Resilience @fault @customer
 Feature: Answers keep coming when the language model provider has trouble
   In order to always get an answer about my AI spend
   As a customer

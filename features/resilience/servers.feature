@@ -1,4 +1,4 @@
-@allure.label.epic:Resilience @fault
+@allure.label.epic:Resilience @fault @customer
 Feature: A server that crashes or starts at a bad moment leaves nobody hanging
   In order to trust that a question I asked is never silently dropped
   As a customer

@@ -1,4 +1,4 @@
-@allure.label.epic:Resilience @fault
+@allure.label.epic:Resilience @fault @customer
 Feature: The session cache can fail without stopping anyone
   In order to keep working with the assistant when part of our infrastructure fails
   As a customer

@@ -1,4 +1,4 @@
-@allure.label.epic:Security
+@allure.label.epic:Security @customer
 Feature: Nobody sees another company's conversations
   In order to trust the assistant with my company's spending questions
   As a customer of the AI spend assistant

@@ -1,4 +1,4 @@
-@allure.label.epic:Security
+@allure.label.epic:Security @customer
 Feature: The chat connection defends itself
   In order to keep the assistant fast and safe for everyone
   As a customer of the AI spend assistant
