@@ -69,7 +69,11 @@ def run(mutant: Mutant, tags: str | None) -> Verdict:
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
         scratch = Path(tmp)
         scratch_copy(scratch)
-        subprocess.run(["git", "apply", str(mutant.path)], cwd=scratch, check=True)
+        applied = subprocess.run(
+            ["git", "apply", str(mutant.path)], cwd=scratch, capture_output=True, text=True
+        )
+        if applied.returncode != 0:  # service/ changed under it: the defect must be rewritten
+            return Verdict(mutant, [], f"STALE: {applied.stderr.strip().splitlines()[0]}")
         command = [sys.executable, "-m", "behave", "-f", "plain", "--no-capture-stderr"]
         command += [f"--tags={tags}"] if tags else []
         result = subprocess.run(
@@ -106,7 +110,10 @@ def main() -> int:
     survived = 0
     for patch in patches:
         verdict = run(Mutant.read(patch), args.tags)
-        if verdict.caught_by:
+        if verdict.message.startswith("STALE"):
+            survived += 1
+            print(f"STALE    {patch.stem}: the patch no longer applies ({verdict.message})")
+        elif verdict.caught_by:
             print(f"CAUGHT   {patch.stem}: {verdict.mutant.defect}")
             for scenario in verdict.caught_by[:3]:
                 print(f"           by {scenario}")
@@ -115,7 +122,7 @@ def main() -> int:
             survived += 1
             print(f"SURVIVED {patch.stem}: {verdict.mutant.defect}")
         sys.stdout.flush()
-    print(f"mutants: {len(patches) - survived} caught, {survived} survived, of {len(patches)}")
+    print(f"mutants: {len(patches) - survived} caught, {survived} not, of {len(patches)}")
     return 1 if survived else 0
 
 
