@@ -25,7 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "tests" / "mutants"
 _FAILING = re.compile(r"^\s+(features/\S+:\d+)\s+(.*)$")
-_ASSERTION = re.compile(r"^(?:ASSERT FAILED|Assertion Failed|AssertionError|\S*Error): (.*)$")
+_ASSERTION = re.compile(
+    r"^(?:ASSERT FAILED|Assertion Failed|HOOK-ERROR in \w+|[\w.]*(?:Error|Exception)): (.*)$"
+)
 
 
 @dataclass(frozen=True)
