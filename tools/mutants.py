@@ -95,9 +95,9 @@ def run(mutant: Mutant, tags: str | None) -> Verdict:
             detail = lines[number + 1].strip() if number + 1 < len(lines) else ""
             message = found.group(1) + (f" {detail}" if detail.startswith("- ") else "")
             break
-    if not caught and result.returncode != 0:  # behave itself failed: say so, never "survived"
-        caught = ["(behave failed without a failing scenario)"]
-        message = " / ".join((result.stdout + result.stderr).strip().splitlines()[-3:])
+    if not caught and result.returncode != 0:  # behave itself could not run: not a verdict
+        tail = " / ".join((result.stdout + result.stderr).strip().splitlines()[-3:])
+        return Verdict(mutant, [], f"BROKEN: {tail}")
     return Verdict(mutant, sorted(set(caught)), message)
 
 
@@ -112,9 +112,9 @@ def main() -> int:
     survived = 0
     for patch in patches:
         verdict = run(Mutant.read(patch), args.tags)
-        if verdict.message.startswith("STALE"):
+        if verdict.message.startswith(("STALE", "BROKEN")):
             survived += 1
-            print(f"STALE    {patch.stem}: the patch no longer applies ({verdict.message})")
+            print(f"{verdict.message[:6]:<8} {patch.stem}: {verdict.message}")
         elif verdict.caught_by:
             print(f"CAUGHT   {patch.stem}: {verdict.mutant.defect}")
             for scenario in verdict.caught_by[:3]:
