@@ -1,6 +1,6 @@
-"""What a new password must be: long enough, not a well-known one, not the account's own email
-or name, not one character over and over. Checked at sign-up and at a password change; each
-refusal says which rule it broke, so the person can pick a better one."""
+"""What a new password must be: long enough, not a well-known one, not containing the account's
+own email address, not one character over and over. Checked at sign-up and at a password
+change; each refusal says which rule it broke, so the person can pick a better one."""
 
 from __future__ import annotations
 
@@ -41,9 +41,7 @@ _COMMON = frozenset(
 )
 
 
-def check_new_password(
-    password: str, *, email: str, name: str = "", field: str = "password"
-) -> None:
+def check_new_password(password: str, *, email: str, field: str = "password") -> None:
     """Raise `InvalidRequest` naming the rule a new password breaks; return if it is fine."""
     if len(password) < MIN_PASSWORD_CHARS:
         raise InvalidRequest(f"{field} must have at least {MIN_PASSWORD_CHARS} characters")
@@ -53,6 +51,5 @@ def check_new_password(
     if len(set(folded)) == 1:
         raise InvalidRequest(f"{field} must not be one character repeated")
     local = email.casefold().partition("@")[0]
-    own = [part for part in (email.casefold(), local, name.casefold().strip()) if len(part) >= 4]
-    if any(part in folded for part in own):
-        raise InvalidRequest(f"{field} must not contain your email address or name")
+    if any(len(part) >= 4 and part in folded for part in (email.casefold(), local)):
+        raise InvalidRequest(f"{field} must not contain your email address")

@@ -14,15 +14,14 @@ from service.password_policy import check_new_password
         ("Xk3#qz9", "at least 8 characters"),
         ("PassWord123", "most common passwords"),
         ("zzzzzzzzzz", "one character repeated"),
-        ("alice.smith@example.com!", "email address or name"),
-        ("xx-alice.smith-yy", "email address or name"),
-        ("i-am-Alice Smith", "email address or name"),
+        ("alice.smith@example.com!", "must not contain your email address"),
+        ("xx-Alice.Smith-yy", "must not contain your email address"),
     ],
 )
 def test_weak_passwords_are_refused_saying_why(password: str, said: str) -> None:
     with pytest.raises(InvalidRequest, match=said):
-        check_new_password(password, email="alice.smith@example.com", name="Alice Smith")
+        check_new_password(password, email="alice.smith@example.com")
 
 
 def test_a_strong_password_passes() -> None:
-    check_new_password("correct horse battery", email="alice.smith@example.com", name="Alice")
+    check_new_password("Alice has a long password", email="alice.smith@example.com")

@@ -35,7 +35,7 @@ async def register(request: web.Request) -> web.Response:
     email = _email(body.get("email"))
     password = clean_text(body.get("password"), field="password", max_chars=200)
     name = clean_text(body.get("name"), field="name", max_chars=200).strip()
-    check_new_password(password, email=email, name=name)
+    check_new_password(password, email=email)
     async with request.app[SESSIONS]() as session:
         user = await users.create_user(
             session,

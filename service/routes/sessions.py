@@ -96,7 +96,7 @@ async def change_password(request: web.Request) -> web.Response:
         user = await users.get_user(session, user_id=claims.user_id)
     if user is None:
         raise InvalidToken("This account no longer exists")
-    check_new_password(new, email=user.email, name=user.name, field="new_password")
+    check_new_password(new, email=user.email, field="new_password")
     # A stolen pass must not become a way around the sign-in lockout.
     async with request.app[LOCKOUT].guard(user.email):
         if not await asyncio.to_thread(verify_password, user.password_hash, current):
