@@ -36,7 +36,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lint pytest accept behave check test report parallel browser bench load soak clean
+.PHONY: help setup lint pytest accept behave check test report parallel browser bench load soak mutants clean
 
 help:
 	@echo "make accept   @critical acceptance scenarios on the embedded stack + HTML report"
@@ -51,6 +51,7 @@ help:
 	@echo "make bench    benchmarks in bench/ (if any)"
 	@echo "make load     Locust: USERS people ask at once (SPAWN_RATE, DURATION, WORKERS, INSTANCES, HOST)"
 	@echo "make soak     Locust: 1,000 open chats asking every minute for 5 min; memory, files, nothing lost"
+	@echo "make mutants  seed each defect of tests/mutants/ in a scratch copy: which scenario caught it"
 	@echo "make setup    .venv from requirements.txt, node_modules from package-lock.json"
 	@echo "make clean    remove reports/ and tool caches"
 
@@ -189,6 +190,13 @@ soak: USERS = 1000
 soak: DURATION = 5m
 soak: $(VENV_STAMP)
 	$(LOAD_CMD) --soak -- --questions 0 --think-time 60 --spread-questions $(LOAD_ARGS)
+
+# Each seeded defect (tests/mutants/*.patch) applied to a scratch copy of the tree, its feature
+# files run there; fails if a defect survives. MUTANTS=04 narrows, MUTANT_TAGS=@critical too.
+MUTANTS ?=
+MUTANT_TAGS ?=
+mutants: $(VENV_STAMP)
+	python tools/mutants.py $(MUTANTS) $(if $(MUTANT_TAGS),--tags='$(MUTANT_TAGS)')
 
 clean:
 	rm -rf reports .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -20,6 +20,9 @@ from driver.eventually import eventually
 from driver.models import Ack
 from driver.person import DEFAULT_DEVICE, Person
 from driver.socket import ChatSocket
+from driver.stream import StreamStalled
+
+CLOSE_PASS_ENDED = 4401
 
 
 def ws_url_of(service_url: str) -> str:
@@ -139,6 +142,25 @@ async def wait_for_final_on(
     return await stream.wait_final(timeout, who=f"{person.name}'s {device}")
 
 
+async def follow_to_answer(
+    person: Person, device: str = DEFAULT_DEVICE, timeout: float = 10.0
+) -> TimedEvent:
+    """The last run's final event on the device. When the service closes the chat because the
+    pass it was opened with has ended (4401), the device reopens it with its current pass and
+    catches up, as the app does; any other end fails."""
+    run = person.last_run
+    if run is None:
+        raise AssertionError(f"{person.name} has not asked anything yet")
+    socket = person.connections_of(device)[-1]
+    try:
+        return await socket.run(run.run_id).wait_final(timeout, who=f"{person.name}'s {device}")
+    except StreamStalled:
+        if socket.is_open or socket.close_code != CLOSE_PASS_ENDED:
+            raise
+    await person.reconnect(device)
+    return await wait_for_final_on(person, run.run_id, device, timeout)
+
+
 def runs_asked(person: Person) -> list[str]:
     """Every run the person's questions started (from the confirmations they read)."""
     seen: list[str] = []
@@ -153,6 +175,21 @@ def runs_asked(person: Person) -> list[str]:
 def missing_answers(person: Person, device: str, run_ids: Sequence[str]) -> list[str]:
     """Runs among `run_ids` whose final event the device never received."""
     return [r for r in run_ids if not any(e.is_final for e in events_on(person, r, device))]
+
+
+def steps_not_once_in_order(person: Person, device: str, run_ids: Sequence[str]) -> list[str]:
+    """For each run, the device (over all its connections) must have received every step the
+    asking device saw, each once and in order (seq 1, 2, 3, ...); what it got wrong, per run."""
+    problems = []
+    others = [d for d in person.sockets if d != device]
+    for run_id in run_ids:
+        got = [e.seq for e in events_on(person, run_id, device)]
+        steps = max((len(events_on(person, run_id, d)) for d in others), default=len(got))
+        if got != list(range(1, steps + 1)):
+            problems.append(
+                f"question {short_id(run_id)}: received steps {got}, not 1 to {steps} once each"
+            )
+    return problems
 
 
 def failure_of(final: TimedEvent) -> tuple[str, str]:

@@ -316,11 +316,63 @@ async def wait_not_ready(
     return said
 
 
-async def expect_run_error(person: Person, error: str, *, within: float) -> None:
-    """The person's last question ends, within `within` seconds, with `agent_error` `error`
-    that invites them to ask again."""
-    final = await person.wait_for_answer(within)
+async def expect_run_error(
+    person: Person, error: str, *, within: float, since: float | None = None
+) -> None:
+    """The person's last question ends, within `within` seconds of asking (or of `since`,
+    a monotonic time), with `agent_error` `error` that invites them to ask again."""
+    if since is None:
+        final = await person.answer_within(within)
+    else:
+        final = await person.wait_for_answer(max(0.0, since + within - time.monotonic()))
+        late = final.at - since
+        if late > within:
+            raise AssertionError(
+                f"{person.name} was told {final.describe()} only {late:.1f} s later "
+                f"(at most {within:g} s)"
+            )
     payload = final.payload
-    told = (final.type, payload.get("error"), payload.get("retryable"))
-    if told != ("agent_error", error, True) and person.last_run is not None:
+    outcome = (final.type, payload.get("error"), payload.get("retryable"))
+    if outcome != ("agent_error", error, True) and person.last_run is not None:
         raise AssertionError(f"{person.name} was told {describe_final(person.last_run)}")
+
+
+@dataclass(frozen=True)
+class ChatOpening:
+    """One attempt to open the chat: how it went, and when (monotonic)."""
+
+    outcome: str  # "opened", or what the refusal or the close said
+    at: float
+
+    @property
+    def clear(self) -> bool:
+        """The chat opened and answered, or the person was told to try again shortly."""
+        return self.outcome in (OPENED, TRY_AGAIN_SHORTLY)
+
+
+OPENED = "opened"
+TRY_AGAIN_SHORTLY = "refused: 503 temporarily_unavailable"
+
+
+async def open_chat_until(
+    person: Person, done: Callable[[], bool], *, pause: float = RETRY_PAUSE_S
+) -> list[ChatOpening]:
+    """Open the chat (and check it answers) again and again until `done()`, then once more;
+    each attempt's outcome. A chat that opens and then closes counts as closed, with its code."""
+    openings: list[ChatOpening] = []
+    last = False
+    while not last:
+        last = done()
+        await person.disconnect()
+        try:
+            socket = await person.connect()
+            await socket.ping(timeout=5.0)
+            outcome = OPENED
+        except HandshakeRefused as refusal:
+            outcome = f"refused: {refusal.status} {refusal.code}"
+        except (SocketClosed, TimeoutError) as closed:
+            outcome = f"closed: {closed}"
+        openings.append(ChatOpening(outcome, time.monotonic()))
+        if not last:
+            await asyncio.sleep(pause)
+    return openings

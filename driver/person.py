@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from driver.answers import own_spend, stated_total
 from driver.api import ChatApi
 from driver.contract import AGENT_COMPLETED, AGENT_ERROR, Frame, TimedEvent, short_id
 from driver.errors import ApiError, HandshakeRefused, SendRefused, SocketClosed
@@ -57,6 +58,7 @@ class Person:
         # Devices signed in on their own (their own session) or served by another instance.
         self.device_passes: dict[str, Tokens] = {}
         self.device_ws_urls: dict[str, str] = {}
+        self.usage: list[Mapping[str, Any]] = []  # every usage record they uploaded
 
     def __repr__(self) -> str:
         return f"Person({self.name!r}, {self.email!r})"
@@ -77,6 +79,17 @@ class Person:
         self.user_id = await self.api.register(self.email, self.password, self.name)
         self._note("signed up")
         return self.user_id
+
+    async def try_sign_up(self, password: str) -> ApiError | None:
+        """Sign up with that password instead of a strong one; the refusal, or None."""
+        try:
+            self.user_id = await self.api.register(self.email, password, self.name)
+        except ApiError as refusal:
+            self._note(f"could not sign up: {refusal.code}", kind="error")
+            return refusal
+        self.password = password
+        self._note("signed up")
+        return None
 
     async def sign_in(self) -> Tokens:
         self.tokens = await self.api.login(self.email, self.password)
@@ -109,6 +122,7 @@ class Person:
 
     async def load_usage(self, records: Sequence[Mapping[str, Any]]) -> int:
         accepted = await self.api.post_usage(self.access_token, records)
+        self.usage.extend(records)
         self._note(f"loaded {accepted} usage records")
         return accepted
 
@@ -238,6 +252,15 @@ class Person:
         self.last_run = socket.run(ack.run_id)
         return self.last_run
 
+    async def continue_latest_on(self, device: str, question: str) -> RunStream:
+        """On that device, open the latest conversation of the history (as the app lists it,
+        with that device's own pass) and ask in it."""
+        threads = await self.api.threads(self.pass_for(device))
+        if not threads:
+            raise AssertionError(f"{self.name}'s {device} finds no earlier conversation")
+        self.current_thread = threads[0].thread_id
+        return await self.ask(question, in_current_thread=True, device=device)
+
     async def ask_again(self, device: str = DEFAULT_DEVICE) -> Ack:
         """Send the last question again with the same id, as a client unsure it arrived does."""
         if self.last_ack is None or self.last_run is None or self.last_run.question is None:
@@ -282,6 +305,30 @@ class Person:
             listed = "\n".join(f"  - {p}" for p in problems)
             raise AssertionError(f"{self.name}'s answer broke the chat.v1 contract:\n{listed}")
         return final
+
+    async def event_within(self, event_type: str, seconds: float) -> TimedEvent:
+        """The first event of that type in the last run, seen within `seconds` of asking."""
+        return await self._last_run().wait_since_asked(event_type, seconds, who=self.name)
+
+    async def answer_within(self, seconds: float) -> TimedEvent:
+        """The last run's final event, seen within `seconds` of asking (then checked as
+        `wait_for_answer` checks it)."""
+        await self._last_run().wait_since_asked(None, seconds, who=self.name)
+        return await self.wait_for_answer(0.0)
+
+    async def wait_for_own_answer(self, timeout: float | None = None) -> str:
+        """The last question's answer: an answer (not an error) that states the spend of the
+        person's own usage (`own_spend`), not someone else's or nobody's."""
+        await self.wait_for_answer(timeout)
+        text = self.last_answer_text()
+        question = self._last_run().question or ""
+        expected, stated = own_spend(self.usage, question), stated_total(text)
+        if stated != expected:
+            raise AssertionError(
+                f"{self.name} was told a spend of {stated}, but {self.name}'s own usage adds up "
+                f"to {expected}:\n{text}"
+            )
+        return text
 
     async def wait_for_event(self, event_type: str, timeout: float | None = None) -> TimedEvent:
         """The first event of that type in the last run (already seen or still to come)."""

@@ -11,6 +11,14 @@ from collections.abc import Callable
 
 from driver.contract import CLOSE_CODES, TimedEvent, short_id
 
+# What seeing an event means to the person, for failure messages.
+_SEEING = {
+    "agent_started": "the assistant start working",
+    "agent_thinking": "the assistant think aloud",
+    "tool_executing": "the assistant start using a tool",
+    "tool_completed": "the assistant finish using a tool",
+}
+
 
 class StreamStalled(AssertionError):
     """The awaited event never came; the message says what was seen instead."""
@@ -95,6 +103,35 @@ class RunStream:
             what = f"a {event_type} event"
             raise StreamStalled(self._stalled(who or self.owner, what, timeout))
         return found
+
+    async def wait_since_asked(
+        self, event_type: str | None, within: float, *, who: str | None = None
+    ) -> TimedEvent:
+        """The first event of that type (None: the final event), which must have come within
+        `within` seconds of the question: a person times the assistant from when they asked,
+        not from when someone started looking."""
+        who = who or self.owner
+        if event_type is None:
+            what = "the assistant finish"
+            found = await self._wait(lambda: self.final, self._left(within))
+        else:
+            what = _SEEING.get(event_type, f"a {event_type} event")
+            found = await self._wait(
+                lambda: next((e for e in self.events if e.type == event_type), None),
+                self._left(within),
+            )
+        if found is None:
+            raise StreamStalled(self._stalled(who, what, within) + " of asking")
+        took = self.since_asked(found)
+        if took > within:
+            raise StreamStalled(
+                f"{who} saw {found.describe()} only {took:.2f} s after asking "
+                f"(at most {within:g} s; run {short_id(self.run_id)})"
+            )
+        return found
+
+    def _left(self, within: float) -> float:
+        return max(0.0, self.origin + within - time.monotonic())
 
     async def _wait(
         self, found: Callable[[], TimedEvent | None], timeout: float

@@ -92,3 +92,10 @@ async def step_polite_refusal(ctx: Any, name: str) -> None:
 async def step_told_to_upload(ctx: Any, name: str) -> None:
     answer = await _answer(ctx, name)
     assert "Upload your usage" in answer, f"{name} was not told to upload usage:\n{answer}"
+
+
+@then('the answer says there is no price for "{model}"')
+def step_no_price(ctx: Any, model: str) -> None:
+    answer = ctx.cast.person(ctx.asker).last_answer_text()
+    said = [line for line in answer.splitlines() if "no prices for" in line and model in line]
+    assert said, f"the answer does not say it has no price for {model}:\n{answer}"

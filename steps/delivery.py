@@ -104,13 +104,13 @@ async def step_follows_live(ctx: Any, name: str, device: str) -> None:
     await delivery.check_caught_up(person, device)
 
 
-@when("{name} asks to catch up on a question that does not exist")
+@when("{name}'s app asks to catch up on a question that does not exist")
 async def step_resume_unknown(ctx: Any, name: str) -> None:
     ctx.catch_up = (name, str(uuid.uuid4()))
     ctx.catch_up_answer = await delivery.try_resume(ctx.cast.person(name), ctx.catch_up[1], 0)
 
 
-@when("{name} asks to catch up on {owner}'s question")
+@when("{name}'s app asks to catch up on {owner}'s question")
 async def step_resume_someone_elses(ctx: Any, name: str, owner: str) -> None:
     run_id = ctx.cast.person(owner).last_run.run_id
     ctx.catch_up = (name, run_id)
@@ -259,15 +259,16 @@ async def step_interrupted_elsewhere(ctx: Any, name: str, device: str) -> None:
 @then("{name}'s history holds her question and the answer")
 async def step_history_question_answer(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    said = [m.role for m in await person.history()]
-    assert said == ["user", "assistant"], f"{name}'s history holds {said}"
+    said = [(m.role, m.text) for m in await person.history()]
+    expected = [("user", person.last_run.question), ("assistant", person.last_answer_text())]
+    assert said == expected, f"{name}'s history holds {said}, expected {expected}"
 
 
 @then("{name}'s history still holds her question")
 async def step_history_question(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
     said = [(m.role, m.text) for m in await person.history()]
-    assert said[:1] == [("user", person.last_run.question)], f"{name}'s history holds {said}"
+    assert said == [("user", person.last_run.question)], f"{name}'s history holds {said}"
 
 
 # -- slow devices
@@ -280,6 +281,10 @@ async def step_device_has_every_answer(ctx: Any, name: str, device: str, owner: 
     await person.reconnect(device)
     missing = await delivery.wait_for_every_answer_on(person, device)
     assert not missing, f"{name}'s {device} never got the answers of runs {missing}"
+    wrong = delivery.steps_not_once_in_order(person, device, delivery.runs_asked(person))
+    assert not wrong, f"{name}'s {device} did not get each step once and in order:\n" + "\n".join(
+        wrong
+    )
 
 
 # -- many people at once

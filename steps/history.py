@@ -6,6 +6,8 @@ from typing import Any
 
 from behave import given, then, when
 
+from driver import sessions, stages
+
 
 @when("{name} opens her conversation history")
 @when("{name} opens his conversation history")
@@ -80,3 +82,25 @@ async def step_finds_none_of(ctx: Any, name: str, other: str) -> None:
     own = {t.thread_id for t in await ctx.cast.person(name).threads()}
     foreign = [hit for hit in ctx.hits if hit.get("thread_id") not in own]
     assert not foreign, f"{name}'s search found messages of {other}'s: {foreign[:2]}"
+
+
+# -- coming back on another device
+@given("{name} has signed in again on her phone")
+async def step_signed_in_on_phone(ctx: Any, name: str) -> None:
+    await sessions.sign_in_on(ctx.cast.person(name), "phone")
+
+
+@when('{name} continues her latest conversation on her phone with "{question}"')
+async def step_continue_on_phone(ctx: Any, name: str, question: str) -> None:
+    ctx.asker = name
+    await ctx.cast.person(name).continue_latest_on("phone", question)
+
+
+@then("the assistant takes it as a follow-up to {name}'s earlier question")
+async def step_taken_as_follow_up(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    await person.wait_for_answer(15.0)
+    said = stages.tool_summary(person.last_run, "triage")
+    assert said.startswith("follow-up"), (
+        f"the assistant did not connect {name}'s question to the conversation: {said!r}"
+    )

@@ -4,9 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from behave import given, then, when
+import parse
+from behave import given, register_type, then, when
 
 from driver.errors import ApiError
+
+# A weak password, in the scenario's words -> the password (from the person's email).
+WEAK_PASSWORDS = {
+    "a password of 7 characters": lambda email: "Xk3#qz9",
+    "one of the most common passwords": lambda email: "Password123",
+    "a password containing her email address": lambda email: f"{email}-2026",
+    "a password of one character repeated": lambda email: "z" * 12,
+}
+# Why, in the scenario's words -> what the service's explanation says.
+WEAK_BECAUSE = {
+    "it is too short": "at least 8 characters",
+    "it is one of the most common passwords": "most common passwords",
+    "it contains her email address": "must not contain your email address",
+    "it is one character repeated": "one character repeated",
+}
+
+
+@parse.with_pattern("|".join(WEAK_PASSWORDS))
+def _weak(text: str) -> str:
+    return text
+
+
+register_type(WeakPassword=_weak)
 
 
 @given("{name} has signed up")
@@ -72,3 +96,28 @@ def step_refused_credentials(ctx: Any, name: str) -> None:
 def step_refused_conflict(ctx: Any) -> None:
     assert ctx.refusal is not None, "the second account with the same email was created"
     assert (ctx.refusal.status, ctx.refusal.code) == (409, "conflict"), str(ctx.refusal)
+
+
+@when("{name} signs up with {weak:WeakPassword}")
+async def step_sign_up_weak(ctx: Any, name: str, weak: str) -> None:
+    person = ctx.cast.person(name)
+    ctx.refusal = await person.try_sign_up(WEAK_PASSWORDS[weak](person.email))
+
+
+@then("the sign-up is refused because {why}")
+def step_refused_weak(ctx: Any, why: str) -> None:
+    refusal = ctx.refusal
+    assert refusal is not None, f"the sign-up was accepted although {why}"
+    said = WEAK_BECAUSE[why]
+    assert (refusal.status, refusal.code) == (400, "invalid_request") and said in refusal.message, (
+        f"the sign-up was refused with {refusal}, not saying that {why}"
+    )
+
+
+@then("{name} has no account yet")
+async def step_no_account(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    refusal = await person.try_sign_in()
+    assert refusal is not None and refusal.code == "invalid_credentials", (
+        f"{name} could sign in with the password that was refused: {refusal}"
+    )

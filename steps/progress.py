@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from behave import then
+from behave import then, when
 
+from driver import stages
 from driver.contract import EVENT_TYPES
+
+ANSWER_TIMEOUT_S = 15.0
 
 
 @then("{name} sees the assistant start working within {seconds:g} seconds")
 async def step_started_within(ctx: Any, name: str, seconds: float) -> None:
-    await ctx.cast.person(name).wait_for_event("agent_started", seconds)
+    await ctx.cast.person(name).event_within("agent_started", seconds)
 
 
 @then(
@@ -19,7 +22,7 @@ async def step_started_within(ctx: Any, name: str, seconds: float) -> None:
 )
 async def step_every_kind_in_order(ctx: Any, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
-    await person.wait_for_answer(seconds)
+    await person.answer_within(seconds)
     seen = person.event_types_seen()
     expected = [
         "agent_started",
@@ -34,3 +37,37 @@ async def step_every_kind_in_order(ctx: Any, name: str, seconds: float) -> None:
         f"expected {', '.join(expected)}"
     )
     assert set(EVENT_TYPES) >= set(seen), f"{name} saw unknown kinds of progress: {seen}"
+
+
+@then("{name} sees the assistant work through these stages, in order:")
+async def step_stages(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    await person.wait_for_answer(ANSWER_TIMEOUT_S)
+    expected = [row["tool named"] or stages.ANSWER for row in ctx.table]
+    seen = stages.stages_of(person.last_run)
+    assert seen == expected, f"{name} saw the stages {seen}, expected {expected}"
+
+
+@then("each step reached {name} within {seconds:g} second of the one before, up to the answer")
+async def step_no_long_pause(ctx: Any, name: str, seconds: float) -> None:
+    person = ctx.cast.person(name)
+    await person.wait_for_answer(ANSWER_TIMEOUT_S)
+    pause, step = stages.longest_pause(person.last_run)
+    assert pause <= seconds, f"{name} waited {pause:.2f} s for {step} (at most {seconds:g} s)"
+
+
+@when("{name} asks the same question again in a new conversation")
+async def step_ask_same_again(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    ctx.first_answer = person.last_answer_text()
+    await person.ask(person.last_run.question)
+
+
+@then("{name} is told the same figures as the first time")
+async def step_same_figures(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    await person.wait_for_answer(ANSWER_TIMEOUT_S)
+    first, again = stages.figures(ctx.first_answer), stages.figures(person.last_answer_text())
+    assert first and again == first, (
+        f"{name} was told {again} the second time, {first} the first time"
+    )

@@ -156,7 +156,7 @@ async def step_both_ask(ctx: Any, first: str, second: str, question: str) -> Non
 @then("{first} and {second} each get their own answer")
 async def step_each_answered(ctx: Any, first: str, second: str) -> None:
     people = [ctx.cast.person(first), ctx.cast.person(second)]
-    await asyncio.gather(*(p.wait_for_answer(15) for p in people))
+    await asyncio.gather(*(p.wait_for_own_answer(15) for p in people))
     threads = {p.current_thread for p in people}
     assert len(threads) == 2, f"{first} and {second} were answered in one conversation"
 

@@ -9,11 +9,12 @@ from typing import Any
 import parse
 from behave import given, register_type, then, when
 
-from driver import probe, sessions
+from driver import delivery, probe, sessions
 from driver.errors import ApiError
 from driver.eventually import eventually
 from driver.models import Tokens
 from fixtures import security
+from fixtures.servers import servers_of
 
 CLOSED_FOR_PASS = 4401
 REASONS = {
@@ -88,6 +89,7 @@ async def step_family_ended(ctx: Any, name: str) -> None:
 
 @when("{name}'s laptop and phone renew the same pass at the same moment")
 async def step_renew_twice(ctx: Any, name: str) -> None:
+    ctx.renewer = name
     ctx.renewals = await sessions.renew_twice_at_once(ctx.cast.person(name))
 
 
@@ -100,6 +102,14 @@ def step_exactly_one(ctx: Any) -> None:
     )
     assert len(won) == 1 and len(lost) == 1, f"the two renewals ended as: {said}"
     _refused(lost[0], 401, "invalid_token", "the second renewal")
+    ctx.winner = won[0]
+
+
+@then("that new pass and its renewal stop working too, as the same renewal was used twice")
+async def step_winner_ended(ctx: Any) -> None:
+    person = ctx.cast.person(ctx.renewer)
+    working = await sessions.ended_sign_in(person, ctx.winner)
+    assert not working, f"after the double renewal, {person.name}'s sign-in goes on: {working}"
 
 
 # -- devices and signing out -------------------------------------------------------------------
@@ -108,8 +118,7 @@ def step_exactly_one(ctx: Any) -> None:
 @given("{name} has the chat open in two tabs, each served by a different server")
 async def step_two_tabs(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    if ctx.target.embedded:  # against a deployment, its load balancer decides
-        sessions.serve_device_from(person, "second tab", (await security.second_instance(ctx)).url)
+    sessions.serve_device_from(person, "second tab", (await security.second_instance(ctx)).url)
     await person.connect("first tab")
     await person.connect("second tab")
 
@@ -282,7 +291,64 @@ async def step_renew_and_answer(ctx: Any, name: str) -> None:
     await sessions.renew(person)
     await person.reconnect()
     await person.ask("How can we cut our model spend?")
-    await person.wait_for_answer(person.tokens.expires_in)
+    await person.wait_for_own_answer(ANSWER_TIMEOUT_S)
+
+
+# -- a pass that ends while an answer is running ---------------------------------------------
+
+
+@given(
+    "{name} is signed in on her laptop on a server with {seconds:d}-second passes and slow usage data"
+)
+async def step_short_passes_slow_tools(ctx: Any, name: str, seconds: int) -> None:
+    assert seconds == security.SHORT_PASS_SECONDS, f"that server's passes last {seconds} s"
+    person = ctx.cast.person(name)
+    url = servers_of(ctx.target.stack).url("short passes")
+    person.tokens = await sessions.sign_in_on(person, "laptop", service_url=url)
+
+
+def _still_working(person: Any) -> None:
+    assert person.last_run.final is None, (
+        f"{person.name}'s answer came before her pass ended: the pass did not end mid-answer"
+    )
+
+
+@when("{name}'s pass expires while the assistant is still working")
+async def step_pass_expires_mid_answer(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    ctx.expired_code = await person.wait_disconnected(timeout=person.tokens.expires_in + 2.0)
+    _still_working(person)
+
+
+@when("{name}'s app renews her pass while the assistant is still working")
+async def step_renew_mid_answer(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    person.tokens = await sessions.renew(person, "laptop")
+    _still_working(person)
+
+
+@then("{name}'s laptop is told her pass has expired, asking her to sign in again")
+def step_told_pass_expired(ctx: Any, name: str) -> None:
+    assert ctx.expired_code == CLOSED_FOR_PASS, f"{name}'s chat was closed with {ctx.expired_code}"
+
+
+@then("after renewing her pass, {name}'s laptop gets the answer, each step once and in order")
+async def step_renew_then_answer(ctx: Any, name: str) -> None:
+    person = ctx.cast.person(name)
+    person.tokens = await sessions.renew(person, "laptop")
+    await _answer_once_in_order(person)
+
+
+@then("{name}'s laptop gets the answer, each step once and in order, reopening the chat if asked")
+async def step_answer_across_renewal(ctx: Any, name: str) -> None:
+    await _answer_once_in_order(ctx.cast.person(name))
+
+
+async def _answer_once_in_order(person: Any) -> None:
+    final = await delivery.follow_to_answer(person, "laptop", ANSWER_TIMEOUT_S)
+    assert final.type == "agent_completed", f"{person.name} was not answered: {final.describe()}"
+    wrong = delivery.steps_not_once_in_order(person, "laptop", [person.last_run.run_id])
+    assert not wrong, f"{person.name}'s laptop did not get each step once: {wrong}"
 
 
 # -- guessing passwords ------------------------------------------------------------------------
@@ -299,6 +365,7 @@ async def _guess(ctx: Any, attacker: str, victim: str, count: int) -> None:
             )
         else:
             raise AssertionError(f"{attacker}'s guess {attempt} signed in as {victim}")
+    ctx.locked_at = time.monotonic()  # the lock's window runs from the last wrong password
 
 
 @when("{attacker} tries {count:d} wrong passwords on {victim}'s account")
@@ -307,15 +374,25 @@ async def step_guess(ctx: Any, attacker: str, count: int, victim: str) -> None:
     await _guess(ctx, attacker, victim, count)
 
 
-@then("even {name}'s right password is refused for now, and she is told how long to wait")
-async def step_locked(ctx: Any, name: str) -> None:
+@then(
+    "even {name}'s right password is refused for now, and she is told to wait about {minutes:d} minutes"
+)
+@then(
+    "even {name}'s right password is refused for now, and she is told to wait about {seconds:d} second"
+)
+async def step_locked(ctx: Any, name: str, minutes: int = 0, seconds: int = 0) -> None:
     refusal = await ctx.cast.person(name).try_sign_in()
     assert refusal is not None, f"{name} signed in although her account should be locked"
     assert (refusal.status, refusal.code) == (429, "rate_limited"), str(refusal)
-    assert refusal.retry_after is not None and refusal.retry_after > 0, (
-        f"{name} was not told how long to wait: {refusal}"
+    window = minutes * 60 or seconds
+    # The lock started a moment ago: what is left of it, in whole seconds rounded up.
+    low = window - 60 if minutes else 1
+    told = refusal.retry_after
+    assert told is not None and low <= told <= window, (
+        f"{name} was told to wait {told} s, not about {minutes or seconds} "
+        f"{'minutes' if minutes else 'second'} ({low} to {window} s)"
     )
-    ctx.retry_after = refusal.retry_after
+    ctx.retry_after = told
 
 
 @when("{name} mistypes her password {count:d} times and then types it right")
@@ -339,8 +416,12 @@ async def step_lock_lifts(ctx: Any, name: str, seconds: float) -> None:
     async def signed_in() -> bool:
         return await person.try_sign_in() is None
 
+    left = max(0.0, ctx.locked_at + seconds - time.monotonic())
     await eventually(
-        signed_in, timeout=seconds, interval=0.2, describe=f"{name} was still locked out"
+        signed_in,
+        timeout=left,
+        interval=0.2,
+        describe=f"{name} was still locked out {seconds:g} s after the last wrong password",
     )
 
 
@@ -382,7 +463,7 @@ async def step_enterprise_sign_in(ctx: Any, name: str) -> None:
 async def step_can_ask(ctx: Any, name: str, question: str) -> None:
     person = ctx.cast.person(name)
     await person.ask(question)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
+    await person.wait_for_own_answer(ANSWER_TIMEOUT_S)
 
 
 @when(

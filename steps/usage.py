@@ -54,3 +54,21 @@ async def step_month_of_usage(ctx: Any, name: str) -> None:
         for model, feature, requests, tokens_in, tokens_out, cost in A_MONTH_OF_USAGE
     ]
     await ctx.cast.person(name).load_usage(records)
+
+
+@given("{name}'s company recorded this usage:")
+async def step_usage_by_day(ctx: Any, name: str) -> None:
+    today = datetime.now(UTC).date()
+    records = [
+        {
+            "day": (today - timedelta(days=int(row["days ago"]))).isoformat(),
+            "model": row["model"],
+            "feature": row["feature"],
+            "requests": int(row["requests"]),
+            "input_tokens": int(row["input tokens"]),
+            "output_tokens": int(row["output tokens"]),
+            "cost_usd": float(row["cost"]),
+        }
+        for row in ctx.table
+    ]
+    await ctx.cast.person(name).load_usage(records)

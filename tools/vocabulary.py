@@ -23,6 +23,8 @@ TAGS: dict[str, str] = {
     "performance": "measures speed against a stated budget",
     "ui": "drives a user interface",
     "wip": "work in progress: never run by CI",
+    "customer": "audience: what a customer (or their company's administrator) experiences",
+    "operator": "audience: what the team running the service relies on",
 }
 
 # Tags with a value (`@allure.label.owner:Team Chat`), by prefix.

@@ -1,4 +1,4 @@
-@allure.label.epic:AgentProgress
+@allure.label.epic:AgentProgress @customer
 Feature: Catch up on exactly what was missed after a dropped connection
   In order to trust what the assistant shows me on a train or on flaky Wi-Fi
   As someone asking the assistant about my company's AI spend
@@ -46,7 +46,7 @@ Feature: Catch up on exactly what was missed after a dropped connection
       | been trimmed        |
 
   Scenario: Catching up on a question that does not exist is refused and shows nothing
-    When Alice asks to catch up on a question that does not exist
+    When Alice's app asks to catch up on a question that does not exist
     Then Alice is told there is no such question to catch up on
     And Alice is sent no steps
 

@@ -1,4 +1,4 @@
-@allure.label.epic:AgentProgress
+@allure.label.epic:AgentProgress @customer
 Feature: Every way a question can end is clear, and nothing confirmed is lost
   In order to always know where my question stands
   As someone asking the assistant about my company's AI spend
@@ -27,14 +27,14 @@ Feature: Every way a question can end is clear, and nothing confirmed is lost
     When Alice's laptop reconnects
     Then Alice's laptop catches up on every step it missed, once each and in order, ending with the answer
 
-  @fault
+  @critical @fault
   Scenario: A tool that fails is reported clearly
     Given Alice's laptop is on a server where reading usage data gives up quickly
     When Alice asks "How can we cut our model spend?"
     Then Alice is told the assistant could not read her usage data
     And the record of Alice's question shows the failed step
 
-  @fault
+  @critical @fault
   Scenario: A question that runs out of time ends clearly and keeps the steps already done
     Given Alice's laptop is on a server where each question has very little time
     When Alice asks "How can we cut our model spend?"

@@ -1,4 +1,4 @@
-@allure.label.epic:AgentProgress
+@allure.label.epic:AgentProgress @operator
 Feature: A device that cannot keep up is let go, and catches up when it returns
   In order to keep the assistant fast for everyone
   As the team running the assistant

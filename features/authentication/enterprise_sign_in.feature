@@ -1,4 +1,4 @@
-@allure.label.epic:Authentication @embedded
+@allure.label.epic:Authentication @embedded @customer
 Feature: Enterprise sign-in through the company's own provider
   In order to manage who in my company uses the assistant in one place
   As the administrator of a company that uses a single sign-on provider
@@ -24,6 +24,7 @@ Feature: Enterprise sign-in through the company's own provider
     When Carol signs in through her company's provider
     Then Carol is recognised as herself
 
+  @critical
   Scenario: Made-up key labels do not make us hammer the provider
     When Mallory tries 20 times to sign in with passes naming keys the provider never published
     Then Mallory is refused every time

@@ -1,11 +1,11 @@
-@allure.label.epic:Authentication
+@allure.label.epic:Authentication @customer
 Feature: Staying signed in, and signing out
   In order to keep my account safe on shared, lost and stolen devices
   As a customer of the AI spend assistant
   I want my sign-in to renew itself while I work, and to end everywhere the moment I say so
 
   Business value:
-    People keep the assistant open all day on a laptop and a phone. Their sign-in must renew
+    People keep the assistant open on a laptop and a phone for hours. Their sign-in must renew
     quietly, their devices must see the same progress, and when they sign out, change their
     password or lose a device, every pass of that sign-in must stop working at once, on every
     server, even if our session cache restarts. A stolen renewal must end the sign-in it belongs
@@ -26,12 +26,14 @@ Feature: Staying signed in, and signing out
     Then Mallory is refused because the renewal was already used
     And Alice's newest pass and renewal stop working too
 
-  Scenario: Two renewals of one pass at the same moment: exactly one succeeds
+  Scenario: Two renewals of one pass at the same moment: one succeeds, then the sign-in ends for safety
     Given Alice has signed up and is signed in
     When Alice's laptop and phone renew the same pass at the same moment
     Then exactly one of them gets a new pass
+    And that new pass and its renewal stop working too, as the same renewal was used twice
+    And Alice can sign in again with her password
 
-  @critical
+  @critical @embedded
   Scenario: Signing out closes that sign-in's chats on every server within 2 seconds
     Given Alice has signed up and is signed in
     And Alice has the chat open in two tabs, each served by a different server
@@ -54,6 +56,23 @@ Feature: Staying signed in, and signing out
     When Alice keeps the chat open past her pass's expiry
     Then Alice's chat was closed at the expiry, asking her to sign in again
     And after renewing her pass Alice opens the chat again and gets an answer
+
+  @embedded
+  Scenario: Alice's pass expires while an answer is running; once renewed, the answer arrives
+    Given Alice has signed up
+    And Alice is signed in on her laptop on a server with 2-second passes and slow usage data
+    And Alice asked "How can we cut our model spend?" and her laptop saw the assistant start checking it
+    When Alice's pass expires while the assistant is still working
+    Then Alice's laptop is told her pass has expired, asking her to sign in again
+    And after renewing her pass, Alice's laptop gets the answer, each step once and in order
+
+  @embedded
+  Scenario: Alice's app renews her pass while an answer is running, and the answer still arrives
+    Given Alice has signed up
+    And Alice is signed in on her laptop on a server with 2-second passes and slow usage data
+    And Alice asked "How can we cut our model spend?" and her laptop saw the assistant start checking it
+    When Alice's app renews her pass while the assistant is still working
+    Then Alice's laptop gets the answer, each step once and in order, reopening the chat if asked
 
   @critical
   Scenario: Alice's laptop shows the progress of a question asked on her phone

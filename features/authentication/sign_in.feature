@@ -1,4 +1,4 @@
-@allure.label.epic:Authentication
+@allure.label.epic:Authentication @customer
 Feature: Signing in
   In order to keep my company's spending data private
   As a customer of the AI spend assistant
@@ -29,6 +29,18 @@ Feature: Signing in
     Given Alice has signed up
     When someone else signs up with Alice's email
     Then the sign-up is refused because the account already exists
+
+  Scenario Outline: A weak password is refused at sign-up, saying why
+    When Alice signs up with <a weak password>
+    Then the sign-up is refused because <why>
+    And Alice has no account yet
+
+    Examples:
+      | a weak password                         | why                                    |
+      | a password of 7 characters              | it is too short                        |
+      | one of the most common passwords        | it is one of the most common passwords |
+      | a password containing her email address | it contains her email address          |
+      | a password of one character repeated    | it is one character repeated           |
 
   @critical
   Scenario Outline: Someone without a valid pass cannot open the chat

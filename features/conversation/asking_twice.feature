@@ -1,4 +1,4 @@
-@allure.label.epic:Conversation
+@allure.label.epic:Conversation @customer
 Feature: A question sent twice is answered once
   In order to never be charged for, or read, the same answer twice
   As someone asking the assistant over an unreliable connection

@@ -1,4 +1,4 @@
-@allure.label.epic:Conversation
+@allure.label.epic:Conversation @customer
 Feature: Ask the assistant how to cut AI spend
   In order to spend less on AI models without hurting my product
   As the person responsible for my company's AI budget
@@ -48,6 +48,28 @@ Feature: Ask the assistant how to cut AI spend
     Then Alice sees every kind of progress, in order, ending with the answer within 15 seconds
     And Alice is told politely that the assistant can only help with AI spend
 
+  @critical
+  Scenario: Alice follows the assistant's stages, each naming the tool at work
+    When Alice asks "How can we cut our model spend?"
+    Then Alice sees the assistant work through these stages, in order:
+      | stage                 | tool named        |
+      | understanding her ask | triage            |
+      | reading her usage     | usage_report      |
+      | the savings analysis  | savings_optimizer |
+      | the answer            |                   |
+
+  @critical
+  Scenario: The same question asked twice gets the same figures
+    Given Alice has asked "How can we cut our model spend?" and received the answer
+    When Alice asks the same question again in a new conversation
+    Then Alice is told the same figures as the first time
+
+  @critical @allure.issue:12
+  Scenario: Regression: no step of an answer keeps Alice waiting more than a second
+    When Alice asks "How can we cut our model spend?"
+    Then each step reached Alice within 1 second of the one before, up to the answer
+
+  @critical
   Scenario: Without any usage the assistant says there is nothing to analyse yet
     Given Bob has signed up and is signed in
     When Bob asks "How can we cut our model spend?"

@@ -1,4 +1,4 @@
-@allure.label.epic:Conversation
+@allure.label.epic:Conversation @customer
 Feature: Earlier conversations, in order, and only one's own
   In order to pick up where I left off and to find what the assistant told me
   As someone who asks the assistant about our AI spend every week
@@ -28,6 +28,16 @@ Feature: Earlier conversations, in order, and only one's own
     And Alice has asked in the same conversation "What about only the support bot?" and received the answer
     When Alice reopens the conversation
     Then it holds her questions, each followed by its answer, in the order they were written
+
+  @critical
+  Scenario: Alice comes back on her phone and continues her earlier conversation
+    Given Alice's company has a month of AI usage on record
+    And Alice has asked "How can we cut our model spend?" and received the answer
+    And Alice has signed in again on her phone
+    When Alice continues her latest conversation on her phone with "What about only the support bot?"
+    Then the assistant takes it as a follow-up to Alice's earlier question
+    And Alice is told she can save about $1,316.00 a month
+    And Alice's conversation holds 2 questions, each followed by its answer
 
   @critical
   Scenario: Searching finds Alice's own words and never another company's

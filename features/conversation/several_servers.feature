@@ -1,4 +1,4 @@
-@allure.label.epic:Conversation
+@allure.label.epic:Conversation @customer
 Feature: The chat follows Alice across devices, whichever server each one reaches
   In order to start a question on my laptop and follow it on my phone
   As someone who uses the assistant on several devices

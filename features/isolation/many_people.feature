@@ -1,11 +1,11 @@
-@allure.label.epic:Isolation
+@allure.label.epic:Isolation @customer
 Feature: Many people at once, and each sees only their own
   In order to trust the assistant with my company's spending
   As one of many customers using it at the same moment
   I want my progress and answers to reach me alone, whichever server serves me
 
   Business value:
-    Customers are often competitors. At busy moments dozens of them ask at once, served by
+    Customers are often competitors. At busy moments many of them ask at once (twenty here), served by
     different servers. A single step of one customer's answer reaching another would leak
     spending data and end both relationships. Every stream each person sees is checked, and so
     is what the service stored for them.
@@ -23,6 +23,6 @@ Feature: Many people at once, and each sees only their own
     And Alice's laptop is on a server where reading usage data takes a while
     And Alice asked "How can we cut our model spend?" and her laptop saw the assistant start checking it
     And Mallory has signed up and is signed in
-    When Mallory asks to catch up on Alice's question
+    When Mallory's app asks to catch up on Alice's question
     Then Mallory is told there is no such question to catch up on
     And Mallory is sent none of Alice's steps

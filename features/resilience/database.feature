@@ -1,4 +1,4 @@
-@allure.label.epic:Resilience @fault
+@allure.label.epic:Resilience @fault @customer
 Feature: Database trouble never loses a question
   In order to rely on the assistant when our systems have a bad day
   As a customer asking about my company's AI spend
@@ -50,3 +50,10 @@ Feature: Database trouble never loses a question
       | trouble                 | state                     |
       | stops responding        | not responding            |
       | swallows every message  | swallowing every message  |
+
+  @critical @allure.issue:12
+  Scenario: Regression: opening the chat while the database is down is refused clearly
+    Given the database goes down for a while
+    When Alice keeps opening the chat until the database is back
+    Then each time the chat opened or Alice was told to try again shortly, never failing unexplained
+    And once it was back, Alice's chat opened

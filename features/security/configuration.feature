@@ -1,4 +1,4 @@
-@allure.label.epic:Security @embedded
+@allure.label.epic:Security @embedded @operator
 Feature: The service refuses to start with a weak signing secret
   In order that no one can make passes for our customers' accounts
   As the team that runs the AI spend assistant

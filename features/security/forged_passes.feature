@@ -1,4 +1,4 @@
-@allure.label.epic:Security
+@allure.label.epic:Security @customer
 Feature: Nobody gets in with a forged, stale or tricked pass
   In order to keep every company's spending data to itself
   As a customer of the AI spend assistant

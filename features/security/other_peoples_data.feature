@@ -1,4 +1,4 @@
-@allure.label.epic:Security
+@allure.label.epic:Security @customer
 Feature: Nobody sees another company's conversations
   In order to trust the assistant with my company's spending questions
   As a customer of the AI spend assistant
@@ -36,6 +36,10 @@ Feature: Nobody sees another company's conversations
 
   @critical
   Scenario: Alice's progress never reaches Bob while both ask at the same time
+    Given Alice's company has a month of AI usage on record
+    And Bob's company spent this in the last month:
+      | model       | feature  | requests | input tokens | output tokens | cost  |
+      | gpt-4o-mini | helpdesk | 1000     | 1000000      | 200000        | 42.50 |
     When Alice and Bob both ask "How can we cut our model spend?" at the same time
     Then Alice and Bob each get their own answer
     And none of Alice's progress reached Bob

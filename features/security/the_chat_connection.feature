@@ -1,4 +1,4 @@
-@allure.label.epic:Security
+@allure.label.epic:Security @customer
 Feature: The chat connection defends itself
   In order to keep the assistant fast and safe for everyone
   As a customer of the AI spend assistant
@@ -34,6 +34,7 @@ Feature: The chat connection defends itself
     When a page on our own web app tries to open the chat in Alice's signed-in browser
     Then Alice's chat is open
 
+  @critical
   Scenario: A message over 64 KiB closes the chat as too large
     Given Mallory has signed up and is signed in
     When Mallory sends a message larger than 64 KiB
@@ -59,6 +60,7 @@ Feature: The chat connection defends itself
       | a request nested a thousand levels deep       | the message cannot be read         |
       | a question longer than the assistant reads    | the message is incomplete or wrong |
 
+  @critical
   Scenario: More than 10 garbled messages in a minute close the chat, after explaining each
     Given Mallory has signed up and is signed in
     When Mallory sends 11 garbled messages in a row

@@ -12,6 +12,7 @@ from aiohttp import web
 from service.errors import InvalidCredentials, InvalidRequest, InvalidToken
 from service.http import authenticate, read_json, token_response
 from service.keys import HASHING, LOCKOUT, SESSIONS, SETTINGS
+from service.password_policy import check_new_password
 from service.passwords import hash_password, verify_password
 from service.store import sessions as login_sessions
 from service.store import users
@@ -19,7 +20,6 @@ from service.tokens import issue_access_token, new_refresh_token
 from service.validation import clean_text
 
 routes = web.RouteTableDef()
-MIN_PASSWORD_CHARS = 8
 T = TypeVar("T")
 
 
@@ -41,9 +41,8 @@ async def register(request: web.Request) -> web.Response:
     body = await read_json(request)
     email = _email(body.get("email"))
     password = clean_text(body.get("password"), field="password", max_chars=200)
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise InvalidRequest(f"password must have at least {MIN_PASSWORD_CHARS} characters")
     name = clean_text(body.get("name"), field="name", max_chars=200).strip()
+    check_new_password(password, email=email)
     password_hash = await hashed(request, hash_password, password)
     async with request.app[SESSIONS]() as session:
         user = await users.create_user(session, email=email, name=name, password_hash=password_hash)

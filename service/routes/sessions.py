@@ -9,7 +9,6 @@ from aiohttp import web
 
 from service.errors import (
     InvalidCredentials,
-    InvalidRequest,
     InvalidToken,
     NotFound,
     TokenExpired,
@@ -17,8 +16,9 @@ from service.errors import (
 from service.http import authenticate, read_json, token_response
 from service.keys import LOCKOUT, OIDC, REVOCATIONS, SESSIONS, SETTINGS
 from service.oidc import MAX_TOKEN_CHARS as MAX_ID_TOKEN_CHARS
+from service.password_policy import check_new_password
 from service.passwords import hash_password, verify_password
-from service.routes.auth import MIN_PASSWORD_CHARS, hashed, issue_session
+from service.routes.auth import hashed, issue_session
 from service.store import identities, users
 from service.store import sessions as store
 from service.store.sessions import Outcome
@@ -91,12 +91,11 @@ async def change_password(request: web.Request) -> web.Response:
     body = await read_json(request)
     current = clean_text(body.get("current_password"), field="current_password", max_chars=200)
     new = clean_text(body.get("new_password"), field="new_password", max_chars=200)
-    if len(new) < MIN_PASSWORD_CHARS:
-        raise InvalidRequest(f"new_password must have at least {MIN_PASSWORD_CHARS} characters")
     async with request.app[SESSIONS]() as session:
         user = await users.get_user(session, user_id=claims.user_id)
     if user is None:
         raise InvalidToken("This account no longer exists")
+    check_new_password(new, email=user.email, field="new_password")
     # A stolen pass must not become a way around the sign-in lockout.
     async with request.app[LOCKOUT].guard(user.email):
         if not await hashed(request, verify_password, user.password_hash, current):
