@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +12,12 @@ from behave import given, then, when
 from driver import web_tasks
 from driver.answers import stated_monthly_savings, stated_total
 from driver.browser import WebBrowsing
+from driver.usage_table import usage_records
 from fixtures import security
 from fixtures.servers import servers_of
 
 ANSWER_TIMEOUT_S = 15.0
 PASS_RENEWAL_TIMEOUT_S = 10.0
-DAYS_AGO = 10  # inside the assistant's 30-day window, as in steps/usage.py
 
 
 async def _web(ctx: Any, name: str) -> WebBrowsing:
@@ -28,19 +27,7 @@ async def _web(ctx: Any, name: str) -> WebBrowsing:
 
 @given("{name} has a file of her company's AI usage for the last month:")
 def step_usage_file(ctx: Any, name: str) -> None:
-    day = (datetime.now(UTC).date() - timedelta(days=DAYS_AGO)).isoformat()
-    records = [
-        {
-            "day": day,
-            "model": row["model"],
-            "feature": row["feature"],
-            "requests": int(row["requests"]),
-            "input_tokens": int(row["input tokens"]),
-            "output_tokens": int(row["output tokens"]),
-            "cost_usd": float(row["cost"]),
-        }
-        for row in ctx.table
-    ]
+    records = usage_records(ctx.table)
     path = Path(tempfile.mkdtemp()) / f"{name.lower()}-usage.csv"
     ctx.usage_file = web_tasks.write_usage_csv(records, path)
 

@@ -7,25 +7,12 @@ from typing import Any
 
 from behave import given
 
-# Usage "in the last month" is dated well inside the assistant's 30-day window.
-DAYS_AGO = 10
+from driver.usage_table import last_month, usage_record, usage_records
 
 
 @given("{name}'s company spent this in the last month:")
 async def step_usage(ctx: Any, name: str) -> None:
-    day = (datetime.now(UTC).date() - timedelta(days=DAYS_AGO)).isoformat()
-    records = [
-        {
-            "day": day,
-            "model": row["model"],
-            "feature": row["feature"],
-            "requests": int(row["requests"]),
-            "input_tokens": int(row["input tokens"]),
-            "output_tokens": int(row["output tokens"]),
-            "cost_usd": float(row["cost"]),
-        }
-        for row in ctx.table
-    ]
+    records = usage_records(ctx.table)
     await ctx.cast.person(name).load_usage(records)
 
 
@@ -40,7 +27,7 @@ A_MONTH_OF_USAGE = [
 
 @given("{name}'s company has a month of AI usage on record")
 async def step_month_of_usage(ctx: Any, name: str) -> None:
-    day = (datetime.now(UTC).date() - timedelta(days=DAYS_AGO)).isoformat()
+    day = last_month().isoformat()
     records = [
         {
             "day": day,
@@ -59,16 +46,5 @@ async def step_month_of_usage(ctx: Any, name: str) -> None:
 @given("{name}'s company recorded this usage:")
 async def step_usage_by_day(ctx: Any, name: str) -> None:
     today = datetime.now(UTC).date()
-    records = [
-        {
-            "day": (today - timedelta(days=int(row["days ago"]))).isoformat(),
-            "model": row["model"],
-            "feature": row["feature"],
-            "requests": int(row["requests"]),
-            "input_tokens": int(row["input tokens"]),
-            "output_tokens": int(row["output tokens"]),
-            "cost_usd": float(row["cost"]),
-        }
-        for row in ctx.table
-    ]
+    records = [usage_record(row, today - timedelta(days=int(row["days ago"]))) for row in ctx.table]
     await ctx.cast.person(name).load_usage(records)
