@@ -178,7 +178,9 @@ class Page:
 @contextlib.asynccontextmanager
 async def browser(chromium: str, *, width: int = 1400, height: int = 1800) -> AsyncIterator[Page]:
     """Headless Chromium with one tab; the DevTools port is chosen by Chromium (port 0)."""
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+    # Chromium's helper processes may still write to the profile just after the browser exits:
+    # a leftover file must not fail the check that used it.
+    with tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True) as profile:
         process = await asyncio.create_subprocess_exec(
             chromium,
             *FLAGS,
