@@ -187,7 +187,9 @@ load: $(VENV_STAMP)
 # The soak: 1,000 people keep their chat open for 5 minutes and each asks every 60 s (first
 # questions spread over the first minute); the service's memory and open files are sampled.
 soak: USERS = 1000
-soak: DURATION = 5m
+# Everyone is signed in within about a minute (20 a second), then holds the chat 5 minutes.
+soak: SPAWN_RATE = 20
+soak: DURATION = 6m
 soak: $(VENV_STAMP)
 	$(LOAD_CMD) --soak -- --questions 0 --think-time 60 --spread-questions $(LOAD_ARGS)
 

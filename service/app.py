@@ -89,7 +89,10 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[SESSIONS] = make_sessions(engine)
     hot_path = app[HOT_PATH] = HotPath(app[SETTINGS].database_url)
     await hot_path.open()
+    warming = asyncio.create_task(hot_path.warm())
     yield
+    warming.cancel()
+    await asyncio.gather(warming, return_exceptions=True)
     await hot_path.close()
     await engine.dispose()
 
