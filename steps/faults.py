@@ -239,6 +239,17 @@ def step_routine_increase(ctx: Any, name: str) -> None:
     )
 
 
+@then("all of it together took {name} at most about a second longer than usual")
+def step_routine_total_increase(ctx: Any, name: str) -> None:
+    # The circuit breaker's promise: after one slow failure the cache is skipped, so the whole
+    # routine pays about one timeout, not one per call (README, resilience).
+    took, usual = sum(ctx.routine.parts().values()), sum(ctx.usual.parts().values())
+    assert took - usual <= ABOUT_A_SECOND_S, (
+        f"{name}'s routine took {took:.2f} s in all, usually {usual:.2f} s: "
+        "every step paid for the stalled cache again"
+    )
+
+
 @then("each of these took {name} at most {seconds:g} seconds")
 def step_routine_times(ctx: Any, name: str, seconds: float) -> None:
     slow = {part: took for part, took in ctx.routine.parts().items() if took > seconds}
