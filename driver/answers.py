@@ -11,6 +11,7 @@ from typing import Any
 _MONEY = r"\$[0-9][0-9,]*\.[0-9]{2}"
 _TOTAL = re.compile(rf"spent ({_MONEY})")
 _SAVINGS = re.compile(rf"save about ({_MONEY}) a month")
+_YEARLY_SAVINGS = re.compile(rf"about ({_MONEY}) a year")
 
 
 def stated_total(answer: str) -> str | None:
@@ -22,6 +23,12 @@ def stated_total(answer: str) -> str | None:
 def stated_monthly_savings(answer: str) -> str | None:
     """The estimated monthly savings the answer states, e.g. "$1,383.50"."""
     found = _SAVINGS.search(answer)
+    return found.group(1) if found else None
+
+
+def stated_yearly_savings(answer: str) -> str | None:
+    """The estimated savings in a year the answer states, e.g. "$15,792.00"."""
+    found = _YEARLY_SAVINGS.search(answer)
     return found.group(1) if found else None
 
 

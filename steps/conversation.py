@@ -6,7 +6,7 @@ from typing import Any
 
 from behave import given, then, when
 
-from driver.answers import stated_monthly_savings, stated_total
+from driver.answers import stated_monthly_savings, stated_total, stated_yearly_savings
 
 ANSWER_TIMEOUT_S = 15.0
 
@@ -52,6 +52,16 @@ async def step_told_savings(ctx: Any, name: str, amount: str) -> None:
     answer = await _answer(ctx, name)
     assert stated_monthly_savings(answer) == amount, (
         f"{name} was told savings of {stated_monthly_savings(answer)} a month, "
+        f"expected {amount}:\n{answer}"
+    )
+
+
+@then("{name} is told she can save about {amount} a year")
+@then("{name} is told he can save about {amount} a year")
+async def step_told_yearly_savings(ctx: Any, name: str, amount: str) -> None:
+    answer = await _answer(ctx, name)
+    assert stated_yearly_savings(answer) == amount, (
+        f"{name} was told savings of {stated_yearly_savings(answer)} a year, "
         f"expected {amount}:\n{answer}"
     )
 

@@ -263,6 +263,20 @@ MODELS = {"gpt-4o", "gpt-4o-mini", "claude-opus-4"}
             Scope("Code Review", "claude-opus-4"),
         ),
         ("what about the savings then?", ["Cut spend?"], Intent.FOLLOW_UP, Scope()),
+        # A follow-up that names nothing continues the latest earlier question that named one.
+        (
+            "And what would that save in a year?",
+            ["Cut spend?", "What about only the support bot?"],
+            Intent.FOLLOW_UP,
+            Scope("support-bot"),
+        ),
+        (
+            "and what would that save in a year?",
+            ["only gpt-4o", "what about the support bot?", "and the savings?"],
+            Intent.FOLLOW_UP,
+            Scope("support-bot"),
+        ),
+        ("And what would that save in a year?", [], Intent.SPEND, Scope()),
         ("What's the weather in Paris?", [], Intent.UNSUPPORTED, Scope()),
         ("write me a poem", ["Cut spend?"], Intent.UNSUPPORTED, Scope()),
         ("what about Paris?", ["Cut spend?"], Intent.UNSUPPORTED, Scope()),
@@ -295,6 +309,25 @@ def test_report_states_spend_savings_models_and_features() -> None:
         "(light workload: 800 input / 150 output tokens per request)."
     ) in text
     assert "- Send the nightly-report requests on gpt-4o-mini through the batch API" in text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["And what would that save in a year?", "What could we save per year?", "annually?"],
+)
+def test_report_adds_the_yearly_savings_when_asked_about_a_year(question: str) -> None:
+    text = write_report(analysed(SUPPORT_BOT, NIGHTLY_REPORT), question)
+    # 12 x $2,147.90, the monthly figure as the report states it (rounded per saving).
+    assert text.endswith("That is about $25,774.80 a year: 12 months at $2,147.90.\n")
+    assert "a year" not in write_report(analysed(SUPPORT_BOT), "How can we cut our spend?")
+
+
+def test_yearly_savings_are_twelve_rounded_months() -> None:
+    # $0.01 on gpt-4o for 8,000 input tokens, $0.0012 on gpt-4o-mini: $0.0088 saved a month,
+    # stated as $0.01 (half up); the year is 12 x $0.01, not $0.1056 rounded to $0.11.
+    analysis = analysed(usage("support-bot", "gpt-4o", 800, 8_000, 0, "0.01"))
+    assert analysis.monthly_savings_usd == Decimal("0.01")
+    assert analysis.yearly_savings_usd == Decimal("0.12")
 
 
 def test_report_names_its_scope() -> None:
@@ -377,6 +410,20 @@ async def test_follow_up_narrows_the_data_read() -> None:
     answer = steps[-1]
     assert isinstance(answer, Answer) and answer.analysis is not None
     assert answer.analysis.total_spend_usd == Decimal("2000.00")
+
+
+async def test_a_year_follow_up_keeps_the_scope_of_the_thread() -> None:
+    data = MemoryUsage(SUPPORT_BOT, NIGHTLY_REPORT)
+    question = "And what would that save in a year?"
+    history = ["Cut our spend?", "What about only the support bot?"]
+    steps = await run(question, data, history=history)
+    answer = steps[-1]
+    assert isinstance(answer, Answer) and answer.analysis is not None
+    assert answer.analysis.scope == Scope("support-bot")
+    assert "about $23,974.80 a year" in answer.text  # 12 x $1,997.90, the support bot's saving
+    # Without the thread it is a question about the whole company: another figure.
+    alone = (await run(question, data))[-1]
+    assert isinstance(alone, Answer) and "about $25,774.80 a year" in alone.text
 
 
 async def test_unsupported_question_still_thinks_and_uses_triage() -> None:

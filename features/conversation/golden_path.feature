@@ -43,6 +43,14 @@ Feature: Ask the assistant how to cut AI spend
     And the answer is about the "support-bot" feature only
 
   @critical
+  Scenario: A follow-up that only makes sense after the earlier questions keeps their scope
+    Given Alice has asked "How can we cut our model spend?" and received the answer
+    And Alice has asked in the same conversation "What about only the support bot?" and received the answer
+    When Alice asks in the same conversation "And what would that save in a year?"
+    Then Alice is told she can save about $15,792.00 a year
+    And the answer is about the "support-bot" feature only
+
+  @critical
   Scenario: A question the assistant cannot help with gets a clear, polite answer
     When Alice asks "What's the weather like in Paris?"
     Then Alice sees every kind of progress, in order, ending with the answer within 15 seconds

@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Literal
 
 CENT = Decimal("0.01")
+MONTHS_PER_YEAR = 12
 
 
 def cents(amount: Decimal) -> Decimal:
@@ -105,6 +106,11 @@ class Analysis:
     @property
     def days(self) -> int:
         return (self.period_end - self.period_start).days + 1
+
+    @property
+    def yearly_savings_usd(self) -> Decimal:
+        """Twelve months of the (already rounded) monthly savings: $1,316.00 -> $15,792.00."""
+        return cents(self.monthly_savings_usd * MONTHS_PER_YEAR)
 
 
 @dataclass(frozen=True)

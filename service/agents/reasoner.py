@@ -41,7 +41,10 @@ class DeterministicReasoner:
         known_features: Collection[str],
         known_models: Collection[str],
     ) -> TriageResult:
-        if not (costly(question, known_features) or costly(question, known_models)):
+        if not (
+            costly(question, known_features, history=history)
+            or costly(question, known_models, history=history)
+        ):
             return triage(
                 question,
                 history=history,

@@ -11,14 +11,19 @@ from service.agents.model import Analysis, Saving, Scope, usd
 # Longer lists are summarised: the first ones (the largest), then "and K more ... $X", so an
 # answer stays a few kilobytes whatever was uploaded (every frame must stay under 64 KiB).
 MAX_LISTED = 10
+# "And what would that save in a year?": the answer adds the yearly figure.
+_YEARLY = re.compile(
+    r"\b(a|per|each|every|one|the|this|next) year\b|\byearly\b|\bannual(ly)?\b|\b12 months\b",
+    re.IGNORECASE,
+)
 _GREETING = re.compile(r"^\s*(hi|hello|hey|good (morning|afternoon|evening))\b", re.IGNORECASE)
 
 
 def write_report(analysis: Analysis, question: str) -> str:
     """Answer with the spend and the monthly savings of the analysis, in dollars.
 
-    The deterministic report reads the same whatever the wording of `question`; the parameter is
-    there for reasoners that phrase their answer around it.
+    A question about a year ("what would that save in a year?") also gets the yearly savings:
+    12 times the monthly figure. Otherwise the report reads the same whatever the wording.
     """
     period = (
         f"the last {analysis.days} days ({analysis.period_start.isoformat()} to "
@@ -66,6 +71,11 @@ def write_report(analysis: Analysis, question: str) -> str:
         if len(unpriced) > MAX_LISTED:
             named += f" and {len(unpriced) - MAX_LISTED:,} more"
         lines.append(f"I have no prices for {named}, so the savings leave {them} out.")
+    if _YEARLY.search(question):
+        lines.append(
+            f"That is about {usd(analysis.yearly_savings_usd)} a year: 12 months at "
+            f"{usd(analysis.monthly_savings_usd)}."
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -2,7 +2,8 @@
 
 Feature and model names count when the question names them loosely ("the support bot" names
 `support-bot`, "nightly reports" names `nightly-report`). Naming one is enough to be on topic:
-those names come from the company's own usage data.
+those names come from the company's own usage data. A follow-up that names nothing ("And what
+would that save in a year?") keeps the scope of the latest earlier question that named one.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ MAX_NAME_WORDS = 8
 # Triage of a question this short over indexed names costs microseconds: done in place.
 CHEAP_QUESTION_CHARS = 1000
 INDEXES_KEPT = 32
+# A follow-up that names nothing looks this many questions back for the scope it continues.
+EARLIER_QUESTIONS_READ = 10
 _REFERS_BACK = re.compile(
     r"\b(what about|how about|and for|and on|and the|only|just|instead|same|that|those|it)\b"
 )
@@ -45,8 +48,21 @@ def triage(
     if not on_topic:
         return TriageResult(Intent.UNSUPPORTED, Scope(), "not about AI spend, costs or usage")
     if history and (named or _REFERS_BACK.search(text)):
+        if not named:
+            scope = _earlier_scope(history, known_features, known_models)
         return TriageResult(Intent.FOLLOW_UP, scope, f"follow-up about {scope.describe()}")
     return TriageResult(Intent.SPEND, scope, f"question about the AI spend of {scope.describe()}")
+
+
+def _earlier_scope(
+    history: Sequence[str], known_features: Collection[str], known_models: Collection[str]
+) -> Scope:
+    """The scope of the latest of the recent earlier questions that named a feature or model."""
+    for earlier in reversed(history[-EARLIER_QUESTIONS_READ:]):
+        scope = Scope(feature=_named(earlier, known_features), model=_named(earlier, known_models))
+        if scope != Scope():
+            return scope
+    return Scope()
 
 
 def _named(question: str, names: Collection[str]) -> str | None:
@@ -95,10 +111,12 @@ _indexes: OrderedDict[frozenset[str], _Index] = OrderedDict()
 _indexes_lock = threading.Lock()  # triage runs on the event loop and in threads
 
 
-def costly(question: str, names: Collection[str]) -> bool:
+def costly(question: str, names: Collection[str], *, history: Sequence[str] = ()) -> bool:
     """Whether triaging this question could take more than a fraction of a millisecond: a long
-    question, or a set of names not indexed yet (the caller then runs it off the event loop)."""
-    if len(question) > CHEAP_QUESTION_CHARS:
+    question (with the earlier ones a follow-up may read), or a set of names not indexed yet (the
+    caller then runs it off the event loop)."""
+    earlier = sum(len(asked) for asked in history[-EARLIER_QUESTIONS_READ:])
+    if len(question) + earlier > CHEAP_QUESTION_CHARS:
         return True
     with _indexes_lock:
         return _as_set(names) not in _indexes
