@@ -1,4 +1,4 @@
-"""Parameter types for devices and servers (loaded before the step modules that use them:
+"""Parameter types for devices, servers and counts of questions (loaded before the step modules that use them:
 behave reads step files in name order)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ SERVER_KINDS = {
     "reading usage data gives up quickly": "impatient tools",
     "a shutdown leaves little time to finish": "short drain",
     "each device may only fall a little behind": "small buffers",
-    "the assistant works on one question at a time and keeps one more waiting": "one at a time",
+    "one question is answered at a time and one more may wait": "one at a time",
 }
 
 
@@ -27,4 +27,10 @@ def _server_kind(text: str) -> str:
     return SERVER_KINDS[text]
 
 
-register_type(DeviceName=_device, ServerKind=_server_kind)
+@parse.with_pattern(r"1 question|\d+ questions")
+def _questions(text: str) -> int:
+    """ "1 question", "2 questions": a count that reads right in the singular too."""
+    return int(text.split()[0])
+
+
+register_type(DeviceName=_device, ServerKind=_server_kind, Questions=_questions)

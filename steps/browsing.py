@@ -63,7 +63,7 @@ async def step_asked(ctx: Any, name: str, question: str) -> None:
     await web_tasks.ask_and_wait(person, await _web(ctx, name), question, ANSWER_TIMEOUT_S)
 
 
-@given('{name} has asked "{question}" in her browser and the assistant is reading her usage')
+@given('{name} has asked "{question}" in her browser, and her usage is being read')
 async def step_asked_reading(ctx: Any, name: str, question: str) -> None:
     person, web = ctx.cast.person(name), await _web(ctx, name)
     await web_tasks.ask_and_wait_for_tool(person, web, question, "usage_report", ANSWER_TIMEOUT_S)
@@ -125,8 +125,8 @@ async def step_progress(ctx: Any, name: str, seconds: float) -> None:
 
 
 @then(
-    "{name}'s browser reconnects by itself and shows every step once, in order, "
-    "ending with the answer within {seconds:g} seconds"
+    "within {seconds:g} seconds {name}'s browser is back on its own, showing every step once, "
+    "in order, to the answer"
 )
 async def step_caught_up(ctx: Any, name: str, seconds: float) -> None:
     problems = await web_tasks.caught_up_problems(await _web(ctx, name), seconds)

@@ -12,7 +12,7 @@ from driver.errors import FrameRefused
 from fixtures.servers import forget_short_term_copy, servers_of
 
 ANSWER_TIMEOUT_S = 15.0
-COPY_LOSSES = {"expired": 0, "been trimmed": 2}  # events of the short-term copy that remain
+COPY_LOSSES = {"time limit": 0, "size limit": 2}  # events of the short-term copy that remain
 
 
 # -- asking while the connection misbehaves
@@ -30,9 +30,7 @@ async def step_asked_saw_triage(ctx: Any, name: str, question: str, device: str)
     await person.wait_for_event("tool_executing")
 
 
-@given(
-    '{name} asked "{question}" and her {device:DeviceName} saw the assistant start reading her usage'
-)
+@given('{name} asked "{question}" and her {device:DeviceName} saw her usage being read')
 async def step_asked_saw_usage(ctx: Any, name: str, question: str, device: str) -> None:
     person = ctx.cast.person(name)
     await person.ask(question, device=device)
@@ -64,7 +62,7 @@ async def step_answer_in_history(ctx: Any, name: str) -> None:
     await delivery.wait_until_answer_stored(ctx.cast.person(name), ANSWER_TIMEOUT_S)
 
 
-@given("the short-term copy of {name}'s steps has {what}")
+@given("{name}'s laptop stayed away past the {what} of what is kept for a quick catch-up")
 def step_copy_lost(ctx: Any, name: str, what: str) -> None:
     run = ctx.cast.person(name).last_run
     forget_short_term_copy(ctx.target.stack, run.run_id, keep=COPY_LOSSES[what])
@@ -80,7 +78,7 @@ async def step_caught_up_several(ctx: Any, name: str, device: str) -> None:
 
 
 @then(
-    "{name}'s {device:DeviceName} catches up on every step it missed, once each and in order, "
+    "{name}'s {device:DeviceName} catches up on every missed step, once each and in order, "
     "ending with the answer"
 )
 async def step_caught_up_to_answer(ctx: Any, name: str, device: str) -> None:
@@ -117,7 +115,7 @@ async def step_resume_someone_elses(ctx: Any, name: str, owner: str) -> None:
     ctx.catch_up_answer = await delivery.try_resume(ctx.cast.person(name), run_id, 0)
 
 
-@when("{name}'s {device:DeviceName} asks to catch up after more steps than the assistant took")
+@when("{name}'s {device:DeviceName} reconnects claiming more steps than the assistant took")
 async def step_resume_beyond(ctx: Any, name: str, device: str) -> None:
     person = ctx.cast.person(name)
     run = person.last_run
@@ -244,8 +242,8 @@ async def step_answer_elsewhere(ctx: Any, name: str, device: str) -> None:
 
 
 @then(
-    "{name}'s {device:DeviceName} learns the question was interrupted and may be asked again, "
-    "after reconnecting to the first server"
+    "{name}'s {device:DeviceName}, back on the first server, learns she may ask the interrupted "
+    "question again"
 )
 async def step_interrupted_elsewhere(ctx: Any, name: str, device: str) -> None:
     final = await delivery.reconnect_elsewhere(
@@ -289,8 +287,8 @@ async def step_device_has_every_answer(ctx: Any, name: str, device: str, owner: 
 
 # -- many people at once
 @given(
-    "{count:d} customers of different companies have signed up, each with their own usage, "
-    "half of them on a second server"
+    "{count:d} customers of different companies, each with their own usage, are split evenly "
+    "across two servers"
 )
 async def step_crowd(ctx: Any, count: int) -> None:
     people = [ctx.cast.person(f"Customer{n:02d}") for n in range(1, count + 1)]

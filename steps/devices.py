@@ -41,12 +41,12 @@ async def step_device_offline(ctx: Any, name: str, device: str) -> None:
     await delivery.drop_connection(ctx.cast.person(name), device)
 
 
-@given("{name}'s {device:DeviceName} is open on a poor connection but has stopped reading")
+@given("{name}'s {device:DeviceName} is open on a poor connection that lets nothing through")
 async def step_device_stalled(ctx: Any, name: str, device: str) -> None:
     (await delivery.open_on_poor_link(ctx.cast.person(name), device)).stop_reading()
 
 
-@when("{name}'s {device:DeviceName} starts reading again")
+@when("{name}'s {device:DeviceName} gets through again")
 def step_device_reads_again(ctx: Any, name: str, device: str) -> None:
     ctx.cast.person(name).sockets[device].start_reading()
 

@@ -133,7 +133,7 @@ async def step_cache_black_hole(ctx: Any) -> None:
     await asyncio.to_thread(ctx.faults.black_hole_for_a_while, "session cache")
 
 
-@given("the session cache was unreachable for a while and is back")
+@given("the link carrying live progress between servers was down for a while and is back")
 async def step_cache_was_unreachable(ctx: Any) -> None:
     outage = await asyncio.to_thread(ctx.faults.unreachable_for_a_while, "session cache", 1.0)
     await ctx.faults.wait_over(outage, within=outage.seconds + BACK_TIMEOUT_S)
@@ -145,10 +145,7 @@ async def _all_healthy(ctx: Any, within: float) -> None:
         await outages.wait_readiness(ctx.http, url, outages.HEALTHY, within=within)
 
 
-@when(
-    "{name} signs out on her phone while the session cache is failing, "
-    "and that server crashes right after"
-)
+@when("{name} signs out on her phone while the session cache fails, and that server then crashes")
 async def step_sign_out_then_crash(ctx: Any, name: str) -> None:
     person, phone_server = ctx.cast.person(name), ctx.faults.started[-1]
     await asyncio.to_thread(ctx.faults.unreachable, "session cache")
@@ -168,7 +165,7 @@ async def step_laptop_closed(ctx: Any, name: str, seconds: float) -> None:
 
 
 @then(
-    "from {start:g} seconds after she signed out, {name}'s old pass is refused every time "
+    "from {start:g} seconds after signing out, {name}'s old pass is refused every time "
     "for the next {seconds:g} seconds"
 )
 async def step_old_pass_refused_throughout(
@@ -264,12 +261,12 @@ def step_no_error(ctx: Any, name: str) -> None:
     assert not errors, f"{name} was shown: " + "; ".join(f"{e.code}: {e.message}" for e in errors)
 
 
-@then("{name}'s conversation holds {count:d} questions, each followed by its answer")
+@then("{name}'s conversation holds {count:Questions}, each followed by its answer")
 async def step_conversation_pairs(ctx: Any, name: str, count: int) -> None:
     messages = await ctx.cast.person(name).history()
     said = [(m.role, m.text[:40]) for m in messages]
     assert [m.role for m in messages] == ["user", "assistant"] * count, (
-        f"{name}'s conversation holds {said}, not {count} questions each followed by its answer"
+        f"{name}'s conversation holds {said}, not {_questions(count)} each followed by its answer"
     )
     pairs = zip(messages[::2], messages[1::2], strict=True)
     unpaired = [q.text for q, a in pairs if q.run_id is not None and a.run_id != q.run_id]
@@ -473,7 +470,7 @@ async def step_new_server_cache_back(ctx: Any, seconds: float) -> None:
 
 
 # --- bad input ----------------------------------------------------------------------------------
-@when("{name}'s app sends {count:d} generated malformed messages and every known troublemaker")
+@when("{name}'s app sends {count:d} garbled messages and every kind known to trip up software")
 async def step_barrage(ctx: Any, name: str, count: int) -> None:
     frames = bad_input.generated_frames(count) + [f for _, f in bad_input.edge_case_frames()]
     ctx.barrage = await bad_input.send_barrage(ctx.cast.person(name), frames)
@@ -494,7 +491,11 @@ async def step_history_matches_acks(ctx: Any, name: str) -> None:
         messages = await person.messages(thread.thread_id)
         stored |= {m.message_id for m in messages if m.role == "user"}
     assert stored == acked, (
-        f"{name}'s history holds {len(stored)} questions; she was told {len(acked)} were stored "
+        f"{name}'s history holds {_questions(len(stored))}; confirmed to her as stored: {len(acked)} "
         f"(stored but never confirmed: {len(stored - acked)}, confirmed but missing: "
         f"{len(acked - stored)})"
     )
+
+
+def _questions(count: int) -> str:
+    return "1 question" if count == 1 else f"{count} questions"

@@ -43,7 +43,7 @@ def step_flood_slowed_as_one(ctx: Any, burst: int, name: str) -> None:
 
 
 @when(
-    "{name} asks {batches:d} times in a row to catch up on {size:d} conversations that do not exist"
+    "{name}'s app asks {batches:d} times in a row to catch up on {size:d} conversations that do not exist"
 )
 async def step_catch_up_in_bulk(ctx: Any, name: str, batches: int, size: int) -> None:
     chat = await ctx.cast.person(name).connect()

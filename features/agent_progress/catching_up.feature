@@ -32,18 +32,18 @@ Feature: Catch up on exactly what was missed after a dropped connection
     And Alice's laptop then follows the assistant live until the answer
 
   @critical @fault
-  Scenario Outline: The short-term copy of the steps is gone and the full record fills the gap
+  Scenario Outline: After a long time away, the laptop still catches up on every step it missed
     Given Alice's laptop is open
     And Alice's laptop went offline
     And Alice has asked "How can we cut our model spend?" on her phone and received the answer
-    And the short-term copy of Alice's steps has <what happened to it>
+    And Alice's laptop stayed away past the <limit> of what is kept for a quick catch-up
     When Alice's laptop reconnects
-    Then Alice's laptop catches up on every step it missed, once each and in order, ending with the answer
+    Then Alice's laptop catches up on every missed step, once each and in order, ending with the answer
 
     Examples:
-      | what happened to it |
-      | expired             |
-      | been trimmed        |
+      | limit      |
+      | time limit |
+      | size limit |
 
   Scenario: Catching up on a question that does not exist is refused and shows nothing
     When Alice's app asks to catch up on a question that does not exist
@@ -52,6 +52,6 @@ Feature: Catch up on exactly what was missed after a dropped connection
 
   Scenario: A device that claims to have seen more steps than there were is asked to reload
     Given Alice has asked "How can we cut our model spend?" and received the answer
-    When Alice's laptop asks to catch up after more steps than the assistant took
+    When Alice's laptop reconnects claiming more steps than the assistant took
     Then Alice's laptop is asked to reload the conversation
     And Alice is sent no steps

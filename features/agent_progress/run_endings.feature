@@ -25,7 +25,7 @@ Feature: Every way a question can end is clear, and nothing confirmed is lost
     And Alice asked "How can we cut our model spend?" and her laptop lost its connection right away
     And the answer is already in Alice's history
     When Alice's laptop reconnects
-    Then Alice's laptop catches up on every step it missed, once each and in order, ending with the answer
+    Then Alice's laptop catches up on every missed step, once each and in order, ending with the answer
 
   @critical @fault
   Scenario: A tool that fails is reported clearly
@@ -44,7 +44,7 @@ Feature: Every way a question can end is clear, and nothing confirmed is lost
   @critical @fault
   Scenario: A server shut down mid-answer finishes it, and Alice gets it from another server
     Given Alice's laptop is on a server where reading usage data takes a while
-    And Alice asked "How can we cut our model spend?" and her laptop saw the assistant start reading her usage
+    And Alice asked "How can we cut our model spend?" and her laptop saw her usage being read
     When the server Alice's laptop is on is shut down for maintenance
     Then Alice's laptop is told the server is going away
     And Alice's laptop gets the answer after reconnecting to the first server
@@ -53,8 +53,8 @@ Feature: Every way a question can end is clear, and nothing confirmed is lost
   @critical @fault
   Scenario: A server shut down before it can finish; Alice learns her question was interrupted
     Given Alice's laptop is on a server where a shutdown leaves little time to finish
-    And Alice asked "How can we cut our model spend?" and her laptop saw the assistant start reading her usage
+    And Alice asked "How can we cut our model spend?" and her laptop saw her usage being read
     When the server Alice's laptop is on is shut down for maintenance
     Then Alice's laptop is told the server is going away
-    And Alice's laptop learns the question was interrupted and may be asked again, after reconnecting to the first server
+    And Alice's laptop, back on the first server, learns she may ask the interrupted question again
     And Alice's history still holds her question

@@ -13,7 +13,7 @@ Feature: When the assistant is busy, a question waits its turn or is clearly ref
 
   Background:
     Given Alice has signed up and is signed in
-    And Alice's laptop is on a server where the assistant works on one question at a time and keeps one more waiting
+    And Alice's laptop is on a server where one question is answered at a time and one more may wait
 
   @embedded
   Scenario: A customer who has to wait is told her place in line, then gets her answer

@@ -12,7 +12,7 @@ Feature: Many people at once, and each sees only their own
 
   @critical @fault @slow
   Scenario: Twenty customers ask at the same time across two servers
-    Given 20 customers of different companies have signed up, each with their own usage, half of them on a second server
+    Given 20 customers of different companies, each with their own usage, are split evenly across two servers
     When they all ask the assistant about their spend at the same time
     Then each of them sees only their own progress and is told their own company's spend
     And the stored conversation and record of each hold only their own question and answer

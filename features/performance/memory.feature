@@ -7,7 +7,7 @@ Feature: Open chats cost the service little memory, and it gives it back
   Business value:
     Memory is what a server runs out of first. The budget is 500 MB per open chat; a service that
     needs a fraction of it serves many customers per server, and one that gives memory back when
-    they leave can run for months without a restart.
+    they leave does not slowly run out of it as customers come and go.
 
   @embedded
   Scenario: A hundred open chats cost the service little memory, returned when they leave

@@ -11,8 +11,8 @@ Feature: Malformed messages at volume are refused cleanly and nothing is half st
     break the figures we compute.
 
   @critical
-  Scenario: Hundreds of generated malformed messages each get their own clear answer
+  Scenario: Hundreds of garbled messages each get their own clear answer
     Given Alice has signed up and is signed in
-    When Alice's app sends 300 generated malformed messages and every known troublemaker
+    When Alice's app sends 300 garbled messages and every kind known to trip up software
     Then every message got its own answer, and none closed the chat or was met with silence
     And Alice's history holds exactly the questions she was told were stored

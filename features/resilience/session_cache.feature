@@ -36,7 +36,7 @@ Feature: The session cache can fail without stopping anyone
     Then even Alice's right password is refused for now, and she is told to wait about 15 minutes
 
   @critical
-  Scenario Outline: A stalled session cache costs each step at most about a second, and recovers by itself
+  Scenario Outline: A stalled session cache adds at most about a second to each step, and heals itself
     Given Alice's usual routine was timed while all was well
     And the session cache <trouble> for a while
     When Alice signs in and puts the question "How can we cut our model spend?" to the assistant
@@ -50,18 +50,18 @@ Feature: The session cache can fail without stopping anyone
       | stops responding       |
       | swallows every message |
 
-  Scenario: Live progress between servers comes back by itself with the session cache
+  Scenario: Live progress between servers comes back by itself after their link was down
     Given Alice has the chat open on her laptop and her phone, each on a different server
-    And the session cache was unreachable for a while and is back
+    And the link carrying live progress between servers was down for a while and is back
     When Alice asks on her phone "How can we cut our model spend?"
     Then Alice's laptop shows every step of the answer too
 
   @critical @allure.issue:10
-  Scenario: A sign-out reaches the other servers in time even when the session cache failed and the server that took it crashed
+  Scenario: A sign-out reaches the other servers in time despite a session cache failure and a crash
     Given Alice has the chat open on her laptop and her phone, each on a different server
-    When Alice signs out on her phone while the session cache is failing, and that server crashes right after
+    When Alice signs out on her phone while the session cache fails, and that server then crashes
     Then Alice's laptop is closed within 2 seconds, asking her to sign in again
-    And from 2 seconds after she signed out, Alice's old pass is refused every time for the next 3 seconds
+    And from 2 seconds after signing out, Alice's old pass is refused every time for the next 3 seconds
 
   @critical
   Scenario: After the session cache restarts empty, no question, answer or sign-out is forgotten

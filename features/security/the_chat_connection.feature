@@ -91,5 +91,5 @@ Feature: The chat connection defends itself
 
   Scenario: Asking to catch up on hundreds of conversations at once is slowed down
     Given Mallory has signed up and is signed in
-    When Mallory asks 4 times in a row to catch up on 50 conversations that do not exist
+    When Mallory's app asks 4 times in a row to catch up on 50 conversations that do not exist
     Then Mallory is told there is no such conversation for the first 100, and to slow down for the rest

@@ -58,9 +58,9 @@ Feature: Ask the assistant from a web page
   Scenario: Alice's connection drops mid-answer and the page catches up
     Given Alice's browser is on a server where reading usage data takes a while
     And Alice has signed up in her browser and loaded her usage file
-    And Alice has asked "How can we cut our model spend?" in her browser and the assistant is reading her usage
+    And Alice has asked "How can we cut our model spend?" in her browser, and her usage is being read
     When Alice's browser loses its connection
-    Then Alice's browser reconnects by itself and shows every step once, in order, ending with the answer within 15 seconds
+    Then within 15 seconds Alice's browser is back on its own, showing every step once, in order, to the answer
     And Alice's browser tells her she can save about $1,383.50 a month
 
   Scenario: Alice signs out in one tab and her other tab tells her so
