@@ -76,8 +76,9 @@ class ChatApi:
         return dict(as_object(body, "the usage summary"))
 
     # -- conversations
-    async def threads(self, access: str) -> list[Thread]:
-        body = await self._call("GET", "/api/threads", access=access)
+    async def threads(self, access: str, *, limit: int | None = None) -> list[Thread]:
+        params = None if limit is None else {"limit": str(limit)}
+        body = await self._call("GET", "/api/threads", access=access, params=params)
         return [Thread.parse(item, "a thread") for item in as_list(body, "GET /api/threads")]
 
     async def messages(self, access: str, thread_id: str) -> list[Message]:

@@ -365,8 +365,8 @@ class Person:
             )
         return str(final.payload.get("text"))
 
-    async def threads(self) -> list[Thread]:
-        threads = await self.api.threads(self.access_token)
+    async def threads(self, *, limit: int | None = None) -> list[Thread]:
+        threads = await self.api.threads(self.access_token, limit=limit)
         self.verifier.learn_threads(t.thread_id for t in threads)
         return threads
 

@@ -207,3 +207,32 @@ def foreign_frames(intruder: Person, owner: Person) -> list[dict[str, object]]:
         for _, frame in socket.received
         if frame.get("run_id") in runs or frame.get("thread_id") in threads
     ]
+
+
+@dataclass(frozen=True)
+class BrowserAnswer:
+    """What a browser learns when a page on `origin` asks first whether it may read the history."""
+
+    origin: str
+    status: int
+    code: str
+    allowed_origin: str | None
+
+    @property
+    def lets_page_read(self) -> bool:
+        return self.status == 204 and self.allowed_origin == self.origin
+
+
+async def ask_from_page(person: Person, origin: str) -> BrowserAnswer:
+    """The browser's question before a page on `origin` may read `person`'s conversations."""
+    raw = await person.api.raw(
+        "OPTIONS",
+        "/api/threads",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    code = "" if raw.status < 400 else error_fields(raw.status, raw.text, raw.headers)[0]
+    return BrowserAnswer(origin, raw.status, code, raw.headers.get("Access-Control-Allow-Origin"))

@@ -7,12 +7,30 @@ from typing import Any
 from behave import given, then, when
 
 from driver import sessions, stages
+from driver.errors import ApiError
 
 
 @when("{name} opens her conversation history")
 @when("{name} opens his conversation history")
 async def step_open_history(ctx: Any, name: str) -> None:
     ctx.history = await ctx.cast.person(name).threads()
+
+
+@when("{name} asks to see {count:d} of her conversations at once")
+async def step_asks_for_too_many(ctx: Any, name: str, count: int) -> None:
+    try:
+        ctx.history = await ctx.cast.person(name).threads(limit=count)
+        ctx.refusal = None
+    except ApiError as refusal:
+        ctx.refusal = refusal
+
+
+@then("{name} is told she may see at most {count:d} at a time")
+def step_told_page_bound(ctx: Any, name: str, count: int) -> None:
+    refusal = ctx.refusal
+    assert refusal is not None, f"{name} was shown {len(ctx.history)} conversations, not refused"
+    assert refusal.status == 400 and refusal.code == "invalid_request", f"{name} got {refusal}"
+    assert str(count) in refusal.message, f"{name} was not told the bound: {refusal.message!r}"
 
 
 @then('{name} sees a conversation titled "{title}"')

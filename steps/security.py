@@ -179,6 +179,24 @@ async def step_page_opens_chat(ctx: Any, page: str, name: str) -> None:
         ctx.refusal = refused
 
 
+@when("a page on {page:Page} asks {name}'s signed-in browser for her conversation history")
+async def step_page_reads_history(ctx: Any, page: str, name: str) -> None:
+    ctx.browser_answer = await probe.ask_from_page(ctx.cast.person(name), security.PAGES[page])
+
+
+@then("the browser lets the page read it")
+def step_browser_lets_read(ctx: Any) -> None:
+    answer = ctx.browser_answer
+    assert answer.lets_page_read, f"the browser was not let to read it: {answer}"
+
+
+@then("the browser withholds it from the page, because the page is not ours")
+def step_browser_withholds(ctx: Any) -> None:
+    answer = ctx.browser_answer
+    assert not answer.lets_page_read and answer.allowed_origin is None, f"let through: {answer}"
+    assert (answer.status, answer.code) == (403, "origin_not_allowed"), f"answered {answer}"
+
+
 @then("{name}'s chat is open")
 async def step_chat_open(ctx: Any, name: str) -> None:
     assert ctx.refusal is None, f"{name} was turned away: {ctx.refusal}"

@@ -23,6 +23,10 @@ Feature: Earlier conversations, in order, and only one's own
       | How can we cut our model spend?  |
       | Which model costs us the most?   |
 
+  Scenario: Asking for more conversations at once than fit on one page is refused, saying how many fit
+    When Alice asks to see 1000 of her conversations at once
+    Then Alice is told she may see at most 200 at a time
+
   Scenario: A conversation keeps every message in the order it was written
     Given Alice has asked "How can we cut our model spend?" and received the answer
     And Alice has asked in the same conversation "What about only the support bot?" and received the answer

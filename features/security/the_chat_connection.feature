@@ -34,6 +34,26 @@ Feature: The chat connection defends itself
     When a page on our own web app tries to open the chat in Alice's signed-in browser
     Then Alice's chat is open
 
+  @embedded
+  Scenario: Our own web app may read a customer's conversation history from her browser
+    Given the chat trusts only our own web app
+    And Alice has signed up and is signed in
+    When a page on our own web app asks Alice's signed-in browser for her conversation history
+    Then the browser lets the page read it
+
+  @embedded
+  Scenario Outline: A page on another site may not read a customer's conversation history
+    Given the chat trusts only our own web app
+    And Mallory has signed up and is signed in
+    When a page on <a site> asks Mallory's signed-in browser for her conversation history
+    Then the browser withholds it from the page, because the page is not ours
+
+    Examples:
+      | a site                                                  |
+      | a site of someone else                                  |
+      | a look-alike address that ends in someone else's domain |
+      | our own address without encryption                      |
+
   @critical
   Scenario: A message over 64 KiB closes the chat as too large
     Given Mallory has signed up and is signed in
