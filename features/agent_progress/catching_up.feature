@@ -23,7 +23,7 @@ Feature: Catch up on exactly what was missed after a dropped connection
     Then Alice's laptop catches up on the several steps it missed, once each and in order
     And Alice's laptop then follows the assistant live until the answer
 
-  @fault
+  @critical @fault
   Scenario: Alice's laptop reconnects having missed nothing and simply carries on
     Given Alice's laptop is on a server where reading usage data takes a while
     And Alice asked "How can we cut our model spend?" and her laptop saw the assistant start checking it

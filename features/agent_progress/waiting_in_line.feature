@@ -15,13 +15,13 @@ Feature: When the assistant is busy, a question waits its turn or is clearly ref
     Given Alice has signed up and is signed in
     And Alice's laptop is on a server where one question is answered at a time and one more may wait
 
-  @embedded
+  @critical @embedded
   Scenario: A customer who has to wait is told her place in line, then gets her answer
     Given 1 other customer asked there just before Alice
     When Alice asks "How can we cut our model spend?" while the assistant is that busy
     Then Alice is told she is number 1 in line, and then gets the answer
 
-  @embedded
+  @critical @embedded
   Scenario: When even the line is full, a customer is told to ask again shortly, and nothing is kept
     Given 2 other customers asked there just before Alice
     When Alice asks "How can we cut our model spend?" while the assistant is that busy

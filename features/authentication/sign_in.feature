@@ -21,6 +21,7 @@ Feature: Signing in
     When Alice signs in with the password "not-her-password"
     Then Alice is refused because the email or password is not correct
 
+  @critical
   Scenario: An unknown email gets the same answer as a wrong password
     When Mallory signs in as "nobody-here@example.com"
     Then Mallory is refused because the email or password is not correct
@@ -30,6 +31,7 @@ Feature: Signing in
     When someone else signs up with Alice's email
     Then the sign-up is refused because the account already exists
 
+  @critical
   Scenario Outline: A weak password is refused at sign-up, saying why
     When Alice signs up with <a weak password>
     Then the sign-up is refused because <why>

@@ -12,6 +12,7 @@ Feature: Earlier conversations, in order, and only one's own
   Background:
     Given Alice has signed up and is signed in
 
+  @critical
   Scenario: Conversations are listed newest first
     Given Alice has asked "Which model costs us the most?" and received the answer
     And Alice has asked "How can we cut our model spend?" and received the answer

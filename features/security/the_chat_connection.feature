@@ -41,7 +41,7 @@ Feature: The chat connection defends itself
     When a page on our own web app asks Alice's signed-in browser for her conversation history
     Then the browser lets the page read it
 
-  @embedded
+  @critical @embedded
   Scenario Outline: A page on another site may not read a customer's conversation history
     Given the chat trusts only our own web app
     And Mallory has signed up and is signed in
@@ -95,7 +95,7 @@ Feature: The chat connection defends itself
     Then Mallory is told to slow down, and then her chat is closed for flooding
     And Bob sees the assistant start working within 2 seconds
 
-  @fault
+  @critical @fault
   Scenario: Mallory may hold only so many chats open, on all our servers together
     Given Mallory has signed up and is signed in
     And Mallory has 20 chats open, spread over two servers
@@ -109,6 +109,7 @@ Feature: The chat connection defends itself
     When Mallory sends 10 questions on each of her chats at once
     Then only about 10 of Mallory's questions are taken, and she is told to slow down for the others
 
+  @critical
   Scenario: Asking to catch up on hundreds of conversations at once is slowed down
     Given Mallory has signed up and is signed in
     When Mallory's app asks 4 times in a row to catch up on 50 conversations that do not exist
