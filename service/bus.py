@@ -49,9 +49,6 @@ class Bus:
         # True while `listen` holds a confirmed subscription (readiness reports it).
         self.listening = False
 
-    async def publish(self, user_id: uuid.UUID, frame: dict[str, Any]) -> None:
-        await self.publish_many([(user_id, frame)])
-
     async def publish_many(self, frames: Sequence[tuple[uuid.UUID, dict[str, Any]]]) -> None:
         """Deliver to local sockets, then to the other instances in one Redis round trip."""
         for user_id, frame in frames:

@@ -74,39 +74,21 @@ class EventLog:
             await self._write(batch)
 
     async def _write(self, batch: list[_Pending]) -> None:
-        envelopes = [p.envelope for p in batch]
-        for attempt, delay in enumerate((0.0, *RETRY_DELAYS_S)):
-            if delay:
-                await asyncio.sleep(delay)
-            try:
-                taken = await self._store.append_events(envelopes)
-                break
-            except REFUSED as exc:
-                if len(batch) > 1:  # one event PostgreSQL refuses must not fail the others
-                    for pending in batch:
-                        await self._write([pending])
-                    return
-                failure: Exception = exc
-            except Exception as exc:  # a dependency failing: about a second to come back
-                DEPENDENCY_ERRORS.labels("postgres").inc()
-                failure = exc
-                log.warning(
-                    "%d events not stored (attempt %d): %s",
-                    len(batch),
-                    attempt + 1,
-                    type(exc).__name__,
-                )
-                continue
-            for pending in batch:
-                pending.resolve(failure)
+        try:
+            taken = await self._store_retried([p.envelope for p in batch])
+        except REFUSED as exc:
+            if len(batch) > 1:  # one event PostgreSQL refuses must not fail the others
+                for pending in batch:
+                    await self._write([pending])
+                return
+            _fail(batch, exc)
             return
-        else:
-            for pending in batch:
-                pending.resolve(failure)
+        except Exception as exc:
+            _fail(batch, exc)
             return
         stored = [p for p in batch if _key(p.envelope) not in taken]
         for pending in batch:
-            if _key(pending.envelope) in taken:
+            if _key(pending.envelope) in taken:  # another instance ended the run meanwhile
                 pending.resolve(RunTakenOver(pending.envelope["run_id"]))
         with contextlib.suppress(Exception):  # publishing never fails a stored event
             await self._bus.publish_many([(p.user_id, p.envelope) for p in stored])
@@ -114,6 +96,29 @@ class EventLog:
             EVENTS_SENT.labels(pending.envelope["type"]).inc()
             pending.resolve()
 
+    async def _store_retried(self, envelopes: list[dict[str, Any]]) -> set[tuple[str, int]]:
+        """Store the events, trying again after each of RETRY_DELAYS_S while a dependency fails
+        (an event PostgreSQL refuses is not tried again)."""
+        delays = iter(RETRY_DELAYS_S)
+        while True:
+            try:
+                return await self._store.append_events(envelopes)
+            except REFUSED:
+                raise
+            except Exception as exc:
+                DEPENDENCY_ERRORS.labels("postgres").inc()
+                log.warning("%d events not stored: %s", len(envelopes), type(exc).__name__)
+                delay = next(delays, None)
+                if delay is None:
+                    raise
+            await asyncio.sleep(delay)
+
 
 def _key(envelope: dict[str, Any]) -> tuple[str, int]:
     return (str(envelope["run_id"]), int(envelope["seq"]))
+
+
+def _fail(batch: list[_Pending], error: BaseException) -> None:
+    """Tell each run its event was not stored."""
+    for pending in batch:
+        pending.resolve(error)
