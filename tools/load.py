@@ -24,7 +24,6 @@ import csv
 import json
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -35,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -44,11 +43,12 @@ import psutil
 
 from driver.models import Ack
 from fixtures.nothing_lost import Witness, check_nothing_lost
+from fixtures.services import StartError
+from fixtures.stack import spawn, stop_spawned
 from load.fates import all_answered, fate_table
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = "load/locustfile.py"
-STACK_READY_TIMEOUT_S = 180.0
 # The request types whose latency the summary shows (see load/locustfile.py).
 SUMMARY_TYPES = ("connect", "ack", "first progress", "answer")
 # Entries that fail the run besides the fates.
@@ -93,37 +93,6 @@ def free_port() -> int:
 
 
 # --- processes ------------------------------------------------------------------------------------
-def start_stack(
-    instances: int, log: IO[str], log_dir: Path
-) -> tuple[subprocess.Popen[str], dict[str, Any]]:
-    """`python -m fixtures.stack`, keeping the service logs in `log_dir`."""
-    command = [sys.executable, "-m", "fixtures.stack", "--instances", str(instances)]
-    process = subprocess.Popen(
-        [*command, "--log-dir", str(log_dir)],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()  # one JSON line when ready, or nothing when it failed
-    if not line:
-        process.wait(timeout=30)
-        raise SystemExit(f"load: the stack did not start; see {log.name}")
-    return process, dict(json.loads(line))
-
-
-def stop(process: subprocess.Popen[Any], timeout: float = 60) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def locust_commands(run: Run, urls: Sequence[str], master_port: int) -> list[list[str]]:
     """The master's command, then each local worker's."""
     args = run.args
@@ -272,9 +241,9 @@ def run_locust(run: Run, urls: Sequence[str]) -> None:
         except subprocess.TimeoutExpired:
             print(f"load: the Locust master still runs after {bound:.0f} s: stopping it")
     finally:
-        stop(master, timeout=30)
+        stop_spawned(master, timeout=30)
         for worker in workers:  # they quit with the master; this is for an early failure
-            stop(worker, timeout=10)
+            stop_spawned(worker, timeout=10)
         for log in logs:
             log.close()
 
@@ -333,7 +302,16 @@ def main(argv: list[str] | None = None) -> int:
             if args.host:
                 urls = args.host.split(",")
             else:
-                stack, described = start_stack(args.instances, stack_log, run.folder / "logs")
+                stack_args = [
+                    "--instances",
+                    str(args.instances),
+                    "--log-dir",
+                    str(run.folder / "logs"),
+                ]
+                try:
+                    stack, described = spawn(stack_args, stack_log)
+                except StartError as exc:
+                    raise SystemExit(f"load: {exc}") from None
                 urls = described["service_urls"]
                 print(f"load: stack ready, {len(urls)} instance(s): {', '.join(urls)}")
             if args.soak:
@@ -360,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             if sampler is not None:
                 sampler.halt.set()
             if stack is not None:
-                stop(stack)
+                stop_spawned(stack)
     if not run.stats_csv.exists():
         print(f"load: Locust wrote no {run.stats_csv}: see the output above")
         return 1

@@ -16,49 +16,21 @@ Exit code: behavex's (non-zero when a scenario failed or nothing ran).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import IO
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from fixtures.services import StartError
+from fixtures.stack import spawn, stop_spawned
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STACK_LOG = Path("reports/logs/shared-stack.log")
-STACK_READY_TIMEOUT_S = 120.0
-
-
-def start_stack(log: IO[str]) -> tuple[subprocess.Popen[str], str]:
-    """`python -m fixtures.stack`; returns the process and the service URL of its JSON line."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fixtures.stack"],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    deadline = time.monotonic() + STACK_READY_TIMEOUT_S
-    line = process.stdout.readline()  # the stack prints one line when ready, or exits
-    if not line or time.monotonic() > deadline:
-        process.wait(timeout=30)
-        raise SystemExit(f"parallel: the shared stack did not start; see {STACK_LOG}")
-    described = json.loads(line)
-    return process, str(described["service_urls"][0])
-
-
-def stop_stack(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)  # the stack removes everything it started
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # Options (of behave and behavex) that take the next argument as their value.
@@ -141,7 +113,13 @@ def main(argv: list[str] | None = None) -> int:
         url = args.service_url
         try:
             if not url:
-                stack, url = start_stack(log)
+                try:
+                    stack, described = spawn([], log)
+                except StartError:
+                    raise SystemExit(
+                        f"parallel: the shared stack did not start; see {STACK_LOG}"
+                    ) from None
+                url = str(described["service_urls"][0])
                 print(f"parallel: shared stack at {url} after {time.monotonic() - began:.1f} s")
             baseline = serial_baseline(args, url, extra) if args.baseline else None
             command = behavex_command(args, url, extra)
@@ -152,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             ran = time.monotonic() - run_began
         finally:
             if stack is not None:
-                stop_stack(stack)
+                stop_spawned(stack)
     total = time.monotonic() - began
     print(
         f"parallel: {args.workers} workers ({args.scheme}s): scenarios {ran:.1f} s, "
