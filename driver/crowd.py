@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from driver.answers import stated_total
-from driver.contract import AGENT_COMPLETED, AGENT_STARTED
+from driver.contract import AGENT_COMPLETED, AGENT_STARTED, ErrorCode
 from driver.errors import ApiError, SendRefused
 from driver.person import Person
 from driver.stream import RunStream
@@ -70,7 +70,7 @@ async def settle_in(customer: Customer, gate: asyncio.Semaphore) -> None:
         try:
             await _patiently(person.sign_up)
         except ApiError as error:
-            if error.status != 409:  # 409: an attempt the service gave up on did create it
+            if error.code != ErrorCode.CONFLICT:  # an attempt the service gave up on did create it
                 raise
         await _patiently(person.sign_in)
     if person.user_id is None:
@@ -84,7 +84,7 @@ async def _patiently(action: Callable[[], Awaitable[object]]) -> None:
             await action()
             return
         except ApiError as error:
-            if error.code != "temporarily_unavailable" or attempt == SIGN_UP_ATTEMPTS:
+            if error.code != ErrorCode.TEMPORARILY_UNAVAILABLE or attempt == SIGN_UP_ATTEMPTS:
                 raise
             await asyncio.sleep(error.retry_after or 1.0)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 
@@ -56,7 +57,8 @@ class ApiError(Refused):
         self.retry_after = retry_after
         self.request = request
         where = f"{request} answered " if request else ""
-        defect = " (a server error: product defect)" if status >= 500 and status != 503 else ""
+        unavailable = status == HTTPStatus.SERVICE_UNAVAILABLE
+        defect = " (a server error: product defect)" if status >= 500 and not unavailable else ""
         wait = f", retry after {retry_after:g} s" if retry_after is not None else ""
         super().__init__(f"{where}{status} {code}{defect}: {message}{wait}")
 

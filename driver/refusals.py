@@ -1,8 +1,9 @@
-"""Why the service turned someone away, in a scenario's words, and what chat.v1 answers for it.
+"""Why the service turned someone away or closed their chat, in a scenario's words, and what
+chat.v1 answers for it.
 
 The one table between business outcomes ("the pass has expired") and the contract's answers
-(401 `token_expired`): a step names the outcome, the driver checks the service's answer against
-it and, when it differs, says in the same words what the person was told instead.
+(401 `token_expired`, close 4401): a step names the outcome, the driver checks the service's
+answer against it and, when it differs, says in the same words what the person was told instead.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Protocol, runtime_checkable
 
-from driver.contract import ErrorCode
+from driver.contract import CLOSE_CODES, CloseCode, ErrorCode
 
 
 @dataclass(frozen=True)
@@ -121,3 +122,32 @@ def expect_all_refused(answers: Iterable[Answer], because: str, *, who: str) -> 
 def _said(answer: Answer) -> str:
     """The protocol detail, for the reader who debugs: `the chat answered 401 invalid_token`."""
     return str(answer)
+
+
+# Why a chat was closed, in a scenario's words -> the close code chat.v1 gives for it.
+CLOSES: Mapping[str, CloseCode] = {
+    "the pass ended": CloseCode.PASS_ENDED,
+    "the server is going away": CloseCode.GOING_AWAY,
+    "it fell too far behind": CloseCode.TOO_SLOW,
+    "the message was too large": CloseCode.TOO_BIG,
+    "of breaking the rules": CloseCode.POLICY,
+    "of flooding": CloseCode.RATE_LIMITED,
+}
+
+
+def closed_because(code: int) -> str:
+    """The business reason a close code means."""
+    for outcome, close in CLOSES.items():
+        if code == close:
+            return outcome
+    return f"of {CLOSE_CODES.get(code, 'something chat.v1 does not name')} ({code})"
+
+
+def expect_closed(code: int | None, because: str, *, who: str) -> None:
+    """Raise AssertionError, in business words, unless `who` was closed because `because`."""
+    if code is None:
+        raise AssertionError(f"{who} was not closed, although {because}")
+    if code != CLOSES[because]:
+        raise AssertionError(
+            f"{who} was closed because {closed_because(code)}, not because {because}"
+        )

@@ -7,14 +7,13 @@ import asyncio
 import secrets
 import time
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from driver.api import ChatApi
 from driver.errors import ApiError
 from driver.models import Tokens
 from driver.person import Person
 from driver.probe import pass_still_works
-
-CLOSE_PASS_ENDED = 4401
 
 
 def ws_url_of(service_url: str) -> str:
@@ -142,7 +141,7 @@ async def let_in_between(
     let_in = []
     while time.monotonic() < until:
         raw = await api.raw("GET", "/api/me", access=token)
-        if raw.status != 401:
+        if raw.status != HTTPStatus.UNAUTHORIZED:
             let_in.append(f"{raw.status} at {time.monotonic() - start:+.1f} s")
         await asyncio.sleep(every_s)
     return let_in

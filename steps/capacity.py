@@ -6,7 +6,7 @@ from typing import Any
 
 from behave import given, then, when
 
-from driver import waiting
+from driver import refusals, waiting
 from driver.errors import SendRefused
 
 WAIT_S = 10.0
@@ -45,7 +45,7 @@ def step_told_busy(ctx: Any, name: str) -> None:
     outcome = ctx.outcome
     if not isinstance(outcome, SendRefused):
         raise AssertionError(f"{name}'s question was taken although the line was full")
-    assert outcome.code == "busy", f"{name} was refused as {outcome.code}, not as busy"
+    refusals.expect_refused(outcome, "the assistant is busy", who=name)
     after = outcome.retry_after
     assert after is not None and 0 < after <= 60, f"{name} was told to retry after {after} s"
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from http import HTTPStatus
 from typing import Any
 
 from behave import given, then, when
 
-from driver import bad_input, outages, sessions
+from driver import bad_input, outages, refusals, sessions
+from driver.contract import EventType, RunError
 from fixtures.faults import LLM_RUN_DEADLINE_S
 from fixtures.llm_server import DEFAULT_TEXT
 from fixtures.suite import RUN_LEASE_S
@@ -18,11 +20,10 @@ from fixtures.suite import RUN_LEASE_S
 ANSWER_TIMEOUT_S = 15.0
 BACK_TIMEOUT_S = 15.0  # for a dependency (and the service's view of it) to be whole again
 READINESS_WITHIN_S = 1.0
-CLOSED_FOR_PASS = 4401
 ABOUT_A_SECOND_S = 1.25  # "at most about a second longer": a quarter second for a busy machine
 
 LLM_TROUBLE = {
-    "fails with server errors": ("error", {"status": 503}),
+    "fails with server errors": ("error", {"status": HTTPStatus.SERVICE_UNAVAILABLE}),
     "never answers": ("hang", {}),
     "answers too slowly": ("slow", {"delay_s": 3.0}),
     "answers with nonsense": ("garbage", {}),
@@ -161,7 +162,7 @@ async def step_laptop_closed(ctx: Any, name: str, seconds: float) -> None:
     [closed] = await sessions.wait_closed_by_service(
         person, ["laptop"], within=seconds, since=ctx.signed_out_at
     )
-    assert closed.code == CLOSED_FOR_PASS, f"{name}'s laptop was closed with {closed.code}"
+    refusals.expect_closed(closed.code, "the pass ended", who=f"{name}'s laptop")
 
 
 @then(
@@ -344,7 +345,7 @@ def step_llm_trouble(ctx: Any, trouble: str) -> None:
 async def step_answer_in_time(ctx: Any, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
     final = await person.answer_within(seconds)
-    assert final.type == "agent_completed", (
+    assert final.type == EventType.AGENT_COMPLETED, (
         f"{name} got no answer: {outages.describe_final(person.last_run)}"
     )
 
@@ -364,7 +365,7 @@ def step_llm_asked(ctx: Any, count: int) -> None:
 
 @then("{name} is told within {seconds:g} seconds of asking that the language model is unavailable")
 async def step_llm_unavailable(ctx: Any, name: str, seconds: float) -> None:
-    await outages.expect_run_error(ctx.cast.person(name), "llm_unavailable", within=seconds)
+    await outages.expect_run_error(ctx.cast.person(name), RunError.LLM_UNAVAILABLE, within=seconds)
 
 
 # --- servers ------------------------------------------------------------------------------------
@@ -422,7 +423,7 @@ async def step_told_interrupted(ctx: Any, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
     outages.use_server(person, ctx.cast.service_url)
     await person.reconnect()
-    await outages.expect_run_error(person, "interrupted", within=seconds, since=ctx.broke_at)
+    await outages.expect_run_error(person, RunError.INTERRUPTED, within=seconds, since=ctx.broke_at)
 
 
 @when("a new server starts")

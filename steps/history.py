@@ -6,13 +6,12 @@ from typing import Any
 
 from behave import given, then, when
 
-from driver import sessions, stages
+from driver import refusals, sessions, stages
 from driver.errors import ApiError
 
 
-@when("{name} opens her conversation history")
-@when("{name} opens his conversation history")
-async def step_open_history(ctx: Any, name: str) -> None:
+@when("{name} opens {her:Her} conversation history")
+async def step_open_history(ctx: Any, name: str, her: str) -> None:
     ctx.history = await ctx.cast.person(name).threads()
 
 
@@ -29,7 +28,7 @@ async def step_asks_for_too_many(ctx: Any, name: str, count: int) -> None:
 def step_told_page_bound(ctx: Any, name: str, count: int) -> None:
     refusal = ctx.refusal
     assert refusal is not None, f"{name} was shown {len(ctx.history)} conversations, not refused"
-    assert refusal.status == 400 and refusal.code == "invalid_request", f"{name} got {refusal}"
+    refusals.expect_refused(refusal, "the request was out of bounds", who=name)
     assert str(count) in refusal.message, f"{name} was not told the bound: {refusal.message!r}"
 
 
@@ -40,9 +39,8 @@ def step_sees_conversation(ctx: Any, name: str, title: str) -> None:
     ctx.thread = next(t for t in ctx.history if t.title == title)
 
 
-@then("it holds her question followed by the assistant's answer")
-@then("it holds his question followed by the assistant's answer")
-async def step_holds_question_and_answer(ctx: Any) -> None:
+@then("it holds {her:Her} question followed by the assistant's answer")
+async def step_holds_question_and_answer(ctx: Any, her: str) -> None:
     person = ctx.cast.person(ctx.asker)
     messages = await person.messages(ctx.thread.thread_id)
     said = [(m.role, m.text) for m in messages]
