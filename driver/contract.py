@@ -112,7 +112,6 @@ PAYLOAD_KEYS: Mapping[str, tuple[str, ...]] = {
 }
 AGENT_ERROR_CODES = frozenset(RunError)
 
-CONTROL_TYPES = frozenset(ControlType)
 ACK_KEYS = ("client_msg_id", "thread_id", "message_id", "run_id", "duplicate")
 SOCKET_ERROR_CODES = frozenset(
     {

@@ -48,7 +48,7 @@ async def step_holds_question_and_answer(ctx: Any, her: str) -> None:
     assert said == expected, f"the conversation holds {said}, expected {expected}"
 
 
-# -- issue 4: order and ownership of the history
+# -- order and ownership of the history
 @given('{name} has asked in the same conversation "{question}" and received the answer')
 async def step_follow_up_answered(ctx: Any, name: str, question: str) -> None:
     ctx.asker = name
