@@ -183,7 +183,7 @@ async def step_old_pass_refused_throughout(
 @then("the service says it is ready, with the session cache degraded")
 async def step_ready_degraded(ctx: Any) -> None:
     answer = await outages.readiness(ctx.http, ctx.cast.service_url)
-    assert (answer.status, answer.body) == (200, outages.CACHE_DEGRADED), (
+    assert (answer.status, answer.body) == (HTTPStatus.OK, outages.CACHE_DEGRADED), (
         f"readiness answered {answer.status} {answer.body} in {answer.took_s:.2f} s"
     )
 
