@@ -40,7 +40,11 @@ class Answer(Protocol):
     def code(self) -> str: ...
 
 
-_UNAUTHORIZED, _BAD, _LIMITED = HTTPStatus.UNAUTHORIZED, HTTPStatus.BAD_REQUEST, HTTPStatus(429)
+_UNAUTHORIZED, _BAD, _LIMITED = (
+    HTTPStatus.UNAUTHORIZED,
+    HTTPStatus.BAD_REQUEST,
+    HTTPStatus.TOO_MANY_REQUESTS,
+)
 
 # Several outcomes share an answer (the service does not say whether a pass was missing or
 # forged, on purpose): the first of them is how an answer is told back.
