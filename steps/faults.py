@@ -1,10 +1,9 @@
 """Things going wrong behind the scenes (the database, the session cache, the language model, a
-server) and what people experience meanwhile. Faults come from `ctx.faults` (fixtures/faults.py);
-blocking process control runs in a thread so open chats keep reading."""
+server) and what people experience meanwhile. Faults come from `ctx.faults`
+(fixtures/async_faults.py), whose process control runs off the loop so open chats keep reading."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from http import HTTPStatus
 from typing import Any
@@ -44,35 +43,35 @@ def _watch(ctx: Any) -> outages.ReadinessWatch:
 # --- the database -------------------------------------------------------------------------------
 @given("the database has restarted")
 async def step_database_restarted(ctx: Any) -> None:
-    await asyncio.to_thread(ctx.faults.restart, "database")
+    await ctx.faults.restart("database")
 
 
 @given("the database has had all its connections cut")
 async def step_database_connections_cut(ctx: Any) -> None:
-    await asyncio.to_thread(ctx.faults.cut_connections, "database")
+    await ctx.faults.cut_connections("database")
 
 
 @given("the database swallows every message for a while")
 async def step_database_black_hole(ctx: Any) -> None:
     ctx.readiness = _watch(ctx)
-    await asyncio.to_thread(ctx.faults.black_hole_for_a_while, "database")
+    await ctx.faults.black_hole_for_a_while("database")
 
 
 @given("the database goes down for a while")
 async def step_database_down_for_a_while(ctx: Any) -> None:
     ctx.readiness = _watch(ctx)
-    await asyncio.to_thread(ctx.faults.down_for_a_while, "database")
+    await ctx.faults.down_for_a_while("database")
 
 
 @given("the database is down")
 async def step_database_down(ctx: Any) -> None:
-    await asyncio.to_thread(ctx.faults.down_for_a_while, "database", until_ended=True)
+    await ctx.faults.down_for_a_while("database", until_ended=True)
 
 
 @given("the database stops responding for a while")
 async def step_database_frozen(ctx: Any) -> None:
     ctx.readiness = _watch(ctx)
-    await asyncio.to_thread(ctx.faults.frozen_for_a_while, "database")
+    await ctx.faults.frozen_for_a_while("database")
 
 
 @when('{name} asks "{question}" and keeps trying until it goes through')
@@ -116,27 +115,27 @@ async def step_not_ready_during(ctx: Any, state: str) -> None:
 # --- the session cache --------------------------------------------------------------------------
 @given("the session cache is unreachable")
 async def step_cache_unreachable(ctx: Any) -> None:
-    await asyncio.to_thread(ctx.faults.unreachable, "session cache")
+    await ctx.faults.unreachable("session cache")
 
 
 @given("the session cache is unreachable for a while")
 async def step_cache_unreachable_for_a_while(ctx: Any) -> None:
-    await asyncio.to_thread(ctx.faults.unreachable_for_a_while, "session cache")
+    await ctx.faults.unreachable_for_a_while("session cache")
 
 
 @given("the session cache stops responding for a while")
 async def step_cache_frozen(ctx: Any) -> None:
-    await asyncio.to_thread(ctx.faults.frozen_for_a_while, "session cache")
+    await ctx.faults.frozen_for_a_while("session cache")
 
 
 @given("the session cache swallows every message for a while")
 async def step_cache_black_hole(ctx: Any) -> None:
-    await asyncio.to_thread(ctx.faults.black_hole_for_a_while, "session cache")
+    await ctx.faults.black_hole_for_a_while("session cache")
 
 
 @given("the link carrying live progress between servers was down for a while and is back")
 async def step_cache_was_unreachable(ctx: Any) -> None:
-    outage = await asyncio.to_thread(ctx.faults.unreachable_for_a_while, "session cache", 1.0)
+    outage = await ctx.faults.unreachable_for_a_while("session cache", 1.0)
     await ctx.faults.wait_over(outage, within=outage.seconds + BACK_TIMEOUT_S)
     await _all_healthy(ctx, BACK_TIMEOUT_S)
 
@@ -149,11 +148,11 @@ async def _all_healthy(ctx: Any, within: float) -> None:
 @when("{name} signs out on her phone while the session cache fails, and that server then crashes")
 async def step_sign_out_then_crash(ctx: Any, name: str) -> None:
     person, phone_server = ctx.cast.person(name), ctx.faults.started[-1]
-    await asyncio.to_thread(ctx.faults.unreachable, "session cache")
+    await ctx.faults.unreachable("session cache")
     ctx.signed_out_at = time.monotonic()
     await sessions.sign_out_on(person, phone_server.url)
-    await asyncio.to_thread(ctx.faults.crash, phone_server)
-    await asyncio.to_thread(ctx.faults.proxy("session cache").normal)
+    await ctx.faults.crash(phone_server)
+    await ctx.faults.reachable_again("session cache")
 
 
 @then("{name}'s laptop is closed within {seconds:g} seconds, asking her to sign in again")
@@ -192,7 +191,7 @@ async def step_ready_degraded(ctx: Any) -> None:
     "once the session cache responds again, the service reports it healthy within {seconds:g} seconds"
 )
 async def step_cache_healthy_again(ctx: Any, seconds: float) -> None:
-    await asyncio.to_thread(ctx.faults.outage.finish)
+    await ctx.faults.end(ctx.faults.outage)
     await _all_healthy(ctx, seconds)
 
 
@@ -205,7 +204,7 @@ async def step_chat_open(ctx: Any, name: str) -> None:
 @given("{name} has the chat open on her laptop and her phone, each on a different server")
 async def step_two_servers(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    other = await asyncio.to_thread(ctx.faults.start_instance)
+    other = await ctx.faults.start_instance()
     outages.use_server(person, other.url, device="phone")
     await person.connect("laptop")
     await person.connect("phone")
@@ -312,7 +311,7 @@ def step_opened_after(ctx: Any, name: str) -> None:
 # --- the language model -------------------------------------------------------------------------
 @given("the assistant writes its answers with an external language model")
 async def step_uses_llm(ctx: Any) -> None:
-    instance = await asyncio.to_thread(ctx.faults.llm_instance, fallback=True)
+    instance = await ctx.faults.llm_instance(fallback=True)
     for person in ctx.cast.people:
         outages.use_server(person, instance.url)
 
@@ -327,7 +326,7 @@ def step_llm_server_deadline(ctx: Any, seconds: float) -> None:
 
 @given("the assistant has no fallback when the language model is unavailable")
 async def step_no_fallback(ctx: Any) -> None:
-    instance = await asyncio.to_thread(ctx.faults.llm_instance, fallback=False)
+    instance = await ctx.faults.llm_instance(fallback=False)
     for person in ctx.cast.people:
         outages.use_server(person, instance.url)
 
@@ -379,7 +378,7 @@ def step_lease(ctx: Any, seconds: int) -> None:
 async def step_run_in_flight(ctx: Any, name: str, question: str) -> None:
     ctx.asker = name
     person = ctx.cast.person(name)
-    ctx.second_server = await asyncio.to_thread(ctx.faults.instance_with_runs_in_flight)
+    ctx.second_server = await ctx.faults.instance_with_runs_in_flight()
     outages.use_server(person, ctx.second_server.url)
     await person.ask(question)
     await ctx.faults.wait_llm_asked(within=ANSWER_TIMEOUT_S)
@@ -388,13 +387,13 @@ async def step_run_in_flight(ctx: Any, name: str, question: str) -> None:
 @when("that server crashes")
 async def step_server_crashes(ctx: Any) -> None:
     ctx.broke_at = time.monotonic()
-    await asyncio.to_thread(ctx.faults.crash, ctx.second_server)
+    await ctx.faults.crash(ctx.second_server)
 
 
 @when("that server stops responding")
 async def step_server_frozen(ctx: Any) -> None:
     ctx.broke_at = time.monotonic()
-    ctx.frozen = await asyncio.to_thread(ctx.faults.freeze, ctx.second_server)
+    ctx.frozen = await ctx.faults.freeze(ctx.second_server)
 
 
 @then("once that server responds again, it stands down without adding anything to her question")
@@ -402,7 +401,7 @@ async def step_server_stands_down(ctx: Any) -> None:
     person, server = ctx.cast.person(ctx.asker), ctx.second_server
     run_id = person.last_run.run_id
     told = await person.run_log(run_id)
-    await asyncio.to_thread(ctx.frozen.finish)
+    await ctx.faults.end(ctx.frozen)
     ctx.faults.llm.set_mode("answer")  # the language model answers again: the run could go on
     stood_down = "run ended by another instance meanwhile"
     await ctx.faults.wait_said(server, stood_down, run_id, within=BACK_TIMEOUT_S)
@@ -428,7 +427,7 @@ async def step_told_interrupted(ctx: Any, name: str, seconds: float) -> None:
 
 @when("a new server starts")
 async def step_new_server(ctx: Any) -> None:
-    ctx.new_server = await asyncio.to_thread(ctx.faults.start_instance, wait_ready=False)
+    ctx.new_server = await ctx.faults.start_instance(wait_ready=False)
     ctx.new_server_watch = ctx.faults.watch_readiness(ctx.http, ctx.new_server.url)
 
 
@@ -444,7 +443,7 @@ async def step_new_server_not_ready(ctx: Any) -> None:
     "once the database is back, the new server becomes ready by itself within {seconds:g} seconds"
 )
 async def step_new_server_ready(ctx: Any, seconds: float) -> None:
-    await asyncio.to_thread(ctx.faults.outage.finish)
+    await ctx.faults.end(ctx.faults.outage)
     await outages.wait_readiness(ctx.http, ctx.new_server.url, outages.HEALTHY, within=seconds)
 
 
@@ -466,7 +465,7 @@ async def step_ask_new_server(ctx: Any, name: str, question: str) -> None:
     "once the session cache is back, the new server reports it healthy by itself within {seconds:g} seconds"
 )
 async def step_new_server_cache_back(ctx: Any, seconds: float) -> None:
-    await asyncio.to_thread(ctx.faults.outage.finish)
+    await ctx.faults.end(ctx.faults.outage)
     await outages.wait_readiness(ctx.http, ctx.new_server.url, outages.HEALTHY, within=seconds)
 
 
