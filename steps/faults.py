@@ -443,7 +443,9 @@ async def step_new_server_not_ready(ctx: Any) -> None:
     "once the database is back, the new server becomes ready by itself within {seconds:g} seconds"
 )
 async def step_new_server_ready(ctx: Any, seconds: float) -> None:
-    await ctx.faults.end(ctx.faults.outage)
+    # The cache stays unreachable until here: a server slow to start under load must still meet
+    # it unreachable (a fixed-length outage could end first).
+    await ctx.faults.reachable_again("session cache")
     await outages.wait_readiness(ctx.http, ctx.new_server.url, outages.HEALTHY, within=seconds)
 
 
@@ -465,7 +467,9 @@ async def step_ask_new_server(ctx: Any, name: str, question: str) -> None:
     "once the session cache is back, the new server reports it healthy by itself within {seconds:g} seconds"
 )
 async def step_new_server_cache_back(ctx: Any, seconds: float) -> None:
-    await ctx.faults.end(ctx.faults.outage)
+    # The cache stays unreachable until here: a server slow to start under load must still meet
+    # it unreachable (a fixed-length outage could end first).
+    await ctx.faults.reachable_again("session cache")
     await outages.wait_readiness(ctx.http, ctx.new_server.url, outages.HEALTHY, within=seconds)
 
 
