@@ -74,9 +74,7 @@ def sees(ctx, name):
     pass
 """
 
-ENVIRONMENT = f"""\
-import sys
-sys.path.insert(0, {str(ROOT)!r})
+ENVIRONMENT = """\
 from fixtures import allure_labels
 allure_labels.install()
 
