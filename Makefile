@@ -42,7 +42,7 @@ help:
 	@echo "make accept   @critical acceptance scenarios on the embedded stack + HTML report"
 	@echo "make test     lint, pytest, all behave scenarios except @wip + HTML report"
 	@echo "make check    lint, pytest, the @critical scenarios + HTML report (CI on every push)"
-	@echo "make lint     ruff check, ruff format --check, mypy, the Gherkin check"
+	@echo "make lint     ruff check, ruff format --check, mypy, the Gherkin check, the import contracts"
 	@echo "make pytest   fast tests (tests/)"
 	@echo "make behave   one behave run and its summary line (TAGS=..., BEHAVE_ARGS=...)"
 	@echo "make report   rebuild the HTML report (and the capability overview) from the last run"
@@ -83,6 +83,7 @@ lint: $(VENV_STAMP)
 	echo "== ruff format --check"; ruff format --check . || status=1; \
 	echo "== mypy"; mypy || status=1; \
 	echo "== gherkin check"; python -m tools.gherkin_check || status=1; \
+	echo "== import contracts"; lint-imports --no-logo --no-cache || status=1; \
 	exit $$status
 
 # tests/test_report_browser.py renders a report (Allure from node_modules) and opens it in
