@@ -19,6 +19,7 @@ NODE_STAMP := node_modules/.stamp
 RESULTS := reports/allure-results
 JUNIT := reports/junit
 REPORT := reports/allure-report
+COVERAGE := reports/coverage
 BEHAVEX_OUT := reports/behavex
 TAGS ?=
 BEHAVE_ARGS ?=
@@ -43,7 +44,7 @@ help:
 	@echo "make test     lint, pytest, all behave scenarios except @wip + HTML report"
 	@echo "make check    lint, pytest, the @critical scenarios + HTML report (CI on every push)"
 	@echo "make lint     ruff check, ruff format --check, mypy, the Gherkin check, the import contracts"
-	@echo "make pytest   fast tests (tests/)"
+	@echo "make pytest   fast tests (tests/), with coverage"
 	@echo "make behave   one behave run and its summary line (TAGS=..., BEHAVE_ARGS=...)"
 	@echo "make report   rebuild the HTML report (and the capability overview) from the last run"
 	@echo "make parallel the suite in WORKERS processes (behavex) over one shared stack + report"
@@ -88,9 +89,17 @@ lint: $(VENV_STAMP)
 
 # tests/test_report_browser.py renders a report (Allure from node_modules) and opens it in
 # Chromium: both are set up first.
+# Under coverage, the service processes the tests start included (pyproject's [tool.coverage]):
+# the total is printed, kept in reports/coverage/ (HTML too) and shown in the report's environment.
 pytest: $(VENV_STAMP) $(NODE_STAMP) browser
-	@status=0; python -m pytest -q || status=$$?; \
+	@rm -rf $(COVERAGE)
+	@mkdir -p $(COVERAGE)
+	@status=0; coverage run -m pytest -q || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; \
+	coverage combine -q && coverage json -q -o $(COVERAGE)/coverage.json \
+		&& coverage html -q -d $(COVERAGE)/html \
+		&& echo "coverage: $$(coverage report --format=total)% of the lines of service, driver," \
+			"fixtures, tools and load (reports/coverage/html)" || status=1; \
 	exit $$status
 
 # The report is rendered even when scenarios failed; the exit code still says so. The @ui
