@@ -79,9 +79,7 @@ def sees(ctx, name):
     pass
 """
 
-ENVIRONMENT = f"""\
-import sys
-sys.path.insert(0, {str(ROOT)!r})
+ENVIRONMENT = """\
 import allure
 from behave.fixture import use_fixture
 from fixtures import allure_labels
