@@ -13,8 +13,6 @@ import pytest
 
 from fixtures.allure_labels import description_of, epic_of
 
-ROOT = Path(__file__).resolve().parents[1]
-
 FEATURE = """\
 @allure.label.epic:SomethingElse @allure.label.owner:team-chat
 Feature: Catch up after a dropped connection
