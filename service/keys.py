@@ -7,18 +7,18 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.agents.reasoner import Reasoner
-from service.bus import Bus
-from service.event_log import EventLog
-from service.hashing import HashingPool
-from service.lockout import LoginLockout
-from service.oidc import OidcVerifier
-from service.revocation import Revocations
-from service.runs import RunExecutor
+from service.auth.hashing import HashingPool
+from service.auth.lockout import LoginLockout
+from service.auth.oidc import OidcVerifier
+from service.auth.revocation import Revocations
+from service.delivery.bus import Bus
+from service.delivery.chat.chat_limits import ChatLimits
+from service.delivery.chat.hub import Hub
+from service.delivery.event_log import EventLog
+from service.runs.executor import RunExecutor
 from service.settings import Settings
 from service.store.db import Sessions
 from service.store.hot_path import HotPath
-from service.ws.chat_limits import ChatLimits
-from service.ws.hub import Hub
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)

@@ -9,14 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from service.admission import RUNS_IN_FLIGHT, RUNS_QUEUED
 from service.agents.llm import LlmSettings
+from service.auth.secret_policy import secret_problem
 from service.delivery_settings import DeliverySettings
 from service.env import SettingsError as SettingsError
 from service.env import env_number
-from service.secret_policy import secret_problem
+from service.runs.admission import RUNS_IN_FLIGHT, RUNS_QUEUED
 
-# Access passes live at most a day: revocation marks are kept that long (see service/revocation.py).
+# Access passes live at most a day: revocation marks are kept that long
+# (service/auth/revocation.py).
 MAX_ACCESS_TOKEN_TTL_S = 24 * 3600
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -59,10 +60,10 @@ class Settings:
     llm: LlmSettings = field(default_factory=LlmSettings)
     run_lease_s: float = 10.0
     # Capacity (issue 9): runs executing at once on this instance, and questions that may wait
-    # for one of those slots; one more question is refused with `busy` (service/admission.py).
+    # for one of those slots; one more question is refused with `busy` (service/runs/admission.py).
     runs_in_flight: int = RUNS_IN_FLIGHT
     runs_queued: int = RUNS_QUEUED
-    # Password hashing (service/hashing.py): threads, and how many hashes one address may have
+    # Password hashing (service/auth/hashing.py): threads, and how many hashes one address may have
     # waiting (a steady stream queues; only a burst beyond this is refused with 429).
     password_hash_workers: int = field(default_factory=lambda: _default_workers())
     password_queue_per_address: int = 1000

@@ -223,7 +223,7 @@ class HotPath:
 
     async def record_answer(self, *, run_id: uuid.UUID, text: str) -> uuid.UUID | None:
         """Commit the answer and close the run together; None when the run had already been
-        ended elsewhere (service/recovery.py), and then nothing is written."""
+        ended elsewhere (service/runs/recovery.py), and then nothing is written."""
         answer_id = uuid.uuid4()
         stored = await self._retried(lambda c: c.fetchval(_ANSWER, run_id, answer_id, text))
         return answer_id if stored is not None else None

@@ -29,10 +29,10 @@ from aiohttp import web
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from service.delivery.chat.frames import Frame as ClientFrame
+from service.delivery.chat.frames import ResumeFrame, SendFrame
+from service.delivery.chat.hub import Connection
 from service.errors import RateLimited
-from service.ws.frames import Frame as ClientFrame
-from service.ws.frames import ResumeFrame, SendFrame
-from service.ws.hub import Connection
 
 log = logging.getLogger("service.ws")
 

@@ -16,13 +16,13 @@ from typing import Any
 
 from aiohttp import web
 
-from service.deadlines import DependencyTimeout
+from service.delivery.chat.frames import SendFrame
+from service.delivery.chat.hub import Connection
 from service.errors import Busy
 from service.keys import HOT_PATH, RUNS, SETTINGS
-from service.runs import Question
+from service.resilience.deadlines import DependencyTimeout
+from service.runs.executor import Question
 from service.store.hot_path import Accepted
-from service.ws.frames import SendFrame
-from service.ws.hub import Connection
 
 SEND_TIMEOUT_S = 2.5
 

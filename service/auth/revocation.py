@@ -25,12 +25,12 @@ from collections.abc import Collection, Iterable
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from service.auth.tokens import LEEWAY_S, AccessClaims
+from service.delivery.chat.hub import Connection, Hub
 from service.errors import InvalidToken
 from service.settings import MAX_ACCESS_TOKEN_TTL_S
 from service.store import sessions as store
 from service.store.db import Sessions
-from service.tokens import LEEWAY_S, AccessClaims
-from service.ws.hub import Connection, Hub
 
 log = logging.getLogger("service.revocation")
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from aiohttp import web
 
-from service.replay_gate import Admission, ReplayGate
-from service.ws.closing import Closer
-from service.ws.limits import SendRateLimit
+from service.delivery.chat.closing import Closer
+from service.delivery.chat.limits import SendRateLimit
+from service.delivery.replay_gate import Admission, ReplayGate
 
 OUTBOX_FRAMES = 1000
 TOO_SLOW = 4409
@@ -29,7 +29,7 @@ class Connection:
     outbox: asyncio.Queue[dict[str, Any]] = field(
         default_factory=lambda: asyncio.Queue(OUTBOX_FRAMES)
     )
-    # Replays in progress and done on this socket (see service/replay_gate.py).
+    # Replays in progress and done on this socket (see service/delivery/replay_gate.py).
     gate: ReplayGate = field(default_factory=ReplayGate)
     sends: SendRateLimit = field(default_factory=SendRateLimit)
     # Every close goes through the socket's handler, which completes the handshake.

@@ -9,8 +9,8 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import text
 
-from service.deadlines import within
 from service.keys import BUS, ENGINE, REDIS, REVOCATIONS
+from service.resilience.deadlines import within
 
 routes = web.RouteTableDef()
 # Each dependency gets this long, both at once, so readiness answers within about this long even

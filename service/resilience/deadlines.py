@@ -16,7 +16,8 @@ from aiohttp import web
 
 T = TypeVar("T")
 # An HTTP request (not the chat socket, which lives long) gets this long; a dependency that does
-# not answer in time turns into 503 temporarily_unavailable (service/http.py maps the timeout).
+# not answer in time turns into 503 temporarily_unavailable (service/http/common.py maps the
+# timeout).
 REQUEST_TIMEOUT_S = 5.0
 CHAT_PATH = "/ws"
 
@@ -47,7 +48,9 @@ async def deadline_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
     if request.path == CHAT_PATH:
-        return await handler(request)  # the chat bounds its own waits (service/ws/handler.py)
+        return await handler(
+            request
+        )  # the chat bounds its own waits (service/delivery/chat/handler.py)
     # Any other route gets the deadline whatever its headers say (an `Upgrade: websocket`
     # header used to switch it off anywhere).
 

@@ -23,9 +23,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from service.event_log import EventLog
+from service.delivery.event_log import EventLog
 from service.keys import EVENTS, RUNS, SESSIONS, SETTINGS
-from service.runs import RunEmitter, RunExecutor
+from service.runs.executor import RunEmitter, RunExecutor
 from service.store import conversations, leases
 from service.store.db import Sessions, make_engine, make_sessions
 from service.store.models import Run

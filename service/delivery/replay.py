@@ -29,13 +29,13 @@ from typing import Any, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from service import streams
-from service.deadlines import within
+from service.delivery import streams
+from service.delivery.chat.hub import Connection, Hub
 from service.errors import NotFound
-from service.http import as_service_error
+from service.http.common import as_service_error
+from service.resilience.deadlines import within
 from service.store import run_log
 from service.store.db import Sessions
-from service.ws.hub import Connection, Hub
 
 log = logging.getLogger("service.replay")
 

@@ -7,18 +7,18 @@ import uuid
 from aiohttp import web
 
 from service.errors import NotFound
-from service.http import authenticate
-from service.keys import SESSIONS
-from service.paging import (
+from service.http.common import authenticate
+from service.http.paging import (
     DEFAULT_LIMIT,
     DEFAULT_MESSAGE_LIMIT,
     MAX_LIMIT,
     MAX_MESSAGE_LIMIT,
     page_of,
 )
+from service.http.validation import clean_text
+from service.keys import SESSIONS
 from service.store import conversations, pages
 from service.store.models import Message
-from service.validation import clean_text
 
 routes = web.RouteTableDef()
 

@@ -18,8 +18,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from service.streams import StreamPolicy, queue_append
-from service.ws.hub import Hub
+from service.delivery.chat.hub import Hub
+from service.delivery.streams import StreamPolicy, queue_append
 
 log = logging.getLogger("service.bus")
 CHANNEL_PREFIX = "chat:user:"

@@ -2,7 +2,7 @@
 
 Every event is written to PostgreSQL (the audit log and the resync source) before it is published,
 and `agent_completed` is sent only after the answer is committed. A run takes its place in the
-instance's admission queue when its question is acknowledged (service/admission.py): its
+instance's admission queue when its question is acknowledged (service/runs/admission.py): its
 `agent_started` goes out at once, saying so when it is queued, and its steps wait for a slot.
 """
 
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from service.admission import Admission, Place, Slot
 from service.agents.llm import LlmUnavailable
 from service.agents.model import (
     Answer,
@@ -31,15 +30,16 @@ from service.agents.model import UsageRecord as AgentUsage
 from service.agents.pipeline import run_agent
 from service.agents.reasoner import Reasoner
 from service.clock import utc_today
-from service.deadlines import uninterruptible
-from service.event_log import EventLog
-from service.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
+from service.delivery.event_log import EventLog
+from service.http.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
+from service.resilience.deadlines import uninterruptible
+from service.runs.admission import Admission, Place, Slot
+from service.runs.tool_limits import LimitedUsage, ToolLimits
 from service.store import conversations
 from service.store.conversations import RunTakenOver
 from service.store.db import Sessions
 from service.store.hot_path import Accepted, HotPath
 from service.store.models import Run
-from service.tool_limits import LimitedUsage, ToolLimits
 
 log = logging.getLogger("service.runs")
 
@@ -193,7 +193,7 @@ class RunExecutor:
         self.admission = admission or Admission()
         self._tasks: set[asyncio.Task[None]] = set()
         self._live: dict[uuid.UUID, asyncio.Task[None]] = {}  # run_id -> its task
-        self.run_started = asyncio.Event()  # wakes the lease keeper (service/recovery.py)
+        self.run_started = asyncio.Event()  # wakes the lease keeper (service/runs/recovery.py)
 
     def start(self, question: Question) -> None:
         """Run it now or queue it (callers check `admission.has_room()` before accepting)."""

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from service.errors import OriginNotAllowed
-from service.http import error_response
+from service.http.common import error_response
 from service.keys import SETTINGS
 
 ALLOW_METHODS = "GET, POST, OPTIONS"

@@ -10,21 +10,21 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from service.deadlines import within
+from service.auth.tokens import AccessClaims, decode_access_token
+from service.delivery.chat.asking import SEND_TIMEOUT_S, ask
+from service.delivery.chat.chat_limits import refused
+from service.delivery.chat.closing import finish, messages
+from service.delivery.chat.flow import cap_send_buffer, writer_limit
+from service.delivery.chat.frames import FrameError, PingFrame, ResumeFrame, parse_frame
+from service.delivery.chat.hub import Connection
+from service.delivery.chat.limits import CLOSE_RATE_LIMITED
+from service.delivery.replay import Replayer
 from service.errors import InvalidToken, OriginNotAllowed, ServiceError
-from service.http import as_service_error, bearer_token, error_response
+from service.http.common import as_service_error, bearer_token, error_response
+from service.http.metrics import REFUSALS
+from service.http.origins import origin_allowed
 from service.keys import CHAT_LIMITS, HUB, REDIS, REVOCATIONS, SESSIONS, SETTINGS
-from service.metrics import REFUSALS
-from service.origins import origin_allowed
-from service.replay import Replayer
-from service.tokens import AccessClaims, decode_access_token
-from service.ws.asking import SEND_TIMEOUT_S, ask
-from service.ws.chat_limits import refused
-from service.ws.closing import finish, messages
-from service.ws.flow import cap_send_buffer, writer_limit
-from service.ws.frames import FrameError, PingFrame, ResumeFrame, parse_frame
-from service.ws.hub import Connection
-from service.ws.limits import CLOSE_RATE_LIMITED
+from service.resilience.deadlines import within
 
 log = logging.getLogger("service.ws")
 

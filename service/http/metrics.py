@@ -9,8 +9,8 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
-from service.admission import Admission
-from service.ws.hub import Hub
+from service.delivery.chat.hub import Hub
+from service.runs.admission import Admission
 
 # Seconds: from a few milliseconds (one person) to the seed SLAs (5 s first progress, 60 s answer).
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)

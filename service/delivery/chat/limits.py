@@ -1,8 +1,8 @@
 """Per-socket tolerance of refused requests: past it, the socket is closed (4429).
 
 Questions and resumes are limited per person, across sockets and instances
-(`service/ws/chat_limits.py`); each socket counts the refusals it got, so a client that keeps
-pushing after being told to slow down is cut off.
+(`service/delivery/chat/chat_limits.py`); each socket counts the refusals it got, so a client
+that keeps pushing after being told to slow down is cut off.
 """
 
 from __future__ import annotations

@@ -7,23 +7,23 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
+from service.auth.oidc import MAX_TOKEN_CHARS as MAX_ID_TOKEN_CHARS
+from service.auth.password_policy import check_new_password
+from service.auth.passwords import hash_password, verify_password
+from service.auth.tokens import hash_refresh_token, issue_access_token, new_refresh_token
 from service.errors import (
     InvalidCredentials,
     InvalidToken,
     NotFound,
     TokenExpired,
 )
-from service.http import authenticate, read_json, token_response
+from service.http.common import authenticate, read_json, token_response
+from service.http.routes.auth import hashed, issue_session
+from service.http.validation import clean_text
 from service.keys import LOCKOUT, OIDC, REVOCATIONS, SESSIONS, SETTINGS
-from service.oidc import MAX_TOKEN_CHARS as MAX_ID_TOKEN_CHARS
-from service.password_policy import check_new_password
-from service.passwords import hash_password, verify_password
-from service.routes.auth import hashed, issue_session
 from service.store import identities, users
 from service.store import sessions as store
 from service.store.sessions import Outcome
-from service.tokens import hash_refresh_token, issue_access_token, new_refresh_token
-from service.validation import clean_text
 
 routes = web.RouteTableDef()
 MAX_REFRESH_TOKEN_CHARS = 200

@@ -1,4 +1,4 @@
-"""The chat web page: `GET /` and its static files (service/web/static/), no build step.
+"""The chat web page: `GET /` and its static files (service/http/web/static/), no build step.
 
 Only the files listed here are served (no directory walking), each with its content type, and
 every answer carries a strict Content-Security-Policy: scripts, styles and connections from this

@@ -19,8 +19,8 @@ from typing import Any
 
 import asyncpg
 
-from service.bus import Bus
-from service.metrics import DEPENDENCY_ERRORS, EVENTS_SENT
+from service.delivery.bus import Bus
+from service.http.metrics import DEPENDENCY_ERRORS, EVENTS_SENT
 from service.store.conversations import RunTakenOver
 from service.store.hot_path import HotPath
 
@@ -60,7 +60,7 @@ class EventLog:
 
     async def append(self, user_id: uuid.UUID, envelope: dict[str, Any]) -> None:
         """Store the event in PostgreSQL, then publish it; RunTakenOver if its seq is taken (another
-        instance ended the run meanwhile: service/recovery.py)."""
+        instance ended the run meanwhile: service/runs/recovery.py)."""
         pending = _Pending(user_id, envelope)
         self._queue.put_nowait(pending)
         await pending.done

@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from service.auth.tokens import AccessClaims, decode_access_token
 from service.errors import (
     InvalidRequest,
     InvalidToken,
@@ -19,11 +20,10 @@ from service.errors import (
     ServiceError,
     TemporarilyUnavailable,
 )
+from service.http.metrics import DEPENDENCY_ERRORS, REFUSALS
+from service.http.validation import JsonError, loads_strict
 from service.keys import REVOCATIONS, SETTINGS
 from service.logs import error_class
-from service.metrics import DEPENDENCY_ERRORS, REFUSALS
-from service.tokens import AccessClaims, decode_access_token
-from service.validation import JsonError, loads_strict
 
 log = logging.getLogger("service.http")
 # aiohttp's default body limit (client_max_size), named here for the 413 message.
