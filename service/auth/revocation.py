@@ -26,6 +26,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from service.auth.tokens import LEEWAY_S, AccessClaims
+from service.contract import CloseCode
 from service.delivery.chat.hub import Connection, Hub
 from service.errors import InvalidToken
 from service.settings import MAX_ACCESS_TOKEN_TTL_S
@@ -48,7 +49,6 @@ RECONNECT_DELAY_S = 0.5
 # Ended sessions this instance heard of recently: closes the gap between the handshake check
 # and the socket joining the hub, without another round trip.
 RECENT_S = 60.0
-CLOSE_REVOKED = 4401
 
 
 def _key(session_id: uuid.UUID) -> str:
@@ -252,7 +252,9 @@ class Revocations:
     def _close(self, connections: Iterable[Connection]) -> None:
         for connection in connections:
             self._hub.remove(connection)
-            task = asyncio.create_task(connection.closer.close(CLOSE_REVOKED, b"pass revoked"))
+            task = asyncio.create_task(
+                connection.closer.close(CloseCode.PASS_EXPIRED, b"pass revoked")
+            )
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
 

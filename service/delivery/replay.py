@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from service.contract import ErrorCode
 from service.delivery import streams
 from service.delivery.chat.hub import Connection, Hub
 from service.errors import NotFound
@@ -100,7 +101,7 @@ class Replayer:
         try:
             top = await _bounded(db_deadline, self._top(user_id, run_id))
         except NotFound:
-            return Outcome([_error("not_found", "No such run to resume", run_id)])
+            return Outcome([_error(ErrorCode.NOT_FOUND, "No such run to resume", run_id)])
         except Exception as exc:
             if as_service_error(exc) is None:
                 raise
@@ -183,11 +184,13 @@ def _resumed(run_id: uuid.UUID, first: int, top: int) -> Frame:
     return {"type": "resumed", "run_id": str(run_id), "from": first, "to": top}
 
 
-def _error(code: str, message: str, run_id: uuid.UUID) -> Frame:
+def _error(code: ErrorCode, message: str, run_id: uuid.UUID) -> Frame:
     return {"type": "error", "error": code, "message": message, "ref": str(run_id)}
 
 
 def _unavailable(run_id: uuid.UUID) -> Frame:
     return _error(
-        "temporarily_unavailable", "Cannot replay this run right now; resume again shortly", run_id
+        ErrorCode.TEMPORARILY_UNAVAILABLE,
+        "Cannot replay this run right now; resume again shortly",
+        run_id,
     )

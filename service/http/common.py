@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from service.auth.tokens import AccessClaims, decode_access_token
+from service.contract import ErrorCode
 from service.errors import (
     InvalidRequest,
     InvalidToken,
@@ -84,7 +85,7 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         # The traceback is logged without the values a database error quotes (service/logs.py).
         log.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response(
-            {"error": "internal", "message": "Something went wrong on our side"}, status=500
+            {"error": ErrorCode.INTERNAL, "message": "Something went wrong on our side"}, status=500
         )
 
 

@@ -30,6 +30,7 @@ from service.agents.model import UsageRecord as AgentUsage
 from service.agents.pipeline import run_agent
 from service.agents.reasoner import Reasoner
 from service.clock import utc_today
+from service.contract import AgentErrorCode
 from service.delivery.event_log import EventLog
 from service.http.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
 from service.resilience.deadlines import uninterruptible
@@ -141,7 +142,7 @@ class RunEmitter:
             tool_call_id=step.call_id,
         )
 
-    async def fail(self, error: str, message: str, *, retryable: bool) -> None:
+    async def fail(self, error: AgentErrorCode, message: str, *, retryable: bool) -> None:
         """End the run with agent_error, first closing any tool call left open (unless it has
         already ended: a deadline striking just as the answer went out)."""
         if self.finished:
@@ -263,12 +264,14 @@ class RunExecutor:
                 status = "completed"
             else:
                 await emitter.fail(
-                    "timeout", "The assistant ran out of time for this question", retryable=True
+                    AgentErrorCode.TIMEOUT,
+                    "The assistant ran out of time for this question",
+                    retryable=True,
                 )
         except ToolFailed as exc:
-            await emitter.fail("tool_failed", str(exc), retryable=True)
+            await emitter.fail(AgentErrorCode.TOOL_FAILED, str(exc), retryable=True)
         except LlmUnavailable as exc:
-            await emitter.fail("llm_unavailable", str(exc), retryable=True)
+            await emitter.fail(AgentErrorCode.LLM_UNAVAILABLE, str(exc), retryable=True)
         except RunTakenOver:
             status = "taken over"
             raise
@@ -278,7 +281,9 @@ class RunExecutor:
             raise
         except Exception:
             log.exception("run failed", extra=context)
-            await emitter.fail("internal", "Something went wrong on our side", retryable=True)
+            await emitter.fail(
+                AgentErrorCode.INTERNAL, "Something went wrong on our side", retryable=True
+            )
         finally:
             log.info("run ended: %s", status, extra=context)
             RUN_SECONDS.labels(status).observe(time.monotonic() - question.asked_at)
@@ -298,7 +303,9 @@ class RunExecutor:
 
     async def _interrupted(self, emitter: RunEmitter, run: Run) -> None:
         await emitter.fail(
-            "interrupted", "The service restarted before the answer was ready", retryable=True
+            AgentErrorCode.INTERRUPTED,
+            "The service restarted before the answer was ready",
+            retryable=True,
         )
         async with self._sessions() as session:
             await conversations.finish_run(session, run_id=run.id, status="interrupted")

@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from service.contract import AgentErrorCode
 from service.delivery.event_log import EventLog
 from service.keys import EVENTS, RUNS, SESSIONS, SETTINGS
 from service.runs.executor import RunEmitter, RunExecutor
@@ -112,7 +113,7 @@ class Recovery:
                 "completed"
                 if found.final.get("type") == "agent_completed"
                 else "interrupted"
-                if error == "interrupted"
+                if error == AgentErrorCode.INTERRUPTED
                 else "failed"
             )
         else:
@@ -127,7 +128,7 @@ class Recovery:
                         "client_msg_id": str(found.client_msg_id),
                     },
                 )
-            await emitter.fail("interrupted", INTERRUPTED_MESSAGE, retryable=True)
+            await emitter.fail(AgentErrorCode.INTERRUPTED, INTERRUPTED_MESSAGE, retryable=True)
             status = "interrupted"
         async with self._sessions() as session:
             await conversations.finish_run(session, run_id=run.id, status=status)

@@ -29,10 +29,11 @@ from aiohttp import web
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from service.contract import ErrorCode
 from service.delivery.chat.frames import Frame as ClientFrame
 from service.delivery.chat.frames import ResumeFrame, SendFrame
 from service.delivery.chat.hub import Connection
-from service.errors import RateLimited
+from service.errors import TooManyChats
 
 log = logging.getLogger("service.ws")
 
@@ -66,10 +67,6 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return tostring(wait)
 """
-
-
-class TooManyChats(RateLimited):
-    code = "too_many_chats"
 
 
 @dataclass(frozen=True)
@@ -206,7 +203,7 @@ async def refused(
     seconds = max(1, math.ceil(wait))
     error: dict[str, Any] = {
         "type": "error",
-        "error": "rate_limited",
+        "error": ErrorCode.RATE_LIMITED,
         "message": f"{what}; wait {seconds} s",
     }
     error["retry_after"] = seconds

@@ -18,16 +18,17 @@ from dataclasses import dataclass, field
 
 from aiohttp import WSMessage, WSMsgType, web
 
+from service.contract import CloseCode
+
 # The whole handshake (sending what is queued, the close frame, the client's reply) is bounded:
 # a client that never reads or never answers is cut off after this long.
 CLOSE_TIMEOUT_S = 10.0
-NORMAL = 1000
 _ENDS = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR)
 
 
 @dataclass(frozen=True)
 class CloseRequest:
-    code: int
+    code: CloseCode
     reason: bytes
 
 
@@ -39,13 +40,13 @@ class Closer:
     done: asyncio.Event = field(default_factory=asyncio.Event)
     request_: CloseRequest | None = None
 
-    def request(self, code: int, reason: bytes) -> None:
+    def request(self, code: CloseCode, reason: bytes) -> None:
         """Ask the handler to close with this code (the first request wins)."""
         if self.request_ is None:
             self.request_ = CloseRequest(code, reason)
         self.asked.set()
 
-    async def close(self, code: int, reason: bytes) -> None:
+    async def close(self, code: CloseCode, reason: bytes) -> None:
         """Request the close and wait until the handshake is over (or the handler has ended)."""
         self.request(code, reason)
         with contextlib.suppress(TimeoutError):
@@ -80,7 +81,7 @@ async def messages(ws: web.WebSocketResponse, closer: Closer) -> AsyncIterator[W
 
 async def finish(ws: web.WebSocketResponse, closer: Closer) -> None:
     """Close with the requested code (1000 otherwise), waiting for the client's close frame."""
-    request = closer.request_ or CloseRequest(NORMAL, b"")
+    request = closer.request_ or CloseRequest(CloseCode.NORMAL, b"")
     try:
         async with asyncio.timeout(CLOSE_TIMEOUT_S):
             await ws.close(code=request.code, message=request.reason)

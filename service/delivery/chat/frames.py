@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from service.errors import InvalidRequest
+from service.errors import InvalidFrame, InvalidJson, InvalidRequest, UnknownType
 from service.http.validation import JsonError, clean_int, clean_text, clean_uuid, loads_strict
 
 MAX_QUESTION_CHARS = 8000
@@ -32,16 +32,6 @@ class PingFrame:
 
 
 Frame = SendFrame | ResumeFrame | PingFrame
-
-
-class FrameError(Exception):
-    """A frame we refuse: `code` is one of the contract's socket error codes."""
-
-    def __init__(self, code: str, message: str, ref: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.ref = ref
 
 
 def _send(frame: dict[str, Any]) -> SendFrame:
@@ -82,19 +72,19 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], Frame]] = {
 
 
 def parse_frame(raw: str) -> Frame:
-    """Parse one text frame or raise FrameError (never anything else)."""
+    """Parse one text frame or raise a `FrameError` (never anything else)."""
     try:
         frame = loads_strict(raw)
     except JsonError as exc:
-        raise FrameError("invalid_json", f"The frame is not valid JSON: {exc}") from exc
+        raise InvalidJson(f"The frame is not valid JSON: {exc}") from exc
     if not isinstance(frame, dict):
-        raise FrameError("invalid_frame", "A frame must be a JSON object")
+        raise InvalidFrame("A frame must be a JSON object")
     kind = frame.get("type")
     ref = frame.get("client_msg_id") if isinstance(frame.get("client_msg_id"), str) else None
     parser = _PARSERS.get(kind) if isinstance(kind, str) else None
     if parser is None:
-        raise FrameError("unknown_type", f"Unknown frame type {str(kind)[:40]!r}", ref)
+        raise UnknownType(f"Unknown frame type {str(kind)[:40]!r}", ref)
     try:
         return parser(frame)
     except InvalidRequest as exc:
-        raise FrameError("invalid_frame", exc.message, ref) from exc
+        raise InvalidFrame(exc.message, ref) from exc

@@ -11,15 +11,22 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from service.auth.tokens import AccessClaims, decode_access_token
+from service.contract import CloseCode, ErrorCode
 from service.delivery.chat.asking import SEND_TIMEOUT_S, ask
 from service.delivery.chat.chat_limits import refused
 from service.delivery.chat.closing import finish, messages
 from service.delivery.chat.flow import cap_send_buffer, writer_limit
-from service.delivery.chat.frames import FrameError, PingFrame, ResumeFrame, parse_frame
+from service.delivery.chat.frames import PingFrame, ResumeFrame, parse_frame
 from service.delivery.chat.hub import Connection
-from service.delivery.chat.limits import CLOSE_RATE_LIMITED
 from service.delivery.replay import Replayer
-from service.errors import InvalidToken, OriginNotAllowed, ServiceError
+from service.errors import (
+    FrameError,
+    InvalidFrame,
+    InvalidToken,
+    OriginNotAllowed,
+    ServiceError,
+    TemporarilyUnavailable,
+)
 from service.http.common import as_service_error, bearer_token, error_response
 from service.http.metrics import REFUSALS
 from service.http.origins import origin_allowed
@@ -31,12 +38,11 @@ log = logging.getLogger("service.ws")
 MAX_FRAME_BYTES = 64 * 1024
 HEARTBEAT_S = 20.0
 BAD_FRAMES_PER_MINUTE = 10
-BAD_FRAME_CODES = frozenset({"invalid_json", "invalid_frame", "unknown_type"})
+BAD_FRAME_CODES = frozenset(
+    {ErrorCode.INVALID_JSON, ErrorCode.INVALID_FRAME, ErrorCode.UNKNOWN_TYPE}
+)
 SUBPROTOCOL = "chat.v1"
 BEARER_PREFIX = "bearer."
-CLOSE_PASS_EXPIRED = 4401
-CLOSE_POLICY = 1008
-CLOSE_GOING_AWAY = 1001
 # How long a closing socket may take to send what is already queued (error frames first).
 FLUSH_TIMEOUT_S = 1.0
 # On shutdown, how long the closing handshakes may hold up the drain.
@@ -137,7 +143,7 @@ async def _write(connection: Connection) -> None:
             connection.outbox.task_done()
 
 
-async def _flush_then_close(connection: Connection, code: int, reason: bytes) -> None:
+async def _flush_then_close(connection: Connection, code: CloseCode, reason: bytes) -> None:
     """Close after the frames already queued (the error that explains the close) are sent."""
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(FLUSH_TIMEOUT_S):
@@ -147,7 +153,7 @@ async def _flush_then_close(connection: Connection, code: int, reason: bytes) ->
 
 async def _close_at_expiry(connection: Connection) -> None:
     await asyncio.sleep(max(0.0, connection.expires_at - time.time()))
-    connection.closer.request(CLOSE_PASS_EXPIRED, b"pass expired")
+    connection.closer.request(CloseCode.PASS_EXPIRED, b"pass expired")
 
 
 async def _read(request: web.Request, connection: Connection) -> None:
@@ -157,7 +163,7 @@ async def _read(request: web.Request, connection: Connection) -> None:
         if message.type == WSMsgType.TEXT:
             reply = await _handle(request, connection, message.data)
         elif message.type == WSMsgType.BINARY:
-            reply = _error("invalid_frame", "Frames must be JSON text")
+            reply = _refusal(InvalidFrame("Frames must be JSON text"))
         else:  # aiohttp has already answered close, ping and oversize frames
             continue
         if reply is None:
@@ -166,21 +172,20 @@ async def _read(request: web.Request, connection: Connection) -> None:
             REFUSALS.labels(reply["error"]).inc()
         connection.offer(reply)
         if reply.get("error") in BAD_FRAME_CODES and not budget.spend():
-            await _flush_then_close(connection, CLOSE_POLICY, b"too many bad frames")
+            await _flush_then_close(connection, CloseCode.POLICY, b"too many bad frames")
             return
-        if reply.get("error") == "rate_limited" and connection.sends.exhausted:
-            await _flush_then_close(connection, CLOSE_RATE_LIMITED, b"rate limited")
+        if reply.get("error") == ErrorCode.RATE_LIMITED and connection.sends.exhausted:
+            await _flush_then_close(connection, CloseCode.RATE_LIMITED, b"rate limited")
             return
 
 
-def _error(
-    code: str, message: str, ref: str | None = None, *, retry_after: int | None = None
-) -> dict[str, Any]:
-    frame: dict[str, Any] = {"type": "error", "error": code, "message": message}
+def _refusal(error: ServiceError, ref: str | None = None) -> dict[str, Any]:
+    """The `error` frame for a refusal (keys in the order clients have always seen)."""
+    frame: dict[str, Any] = {"type": "error", "error": error.code, "message": error.message}
     if ref is not None:
         frame["ref"] = ref
-    if retry_after is not None:
-        frame["retry_after"] = retry_after
+    if error.retry_after is not None:
+        frame["retry_after"] = error.retry_after
     return frame
 
 
@@ -188,7 +193,7 @@ async def _handle(request: web.Request, connection: Connection, raw: str) -> dic
     try:
         frame = parse_frame(raw)
     except FrameError as exc:
-        return _error(exc.code, exc.message, exc.ref)
+        return _refusal(exc, exc.ref)
     if isinstance(frame, PingFrame):
         return {"type": "pong"}
     if (refusal := await refused(request.app[CHAT_LIMITS], connection, frame)) is not None:
@@ -205,16 +210,15 @@ async def _handle(request: web.Request, connection: Connection, raw: str) -> dic
         if error is None:
             log.exception("send failed", extra={"user_id": connection.user_id})
             message = "Could not take the question; resend it"
-            return _error("temporarily_unavailable", message, str(frame.client_msg_id))
-        ref = str(frame.client_msg_id)
-        return _error(error.code, error.message, ref, retry_after=error.retry_after)
+            return _refusal(TemporarilyUnavailable(message), str(frame.client_msg_id))
+        return _refusal(error, str(frame.client_msg_id))
 
 
 async def close_all(connections: list[Connection]) -> None:
     """On shutdown: tell every client to reconnect elsewhere and resume. The handshakes get
     a moment (each socket's handler finishes its own), then the drain goes on."""
     closing = [
-        asyncio.ensure_future(c.closer.close(CLOSE_GOING_AWAY, b"server shutting down"))
+        asyncio.ensure_future(c.closer.close(CloseCode.GOING_AWAY, b"server shutting down"))
         for c in connections
     ]
     if closing:

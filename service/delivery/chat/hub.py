@@ -11,12 +11,12 @@ from typing import Any
 
 from aiohttp import web
 
+from service.contract import CloseCode
 from service.delivery.chat.closing import Closer
 from service.delivery.chat.limits import SendRateLimit
 from service.delivery.replay_gate import Admission, ReplayGate
 
 OUTBOX_FRAMES = 1000
-TOO_SLOW = 4409
 HANG_UP_S = 10.0
 
 
@@ -92,4 +92,4 @@ async def _hang_up(connection: Connection) -> None:
     # reads again is cut off when the wait ends (aiohttp then closes the transport).
     with contextlib.suppress(Exception):
         async with asyncio.timeout(HANG_UP_S):
-            await connection.closer.close(TOO_SLOW, b"too slow to keep up")
+            await connection.closer.close(CloseCode.TOO_SLOW, b"too slow to keep up")

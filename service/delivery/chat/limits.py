@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 REFUSALS_BEFORE_CLOSE = 10  # refused requests within a minute that are tolerated
 REFUSAL_WINDOW_S = 60.0
-CLOSE_RATE_LIMITED = 4429
 
 
 @dataclass
