@@ -19,16 +19,16 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Collection, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from pydantic import Field, SecretStr, field_validator
 
 from service.agents.model import Analysis, TriageResult
 from service.agents.reasoner import DeterministicReasoner, Reasoner
-from service.env import SettingsError, env_number
+from service.env import EnvSettings, Stripped
 
 log = logging.getLogger("service.agents.llm")
 
@@ -36,6 +36,7 @@ BACKOFF_S = 0.2
 MIN_ATTEMPT_S = 0.2  # no attempt is started with less time than this left in the budget
 MAX_INTRO_CHARS = 300
 RETRY_STATUSES = frozenset({408, 409, 429}) | frozenset(range(500, 600))
+FALLBACKS = {"deterministic": True, "none": False}
 _AMOUNT = re.compile(r"[$€£]\s*\d|\d\s*(usd|dollars?)\b", re.IGNORECASE)
 
 SYSTEM_PROMPT = (
@@ -57,44 +58,56 @@ class LlmUnavailable(Exception):
     """The model could not be reached within its budget, and no fallback is configured."""
 
 
-@dataclass(frozen=True)
-class LlmSettings:
-    """LLM_BASE_URL (empty: the deterministic reasoner only), LLM_MODEL, LLM_API_KEY,
-    LLM_TIMEOUT_SECONDS (per attempt), LLM_RETRIES (after the first attempt), LLM_STREAM,
-    LLM_FALLBACK (`deterministic` or `none`)."""
+class LlmSettings(EnvSettings):
+    """The optional model provider. Without `LLM_BASE_URL` the deterministic reasoner answers."""
 
-    base_url: str | None = None
-    model: str = "gpt-4o-mini"
-    api_key: str | None = None
-    timeout_s: float = 10.0
-    retries: int = 2
-    stream: bool = False
-    fallback: bool = True
+    base_url: str | None = Field(default=None, alias="LLM_BASE_URL")
+    model: Stripped = Field(default="gpt-4o-mini", alias="LLM_MODEL")
+    api_key: SecretStr | None = Field(default=None, alias="LLM_API_KEY")
+    timeout_s: float = Field(
+        # per attempt
+        default=10.0,
+        ge=0.01,
+        le=600,
+        allow_inf_nan=False,
+        alias="LLM_TIMEOUT_SECONDS",
+    )
+    retries: int = Field(default=2, ge=0, le=10, alias="LLM_RETRIES")  # after the first attempt
+    stream: bool = Field(default=False, alias="LLM_STREAM")
+    # `LLM_FALLBACK`: `deterministic` (the default) answers without the model when it cannot be
+    # reached; `none` ends the run with `agent_error` `llm_unavailable` instead.
+    fallback: bool = Field(default=True, alias="LLM_FALLBACK")
 
     @property
     def enabled(self) -> bool:
         return self.base_url is not None
 
+    @field_validator("base_url", mode="before")
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> LlmSettings:
-        def number(name: str, default: float, low: float, high: float) -> float:
-            return env_number(env, name, default, low, high)
+    def _an_http_url(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        url = value.strip().rstrip("/")
+        if not url:
+            return None
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError("must be an http:// or https:// URL")
+        return url
 
-        base_url = env.get("LLM_BASE_URL", "").strip().rstrip("/") or None
-        if base_url is not None and urlsplit(base_url).scheme not in ("http", "https"):
-            raise SettingsError("LLM_BASE_URL must be an http:// or https:// URL")
-        fallback = env.get("LLM_FALLBACK", "deterministic").strip().lower()
-        if fallback not in ("deterministic", "none"):
-            raise SettingsError("LLM_FALLBACK must be 'deterministic' or 'none'")
-        return cls(
-            base_url=base_url,
-            model=env.get("LLM_MODEL", "").strip() or cls.model,
-            api_key=env.get("LLM_API_KEY", "").strip() or None,
-            timeout_s=number("LLM_TIMEOUT_SECONDS", cls.timeout_s, 0.01, 600),
-            retries=int(number("LLM_RETRIES", cls.retries, 0, 10)),
-            stream=env.get("LLM_STREAM", "").strip().lower() in ("1", "true", "yes"),
-            fallback=fallback == "deterministic",
-        )
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _no_blank_key(cls, value: object) -> object:
+        return (value.strip() or None) if isinstance(value, str) else value
+
+    @field_validator("fallback", mode="before")
+    @classmethod
+    def _fallback(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        choice = value.strip().lower()
+        if choice not in FALLBACKS:
+            raise ValueError("must be 'deterministic' or 'none'")
+        return FALLBACKS[choice]
 
 
 @contextlib.asynccontextmanager
@@ -193,7 +206,7 @@ class LlmReasoner:
             self._http = aiohttp.ClientSession(trust_env=False)
         headers = {"Accept": "text/event-stream" if self._settings.stream else "application/json"}
         if self._settings.api_key:
-            headers["Authorization"] = f"Bearer {self._settings.api_key}"
+            headers["Authorization"] = f"Bearer {self._settings.api_key.get_secret_value()}"
         body: dict[str, Any] = {
             "model": self._settings.model,
             "messages": messages,

@@ -42,7 +42,10 @@ def issue_access_token(
         "jti": uuid.uuid4().hex,
     }
     return jwt.encode(
-        claims, settings.jwt_secret, algorithm=ALGORITHM, headers={"typ": ACCESS_TYPE}
+        claims,
+        settings.jwt_secret.get_secret_value(),
+        algorithm=ALGORITHM,
+        headers={"typ": ACCESS_TYPE},
     )
 
 
@@ -55,7 +58,7 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
             raise InvalidToken("This is not an access token")
         claims = jwt.decode(
             token,
-            settings.jwt_secret,
+            settings.jwt_secret.get_secret_value(),
             algorithms=[ALGORITHM],
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
