@@ -70,7 +70,7 @@ def redis_client(url: str, *, for_pubsub: bool = False) -> Redis:
     # restart has closed is replaced at once instead of failing the call.
     # A caller waits for a free connection (a blocking pool) instead of failing with
     # MaxConnectionsError: under a thousand handshakes at once, that error opened the circuit
-    # breaker and turned a busy moment into a Redis outage (issue 9).
+    # breaker and turned a busy moment into a Redis outage.
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=REDIS_CONNECTIONS,

@@ -174,7 +174,7 @@ class LoginLockout:
 
     @property
     def local_emails(self) -> int:
-        """How many emails the local fallback remembers (for tests and metrics)."""
+        """How many emails the local fallback remembers (tests check that it stays bounded)."""
         return len(self._local_attempts.keys() | self._local_locks.keys())
 
     def _failed_local(self, attempt: Attempt) -> None:

@@ -3,7 +3,7 @@ every event that is ready at that moment, whatever the number of runs.
 
 A transaction per event (a pooled connection, a ping, BEGIN, INSERT, COMMIT, then a Redis
 pipeline) was most of an instance's work under load: at 300 simultaneous questions the pools ran
-dry and runs failed (issue 9). Each run still waits for its own event to be stored and published
+dry and runs failed. Each run still waits for its own event to be stored and published
 before it emits the next, so a run's events stay in order and nothing is sent before it is
 stored; events of different runs now share round trips (group commit).
 """

@@ -12,7 +12,7 @@ read in step 2, and one published after step 1 is held: nothing falls between th
 live events, and the gate drops what both would send. Answers per run: `resumed`,
 `resync_required` (the gap cannot be filled exactly: `last_seq` is beyond the top, or the log has
 a hole), or an `error` whose `ref` is the run id (`not_found`; `temporarily_unavailable` when
-neither store can answer). Never a partial replay. See docs/protocol-notes.md, issue 4.
+neither store can answer). Never a partial replay. See docs/protocol-notes.md, "`resume` answers".
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Admission control: a bounded number of runs in flight per instance, the rest queued in order.
 
 Under a thousand simultaneous questions, starting every run at once made them compete for the
-same database connections until the pools timed out: runs failed halfway and leases lapsed
-(issue 9). Now a run takes a place when its question is acknowledged: a slot if one is free,
+same database connections until the pools timed out: runs failed halfway and leases lapsed.
+Now a run takes a place when its question is acknowledged: a slot if one is free,
 otherwise the next place in a first-come queue (its `agent_started` says which). Beyond the
 queue's bound the question is refused before anything is stored (`busy`, with `retry_after`),
 so load never fails a run that was accepted.

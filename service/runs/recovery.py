@@ -54,7 +54,7 @@ class Recovery:
         self._runs = runs
         self._events = events
         # Renewals have a connection of their own: behind a thousand questions waiting for the
-        # shared pool, they came too late and leases of healthy runs lapsed (issue 9).
+        # shared pool, they came too late and leases of healthy runs lapsed.
         self._lease_sessions = lease_sessions
         self._instance_id = instance_id
         self._lease_s = lease_s

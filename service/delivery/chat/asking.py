@@ -5,7 +5,7 @@ the client knows the run is its own. A database that does not answer within `SEN
 gets the person `temporarily_unavailable` instead (the app resends with the same id); if the
 question is committed after all, its run starts anyway and the resend gets the duplicate ack.
 Cancelling the commit instead left such questions stored with no run until their lease
-lapsed, and then `interrupted` (issue 9).
+lapsed, and then `interrupted`.
 """
 
 from __future__ import annotations

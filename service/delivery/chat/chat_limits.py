@@ -1,4 +1,4 @@
-"""Per-person limits on the chat, across sockets and instances (issue 10, item 8).
+"""Per-person limits on the chat, across sockets and instances.
 
 - Open chats: at most `max_chats` per person, all instances together. Each open socket holds a
   ticket in the person's Redis sorted set (`chat:open:<user>`), scored by when it lapses; the

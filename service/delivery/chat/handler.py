@@ -105,7 +105,7 @@ async def _serve(request: web.Request, claims: AccessClaims) -> web.WebSocketRes
         max_msg_size=MAX_FRAME_BYTES,
         writer_limit=writer_limit(send_buffer),
         # No permessage-deflate: frames are small, and a zlib context per socket cost more CPU
-        # and memory than it saved at a thousand open chats (issue 9).
+        # and memory than it saved at a thousand open chats.
         compress=False,
     )
     await ws.prepare(request)
