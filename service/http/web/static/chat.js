@@ -1,8 +1,9 @@
 // The live chat (chat.v1 over a WebSocket): the browser handshake, questions resent until they are
 // confirmed, reconnection with `resume`, and each run's events delivered once, in order.
 //
-// Every frame is also appended to `window.__chatEvents` (docs/protocol-notes.md, "For tests"), so tests can check
-// what the page received against the contract without changing what the page shows:
+// Every frame is also appended to `window.__chatEvents` (docs/protocol-notes.md, "For tests"),
+// so tests can check what the page received against the contract without changing what the page
+// shows:
 //   {kind: "opened", socket, at}
 //   {kind: "sent", socket, at, text}
 //   {kind: "received", socket, at, text}
