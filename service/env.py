@@ -12,7 +12,6 @@ import os
 from collections.abc import Mapping
 from typing import Annotated, Any, Self
 
-from annotated_types import Ge, Le
 from pydantic import BeforeValidator, ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -106,6 +105,7 @@ def _sentence(model: type[EnvSettings], error: ErrorDetails) -> str:
 
 def _bounds(model: type[EnvSettings], name: str) -> tuple[float, float]:
     field = model.model_fields[model.variables()[name]]
-    low = next((m.ge for m in field.metadata if isinstance(m, Ge)), float("-inf"))
-    high = next((m.le for m in field.metadata if isinstance(m, Le)), float("inf"))
-    return float(low), float(high)  # type: ignore[arg-type]
+    # Field(ge=..., le=...) keeps each bound as its own metadata item (annotated_types.Ge/Le).
+    low = next((m.ge for m in field.metadata if hasattr(m, "ge")), float("-inf"))
+    high = next((m.le for m in field.metadata if hasattr(m, "le")), float("inf"))
+    return float(low), float(high)
