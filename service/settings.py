@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 
-from service.agents.llm import LlmSettings
+from service.agents.llm_settings import LlmSettings
 from service.auth.secret_policy import secret_problem
 from service.delivery.settings import DeliverySettings
 from service.env import EnvSettings, SettingsError, Stripped, describe, read

@@ -21,14 +21,12 @@ import logging
 import re
 from collections.abc import AsyncIterator, Collection, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
-from pydantic import Field, SecretStr, field_validator
 
+from service.agents.llm_settings import LlmSettings
 from service.agents.model import Analysis, TriageResult
 from service.agents.reasoner import DeterministicReasoner, Reasoner
-from service.env import EnvSettings, Stripped
 
 log = logging.getLogger("service.agents.llm")
 
@@ -36,7 +34,6 @@ BACKOFF_S = 0.2
 MIN_ATTEMPT_S = 0.2  # no attempt is started with less time than this left in the budget
 MAX_INTRO_CHARS = 300
 RETRY_STATUSES = frozenset({408, 409, 429}) | frozenset(range(500, 600))
-FALLBACKS = {"deterministic": True, "none": False}
 _AMOUNT = re.compile(r"[$€£]\s*\d|\d\s*(usd|dollars?)\b", re.IGNORECASE)
 
 SYSTEM_PROMPT = (
@@ -56,58 +53,6 @@ class LlmError(Exception):
 
 class LlmUnavailable(Exception):
     """The model could not be reached within its budget, and no fallback is configured."""
-
-
-class LlmSettings(EnvSettings):
-    """The optional model provider. Without `LLM_BASE_URL` the deterministic reasoner answers."""
-
-    base_url: str | None = Field(default=None, alias="LLM_BASE_URL")
-    model: Stripped = Field(default="gpt-4o-mini", alias="LLM_MODEL")
-    api_key: SecretStr | None = Field(default=None, alias="LLM_API_KEY")
-    timeout_s: float = Field(
-        # per attempt
-        default=10.0,
-        ge=0.01,
-        le=600,
-        allow_inf_nan=False,
-        alias="LLM_TIMEOUT_SECONDS",
-    )
-    retries: int = Field(default=2, ge=0, le=10, alias="LLM_RETRIES")  # after the first attempt
-    stream: bool = Field(default=False, alias="LLM_STREAM")
-    # `LLM_FALLBACK`: `deterministic` (the default) answers without the model when it cannot be
-    # reached; `none` ends the run with `agent_error` `llm_unavailable` instead.
-    fallback: bool = Field(default=True, alias="LLM_FALLBACK")
-
-    @property
-    def enabled(self) -> bool:
-        return self.base_url is not None
-
-    @field_validator("base_url", mode="before")
-    @classmethod
-    def _an_http_url(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        url = value.strip().rstrip("/")
-        if not url:
-            return None
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise ValueError("must be an http:// or https:// URL")
-        return url
-
-    @field_validator("api_key", mode="before")
-    @classmethod
-    def _no_blank_key(cls, value: object) -> object:
-        return (value.strip() or None) if isinstance(value, str) else value
-
-    @field_validator("fallback", mode="before")
-    @classmethod
-    def _fallback(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        choice = value.strip().lower()
-        if choice not in FALLBACKS:
-            raise ValueError("must be 'deterministic' or 'none'")
-        return FALLBACKS[choice]
 
 
 @contextlib.asynccontextmanager
