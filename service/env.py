@@ -1,9 +1,10 @@
 """Settings read from environment variables, refused with one message naming every bad one.
 
 Each settings model (`service.settings.Settings`, `service.delivery.settings.DeliverySettings`,
-`service.agents.llm_settings.LlmSettings`) declares its variables as fields whose alias is the variable's
-name, with their types and bounds. `from_env` reads one mapping (`os.environ` by default) and
-nothing else, so a test's dict is the whole environment; a blank value means "the default".
+`service.agents.llm_settings.LlmSettings`) declares its variables as fields whose alias is the
+variable's name, with their types and bounds. `from_env` reads one mapping (`os.environ` by
+default) and nothing else, so a test's dict is the whole environment; a blank value means "the
+default".
 """
 
 from __future__ import annotations
