@@ -21,15 +21,11 @@ class LlmSettings(EnvSettings):
     base_url: str | None = Field(default=None, alias="LLM_BASE_URL")
     model: Stripped = Field(default="gpt-4o-mini", alias="LLM_MODEL")
     api_key: SecretStr | None = Field(default=None, alias="LLM_API_KEY")
+    # Each attempt's time limit, and the attempts after the first one.
     timeout_s: float = Field(
-        # per attempt
-        default=10.0,
-        ge=0.01,
-        le=600,
-        allow_inf_nan=False,
-        alias="LLM_TIMEOUT_SECONDS",
+        default=10.0, ge=0.01, le=600, allow_inf_nan=False, alias="LLM_TIMEOUT_SECONDS"
     )
-    retries: int = Field(default=2, ge=0, le=10, alias="LLM_RETRIES")  # after the first attempt
+    retries: int = Field(default=2, ge=0, le=10, alias="LLM_RETRIES")
     stream: bool = Field(default=False, alias="LLM_STREAM")
     # `LLM_FALLBACK`: `deterministic` (the default) answers without the model when it cannot be
     # reached; `none` ends the run with `agent_error` `llm_unavailable` instead.
