@@ -38,8 +38,8 @@ async def serve(app: web.Application, settings: Settings) -> None:
     clients send, so the clients' close frames would never be read (a cut-short handshake)."""
     from aiohttp import web
 
+    from service.delivery.chat.handler import close_all
     from service.keys import HUB
-    from service.ws.handler import close_all
 
     runner = web.AppRunner(
         app,

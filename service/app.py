@@ -14,15 +14,22 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from service import metrics
-from service.admission import Admission
 from service.agents.llm import reasoner_for
-from service.bus import Bus
-from service.cors import cors_middleware
-from service.deadlines import REQUEST_TIMEOUT_S, deadline_middleware
-from service.event_log import EventLog
-from service.hashing import HashingPool
-from service.http import errors_middleware
+from service.auth.hashing import HashingPool
+from service.auth.lockout import LoginLockout
+from service.auth.oidc import OidcVerifier
+from service.auth.revocation import Revocations
+from service.delivery.bus import Bus
+from service.delivery.chat.chat_limits import chat_limits_ctx
+from service.delivery.chat.handler import close_all, websocket
+from service.delivery.chat.hub import Hub
+from service.delivery.event_log import EventLog
+from service.delivery.streams import StreamPolicy
+from service.http import metrics
+from service.http.common import errors_middleware
+from service.http.cors import cors_middleware
+from service.http.routes import auth, health, sessions, threads, usage
+from service.http.routes import web as web_page
 from service.keys import (
     BUS,
     ENGINE,
@@ -39,22 +46,15 @@ from service.keys import (
     SESSIONS,
     SETTINGS,
 )
-from service.lockout import LoginLockout
-from service.oidc import OidcVerifier
-from service.recovery import recovery_ctx
-from service.redis_guard import GuardedRedis
-from service.revocation import Revocations
-from service.routes import auth, health, sessions, threads, usage
-from service.routes import web as web_page
-from service.runs import RunExecutor
+from service.resilience.deadlines import REQUEST_TIMEOUT_S, deadline_middleware
+from service.resilience.redis_guard import GuardedRedis
+from service.runs.admission import Admission
+from service.runs.executor import RunExecutor
+from service.runs.recovery import recovery_ctx
+from service.runs.tool_limits import ToolLimits
 from service.settings import Settings
 from service.store.db import make_engine, make_sessions
 from service.store.hot_path import HotPath
-from service.streams import StreamPolicy
-from service.tool_limits import ToolLimits
-from service.ws.chat_limits import chat_limits_ctx
-from service.ws.handler import close_all, websocket
-from service.ws.hub import Hub
 
 log = logging.getLogger("service")
 REDIS_CONNECTIONS = 64
@@ -64,12 +64,13 @@ REDIS_POOL_WAIT_S = 1.0
 def redis_client(url: str, *, for_pubsub: bool = False) -> Redis:
     # Short timeouts and one retry: a frozen Redis costs about a second, not a minute.
     # The subscriber waits for messages indefinitely, so it has no read timeout. Commands go
-    # through a circuit breaker (service/redis_guard.py): after a failure Redis is skipped briefly.
+    # through a circuit breaker (service/resilience/redis_guard.py): after a failure Redis is
+    # skipped briefly.
     # One retry on a connection error (not on a timeout): a pooled connection that a Redis
     # restart has closed is replaced at once instead of failing the call.
     # A caller waits for a free connection (a blocking pool) instead of failing with
     # MaxConnectionsError: under a thousand handshakes at once, that error opened the circuit
-    # breaker and turned a busy moment into a Redis outage (issue 9).
+    # breaker and turned a busy moment into a Redis outage.
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=REDIS_CONNECTIONS,

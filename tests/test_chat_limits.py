@@ -7,7 +7,8 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from service.ws.chat_limits import SEND_BURST, ChatLimits, TooManyChats
+from service.delivery.chat.chat_limits import SEND_BURST, ChatLimits
+from service.errors import TooManyChats
 
 
 async def test_without_redis_the_limits_hold_per_instance() -> None:

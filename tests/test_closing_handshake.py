@@ -18,7 +18,7 @@ import websockets.asyncio.client
 
 from driver.api import ChatApi
 from fixtures.stack import Stack, StackConfig
-from service.replay import REPLAY_STALL_S
+from service.delivery.replay import REPLAY_STALL_S
 from tests.chat_clients import CLIENTS, Client, send_frame, sign_up, ws_url
 
 every_client = pytest.mark.parametrize("client", sorted(CLIENTS))

@@ -10,7 +10,8 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from service.ws.frames import FrameError, PingFrame, ResumeFrame, SendFrame, parse_frame
+from service.delivery.chat.frames import PingFrame, ResumeFrame, SendFrame, parse_frame
+from service.errors import FrameError
 
 # The socket error codes chat.v1 allows for a refused frame.
 CONTRACT_CODES = {"invalid_json", "invalid_frame", "unknown_type"}

@@ -26,7 +26,7 @@ from driver.api import ChatApi
 from driver.errors import ApiError
 from driver.models import Tokens
 from fixtures.stack import Stack, StackConfig
-from service.passwords import hash_password
+from service.auth.passwords import hash_password
 
 PASSWORD = "a long enough password"
 OTHER_PEER = "127.0.0.2"

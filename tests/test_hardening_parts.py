@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from driver.eventually import eventually
 from fixtures.postgres import EmbeddedPostgres
 from fixtures.services import free_port
+from service.auth.lockout import LoginLockout
 from service.errors import InvalidCredentials
-from service.lockout import LoginLockout
 from service.logs import JsonFormatter
 
 SECRET_VALUE = "alice.secret@example.com"

@@ -24,7 +24,7 @@ import pytest
 
 from driver.api import ChatApi
 from fixtures.stack import Stack, StackConfig
-from service.routes.usage import MAX_RECORDS, MAX_RECORDS_PER_DAY
+from service.http.routes.usage import MAX_RECORDS, MAX_RECORDS_PER_DAY
 
 MAX_FRAME_BYTES = 64 * 1024
 PASSWORD = "a long enough password"

@@ -12,7 +12,8 @@ from decimal import Decimal
 import pytest
 
 from fixtures.llm_server import DEFAULT_TEXT, LlmServer
-from service.agents.llm import LlmReasoner, LlmSettings, LlmUnavailable, reasoner_for
+from service.agents.llm import LlmReasoner, LlmUnavailable, reasoner_for
+from service.agents.llm_settings import LlmSettings
 from service.agents.model import Analysis, Scope
 from service.agents.reasoner import DeterministicReasoner
 from service.settings import SettingsError

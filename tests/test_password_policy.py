@@ -1,11 +1,11 @@
-"""The rules a new password must follow (service/password_policy.py)."""
+"""The rules a new password must follow (service/auth/password_policy.py)."""
 
 from __future__ import annotations
 
 import pytest
 
+from service.auth.password_policy import check_new_password
 from service.errors import InvalidRequest
-from service.password_policy import check_new_password
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ import pytest
 from redis.asyncio import Redis
 
 from fixtures.redis import EmbeddedRedis
-from service import streams
-from service.replay_gate import HELD_FRAMES, Admission, ReplayGate
+from service.delivery import streams
+from service.delivery.replay_gate import HELD_FRAMES, Admission, ReplayGate
 
 RUN = str(uuid.uuid4())
 OTHER = str(uuid.uuid4())

@@ -13,11 +13,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from redis.exceptions import TimeoutError as RedisTimeout
 
 from fixtures.redis import EmbeddedRedis
-from service import deadlines
 from service.app import redis_client
-from service.deadlines import DependencyTimeout, within
-from service.http import errors_middleware
-from service.redis_guard import GuardedRedis, RedisUnavailable
+from service.http.common import errors_middleware
+from service.resilience import deadlines
+from service.resilience.deadlines import DependencyTimeout, within
+from service.resilience.redis_guard import GuardedRedis, RedisUnavailable
 
 
 async def test_within_answers_on_time_even_when_the_cleanup_hangs() -> None:

@@ -14,13 +14,13 @@ from driver import passes
 from driver.passes import PassFactory
 from fixtures.listener import SilentListener
 from fixtures.oidc_issuer import OidcIssuer, SigningKey
+from service.auth.lockout import LoginLockout
+from service.auth.oidc import OidcVerifier
+from service.auth.secret_policy import secret_problem
+from service.auth.tokens import decode_access_token, issue_access_token
+from service.delivery.chat.limits import SendRateLimit
 from service.errors import InvalidToken, RateLimited, ServiceError, TokenExpired
-from service.lockout import LoginLockout
-from service.oidc import OidcVerifier
-from service.secret_policy import secret_problem
 from service.settings import Settings, SettingsError
-from service.tokens import decode_access_token, issue_access_token
-from service.ws.limits import SendRateLimit
 
 SECRET = secrets.token_urlsafe(48)
 SETTINGS = Settings(

@@ -1,4 +1,4 @@
-"""The page's CSV reader (service/web/static/csv.js), run in Node.js as the browser runs it."""
+"""The page's CSV reader (service/http/web/static/csv.js), run in Node.js as the browser runs it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from service.routes.web import STATIC
+from service.http.routes.web import STATIC
 
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed")

@@ -1,5 +1,6 @@
-"""The chat web page's serving (service/routes/web.py), the same-origin rule for opening the
-chat (service/origins.py), and a page's frame log reaching the verifier (driver/page_frames.py)."""
+"""The chat web page's serving (service/http/routes/web.py), the same-origin rule for opening
+the chat (service/http/origins.py), and a page's frame log reaching the verifier
+(driver/page_frames.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
 from driver.page_frames import PageFrames
 from driver.verifier import StreamVerifier
-from service.http import errors_middleware
-from service.origins import origin_allowed
-from service.routes import web as web_page
+from service.http.common import errors_middleware
+from service.http.origins import origin_allowed
+from service.http.routes import web as web_page
 
 
 def _page_app() -> web.Application:
@@ -43,7 +44,7 @@ async def test_every_module_the_page_imports_is_served() -> None:
     static = web_page.STATIC
     served = set(web_page.CONTENT_TYPES)
     on_disk = {p.name for p in static.iterdir() if p.suffix in (".js", ".css")}
-    assert on_disk == served, "a file in service/web/static/ is not listed in CONTENT_TYPES"
+    assert on_disk == served, "a file in service/http/web/static/ is not listed in CONTENT_TYPES"
 
 
 @pytest.mark.parametrize("path", ["/static/index.html", "/static/..%2Fapp.py", "/static/nope.js"])

@@ -19,16 +19,14 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Collection, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 
+from service.agents.llm_settings import LlmSettings
 from service.agents.model import Analysis, TriageResult
 from service.agents.reasoner import DeterministicReasoner, Reasoner
-from service.env import SettingsError, env_number
 
 log = logging.getLogger("service.agents.llm")
 
@@ -55,46 +53,6 @@ class LlmError(Exception):
 
 class LlmUnavailable(Exception):
     """The model could not be reached within its budget, and no fallback is configured."""
-
-
-@dataclass(frozen=True)
-class LlmSettings:
-    """LLM_BASE_URL (empty: the deterministic reasoner only), LLM_MODEL, LLM_API_KEY,
-    LLM_TIMEOUT_SECONDS (per attempt), LLM_RETRIES (after the first attempt), LLM_STREAM,
-    LLM_FALLBACK (`deterministic` or `none`)."""
-
-    base_url: str | None = None
-    model: str = "gpt-4o-mini"
-    api_key: str | None = None
-    timeout_s: float = 10.0
-    retries: int = 2
-    stream: bool = False
-    fallback: bool = True
-
-    @property
-    def enabled(self) -> bool:
-        return self.base_url is not None
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> LlmSettings:
-        def number(name: str, default: float, low: float, high: float) -> float:
-            return env_number(env, name, default, low, high)
-
-        base_url = env.get("LLM_BASE_URL", "").strip().rstrip("/") or None
-        if base_url is not None and urlsplit(base_url).scheme not in ("http", "https"):
-            raise SettingsError("LLM_BASE_URL must be an http:// or https:// URL")
-        fallback = env.get("LLM_FALLBACK", "deterministic").strip().lower()
-        if fallback not in ("deterministic", "none"):
-            raise SettingsError("LLM_FALLBACK must be 'deterministic' or 'none'")
-        return cls(
-            base_url=base_url,
-            model=env.get("LLM_MODEL", "").strip() or cls.model,
-            api_key=env.get("LLM_API_KEY", "").strip() or None,
-            timeout_s=number("LLM_TIMEOUT_SECONDS", cls.timeout_s, 0.01, 600),
-            retries=int(number("LLM_RETRIES", cls.retries, 0, 10)),
-            stream=env.get("LLM_STREAM", "").strip().lower() in ("1", "true", "yes"),
-            fallback=fallback == "deterministic",
-        )
 
 
 @contextlib.asynccontextmanager
@@ -193,7 +151,7 @@ class LlmReasoner:
             self._http = aiohttp.ClientSession(trust_env=False)
         headers = {"Accept": "text/event-stream" if self._settings.stream else "application/json"}
         if self._settings.api_key:
-            headers["Authorization"] = f"Bearer {self._settings.api_key}"
+            headers["Authorization"] = f"Bearer {self._settings.api_key.get_secret_value()}"
         body: dict[str, Any] = {
             "model": self._settings.model,
             "messages": messages,

@@ -29,7 +29,7 @@ async def earlier_questions(
 
 
 class RunTakenOver(Exception):
-    """Another instance ended this run meanwhile (its lease had expired: service/recovery.py).
+    """Another instance ended this run meanwhile (its lease had expired: service/runs/recovery.py).
     Nothing more of it is written; the instance that started it stops without a word."""
 
 

@@ -3,7 +3,7 @@ its run's events (in batches), the agent's reads of the usage data, and recordin
 
 Through SQLAlchemy's session (a pre-ping, BEGIN, the statement, COMMIT and the ORM's own work)
 taking a question cost 3.5 ms of the event loop; as one autocommitted statement on asyncpg it
-costs 0.5 ms (measured on this machine, issue 9). At a thousand questions at once that is the
+costs 0.5 ms (measured on this machine). At a thousand questions at once that is the
 difference between every ack within 2.5 s and a quarter of them refused. Everything else keeps
 SQLAlchemy. Each statement is atomic on its own (data-modifying CTEs), so no transaction spans
 round trips.
@@ -223,7 +223,7 @@ class HotPath:
 
     async def record_answer(self, *, run_id: uuid.UUID, text: str) -> uuid.UUID | None:
         """Commit the answer and close the run together; None when the run had already been
-        ended elsewhere (service/recovery.py), and then nothing is written."""
+        ended elsewhere (service/runs/recovery.py), and then nothing is written."""
         answer_id = uuid.uuid4()
         stored = await self._retried(lambda c: c.fetchval(_ANSWER, run_id, answer_id, text))
         return answer_id if stored is not None else None

@@ -8,7 +8,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from service.settings import Settings
+from service.settings import async_database_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -18,7 +18,7 @@ def async_url_from_env() -> str:
     if not url:
         raise SystemExit("DATABASE_URL is required")
     # Only the URL matters here; the other settings are checked when the service starts.
-    return Settings(database_url=url, redis_url="", jwt_secret="").async_database_url
+    return async_database_url(url)
 
 
 def upgrade() -> None:

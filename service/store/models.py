@@ -150,7 +150,7 @@ class Run(Base):
     created_at: Mapped[datetime] = _created_at()
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Renewed by the instance executing the run; once it has passed, any instance may end the
-    # run as interrupted (service/recovery.py). The default covers the moment before the first
+    # run as interrupted (service/runs/recovery.py). The default covers the moment before the first
     # renewal.
     lease_expires_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True),

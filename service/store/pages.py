@@ -1,4 +1,4 @@
-"""Keyset pages of a person's threads and of a thread's messages (service/paging.py)."""
+"""Keyset pages of a person's threads and of a thread's messages (service/http/paging.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""run leases: orphaned runs of a dead instance are found and ended (issue 5)
+"""run leases: orphaned runs of a dead instance are found and ended
 
 Revision ID: 0005
 Revises: 0003
