@@ -14,6 +14,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from service import metrics
 from service.agents.llm import reasoner_for
 from service.auth.hashing import HashingPool
 from service.auth.lockout import LoginLockout
@@ -25,7 +26,6 @@ from service.delivery.chat.handler import close_all, websocket
 from service.delivery.chat.hub import Hub
 from service.delivery.event_log import EventLog
 from service.delivery.streams import StreamPolicy
-from service.http import metrics
 from service.http.common import errors_middleware
 from service.http.cors import cors_middleware
 from service.http.routes import auth, health, sessions, threads, usage

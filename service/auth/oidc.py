@@ -22,7 +22,7 @@ import jwt
 from jwt import PyJWK
 
 from service.errors import InvalidRequest, InvalidToken, TemporarilyUnavailable, TokenExpired
-from service.http.validation import clean_text
+from service.validation import clean_text
 
 log = logging.getLogger("service.oidc")
 

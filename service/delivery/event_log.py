@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 
 from service.delivery.bus import Bus
-from service.http.metrics import DEPENDENCY_ERRORS, EVENTS_SENT
+from service.metrics import DEPENDENCY_ERRORS, EVENTS_SENT
 from service.store.conversations import RunTakenOver
 from service.store.hot_path import HotPath
 

@@ -21,10 +21,10 @@ from service.errors import (
     ServiceError,
     TemporarilyUnavailable,
 )
-from service.http.metrics import DEPENDENCY_ERRORS, REFUSALS
-from service.http.validation import JsonError, loads_strict
 from service.keys import REVOCATIONS, SETTINGS
 from service.logs import error_class
+from service.metrics import DEPENDENCY_ERRORS, REFUSALS
+from service.validation import JsonError, loads_strict
 
 log = logging.getLogger("service.http")
 # aiohttp's default body limit (client_max_size), named here for the 413 message.

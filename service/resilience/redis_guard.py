@@ -22,7 +22,7 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from service.http.metrics import DEPENDENCY_ERRORS
+from service.metrics import DEPENDENCY_ERRORS
 
 log = logging.getLogger("service.redis")
 

@@ -32,7 +32,7 @@ from service.agents.reasoner import Reasoner
 from service.clock import utc_today
 from service.contract import AgentErrorCode
 from service.delivery.event_log import EventLog
-from service.http.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
+from service.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
 from service.resilience.deadlines import uninterruptible
 from service.runs.admission import Admission, Place, Slot
 from service.runs.tool_limits import LimitedUsage, ToolLimits

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.errors import InvalidFrame, InvalidJson, InvalidRequest, UnknownType
-from service.http.validation import JsonError, clean_int, clean_text, clean_uuid, loads_strict
+from service.validation import JsonError, clean_int, clean_text, clean_uuid, loads_strict
 
 MAX_QUESTION_CHARS = 8000
 MAX_RESUME_RUNS = 50

@@ -28,9 +28,9 @@ from service.errors import (
     TemporarilyUnavailable,
 )
 from service.http.common import as_service_error, bearer_token, error_response
-from service.http.metrics import REFUSALS
 from service.http.origins import origin_allowed
 from service.keys import CHAT_LIMITS, HUB, REDIS, REVOCATIONS, SESSIONS, SETTINGS
+from service.metrics import REFUSALS
 from service.resilience.deadlines import within
 
 log = logging.getLogger("service.ws")

@@ -14,10 +14,10 @@ from service.auth.passwords import hash_password, verify_password
 from service.auth.tokens import issue_access_token, new_refresh_token
 from service.errors import InvalidCredentials, InvalidRequest, InvalidToken
 from service.http.common import authenticate, read_json, token_response
-from service.http.validation import clean_text
 from service.keys import HASHING, LOCKOUT, SESSIONS, SETTINGS
 from service.store import sessions as login_sessions
 from service.store import users
+from service.validation import clean_text
 
 routes = web.RouteTableDef()
 T = TypeVar("T")

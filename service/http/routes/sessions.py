@@ -19,11 +19,11 @@ from service.errors import (
 )
 from service.http.common import authenticate, read_json, token_response
 from service.http.routes.auth import hashed, issue_session
-from service.http.validation import clean_text
 from service.keys import LOCKOUT, OIDC, REVOCATIONS, SESSIONS, SETTINGS
 from service.store import identities, users
 from service.store import sessions as store
 from service.store.sessions import Outcome
+from service.validation import clean_text
 
 routes = web.RouteTableDef()
 MAX_REFRESH_TOKEN_CHARS = 200

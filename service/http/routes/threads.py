@@ -15,10 +15,10 @@ from service.http.paging import (
     MAX_MESSAGE_LIMIT,
     page_of,
 )
-from service.http.validation import clean_text
 from service.keys import SESSIONS
 from service.store import conversations, pages
 from service.store.models import Message
+from service.validation import clean_text
 
 routes = web.RouteTableDef()
 

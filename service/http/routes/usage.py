@@ -10,10 +10,10 @@ from aiohttp import web
 from service.clock import utc_today
 from service.errors import InvalidRequest
 from service.http.common import authenticate, read_json
-from service.http.validation import clean_date, clean_int, clean_number, clean_text, require_object
 from service.keys import SESSIONS
 from service.store import usage
 from service.store.models import UsageRecord
+from service.validation import clean_date, clean_int, clean_number, clean_text, require_object
 
 routes = web.RouteTableDef()
 MAX_RECORDS = 5000

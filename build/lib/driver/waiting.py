@@ -1,0 +1,49 @@
+"""A busy service: questions waiting in line, and questions refused until there is room.
+
+The service runs a bounded number of questions at once and keeps a bounded line, so that load
+queues or is refused early and clearly instead of failing runs: a question that has to wait is
+acknowledged and told its place (`agent_started` with `queued.position`); one more than the line
+holds is refused with `busy` and a `retry_after`, and nothing of it is kept.
+"""
+
+# Waits take an explicit timeout because it is part of the failure message a reader sees.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from driver.contract import AGENT_COMPLETED, AGENT_STARTED
+from driver.errors import SendRefused
+from driver.person import Person
+from driver.stream import RunStream
+
+QUESTION = "How can we cut our model spend?"
+
+
+async def ask_together(people: Sequence[Person]) -> None:
+    """Each asks at once; every question is acknowledged (they fit in the service's line)."""
+    await asyncio.gather(*(person.ask(QUESTION) for person in people))
+
+
+async def try_ask(person: Person, question: str) -> RunStream | SendRefused:
+    """Ask; the refusal instead of an acknowledgement, if the service refuses."""
+    try:
+        return await person.ask(question)
+    except SendRefused as refusal:
+        return refusal
+
+
+async def place_in_line(person: Person, timeout: float) -> int | None:
+    """The place in line the service gave the person's last question (None: not queued)."""
+    started = await person.wait_for_event(AGENT_STARTED, timeout)
+    queued = started.frame.get("payload", {}).get("queued")
+    if not isinstance(queued, dict):
+        return None
+    position = queued.get("position")
+    return position if isinstance(position, int) else None
+
+
+async def answered(person: Person, timeout: float) -> bool:
+    return (await person.wait_for_answer(timeout)).type == AGENT_COMPLETED

@@ -1,0 +1,172 @@
+"""What a person does on the chat web page, in one call per step (the browser's tasks and
+questions over `WebBrowsing` and `ChatPage`)."""
+
+# Waits take an explicit timeout because it is part of the failure message a reader sees.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from driver.browser import WebBrowsing
+from driver.chat_page import ChatPage, Step
+from driver.contract import (
+    AGENT_COMPLETED,
+    AGENT_STARTED,
+    AGENT_THINKING,
+    TOOL_COMPLETED,
+    TOOL_EXECUTING,
+    CloseCode,
+)
+from driver.eventually import eventually
+from driver.models import Tokens
+from driver.person import Person
+
+EVERY_KIND = (AGENT_STARTED, AGENT_THINKING, TOOL_EXECUTING, TOOL_COMPLETED, AGENT_COMPLETED)
+CSV_COLUMNS = ("day", "model", "feature", "requests", "input tokens", "output tokens", "cost")
+
+
+def write_usage_csv(records: Sequence[Mapping[str, Any]], path: Path) -> Path:
+    """The usage as a person exports it from a spreadsheet (one row per record)."""
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for r in records:
+            cost = f"{r['cost_usd']:.2f}"
+            counts = [r["requests"], r["input_tokens"], r["output_tokens"]]
+            writer.writerow([r["day"], r["model"], r["feature"], *counts, cost])
+    return path
+
+
+async def sign_up(person: Person, web: WebBrowsing) -> ChatPage:
+    """Create the account on the page; the suite then knows the person's pass too (to check
+    the history as the person, as every scenario's verification does)."""
+    tab = await web.tab()
+    await tab.sign_up(person.name, person.email, person.password)
+    pair = await tab.session_pair()
+    if pair is None:
+        raise AssertionError(f"{person.name} signed up, but the page kept no session")
+    person.tokens = Tokens(pair["access_token"], pair["refresh_token"], int(pair["lifetime"]))
+    person.user_id = (await person.api.me(person.access_token)).user_id
+    person.transcript.note(person.name, "signed up in the browser")
+    return tab
+
+
+async def load_usage(person: Person, web: WebBrowsing, csv_file: Path) -> None:
+    said = await (await web.tab()).load_usage(csv_file)
+    person.transcript.note(person.name, f"loaded usage in the browser: {said}")
+    if not said.startswith("Loaded"):
+        raise AssertionError(f"{person.name} could not load {csv_file.name}: {said}")
+
+
+async def ask(person: Person, web: WebBrowsing, question: str) -> None:
+    await (await web.tab()).ask(question)
+
+
+async def answer(web: WebBrowsing, timeout: float) -> str:
+    """The answer on screen once the assistant has finished (a failure is not an answer)."""
+    tab = await web.tab()
+    last = await tab.wait_for_end(timeout)
+    if last.kind != AGENT_COMPLETED:
+        raise AssertionError(f"{tab.name} shows the assistant failed: {last.title}")
+    return await tab.answer()
+
+
+def progress_problems(steps: Sequence[Step]) -> list[str]:
+    """What is wrong with the progress a page shows for one question: every kind of step, each
+    once, in order, ending with the answer."""
+    problems = []
+    kinds = [s.kind for s in steps]
+    missing = [k for k in EVERY_KIND if k not in kinds]
+    if missing:
+        problems.append(f"no {', '.join(missing)} step")
+    seqs = [s.seq for s in steps]
+    if seqs != list(range(1, len(seqs) + 1)):
+        problems.append(f"the steps are not each shown once, in order: {seqs}")
+    if len({s.run_id for s in steps}) > 1:
+        problems.append("steps of several questions are mixed")
+    if kinds and kinds[-1] != AGENT_COMPLETED:
+        problems.append(f"the last step is {steps[-1].title!r}, not the answer")
+    return problems
+
+
+async def start_with_usage(person: Person, web: WebBrowsing, csv_file: Path) -> None:
+    await sign_up(person, web)
+    await load_usage(person, web, csv_file)
+
+
+async def ask_and_wait(person: Person, web: WebBrowsing, question: str, timeout: float) -> str:
+    await ask(person, web, question)
+    return await answer(web, timeout)
+
+
+async def ask_and_wait_for_tool(
+    person: Person, web: WebBrowsing, question: str, tool: str, timeout: float
+) -> None:
+    """Ask, then wait until the page shows the assistant running that tool."""
+    await ask(person, web, question)
+    await (await web.tab()).wait_for_step_titled(tool, timeout)
+
+
+async def open_second_tab(web: WebBrowsing) -> ChatPage:
+    tab = await web.tab(2)
+    await tab.wait_connected()
+    return tab
+
+
+async def drop_connection(person: Person, web: WebBrowsing) -> None:
+    await (await web.tab()).drop_connection()
+    person.transcript.note(person.name, "lost the browser's connection")
+
+
+async def caught_up_problems(web: WebBrowsing, timeout: float) -> list[str]:
+    """After a lost connection: the page reconnected and resumed by itself, and shows every
+    step of the question once, in order, ending with the answer."""
+    tab = await web.tab()
+    await tab.wait_for_end(timeout)
+    problems = progress_problems(await tab.steps())
+    log = await tab.frame_log()
+    opened = [e for e in log if e.get("kind") == "opened"]
+    resumed = [e for e in log if e.get("kind") == "sent" and '"resume"' in str(e.get("text"))]
+    if len(opened) < 2:
+        problems.append("it never reconnected")
+    elif not resumed:
+        problems.append("it reconnected without asking for the steps it missed")
+    return problems
+
+
+def about_feature_only(answer: str, feature: str, others: Sequence[str] = ()) -> bool:
+    """The answer is scoped to one feature and names no other of the golden path's."""
+    others = others or ("support-bot", "nightly-report", "contract-review")
+    return f"For the {feature} feature" in answer and not any(
+        o in answer for o in others if o != feature
+    )
+
+
+async def ask_once_pass_renewed(
+    person: Person, web: WebBrowsing, question: str, timeout: float
+) -> None:
+    """Wait until the page's chat was closed for an expired pass and reopened (with the pass
+    the page renewed by itself), then ask."""
+    tab = await web.tab()
+
+    async def reopened() -> bool:
+        log = await tab.frame_log()
+        expired = [
+            i
+            for i, e in enumerate(log)
+            if e.get("kind") == "closed" and e["code"] == CloseCode.PASS_ENDED
+        ]
+        if not expired or not any(e.get("kind") == "opened" for e in log[expired[0] :]):
+            raise AssertionError(f"{tab.name} has not reopened the chat with a renewed pass")
+        return True
+
+    check: Callable[[], Awaitable[bool]] = reopened
+    what = f"{person.name}'s browser reopening the chat with a renewed pass"
+    done: bool = await eventually(check, timeout=timeout, describe=what)
+    assert done
+    person.transcript.note(person.name, "the browser renewed the pass and reopened the chat")
+    await ask(person, web, question)

@@ -1,0 +1,176 @@
+"""One question's life on the chat, from the frames the person receives: when it was acked,
+when progress started, each step, the answer, and its fate. Pure (no sockets, no clocks of its
+own): times are seconds since the person asked, given by the caller. It also checks the
+contract's stream invariants (../shared/PROTOCOL.md) on the question's run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+EVENT_TYPES = frozenset(
+    {
+        "agent_started",
+        "agent_thinking",
+        "tool_executing",
+        "tool_completed",
+        "agent_completed",
+        "agent_error",
+    }
+)
+STEP_TYPES = ("agent_thinking", "tool_executing", "tool_completed")
+# Invariant 7: a completed run has shown every kind of progress.
+COMPLETED_KINDS = frozenset(EVENT_TYPES - {"agent_error"})
+
+ANSWERED = "answered"
+CONTRACT_BROKEN = "contract broken"
+NEVER_ACKED = "never acked"
+NEVER_ENDED = "never ended"
+BUSY = "busy"
+
+
+def is_event(frame: dict[str, Any]) -> bool:
+    return frame.get("type") in EVENT_TYPES and "run_id" in frame
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # agent_thinking, tool_executing, tool_completed
+    name: str  # the tool, or the pipeline step for thinking
+    at: float  # seconds since the person asked
+    gap: float  # seconds since the run's previous event
+
+
+@dataclass
+class Question:
+    """Feed it every frame the chat receives while the question is open (`feed`), then the end
+    of the wait (`closed`, `gave_up`); `fate` says how it ended once `over` is true."""
+
+    client_msg_id: str
+    ack: dict[str, Any] | None = None
+    acked_at: float | None = None
+    started_at: float | None = None
+    queued_position: int | None = None
+    steps: list[Step] = field(default_factory=list)
+    answered_at: float | None = None
+    answer: str = ""
+    fate: str | None = None
+    ended_at: float | None = None
+    retry_after: float | None = None  # when refused busy
+    violations: list[str] = field(default_factory=list)
+    _seq: int = 0
+    _last_at: float | None = None
+    _kinds: set[str] = field(default_factory=set)
+    _open_tools: set[str] = field(default_factory=set)
+
+    @property
+    def over(self) -> bool:
+        return self.fate is not None
+
+    @property
+    def run_id(self) -> str | None:
+        return None if self.ack is None else str(self.ack.get("run_id"))
+
+    def feed(self, frame: dict[str, Any], at: float) -> None:
+        if self.over:
+            return
+        kind = frame.get("type")
+        if kind == "ack" and frame.get("client_msg_id") == self.client_msg_id:
+            self._acked(frame, at)
+        elif kind == "error" and frame.get("ref") in (None, self.client_msg_id):
+            self._refused(frame, at)
+        elif is_event(frame) and frame.get("run_id") == self.run_id:
+            self._event(frame, at)
+
+    def closed(self, code: int, at: float) -> None:
+        """The chat closed before the question ended."""
+        if not self.over:
+            self._end(f"closed {code}", at)
+
+    def gave_up(self, at: float) -> None:
+        """No final event within the bound the person waits."""
+        if not self.over:
+            self._end(NEVER_ENDED if self.ack else NEVER_ACKED, at)
+
+    def _end(self, fate: str, at: float) -> None:
+        self.fate = CONTRACT_BROKEN if self.violations else fate
+        self.ended_at = at
+
+    def _broken(self, what: str) -> None:
+        self.violations.append(what)
+
+    def _acked(self, frame: dict[str, Any], at: float) -> None:
+        if self.ack is not None:
+            self._broken("a second ack for one question")
+            return
+        missing = [k for k in ("thread_id", "message_id", "run_id") if not frame.get(k)]
+        if missing:
+            self._broken(f"an ack without {', '.join(missing)}")
+            self._end(CONTRACT_BROKEN, at)
+            return
+        self.ack, self.acked_at = frame, at
+
+    def _refused(self, frame: dict[str, Any], at: float) -> None:
+        code = str(frame.get("error"))
+        if self.ack is not None:
+            # After the ack the question's fate is its run's: a refusal cannot undo it.
+            self._broken(f"an error {code} about a question already acked")
+            return
+        if code == BUSY:
+            retry_after = frame.get("retry_after")
+            if not isinstance(retry_after, int | float) or retry_after < 0:
+                self._broken("busy without a usable retry_after")
+            else:
+                self.retry_after = float(retry_after)
+        self._end(f"refused: {code}", at)
+
+    def _event(self, frame: dict[str, Any], at: float) -> None:
+        kind, seq = str(frame["type"]), frame.get("seq")
+        if seq != self._seq + 1:
+            self._broken(f"{kind} has seq {seq} after {self._seq}")
+        if isinstance(seq, int):
+            self._seq = seq
+        if (seq == 1) != (kind == "agent_started"):
+            self._broken(f"seq {seq} is {kind}")
+        gap = at - (self._last_at if self._last_at is not None else 0.0)
+        self._last_at = at
+        self._kinds.add(kind)
+        payload = frame.get("payload") if isinstance(frame.get("payload"), dict) else {}
+        assert isinstance(payload, dict)
+        final = frame.get("final") is True
+        if final != (kind in ("agent_completed", "agent_error")):
+            self._broken(f"{kind} with final={frame.get('final')}")
+        if kind == "agent_started":
+            self.started_at = at
+            queued = payload.get("queued")
+            if isinstance(queued, dict) and isinstance(queued.get("position"), int):
+                self.queued_position = queued["position"]
+        elif kind in STEP_TYPES:
+            self._step(kind, frame, payload, at, gap)
+        if final:
+            self._final(kind, payload, at)
+
+    def _step(
+        self, kind: str, frame: dict[str, Any], payload: dict[str, Any], at: float, gap: float
+    ) -> None:
+        name = str(payload.get("tool") or frame.get("step") or kind)
+        call = str(frame.get("tool_call_id"))
+        if kind == "tool_executing":
+            self._open_tools.add(call)
+        elif kind == "tool_completed":
+            if call not in self._open_tools:
+                self._broken(f"tool_completed {name} without its tool_executing")
+            self._open_tools.discard(call)
+        self.steps.append(Step(kind, name, at, gap))
+
+    def _final(self, kind: str, payload: dict[str, Any], at: float) -> None:
+        if self._open_tools:
+            self._broken(f"{len(self._open_tools)} tool call(s) never completed")
+        if kind == "agent_completed":
+            if missing := COMPLETED_KINDS - self._kinds:
+                self._broken(f"completed without {', '.join(sorted(missing))}")
+            self.answered_at, self.answer = at, str(payload.get("text", ""))
+            self._end(ANSWERED, at)
+        else:
+            self._end(f"agent_error: {payload.get('error')}", at)

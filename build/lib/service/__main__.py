@@ -1,0 +1,67 @@
+"""`python -m service`: run the chat service from environment settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from typing import TYPE_CHECKING
+
+from service import logs
+from service.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+
+def main() -> int:
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"refusing to start: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level)
+    # Imported only now: a misconfigured start is refused in milliseconds, not a second.
+
+    from service.app import create_app
+
+    logging.getLogger("service").info("starting", extra={"instance": settings.instance_id})
+    asyncio.run(serve(create_app(settings), settings))
+    return 0
+
+
+async def serve(app: web.Application, settings: Settings) -> None:
+    """Serve until SIGTERM or SIGINT, then: stop accepting, close every socket with 1001, drain.
+
+    The sockets are closed before aiohttp's own shutdown begins: from then on it ignores what
+    clients send, so the clients' close frames would never be read (a cut-short handshake)."""
+    from aiohttp import web
+
+    from service.delivery.chat.handler import close_all
+    from service.keys import HUB
+
+    runner = web.AppRunner(
+        app,
+        handle_signals=False,
+        access_log=None,
+        # aiohttp's own grace period for open handlers after on_shutdown has drained runs.
+        shutdown_timeout=settings.drain_s + 5,
+    )
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        await stop.wait()
+        await site.stop()
+        await close_all(app[HUB].connections())
+    finally:
+        await runner.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

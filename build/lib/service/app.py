@@ -1,0 +1,207 @@
+"""The aiohttp application factory: one cleanup context per external resource."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from service import metrics
+from service.agents.llm import reasoner_for
+from service.auth.hashing import HashingPool
+from service.auth.lockout import LoginLockout
+from service.auth.oidc import OidcVerifier
+from service.auth.revocation import Revocations
+from service.delivery.bus import Bus
+from service.delivery.chat.chat_limits import chat_limits_ctx
+from service.delivery.chat.handler import close_all, websocket
+from service.delivery.chat.hub import Hub
+from service.delivery.event_log import EventLog
+from service.delivery.streams import StreamPolicy
+from service.http.common import errors_middleware
+from service.http.cors import cors_middleware
+from service.http.routes import auth, health, sessions, threads, usage
+from service.http.routes import web as web_page
+from service.keys import (
+    BUS,
+    ENGINE,
+    EVENTS,
+    HASHING,
+    HOT_PATH,
+    HUB,
+    LOCKOUT,
+    OIDC,
+    REASONER,
+    REDIS,
+    REVOCATIONS,
+    RUNS,
+    SESSIONS,
+    SETTINGS,
+)
+from service.resilience.deadlines import REQUEST_TIMEOUT_S, deadline_middleware
+from service.resilience.redis_guard import GuardedRedis
+from service.runs.admission import Admission
+from service.runs.executor import RunExecutor
+from service.runs.recovery import recovery_ctx
+from service.runs.tool_limits import ToolLimits
+from service.settings import Settings
+from service.store.db import make_engine, make_sessions
+from service.store.hot_path import HotPath
+
+log = logging.getLogger("service")
+REDIS_CONNECTIONS = 64
+REDIS_POOL_WAIT_S = 1.0
+
+
+def redis_client(url: str, *, for_pubsub: bool = False) -> Redis:
+    # Short timeouts and one retry: a frozen Redis costs about a second, not a minute.
+    # The subscriber waits for messages indefinitely, so it has no read timeout. Commands go
+    # through a circuit breaker (service/resilience/redis_guard.py): after a failure Redis is
+    # skipped briefly.
+    # One retry on a connection error (not on a timeout): a pooled connection that a Redis
+    # restart has closed is replaced at once instead of failing the call.
+    # A caller waits for a free connection (a blocking pool) instead of failing with
+    # MaxConnectionsError: under a thousand handshakes at once, that error opened the circuit
+    # breaker and turned a busy moment into a Redis outage.
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=REDIS_CONNECTIONS,
+        timeout=REDIS_POOL_WAIT_S,
+        socket_connect_timeout=0.5,
+        socket_timeout=None if for_pubsub else 0.5,
+        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        health_check_interval=5 if for_pubsub else 0,
+    )
+    client = Redis if for_pubsub else GuardedRedis
+    return client.from_pool(pool)
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    engine = make_engine(app[SETTINGS])
+    app[ENGINE] = engine
+    app[SESSIONS] = make_sessions(engine)
+    hot_path = app[HOT_PATH] = HotPath(app[SETTINGS].database_url)
+    await hot_path.open()
+    warming = asyncio.create_task(hot_path.warm())
+    yield
+    warming.cancel()
+    await asyncio.gather(warming, return_exceptions=True)
+    await hot_path.close()
+    await engine.dispose()
+
+
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    app[REDIS] = redis_client(app[SETTINGS].redis_url)
+    yield
+    await app[REDIS].aclose()
+
+
+async def _reasoner(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    async with reasoner_for(settings.llm, run_deadline_s=settings.run_deadline_s) as reasoner:
+        app[REASONER] = reasoner
+        yield
+
+
+async def _fan_out(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    subscriber = redis_client(settings.redis_url, for_pubsub=True)
+    delivery = settings.delivery
+    streams = StreamPolicy(ttl_s=delivery.run_stream_ttl_s, maxlen=delivery.run_stream_maxlen)
+    bus = Bus(
+        app[REDIS],
+        app[HUB],
+        subscriber=subscriber,
+        instance_id=settings.instance_id,
+        streams=streams,
+    )
+    app[BUS] = bus
+    events = app[EVENTS] = EventLog(app[HOT_PATH], bus)
+    app[RUNS] = RunExecutor(
+        app[SESSIONS],
+        app[HOT_PATH],
+        events,
+        app[REASONER],
+        deadline_s=settings.run_deadline_s,
+        tools=ToolLimits(timeout_s=delivery.tool_timeout_s, delay_s=delivery.tool_delay_s),
+        admission=Admission(in_flight=settings.runs_in_flight, queued=settings.runs_queued),
+    )
+    metrics.watch(app[HUB], app[RUNS].admission)
+    # Torn down after on_shutdown has drained the runs, whose last events it writes.
+    background = [asyncio.create_task(bus.listen()), asyncio.create_task(events.run())]
+    yield
+    for task in background:
+        task.cancel()
+    await asyncio.gather(*background, return_exceptions=True)
+    await subscriber.aclose()
+
+
+async def _access(app: web.Application) -> AsyncIterator[None]:
+    """Revocation (checked on every request and handshake), sign-in lockout, enterprise sign-in."""
+    settings = app[SETTINGS]
+    revocations = Revocations(app[SESSIONS], app[REDIS], app[HUB], instance_id=settings.instance_id)
+    app[REVOCATIONS] = revocations
+    app[LOCKOUT] = LoginLockout(
+        app[REDIS], window_s=settings.login_lockout_s, max_failures=settings.login_max_failures
+    )
+    app[HASHING] = HashingPool(
+        workers=settings.password_hash_workers,
+        max_waiting_per_address=settings.password_queue_per_address,
+        max_waiting=10 * settings.password_queue_per_address,
+        # Refused at once rather than answered 503 at the request deadline.
+        max_wait_s=REQUEST_TIMEOUT_S - 2,
+    )
+    http: aiohttp.ClientSession | None = None
+    if settings.oidc_issuer and settings.oidc_client_id:
+        http = aiohttp.ClientSession(trust_env=False)
+        app[OIDC] = OidcVerifier(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            refetch_s=settings.oidc_jwks_refetch_s,
+            http=http,
+        )
+    subscriber = redis_client(settings.redis_url, for_pubsub=True)
+    watcher = asyncio.create_task(revocations.run(subscriber))
+    yield
+    watcher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watcher
+    await revocations.aclose()
+    app[HASHING].close()
+    await subscriber.aclose()
+    if http is not None:
+        await http.close()
+
+
+async def _on_shutdown(app: web.Application) -> None:
+    """Drain: close sockets with 1001 and give in-flight runs the drain window."""
+    await close_all(app[HUB].connections())
+    await app[RUNS].drain(app[SETTINGS].drain_s)
+
+
+def create_app(settings: Settings) -> web.Application:
+    # Header fields up to 16 KiB reach our handlers, so a pass far over its 4,096 characters
+    # still gets the contract's invalid_token answer; larger fields, or more than 64 of them,
+    # get the HTTP parser's 400 (a request's headers hold at most about 1 MiB).
+    app = web.Application(
+        middlewares=[cors_middleware, errors_middleware, deadline_middleware],
+        handler_args={"max_field_size": 16 * 1024, "max_headers": 64},
+    )
+    app[SETTINGS] = settings
+    app[HUB] = Hub(outbox_frames=settings.delivery.socket_outbox_frames)
+    app.cleanup_ctx.extend(
+        [_database, _redis, _reasoner, _fan_out, _access, recovery_ctx, chat_limits_ctx]
+    )
+    app.on_shutdown.append(_on_shutdown)
+    for module in (auth, sessions, usage, threads, health, metrics, web_page):
+        app.add_routes(module.routes)
+    app.router.add_get("/ws", websocket)
+    return app

@@ -1,0 +1,1 @@
+"""Who may use the service: passes, passwords, sign-in lockout, enterprise sign-in, revocation."""

@@ -1,0 +1,306 @@
+"""Ended sessions: PostgreSQL decides, Redis answers fast, every instance closes its sockets.
+
+- PostgreSQL (`login_sessions.revoked_at`) is the source of truth and survives anything.
+- Redis mirrors it (one key per ended session, kept as long as a pass can live) next to a
+  "loaded" marker. A Redis that restarted has no marker: the check then asks PostgreSQL and the
+  mirror is rebuilt from it, so a restart never brings a revoked pass back to life.
+- A revocation is published on a channel; every instance closes its sockets of those sessions
+  with 4401. A periodic sweep against PostgreSQL catches what a lost publication missed.
+- Every instance also reads the sessions ended lately from PostgreSQL every `CATCH_UP_S`, and
+  mirrors and enforces them: a revocation whose mirror write and publication both failed (Redis
+  failing) still reaches every instance within the contract's 2 s, even when the instance that
+  ended it dies right after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Collection, Iterable
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from service.auth.tokens import LEEWAY_S, AccessClaims
+from service.contract import CloseCode
+from service.delivery.chat.hub import Connection, Hub
+from service.errors import InvalidToken
+from service.settings import MAX_ACCESS_TOKEN_TTL_S
+from service.store import sessions as store
+from service.store.db import Sessions
+
+log = logging.getLogger("service.revocation")
+
+KEY_PREFIX = "auth:revoked:"
+LOADED_KEY = "auth:revocations-loaded"
+CHANNEL = "auth:revocations"
+# A mark must outlive every pass of the session it ends.
+MIRROR_TTL_S = MAX_ACCESS_TOKEN_TTL_S + LEEWAY_S + 60
+SWEEP_S = 5.0
+CATCH_UP_S = 1.0
+# Re-read this much before the last catch-up: `revoked_at` is its transaction's start, which may
+# commit a little later (HTTP requests are bounded to 5 s).
+CATCH_UP_OVERLAP_S = 10.0
+RECONNECT_DELAY_S = 0.5
+# Ended sessions this instance heard of recently: closes the gap between the handshake check
+# and the socket joining the hub, without another round trip.
+RECENT_S = 60.0
+
+
+def _key(session_id: uuid.UUID) -> str:
+    return f"{KEY_PREFIX}{session_id}"
+
+
+def _revoked_ids(data: object) -> tuple[set[uuid.UUID], object] | None:
+    """(session ids, origin) of one publication on the channel, or None if unreadable."""
+    try:
+        body = json.loads(data)  # type: ignore[arg-type]
+        ids = {uuid.UUID(s) for s in body["sessions"]}
+        origin = body.get("origin")
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+    return ids, origin
+
+
+class Revocations:
+    def __init__(self, sessions: Sessions, redis: Redis, hub: Hub, *, instance_id: str) -> None:
+        self._sessions = sessions
+        self._redis = redis
+        self._hub = hub
+        self._instance_id = instance_id
+        self._recent: dict[uuid.UUID, float] = {}
+        self._unmirrored: set[uuid.UUID] = set()
+        self._rebuild: asyncio.Task[None] | None = None
+        self._closing: set[asyncio.Task[None]] = set()
+        # When the last catch-up read PostgreSQL (monotonic); None: never, so the first one
+        # reads every session a pass of which may still be alive.
+        self._caught_up_at: float | None = None
+        # True while the channel watcher holds a confirmed subscription (readiness reports it).
+        self.listening = False
+
+    # -- checks
+    async def ensure_active(self, claims: AccessClaims) -> None:
+        """Raise invalid_token if the pass's session was ended (logout, reuse, password)."""
+        if await self.is_revoked(claims.session_id):
+            raise InvalidToken("This pass was revoked: sign in again")
+
+    async def is_revoked(self, session_id: uuid.UUID) -> bool:
+        # An ended session never comes back, so what this instance heard of recently is enough
+        # to refuse; to accept, always the mirror (or PostgreSQL), never only this memory.
+        if self._recently_revoked(session_id):
+            return True
+        try:
+            loaded, mark = await self._redis.mget(LOADED_KEY, _key(session_id))
+        except (RedisError, OSError) as exc:
+            log.warning("revocation mirror unavailable, asking PostgreSQL: %r", exc)
+        else:
+            if mark is not None:
+                return True
+            if loaded is None:
+                self._start_rebuild()  # Redis lost its memory: refill it from PostgreSQL
+            elif not self._unmirrored:
+                return False
+        async with self._sessions() as session:
+            return bool(await store.revoked_among(session, session_ids=[session_id]))
+
+    def close_if_revoked(self, connection: Connection) -> None:
+        """For a socket that just joined the hub: close it if its session ended meanwhile."""
+        if self._recently_revoked(connection.session_id):
+            self._close([connection])
+
+    # -- revoking
+    async def revoke(
+        self,
+        *,
+        reason: str,
+        session_ids: Collection[uuid.UUID] = (),
+        user_id: uuid.UUID | None = None,
+    ) -> list[uuid.UUID]:
+        """End sessions (the given ones, or all of a person's) everywhere; the ids ended now."""
+        async with self._sessions() as session:
+            ended = await store.revoke_sessions(
+                session, reason=reason, session_ids=session_ids, user_id=user_id
+            )
+        await self.announce({*ended, *session_ids}, reason=reason, user_id=user_id)
+        return ended
+
+    async def announce(
+        self, ids: set[uuid.UUID], *, reason: str, user_id: uuid.UUID | None = None
+    ) -> None:
+        """After sessions were ended in PostgreSQL (committed): close their sockets here, mirror
+        them and tell the other instances."""
+        log.info("sessions ended: %s (%d)", reason, len(ids), extra={"user_id": user_id})
+        self._forget_expired()
+        now = time.monotonic()
+        self._recent.update(dict.fromkeys(ids, now))
+        self.close_local(ids)
+        await self._mirror(ids)
+        await self._publish(ids)
+
+    def close_local(self, session_ids: Iterable[uuid.UUID]) -> None:
+        wanted = set(session_ids)
+        if wanted:
+            self._close([c for c in self._hub.connections() if c.session_id in wanted])
+
+    # -- background work: the channel listener and the sweep
+    async def run(self, subscriber: Redis) -> None:
+        """Listen for other instances' revocations, catch up with PostgreSQL and sweep against
+        it, until cancelled."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._listen(subscriber))
+            group.create_task(self._catch_up())
+            group.create_task(self._sweep())
+
+    async def _listen(self, subscriber: Redis) -> None:
+        # Whatever arrives, the watcher survives it (an unreadable message is skipped), so one
+        # bad publication cannot end cross-instance closing; `listening` feeds readiness.
+        while True:
+            try:
+                async with subscriber.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    async for message in pubsub.listen():
+                        if message.get("type") == "subscribe":
+                            self.listening = True
+                        self._on_message(message)
+            except asyncio.CancelledError:
+                self.listening = False
+                raise
+            except Exception as exc:
+                self.listening = False
+                log.warning("revocation channel lost, retrying: %r", exc)
+                await asyncio.sleep(RECONNECT_DELAY_S)
+
+    def _on_message(self, message: dict[str, object]) -> None:
+        if message.get("type") != "message":
+            return
+        parsed = _revoked_ids(message.get("data"))
+        if parsed is None:
+            log.warning("unreadable revocation message ignored")
+            return
+        ids, origin = parsed
+        now = time.monotonic()
+        self._recent.update(dict.fromkeys(ids, now))
+        if origin != self._instance_id:
+            self.close_local(ids)
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_S)
+            try:
+                await self._sweep_once()
+            except Exception as exc:  # a dependency down; the next sweep tries again
+                log.warning("revocation sweep failed: %r", exc)
+
+    async def _catch_up(self) -> None:
+        failing = False
+        while True:
+            try:
+                await self._catch_up_once()
+            except Exception as exc:  # a dependency down; the next round reads a longer stretch
+                if not failing:  # once per outage, not every second
+                    log.warning("revocation catch-up failing, retrying: %r", exc)
+                failing = True
+            else:
+                if failing:
+                    log.info("revocation catch-up works again")
+                failing = False
+            await asyncio.sleep(CATCH_UP_S)
+
+    async def _catch_up_once(self) -> None:
+        """Learn the sessions ended since the last round, by any instance, from PostgreSQL:
+        close their sockets here and make sure the mirror holds them."""
+        self._forget_expired()
+        began = time.monotonic()
+        since: float = MIRROR_TTL_S
+        if self._caught_up_at is not None:
+            since = min(MIRROR_TTL_S, began - self._caught_up_at + CATCH_UP_OVERLAP_S)
+        async with self._sessions() as session:
+            ended = await store.revoked_since(session, seconds=since)
+        self._caught_up_at = began
+        news = {i for i in ended if not self._recently_revoked(i)}
+        if not news:
+            return
+        now = time.monotonic()
+        self._recent.update(dict.fromkeys(news, now))
+        self.close_local(news)
+        await self._mirror(news)
+
+    async def _sweep_once(self) -> None:
+        self._forget_expired()
+        if self._unmirrored:
+            await self._mirror(set(self._unmirrored))
+        open_sessions = {c.session_id for c in self._hub.connections()}
+        if not open_sessions:
+            return
+        async with self._sessions() as session:
+            ended = await store.revoked_among(session, session_ids=open_sessions)
+        self.close_local(ended)
+
+    # -- internals
+    def _recently_revoked(self, session_id: uuid.UUID) -> bool:
+        at = self._recent.get(session_id)
+        return at is not None and time.monotonic() - at < RECENT_S
+
+    def _forget_expired(self) -> None:
+        now = time.monotonic()
+        self._recent = {k: at for k, at in self._recent.items() if now - at < RECENT_S}
+
+    def _close(self, connections: Iterable[Connection]) -> None:
+        for connection in connections:
+            self._hub.remove(connection)
+            task = asyncio.create_task(
+                connection.closer.close(CloseCode.PASS_EXPIRED, b"pass revoked")
+            )
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    async def _mirror(self, ids: set[uuid.UUID]) -> None:
+        if not ids:
+            return
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for session_id in ids:
+                    pipe.set(_key(session_id), b"1", ex=MIRROR_TTL_S)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            # Until the mirror holds them, checks go to PostgreSQL (see is_revoked).
+            log.warning("revocation not mirrored yet, will retry: %r", exc)
+            self._unmirrored |= ids
+        else:
+            self._unmirrored -= ids
+
+    async def _publish(self, ids: set[uuid.UUID]) -> None:
+        message = json.dumps({"origin": self._instance_id, "sessions": [str(i) for i in ids]})
+        try:
+            await self._redis.publish(CHANNEL, message)
+        except (RedisError, OSError) as exc:
+            log.warning("revocation not published; the sweep will close sockets: %r", exc)
+
+    def _start_rebuild(self) -> None:
+        if self._rebuild is None or self._rebuild.done():
+            self._rebuild = asyncio.create_task(self._rebuild_mirror())
+
+    async def _rebuild_mirror(self) -> None:
+        """Refill an emptied mirror from PostgreSQL, then mark it loaded."""
+        try:
+            async with self._sessions() as session:
+                ids = await store.revoked_since(session, seconds=MIRROR_TTL_S)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for session_id in ids:
+                    pipe.set(_key(session_id), b"1", ex=MIRROR_TTL_S)
+                pipe.set(LOADED_KEY, self._instance_id.encode())
+                await pipe.execute()
+            self._unmirrored -= set(ids)
+            log.info("revocation mirror rebuilt from PostgreSQL (%d sessions)", len(ids))
+        except Exception as exc:
+            log.warning("revocation mirror rebuild failed: %r", exc)
+
+    async def aclose(self) -> None:
+        if self._rebuild is not None:
+            self._rebuild.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._rebuild

@@ -1,0 +1,118 @@
+"""Live fan-out of run events to every instance that holds one of the person's sockets.
+
+Events are delivered to local sockets directly (so a person keeps chatting on this instance while
+Redis is down) and published on the person's channel for the other instances, which ignore their
+own publications. In the same Redis transaction each event is added to its run's stream
+(`service.streams`), so whoever sees an event live can also find it there for a replay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from service.delivery.chat.hub import Hub
+from service.delivery.streams import StreamPolicy, queue_append
+
+log = logging.getLogger("service.bus")
+CHANNEL_PREFIX = "chat:user:"
+RECONNECT_DELAY_S = 0.5
+
+
+def user_channel(user_id: uuid.UUID) -> str:
+    return f"{CHANNEL_PREFIX}{user_id}"
+
+
+class Bus:
+    def __init__(
+        self,
+        redis: Redis,
+        hub: Hub,
+        *,
+        subscriber: Redis,
+        instance_id: str,
+        streams: StreamPolicy | None = None,
+    ) -> None:
+        self._redis = redis
+        # A connection of its own with no read timeout: it waits for messages indefinitely.
+        self._subscriber = subscriber
+        self._hub = hub
+        self._instance_id = instance_id
+        self._streams = streams or StreamPolicy()
+        # True while `listen` holds a confirmed subscription (readiness reports it).
+        self.listening = False
+
+    async def publish_many(self, frames: Sequence[tuple[uuid.UUID, dict[str, Any]]]) -> None:
+        """Deliver to local sockets, then to the other instances in one Redis round trip."""
+        for user_id, frame in frames:
+            self._hub.deliver(user_id, frame)
+        if not frames:
+            return
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                for user_id, frame in frames:
+                    if "run_id" in frame and "seq" in frame:
+                        queue_append(pipe, frame, user_id=user_id, policy=self._streams)
+                    message = json.dumps({"origin": self._instance_id, "frame": frame})
+                    pipe.publish(user_channel(user_id), message)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("fan-out to other instances failed: %r", exc, extra={"frames": len(frames)})
+
+    async def listen(self) -> None:
+        """Deliver other instances' frames to local sockets; reconnects until cancelled.
+
+        Whatever arrives on the channel, the subscription survives it: an unreadable message is
+        logged and skipped (one bad publication must not end cross-instance delivery)."""
+        while True:
+            try:
+                async with self._subscriber.pubsub() as pubsub:
+                    await pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
+                    async for message in pubsub.listen():
+                        if message.get("type") == "psubscribe":
+                            self.listening = True
+                        self._dispatch(message)
+            except asyncio.CancelledError:
+                self.listening = False
+                raise
+            except Exception as exc:  # Redis gone, or a defect: report not ready, then retry
+                self.listening = False
+                log.warning("fan-out subscription lost, retrying: %r", exc)
+                await asyncio.sleep(RECONNECT_DELAY_S)
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        if message.get("type") != "pmessage":
+            return
+        parsed = _parse(message)
+        if parsed is None:
+            log.warning("unreadable message on %r skipped", message.get("channel"))
+            return
+        origin, user_id, frame = parsed
+        if origin == self._instance_id:
+            return
+        try:
+            self._hub.deliver(user_id, frame)
+        except Exception:
+            log.exception("delivery of a fan-out message failed", extra={"user_id": user_id})
+
+
+def _parse(message: dict[str, Any]) -> tuple[str, uuid.UUID, dict[str, Any]] | None:
+    """(origin, user id, frame) of one publication, or None when it is not one of ours."""
+    try:
+        channel = message["channel"]
+        channel = channel.decode() if isinstance(channel, bytes) else str(channel)
+        user_id = uuid.UUID(channel.removeprefix(CHANNEL_PREFIX))
+        body = json.loads(message["data"])
+        origin, frame = body["origin"], body["frame"]
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+    if not isinstance(origin, str) or not isinstance(frame, dict):
+        return None
+    return origin, user_id, frame

@@ -1,0 +1,231 @@
+"""Per-person limits on the chat, across sockets and instances.
+
+- Open chats: at most `max_chats` per person, all instances together. Each open socket holds a
+  ticket in the person's Redis sorted set (`chat:open:<user>`), scored by when it lapses; the
+  instance renews its tickets while the sockets live, so those of a crashed instance lapse by
+  themselves. One more is refused before the upgrade: 429 `too_many_chats`.
+- Questions: one token bucket per person in Redis (`chat:rate:<user>`), shared by all their
+  sockets on every instance.
+- Resumes: a second bucket (`chat:resume:<user>`) counts the runs named, so asking about
+  thousands of runs costs a bounded number of database reads per minute.
+
+When Redis cannot answer, each instance applies the same limits to what it sees itself (the
+limits then hold per instance) rather than refusing everyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from service.contract import ErrorCode
+from service.delivery.chat.frames import Frame as ClientFrame
+from service.delivery.chat.frames import ResumeFrame, SendFrame
+from service.delivery.chat.hub import Connection
+from service.errors import TooManyChats
+
+log = logging.getLogger("service.ws")
+
+TICKET_TTL_S = 60.0
+RENEW_EVERY_S = TICKET_TTL_S / 3
+SEND_BURST = 10.0  # questions a person may send back to back, all sockets together
+SEND_PER_SECOND = 1.0  # and then, sustained
+RESUME_BURST = 100.0  # runs a person may ask to catch up on at once
+RESUME_PER_SECOND = 100.0 / 60  # and then, per minute: 100
+RETRY_AFTER_S = 5  # for one chat too many: one of the others may close by then
+LOCAL_BUCKETS_MAX = 10_000  # people tracked by the local fallback before idle ones are dropped
+
+_ADMIT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+_TAKE = """
+local burst, rate, cost, now = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]),
+  tonumber(ARGV[1])
+local held = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(held[1]) or burst
+local at = tonumber(held[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local wait = 0
+if tokens >= cost then tokens = tokens - cost else wait = (cost - tokens) / rate end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return tostring(wait)
+"""
+
+
+@dataclass(frozen=True)
+class Ticket:
+    user_id: uuid.UUID
+    member: str
+
+
+@dataclass
+class Bucket:
+    """The local fallback's token bucket (the same arithmetic as `_TAKE`)."""
+
+    burst: float
+    per_second: float
+    tokens: float = field(init=False)
+    at: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.burst
+
+    def take(self, cost: float) -> float:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.per_second)
+        self.at = now
+        if self.tokens >= cost:
+            self.tokens -= cost
+            return 0.0
+        return (cost - self.tokens) / self.per_second
+
+    @property
+    def full(self) -> bool:
+        return self.tokens + (time.monotonic() - self.at) * self.per_second >= self.burst
+
+
+class ChatLimits:
+    def __init__(self, redis: Redis, *, instance_id: str, max_chats: int) -> None:
+        self._redis = redis
+        self._instance_id = instance_id
+        self.max_chats = max_chats
+        self._tickets: set[Ticket] = set()
+        self._local: dict[tuple[str, uuid.UUID], Bucket] = {}
+
+    # -- open chats
+    async def open(self, user_id: uuid.UUID) -> Ticket:
+        """A ticket for one more chat of this person, or TooManyChats."""
+        ticket = Ticket(user_id, f"{self._instance_id}:{uuid.uuid4().hex}")
+        now = time.time()
+        try:
+            admitted = await self._redis.eval(
+                _ADMIT,
+                1,
+                _open_key(user_id),
+                now,
+                now + TICKET_TTL_S,
+                ticket.member,
+                self.max_chats,
+                int(TICKET_TTL_S * 1000),
+            )
+        except (RedisError, OSError) as exc:
+            log.warning("chat count unavailable, counting locally: %r", exc)
+            admitted = sum(t.user_id == user_id for t in self._tickets) < self.max_chats
+        if not admitted:
+            raise TooManyChats(
+                f"You have {self.max_chats} chats open already; close one first",
+                retry_after=RETRY_AFTER_S,
+            )
+        self._tickets.add(ticket)
+        return ticket
+
+    async def close(self, ticket: Ticket) -> None:
+        self._tickets.discard(ticket)
+        with contextlib.suppress(RedisError, OSError):  # else it lapses by itself
+            await self._redis.zrem(_open_key(ticket.user_id), ticket.member)
+
+    async def renew_forever(self) -> None:
+        """Keep this instance's tickets from lapsing while their sockets are open."""
+        while True:
+            await asyncio.sleep(RENEW_EVERY_S)
+            tickets = list(self._tickets)
+            if not tickets:
+                continue
+            expires = time.time() + TICKET_TTL_S
+            try:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for ticket in tickets:
+                        key = _open_key(ticket.user_id)
+                        pipe.zadd(key, {ticket.member: expires})
+                        pipe.pexpire(key, int(TICKET_TTL_S * 1000))
+                    await pipe.execute()
+            except (RedisError, OSError) as exc:
+                log.warning("open chats not renewed, will retry: %r", exc)
+
+    # -- rates
+    async def send_wait(self, user_id: uuid.UUID) -> float:
+        """0 when the person may ask one more question now, else the seconds to wait."""
+        return await self._take("rate", user_id, 1, SEND_BURST, SEND_PER_SECOND)
+
+    async def resume_wait(self, user_id: uuid.UUID, runs: int) -> float:
+        """0 when the person may catch up on `runs` more runs now, else the seconds to wait."""
+        return await self._take("resume", user_id, runs, RESUME_BURST, RESUME_PER_SECOND)
+
+    async def _take(
+        self, kind: str, user_id: uuid.UUID, cost: int, burst: float, per_second: float
+    ) -> float:
+        try:
+            wait = await self._redis.eval(
+                _TAKE, 1, f"chat:{kind}:{user_id}", time.time(), burst, per_second, cost
+            )
+            return float(wait)
+        except (RedisError, OSError) as exc:
+            log.warning("shared %s limit unavailable, limiting locally: %r", kind, exc)
+        if len(self._local) > LOCAL_BUCKETS_MAX:
+            self._local = {k: b for k, b in self._local.items() if not b.full}
+        bucket = self._local.setdefault((kind, user_id), Bucket(burst, per_second))
+        return bucket.take(cost)
+
+
+async def refused(
+    limits: ChatLimits, connection: Connection, frame: ClientFrame
+) -> dict[str, Any] | None:
+    """The `rate_limited` error for a question or resume over the person's limit, else None
+    (the socket counts each refusal: past its tolerance it is closed with 4429)."""
+    if isinstance(frame, SendFrame):
+        wait, ref = await limits.send_wait(connection.user_id), str(frame.client_msg_id)
+        what = "Too many questions at once"
+    elif isinstance(frame, ResumeFrame):
+        wait, ref = await limits.resume_wait(connection.user_id, len(frame.runs)), None
+        what = "Too many catch-up requests"
+    else:
+        return None
+    if wait <= 0:
+        return None
+    connection.sends.refused()
+    seconds = max(1, math.ceil(wait))
+    error: dict[str, Any] = {
+        "type": "error",
+        "error": ErrorCode.RATE_LIMITED,
+        "message": f"{what}; wait {seconds} s",
+    }
+    error["retry_after"] = seconds
+    if ref is not None:
+        error["ref"] = ref
+    return error
+
+
+def _open_key(user_id: uuid.UUID) -> str:
+    return f"chat:open:{user_id}"
+
+
+async def chat_limits_ctx(app: web.Application) -> AsyncIterator[None]:
+    from service.keys import CHAT_LIMITS, REDIS, SETTINGS  # (keys imports this module)
+
+    settings = app[SETTINGS]
+    limits = ChatLimits(
+        app[REDIS], instance_id=settings.instance_id, max_chats=settings.max_chats_per_person
+    )
+    app[CHAT_LIMITS] = limits
+    renewer = asyncio.create_task(limits.renew_forever())
+    yield
+    renewer.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await renewer

@@ -1,0 +1,225 @@
+"""The `/ws` endpoint: authenticate at the handshake, then serve frames until the socket closes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from service.auth.tokens import AccessClaims, decode_access_token
+from service.contract import CloseCode, ErrorCode
+from service.delivery.chat.asking import SEND_TIMEOUT_S, ask
+from service.delivery.chat.chat_limits import refused
+from service.delivery.chat.closing import finish, messages
+from service.delivery.chat.flow import cap_send_buffer, writer_limit
+from service.delivery.chat.frames import PingFrame, ResumeFrame, parse_frame
+from service.delivery.chat.hub import Connection
+from service.delivery.replay import Replayer
+from service.errors import (
+    FrameError,
+    InvalidFrame,
+    InvalidToken,
+    OriginNotAllowed,
+    ServiceError,
+    TemporarilyUnavailable,
+)
+from service.http.common import as_service_error, bearer_token, error_response
+from service.http.origins import origin_allowed
+from service.keys import CHAT_LIMITS, HUB, REDIS, REVOCATIONS, SESSIONS, SETTINGS
+from service.metrics import REFUSALS
+from service.resilience.deadlines import within
+
+log = logging.getLogger("service.ws")
+
+MAX_FRAME_BYTES = 64 * 1024
+HEARTBEAT_S = 20.0
+BAD_FRAMES_PER_MINUTE = 10
+BAD_FRAME_CODES = frozenset(
+    {ErrorCode.INVALID_JSON, ErrorCode.INVALID_FRAME, ErrorCode.UNKNOWN_TYPE}
+)
+SUBPROTOCOL = "chat.v1"
+BEARER_PREFIX = "bearer."
+# How long a closing socket may take to send what is already queued (error frames first).
+FLUSH_TIMEOUT_S = 1.0
+# On shutdown, how long the closing handshakes may hold up the drain.
+SHUTDOWN_CLOSE_S = 2.0
+
+
+def _handshake_token(request: web.Request) -> str | None:
+    """The pass from the Authorization header, or the browser's `bearer.<jwt>` subprotocol."""
+    if (token := bearer_token(request)) is not None:
+        return token
+    offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
+    return next((p[len(BEARER_PREFIX) :] for p in offered if p.startswith(BEARER_PREFIX)), None)
+
+
+async def _admit(request: web.Request) -> AccessClaims:
+    """Every check that must pass before the upgrade, raising the contract's error."""
+    settings = request.app[SETTINGS]
+    if not origin_allowed(request, request.headers.get("Origin"), settings.allowed_origins):
+        raise OriginNotAllowed("This site is not allowed to open the chat")
+    token = _handshake_token(request)
+    if token is None:
+        raise InvalidToken("Sign in first: no access token was given")
+    claims = decode_access_token(settings, token)
+    # The check may need PostgreSQL: a frozen one answers 503 before the upgrade, not never.
+    revocations = request.app[REVOCATIONS]
+    await within(SEND_TIMEOUT_S, revocations.ensure_active(claims), what="the revocation check")
+    return claims
+
+
+class BadFrameBudget:
+    """Counts refused frames in a sliding minute; past the budget the socket is closed."""
+
+    def __init__(self) -> None:
+        self._times: list[float] = []
+
+    def spend(self) -> bool:
+        now = time.monotonic()
+        self._times = [t for t in self._times if now - t < 60.0]
+        self._times.append(now)
+        return len(self._times) <= BAD_FRAMES_PER_MINUTE
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    try:
+        claims = await _admit(request)
+        ticket = await request.app[CHAT_LIMITS].open(claims.user_id)
+    except ServiceError as error:
+        return error_response(error)
+    try:
+        return await _serve(request, claims)
+    finally:
+        await request.app[CHAT_LIMITS].close(ticket)
+
+
+async def _serve(request: web.Request, claims: AccessClaims) -> web.WebSocketResponse:
+    send_buffer = request.app[SETTINGS].delivery.socket_send_buffer_bytes
+    ws = web.WebSocketResponse(
+        protocols=(SUBPROTOCOL,),
+        heartbeat=HEARTBEAT_S,
+        max_msg_size=MAX_FRAME_BYTES,
+        writer_limit=writer_limit(send_buffer),
+        # No permessage-deflate: frames are small, and a zlib context per socket cost more CPU
+        # and memory than it saved at a thousand open chats.
+        compress=False,
+    )
+    await ws.prepare(request)
+    cap_send_buffer(request, send_buffer)
+    connection = Connection(
+        ws,
+        claims.user_id,
+        claims.session_id,
+        claims.expires_at,
+        outbox=asyncio.Queue(request.app[HUB].outbox_frames),
+    )
+    hub = request.app[HUB]
+    hub.add(connection)
+    # A logout that landed between the check above and joining the hub still closes it.
+    request.app[REVOCATIONS].close_if_revoked(connection)
+    writer = asyncio.create_task(_write(connection))
+    expiry = asyncio.create_task(_close_at_expiry(connection))
+    try:
+        await _read(request, connection)
+    finally:
+        hub.remove(connection)
+        writer.cancel()
+        expiry.cancel()
+        await asyncio.gather(writer, expiry, return_exceptions=True)
+        await finish(ws, connection.closer)
+    return ws
+
+
+async def _write(connection: Connection) -> None:
+    while True:
+        frame = await connection.outbox.get()
+        try:
+            await connection.ws.send_json(frame)
+        finally:
+            connection.outbox.task_done()
+
+
+async def _flush_then_close(connection: Connection, code: CloseCode, reason: bytes) -> None:
+    """Close after the frames already queued (the error that explains the close) are sent."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(FLUSH_TIMEOUT_S):
+            await connection.outbox.join()
+    connection.closer.request(code, reason)
+
+
+async def _close_at_expiry(connection: Connection) -> None:
+    await asyncio.sleep(max(0.0, connection.expires_at - time.time()))
+    connection.closer.request(CloseCode.PASS_EXPIRED, b"pass expired")
+
+
+async def _read(request: web.Request, connection: Connection) -> None:
+    ws = connection.ws
+    budget = BadFrameBudget()
+    async for message in messages(ws, connection.closer):
+        if message.type == WSMsgType.TEXT:
+            reply = await _handle(request, connection, message.data)
+        elif message.type == WSMsgType.BINARY:
+            reply = _refusal(InvalidFrame("Frames must be JSON text"))
+        else:  # aiohttp has already answered close, ping and oversize frames
+            continue
+        if reply is None:
+            continue
+        if reply["type"] == "error":
+            REFUSALS.labels(reply["error"]).inc()
+        connection.offer(reply)
+        if reply.get("error") in BAD_FRAME_CODES and not budget.spend():
+            await _flush_then_close(connection, CloseCode.POLICY, b"too many bad frames")
+            return
+        if reply.get("error") == ErrorCode.RATE_LIMITED and connection.sends.exhausted:
+            await _flush_then_close(connection, CloseCode.RATE_LIMITED, b"rate limited")
+            return
+
+
+def _refusal(error: ServiceError, ref: str | None = None) -> dict[str, Any]:
+    """The `error` frame for a refusal (keys in the order clients have always seen)."""
+    frame: dict[str, Any] = {"type": "error", "error": error.code, "message": error.message}
+    if ref is not None:
+        frame["ref"] = ref
+    if error.retry_after is not None:
+        frame["retry_after"] = error.retry_after
+    return frame
+
+
+async def _handle(request: web.Request, connection: Connection, raw: str) -> dict[str, Any] | None:
+    try:
+        frame = parse_frame(raw)
+    except FrameError as exc:
+        return _refusal(exc, exc.ref)
+    if isinstance(frame, PingFrame):
+        return {"type": "pong"}
+    if (refusal := await refused(request.app[CHAT_LIMITS], connection, frame)) is not None:
+        return refusal
+    if isinstance(frame, ResumeFrame):
+        app = request.app
+        await Replayer(app[SESSIONS], app[REDIS], app[HUB]).resume(connection, frame.runs)
+        return None
+    try:
+        await ask(request, connection, frame)
+        return None
+    except Exception as exc:
+        error = as_service_error(exc)
+        if error is None:
+            log.exception("send failed", extra={"user_id": connection.user_id})
+            message = "Could not take the question; resend it"
+            return _refusal(TemporarilyUnavailable(message), str(frame.client_msg_id))
+        return _refusal(error, str(frame.client_msg_id))
+
+
+async def close_all(connections: list[Connection]) -> None:
+    """On shutdown: tell every client to reconnect elsewhere and resume. The handshakes get
+    a moment (each socket's handler finishes its own), then the drain goes on."""
+    closing = [
+        asyncio.ensure_future(c.closer.close(CloseCode.GOING_AWAY, b"server shutting down"))
+        for c in connections
+    ]
+    if closing:
+        await asyncio.wait(closing, timeout=SHUTDOWN_CLOSE_S)

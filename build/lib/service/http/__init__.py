@@ -1,0 +1,1 @@
+"""The HTTP side: API routes, shared request plumbing, CORS, origins, metrics, the web page."""

@@ -1,0 +1,116 @@
+"""HTTP plumbing shared by the API routes: JSON bodies, bearer authentication, error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from service.auth.tokens import AccessClaims, decode_access_token
+from service.contract import ErrorCode
+from service.errors import (
+    InvalidRequest,
+    InvalidToken,
+    NotFound,
+    ServiceError,
+    TemporarilyUnavailable,
+)
+from service.keys import REVOCATIONS, SETTINGS
+from service.logs import error_class
+from service.metrics import DEPENDENCY_ERRORS, REFUSALS
+from service.validation import JsonError, loads_strict
+
+log = logging.getLogger("service.http")
+# aiohttp's default body limit (client_max_size), named here for the 413 message.
+MAX_BODY_BYTES = 1024**2
+RETRY_AFTER_S = 5
+# Failures of a dependency, not of the request: the client should retry later.
+UNAVAILABLE = (OperationalError, PoolTimeout, RedisError, OSError, asyncio.TimeoutError)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_REASONS = {
+    413: f"The body is larger than the {MAX_BODY_BYTES // 1024} KiB a request may carry: "
+    "send less at a time",
+}
+
+
+def error_response(error: ServiceError) -> web.Response:
+    REFUSALS.labels(error.code).inc()
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
+    return web.json_response(error.body(), status=error.status, headers=headers)
+
+
+def token_response(body: dict[str, object]) -> web.Response:
+    """An answer carrying passes: never kept by a browser, a proxy or any cache (RFC 6749)."""
+    return web.json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+def as_service_error(exc: BaseException) -> ServiceError | None:
+    """The contract error for an exception, or None when it is a defect of ours."""
+    if isinstance(exc, ServiceError):
+        return exc
+    if isinstance(exc, UNAVAILABLE) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        if not isinstance(exc, RedisError):  # Redis failures are counted by its circuit breaker
+            DEPENDENCY_ERRORS.labels("postgres").inc()
+        return TemporarilyUnavailable(
+            "A service we depend on is unavailable; try again shortly", retry_after=RETRY_AFTER_S
+        )
+    return None
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status == 404:
+            return error_response(NotFound("No such resource"))
+        if exc.status < 400:
+            raise
+        refused = InvalidRequest(_REASONS.get(exc.status, exc.reason))
+        refused.status = exc.status
+        return error_response(refused)
+    except Exception as exc:
+        if (error := as_service_error(exc)) is not None:
+            if isinstance(error, TemporarilyUnavailable):
+                # The class only: a database error's text quotes the statement's values.
+                log.warning("dependency unavailable: %s", error_class(exc))
+            return error_response(error)
+        # The traceback is logged without the values a database error quotes (service/logs.py).
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return web.json_response(
+            {"error": ErrorCode.INTERNAL, "message": "Something went wrong on our side"}, status=500
+        )
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    if request.content_type != "application/json":
+        raise InvalidRequest("The body must be JSON (Content-Type: application/json)")
+    try:
+        body = loads_strict(await request.read())
+    except JsonError as exc:
+        raise InvalidRequest(f"The body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise InvalidRequest("The body must be a JSON object")
+    return body
+
+
+def bearer_token(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def authenticate(request: web.Request) -> AccessClaims:
+    token = bearer_token(request)
+    if token is None:
+        raise InvalidToken("Sign in first: no access token was given")
+    claims = decode_access_token(request.app[SETTINGS], token)
+    # A signed, unexpired pass of an ended session (logout, password change) is refused too.
+    await request.app[REVOCATIONS].ensure_active(claims)
+    return claims

@@ -1,0 +1,96 @@
+"""Accounts: register, login, me."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from aiohttp import web
+
+from service.auth.password_policy import check_new_password
+from service.auth.passwords import hash_password, verify_password
+from service.auth.tokens import issue_access_token, new_refresh_token
+from service.errors import InvalidCredentials, InvalidRequest, InvalidToken
+from service.http.common import authenticate, read_json, token_response
+from service.keys import HASHING, LOCKOUT, SESSIONS, SETTINGS
+from service.store import sessions as login_sessions
+from service.store import users
+from service.validation import clean_text
+
+routes = web.RouteTableDef()
+T = TypeVar("T")
+
+
+async def hashed(request: web.Request, work: Callable[..., T], *args: object) -> T:
+    """argon2 work (deliberately slow) off the event loop, in this caller's address's turn."""
+    return await request.app[HASHING].run(request.remote or "unknown", work, *args)
+
+
+def _email(value: object) -> str:
+    email = clean_text(value, field="email", max_chars=320).strip().lower()
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or " " in email:
+        raise InvalidRequest("email must be an email address")
+    return email
+
+
+@routes.post("/api/auth/register")
+async def register(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    email = _email(body.get("email"))
+    password = clean_text(body.get("password"), field="password", max_chars=200)
+    name = clean_text(body.get("name"), field="name", max_chars=200).strip()
+    check_new_password(password, email=email)
+    password_hash = await hashed(request, hash_password, password)
+    async with request.app[SESSIONS]() as session:
+        user = await users.create_user(session, email=email, name=name, password_hash=password_hash)
+    return web.json_response({"user_id": str(user.id)}, status=201)
+
+
+async def issue_session(request: web.Request, *, user_id: uuid.UUID) -> dict[str, object]:
+    """A new login session: an access token and the first refresh token of its family."""
+    settings = request.app[SETTINGS]
+    session_id = uuid.uuid4()
+    refresh, refresh_hash = new_refresh_token()
+    async with request.app[SESSIONS]() as session:
+        await login_sessions.start_session(
+            session,
+            user_id=user_id,
+            session_id=session_id,
+            token_hash=refresh_hash,
+            expires_at=datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl_s),
+        )
+    return {
+        "access_token": issue_access_token(settings, user_id=user_id, session_id=session_id),
+        "refresh_token": refresh,
+        "token_type": "Bearer",
+        "expires_in": settings.access_token_ttl_s,
+    }
+
+
+@routes.post("/api/auth/login")
+async def login(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    email = clean_text(body.get("email"), field="email", max_chars=320).strip().lower()
+    password = clean_text(body.get("password"), field="password", max_chars=200)
+    # Counted before the slow hash; refused while locked, even with the right password.
+    async with request.app[LOCKOUT].guard(email):
+        async with request.app[SESSIONS]() as session:
+            user = await users.find_user_by_email(session, email=email)
+        # Same answer for an unknown email and a wrong password (no account oracle).
+        known_hash = user.password_hash if user else None
+        if not await hashed(request, verify_password, known_hash, password) or user is None:
+            raise InvalidCredentials("The email or password is not correct")
+    return token_response(await issue_session(request, user_id=user.id))
+
+
+@routes.get("/api/me")
+async def me(request: web.Request) -> web.Response:
+    claims = await authenticate(request)
+    async with request.app[SESSIONS]() as session:
+        user = await users.get_user(session, user_id=claims.user_id)
+    if user is None:
+        raise InvalidToken("This account no longer exists")
+    return web.json_response({"user_id": str(user.id), "email": user.email, "name": user.name})

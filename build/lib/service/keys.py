@@ -1,0 +1,45 @@
+"""Typed application keys: every shared resource of the app, in one place."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from service.agents.reasoner import Reasoner
+from service.auth.hashing import HashingPool
+from service.auth.lockout import LoginLockout
+from service.auth.oidc import OidcVerifier
+from service.auth.revocation import Revocations
+from service.delivery.bus import Bus
+from service.delivery.chat.chat_limits import ChatLimits
+from service.delivery.chat.hub import Hub
+from service.delivery.event_log import EventLog
+from service.runs.executor import RunExecutor
+from service.settings import Settings
+from service.store.db import Sessions
+from service.store.hot_path import HotPath
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", AsyncEngine)
+SESSIONS = web.AppKey("sessions", Sessions)
+# Questions and run events: asyncpg directly (service/store/hot_path.py).
+HOT_PATH = web.AppKey("hot_path", HotPath)
+REDIS = web.AppKey("redis", Redis)
+HUB = web.AppKey("hub", Hub)
+BUS = web.AppKey("bus", Bus)
+RUNS = web.AppKey("runs", RunExecutor)
+# Capacity: run events stored and published in batches.
+EVENTS = web.AppKey("events", EventLog)
+# Accounts and access: revocation, sign-in lockout, optional enterprise sign-in.
+REVOCATIONS = web.AppKey("revocations", Revocations)
+LOCKOUT = web.AppKey("lockout", LoginLockout)
+OIDC = web.AppKey("oidc", OidcVerifier)
+# Password hashing, bounded and fair between addresses.
+HASHING = web.AppKey("hashing", HashingPool)
+# Resilience: the deterministic reasoner, or the LLM provider with its fallback.
+REASONER = web.AppKey[Reasoner]("reasoner")
+# The subscription that brings other instances' events (readiness reports whether it is live).
+
+# Per-person limits on the chat: open chats, questions, resumes.
+CHAT_LIMITS = web.AppKey("chat_limits", ChatLimits)

@@ -1,0 +1,102 @@
+"""Structured JSON logs on stderr: one object per line, never a token, a password, or the
+values of a database statement.
+
+A database error's text quotes the statement and its parameters (people's emails, names, the
+figures they uploaded): an error from the database layers is logged by its class (and SQLSTATE)
+only, in a log line's arguments and in tracebacks alike; the traceback's frames stay, and the
+line's context fields (`user_id`, `run_id`, ...) say whose request it was.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import traceback
+from datetime import UTC, datetime
+
+# Context fields a log call may pass through `extra=` and that we always surface.
+CONTEXT_FIELDS = ("instance", "user_id", "thread_id", "run_id", "client_msg_id", "error")
+# Exceptions from these packages quote statement values in their text.
+_QUOTING_VALUES = ("sqlalchemy", "asyncpg")
+
+
+def error_class(exc: BaseException) -> str:
+    """`package.Class`, with the SQLSTATE when the database gave one: safe to log."""
+    name = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    state = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return f"{name} (SQLSTATE {state})" if state else name
+
+
+def describe(exc: BaseException) -> str:
+    """The exception for a log line: its class alone when its text may quote stored values."""
+    if type(exc).__module__.split(".")[0] in _QUOTING_VALUES:
+        return f"{error_class(exc)}: [text withheld: it may quote stored values]"
+    return f"{error_class(exc)}: {exc}"
+
+
+def safe_traceback(exc: BaseException) -> str:
+    """As Python prints it (causes first), each exception's text passed through `describe`."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        cause = current.__cause__
+        current = (
+            cause
+            if cause is not None
+            else (None if current.__suppress_context__ else current.__context__)
+        )
+    parts = [
+        "Traceback (most recent call last):\n"
+        + "".join(traceback.format_tb(link.__traceback__))
+        + describe(link)
+        for link in reversed(chain)
+    ]
+    return "\n\nThe above led to:\n\n".join(parts)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": _message(record),
+        }
+        for field in CONTEXT_FIELDS:
+            value = getattr(record, field, None)
+            if value is not None:
+                line[field] = str(value)
+        if record.exc_info and record.exc_info[1] is not None:
+            line["exc"] = safe_traceback(record.exc_info[1])
+        return json.dumps(line)
+
+
+def _message(record: logging.LogRecord) -> str:
+    args = record.args
+    if isinstance(args, tuple) and any(isinstance(a, BaseException) for a in args):
+        record.args = tuple(_Described(a) if isinstance(a, BaseException) else a for a in args)
+    return record.getMessage()
+
+
+class _Described:
+    """An exception in a log line's arguments, by `describe` whether formatted %s or %r."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self._text = describe(exc)
+
+    def __str__(self) -> str:
+        return self._text
+
+    __repr__ = __str__
+
+
+def configure(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # aiohttp's access log repeats what our own lines say, at a volume that buries them.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

@@ -1,0 +1,96 @@
+"""A circuit breaker in front of Redis, so a frozen Redis costs about a second, not a second per
+call.
+
+With short timeouts one call to a frozen Redis costs its 0.5 s timeout, but a run publishes
+about ten events and a sign-in makes several calls: the seconds add up. After a call fails with
+a connection error or a timeout, every call in the next `COOLDOWN_S` fails at once with
+`RedisUnavailable` (a redis ConnectionError, so every caller's existing fallback applies); the
+first call after the cooldown tries Redis again and closes the breaker when it answers.
+
+Only the command client is guarded: the subscribers wait on their sockets without a timeout and
+reconnect by themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from service.metrics import DEPENDENCY_ERRORS
+
+log = logging.getLogger("service.redis")
+
+COOLDOWN_S = 1.0
+FAILURES = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
+
+
+class RedisUnavailable(RedisConnectionError):
+    """Redis failed a moment ago; it is not asked again until the cooldown has passed."""
+
+
+class Breaker:
+    def __init__(self, cooldown_s: float = COOLDOWN_S) -> None:
+        self.cooldown_s = cooldown_s
+        self._open_until = 0.0
+
+    @property
+    def open(self) -> bool:
+        return time.monotonic() < self._open_until
+
+    def check(self) -> None:
+        if self.open:
+            raise RedisUnavailable("Redis failed a moment ago; not asking again yet")
+
+    def failed(self, exc: BaseException) -> None:
+        DEPENDENCY_ERRORS.labels("redis").inc()
+        if not self.open:
+            log.warning("Redis failing (%r): skipping it for %.1f s", exc, self.cooldown_s)
+        self._open_until = time.monotonic() + self.cooldown_s
+
+    def succeeded(self) -> None:
+        self._open_until = 0.0
+
+
+class GuardedPipeline(Pipeline):
+    breaker: Breaker
+
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
+        self.breaker.check()
+        try:
+            result = await super().execute(raise_on_error)
+        except FAILURES as exc:
+            self.breaker.failed(exc)
+            raise
+        self.breaker.succeeded()
+        return result
+
+
+class GuardedRedis(Redis):
+    """`Redis.from_url(...)` with a breaker shared by its commands and pipelines."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.breaker = Breaker()
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        self.breaker.check()
+        try:
+            result = await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+        except FAILURES as exc:
+            self.breaker.failed(exc)
+            raise
+        self.breaker.succeeded()
+        return result
+
+    def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> Pipeline:
+        pipe = GuardedPipeline(
+            self.connection_pool, self.response_callbacks, transaction, shard_hint
+        )
+        pipe.breaker = self.breaker
+        return pipe

@@ -1,0 +1,1 @@
+"""Agent runs: admission, execution into contract events, leases and recovery, tool limits."""

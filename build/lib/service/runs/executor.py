@@ -1,0 +1,344 @@
+"""Agent runs: turn the pipeline's steps into contract events, persist them, deliver them.
+
+Every event is written to PostgreSQL (the audit log and the resync source) before it is published,
+and `agent_completed` is sent only after the answer is committed. A run takes its place in the
+instance's admission queue when its question is acknowledged (service/runs/admission.py): its
+`agent_started` goes out at once, saying so when it is queued, and its steps wait for a slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from service.agents.llm import LlmUnavailable
+from service.agents.model import (
+    Answer,
+    KnownNames,
+    Thinking,
+    ToolFailed,
+    ToolFinished,
+    ToolStarted,
+)
+from service.agents.model import UsageRecord as AgentUsage
+from service.agents.pipeline import run_agent
+from service.agents.reasoner import Reasoner
+from service.clock import utc_today
+from service.contract import AgentErrorCode
+from service.delivery.event_log import EventLog
+from service.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
+from service.resilience.deadlines import uninterruptible
+from service.runs.admission import Admission, Place, Slot
+from service.runs.tool_limits import LimitedUsage, ToolLimits
+from service.store import conversations
+from service.store.conversations import RunTakenOver
+from service.store.db import Sessions
+from service.store.hot_path import Accepted, HotPath
+from service.store.models import Run
+
+log = logging.getLogger("service.runs")
+
+
+# Which stage of the pipeline each tool belongs to (the envelope's `step`).
+STEP_OF_TOOL = {"triage": "triage", "usage_report": "data", "savings_optimizer": "optimization"}
+
+
+class DbUsage:
+    """The agent's view of one person's usage records."""
+
+    def __init__(self, store: HotPath, user_id: uuid.UUID) -> None:
+        self._store = store
+        self._user_id = user_id
+
+    async def records(self, *, since: date, until: date) -> Sequence[AgentUsage]:
+        rows = await self._store.usage_between(user_id=self._user_id, since=since, until=until)
+        return [AgentUsage(**dict(row)) for row in rows]
+
+    async def known_names(self) -> KnownNames:
+        features, models = await self._store.usage_names(user_id=self._user_id)
+        return KnownNames(features=frozenset(features), models=frozenset(models))
+
+
+class RunEmitter:
+    """Numbers, persists and publishes the events of one run, keeping tool calls paired."""
+
+    def __init__(self, events: EventLog, run: Run) -> None:
+        self._events = events
+        self._run = run
+        self._seq = 0  # the last stored event's: a seq is taken only once its event is stored
+        self.finished = False  # a final event is stored: nothing may follow it
+        self._open_tools: dict[str, str] = {}  # tool_call_id -> tool
+
+    def continue_after(self, last_seq: int, open_tools: dict[str, str]) -> None:
+        """Number on from an event log already written (recovery of an orphaned run)."""
+        self._seq = last_seq
+        self._open_tools = dict(open_tools)
+
+    async def emit(
+        self,
+        type_: str,
+        payload: dict[str, Any],
+        *,
+        step: str | None = None,
+        tool_call_id: str | None = None,
+        final: bool = False,
+    ) -> None:
+        seq = self._seq + 1
+        envelope: dict[str, Any] = {
+            "v": 1,
+            "type": type_,
+            "event_id": f"{self._run.id}:{seq}",
+            "thread_id": str(self._run.thread_id),
+            "run_id": str(self._run.id),
+            "seq": seq,
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "final": final,
+            "payload": payload,
+        }
+        if step is not None:
+            envelope["step"] = step
+        if tool_call_id is not None:
+            envelope["tool_call_id"] = tool_call_id
+        # A deadline or a shutdown may cancel the run at any await: an event is stored and
+        # published entirely or not at all, and the next one waits for it (no gap, no reorder).
+        await uninterruptible(self._store_and_publish(envelope))
+
+    async def _store_and_publish(self, envelope: dict[str, Any]) -> None:
+        try:
+            await self._events.append(self._run.user_id, envelope)
+        except Exception as exc:
+            log.warning("event %s not stored: %s", envelope["event_id"], type(exc).__name__)
+            raise
+        # An event that could not be stored leaves no gap: the next one takes its number.
+        self._seq = envelope["seq"]
+        self.finished = self.finished or envelope["final"]
+
+    async def tool_started(self, step: ToolStarted) -> None:
+        self._open_tools[step.call_id] = step.tool
+        await self.emit(
+            "tool_executing",
+            {"tool": step.tool, "args": step.args},
+            step=STEP_OF_TOOL.get(step.tool),
+            tool_call_id=step.call_id,
+        )
+
+    async def tool_finished(self, step: ToolFinished) -> None:
+        self._open_tools.pop(step.call_id, None)
+        await self.emit(
+            "tool_completed",
+            {
+                "tool": step.tool,
+                "status": step.status,
+                "summary": step.summary,
+                "duration_ms": step.duration_ms,
+            },
+            step=STEP_OF_TOOL.get(step.tool),
+            tool_call_id=step.call_id,
+        )
+
+    async def fail(self, error: AgentErrorCode, message: str, *, retryable: bool) -> None:
+        """End the run with agent_error, first closing any tool call left open (unless it has
+        already ended: a deadline striking just as the answer went out)."""
+        if self.finished:
+            return
+        for call_id, tool in list(self._open_tools.items()):
+            await self.tool_finished(ToolFinished(call_id, tool, "error", message, 0))
+        await self.emit(
+            "agent_error",
+            {"error": error, "message": message, "retryable": retryable},
+            final=True,
+        )
+
+
+@dataclass(frozen=True)
+class Question:
+    """An acknowledged question, as the run that answers it needs it."""
+
+    accepted: Accepted
+    user_id: uuid.UUID
+    client_msg_id: uuid.UUID
+    text: str
+    # Asked in an existing conversation: its earlier questions are the context.
+    follow_up: bool
+    # When the question arrived (time.monotonic()), for the first-event latency metric.
+    asked_at: float
+
+
+class RunExecutor:
+    """Starts runs as background tasks, in admission order, and keeps track of them for a
+    graceful shutdown."""
+
+    def __init__(
+        self,
+        sessions: Sessions,
+        store: HotPath,
+        events: EventLog,
+        reasoner: Reasoner,
+        *,
+        deadline_s: float,
+        tools: ToolLimits | None = None,
+        admission: Admission | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._store = store
+        self._events = events
+        self._reasoner = reasoner
+        self._deadline_s = deadline_s
+        self._tools = tools or ToolLimits()
+        self.admission = admission or Admission()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._live: dict[uuid.UUID, asyncio.Task[None]] = {}  # run_id -> its task
+        self.run_started = asyncio.Event()  # wakes the lease keeper (service/runs/recovery.py)
+
+    def start(self, question: Question) -> None:
+        """Run it now or queue it (callers check `admission.has_room()` before accepting)."""
+        place = self.admission.enter()
+        run_id = question.accepted.run_id
+        task = asyncio.create_task(self._guarded(question, place))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self._live[run_id] = task
+        task.add_done_callback(lambda _: self._live.pop(run_id, None))
+        self.run_started.set()
+
+    def live_run_ids(self) -> list[uuid.UUID]:
+        """The runs this instance is executing or has queued (their leases are renewed)."""
+        return list(self._live)
+
+    async def _guarded(self, question: Question, place: Place) -> None:
+        context = {"user_id": question.user_id, "run_id": question.accepted.run_id}
+        try:
+            await self._execute(question, place)
+        except RunTakenOver:
+            log.warning("run ended by another instance meanwhile", extra=context)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # its events could not be stored: recovery ends it later
+            log.error("run failed before it could finish: %s", type(exc).__name__, extra=context)
+
+    async def drain(self, timeout_s: float) -> None:
+        """Let in-flight runs finish; those that don't are ended as `interrupted`."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout_s)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _execute(self, question: Question, place: Place) -> None:
+        accepted = question.accepted
+        run = Run(
+            id=accepted.run_id,
+            thread_id=accepted.thread_id,
+            user_id=question.user_id,
+            input_message_id=accepted.message_id,
+        )
+        emitter = RunEmitter(self._events, run)
+        context = {"user_id": run.user_id, "thread_id": run.thread_id, "run_id": run.id}
+        log.info("run started", extra={**context, "queued": place.position})
+        started: dict[str, Any] = {
+            "agent": "spend_advisor",
+            "input_message_id": str(run.input_message_id),
+            "client_msg_id": str(question.client_msg_id),
+        }
+        if place.position:
+            started["queued"] = {"position": place.position}
+        status = "failed"
+        try:
+            await emitter.emit("agent_started", started)
+            FIRST_EVENT_SECONDS.observe(time.monotonic() - question.asked_at)
+            # The deadline counts from the moment the run leaves the queue: waiting there is
+            # the instance's doing, not the question's.
+            async with Slot(self.admission, place), asyncio.timeout(self._deadline_s):
+                history = await self._history(question)
+                await self._steps(emitter, run, question.text, history)
+            status = "completed"
+        except TimeoutError:
+            if emitter.finished:  # the deadline struck just as the answer was sent
+                status = "completed"
+            else:
+                await emitter.fail(
+                    AgentErrorCode.TIMEOUT,
+                    "The assistant ran out of time for this question",
+                    retryable=True,
+                )
+        except ToolFailed as exc:
+            await emitter.fail(AgentErrorCode.TOOL_FAILED, str(exc), retryable=True)
+        except LlmUnavailable as exc:
+            await emitter.fail(AgentErrorCode.LLM_UNAVAILABLE, str(exc), retryable=True)
+        except RunTakenOver:
+            status = "taken over"
+            raise
+        except asyncio.CancelledError:
+            status = "interrupted"
+            await asyncio.shield(self._interrupted(emitter, run))
+            raise
+        except Exception:
+            log.exception("run failed", extra=context)
+            await emitter.fail(
+                AgentErrorCode.INTERNAL, "Something went wrong on our side", retryable=True
+            )
+        finally:
+            log.info("run ended: %s", status, extra=context)
+            RUN_SECONDS.labels(status).observe(time.monotonic() - question.asked_at)
+        if status == "failed":
+            async with self._sessions() as session:
+                await conversations.finish_run(session, run_id=run.id, status=status)
+
+    async def _history(self, question: Question) -> Sequence[str]:
+        if not question.follow_up:
+            return ()
+        async with self._sessions() as session:
+            return await conversations.earlier_questions(
+                session,
+                thread_id=question.accepted.thread_id,
+                before=question.accepted.message_id,
+            )
+
+    async def _interrupted(self, emitter: RunEmitter, run: Run) -> None:
+        await emitter.fail(
+            AgentErrorCode.INTERRUPTED,
+            "The service restarted before the answer was ready",
+            retryable=True,
+        )
+        async with self._sessions() as session:
+            await conversations.finish_run(session, run_id=run.id, status="interrupted")
+
+    async def _steps(
+        self, emitter: RunEmitter, run: Run, question: str, history: Sequence[str]
+    ) -> None:
+        steps = run_agent(
+            question,
+            history=history,
+            usage=LimitedUsage(DbUsage(self._store, run.user_id), self._tools),
+            reasoner=self._reasoner,
+            today=utc_today(),
+        )
+        async for step in steps:
+            if isinstance(step, Thinking):
+                await emitter.emit("agent_thinking", {"text": step.text})
+            elif isinstance(step, ToolStarted):
+                await emitter.tool_started(step)
+            elif isinstance(step, ToolFinished):
+                await emitter.tool_finished(step)
+            elif isinstance(step, Answer):
+                # Stored and sent as one: a deadline meanwhile cannot leave a stored answer
+                # without its agent_completed (nor add an agent_error after it).
+                await uninterruptible(self._answer(emitter, run, step.text))
+
+    async def _answer(self, emitter: RunEmitter, run: Run, text: str) -> None:
+        answer_id = await self._store.record_answer(run_id=run.id, text=text)
+        if answer_id is None:
+            raise RunTakenOver(str(run.id))
+        await emitter.emit(
+            "agent_completed",
+            {"final_message_id": str(answer_id), "text": text, "outcome": "success"},
+            step="report",
+            final=True,
+        )

@@ -1,0 +1,166 @@
+"""Service settings, read once from the environment (documented in the README)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Mapping
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+
+from service.agents.llm_settings import LlmSettings
+from service.auth.secret_policy import secret_problem
+from service.delivery.settings import DeliverySettings
+from service.env import EnvSettings, SettingsError, Stripped, describe, read
+from service.runs.admission import RUNS_IN_FLIGHT, RUNS_QUEUED
+
+# Access passes live at most a day: revocation marks are kept that long
+# (service/auth/revocation.py).
+MAX_ACCESS_TOKEN_TTL_S = 24 * 3600
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+__all__ = ["MAX_ACCESS_TOKEN_TTL_S", "Settings", "SettingsError", "async_database_url"]
+
+
+def unique_instance_id() -> str:
+    """An id no other instance has: two instances sharing one would ignore each other's events
+    as their own (the bus skips its own publications), so none is a fixed default."""
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def _default_workers() -> int:
+    # One core stays with the event loop: hashing at full tilt must not slow everyone else.
+    return max(1, min(8, (os.cpu_count() or 1) - 1))
+
+
+def async_database_url(url: str) -> str:
+    """A libpq URL rewritten for SQLAlchemy's asyncpg dialect."""
+    scheme, _, rest = url.partition("://")
+    if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
+        return f"postgresql+asyncpg://{rest}"
+    raise SettingsError(f"DATABASE_URL must be a postgresql:// URL, not {scheme}://")
+
+
+class Settings(EnvSettings):
+    database_url: Stripped = Field(alias="DATABASE_URL")
+    redis_url: Stripped = Field(alias="REDIS_URL")
+    # Checked against the whole environment by `from_env` (service/auth/secret_policy.py).
+    jwt_secret: SecretStr = Field(alias="JWT_SECRET")
+    jwt_issuer: str = Field(default="golden-path", alias="JWT_ISSUER")
+    jwt_audience: str = Field(default="golden-path-chat", alias="JWT_AUDIENCE")
+    access_token_ttl_s: int = Field(
+        default=900, ge=1, le=MAX_ACCESS_TOKEN_TTL_S, alias="ACCESS_TOKEN_TTL_SECONDS"
+    )
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    # Comma-separated in ALLOWED_ORIGINS.
+    allowed_origins: frozenset[str] = Field(default=frozenset(), alias="ALLOWED_ORIGINS")
+    host: str = Field(default="127.0.0.1", alias="HOST")
+    port: int = Field(default=8080, ge=1, le=65535, alias="PORT")
+    # Unique per process: each instance ignores its own publications by this id.
+    instance_id: Stripped = Field(
+        default_factory=unique_instance_id, max_length=64, alias="INSTANCE_ID"
+    )
+    run_deadline_s: float = Field(
+        default=30.0, ge=0.1, le=24 * 3600, allow_inf_nan=False, alias="RUN_DEADLINE_SECONDS"
+    )
+    drain_s: float = Field(
+        default=10.0, ge=0.1, le=3600, allow_inf_nan=False, alias="DRAIN_SECONDS"
+    )
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    # Brute force: this many failed logins for one email within the window lock it for the window.
+    login_lockout_s: int = Field(default=15 * 60, ge=1, le=24 * 3600, alias="LOGIN_LOCKOUT_SECONDS")
+    login_max_failures: int = 5
+    # Optional enterprise sign-in (OpenID Connect): the issuer URL and our client id there.
+    oidc_issuer: str | None = Field(default=None, alias="OIDC_ISSUER")
+    oidc_client_id: Stripped | None = Field(default=None, alias="OIDC_CLIENT_ID")
+    # At most one key-set refetch per this many seconds for an unknown key id.
+    oidc_jwks_refetch_s: float = Field(
+        default=60.0, ge=0.1, le=3600, allow_inf_nan=False, alias="OIDC_JWKS_REFETCH_SECONDS"
+    )
+    # Event delivery: socket buffers, run streams, the agent's tools.
+    delivery: DeliverySettings = DeliverySettings()
+    # The optional LLM provider.
+    llm: LlmSettings = LlmSettings()
+    # How long a run's lease lasts before another instance may end it as interrupted (its
+    # instance died).
+    run_lease_s: float = Field(
+        default=10.0, ge=0.3, le=3600, allow_inf_nan=False, alias="RUN_LEASE_SECONDS"
+    )
+    # Capacity: runs executing at once on this instance, and questions that may wait for one of
+    # those slots; one more question is refused with `busy` (service/runs/admission.py).
+    runs_in_flight: int = Field(default=RUNS_IN_FLIGHT, ge=1, le=10_000, alias="RUNS_IN_FLIGHT")
+    runs_queued: int = Field(default=RUNS_QUEUED, ge=0, le=1_000_000, alias="RUNS_QUEUED")
+    # Password hashing (service/auth/hashing.py): threads, and how many hashes one address may
+    # have waiting (a steady stream queues; only a burst beyond this is refused with 429).
+    password_hash_workers: int = Field(
+        default_factory=_default_workers, ge=1, le=64, alias="PASSWORD_HASH_WORKERS"
+    )
+    password_queue_per_address: int = Field(
+        default=1000, ge=1, le=100_000, alias="PASSWORD_QUEUE_PER_ADDRESS"
+    )
+    # Open chats one person may hold, all instances together.
+    max_chats_per_person: int = Field(default=20, ge=1, le=10_000, alias="MAX_CHATS_PER_PERSON")
+
+    @property
+    def async_database_url(self) -> str:
+        """The libpq URL rewritten for SQLAlchemy's asyncpg dialect."""
+        return async_database_url(self.database_url)
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(o.strip() for o in value.split(",") if o.strip())
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("oidc_issuer", mode="before")
+    @classmethod
+    def _an_https_issuer(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        issuer = value.strip().rstrip("/")
+        if not issuer:
+            return None
+        url = urlsplit(issuer)
+        # Plain http only for a provider on this machine (a test fixture).
+        local = url.scheme == "http" and url.hostname in LOCAL_HOSTS
+        if url.scheme != "https" and not local:
+            raise ValueError("must be an https:// URL")
+        return issuer
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Self:
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError("OIDC_CLIENT_ID is required when OIDC_ISSUER is set")
+        return self
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
+        """Every setting of `env` (os.environ when None), or one SettingsError naming every bad
+        variable: of the service, of delivery and of the LLM provider together."""
+        env = os.environ if env is None else env
+        problems: list[str] = []
+        if (problem := secret_problem(env.get("JWT_SECRET", ""), env)) is not None:
+            problems.append(problem)
+        parts: dict[str, Any] = {}
+        for name, part in (("delivery", DeliverySettings), ("llm", LlmSettings)):
+            try:
+                parts[name] = part.from_env(env)
+            except SettingsError as exc:
+                problems.append(str(exc))
+        try:
+            settings = cls(**read(cls, env), **parts)
+        except ValidationError as exc:
+            problems[:0] = describe(cls, exc)
+        if problems:
+            # A missing JWT_SECRET is said once, though both the model and the policy noticed.
+            raise SettingsError("; ".join(dict.fromkeys(problems)))
+        return settings

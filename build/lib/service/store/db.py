@@ -1,0 +1,34 @@
+"""The database engine and session factory."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from service.settings import Settings
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def make_engine(settings: Settings, *, connections: int | None = None) -> AsyncEngine:
+    """The service's engine; `connections` makes a small one of its own for a background task."""
+    # pre_ping: after a PostgreSQL restart the first query would otherwise hit a dead connection.
+    # The connect timeout bounds how long a request waits on an unreachable database.
+    # Questions and run events have their own pool (service/store/hot_path.py): this one
+    # serves the HTTP calls, the handshakes' revocation checks and the runs' bookkeeping.
+    return create_async_engine(
+        settings.async_database_url,
+        pool_pre_ping=True,
+        pool_size=connections or 10,
+        max_overflow=0 if connections else 10,
+        pool_timeout=5,
+        connect_args={"timeout": 3, "command_timeout": 10},
+    )
+
+
+def make_sessions(engine: AsyncEngine) -> Sessions:
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,97 @@
+"""Run leases: the executing instance renews them; an expired one marks an orphaned run.
+
+A run whose instance died (SIGKILL, power loss) stays `running` in PostgreSQL. Its lease stops
+being renewed, and once it has expired any instance may claim the run (one at a time: the claim
+is an atomic UPDATE of an unlocked row) and end it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.store.models import Message, Run, RunEvent
+
+
+@dataclass(frozen=True)
+class RunLog:
+    """What an orphaned run already emitted, as PostgreSQL holds it."""
+
+    last_seq: int
+    final: dict[str, Any] | None  # the final event's envelope, if one was written
+    open_tools: dict[str, str]  # tool_call_id -> tool, announced but never completed
+    client_msg_id: uuid.UUID | None
+
+
+def _lease_end(lease_s: float) -> Any:
+    return func.now() + func.make_interval(0, 0, 0, 0, 0, 0, lease_s)
+
+
+async def renew(session: AsyncSession, *, run_ids: Collection[uuid.UUID], lease_s: float) -> int:
+    """Extend the leases of runs this instance is executing; how many are still running."""
+    if not run_ids:
+        return 0
+    result = await session.execute(
+        update(Run)
+        .where(Run.id.in_(list(run_ids)), Run.status == "running")
+        .values(lease_expires_at=_lease_end(lease_s))
+    )
+    await session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def claim_orphan(
+    session: AsyncSession,
+    *,
+    instance_id: str,
+    lease_s: float,
+    live: Collection[uuid.UUID],
+) -> Run | None:
+    """Take over one running run whose lease expired (never one of `live`, this instance's own
+    runs in flight); None when there is none."""
+    candidate = (
+        select(Run.id)
+        .where(Run.status == "running", Run.lease_expires_at < func.now())
+        .order_by(Run.lease_expires_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    if live:
+        candidate = candidate.where(Run.id.not_in(list(live)))
+    claimed = await session.scalar(
+        update(Run)
+        .where(Run.id == candidate.scalar_subquery())
+        .values(instance_id=instance_id, lease_expires_at=_lease_end(lease_s))
+        .returning(Run)
+    )
+    await session.commit()
+    return claimed
+
+
+async def run_log(session: AsyncSession, *, run: Run) -> RunLog:
+    rows = (
+        await session.execute(
+            select(RunEvent.seq, RunEvent.type, RunEvent.envelope)
+            .where(RunEvent.run_id == run.id)
+            .order_by(RunEvent.seq)
+        )
+    ).all()
+    open_tools: dict[str, str] = {}
+    final: dict[str, Any] | None = None
+    for _, type_, envelope in rows:
+        call_id = envelope.get("tool_call_id")
+        if type_ == "tool_executing" and isinstance(call_id, str):
+            open_tools[call_id] = str(envelope.get("payload", {}).get("tool", "tool"))
+        elif type_ == "tool_completed" and isinstance(call_id, str):
+            open_tools.pop(call_id, None)
+        if envelope.get("final") is True and final is None:
+            final = envelope
+    client_msg_id = await session.scalar(
+        select(Message.client_msg_id).where(Message.id == run.input_message_id)
+    )
+    return RunLog(rows[-1][0] if rows else 0, final, open_tools, client_msg_id)

@@ -1,0 +1,31 @@
+"""`python -m service.store.migrate`: bring the database of DATABASE_URL to the newest schema."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from service.settings import async_database_url
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def async_url_from_env() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        raise SystemExit("DATABASE_URL is required")
+    # Only the URL matters here; the other settings are checked when the service starts.
+    return async_database_url(url)
+
+
+def upgrade() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    command.upgrade(config, "head")
+
+
+if __name__ == "__main__":
+    upgrade()

@@ -1,0 +1,183 @@
+"""Repository functions for login sessions and their refresh-token families.
+
+A login is a session (`login_sessions`); every refresh token of that login carries its id
+(`refresh_tokens.session_id`), so revoking the session revokes the whole family at once.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from service.store.models import LoginSession, RefreshToken
+
+
+async def start_session(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    token_hash: str,
+    expires_at: datetime,
+) -> None:
+    """A new login and the first refresh token of its family, in one transaction."""
+    session.add(LoginSession(id=session_id, user_id=user_id))
+    await session.flush()
+    session.add(
+        RefreshToken(
+            user_id=user_id, session_id=session_id, token_hash=token_hash, expires_at=expires_at
+        )
+    )
+    await session.commit()
+
+
+class Outcome(enum.Enum):
+    ROTATED = "rotated"  # the token was live: spent now, a successor stored
+    REUSED = "reused"  # the token was already spent: theft or a replay, revoke the family
+    REVOKED = "revoked"  # the family was already ended (logout, reuse, password change)
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Rotation:
+    outcome: Outcome
+    user_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None
+
+
+async def rotate_refresh_token(
+    session: AsyncSession, *, token_hash: str, successor_hash: str, expires_at: datetime
+) -> Rotation:
+    """Spend a refresh token and store its successor, atomically.
+
+    The conditional UPDATE is the arbiter between concurrent refreshes of one token: PostgreSQL
+    lets exactly one of them see `spent_at IS NULL`; the others find it spent (a reuse).
+    """
+    spent = (
+        await session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.token_hash == token_hash,
+                RefreshToken.spent_at.is_(None),
+                RefreshToken.expires_at > func.now(),
+            )
+            .values(spent_at=func.now())
+            .returning(RefreshToken.user_id, RefreshToken.session_id)
+        )
+    ).first()
+    if spent is None:
+        await session.rollback()
+        return await _why_not_live(session, token_hash=token_hash)
+    user_id, session_id = spent
+    revoked_at = await session.scalar(
+        select(LoginSession.revoked_at).where(LoginSession.id == session_id).with_for_update()
+    )
+    if revoked_at is not None:
+        # Ended meanwhile (a logout racing this refresh): keep the token spent, issue nothing.
+        await session.commit()
+        return Rotation(Outcome.REVOKED, user_id, session_id)
+    session.add(
+        RefreshToken(
+            user_id=user_id,
+            session_id=session_id,
+            token_hash=successor_hash,
+            expires_at=expires_at,
+        )
+    )
+    await session.commit()
+    return Rotation(Outcome.ROTATED, user_id, session_id)
+
+
+async def _why_not_live(session: AsyncSession, *, token_hash: str) -> Rotation:
+    row = (
+        await session.execute(
+            select(
+                RefreshToken.user_id,
+                RefreshToken.session_id,
+                RefreshToken.spent_at,
+                RefreshToken.expires_at <= func.now(),
+                LoginSession.revoked_at,
+            )
+            .outerjoin(LoginSession, LoginSession.id == RefreshToken.session_id)
+            .where(RefreshToken.token_hash == token_hash)
+        )
+    ).first()
+    if row is None:
+        return Rotation(Outcome.UNKNOWN)
+    user_id, session_id, spent_at, expired, revoked_at = row
+    if revoked_at is not None:
+        return Rotation(Outcome.REVOKED, user_id, session_id)
+    if spent_at is not None:
+        return Rotation(Outcome.REUSED, user_id, session_id)
+    if expired:
+        return Rotation(Outcome.EXPIRED, user_id, session_id)
+    return Rotation(Outcome.UNKNOWN)
+
+
+async def revoke_sessions(
+    session: AsyncSession,
+    *,
+    reason: str,
+    session_ids: Collection[uuid.UUID] = (),
+    user_id: uuid.UUID | None = None,
+) -> list[uuid.UUID]:
+    """End the given sessions, or every live session of a person; returns the ids ended now."""
+    ids = await end_sessions(session, reason=reason, session_ids=session_ids, user_id=user_id)
+    await session.commit()
+    return ids
+
+
+async def end_sessions(
+    session: AsyncSession,
+    *,
+    reason: str,
+    session_ids: Collection[uuid.UUID] = (),
+    user_id: uuid.UUID | None = None,
+) -> list[uuid.UUID]:
+    """As `revoke_sessions`, within the caller's transaction (the caller commits)."""
+    conditions: list[ColumnElement[bool]] = [LoginSession.revoked_at.is_(None)]
+    if user_id is not None:
+        conditions.append(LoginSession.user_id == user_id)
+    if session_ids:
+        conditions.append(LoginSession.id.in_(list(session_ids)))
+    elif user_id is None:
+        return []
+    ended = await session.scalars(
+        update(LoginSession)
+        .where(*conditions)
+        .values(revoked_at=func.now(), revoked_reason=reason)
+        .returning(LoginSession.id)
+    )
+    return list(ended)
+
+
+async def revoked_among(
+    session: AsyncSession, *, session_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these sessions are ended (the source of truth behind the fast mirror)."""
+    if not session_ids:
+        return set()
+    rows = await session.scalars(
+        select(LoginSession.id).where(
+            LoginSession.id.in_(list(session_ids)), LoginSession.revoked_at.is_not(None)
+        )
+    )
+    return set(rows)
+
+
+async def revoked_since(session: AsyncSession, *, seconds: float) -> list[uuid.UUID]:
+    """Sessions ended within the last `seconds` (to rebuild the mirror after a cache loss)."""
+    rows = await session.scalars(
+        select(LoginSession.id).where(
+            LoginSession.revoked_at > func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds)
+        )
+    )
+    return list(rows)

@@ -1,0 +1,46 @@
+"""Repository functions for people and their passwords."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.errors import Conflict
+from service.store.models import User
+from service.store.sessions import end_sessions
+
+
+async def create_user(session: AsyncSession, *, email: str, name: str, password_hash: str) -> User:
+    user = User(email=email, name=name, password_hash=password_hash)
+    session.add(user)
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict("An account with this email already exists") from exc
+    return user
+
+
+async def find_user_by_email(session: AsyncSession, *, email: str) -> User | None:
+    return await session.scalar(select(User).where(User.email == email))
+
+
+async def get_user(session: AsyncSession, *, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def change_password(
+    session: AsyncSession, *, user_id: uuid.UUID, password_hash: str
+) -> list[uuid.UUID]:
+    """Store the new hash and end every session of the person in ONE transaction: either both
+    happen or neither (a failure halfway must not leave the old sessions alive under a new
+    password). Returns the sessions ended."""
+    await session.execute(
+        update(User).where(User.id == user_id).values(password_hash=password_hash)
+    )
+    ended = await end_sessions(session, reason="password_changed", user_id=user_id)
+    await session.commit()
+    return ended

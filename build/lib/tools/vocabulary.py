@@ -1,0 +1,90 @@
+"""The words of the feature files, in one place: the tags a feature may carry and the transport
+words no step may use. tools/gherkin_check.py enforces them; fixtures/allure_labels.py maps the
+severity tags; README.md and each features/<folder>/README.md explain them to product owners.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Severity, most severe first; a scenario without one is `normal` in the report.
+SEVERITY_TAGS = ("blocker", "critical", "normal", "minor", "trivial")
+
+# Plain tags (without the @) and what they mean.
+TAGS: dict[str, str] = {
+    "blocker": "severity: nothing works without it",
+    "critical": "severity: the golden path, or anything that loses data or lets someone in",
+    "normal": "severity: the default (no need to write it)",
+    "minor": "severity: an inconvenience",
+    "trivial": "severity: cosmetic",
+    "slow": "takes more than a few seconds (real timeouts, many people)",
+    "fault": "needs control of the stack's processes: skipped against a deployment",
+    "embedded": "needs the embedded stack's secrets: skipped against a deployment",
+    "performance": "measures speed against a stated budget",
+    "ui": "drives a user interface",
+    "wip": "work in progress: never run by CI",
+    "customer": "audience: what a customer (or their company's administrator) experiences",
+    "operator": "audience: what the team running the service relies on",
+}
+
+# Tags with a value (`@allure.label.owner:Team Chat`), by prefix.
+VALUE_TAGS: dict[str, str] = {
+    "allure.label.epic:": "the feature's capability; optional, must name its folder",
+    "allure.label.owner:": "who answers for the feature",
+    "allure.issue:": "the issue a scenario covers (a number or a URL)",
+    "allure.link.": "a named link (`@allure.link.spec:https://...`)",
+}
+
+# Words that describe how the product is built, not what it does. A step using one would
+# change wording if the implementation did (DESIGN.md). Matched as whole words, any case.
+TRANSPORT_WORDS = (
+    "websocket",
+    "websockets",
+    "socket",
+    "sockets",
+    "json",
+    "token",
+    "tokens",
+    "jwt",
+    "redis",
+    "postgres",
+    "postgresql",
+    "sql",
+    "http",
+    "https",
+    "endpoint",
+    "endpoints",
+    "payload",
+    "payloads",
+    "frame",
+    "frames",
+    "header",
+    "headers",
+    "status code",
+    "api",
+)
+
+TRANSPORT_PATTERN = re.compile(
+    r"\b(" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in TRANSPORT_WORDS) + r")\b",
+    re.IGNORECASE,
+)
+
+
+def tag_problem(tag: str) -> str | None:
+    """Why a tag (with or without its @) is not in the vocabulary, or None if it is."""
+    name = tag.removeprefix("@")
+    if name in TAGS:
+        return None
+    for prefix in VALUE_TAGS:
+        if name.startswith(prefix):
+            return None if name[len(prefix) :].strip() else f"@{name} has no value"
+    return f"unknown tag @{name} (known: {', '.join('@' + t for t in TAGS)}, @allure.* labels)"
+
+
+def transport_words(text: str) -> list[str]:
+    return [match.group(0) for match in TRANSPORT_PATTERN.finditer(text)]
+
+
+def severity(tags: set[str] | frozenset[str]) -> str:
+    """The most severe severity tag among plain tags (without @); `normal` without one."""
+    return next((s for s in SEVERITY_TAGS if s in tags), "normal")
