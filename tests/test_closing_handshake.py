@@ -1,4 +1,4 @@
-"""Every close the server starts completes the closing handshake (issue 10, item 10).
+"""Every close the server starts completes the closing handshake.
 
 Against the real stack, with two client libraries: `websockets` reports the code it received
 even when the server drops TCP early, aiohttp's client reports 1006 then. Each case checks the

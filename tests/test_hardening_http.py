@@ -1,4 +1,4 @@
-"""The HTTP edge of the real service (issue 10, smaller items): the request deadline, browser
+"""The HTTP edge of the real service: the request deadline, browser
 preflights, passes never cached, bounded header fields, settings refused at start."""
 
 from __future__ import annotations

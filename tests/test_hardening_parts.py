@@ -1,4 +1,4 @@
-"""Logs and the lockout fallback, each with its real dependency (issue 10, smaller items).
+"""Logs and the lockout fallback, each with its real dependency.
 
 - A database error quotes the statement's values (a person's email, the figures they sent):
   the service's log lines name its class and SQLSTATE, never those values.

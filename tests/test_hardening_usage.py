@@ -1,4 +1,4 @@
-"""Usage data is bounded, and so is every answer about it (issue 10, item 5 and cost_usd).
+"""Usage data is bounded, and so is every answer about it, cost_usd included.
 
 50,000 uploaded records used to make an 8.2 MB answer frame (stored twice in PostgreSQL and kept
 in Redis for an hour). Now an account holds a bounded number of records (per day and in all),
@@ -171,7 +171,7 @@ async def test_the_longest_question_of_the_widest_characters_fits_in_every_frame
 async def test_the_instance_stays_responsive_while_people_ask_the_costliest_questions(
     stack: Stack, api: ChatApi
 ) -> None:
-    """Issue 10, item 1 on the real service: 20,000 uploaded names (among them `a` and `as`)
+    """Triage on the real service: 20,000 uploaded names (among them `a` and `as`)
     and five 8,000-character questions of "as as as ..." at once used to stall /healthz 9 s."""
     token = await signed_in(api)
     today = datetime.now(UTC).date()

@@ -1,4 +1,4 @@
-"""Cross-instance delivery on the real stack (issue 10, items 6 and 7).
+"""Cross-instance delivery on the real stack: garbage on the live channels, instances without an id.
 
 Two instances started WITHOUT `INSTANCE_ID` (each must still get an id of its own), one person
 with a device on each: a question asked on one is followed live on the other, also after garbage

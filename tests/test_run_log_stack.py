@@ -1,4 +1,4 @@
-"""A run's stored log stays whole when PostgreSQL misbehaves (issue 10: item 9 and the smaller
+"""A run's stored log stays whole when PostgreSQL misbehaves (no gap in the seqs, and the smaller
 findings about the deadline and `resume`), on the real stack.
 
 The faults are real PostgreSQL behaviour, set up straight in the database by the test: a backend

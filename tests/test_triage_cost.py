@@ -1,4 +1,4 @@
-"""Triage's name matching costs what the question costs, whatever the person uploaded (issue 10).
+"""Triage's name matching costs what the question costs, whatever the person uploaded.
 
 It used to run one regular expression per uploaded name and compare every mention with every
 other: names `a` and `as` and 8,000 characters of "as as as ..." held the event loop 1.2 s, and
