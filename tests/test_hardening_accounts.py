@@ -1,4 +1,4 @@
-"""Accounts under abuse and partial failure, against the real stack: a password change that cannot finish, a flood of sign-ups.
+"""Accounts under abuse and partial failure, against the real stack.
 
 - A password change stores the new hash and ends every session in one transaction: with the
   sessions table locked it fails as a whole (503), and afterwards nothing has changed.
