@@ -221,4 +221,4 @@ mutants: $(VENV_STAMP)
 	python -m tools.mutants $(MUTANTS) $(if $(MUTANT_TAGS),--tags='$(MUTANT_TAGS)')
 
 clean:
-	rm -rf reports .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf reports build *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache

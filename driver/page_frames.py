@@ -1,7 +1,7 @@
 """What a web page's chat connections received, fed to the socket observers (the stream
 verifier, the transcript) as if the driver's own socket had seen it.
 
-The page appends each frame to `window.__chatEvents` (service/web/static/chat.js):
+The page appends each frame to `window.__chatEvents` (service/http/web/static/chat.js):
 `{kind: opened|sent|received|closed, socket: n, at: epoch seconds, text?, code?, reason?}`.
 """
 
