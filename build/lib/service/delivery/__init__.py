@@ -1,1 +1,0 @@
-"""Getting run events to people: the chat socket, live fan-out, per-run streams, replay."""

@@ -1,1 +1,0 @@
-"""The HTTP side: API routes, shared request plumbing, CORS, origins, metrics, the web page."""

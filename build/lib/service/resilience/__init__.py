@@ -1,1 +1,0 @@
-"""Bounded waits and a circuit breaker, so a frozen dependency costs about a second."""

@@ -1,1 +1,0 @@
-"""Agent runs: admission, execution into contract events, leases and recovery, tool limits."""

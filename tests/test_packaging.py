@@ -1,0 +1,62 @@
+"""`pip install .` gives what the README promises: every console script resolves to a function
+of the package, and the files the service reads at run time (the chat page, the migrations) are
+in the wheel, not only in the checkout."""
+
+from __future__ import annotations
+
+import configparser
+import importlib
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("golden_path-*.whl")
+    return zipfile.ZipFile(built)
+
+
+def test_every_console_script_resolves_to_a_function(wheel: zipfile.ZipFile) -> None:
+    (entry_points,) = [n for n in wheel.namelist() if n.endswith("entry_points.txt")]
+    parser = configparser.ConfigParser()
+    parser.read_string(wheel.read(entry_points).decode())
+    scripts = dict(parser["console_scripts"])
+    assert "golden-path-service" in scripts and "golden-path-stack" in scripts
+    for name, target in scripts.items():
+        module, function = target.split(":")
+        assert callable(getattr(importlib.import_module(module), function)), name
+        assert f"{module.replace('.', '/')}.py" in wheel.namelist(), (
+            f"{name}: {module} not packaged"
+        )
+
+
+def test_the_files_the_service_reads_at_run_time_are_packaged(wheel: zipfile.ZipFile) -> None:
+    names = set(wheel.namelist())
+    static = ROOT / "service" / "http" / "web" / "static"
+    for path in [*static.iterdir(), ROOT / "service/store/migrations/script.py.mako"]:
+        assert str(path.relative_to(ROOT)) in names, f"{path.name} is missing from the wheel"
+    versions = [n for n in names if n.startswith("service/store/migrations/versions/")]
+    assert len(versions) == len(list((ROOT / "service/store/migrations/versions").glob("*.py")))
