@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from driver.actors.actor import Actor
 from driver.browser import WebBrowsing
 from driver.chat_page import ChatPage, Step
 from driver.contract import (
@@ -22,7 +23,6 @@ from driver.contract import (
 )
 from driver.eventually import eventually
 from driver.models import Tokens
-from driver.person import Person
 
 EVERY_KIND = (AGENT_STARTED, AGENT_THINKING, TOOL_EXECUTING, TOOL_COMPLETED, AGENT_COMPLETED)
 CSV_COLUMNS = ("day", "model", "feature", "requests", "input tokens", "output tokens", "cost")
@@ -40,7 +40,7 @@ def write_usage_csv(records: Sequence[Mapping[str, Any]], path: Path) -> Path:
     return path
 
 
-async def sign_up(person: Person, web: WebBrowsing) -> ChatPage:
+async def sign_up(person: Actor, web: WebBrowsing) -> ChatPage:
     """Create the account on the page; the suite then knows the person's pass too (to check
     the history as the person, as every scenario's verification does)."""
     tab = await web.tab()
@@ -50,18 +50,18 @@ async def sign_up(person: Person, web: WebBrowsing) -> ChatPage:
         raise AssertionError(f"{person.name} signed up, but the page kept no session")
     person.tokens = Tokens(pair["access_token"], pair["refresh_token"], int(pair["lifetime"]))
     person.user_id = (await person.api.me(person.access_token)).user_id
-    person.transcript.note(person.name, "signed up in the browser")
+    person.note("signed up in the browser")
     return tab
 
 
-async def load_usage(person: Person, web: WebBrowsing, csv_file: Path) -> None:
+async def load_usage(person: Actor, web: WebBrowsing, csv_file: Path) -> None:
     said = await (await web.tab()).load_usage(csv_file)
-    person.transcript.note(person.name, f"loaded usage in the browser: {said}")
+    person.note(f"loaded usage in the browser: {said}")
     if not said.startswith("Loaded"):
         raise AssertionError(f"{person.name} could not load {csv_file.name}: {said}")
 
 
-async def ask(person: Person, web: WebBrowsing, question: str) -> None:
+async def ask(person: Actor, web: WebBrowsing, question: str) -> None:
     await (await web.tab()).ask(question)
 
 
@@ -92,18 +92,18 @@ def progress_problems(steps: Sequence[Step]) -> list[str]:
     return problems
 
 
-async def start_with_usage(person: Person, web: WebBrowsing, csv_file: Path) -> None:
+async def start_with_usage(person: Actor, web: WebBrowsing, csv_file: Path) -> None:
     await sign_up(person, web)
     await load_usage(person, web, csv_file)
 
 
-async def ask_and_wait(person: Person, web: WebBrowsing, question: str, timeout: float) -> str:
+async def ask_and_wait(person: Actor, web: WebBrowsing, question: str, timeout: float) -> str:
     await ask(person, web, question)
     return await answer(web, timeout)
 
 
 async def ask_and_wait_for_tool(
-    person: Person, web: WebBrowsing, question: str, tool: str, timeout: float
+    person: Actor, web: WebBrowsing, question: str, tool: str, timeout: float
 ) -> None:
     """Ask, then wait until the page shows the assistant running that tool."""
     await ask(person, web, question)
@@ -116,9 +116,9 @@ async def open_second_tab(web: WebBrowsing) -> ChatPage:
     return tab
 
 
-async def drop_connection(person: Person, web: WebBrowsing) -> None:
+async def drop_connection(person: Actor, web: WebBrowsing) -> None:
     await (await web.tab()).drop_connection()
-    person.transcript.note(person.name, "lost the browser's connection")
+    person.note("lost the browser's connection")
 
 
 async def caught_up_problems(web: WebBrowsing, timeout: float) -> list[str]:
@@ -146,7 +146,7 @@ def about_feature_only(answer: str, feature: str, others: Sequence[str] = ()) ->
 
 
 async def ask_once_pass_renewed(
-    person: Person, web: WebBrowsing, question: str, timeout: float
+    person: Actor, web: WebBrowsing, question: str, timeout: float
 ) -> None:
     """Wait until the page's chat was closed for an expired pass and reopened (with the pass
     the page renewed by itself), then ask."""
@@ -163,5 +163,5 @@ async def ask_once_pass_renewed(
     what = f"{person.name}'s browser reopening the chat with a renewed pass"
     done: bool = await eventually(check, timeout=timeout, describe=what)
     assert done
-    person.transcript.note(person.name, "the browser renewed the pass and reopened the chat")
+    person.note("the browser renewed the pass and reopened the chat")
     await ask(person, web, question)
