@@ -8,6 +8,7 @@ from typing import Any
 from behave import then, when
 
 from driver import passes
+from driver.actors.tasks import TryToOpenChat
 
 REASONS = {
     "no pass was shown": (401, "invalid_token"),
@@ -41,9 +42,9 @@ async def step_open_chat_with(ctx: Any, name: str, kind: str) -> None:
     person = ctx.cast.person(name)
     token = _forged(ctx, kind)
     if token is None:
-        ctx.refusal = await person.try_connect_without_pass()
+        ctx.refusal = await person.attempts_to(TryToOpenChat.without_a_pass())
     else:
-        ctx.refusal = await person.try_connect_with_token(token)
+        ctx.refusal = await person.attempts_to(TryToOpenChat.showing(token))
 
 
 @then("{name} is turned away before the chat opens, because {reason}")

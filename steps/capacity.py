@@ -7,6 +7,8 @@ from typing import Any
 from behave import given, then, when
 
 from driver import waiting
+from driver.actors.questions import TheirConversations
+from driver.actors.tasks import OpenChat, SignIn, SignUp
 from driver.errors import SendRefused
 
 WAIT_S = 10.0
@@ -15,13 +17,13 @@ WAIT_S = 10.0
 @given("{count:d} other customers asked there just before {name}")
 @given("{count:d} other customer asked there just before {name}")
 async def step_others_asked_there(ctx: Any, count: int, name: str) -> None:
-    server = ctx.cast.person(name).device_ws_urls["laptop"]
+    server = ctx.cast.person(name).chat.device_ws_urls["laptop"]
     others = [ctx.cast.person(f"Customer{i + 1}") for i in range(count)]
     for other in others:
-        await other.sign_up()
-        await other.sign_in()
-        other.device_ws_urls["laptop"] = server
-        await other.connect("laptop")
+        await other.attempts_to(SignUp())
+        await other.attempts_to(SignIn())
+        other.chat.device_ws_urls["laptop"] = server
+        await other.attempts_to(OpenChat("laptop"))
     await waiting.ask_together(others)
 
 
@@ -52,5 +54,5 @@ def step_told_busy(ctx: Any, name: str) -> None:
 
 @then("nothing of {name}'s question was kept")
 async def step_nothing_kept(ctx: Any, name: str) -> None:
-    threads = await ctx.cast.person(name).threads()
+    threads = await ctx.cast.person(name).asks_for(TheirConversations())
     assert not threads, f"{name}'s refused question was kept: {len(threads)} conversation(s)"

@@ -6,6 +6,8 @@ from typing import Any
 
 from behave import given, then, when
 
+from driver.actors.questions import TheAnswer, TheAnswerText, answer_text
+from driver.actors.tasks import Ask
 from driver.answers import stated_monthly_savings, stated_total, stated_yearly_savings
 
 ANSWER_TIMEOUT_S = 15.0
@@ -13,28 +15,25 @@ ANSWER_TIMEOUT_S = 15.0
 
 @when('{name} asks "{question}"')
 async def step_ask(ctx: Any, name: str, question: str) -> None:
-    ctx.asker = name
-    await ctx.cast.person(name).ask(question)
+    await ctx.cast.spotlight_on(name).attempts_to(Ask(question))
 
 
 @when('{name} asks in the same conversation "{question}"')
 async def step_ask_follow_up(ctx: Any, name: str, question: str) -> None:
-    ctx.asker = name
-    await ctx.cast.person(name).ask(question, in_current_thread=True)
+    await ctx.cast.spotlight_on(name).attempts_to(Ask(question, follow_up=True))
 
 
 @given('{name} has asked "{question}" and received the answer')
 async def step_asked_and_answered(ctx: Any, name: str, question: str) -> None:
-    ctx.asker = name
-    person = ctx.cast.person(name)
-    await person.ask(question)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
+    person = ctx.cast.spotlight_on(name)
+    await person.attempts_to(Ask(question))
+    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
 
 
 async def _answer(ctx: Any, name: str) -> str:
     person = ctx.cast.person(name)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
-    return str(person.last_answer_text())
+    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
+    return str(answer_text(person))
 
 
 @then("{name} is told her company spent {amount} in the last 30 days")
@@ -68,7 +67,7 @@ async def step_told_yearly_savings(ctx: Any, name: str, amount: str) -> None:
 
 @then('the answer suggests moving "{feature}" from "{model}" to "{cheaper}"')
 async def step_suggests_switch(ctx: Any, feature: str, model: str, cheaper: str) -> None:
-    answer = ctx.cast.person(ctx.asker).last_answer_text()
+    answer = await ctx.cast.in_the_spotlight().asks_for(TheAnswerText())
     advice = [line for line in answer.splitlines() if feature in line and cheaper in line]
     assert advice and model in advice[0], (
         f"the answer does not suggest moving {feature} from {model} to {cheaper}:\n{answer}"
@@ -76,15 +75,15 @@ async def step_suggests_switch(ctx: Any, feature: str, model: str, cheaper: str)
 
 
 @then('the answer suggests batching "{feature}"')
-def step_suggests_batching(ctx: Any, feature: str) -> None:
-    answer = ctx.cast.person(ctx.asker).last_answer_text()
+async def step_suggests_batching(ctx: Any, feature: str) -> None:
+    answer = await ctx.cast.in_the_spotlight().asks_for(TheAnswerText())
     advice = [line for line in answer.splitlines() if feature in line and "batch" in line]
     assert advice, f"the answer does not suggest batching {feature}:\n{answer}"
 
 
 @then('the answer is about the "{feature}" feature only')
-def step_answer_scoped(ctx: Any, feature: str) -> None:
-    answer = ctx.cast.person(ctx.asker).last_answer_text()
+async def step_answer_scoped(ctx: Any, feature: str) -> None:
+    answer = await ctx.cast.in_the_spotlight().asks_for(TheAnswerText())
     assert f"For the {feature} feature" in answer, f"the answer is not about {feature}:\n{answer}"
     for other in ("nightly-report", "contract-review"):
         assert other not in answer, f"the answer still mentions {other}:\n{answer}"
@@ -105,7 +104,7 @@ async def step_told_to_upload(ctx: Any, name: str) -> None:
 
 
 @then('the answer says there is no price for "{model}"')
-def step_no_price(ctx: Any, model: str) -> None:
-    answer = ctx.cast.person(ctx.asker).last_answer_text()
+async def step_no_price(ctx: Any, model: str) -> None:
+    answer = await ctx.cast.in_the_spotlight().asks_for(TheAnswerText())
     said = [line for line in answer.splitlines() if "no prices for" in line and model in line]
     assert said, f"the answer does not say it has no price for {model}:\n{answer}"

@@ -8,6 +8,8 @@ from typing import Any
 from behave import given, then, when
 
 from driver import crowd, delivery
+from driver.actors.questions import TheAnswer, TheEvent, TheMessages, answer_text
+from driver.actors.tasks import Ask, AskAgain, Reconnect
 from driver.errors import FrameRefused
 from fixtures.servers import forget_short_term_copy, servers_of
 
@@ -19,37 +21,39 @@ COPY_LOSSES = {"time limit": 0, "size limit": 2}  # events of the short-term cop
 @given('{name} asked "{question}" and her {device:DeviceName} lost its connection right away')
 async def step_asked_then_offline(ctx: Any, name: str, question: str, device: str) -> None:
     person = ctx.cast.person(name)
-    await person.ask(question, device=device)
+    await person.attempts_to(Ask(question, device=device))
     await delivery.drop_connection(person, device)
 
 
 @given('{name} asked "{question}" and her {device:DeviceName} saw the assistant start checking it')
 async def step_asked_saw_triage(ctx: Any, name: str, question: str, device: str) -> None:
     person = ctx.cast.person(name)
-    await person.ask(question, device=device)
-    await person.wait_for_event("tool_executing")
+    await person.attempts_to(Ask(question, device=device))
+    await person.asks_for(TheEvent("tool_executing"))
 
 
 @given('{name} asked "{question}" and her {device:DeviceName} saw her usage being read')
 async def step_asked_saw_usage(ctx: Any, name: str, question: str, device: str) -> None:
     person = ctx.cast.person(name)
-    await person.ask(question, device=device)
+    await person.attempts_to(Ask(question, device=device))
     await delivery.wait_until_seen(person, "tool_executing", tool="usage_report")
 
 
 @given('{name} has asked "{question}" on her {device:DeviceName} and received the answer')
 async def step_asked_on_device(ctx: Any, name: str, question: str, device: str) -> None:
     person = ctx.cast.person(name)
-    await person.ask(question, device=device)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
+    await person.attempts_to(Ask(question, device=device))
+    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
 
 
 @given("{name} has asked {count:d} questions on her {device:DeviceName} and received every answer")
 async def step_asked_many(ctx: Any, name: str, count: int, device: str) -> None:
     person = ctx.cast.person(name)
     for number in range(1, count + 1):
-        await person.ask(f"How can we cut our model spend? (question {number})", device=device)
-        await person.wait_for_answer(ANSWER_TIMEOUT_S)
+        await person.attempts_to(
+            Ask(f"How can we cut our model spend? (question {number})", device=device)
+        )
+        await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
 
 
 @given("the assistant has since started reading {name}'s usage")
@@ -104,23 +108,24 @@ async def step_follows_live(ctx: Any, name: str, device: str) -> None:
 
 @when("{name}'s app asks to catch up on a question that does not exist")
 async def step_resume_unknown(ctx: Any, name: str) -> None:
-    ctx.catch_up = (name, str(uuid.uuid4()))
-    ctx.catch_up_answer = await delivery.try_resume(ctx.cast.person(name), ctx.catch_up[1], 0)
+    ctx.catch_up_run = str(uuid.uuid4())
+    person = ctx.cast.spotlight_on(name)
+    ctx.catch_up_answer = await delivery.try_resume(person, ctx.catch_up_run, 0)
 
 
 @when("{name}'s app asks to catch up on {owner}'s question")
 async def step_resume_someone_elses(ctx: Any, name: str, owner: str) -> None:
     run_id = ctx.cast.person(owner).last_run.run_id
-    ctx.catch_up = (name, run_id)
-    ctx.catch_up_answer = await delivery.try_resume(ctx.cast.person(name), run_id, 0)
+    ctx.catch_up_run = run_id
+    ctx.catch_up_answer = await delivery.try_resume(ctx.cast.spotlight_on(name), run_id, 0)
 
 
 @when("{name}'s {device:DeviceName} reconnects claiming more steps than the assistant took")
 async def step_resume_beyond(ctx: Any, name: str, device: str) -> None:
-    person = ctx.cast.person(name)
-    run = person.last_run
+    person = ctx.cast.spotlight_on(name)
+    run = person.asked_last()
     beyond = len(run.events) + 5
-    ctx.catch_up = (name, run.run_id)
+    ctx.catch_up_run = run.run_id
     ctx.catch_up_answer = await delivery.try_resume(person, run.run_id, beyond, device)
 
 
@@ -142,9 +147,9 @@ def step_asked_to_reload(ctx: Any, name: str, device: str) -> None:
 @then("{name} is sent no steps")
 @then("{name} is sent none of {owner}'s steps")
 def step_sent_no_steps(ctx: Any, name: str, owner: str | None = None) -> None:
-    asker, run_id = ctx.catch_up
-    sent = delivery.events_after_resume(ctx.cast.person(asker), run_id)
-    assert not sent, f"{asker} was sent {len(sent)} steps of run {run_id[:8]}: {sent[:3]}"
+    asker, run_id = ctx.cast.in_the_spotlight(), ctx.catch_up_run
+    sent = delivery.events_after_resume(asker, run_id)
+    assert not sent, f"{asker.name} was sent {len(sent)} steps of run {run_id[:8]}: {sent[:3]}"
 
 
 # -- asking twice
@@ -162,7 +167,7 @@ async def step_send_again_after_reconnect(ctx: Any, name: str) -> None:
 async def step_send_again(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
     ctx.first_ack = person.last_ack
-    ctx.repeat_ack = await person.ask_again()
+    ctx.repeat_ack = await person.attempts_to(AskAgain())
 
 
 @then("{name} is told the question had already arrived")
@@ -182,30 +187,30 @@ def step_told_same_duplicate(ctx: Any, name: str) -> None:
 
 @then("{name} gets the answer")
 async def step_gets_answer(ctx: Any, name: str) -> None:
-    final = await ctx.cast.person(name).wait_for_answer(ANSWER_TIMEOUT_S)
+    final = await ctx.cast.person(name).asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     assert final.type == "agent_completed", f"{name} was not answered: {final.describe()}"
 
 
 @then("{name}'s conversation holds her question once, followed by one answer")
 async def step_question_once(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
-    said = [(m.role, m.text) for m in await person.history()]
-    expected = [("user", person.last_run.question), ("assistant", person.last_answer_text())]
+    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
+    said = [(m.role, m.text) for m in await person.asks_for(TheMessages())]
+    expected = [("user", person.last_run.question), ("assistant", answer_text(person))]
     assert said == expected, f"{name}'s conversation holds {said}, expected {expected}"
 
 
 # -- every way a question ends
 @then("{name} is told the assistant could not read her usage data")
 async def step_told_tool_failed(ctx: Any, name: str) -> None:
-    final = await ctx.cast.person(name).wait_for_answer(ANSWER_TIMEOUT_S)
+    final = await ctx.cast.person(name).asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     error, message = delivery.failure_of(final)
     assert error == "tool_failed" and "usage" in message, f"{name} was told {error}: {message}"
 
 
 @then("{name} is told the assistant ran out of time")
 async def step_told_timeout(ctx: Any, name: str) -> None:
-    final = await ctx.cast.person(name).wait_for_answer(ANSWER_TIMEOUT_S)
+    final = await ctx.cast.person(name).asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     error, message = delivery.failure_of(final)
     assert error == "timeout", f"{name} was told {error}: {message}"
 
@@ -257,15 +262,15 @@ async def step_interrupted_elsewhere(ctx: Any, name: str, device: str) -> None:
 @then("{name}'s history holds her question and the answer")
 async def step_history_question_answer(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    said = [(m.role, m.text) for m in await person.history()]
-    expected = [("user", person.last_run.question), ("assistant", person.last_answer_text())]
+    said = [(m.role, m.text) for m in await person.asks_for(TheMessages())]
+    expected = [("user", person.last_run.question), ("assistant", answer_text(person))]
     assert said == expected, f"{name}'s history holds {said}, expected {expected}"
 
 
 @then("{name}'s history still holds her question")
 async def step_history_question(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    said = [(m.role, m.text) for m in await person.history()]
+    said = [(m.role, m.text) for m in await person.asks_for(TheMessages())]
     assert said == [("user", person.last_run.question)], f"{name}'s history holds {said}"
 
 
@@ -276,7 +281,7 @@ async def step_history_question(ctx: Any, name: str) -> None:
 )
 async def step_device_has_every_answer(ctx: Any, name: str, device: str, owner: str) -> None:
     person = ctx.cast.person(name)
-    await person.reconnect(device)
+    await person.attempts_to(Reconnect(device))
     missing = await delivery.wait_for_every_answer_on(person, device)
     assert not missing, f"{name}'s {device} never got the answers of runs {missing}"
     wrong = delivery.steps_not_once_in_order(person, device, delivery.runs_asked(person))

@@ -7,6 +7,8 @@ from typing import Any
 from behave import given, then, when
 
 from driver import delivery
+from driver.actors.questions import HowTheChatWasClosed
+from driver.actors.tasks import OpenChat, Reconnect
 from fixtures.servers import servers_of
 
 
@@ -33,7 +35,7 @@ def step_device_on_second_server(ctx: Any, name: str, device: str) -> None:
 
 @given("{name}'s {device:DeviceName} is open")
 async def step_device_open(ctx: Any, name: str, device: str) -> None:
-    await ctx.cast.person(name).connect(device)
+    await ctx.cast.person(name).attempts_to(OpenChat(device))
 
 
 @given("{name}'s {device:DeviceName} went offline")
@@ -48,19 +50,19 @@ async def step_device_stalled(ctx: Any, name: str, device: str) -> None:
 
 @when("{name}'s {device:DeviceName} gets through again")
 def step_device_reads_again(ctx: Any, name: str, device: str) -> None:
-    ctx.cast.person(name).sockets[device].start_reading()
+    ctx.cast.person(name).chat.sockets[device].start_reading()
 
 
 @when("{name}'s {device:DeviceName} reconnects")
 async def step_reconnect(ctx: Any, name: str, device: str) -> None:
-    await ctx.cast.person(name).reconnect(device)
+    await ctx.cast.person(name).attempts_to(Reconnect(device))
 
 
 @when("{name}'s {device:DeviceName} reconnects to the first server")
 async def step_reconnect_to_first(ctx: Any, name: str, device: str) -> None:
     person = ctx.cast.person(name)
     delivery.use_server(person, device, ctx.target.service_url)
-    await person.reconnect(device)
+    await person.attempts_to(Reconnect(device))
 
 
 @when("the server {name}'s {device:DeviceName} is on is shut down for maintenance")
@@ -70,12 +72,12 @@ def step_shut_down(ctx: Any, name: str, device: str) -> None:
 
 @then("{name}'s {device:DeviceName} is told the server is going away")
 async def step_told_going_away(ctx: Any, name: str, device: str) -> None:
-    code = await ctx.cast.person(name).wait_disconnected(device, timeout=5)
+    code = await ctx.cast.person(name).asks_for(HowTheChatWasClosed(device, within=5))
     assert code == 1001, f"{name}'s {device} was closed with {code}, not 1001 (going away)"
 
 
 @then("{name}'s {device:DeviceName} is told it fell too far behind")
 async def step_told_too_slow(ctx: Any, name: str, device: str) -> None:
     # Generous: the phone first reads everything that was already on its way to it.
-    code = await ctx.cast.person(name).wait_disconnected(device, timeout=15)
+    code = await ctx.cast.person(name).asks_for(HowTheChatWasClosed(device, within=15))
     assert code == 4409, f"{name}'s {device} was closed with {code}, not 4409 (too slow)"

@@ -11,6 +11,16 @@ from typing import Any
 from behave import given, then, when
 
 from driver import bad_input, outages, sessions
+from driver.actors.questions import (
+    TheAnswerSinceAsking,
+    TheAnswerText,
+    TheErrorsSeen,
+    TheirConversations,
+    TheirOwnSpend,
+    TheMessages,
+    TheRecordOfTheRun,
+)
+from driver.actors.tasks import Ask, CloseChat, OpenChat, Reconnect
 from fixtures.faults import LLM_RUN_DEADLINE_S
 from fixtures.llm_server import DEFAULT_TEXT
 from fixtures.suite import RUN_LEASE_S
@@ -76,9 +86,9 @@ async def step_database_frozen(ctx: Any) -> None:
 
 @when('{name} asks "{question}" and keeps trying until it goes through')
 async def step_ask_until_stored(ctx: Any, name: str, question: str) -> None:
-    ctx.asker = name
     within = ctx.faults.outage_s + BACK_TIMEOUT_S
-    ctx.persistence = await outages.ask_until_stored(ctx.cast.person(name), question, within=within)
+    person = ctx.cast.spotlight_on(name)
+    ctx.persistence = await outages.ask_until_stored(person, question, within=within)
 
 
 @then(
@@ -198,7 +208,7 @@ async def step_cache_healthy_again(ctx: Any, seconds: float) -> None:
 # --- people while something is wrong ------------------------------------------------------------
 @given("{name} has the chat open")
 async def step_chat_open(ctx: Any, name: str) -> None:
-    await ctx.cast.person(name).connect()
+    await ctx.cast.person(name).attempts_to(OpenChat())
 
 
 @given("{name} has the chat open on her laptop and her phone, each on a different server")
@@ -206,21 +216,20 @@ async def step_two_servers(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
     other = await asyncio.to_thread(ctx.faults.start_instance)
     outages.use_server(person, other.url, device="phone")
-    await person.connect("laptop")
-    await person.connect("phone")
+    await person.attempts_to(OpenChat("laptop"))
+    await person.attempts_to(OpenChat("phone"))
 
 
 @when('{name} signs in and puts the question "{question}" to the assistant')
 async def step_usual_routine(ctx: Any, name: str, question: str) -> None:
-    ctx.asker = name
-    ctx.routine = await outages.usual_routine(ctx.cast.person(name), question)
+    ctx.routine = await outages.usual_routine(ctx.cast.spotlight_on(name), question)
 
 
 @given("{name}'s usual routine was timed while all was well")
 async def step_baseline_routine(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
     ctx.usual = await outages.usual_routine(person, "How can we cut our model spend?")
-    await person.disconnect()
+    await person.attempts_to(CloseChat())
 
 
 @then("each of these took {name} at most about a second longer than usual")
@@ -256,14 +265,14 @@ def step_routine_times(ctx: Any, name: str, seconds: float) -> None:
 
 
 @then("{name} never saw an error")
-def step_no_error(ctx: Any, name: str) -> None:
-    errors = ctx.cast.person(name).errors_seen()
+async def step_no_error(ctx: Any, name: str) -> None:
+    errors = await ctx.cast.person(name).asks_for(TheErrorsSeen())
     assert not errors, f"{name} was shown: " + "; ".join(f"{e.code}: {e.message}" for e in errors)
 
 
 @then("{name}'s conversation holds {count:Questions}, each followed by its answer")
 async def step_conversation_pairs(ctx: Any, name: str, count: int) -> None:
-    messages = await ctx.cast.person(name).history()
+    messages = await ctx.cast.person(name).asks_for(TheMessages())
     said = [(m.role, m.text[:40]) for m in messages]
     assert [m.role for m in messages] == ["user", "assistant"] * count, (
         f"{name}'s conversation holds {said}, not {_questions(count)} each followed by its answer"
@@ -275,7 +284,7 @@ async def step_conversation_pairs(ctx: Any, name: str, count: int) -> None:
 
 @then('{name}\'s question "{question}" is in her conversation once')
 async def step_question_once(ctx: Any, name: str, question: str) -> None:
-    messages = await ctx.cast.person(name).history()
+    messages = await ctx.cast.person(name).asks_for(TheMessages())
     copies = [m for m in messages if m.role == "user" and m.text == question]
     assert len(copies) == 1, f"{name}'s conversation holds her question {len(copies)} times"
 
@@ -343,15 +352,15 @@ def step_llm_trouble(ctx: Any, trouble: str) -> None:
 @then("{name} gets the answer within {seconds:g} seconds of asking")
 async def step_answer_in_time(ctx: Any, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
-    final = await person.answer_within(seconds)
+    final = await person.asks_for(TheAnswerSinceAsking(seconds))
     assert final.type == "agent_completed", (
         f"{name} got no answer: {outages.describe_final(person.last_run)}"
     )
 
 
 @then("the answer opens with the language model's words")
-def step_llm_words(ctx: Any) -> None:
-    answer = ctx.cast.person(ctx.asker).last_answer_text()
+async def step_llm_words(ctx: Any) -> None:
+    answer = await ctx.cast.in_the_spotlight().asks_for(TheAnswerText())
     first = answer.splitlines()[0] if answer else ""
     assert first == DEFAULT_TEXT, f"the answer does not open with the model's words:\n{answer}"
 
@@ -376,11 +385,10 @@ def step_lease(ctx: Any, seconds: int) -> None:
 
 @given('a second server is working on {name}\'s question "{question}"')
 async def step_run_in_flight(ctx: Any, name: str, question: str) -> None:
-    ctx.asker = name
-    person = ctx.cast.person(name)
+    person = ctx.cast.spotlight_on(name)
     ctx.second_server = await asyncio.to_thread(ctx.faults.instance_with_runs_in_flight)
     outages.use_server(person, ctx.second_server.url)
-    await person.ask(question)
+    await person.attempts_to(Ask(question))
     await ctx.faults.wait_llm_asked(within=ANSWER_TIMEOUT_S)
 
 
@@ -398,19 +406,19 @@ async def step_server_frozen(ctx: Any) -> None:
 
 @then("once that server responds again, it stands down without adding anything to her question")
 async def step_server_stands_down(ctx: Any) -> None:
-    person, server = ctx.cast.person(ctx.asker), ctx.second_server
+    person, server = ctx.cast.in_the_spotlight(), ctx.second_server
     run_id = person.last_run.run_id
-    told = await person.run_log(run_id)
+    told = await person.asks_for(TheRecordOfTheRun(run_id))
     await asyncio.to_thread(ctx.frozen.finish)
     ctx.faults.llm.set_mode("answer")  # the language model answers again: the run could go on
     stood_down = "run ended by another instance meanwhile"
     await ctx.faults.wait_said(server, stood_down, run_id, within=BACK_TIMEOUT_S)
-    after = await person.run_log(run_id)
+    after = await person.asks_for(TheRecordOfTheRun(run_id))
     assert after == told, (
-        f"the server that woke up added to {ctx.asker}'s question: "
+        f"the server that woke up added to {person.name}'s question: "
         f"{[e.get('type') for e in after[len(told) :]]}"
     )
-    answers = [m for m in await person.history() if m.role == "assistant"]
+    answers = [m for m in await person.asks_for(TheMessages()) if m.role == "assistant"]
     assert not answers, f"the server that woke up stored an answer: {answers[0].text[:80]!r}"
 
 
@@ -421,7 +429,7 @@ async def step_server_stands_down(ctx: Any) -> None:
 async def step_told_interrupted(ctx: Any, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
     outages.use_server(person, ctx.cast.service_url)
-    await person.reconnect()
+    await person.attempts_to(Reconnect())
     await outages.expect_run_error(person, "interrupted", within=seconds, since=ctx.broke_at)
 
 
@@ -457,8 +465,8 @@ async def step_new_server_degraded(ctx: Any) -> None:
 async def step_ask_new_server(ctx: Any, name: str, question: str) -> None:
     person = ctx.cast.person(name)
     outages.use_server(person, ctx.new_server.url)
-    await person.ask(question)
-    await person.wait_for_own_answer(ANSWER_TIMEOUT_S)
+    await person.attempts_to(Ask(question))
+    await person.asks_for(TheirOwnSpend(ANSWER_TIMEOUT_S))
 
 
 @then(
@@ -487,8 +495,8 @@ async def step_history_matches_acks(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
     acked = {a.message_id for a in person.acks()}
     stored = set()
-    for thread in await person.threads():
-        messages = await person.messages(thread.thread_id)
+    for thread in await person.asks_for(TheirConversations()):
+        messages = await person.asks_for(TheMessages(thread.thread_id))
         stored |= {m.message_id for m in messages if m.role == "user"}
     assert stored == acked, (
         f"{name}'s history holds {_questions(len(stored))}; confirmed to her as stored: {len(acked)} "

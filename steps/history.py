@@ -7,19 +7,21 @@ from typing import Any
 from behave import given, then, when
 
 from driver import sessions, stages
+from driver.actors.questions import TheAnswer, TheirConversations, TheMessages, answer_text
+from driver.actors.tasks import Ask, ContinueLatestConversation
 from driver.errors import ApiError
 
 
 @when("{name} opens her conversation history")
 @when("{name} opens his conversation history")
 async def step_open_history(ctx: Any, name: str) -> None:
-    ctx.history = await ctx.cast.person(name).threads()
+    ctx.history = await ctx.cast.person(name).asks_for(TheirConversations())
 
 
 @when("{name} asks to see {count:d} of her conversations at once")
 async def step_asks_for_too_many(ctx: Any, name: str, count: int) -> None:
     try:
-        ctx.history = await ctx.cast.person(name).threads(limit=count)
+        ctx.history = await ctx.cast.person(name).asks_for(TheirConversations(count))
         ctx.refusal = None
     except ApiError as refusal:
         ctx.refusal = refusal
@@ -43,20 +45,19 @@ def step_sees_conversation(ctx: Any, name: str, title: str) -> None:
 @then("it holds her question followed by the assistant's answer")
 @then("it holds his question followed by the assistant's answer")
 async def step_holds_question_and_answer(ctx: Any) -> None:
-    person = ctx.cast.person(ctx.asker)
-    messages = await person.messages(ctx.thread.thread_id)
+    person = ctx.cast.in_the_spotlight()
+    messages = await person.asks_for(TheMessages(ctx.thread.thread_id))
     said = [(m.role, m.text) for m in messages]
-    expected = [("user", person.last_run.question), ("assistant", person.last_answer_text())]
+    expected = [("user", person.last_run.question), ("assistant", answer_text(person))]
     assert said == expected, f"the conversation holds {said}, expected {expected}"
 
 
 # -- issue 4: order and ownership of the history
 @given('{name} has asked in the same conversation "{question}" and received the answer')
 async def step_follow_up_answered(ctx: Any, name: str, question: str) -> None:
-    ctx.asker = name
-    person = ctx.cast.person(name)
-    await person.ask(question, in_current_thread=True)
-    await person.wait_for_answer(15.0)
+    person = ctx.cast.spotlight_on(name)
+    await person.attempts_to(Ask(question, follow_up=True))
+    await person.asks_for(TheAnswer(15.0))
 
 
 @then("{name}'s conversations are listed newest first:")
@@ -68,17 +69,16 @@ def step_listed_newest_first(ctx: Any, name: str) -> None:
 
 @when("{name} reopens the conversation")
 async def step_reopen(ctx: Any, name: str) -> None:
-    ctx.asker = name
-    ctx.reopened = await ctx.cast.person(name).history()
+    ctx.reopened = await ctx.cast.spotlight_on(name).asks_for(TheMessages())
 
 
 @then("it holds her questions, each followed by its answer, in the order they were written")
 def step_holds_in_order(ctx: Any) -> None:
-    person = ctx.cast.person(ctx.asker)
-    asked = [s.question for s in person.sockets["laptop"].streams.values() if s.question]
+    person = ctx.cast.in_the_spotlight()
+    asked = [s.question for s in person.chat.sockets["laptop"].streams.values() if s.question]
     answered = [
         str(s.final.payload.get("text"))
-        for s in person.sockets["laptop"].streams.values()
+        for s in person.chat.sockets["laptop"].streams.values()
         if s.final
     ]
     expected = [m for pair in zip(asked, answered, strict=True) for m in pair]
@@ -97,7 +97,7 @@ def step_finds_question(ctx: Any, name: str, question: str) -> None:
 
 @then("none of what {name} finds is {other}'s")
 async def step_finds_none_of(ctx: Any, name: str, other: str) -> None:
-    own = {t.thread_id for t in await ctx.cast.person(name).threads()}
+    own = {t.thread_id for t in await ctx.cast.person(name).asks_for(TheirConversations())}
     foreign = [hit for hit in ctx.hits if hit.get("thread_id") not in own]
     assert not foreign, f"{name}'s search found messages of {other}'s: {foreign[:2]}"
 
@@ -110,14 +110,14 @@ async def step_signed_in_on_phone(ctx: Any, name: str) -> None:
 
 @when('{name} continues her latest conversation on her phone with "{question}"')
 async def step_continue_on_phone(ctx: Any, name: str, question: str) -> None:
-    ctx.asker = name
-    await ctx.cast.person(name).continue_latest_on("phone", question)
+    person = ctx.cast.spotlight_on(name)
+    await person.attempts_to(ContinueLatestConversation("phone", question))
 
 
 @then("the assistant takes it as a follow-up to {name}'s earlier question")
 async def step_taken_as_follow_up(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    await person.wait_for_answer(15.0)
+    await person.asks_for(TheAnswer(15.0))
     said = stages.tool_summary(person.last_run, "triage")
     assert said.startswith("follow-up"), (
         f"the assistant did not connect {name}'s question to the conversation: {said!r}"

@@ -7,6 +7,7 @@ from typing import Any
 from behave import given, then, when
 
 from driver import chat_limits
+from driver.actors.tasks import OpenChat
 from driver.errors import HandshakeRefused
 from fixtures.servers import servers_of
 
@@ -46,7 +47,7 @@ def step_flood_slowed_as_one(ctx: Any, burst: int, name: str) -> None:
     "{name}'s app asks {batches:d} times in a row to catch up on {size:d} conversations that do not exist"
 )
 async def step_catch_up_in_bulk(ctx: Any, name: str, batches: int, size: int) -> None:
-    chat = await ctx.cast.person(name).connect()
+    chat = await ctx.cast.person(name).attempts_to(OpenChat())
     ctx.catch_up = await chat_limits.catch_up_on_unknown(chat, batches, size)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import parse
 from behave import given, register_type, then, when
 
+from driver.actors.tasks import SignIn, SignUp, TryToSignIn, TryToSignUp
 from driver.errors import ApiError
 
 # A weak password, in the scenario's words -> the password (from the person's email).
@@ -35,32 +36,32 @@ register_type(WeakPassword=_weak)
 
 @given("{name} has signed up")
 async def step_signed_up(ctx: Any, name: str) -> None:
-    await ctx.cast.person(name).sign_up()
+    await ctx.cast.person(name).attempts_to(SignUp())
 
 
 @given("{name} has signed up and is signed in")
 async def step_signed_up_and_in(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    await person.sign_up()
-    await person.sign_in()
+    await person.attempts_to(SignUp())
+    await person.attempts_to(SignIn())
 
 
 @when("{name} signs in with her password")
 @when("{name} signs in with his password")
 async def step_sign_in(ctx: Any, name: str) -> None:
-    ctx.refusal = await ctx.cast.person(name).try_sign_in()
+    ctx.refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
 
 
 @when('{name} signs in with the password "{password}"')
 async def step_sign_in_with(ctx: Any, name: str, password: str) -> None:
-    ctx.refusal = await ctx.cast.person(name).try_sign_in(password)
+    ctx.refusal = await ctx.cast.person(name).attempts_to(TryToSignIn(password))
 
 
 @when('{name} signs in as "{email}"')
 async def step_sign_in_as(ctx: Any, name: str, email: str) -> None:
     person = ctx.cast.person(name)
     person.email = email
-    ctx.refusal = await person.try_sign_in()
+    ctx.refusal = await person.attempts_to(TryToSignIn())
 
 
 @when("someone else signs up with {name}'s email")
@@ -101,7 +102,7 @@ def step_refused_conflict(ctx: Any) -> None:
 @when("{name} signs up with {weak:WeakPassword}")
 async def step_sign_up_weak(ctx: Any, name: str, weak: str) -> None:
     person = ctx.cast.person(name)
-    ctx.refusal = await person.try_sign_up(WEAK_PASSWORDS[weak](person.email))
+    ctx.refusal = await person.attempts_to(TryToSignUp(WEAK_PASSWORDS[weak](person.email)))
 
 
 @then("the sign-up is refused because {why}")
@@ -117,7 +118,7 @@ def step_refused_weak(ctx: Any, why: str) -> None:
 @then("{name} has no account yet")
 async def step_no_account(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    refusal = await person.try_sign_in()
+    refusal = await person.attempts_to(TryToSignIn())
     assert refusal is not None and refusal.code == "invalid_credentials", (
         f"{name} could sign in with the password that was refused: {refusal}"
     )

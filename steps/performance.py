@@ -11,6 +11,8 @@ from typing import Any
 from behave import given, then, when
 
 from driver import crowd, latency
+from driver.actors.questions import TheAnswer, TheirConversations
+from driver.actors.tasks import Ask, SignIn, SignUp
 from driver.eventually import eventually
 from driver.latency import Series
 from fixtures import busy_account, crowds
@@ -117,10 +119,10 @@ async def step_no_long_pause(ctx: Any, seconds: float) -> None:
 @given("{name} has had {count:n} conversations with the assistant")
 async def step_busy_account(ctx: Any, name: str, count: int) -> None:
     person = ctx.cast.person(name)
-    await person.sign_up()
-    await person.sign_in()
-    await person.ask("How can we cut our model spend?")
-    await person.wait_for_answer(ANSWER_BUDGET_S)
+    await person.attempts_to(SignUp())
+    await person.attempts_to(SignIn())
+    await person.attempts_to(Ask("How can we cut our model spend?"))
+    await person.asks_for(TheAnswer(ANSWER_BUDGET_S))
     assert person.current_thread is not None
     database = stack_of(ctx).database_url
     await busy_account.copy_conversation(database, person.current_thread, count - 1)
@@ -128,9 +130,8 @@ async def step_busy_account(ctx: Any, name: str, count: int) -> None:
 
 @when("{name} opens her conversation history {times:d} times")
 async def step_open_history_times(ctx: Any, name: str, times: int) -> None:
-    ctx.asker = name
-    person = ctx.cast.person(name)
-    ctx.history_waits = await latency.timed(person.threads, times)
+    person = ctx.cast.spotlight_on(name)
+    ctx.history_waits = await latency.timed(lambda: person.asks_for(TheirConversations()), times)
 
 
 @then("it opens in under {ms:d} milliseconds, {part:d} times in {whole:d}")
@@ -145,10 +146,10 @@ def step_history_within(ctx: Any, ms: int, part: int, whole: int) -> None:
 
 @then("it lists her latest conversation first")
 async def step_latest_first(ctx: Any) -> None:
-    person = ctx.cast.person(ctx.asker)
-    threads = await person.threads()
+    person = ctx.cast.in_the_spotlight()
+    threads = await person.asks_for(TheirConversations())
     assert threads and threads[0].thread_id == person.current_thread, (
-        f"{ctx.asker}'s history does not start with her latest conversation "
+        f"{person.name}'s history does not start with her latest conversation "
         f"{person.current_thread}: {[t.thread_id for t in threads[:3]]}"
     )
 

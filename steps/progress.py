@@ -7,6 +7,14 @@ from typing import Any
 from behave import then, when
 
 from driver import stages
+from driver.actors.questions import (
+    TheAnswer,
+    TheAnswerSinceAsking,
+    TheFirstEventSinceAsking,
+    TheKindsOfEventSeen,
+    answer_text,
+)
+from driver.actors.tasks import Ask
 from driver.contract import EVENT_TYPES
 
 ANSWER_TIMEOUT_S = 15.0
@@ -14,7 +22,7 @@ ANSWER_TIMEOUT_S = 15.0
 
 @then("{name} sees the assistant start working within {seconds:g} seconds")
 async def step_started_within(ctx: Any, name: str, seconds: float) -> None:
-    await ctx.cast.person(name).event_within("agent_started", seconds)
+    await ctx.cast.person(name).asks_for(TheFirstEventSinceAsking("agent_started", seconds))
 
 
 @then(
@@ -22,8 +30,8 @@ async def step_started_within(ctx: Any, name: str, seconds: float) -> None:
 )
 async def step_every_kind_in_order(ctx: Any, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
-    await person.answer_within(seconds)
-    seen = person.event_types_seen()
+    await person.asks_for(TheAnswerSinceAsking(seconds))
+    seen = await person.asks_for(TheKindsOfEventSeen())
     expected = [
         "agent_started",
         "agent_thinking",
@@ -42,7 +50,7 @@ async def step_every_kind_in_order(ctx: Any, name: str, seconds: float) -> None:
 @then("{name} sees the assistant work through these stages, in order:")
 async def step_stages(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
+    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     expected = [row["tool named"] or stages.ANSWER for row in ctx.table]
     seen = stages.stages_of(person.last_run)
     assert seen == expected, f"{name} saw the stages {seen}, expected {expected}"
@@ -51,7 +59,7 @@ async def step_stages(ctx: Any, name: str) -> None:
 @then("each step reached {name} within {seconds:g} second of the one before, up to the answer")
 async def step_no_long_pause(ctx: Any, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
+    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     pause, step = stages.longest_pause(person.last_run)
     assert pause <= seconds, f"{name} waited {pause:.2f} s for {step} (at most {seconds:g} s)"
 
@@ -59,15 +67,15 @@ async def step_no_long_pause(ctx: Any, name: str, seconds: float) -> None:
 @when("{name} asks the same question again in a new conversation")
 async def step_ask_same_again(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    ctx.first_answer = person.last_answer_text()
-    await person.ask(person.last_run.question)
+    ctx.first_answer = answer_text(person)
+    await person.attempts_to(Ask(person.last_run.question))
 
 
 @then("{name} is told the same figures as the first time")
 async def step_same_figures(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
-    first, again = stages.figures(ctx.first_answer), stages.figures(person.last_answer_text())
+    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
+    first, again = stages.figures(ctx.first_answer), stages.figures(answer_text(person))
     assert first and again == first, (
         f"{name} was told {again} the second time, {first} the first time"
     )

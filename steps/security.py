@@ -10,6 +10,13 @@ import parse
 from behave import given, register_type, then, when
 
 from driver import passes, probe
+from driver.actors.questions import (
+    HowTheChatWasClosed,
+    TheirConversations,
+    TheirOwnSpend,
+    WhatTheSearchFinds,
+)
+from driver.actors.tasks import Ask, OpenChat
 from driver.errors import HandshakeRefused
 from fixtures import security
 
@@ -117,9 +124,8 @@ def step_server_silent(ctx: Any, name: str) -> None:
 async def step_reach_into(ctx: Any, intruder: str, how: str) -> None:
     owner = re.search(r"(\w+)'s", how)
     assert owner is not None
-    ctx.intruder, ctx.owner = intruder, owner.group(1)
     person = ctx.cast.person(intruder)
-    ctx.refusal_code = await probe.reach_into(person, ctx.cast.person(ctx.owner), how)
+    ctx.refusal_code = await probe.reach_into(person, ctx.cast.person(owner.group(1)), how)
 
 
 @then("{name} is told there is no such conversation")
@@ -138,7 +144,7 @@ def step_nothing_reached(ctx: Any, owner: str, intruder: str) -> None:
 @when('{name} searches his conversations for "{words}"')
 @when('{name} searches her conversations for "{words}"')
 async def step_search(ctx: Any, name: str, words: str) -> None:
-    ctx.hits = await ctx.cast.person(name).search(words)
+    ctx.hits = await ctx.cast.person(name).asks_for(WhatTheSearchFinds(words))
 
 
 @then("{name} finds nothing")
@@ -149,14 +155,15 @@ def step_finds_nothing(ctx: Any, name: str) -> None:
 @when('{first} and {second} both ask "{question}" at the same time')
 async def step_both_ask(ctx: Any, first: str, second: str, question: str) -> None:
     await asyncio.gather(
-        ctx.cast.person(first).ask(question), ctx.cast.person(second).ask(question)
+        ctx.cast.person(first).attempts_to(Ask(question)),
+        ctx.cast.person(second).attempts_to(Ask(question)),
     )
 
 
 @then("{first} and {second} each get their own answer")
 async def step_each_answered(ctx: Any, first: str, second: str) -> None:
     people = [ctx.cast.person(first), ctx.cast.person(second)]
-    await asyncio.gather(*(p.wait_for_own_answer(15) for p in people))
+    await asyncio.gather(*(p.asks_for(TheirOwnSpend(15)) for p in people))
     threads = {p.current_thread for p in people}
     assert len(threads) == 2, f"{first} and {second} were answered in one conversation"
 
@@ -173,7 +180,7 @@ async def step_trusted_site(ctx: Any) -> None:
 async def step_page_opens_chat(ctx: Any, page: str, name: str) -> None:
     try:
         origin = security.PAGES[page]
-        ctx.opened = await ctx.cast.person(name).connect(origin=origin, browser=True)
+        ctx.opened = await ctx.cast.person(name).attempts_to(OpenChat(origin=origin, browser=True))
         ctx.refusal = None
     except HandshakeRefused as refused:
         ctx.refusal = refused
@@ -205,18 +212,20 @@ async def step_chat_open(ctx: Any, name: str) -> None:
 
 @when("{name} sends a message larger than 64 KiB")
 async def step_send_oversized(ctx: Any, name: str) -> None:
-    await probe.send_oversized(await ctx.cast.person(name).connect())
+    await probe.send_oversized(await ctx.cast.person(name).attempts_to(OpenChat()))
 
 
 @then("{name}'s chat is closed because the message was too large")
 async def step_closed_too_large(ctx: Any, name: str) -> None:
-    code = await ctx.cast.person(name).wait_disconnected(timeout=5)
+    code = await ctx.cast.person(name).asks_for(HowTheChatWasClosed(within=5))
     assert code == 1009, f"{name}'s chat was closed with {code}, not 1009 (message too big)"
 
 
 @when("{name} sends {garbled:Garbled}")
 async def step_send_garbled(ctx: Any, name: str, garbled: str) -> None:
-    ctx.explanation = await probe.send_garbled(await ctx.cast.person(name).connect(), garbled)
+    ctx.explanation = await probe.send_garbled(
+        await ctx.cast.person(name).attempts_to(OpenChat()), garbled
+    )
 
 
 @then("{name} is told {problem:Problem}")
@@ -228,26 +237,26 @@ def step_told_problem(ctx: Any, name: str, problem: str) -> None:
 @then("{name}'s chat still answers her")
 @then("{name}'s chat still answers him")
 async def step_still_answers(ctx: Any, name: str) -> None:
-    socket = ctx.cast.person(name).sockets["laptop"]
+    socket = ctx.cast.person(name).chat.sockets["laptop"]
     assert socket.is_open, f"{name}'s chat was closed: {socket.close_code}"
     await socket.ping(timeout=2)
 
 
 @then("nothing {name} sent was kept")
 async def step_nothing_kept(ctx: Any, name: str) -> None:
-    threads = await ctx.cast.person(name).threads()
+    threads = await ctx.cast.person(name).asks_for(TheirConversations())
     assert threads == [], f"{name}'s garbled message was kept: {threads}"
 
 
 @when("{name} sends {count:d} garbled messages in a row")
 async def step_send_many_garbled(ctx: Any, name: str, count: int) -> None:
-    await probe.send_many_garbled(await ctx.cast.person(name).connect(), count)
+    await probe.send_many_garbled(await ctx.cast.person(name).attempts_to(OpenChat()), count)
 
 
 @then("{name} is told what was wrong with each of the {count:d} messages")
 async def step_told_each(ctx: Any, name: str, count: int) -> None:
-    socket = ctx.cast.person(name).sockets["laptop"]
-    await ctx.cast.person(name).wait_disconnected(timeout=5)
+    socket = ctx.cast.person(name).chat.sockets["laptop"]
+    await ctx.cast.person(name).asks_for(HowTheChatWasClosed(within=5))
     codes = [e.code for e in socket.errors]
     assert len(codes) == count and set(codes) <= BAD_FRAME_CODES, (
         f"{name} got {len(codes)} explanations for {count} garbled messages: {codes}"
@@ -256,16 +265,15 @@ async def step_told_each(ctx: Any, name: str, count: int) -> None:
 
 @then("then {name}'s chat is closed for breaking the rules")
 def step_closed_policy(ctx: Any, name: str) -> None:
-    code = ctx.cast.person(name).sockets["laptop"].close_code
+    code = ctx.cast.person(name).chat.sockets["laptop"].close_code
     assert code == 1008, f"{name}'s chat was closed with {code}, not 1008 (policy)"
 
 
 @when('{name} floods the chat with {count:d} questions while {other} is asking "{question}"')
 async def step_flood(ctx: Any, name: str, count: int, other: str, question: str) -> None:
-    ctx.asker = other
-    socket = await ctx.cast.person(name).connect()
+    socket = await ctx.cast.person(name).attempts_to(OpenChat())
     ctx.flood, _ = await asyncio.gather(
-        probe.flood(socket, count), ctx.cast.person(other).ask(question)
+        probe.flood(socket, count), ctx.cast.spotlight_on(other).attempts_to(Ask(question))
     )
 
 

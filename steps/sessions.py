@@ -10,6 +10,8 @@ import parse
 from behave import given, register_type, then, when
 
 from driver import delivery, probe, sessions
+from driver.actors.questions import HowTheChatWasClosed, TheAnswer, TheirOwnSpend
+from driver.actors.tasks import Ask, OpenChat, Reconnect, SignIn, SignUp, TryToSignIn
 from driver.errors import ApiError
 from driver.eventually import eventually
 from driver.models import Tokens
@@ -55,7 +57,7 @@ async def step_renew(ctx: Any, name: str) -> None:
 async def step_chat_with_new_pass(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
     assert person.access_token != ctx.previous.access_token, f"{name} got the same pass again"
-    await (await person.connect()).ping()
+    await (await person.attempts_to(OpenChat())).ping()
 
 
 @then("{name}'s previous renewal no longer works")
@@ -89,8 +91,7 @@ async def step_family_ended(ctx: Any, name: str) -> None:
 
 @when("{name}'s laptop and phone renew the same pass at the same moment")
 async def step_renew_twice(ctx: Any, name: str) -> None:
-    ctx.renewer = name
-    ctx.renewals = await sessions.renew_twice_at_once(ctx.cast.person(name))
+    ctx.renewals = await sessions.renew_twice_at_once(ctx.cast.spotlight_on(name))
 
 
 @then("exactly one of them gets a new pass")
@@ -107,7 +108,7 @@ def step_exactly_one(ctx: Any) -> None:
 
 @then("that new pass and its renewal stop working too, as the same renewal was used twice")
 async def step_winner_ended(ctx: Any) -> None:
-    person = ctx.cast.person(ctx.renewer)
+    person = ctx.cast.in_the_spotlight()
     working = await sessions.ended_sign_in(person, ctx.winner)
     assert not working, f"after the double renewal, {person.name}'s sign-in goes on: {working}"
 
@@ -119,15 +120,15 @@ async def step_winner_ended(ctx: Any) -> None:
 async def step_two_tabs(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
     sessions.serve_device_from(person, "second tab", (await security.second_instance(ctx)).url)
-    await person.connect("first tab")
-    await person.connect("second tab")
+    await person.attempts_to(OpenChat("first tab"))
+    await person.attempts_to(OpenChat("second tab"))
 
 
 @given("{name} is also signed in on her phone, with the chat open")
 async def step_phone_too(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
     await sessions.sign_in_on(person, "phone")
-    await person.connect("phone")
+    await person.attempts_to(OpenChat("phone"))
 
 
 @given("{name} is signed in on her laptop and on her phone, with the chat open on both")
@@ -137,13 +138,13 @@ async def step_laptop_and_phone(ctx: Any, name: str) -> None:
         tokens = await sessions.sign_in_on(person, device)
         if person.tokens is None:
             person.tokens = tokens
-        await person.connect(device)
+        await person.attempts_to(OpenChat(device))
 
 
 @when("{name} signs out in her first tab")
 async def step_sign_out_tab(ctx: Any, name: str) -> None:
-    ctx.signed_out_at, ctx.signed_out = time.monotonic(), name
-    await sessions.sign_out(ctx.cast.person(name))
+    ctx.signed_out_at = time.monotonic()
+    await sessions.sign_out(ctx.cast.spotlight_on(name))
 
 
 @given("{name} has signed out")
@@ -163,14 +164,14 @@ async def step_tabs_closed(ctx: Any, name: str, seconds: float) -> None:
 
 @then("the pass and renewal of that sign-in no longer work")
 async def step_sign_in_ended(ctx: Any) -> None:
-    person = ctx.cast.person(ctx.signed_out)
+    person = ctx.cast.in_the_spotlight()
     working = await sessions.ended_sign_in(person, sessions.tokens_of(person))
     assert not working, f"after signing out, {person.name}'s sign-in goes on: {', '.join(working)}"
 
 
 @then("{name}'s phone stays connected")
 async def step_phone_connected(ctx: Any, name: str) -> None:
-    phone = ctx.cast.person(name).sockets["phone"]
+    phone = ctx.cast.person(name).chat.sockets["phone"]
     assert phone.is_open, f"{name}'s phone was disconnected too ({phone.close_code})"
     await phone.ping(timeout=2)
 
@@ -210,16 +211,16 @@ async def step_devices_ended(ctx: Any) -> None:
 
 @then("{name} can sign in again with her password")
 async def step_can_sign_in_again(ctx: Any, name: str) -> None:
-    refusal = await ctx.cast.person(name).try_sign_in()
+    refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
     assert refusal is None, f"{name} could not sign in again: {refusal}"
 
 
 @then("only {name}'s new password lets her in")
 async def step_only_new_password(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    old = await person.try_sign_in(ctx.old_password)
+    old = await person.attempts_to(TryToSignIn(ctx.old_password))
     assert old is not None and old.code == "invalid_credentials", f"the old password: {old}"
-    refusal = await person.try_sign_in()
+    refusal = await person.attempts_to(TryToSignIn())
     assert refusal is None, f"{name}'s new password was refused: {refusal}"
 
 
@@ -238,15 +239,14 @@ async def step_old_pass_refused(ctx: Any, name: str) -> None:
 
 @when('{name} asks on her phone "{question}"')
 async def step_ask_on_phone(ctx: Any, name: str, question: str) -> None:
-    ctx.asker = name
-    await ctx.cast.person(name).ask(question, device="phone")
+    await ctx.cast.spotlight_on(name).attempts_to(Ask(question, device="phone"))
 
 
 @then("{name}'s laptop shows every step of the answer too")
 async def step_laptop_shows(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
-    laptop = person.sockets["laptop"].run(person.last_run.run_id)
+    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
+    laptop = person.chat.sockets["laptop"].run(person.last_run.run_id)
     await laptop.wait_final(ANSWER_TIMEOUT_S, who=f"{name}'s laptop")
     assert laptop.types() == person.last_run.types(), (
         f"{name}'s laptop saw {laptop.types()}, the phone {person.last_run.types()}"
@@ -261,23 +261,25 @@ async def step_short_passes(ctx: Any, name: str, seconds: int) -> None:
     assert seconds == security.SHORT_PASS_SECONDS, f"that server's passes last {seconds} s"
     security.move_cast_to(ctx, await security.short_pass_instance(ctx))
     person = ctx.cast.person(name)
-    await person.sign_up()
+    await person.attempts_to(SignUp())
     ctx.signed_in_at = time.monotonic()
-    await person.sign_in()
-    await person.connect()
+    await person.attempts_to(SignIn())
+    await person.attempts_to(OpenChat())
 
 
 @when("{name} keeps the chat open past her pass's expiry")
 async def step_wait_expiry(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    ctx.expired_code = await person.wait_disconnected(timeout=person.tokens.expires_in + 2.0)
+    ctx.expired_code = await person.asks_for(
+        HowTheChatWasClosed(within=person.tokens.expires_in + 2.0)
+    )
 
 
 @then("{name}'s chat was closed at the expiry, asking her to sign in again")
 def step_closed_at_expiry(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
     assert ctx.expired_code == CLOSED_FOR_PASS, f"{name}'s chat was closed with {ctx.expired_code}"
-    after = person.sockets["laptop"].closed_at - ctx.signed_in_at
+    after = person.chat.sockets["laptop"].closed_at - ctx.signed_in_at
     lifetime = person.tokens.expires_in
     # Expiry is in whole seconds from the moment of issue: up to a second earlier than ours.
     assert lifetime - 1.2 <= after <= lifetime + 1.0, (
@@ -289,9 +291,9 @@ def step_closed_at_expiry(ctx: Any, name: str) -> None:
 async def step_renew_and_answer(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
     await sessions.renew(person)
-    await person.reconnect()
-    await person.ask("How can we cut our model spend?")
-    await person.wait_for_own_answer(ANSWER_TIMEOUT_S)
+    await person.attempts_to(Reconnect())
+    await person.attempts_to(Ask("How can we cut our model spend?"))
+    await person.asks_for(TheirOwnSpend(ANSWER_TIMEOUT_S))
 
 
 # -- a pass that ends while an answer is running ---------------------------------------------
@@ -316,7 +318,9 @@ def _still_working(person: Any) -> None:
 @when("{name}'s pass expires while the assistant is still working")
 async def step_pass_expires_mid_answer(ctx: Any, name: str) -> None:
     person = ctx.cast.person(name)
-    ctx.expired_code = await person.wait_disconnected(timeout=person.tokens.expires_in + 2.0)
+    ctx.expired_code = await person.asks_for(
+        HowTheChatWasClosed(within=person.tokens.expires_in + 2.0)
+    )
     _still_working(person)
 
 
@@ -381,7 +385,7 @@ async def step_guess(ctx: Any, attacker: str, count: int, victim: str) -> None:
     "even {name}'s right password is refused for now, and she is told to wait about {seconds:d} second"
 )
 async def step_locked(ctx: Any, name: str, minutes: int = 0, seconds: int = 0) -> None:
-    refusal = await ctx.cast.person(name).try_sign_in()
+    refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
     assert refusal is not None, f"{name} signed in although her account should be locked"
     assert (refusal.status, refusal.code) == (429, "rate_limited"), str(refusal)
     window = minutes * 60 or seconds
@@ -398,7 +402,7 @@ async def step_locked(ctx: Any, name: str, minutes: int = 0, seconds: int = 0) -
 @when("{name} mistypes her password {count:d} times and then types it right")
 async def step_mistype(ctx: Any, name: str, count: int) -> None:
     await _guess(ctx, name, name, count)
-    ctx.refusal = await ctx.cast.person(name).try_sign_in()
+    ctx.refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
 
 
 @given("sign-in locks an account for {seconds:d} second after 5 wrong passwords")
@@ -414,7 +418,7 @@ async def step_lock_lifts(ctx: Any, name: str, seconds: float) -> None:
     assert ctx.retry_after <= security.LOCKOUT_SECONDS, f"told to wait {ctx.retry_after} s"
 
     async def signed_in() -> bool:
-        return await person.try_sign_in() is None
+        return await person.attempts_to(TryToSignIn()) is None
 
     left = max(0.0, ctx.locked_at + seconds - time.monotonic())
     await eventually(
@@ -462,8 +466,8 @@ async def step_enterprise_sign_in(ctx: Any, name: str) -> None:
 @then('{name} can ask "{question}" and get an answer')
 async def step_can_ask(ctx: Any, name: str, question: str) -> None:
     person = ctx.cast.person(name)
-    await person.ask(question)
-    await person.wait_for_own_answer(ANSWER_TIMEOUT_S)
+    await person.attempts_to(Ask(question))
+    await person.asks_for(TheirOwnSpend(ANSWER_TIMEOUT_S))
 
 
 @when(
