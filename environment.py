@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from behave.fixture import use_fixture
 from behave.model import Scenario, Step
+from behave.runner import Context  # its attributes: fixtures/context.py
 
 from fixtures import allure_labels
 from fixtures.browsing import finish_web, web_evidence, web_scenario
@@ -22,7 +21,7 @@ NEEDS_STACK = {"fault", "embedded"}
 allure_labels.install()
 
 
-def before_all(ctx: Any) -> None:
+def before_all(ctx: Context) -> None:
     use_fixture(event_loop, ctx)
     use_fixture(service_target, ctx)
     write_run_facts(ctx)  # the report's environment: versions, commit, target, tags
@@ -30,7 +29,7 @@ def before_all(ctx: Any) -> None:
     use_fixture(fault_tools, ctx)
 
 
-def before_scenario(ctx: Any, scenario: Scenario) -> None:
+def before_scenario(ctx: Context, scenario: Scenario) -> None:
     if NEEDS_STACK & set(scenario.effective_tags) and not ctx.target.embedded:
         scenario.skip("needs control of the stack; the suite runs against a deployment")
         return
@@ -41,11 +40,11 @@ def before_scenario(ctx: Any, scenario: Scenario) -> None:
         use_fixture(web_scenario, ctx, scenario)  # ctx.web: the people's browsers
 
 
-def after_step(ctx: Any, step: Step) -> None:
+def after_step(ctx: Context, step: Step) -> None:
     web_evidence(ctx, step)  # @ui: a screenshot of every tab at every Then
 
 
-def after_scenario(ctx: Any, scenario: Scenario) -> None:
+def after_scenario(ctx: Context, scenario: Scenario) -> None:
     cast = getattr(ctx, "cast", None)
     if cast is None:
         return

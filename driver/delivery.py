@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.questions import TheMessages, TheRecordOfTheRun
@@ -313,7 +314,7 @@ def events_after_resume(person: Actor, run_id: str) -> list[Frame]:
     return sent
 
 
-async def stored_matches_seen(person: Actor) -> list[dict[str, object]]:
+async def stored_matches_seen(person: Actor) -> list[dict[str, Any]]:
     """The last run's stored record; it must hold exactly the events the person saw live."""
     run = person.last_run
     if run is None:

@@ -4,7 +4,8 @@ behave reads step files in name order)."""
 from __future__ import annotations
 
 import parse
-from behave import register_type
+
+from fixtures.context import register_type
 
 # The servers a scenario can put a device on, in the scenario's words -> fixtures/servers.py.
 SERVER_KINDS = {

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-from behave import then, when
 
 from driver import passes
 from driver.actors.tasks import TryToOpenChat
+from fixtures.context import ScenarioContext, then, when
 
 REASONS = {
     "no pass was shown": (401, "invalid_token"),
@@ -19,7 +17,7 @@ REASONS = {
 }
 
 
-def _forged(ctx: Any, kind: str) -> str | None:
+def _forged(ctx: ScenarioContext, kind: str) -> str | None:
     jwt = ctx.target.jwt if ctx.target.embedded else None
     claims = (
         {"issuer": jwt.issuer, "audience": jwt.audience}
@@ -38,7 +36,7 @@ def _forged(ctx: Any, kind: str) -> str | None:
 
 
 @when("{name} opens the chat {kind}")
-async def step_open_chat_with(ctx: Any, name: str, kind: str) -> None:
+async def step_open_chat_with(ctx: ScenarioContext, name: str, kind: str) -> None:
     person = ctx.cast.person(name)
     token = _forged(ctx, kind)
     if token is None:
@@ -48,7 +46,7 @@ async def step_open_chat_with(ctx: Any, name: str, kind: str) -> None:
 
 
 @then("{name} is turned away before the chat opens, because {reason}")
-def step_turned_away(ctx: Any, name: str, reason: str) -> None:
+def step_turned_away(ctx: ScenarioContext, name: str, reason: str) -> None:
     status, code = REASONS[reason]
     assert ctx.refusal is not None, f"{name} was let into the chat"
     assert (ctx.refusal.status, ctx.refusal.code) == (status, code), (

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from behave import given, then
-
 from driver import operations
 from driver.eventually import eventually
+from fixtures.context import ScenarioContext, given, then
 
 ANSWERS = "chat_events_sent_total{type=agent_completed}"
 FINISHED = "chat_run_duration_seconds_count{outcome=completed}"
@@ -21,12 +18,12 @@ GARBLED = tuple(
 
 
 @given("the operator has noted the service's figures")
-async def step_note_figures(ctx: Any) -> None:
+async def step_note_figures(ctx: ScenarioContext) -> None:
     ctx.figures_before = await operations.figures(ctx.cast.api)
 
 
 @then("the operator sees one more answer, one more finished question and one more first step")
-async def step_one_more_answer(ctx: Any) -> None:
+async def step_one_more_answer(ctx: ScenarioContext) -> None:
     after = await operations.figures(ctx.cast.api)
     for name, what in (
         (ANSWERS, "answer"),
@@ -38,7 +35,7 @@ async def step_one_more_answer(ctx: Any) -> None:
 
 
 @then("the operator sees {name}'s chat among the open chats")
-async def step_open_chat(ctx: Any, name: str) -> None:
+async def step_open_chat(ctx: ScenarioContext, name: str) -> None:
     figures = await operations.figures(ctx.cast.api)
     assert figures.get(OPEN_CHATS, 0) >= 1, (
         f"the operator sees {figures.get(OPEN_CHATS)} open chats"
@@ -46,7 +43,7 @@ async def step_open_chat(ctx: Any, name: str) -> None:
 
 
 @then("the operator sees {count:d} more refusals of garbled messages")
-async def step_refusals(ctx: Any, count: int) -> None:
+async def step_refusals(ctx: ScenarioContext, count: int) -> None:
     async def counted() -> bool:
         after = await operations.figures(ctx.cast.api)
         grew = sum(operations.increase(ctx.figures_before, after, name) for name in GARBLED)

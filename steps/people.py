@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import parse
-from behave import given, register_type, then, when
 
 from driver.actors.tasks import SignIn, SignUp, TryToSignIn, TryToSignUp
 from driver.errors import ApiError
+from fixtures.context import ScenarioContext, given, register_type, then, when
 
 # A weak password, in the scenario's words -> the password (from the person's email).
-WEAK_PASSWORDS = {
+WEAK_PASSWORDS: dict[str, Callable[[str], str]] = {
     "a password of 7 characters": lambda email: "Xk3#qz9",
     "one of the most common passwords": lambda email: "Password123",
     "a password containing her email address": lambda email: f"{email}-2026",
@@ -35,12 +35,12 @@ register_type(WeakPassword=_weak)
 
 
 @given("{name} has signed up")
-async def step_signed_up(ctx: Any, name: str) -> None:
+async def step_signed_up(ctx: ScenarioContext, name: str) -> None:
     await ctx.cast.person(name).attempts_to(SignUp())
 
 
 @given("{name} has signed up and is signed in")
-async def step_signed_up_and_in(ctx: Any, name: str) -> None:
+async def step_signed_up_and_in(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     await person.attempts_to(SignUp())
     await person.attempts_to(SignIn())
@@ -48,24 +48,24 @@ async def step_signed_up_and_in(ctx: Any, name: str) -> None:
 
 @when("{name} signs in with her password")
 @when("{name} signs in with his password")
-async def step_sign_in(ctx: Any, name: str) -> None:
+async def step_sign_in(ctx: ScenarioContext, name: str) -> None:
     ctx.refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
 
 
 @when('{name} signs in with the password "{password}"')
-async def step_sign_in_with(ctx: Any, name: str, password: str) -> None:
+async def step_sign_in_with(ctx: ScenarioContext, name: str, password: str) -> None:
     ctx.refusal = await ctx.cast.person(name).attempts_to(TryToSignIn(password))
 
 
 @when('{name} signs in as "{email}"')
-async def step_sign_in_as(ctx: Any, name: str, email: str) -> None:
+async def step_sign_in_as(ctx: ScenarioContext, name: str, email: str) -> None:
     person = ctx.cast.person(name)
     person.email = email
     ctx.refusal = await person.attempts_to(TryToSignIn())
 
 
 @when("someone else signs up with {name}'s email")
-async def step_sign_up_again(ctx: Any, name: str) -> None:
+async def step_sign_up_again(ctx: ScenarioContext, name: str) -> None:
     try:
         await ctx.cast.api.register(ctx.cast.person(name).email, "another-password", "Impostor")
     except ApiError as refusal:
@@ -76,7 +76,7 @@ async def step_sign_up_again(ctx: Any, name: str) -> None:
 
 @then("{name} is recognised as herself")
 @then("{name} is recognised as himself")
-async def step_recognised(ctx: Any, name: str) -> None:
+async def step_recognised(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     assert ctx.refusal is None, f"{name} could not sign in: {ctx.refusal}"
     profile = await ctx.cast.api.me(person.access_token)
@@ -86,7 +86,7 @@ async def step_recognised(ctx: Any, name: str) -> None:
 
 
 @then("{name} is refused because the email or password is not correct")
-def step_refused_credentials(ctx: Any, name: str) -> None:
+def step_refused_credentials(ctx: ScenarioContext, name: str) -> None:
     assert ctx.refusal is not None, f"{name} was let in"
     assert (ctx.refusal.status, ctx.refusal.code) == (401, "invalid_credentials"), (
         f"{name} was refused, but with {ctx.refusal.status} {ctx.refusal.code}"
@@ -94,19 +94,19 @@ def step_refused_credentials(ctx: Any, name: str) -> None:
 
 
 @then("the sign-up is refused because the account already exists")
-def step_refused_conflict(ctx: Any) -> None:
+def step_refused_conflict(ctx: ScenarioContext) -> None:
     assert ctx.refusal is not None, "the second account with the same email was created"
     assert (ctx.refusal.status, ctx.refusal.code) == (409, "conflict"), str(ctx.refusal)
 
 
 @when("{name} signs up with {weak:WeakPassword}")
-async def step_sign_up_weak(ctx: Any, name: str, weak: str) -> None:
+async def step_sign_up_weak(ctx: ScenarioContext, name: str, weak: str) -> None:
     person = ctx.cast.person(name)
     ctx.refusal = await person.attempts_to(TryToSignUp(WEAK_PASSWORDS[weak](person.email)))
 
 
 @then("the sign-up is refused because {why}")
-def step_refused_weak(ctx: Any, why: str) -> None:
+def step_refused_weak(ctx: ScenarioContext, why: str) -> None:
     refusal = ctx.refusal
     assert refusal is not None, f"the sign-up was accepted although {why}"
     said = WEAK_BECAUSE[why]
@@ -116,7 +116,7 @@ def step_refused_weak(ctx: Any, why: str) -> None:
 
 
 @then("{name} has no account yet")
-async def step_no_account(ctx: Any, name: str) -> None:
+async def step_no_account(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     refusal = await person.attempts_to(TryToSignIn())
     assert refusal is not None and refusal.code == "invalid_credentials", (

@@ -2,33 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from behave import then, when
-
 from driver import stages
 from driver.actors.questions import (
     TheAnswer,
     TheAnswerSinceAsking,
+    TheAnswerText,
     TheFirstEventSinceAsking,
     TheKindsOfEventSeen,
     answer_text,
 )
 from driver.actors.tasks import Ask
 from driver.contract import EVENT_TYPES
+from fixtures.context import ScenarioContext, then, when
 
 ANSWER_TIMEOUT_S = 15.0
 
 
 @then("{name} sees the assistant start working within {seconds:g} seconds")
-async def step_started_within(ctx: Any, name: str, seconds: float) -> None:
+async def step_started_within(ctx: ScenarioContext, name: str, seconds: float) -> None:
     await ctx.cast.person(name).asks_for(TheFirstEventSinceAsking("agent_started", seconds))
 
 
 @then(
     "{name} sees every kind of progress, in order, ending with the answer within {seconds:g} seconds"
 )
-async def step_every_kind_in_order(ctx: Any, name: str, seconds: float) -> None:
+async def step_every_kind_in_order(ctx: ScenarioContext, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswerSinceAsking(seconds))
     seen = await person.asks_for(TheKindsOfEventSeen())
@@ -48,31 +46,33 @@ async def step_every_kind_in_order(ctx: Any, name: str, seconds: float) -> None:
 
 
 @then("{name} sees the assistant work through these stages, in order:")
-async def step_stages(ctx: Any, name: str) -> None:
+async def step_stages(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     expected = [row["tool named"] or stages.ANSWER for row in ctx.table]
-    seen = stages.stages_of(person.last_run)
+    seen = stages.stages_of(person.asked_last())
     assert seen == expected, f"{name} saw the stages {seen}, expected {expected}"
 
 
 @then("each step reached {name} within {seconds:g} second of the one before, up to the answer")
-async def step_no_long_pause(ctx: Any, name: str, seconds: float) -> None:
+async def step_no_long_pause(ctx: ScenarioContext, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
-    pause, step = stages.longest_pause(person.last_run)
+    pause, step = stages.longest_pause(person.asked_last())
     assert pause <= seconds, f"{name} waited {pause:.2f} s for {step} (at most {seconds:g} s)"
 
 
 @when("{name} asks the same question again in a new conversation")
-async def step_ask_same_again(ctx: Any, name: str) -> None:
+async def step_ask_same_again(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    ctx.first_answer = answer_text(person)
-    await person.attempts_to(Ask(person.last_run.question))
+    ctx.first_answer = await person.asks_for(TheAnswerText())
+    question = person.asked_last().question
+    assert question is not None, f"{name} has not asked anything yet"
+    await person.attempts_to(Ask(question))
 
 
 @then("{name} is told the same figures as the first time")
-async def step_same_figures(ctx: Any, name: str) -> None:
+async def step_same_figures(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     first, again = stages.figures(ctx.first_answer), stages.figures(answer_text(person))
