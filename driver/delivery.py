@@ -34,11 +34,6 @@ def server_of(person: Actor, device: str = DEFAULT_DEVICE) -> str:
     return "http" + ws_url.removeprefix("ws").removesuffix("/ws")
 
 
-def use_server(person: Actor, device: str, service_url: str) -> None:
-    """From now on that device connects to that server (with the person's pass)."""
-    person.chat.serve_from(device, service_url)
-
-
 async def open_on_poor_link(person: Actor, device: str) -> ChatSocket:
     return await person.attempts_to(OpenChat(device, poor_link=True))
 
@@ -335,7 +330,7 @@ async def reconnect_elsewhere(
     run = person.last_run
     if run is None:
         raise AssertionError(f"{person.name} has not asked anything yet")
-    use_server(person, device, service_url)
+    person.chat.serve_from(device, service_url)
     await person.attempts_to(Reconnect(device))
     return await wait_for_final_on(person, run.run_id, device, timeout)
 

@@ -32,11 +32,6 @@ RETRY_PAUSE_S = 0.25
 RETRY_PAUSE_CAP_S = 1.0
 
 
-def use_server(person: Actor, service_url: str, device: str = DEFAULT_DEVICE) -> None:
-    """From now on, that device opens the chat on this server (an instance of the service)."""
-    person.chat.serve_from(device, service_url)
-
-
 @dataclass(frozen=True)
 class Refusal:
     code: str

@@ -29,11 +29,6 @@ async def sign_in_on(person: Actor, device: str, *, service_url: str | None = No
     return tokens
 
 
-def serve_device_from(person: Actor, device: str, service_url: str) -> None:
-    """That device talks to another instance of the service (with the person's own pass)."""
-    person.chat.serve_from(device, service_url)
-
-
 def tokens_of(person: Actor, device: str | None = None) -> Tokens:
     tokens = person.device_passes.get(device) if device else person.tokens
     if tokens is None:

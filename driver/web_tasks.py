@@ -1,5 +1,5 @@
-"""What a person does on the chat web page, in one call per step (the browser's tasks and
-questions over `WebBrowsing` and `ChatPage`)."""
+"""What a person does on the chat web page, in one call per step: the tasks and questions of an
+actor who can browse the web (their `WebBrowsing`: a browser profile whose tabs are `ChatPage`s)."""
 
 # Waits take an explicit timeout because it is part of the failure message a reader sees.
 # ruff: noqa: ASYNC109
@@ -40,10 +40,10 @@ def write_usage_csv(records: Sequence[Mapping[str, Any]], path: Path) -> Path:
     return path
 
 
-async def sign_up(person: Actor, web: WebBrowsing) -> ChatPage:
+async def sign_up(person: Actor) -> ChatPage:
     """Create the account on the page; the suite then knows the person's pass too (to check
     the history as the person, as every scenario's verification does)."""
-    tab = await web.tab()
+    tab = await _browser(person).tab()
     await tab.sign_up(person.name, person.email, person.password)
     pair = await tab.session_pair()
     if pair is None:
@@ -54,20 +54,20 @@ async def sign_up(person: Actor, web: WebBrowsing) -> ChatPage:
     return tab
 
 
-async def load_usage(person: Actor, web: WebBrowsing, csv_file: Path) -> None:
-    said = await (await web.tab()).load_usage(csv_file)
+async def load_usage(person: Actor, csv_file: Path) -> None:
+    said = await (await _browser(person).tab()).load_usage(csv_file)
     person.note(f"loaded usage in the browser: {said}")
     if not said.startswith("Loaded"):
         raise AssertionError(f"{person.name} could not load {csv_file.name}: {said}")
 
 
-async def ask(person: Actor, web: WebBrowsing, question: str) -> None:
-    await (await web.tab()).ask(question)
+async def ask(person: Actor, question: str) -> None:
+    await (await _browser(person).tab()).ask(question)
 
 
-async def answer(web: WebBrowsing, timeout: float) -> str:
+async def answer(person: Actor, timeout: float) -> str:
     """The answer on screen once the assistant has finished (a failure is not an answer)."""
-    tab = await web.tab()
+    tab = await _browser(person).tab()
     last = await tab.wait_for_end(timeout)
     if last.kind != AGENT_COMPLETED:
         raise AssertionError(f"{tab.name} shows the assistant failed: {last.title}")
@@ -92,39 +92,37 @@ def progress_problems(steps: Sequence[Step]) -> list[str]:
     return problems
 
 
-async def start_with_usage(person: Actor, web: WebBrowsing, csv_file: Path) -> None:
-    await sign_up(person, web)
-    await load_usage(person, web, csv_file)
+async def start_with_usage(person: Actor, csv_file: Path) -> None:
+    await sign_up(person)
+    await load_usage(person, csv_file)
 
 
-async def ask_and_wait(person: Actor, web: WebBrowsing, question: str, timeout: float) -> str:
-    await ask(person, web, question)
-    return await answer(web, timeout)
+async def ask_and_wait(person: Actor, question: str, timeout: float) -> str:
+    await ask(person, question)
+    return await answer(person, timeout)
 
 
-async def ask_and_wait_for_tool(
-    person: Actor, web: WebBrowsing, question: str, tool: str, timeout: float
-) -> None:
+async def ask_and_wait_for_tool(person: Actor, question: str, tool: str, timeout: float) -> None:
     """Ask, then wait until the page shows the assistant running that tool."""
-    await ask(person, web, question)
-    await (await web.tab()).wait_for_step_titled(tool, timeout)
+    await ask(person, question)
+    await (await _browser(person).tab()).wait_for_step_titled(tool, timeout)
 
 
-async def open_second_tab(web: WebBrowsing) -> ChatPage:
-    tab = await web.tab(2)
+async def open_second_tab(person: Actor) -> ChatPage:
+    tab = await _browser(person).tab(2)
     await tab.wait_connected()
     return tab
 
 
-async def drop_connection(person: Actor, web: WebBrowsing) -> None:
-    await (await web.tab()).drop_connection()
+async def drop_connection(person: Actor) -> None:
+    await (await _browser(person).tab()).drop_connection()
     person.note("lost the browser's connection")
 
 
-async def caught_up_problems(web: WebBrowsing, timeout: float) -> list[str]:
+async def caught_up_problems(person: Actor, timeout: float) -> list[str]:
     """After a lost connection: the page reconnected and resumed by itself, and shows every
     step of the question once, in order, ending with the answer."""
-    tab = await web.tab()
+    tab = await _browser(person).tab()
     await tab.wait_for_end(timeout)
     problems = progress_problems(await tab.steps())
     log = await tab.frame_log()
@@ -145,12 +143,10 @@ def about_feature_only(answer: str, feature: str, others: Sequence[str] = ()) ->
     )
 
 
-async def ask_once_pass_renewed(
-    person: Actor, web: WebBrowsing, question: str, timeout: float
-) -> None:
+async def ask_once_pass_renewed(person: Actor, question: str, timeout: float) -> None:
     """Wait until the page's chat was closed for an expired pass and reopened (with the pass
     the page renewed by itself), then ask."""
-    tab = await web.tab()
+    tab = await _browser(person).tab()
 
     async def reopened() -> bool:
         log = await tab.frame_log()
@@ -164,4 +160,8 @@ async def ask_once_pass_renewed(
     done: bool = await eventually(check, timeout=timeout, describe=what)
     assert done
     person.note("the browser renewed the pass and reopened the chat")
-    await ask(person, web, question)
+    await ask(person, question)
+
+
+def _browser(person: Actor) -> WebBrowsing:
+    return person.ability_to(WebBrowsing)

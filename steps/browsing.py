@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from driver import web_tasks
+from driver.actors.actor import Actor
 from driver.answers import stated_monthly_savings, stated_total
 from driver.browser import WebBrowsing
 from driver.usage_table import usage_records
@@ -18,9 +19,15 @@ ANSWER_TIMEOUT_S = 15.0
 PASS_RENEWAL_TIMEOUT_S = 10.0
 
 
+async def _browsing(ctx: ScenarioContext, name: str) -> Actor:
+    """The person, with the ability to browse the web: their browser, started on first use."""
+    person = ctx.cast.person(name)
+    person.can(await ctx.web.of(person))
+    return person
+
+
 async def _web(ctx: ScenarioContext, name: str) -> WebBrowsing:
-    browsing: WebBrowsing = await ctx.web.of(ctx.cast.person(name))
-    return browsing
+    return (await _browsing(ctx, name)).ability_to(WebBrowsing)
 
 
 @given("{name} has a file of her company's AI usage for the last month:")
@@ -42,46 +49,45 @@ async def step_browser_short_passes(ctx: ScenarioContext, name: str) -> None:
 
 @given("{name} has signed up in her browser")
 async def step_sign_up(ctx: ScenarioContext, name: str) -> None:
-    await web_tasks.sign_up(ctx.cast.person(name), await _web(ctx, name))
+    await web_tasks.sign_up(await _browsing(ctx, name))
 
 
 @given("{name} has loaded her usage file in her browser")
 async def step_load_usage(ctx: ScenarioContext, name: str) -> None:
-    await web_tasks.load_usage(ctx.cast.person(name), await _web(ctx, name), ctx.usage_file)
+    await web_tasks.load_usage(await _browsing(ctx, name), ctx.usage_file)
 
 
 @given("{name} has signed up in her browser and loaded her usage file")
 async def step_start(ctx: ScenarioContext, name: str) -> None:
-    await web_tasks.start_with_usage(ctx.cast.person(name), await _web(ctx, name), ctx.usage_file)
+    await web_tasks.start_with_usage(await _browsing(ctx, name), ctx.usage_file)
 
 
 @given('{name} has asked "{question}" in her browser and received the answer')
 async def step_asked(ctx: ScenarioContext, name: str, question: str) -> None:
-    person = ctx.cast.person(name)
-    await web_tasks.ask_and_wait(person, await _web(ctx, name), question, ANSWER_TIMEOUT_S)
+    await web_tasks.ask_and_wait(await _browsing(ctx, name), question, ANSWER_TIMEOUT_S)
 
 
 @given('{name} has asked "{question}" in her browser, and her usage is being read')
 async def step_asked_reading(ctx: ScenarioContext, name: str, question: str) -> None:
-    person, web = ctx.cast.person(name), await _web(ctx, name)
-    await web_tasks.ask_and_wait_for_tool(person, web, question, "usage_report", ANSWER_TIMEOUT_S)
+    person = await _browsing(ctx, name)
+    await web_tasks.ask_and_wait_for_tool(person, question, "usage_report", ANSWER_TIMEOUT_S)
 
 
 @given("{name} has the chat open in a second browser tab")
 async def step_second_tab(ctx: ScenarioContext, name: str) -> None:
-    await web_tasks.open_second_tab(await _web(ctx, name))
+    await web_tasks.open_second_tab(await _browsing(ctx, name))
 
 
 @when('{name} asks "{question}" in her browser')
 @when('{name} asks in the same conversation "{question}" in her browser')
 async def step_ask(ctx: ScenarioContext, name: str, question: str) -> None:
-    await web_tasks.ask(ctx.cast.person(name), await _web(ctx, name), question)
+    await web_tasks.ask(await _browsing(ctx, name), question)
 
 
 @when('{name} asks "{question}" in her browser once her first pass has run out')
 async def step_ask_after_renewal(ctx: ScenarioContext, name: str, question: str) -> None:
-    person, web = ctx.cast.person(name), await _web(ctx, name)
-    await web_tasks.ask_once_pass_renewed(person, web, question, PASS_RENEWAL_TIMEOUT_S)
+    person = await _browsing(ctx, name)
+    await web_tasks.ask_once_pass_renewed(person, question, PASS_RENEWAL_TIMEOUT_S)
 
 
 @when('{name} opens the conversation "{title}" from her history in her browser')
@@ -102,7 +108,7 @@ async def step_sign_in(ctx: ScenarioContext, name: str, password: str) -> None:
 
 @when("{name}'s browser loses its connection")
 async def step_drop(ctx: ScenarioContext, name: str) -> None:
-    await web_tasks.drop_connection(ctx.cast.person(name), await _web(ctx, name))
+    await web_tasks.drop_connection(await _browsing(ctx, name))
 
 
 @when("{name} signs out in her first browser tab")
@@ -127,26 +133,26 @@ async def step_progress(ctx: ScenarioContext, name: str, seconds: float) -> None
     "in order, to the answer"
 )
 async def step_caught_up(ctx: ScenarioContext, name: str, seconds: float) -> None:
-    problems = await web_tasks.caught_up_problems(await _web(ctx, name), seconds)
+    problems = await web_tasks.caught_up_problems(await _browsing(ctx, name), seconds)
     assert not problems, f"{name}'s browser did not catch up: {'; '.join(problems)}"
 
 
 @then("{name}'s browser tells her that her company spent {amount} in the last 30 days")
 async def step_told_total(ctx: ScenarioContext, name: str, amount: str) -> None:
-    answer = await web_tasks.answer(await _web(ctx, name), ANSWER_TIMEOUT_S)
+    answer = await web_tasks.answer(await _browsing(ctx, name), ANSWER_TIMEOUT_S)
     assert stated_total(answer) == amount, f"{name} was told {stated_total(answer)}:\n{answer}"
 
 
 @then("{name}'s browser tells her she can save about {amount} a month")
 async def step_told_savings(ctx: ScenarioContext, name: str, amount: str) -> None:
-    answer = await web_tasks.answer(await _web(ctx, name), ANSWER_TIMEOUT_S)
+    answer = await web_tasks.answer(await _browsing(ctx, name), ANSWER_TIMEOUT_S)
     said = stated_monthly_savings(answer)
     assert said == amount, f"{name} was told she can save {said} a month:\n{answer}"
 
 
 @then('the answer in {name}\'s browser is about the "{feature}" feature only')
 async def step_scoped(ctx: ScenarioContext, name: str, feature: str) -> None:
-    answer = await web_tasks.answer(await _web(ctx, name), ANSWER_TIMEOUT_S)
+    answer = await web_tasks.answer(await _browsing(ctx, name), ANSWER_TIMEOUT_S)
     assert web_tasks.about_feature_only(answer, feature), f"not only {feature}:\n{answer}"
 
 

@@ -17,8 +17,7 @@ async def step_others_asked_there(ctx: ScenarioContext, count: int, name: str) -
     server = ctx.cast.person(name).chat.device_ws_urls["laptop"]
     others = [ctx.cast.person(f"Customer{i + 1}") for i in range(count)]
     for other in others:
-        await other.attempts_to(SignUp())
-        await other.attempts_to(SignIn())
+        await other.attempts_to(SignUp(), SignIn())
         other.chat.device_ws_urls["laptop"] = server
         await other.attempts_to(OpenChat("laptop"))
     await waiting.ask_together(others)

@@ -305,7 +305,7 @@ async def step_crowd(ctx: ScenarioContext, count: int) -> None:
     people = [ctx.cast.person(f"Customer{n:02d}") for n in range(1, count + 1)]
     second = servers_of(security.stack_of(ctx)).url("second")
     for person in people[::2]:
-        delivery.use_server(person, "laptop", second)
+        person.chat.serve_from("laptop", second)
     ctx.crowd = await crowd.arrive(people)
 
 

@@ -18,19 +18,19 @@ def _servers(ctx: ScenarioContext) -> Any:
 
 @given("{name}'s {device:DeviceName} is on a server where {kind:ServerKind}")
 def step_device_on_server(ctx: ScenarioContext, name: str, device: str, kind: str) -> None:
-    delivery.use_server(ctx.cast.person(name), device, _servers(ctx).url(kind))
+    ctx.cast.person(name).chat.serve_from(device, _servers(ctx).url(kind))
 
 
 @given("{name}'s laptop and phone are on a server where {kind:ServerKind}")
 def step_devices_on_server(ctx: ScenarioContext, name: str, kind: str) -> None:
     url = _servers(ctx).url(kind)
     for device in ("laptop", "phone"):
-        delivery.use_server(ctx.cast.person(name), device, url)
+        ctx.cast.person(name).chat.serve_from(device, url)
 
 
 @given("{name}'s {device:DeviceName} is on a second server")
 def step_device_on_second_server(ctx: ScenarioContext, name: str, device: str) -> None:
-    delivery.use_server(ctx.cast.person(name), device, _servers(ctx).url("second"))
+    ctx.cast.person(name).chat.serve_from(device, _servers(ctx).url("second"))
 
 
 @given("{name}'s {device:DeviceName} is open")
@@ -61,7 +61,7 @@ async def step_reconnect(ctx: ScenarioContext, name: str, device: str) -> None:
 @when("{name}'s {device:DeviceName} reconnects to the first server")
 async def step_reconnect_to_first(ctx: ScenarioContext, name: str, device: str) -> None:
     person = ctx.cast.person(name)
-    delivery.use_server(person, device, ctx.target.service_url)
+    person.chat.serve_from(device, ctx.target.service_url)
     await person.attempts_to(Reconnect(device))
 
 

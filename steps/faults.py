@@ -215,9 +215,8 @@ async def step_chat_open(ctx: ScenarioContext, name: str) -> None:
 async def step_two_servers(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     other = await asyncio.to_thread(ctx.faults.start_instance)
-    outages.use_server(person, other.url, device="phone")
-    await person.attempts_to(OpenChat("laptop"))
-    await person.attempts_to(OpenChat("phone"))
+    person.chat.serve_from("phone", other.url)
+    await person.attempts_to(OpenChat("laptop"), OpenChat("phone"))
 
 
 @when('{name} signs in and puts the question "{question}" to the assistant')
@@ -322,7 +321,7 @@ def step_opened_after(ctx: ScenarioContext, name: str) -> None:
 async def step_uses_llm(ctx: ScenarioContext) -> None:
     instance = await asyncio.to_thread(ctx.faults.llm_instance, fallback=True)
     for person in ctx.cast.people:
-        outages.use_server(person, instance.url)
+        person.chat.serve_from("laptop", instance.url)
 
 
 @given("that server gives each question {seconds:g} seconds")
@@ -337,7 +336,7 @@ def step_llm_server_deadline(ctx: ScenarioContext, seconds: float) -> None:
 async def step_no_fallback(ctx: ScenarioContext) -> None:
     instance = await asyncio.to_thread(ctx.faults.llm_instance, fallback=False)
     for person in ctx.cast.people:
-        outages.use_server(person, instance.url)
+        person.chat.serve_from("laptop", instance.url)
 
 
 @given("the language model {trouble}")
@@ -387,7 +386,7 @@ def step_lease(ctx: ScenarioContext, seconds: int) -> None:
 async def step_run_in_flight(ctx: ScenarioContext, name: str, question: str) -> None:
     person = ctx.cast.spotlight_on(name)
     ctx.second_server = await asyncio.to_thread(ctx.faults.instance_with_runs_in_flight)
-    outages.use_server(person, ctx.second_server.url)
+    person.chat.serve_from("laptop", ctx.second_server.url)
     await person.attempts_to(Ask(question))
     await ctx.faults.wait_llm_asked(within=ANSWER_TIMEOUT_S)
 
@@ -428,7 +427,7 @@ async def step_server_stands_down(ctx: ScenarioContext) -> None:
 )
 async def step_told_interrupted(ctx: ScenarioContext, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
-    outages.use_server(person, ctx.cast.service_url)
+    person.chat.serve_from("laptop", ctx.cast.service_url)
     await person.attempts_to(Reconnect())
     await outages.expect_run_error(person, "interrupted", within=seconds, since=ctx.broke_at)
 
@@ -464,7 +463,7 @@ async def step_new_server_degraded(ctx: ScenarioContext) -> None:
 @then('{name} can ask the new server "{question}" and get an answer')
 async def step_ask_new_server(ctx: ScenarioContext, name: str, question: str) -> None:
     person = ctx.cast.person(name)
-    outages.use_server(person, ctx.new_server.url)
+    person.chat.serve_from("laptop", ctx.new_server.url)
     await person.attempts_to(Ask(question))
     await person.asks_for(TheirOwnSpend(ANSWER_TIMEOUT_S))
 

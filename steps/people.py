@@ -42,8 +42,7 @@ async def step_signed_up(ctx: ScenarioContext, name: str) -> None:
 @given("{name} has signed up and is signed in")
 async def step_signed_up_and_in(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    await person.attempts_to(SignUp())
-    await person.attempts_to(SignIn())
+    await person.attempts_to(SignUp(), SignIn())
 
 
 @when("{name} signs in with her password")

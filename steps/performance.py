@@ -117,9 +117,7 @@ async def step_no_long_pause(ctx: ScenarioContext, seconds: float) -> None:
 @given("{name} has had {count:n} conversations with the assistant")
 async def step_busy_account(ctx: ScenarioContext, name: str, count: int) -> None:
     person = ctx.cast.person(name)
-    await person.attempts_to(SignUp())
-    await person.attempts_to(SignIn())
-    await person.attempts_to(Ask("How can we cut our model spend?"))
+    await person.attempts_to(SignUp(), SignIn(), Ask("How can we cut our model spend?"))
     await person.asks_for(TheAnswer(ANSWER_BUDGET_S))
     assert person.current_thread is not None
     database = stack_of(ctx).database_url

@@ -121,9 +121,8 @@ async def step_winner_ended(ctx: ScenarioContext) -> None:
 @given("{name} has the chat open in two tabs, each served by a different server")
 async def step_two_tabs(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    sessions.serve_device_from(person, "second tab", (await security.second_instance(ctx)).url)
-    await person.attempts_to(OpenChat("first tab"))
-    await person.attempts_to(OpenChat("second tab"))
+    person.chat.serve_from("second tab", (await security.second_instance(ctx)).url)
+    await person.attempts_to(OpenChat("first tab"), OpenChat("second tab"))
 
 
 @given("{name} is also signed in on her phone, with the chat open")
@@ -265,8 +264,7 @@ async def step_short_passes(ctx: ScenarioContext, name: str, seconds: int) -> No
     person = ctx.cast.person(name)
     await person.attempts_to(SignUp())
     ctx.signed_in_at = time.monotonic()
-    await person.attempts_to(SignIn())
-    await person.attempts_to(OpenChat())
+    await person.attempts_to(SignIn(), OpenChat())
 
 
 @when("{name} keeps the chat open past her pass's expiry")
@@ -295,8 +293,7 @@ def step_closed_at_expiry(ctx: ScenarioContext, name: str) -> None:
 async def step_renew_and_answer(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     await sessions.renew(person)
-    await person.attempts_to(Reconnect())
-    await person.attempts_to(Ask("How can we cut our model spend?"))
+    await person.attempts_to(Reconnect(), Ask("How can we cut our model spend?"))
     await person.asks_for(TheirOwnSpend(ANSWER_TIMEOUT_S))
 
 

@@ -1,8 +1,9 @@
 """What an actor can do, as abilities (Screenplay): call the service's API, chat on devices.
 
 An ability holds the tool and its state (the HTTP client; each device's connections), not the
-actor's memory: tasks and questions use them on the actor's behalf. A browser is the third
-ability (`driver/browser.py`'s WebBrowsing, handed out per person by fixtures/browsing.py).
+actor's memory: tasks and questions use them on the actor's behalf. The third, browsing the web,
+is `driver/browser.py`'s WebBrowsing (a browser profile; fixtures/browsing.py starts one per
+person, the browsing steps give it to them) used by `driver/web_tasks.py`.
 """
 
 from __future__ import annotations
