@@ -8,6 +8,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from driver.actors.abilities import CallTheApi
 from driver.actors.actor import Actor
 from driver.actors.questions import HowTheChatWasClosed
 from driver.api import ChatApi
@@ -20,7 +21,7 @@ CLOSE_PASS_ENDED = 4401
 
 async def sign_in_on(person: Actor, device: str, *, service_url: str | None = None) -> Tokens:
     """The device signs in on its own (a session of its own), optionally on another instance."""
-    api = ChatApi(service_url, person.api.session) if service_url else person.api
+    api = person.ability_to(CallTheApi).on(service_url)
     tokens = await api.login(person.email, person.password)
     person.device_passes[device] = tokens
     if service_url:
@@ -120,7 +121,7 @@ async def ended_sign_in(person: Actor, tokens: Tokens) -> list[str]:
 
 async def sign_out_on(person: Actor, service_url: str, device: str | None = None) -> None:
     """Sign out through a given instance of the service (the one that phone talks to)."""
-    api = ChatApi(service_url, person.api.session)
+    api = person.ability_to(CallTheApi).on(service_url)
     await api.logout(tokens_of(person, device).access_token)
     person.note("signed out" + (f" on her {device}" if device else ""))
 

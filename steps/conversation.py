@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from driver.actors.questions import TheAnswer, TheAnswerText, answer_text
+from driver.actors.questions import TheAnswer, TheAnswerText
 from driver.actors.tasks import Ask
 from driver.answers import stated_monthly_savings, stated_total, stated_yearly_savings
 from fixtures.context import ScenarioContext, given, then, when
@@ -28,9 +28,7 @@ async def step_asked_and_answered(ctx: ScenarioContext, name: str, question: str
 
 
 async def _answer(ctx: ScenarioContext, name: str) -> str:
-    person = ctx.cast.person(name)
-    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
-    return str(answer_text(person))
+    return await ctx.cast.person(name).asks_for(TheAnswerText(within=ANSWER_TIMEOUT_S))
 
 
 @then("{name} is told her company spent {amount} in the last 30 days")

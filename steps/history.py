@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from driver import sessions, stages
-from driver.actors.questions import TheAnswer, TheirConversations, TheMessages, answer_text
+from driver.actors.questions import (
+    TheAnswer,
+    TheAnswerText,
+    TheirConversations,
+    TheMessages,
+)
 from driver.actors.tasks import Ask, ContinueLatestConversation
 from driver.errors import ApiError
 from fixtures.context import ScenarioContext, given, then, when
@@ -45,7 +50,10 @@ async def step_holds_question_and_answer(ctx: ScenarioContext) -> None:
     person = ctx.cast.in_the_spotlight()
     messages = await person.asks_for(TheMessages(ctx.thread.thread_id))
     said = [(m.role, m.text) for m in messages]
-    expected = [("user", person.asked_last().question), ("assistant", answer_text(person))]
+    expected = [
+        ("user", person.asked_last().question),
+        ("assistant", await person.asks_for(TheAnswerText())),
+    ]
     assert said == expected, f"the conversation holds {said}, expected {expected}"
 
 

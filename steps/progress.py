@@ -9,7 +9,6 @@ from driver.actors.questions import (
     TheAnswerText,
     TheFirstEventSinceAsking,
     TheKindsOfEventSeen,
-    answer_text,
 )
 from driver.actors.tasks import Ask
 from driver.contract import EVENT_TYPES
@@ -75,7 +74,10 @@ async def step_ask_same_again(ctx: ScenarioContext, name: str) -> None:
 async def step_same_figures(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
-    first, again = stages.figures(ctx.first_answer), stages.figures(answer_text(person))
+    first, again = (
+        stages.figures(ctx.first_answer),
+        stages.figures(await person.asks_for(TheAnswerText())),
+    )
     assert first and again == first, (
         f"{name} was told {again} the second time, {first} the first time"
     )

@@ -78,9 +78,14 @@ class TheEvent:
 
 @dataclass(frozen=True)
 class TheAnswerText:
-    """The text of the answer they already received (not an error)."""
+    """The text of the answer (not an error): the one already received, or, given `within`,
+    the one waited for and checked as TheAnswer checks it."""
+
+    within: float | None = None
 
     async def answered_by(self, actor: Actor) -> str:
+        if self.within is not None:
+            await TheAnswer(self.within).answered_by(actor)
         return answer_text(actor)
 
 
