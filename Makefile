@@ -19,6 +19,7 @@ NODE_STAMP := node_modules/.stamp
 RESULTS := reports/allure-results
 JUNIT := reports/junit
 REPORT := reports/allure-report
+COVERAGE := reports/coverage
 BEHAVEX_OUT := reports/behavex
 TAGS ?=
 BEHAVE_ARGS ?=
@@ -36,14 +37,14 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lint pytest accept behave check test report parallel browser bench load soak mutants clean
+.PHONY: help setup lock lint pytest accept behave check test report parallel browser bench load soak mutants clean
 
 help:
 	@echo "make accept   @critical acceptance scenarios on the embedded stack + HTML report"
 	@echo "make test     lint, pytest, all behave scenarios except @wip + HTML report"
 	@echo "make check    lint, pytest, the @critical scenarios + HTML report (CI on every push)"
-	@echo "make lint     ruff check, ruff format --check, mypy, the Gherkin check"
-	@echo "make pytest   fast tests (tests/)"
+	@echo "make lint     ruff check, ruff format --check, mypy, the Gherkin check, the import contracts"
+	@echo "make pytest   fast tests (tests/), with coverage"
 	@echo "make behave   one behave run and its summary line (TAGS=..., BEHAVE_ARGS=...)"
 	@echo "make report   rebuild the HTML report (and the capability overview) from the last run"
 	@echo "make parallel the suite in WORKERS processes (behavex) over one shared stack + report"
@@ -52,15 +53,25 @@ help:
 	@echo "make load     Locust: USERS people ask at once (SPAWN_RATE, DURATION, WORKERS, INSTANCES, HOST)"
 	@echo "make soak     Locust: 1,000 open chats asking every minute for 5 min; memory, files, nothing lost"
 	@echo "make mutants  seed each defect of tests/mutants/ in a scratch copy: which scenario caught it"
-	@echo "make setup    .venv from requirements.txt, node_modules from package-lock.json"
+	@echo "make setup    .venv from the hashed lock requirements.txt + the project (editable),"
+	@echo "             node_modules from package-lock.json"
+	@echo "make lock     requirements.txt anew from pyproject.toml (pip-compile, hashes)"
 	@echo "make clean    remove reports/ and tool caches"
 
 setup: $(VENV_STAMP) $(NODE_STAMP)
 
-$(VENV_STAMP): requirements.txt
+# Every dependency from the hashed lock (requirements.txt), then the project itself, editable,
+# without touching the lock's pins: its console scripts work and no script edits sys.path.
+$(VENV_STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
+
+# requirements.txt anew from pyproject.toml's pins: every transitive dependency, with hashes.
+lock: $(VENV_STAMP)
+	pip-compile --quiet --allow-unsafe --generate-hashes --extra dev --strip-extras \
+		--no-emit-index-url --no-emit-find-links --output-file requirements.txt pyproject.toml
 
 $(NODE_STAMP): package-lock.json package.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -72,14 +83,23 @@ lint: $(VENV_STAMP)
 	echo "== ruff check"; ruff check . || status=1; \
 	echo "== ruff format --check"; ruff format --check . || status=1; \
 	echo "== mypy"; mypy || status=1; \
-	echo "== gherkin check"; python tools/gherkin_check.py || status=1; \
+	echo "== gherkin check"; python -m tools.gherkin_check || status=1; \
+	echo "== import contracts"; lint-imports --no-logo --no-cache || status=1; \
 	exit $$status
 
 # tests/test_report_browser.py renders a report (Allure from node_modules) and opens it in
 # Chromium: both are set up first.
+# Under coverage, the service processes the tests start included (pyproject's [tool.coverage]):
+# the total is printed, kept in reports/coverage/ (HTML too) and shown in the report's environment.
 pytest: $(VENV_STAMP) $(NODE_STAMP) browser
-	@status=0; python -m pytest -q || status=$$?; \
+	@rm -rf $(COVERAGE)
+	@mkdir -p $(COVERAGE)
+	@status=0; coverage run -m pytest -q || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; \
+	coverage combine -q && coverage json -q -o $(COVERAGE)/coverage.json \
+		&& coverage html -q -d $(COVERAGE)/html \
+		&& echo "coverage: $$(coverage report --format=total)% of the lines of service, driver," \
+			"fixtures, tools and load (reports/coverage/html)" || status=1; \
 	exit $$status
 
 # The report is rendered even when scenarios failed; the exit code still says so. The @ui
@@ -99,8 +119,8 @@ behave: $(VENV_STAMP)
 	@status=0; \
 	echo "python -m behave $(if $(TAGS),--tags='$(TAGS)') $(BEHAVE_ARGS)"; \
 	python -m behave $(if $(TAGS),--tags='$(TAGS)') $(BEHAVE_ARGS) || status=$$?; \
-	python tools/quality_gate.py $(if $(TAGS),--tags='$(TAGS)') $(BEHAVE_ARGS) || status=1; \
-	python tools/behave_summary.py $(JUNIT) || status=1; \
+	python -m tools.quality_gate $(if $(TAGS),--tags='$(TAGS)') $(BEHAVE_ARGS) || status=1; \
+	python -m tools.behave_summary $(JUNIT) || status=1; \
 	exit $$status
 
 # The suite in parallel processes over one shared stack (tools/parallel.py starts it with
@@ -113,11 +133,11 @@ parallel: setup browser
 	@mkdir -p $(RESULTS) $(JUNIT)
 	@status=0; \
 	tags='$(if $(TAGS),$(TAGS),not @wip)'; \
-	python tools/parallel.py --workers $(WORKERS) --scheme $(SCHEME) --tags "$$tags" \
+	python -m tools.parallel --workers $(WORKERS) --scheme $(SCHEME) --tags "$$tags" \
 		--output $(BEHAVEX_OUT) $(if $(BASELINE),--baseline) $(BEHAVE_ARGS) || status=$$?; \
 	cp $(BEHAVEX_OUT)/behave/*.xml $(JUNIT)/ 2>/dev/null || true; \
-	python tools/quality_gate.py --tags="$$tags" $(BEHAVE_ARGS) || status=1; \
-	python tools/behave_summary.py $(JUNIT) || status=1; \
+	python -m tools.quality_gate --tags="$$tags" $(BEHAVE_ARGS) || status=1; \
+	python -m tools.behave_summary $(JUNIT) || status=1; \
 	$(MAKE) report ALLURE_APPEND_HISTORY=1 || status=1; \
 	exit $$status
 
@@ -140,7 +160,7 @@ test: setup browser
 
 report: $(VENV_STAMP) $(NODE_STAMP)
 	@test -d $(RESULTS) || { echo "no $(RESULTS): run make accept or make test first" >&2; exit 1; }
-	python tools/capabilities.py
+	python -m tools.capabilities
 	rm -rf $(REPORT)
 	ALLURE_APPEND_HISTORY=$(ALLURE_APPEND_HISTORY) npx --no -- allure generate $(RESULTS) --output $(REPORT)
 	@echo "Allure report: $(abspath $(REPORT))/index.html"
@@ -175,7 +195,7 @@ HOST ?=
 LOAD_ARGS ?=
 REMOTE_WORKERS ?= 0
 MASTER_PORT ?= 5557
-LOAD_CMD = python tools/load.py --users $(USERS) --spawn-rate $(SPAWN_RATE) \
+LOAD_CMD = python -m tools.load --users $(USERS) --spawn-rate $(SPAWN_RATE) \
 	--run-time $(DURATION) --workers $(WORKERS) --instances $(INSTANCES) \
 	$(if $(HOST),--host $(HOST)) \
 	$(if $(filter-out 0,$(REMOTE_WORKERS)),--remote-workers $(REMOTE_WORKERS) \
@@ -198,7 +218,7 @@ soak: $(VENV_STAMP)
 MUTANTS ?=
 MUTANT_TAGS ?=
 mutants: $(VENV_STAMP)
-	python tools/mutants.py $(MUTANTS) $(if $(MUTANT_TAGS),--tags='$(MUTANT_TAGS)')
+	python -m tools.mutants $(MUTANTS) $(if $(MUTANT_TAGS),--tags='$(MUTANT_TAGS)')
 
 clean:
 	rm -rf reports .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,4 +1,5 @@
-"""behave hooks only: every resource comes from a fixture in fixtures/."""
+"""behave hooks only: every resource comes from a fixture in fixtures/, and so does the end of
+each scenario (its fixtures' cleanups, fixtures/suite.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,19 @@ from behave.model import Scenario, Step
 from behave.runner import Context  # its attributes: fixtures/context.py
 
 from fixtures import allure_labels
-from fixtures.browsing import finish_web, web_evidence, web_scenario
-from fixtures.evidence import attach_service_log, attach_transcript
-from fixtures.faults import fault_scenario, fault_tools
-from fixtures.performance_evidence import attach_measurements
+from fixtures.browsing import run_browser, web_evidence, web_scenario
 from fixtures.run_facts import write_run_facts
-from fixtures.suite import event_loop, http_session, scenario_cast, service_target
+from fixtures.suite import (
+    checked_nothing_lost,
+    event_loop,
+    fault_scenario,
+    fault_tools,
+    http_session,
+    scenario_cast,
+    service_target,
+    verified_streams,
+)
+from fixtures.verdict import cleanup_verdicts
 
 # Scenarios that need control of the stack (its secrets or processes).
 NEEDS_STACK = {"fault", "embedded"}
@@ -22,48 +30,32 @@ allure_labels.install()
 
 
 def before_all(ctx: Context) -> None:
+    use_fixture(cleanup_verdicts, ctx)  # a failed cleanup fails its scenario, with its traceback
     use_fixture(event_loop, ctx)
     use_fixture(service_target, ctx)
     write_run_facts(ctx)  # the report's environment: versions, commit, target, tags
     use_fixture(http_session, ctx)
     use_fixture(fault_tools, ctx)
+    use_fixture(run_browser, ctx)  # Chromium, launched by the first @ui scenario
 
 
 def before_scenario(ctx: Context, scenario: Scenario) -> None:
-    if NEEDS_STACK & set(scenario.effective_tags) and not ctx.target.embedded:
+    tags = set(scenario.effective_tags)
+    if NEEDS_STACK & tags and not ctx.target.embedded:
         scenario.skip("needs control of the stack; the suite runs against a deployment")
         return
-    if "fault" in scenario.effective_tags:
-        use_fixture(fault_scenario, ctx)  # ctx.faults; restores the stack afterwards
-    use_fixture(scenario_cast, ctx, scenario.name)
-    if "ui" in scenario.effective_tags:
+    # The end of the scenario is these fixtures' cleanups, run last one first (each runs even
+    # when an earlier one failed): the stack restored, the pages and the streams verified,
+    # nothing lost, then the evidence attached.
+    use_fixture(scenario_cast, ctx, scenario)  # ctx.cast; the evidence at the very end
+    if "fault" in tags:
+        use_fixture(checked_nothing_lost, ctx)  # every ack stored once, every run ended once
+    use_fixture(verified_streams, ctx)  # every stream anyone saw kept the contract
+    if "ui" in tags:
         use_fixture(web_scenario, ctx, scenario)  # ctx.web: the people's browsers
+    if "fault" in tags:
+        use_fixture(fault_scenario, ctx)  # ctx.faults; the stack restored first
 
 
 def after_step(ctx: Context, step: Step) -> None:
     web_evidence(ctx, step)  # @ui: a screenshot of every tab at every Then
-
-
-def after_scenario(ctx: Context, scenario: Scenario) -> None:
-    cast = getattr(ctx, "cast", None)
-    if cast is None:
-        return
-    faults = getattr(ctx, "faults", None)
-    try:
-        if faults is not None:
-            faults.restore()  # the whole stack back first: the checks below talk to it
-        try:
-            finish_web(ctx, scenario)  # @ui: the pages' frames to the verifiers, console, a11y
-            # Raises (failing the scenario) if any stream anyone saw broke the contract.
-            ctx.async_loop.run_until_complete(cast.verify_and_leave())
-        finally:
-            if faults is not None:  # every acked question stored once, every run ended once
-                ctx.async_loop.run_until_complete(faults.check_nothing_lost(cast.people))
-    finally:
-        attach_transcript(cast.transcript)
-        measurements = getattr(ctx, "measurements", None)
-        if measurements is not None:  # @performance: the latency chart and figures
-            attach_measurements(measurements)
-        if scenario.status.has_failed() and ctx.target.embedded:
-            user_ids = {p.user_id for p in cast.people if p.user_id}
-            attach_service_log(ctx.target.stack.log_paths().values(), user_ids)

@@ -20,14 +20,19 @@ from hypothesis import strategies as st
 
 from driver.actors.actor import Actor
 from driver.actors.tasks import OpenChat
-from driver.contract import CLOSE_CODES, SOCKET_ERROR_CODES, Frame
+from driver.contract import (
+    CLOSE_CODES,
+    SOCKET_ERROR_CODES,
+    CloseCode,
+    ControlType,
+    Frame,
+)
 from driver.socket import ChatSocket
 
 # One connection takes at most this many frames: past 10 bad frames a minute the service closes
-# it (1008, a rule of its own, proven elsewhere); here every frame must get its own answer.
+# it (POLICY, a rule of its own, proven elsewhere); here every frame must get its own answer.
 FRAMES_PER_CONNECTION = 10
-ANSWER_TYPES = frozenset({"ack", "error", "pong", "resumed", "resync_required"})
-BAD_FRAME_CODES = frozenset({"invalid_json", "invalid_frame", "unknown_type"})
+ANSWER_TYPES = frozenset(ControlType)
 
 # What Python's json accepts and PostgreSQL (or our own limits) would reject.
 EDGE_CASES: dict[str, str] = {
@@ -171,6 +176,8 @@ async def _answer(socket: ChatSocket, frame: str, timeout: float) -> Answer:
                 return Answer(shown, received, None)
         seen = len(socket.received)
         if not socket.is_open:
-            return Answer(shown, None, (socket.close_code or 1006, socket.close_reason or ""))
+            return Answer(
+                shown, None, (socket.close_code or CloseCode.DROPPED, socket.close_reason or "")
+            )
         await asyncio.sleep(0.005)  # polling the socket's record of frames, bounded above
     return Answer(shown, None, None)

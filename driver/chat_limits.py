@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from driver.actors.actor import Actor
 from driver.actors.tasks import OpenChat
+from driver.contract import ClientType, ErrorCode
 from driver.errors import HandshakeRefused
 from driver.eventually import eventually
 from driver.socket import ChatSocket
@@ -56,7 +57,7 @@ async def flood_across(chats: Sequence[ChatSocket], per_chat: int) -> SpreadFloo
     await asyncio.gather(*(flood(chat) for chat in chats))
 
     def slowed(chat: ChatSocket) -> int:
-        return sum(1 for e in chat.errors if e.code == "rate_limited")
+        return sum(1 for e in chat.errors if e.code == ErrorCode.RATE_LIMITED)
 
     def all_answered() -> bool:
         return all(len(c.acks) + slowed(c) >= per_chat for c in chats)
@@ -82,12 +83,12 @@ async def catch_up_on_unknown(chat: ChatSocket, batches: int, size: int) -> Catc
     """Ask `batches` times to catch up on `size` runs that do not exist, without waiting."""
     for _ in range(batches):
         runs = [{"run_id": str(uuid.uuid4()), "last_seq": 0} for _ in range(size)]
-        await chat.send_frame({"type": "resume", "runs": runs})
+        await chat.send_frame({"type": ClientType.RESUME, "runs": runs})
 
     def counts() -> tuple[int, int]:
         return (
-            sum(1 for e in chat.errors if e.code == "not_found"),
-            sum(1 for e in chat.errors if e.code == "rate_limited"),
+            sum(1 for e in chat.errors if e.code == ErrorCode.NOT_FOUND),
+            sum(1 for e in chat.errors if e.code == ErrorCode.RATE_LIMITED),
         )
 
     def settled() -> bool:

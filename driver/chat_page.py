@@ -14,6 +14,8 @@ from typing import Any
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
+from driver.contract import AGENT_COMPLETED, AGENT_ERROR, CloseCode
+
 # Added to every page before its own scripts (a test's view, not the page's code): the page's
 # chat connections, so a scenario can cut them as a lost network would.
 TRACK_SOCKETS = """
@@ -25,7 +27,7 @@ TRACK_SOCKETS = """
   };
 })();
 """
-FINAL_KINDS = ("agent_completed", "agent_error")
+FINAL_KINDS = (AGENT_COMPLETED, AGENT_ERROR)
 
 
 @dataclass(frozen=True)
@@ -191,8 +193,9 @@ class ChatPage:
     async def drop_connection(self) -> None:
         """Cut the page's open chat connections, as a lost network would."""
         cut = await self.page.evaluate(
-            """() => (window.__testSockets || []).filter(ws => ws.readyState === 1)
-                .map(ws => { ws.close(1000, 'network dropped'); return 1; }).length"""
+            """(code) => (window.__testSockets || []).filter(ws => ws.readyState === 1)
+                .map(ws => { ws.close(code, 'network dropped'); return 1; }).length""",
+            int(CloseCode.NORMAL),
         )
         if not cut:
             raise AssertionError(f"{self.name} had no open chat connection to lose")

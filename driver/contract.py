@@ -1,23 +1,103 @@
-"""What chat.v1 promises a client, as data: frame types, codes, and the timed event record."""
+"""What chat.v1 promises a client, as data: frame types, codes, and the timed event record.
+
+The driver's own copy of the chat.v1 contract (shared/PROTOCOL.md), written from the contract
+and never imported from the service: it is the oracle the service is checked against."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import IntEnum, StrEnum
 from typing import Any, Protocol
 
 Frame = dict[str, Any]
 
-AGENT_STARTED = "agent_started"
-AGENT_THINKING = "agent_thinking"
-TOOL_EXECUTING = "tool_executing"
-TOOL_COMPLETED = "tool_completed"
-AGENT_COMPLETED = "agent_completed"
-AGENT_ERROR = "agent_error"
 
-EVENT_TYPES = frozenset(
-    {AGENT_STARTED, AGENT_THINKING, TOOL_EXECUTING, TOOL_COMPLETED, AGENT_COMPLETED, AGENT_ERROR}
-)
+class EventType(StrEnum):
+    """The agent events of one run, in the order a successful run first shows each."""
+
+    AGENT_STARTED = "agent_started"
+    AGENT_THINKING = "agent_thinking"
+    TOOL_EXECUTING = "tool_executing"
+    TOOL_COMPLETED = "tool_completed"
+    AGENT_COMPLETED = "agent_completed"
+    AGENT_ERROR = "agent_error"
+
+
+class ControlType(StrEnum):
+    """Frames the service sends that are not agent events."""
+
+    ACK = "ack"
+    RESUMED = "resumed"
+    RESYNC_REQUIRED = "resync_required"
+    ERROR = "error"
+    PONG = "pong"
+
+
+class ClientType(StrEnum):
+    """Frames a client sends."""
+
+    SEND = "send"
+    RESUME = "resume"
+    PING = "ping"
+
+
+class ErrorCode(StrEnum):
+    """Every `error` code chat.v1 answers with, in an HTTP body or in a socket's `error` frame."""
+
+    INVALID_REQUEST = "invalid_request"
+    INVALID_TOKEN = "invalid_token"
+    TOKEN_EXPIRED = "token_expired"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    FORBIDDEN = "forbidden"
+    ORIGIN_NOT_ALLOWED = "origin_not_allowed"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    RATE_LIMITED = "rate_limited"
+    TOO_MANY_CHATS = "too_many_chats"
+    TEMPORARILY_UNAVAILABLE = "temporarily_unavailable"
+    # Only in a socket's error frame.
+    INVALID_JSON = "invalid_json"
+    INVALID_FRAME = "invalid_frame"
+    UNKNOWN_TYPE = "unknown_type"
+    BUSY = "busy"
+
+
+class RunError(StrEnum):
+    """Why a run ended in `agent_error` (its payload's `error`)."""
+
+    TIMEOUT = "timeout"
+    TOOL_FAILED = "tool_failed"
+    LLM_UNAVAILABLE = "llm_unavailable"
+    INTERRUPTED = "interrupted"
+    INTERNAL = "internal"
+
+
+class CloseCode(IntEnum):
+    """Why a chat was closed. 1005/1006 are what a client sees when the peer vanishes (no code
+    was received); 1011 must never appear."""
+
+    NORMAL = 1000
+    GOING_AWAY = 1001
+    NO_CODE = 1005
+    DROPPED = 1006
+    POLICY = 1008
+    TOO_BIG = 1009
+    INTERNAL_ERROR = 1011
+    TRY_LATER = 1013
+    PASS_ENDED = 4401
+    TOO_SLOW = 4409
+    RATE_LIMITED = 4429
+
+
+AGENT_STARTED = EventType.AGENT_STARTED
+AGENT_THINKING = EventType.AGENT_THINKING
+TOOL_EXECUTING = EventType.TOOL_EXECUTING
+TOOL_COMPLETED = EventType.TOOL_COMPLETED
+AGENT_COMPLETED = EventType.AGENT_COMPLETED
+AGENT_ERROR = EventType.AGENT_ERROR
+
+EVENT_TYPES = frozenset(EventType)
 FINAL_TYPES = frozenset({AGENT_COMPLETED, AGENT_ERROR})
 TOOL_TYPES = frozenset({TOOL_EXECUTING, TOOL_COMPLETED})
 
@@ -30,39 +110,39 @@ PAYLOAD_KEYS: Mapping[str, tuple[str, ...]] = {
     AGENT_COMPLETED: ("final_message_id", "text", "outcome"),
     AGENT_ERROR: ("error", "message", "retryable"),
 }
-AGENT_ERROR_CODES = frozenset(
-    {"timeout", "tool_failed", "llm_unavailable", "interrupted", "internal"}
-)
+AGENT_ERROR_CODES = frozenset(RunError)
 
-# Server -> client control frames.
-CONTROL_TYPES = frozenset({"ack", "resumed", "resync_required", "error", "pong"})
 ACK_KEYS = ("client_msg_id", "thread_id", "message_id", "run_id", "duplicate")
 SOCKET_ERROR_CODES = frozenset(
     {
-        "invalid_json",
-        "invalid_frame",
-        "unknown_type",
-        "forbidden",
-        "not_found",
-        "rate_limited",
-        "temporarily_unavailable",
-        "busy",
+        ErrorCode.INVALID_JSON,
+        ErrorCode.INVALID_FRAME,
+        ErrorCode.UNKNOWN_TYPE,
+        ErrorCode.FORBIDDEN,
+        ErrorCode.NOT_FOUND,
+        ErrorCode.RATE_LIMITED,
+        ErrorCode.TEMPORARILY_UNAVAILABLE,
+        ErrorCode.BUSY,
     }
 )
+# What a garbled frame is answered with (the connection stays open).
+BAD_FRAME_CODES = frozenset(
+    {ErrorCode.INVALID_JSON, ErrorCode.INVALID_FRAME, ErrorCode.UNKNOWN_TYPE}
+)
 
-# Close codes the contract documents; 1005/1006 are what a client sees when the peer vanishes.
+# The close codes the contract documents, with what each means to the person.
 CLOSE_CODES: Mapping[int, str] = {
-    1000: "normal",
-    1001: "server shutting down",
-    1008: "too many bad frames",
-    1009: "frame too big",
-    1013: "overloaded",
-    4401: "pass expired or revoked",
-    4409: "too slow to keep up",
-    4429: "rate limited",
+    CloseCode.NORMAL: "normal",
+    CloseCode.GOING_AWAY: "server shutting down",
+    CloseCode.POLICY: "too many bad frames",
+    CloseCode.TOO_BIG: "frame too big",
+    CloseCode.TRY_LATER: "overloaded",
+    CloseCode.PASS_ENDED: "pass expired or revoked",
+    CloseCode.TOO_SLOW: "too slow to keep up",
+    CloseCode.RATE_LIMITED: "rate limited",
 }
-TRANSPORT_CLOSE_CODES = frozenset({1005, 1006})
-FORBIDDEN_CLOSE_CODE = 1011
+TRANSPORT_CLOSE_CODES = frozenset({CloseCode.NO_CODE, CloseCode.DROPPED})
+FORBIDDEN_CLOSE_CODE = CloseCode.INTERNAL_ERROR
 
 
 @dataclass(frozen=True)

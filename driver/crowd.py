@@ -21,16 +21,17 @@ from driver.actors.actor import Actor
 from driver.actors.questions import TheAnswer, TheMessages, TheRecordOfTheRun, answer_text
 from driver.actors.tasks import Ask, Leave, LoadUsage, OpenChat, SignIn, SignUp
 from driver.answers import stated_total
-from driver.contract import AGENT_COMPLETED, AGENT_STARTED
+from driver.contract import AGENT_COMPLETED, AGENT_STARTED, ErrorCode
 from driver.errors import ApiError, SendRefused
 from driver.stream import RunStream
 
 USAGE_DAYS_AGO = 10
 
 
-# How often a sign-up or sign-in is tried while the service answers "temporarily unavailable"
-# (it gives up on a call after 5 s when its password-hashing threads are all busy).
+# How often a sign-up or sign-in is tried while the service says to come back later: "temporarily
+# unavailable", or "rate limited" when a crowd from one address outruns its password-hashing turn.
 SIGN_UP_ATTEMPTS = 4
+COME_BACK_LATER = (ErrorCode.TEMPORARILY_UNAVAILABLE, ErrorCode.RATE_LIMITED)
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,14 @@ def usage_costing(cents: int) -> list[dict[str, object]]:
 
 async def settle_in(customer: Customer, gate: asyncio.Semaphore) -> None:
     """Sign up and sign in (while holding `gate`: each is an argon2 hash), then load the usage.
-    A call the service refuses as temporarily unavailable is tried again after the wait it
-    names, as an app would."""
+    A call the service asks to come back later is tried again after the wait it names, as an app
+    would."""
     person = customer.person
     async with gate:
         try:
             await _patiently(lambda: person.attempts_to(SignUp()))
         except ApiError as error:
-            if error.status != 409:  # 409: an attempt the service gave up on did create it
+            if error.code != ErrorCode.CONFLICT:  # an attempt the service gave up on did create it
                 raise
         await _patiently(lambda: person.attempts_to(SignIn()))
     if person.user_id is None:
@@ -86,7 +87,7 @@ async def _patiently(action: Callable[[], Awaitable[object]]) -> None:
             await action()
             return
         except ApiError as error:
-            if error.code != "temporarily_unavailable" or attempt == SIGN_UP_ATTEMPTS:
+            if error.code not in COME_BACK_LATER or attempt == SIGN_UP_ATTEMPTS:
                 raise
             await asyncio.sleep(error.retry_after or 1.0)
 

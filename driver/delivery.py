@@ -18,14 +18,12 @@ from typing import Any
 from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.questions import TheMessages, TheRecordOfTheRun
 from driver.actors.tasks import Ask, CloseChat, OpenChat, Reconnect
-from driver.contract import AGENT_ERROR, Frame, TimedEvent, short_id
+from driver.contract import AGENT_ERROR, CloseCode, ControlType, Frame, TimedEvent, short_id
 from driver.errors import FrameRefused
 from driver.eventually import eventually
 from driver.models import Ack
 from driver.socket import ChatSocket
 from driver.stream import StreamStalled
-
-CLOSE_PASS_ENDED = 4401
 
 
 def server_of(person: Actor, device: str = DEFAULT_DEVICE) -> str:
@@ -97,7 +95,11 @@ async def try_resume(
 def resume_answers(person: Actor, device: str = DEFAULT_DEVICE) -> list[Frame]:
     """The `resumed` / `resync_required` frames the device's latest connection received."""
     socket = person.chat.connections_of(device)[-1]
-    return [f for _, f in socket.received if f.get("type") in ("resumed", "resync_required")]
+    return [
+        f
+        for _, f in socket.received
+        if f.get("type") in (ControlType.RESUMED, ControlType.RESYNC_REQUIRED)
+    ]
 
 
 def events_on(person: Actor, run_id: str, device: str = DEFAULT_DEVICE) -> list[TimedEvent]:
@@ -123,7 +125,7 @@ def seqs_after_resume(person: Actor, run_id: str, device: str = DEFAULT_DEVICE) 
     for _, frame in socket.received:
         if frame.get("run_id") != run_id:
             continue
-        if frame.get("type") == "resumed":
+        if frame.get("type") == ControlType.RESUMED:
             resumed = True
         elif resumed and isinstance(frame.get("seq"), int):
             seen.append(frame["seq"])
@@ -142,8 +144,8 @@ async def follow_to_answer(
     person: Actor, device: str = DEFAULT_DEVICE, timeout: float = 10.0
 ) -> TimedEvent:
     """The last run's final event on the device. When the service closes the chat because the
-    pass it was opened with has ended (4401), the device reopens it with its current pass and
-    catches up, as the app does; any other end fails."""
+    pass it was opened with has ended (PASS_ENDED), the device reopens it with its current pass
+    and catches up, as the app does; any other end fails."""
     run = person.last_run
     if run is None:
         raise AssertionError(f"{person.name} has not asked anything yet")
@@ -151,7 +153,7 @@ async def follow_to_answer(
     try:
         return await socket.run(run.run_id).wait_final(timeout, who=f"{person.name}'s {device}")
     except StreamStalled:
-        if socket.is_open or socket.close_code != CLOSE_PASS_ENDED:
+        if socket.is_open or socket.close_code != CloseCode.PASS_ENDED:
             raise
     await person.attempts_to(Reconnect(device))
     return await wait_for_final_on(person, run.run_id, device, timeout)
@@ -278,7 +280,7 @@ def _caught_up(person: Actor, device: str) -> list[int]:
         seen_before += 1
     answers = [a for a in resume_answers(person, device) if a.get("run_id") == run.run_id]
     who = f"{person.name}'s {device}"
-    if not answers or answers[-1].get("type") != "resumed":
+    if not answers or answers[-1].get("type") != ControlType.RESUMED:
         raise AssertionError(f"{who} was not resumed on run {short_id(run.run_id)}: {answers}")
     first, last = answers[-1].get("from"), answers[-1].get("to")
     if first != seen_before + 1 or not isinstance(last, int):
@@ -302,7 +304,11 @@ def events_after_resume(person: Actor, run_id: str) -> list[Frame]:
         for _, frame in socket.received:
             if frame.get("run_id") != run_id and frame.get("ref") != run_id:
                 continue
-            if frame.get("type") in ("resumed", "resync_required", "error"):
+            if frame.get("type") in (
+                ControlType.RESUMED,
+                ControlType.RESYNC_REQUIRED,
+                ControlType.ERROR,
+            ):
                 asked = True
             elif asked:
                 sent.append(frame)

@@ -1,9 +1,25 @@
-"""What can go wrong talking to the service, each with the contract's code and a readable text."""
+"""What can go wrong talking to the service, each with the contract's code and a readable text.
+
+The driver raises only these (besides TimeoutError from a wait that ran out)::
+
+    DriverError
+    ├── Refused: the service said no with a chat.v1 error code (`code`, `message`, `retry_after`)
+    │   ├── ApiError: an HTTP call answered with a non-2xx status (`status`)
+    │   ├── HandshakeRefused: the chat was refused before the upgrade (401, 403, 429)
+    │   └── FrameRefused: an `error` frame answered a frame; the chat stays open
+    │       └── SendRefused: the answer to a question, instead of its ack
+    └── SocketClosed: the chat is closed (by either side), with the close code received
+
+    ContractViolation (an AssertionError): the service answered something chat.v1 does not allow
+
+`driver.refusals` turns a Refused into the business outcome a scenario names.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 
@@ -11,8 +27,20 @@ class DriverError(Exception):
     """Base of every error the driver raises on purpose."""
 
 
-class ApiError(DriverError):
+class Refused(DriverError):
+    """The service said no, with one of the contract's error codes. `status` is the HTTP status
+    when the refusal came as an HTTP answer, None when it came as a socket's error frame."""
+
+    status: int | None = None
+    code: str
+    message: str
+    retry_after: float | None
+
+
+class ApiError(Refused):
     """A non-2xx HTTP answer, built from the contract error body (or from whatever came back)."""
+
+    status: int
 
     def __init__(
         self,
@@ -29,13 +57,16 @@ class ApiError(DriverError):
         self.retry_after = retry_after
         self.request = request
         where = f"{request} answered " if request else ""
-        defect = " (a server error: product defect)" if status >= 500 and status != 503 else ""
+        unavailable = status == HTTPStatus.SERVICE_UNAVAILABLE
+        defect = " (a server error: product defect)" if status >= 500 and not unavailable else ""
         wait = f", retry after {retry_after:g} s" if retry_after is not None else ""
         super().__init__(f"{where}{status} {code}{defect}: {message}{wait}")
 
 
-class HandshakeRefused(DriverError):
+class HandshakeRefused(Refused):
     """The socket was refused before the upgrade (401 bad pass, 403 foreign origin, ...)."""
+
+    status: int
 
     def __init__(
         self, status: int, code: str, message: str, retry_after: float | None = None
@@ -56,12 +87,20 @@ class SocketClosed(DriverError):
         super().__init__(f"{who} was closed with {code}" + (f" ({reason})" if reason else ""))
 
 
-class FrameRefused(DriverError):
+class FrameRefused(Refused):
     """The server answered a frame with an `error` frame (the connection stays open)."""
 
-    def __init__(self, code: str, message: str, *, what: str = "the frame") -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        what: str = "the frame",
+        retry_after: float | None = None,
+    ) -> None:
         self.code = code
         self.message = message
+        self.retry_after = retry_after
         super().__init__(f"{what} was refused with {code}: {message}")
 
 
@@ -72,8 +111,7 @@ class SendRefused(FrameRefused):
         self, code: str, message: str, client_msg_id: str, retry_after: float | None = None
     ) -> None:
         self.client_msg_id = client_msg_id
-        self.retry_after = retry_after
-        super().__init__(code, message, what="the question")
+        super().__init__(code, message, what="the question", retry_after=retry_after)
 
 
 class ContractViolation(AssertionError):

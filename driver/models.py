@@ -149,6 +149,11 @@ class ErrorFrame:
     # Seconds to wait before resending (`busy`), when the service says.
     retry_after: float | None = None
 
+    @property
+    def status(self) -> None:
+        """No HTTP status: the refusal came on an open chat."""
+        return None
+
     @classmethod
     def parse(cls, frame: Mapping[str, Any], at: float) -> ErrorFrame:
         message = frame.get("message")

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 import aiohttp
@@ -20,7 +21,7 @@ import aiohttp
 from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.questions import TheAnswer, TheAnswerSinceAsking
 from driver.actors.tasks import Ask, CloseChat, OpenChat, SignIn
-from driver.contract import short_id
+from driver.contract import AGENT_ERROR, ErrorCode, short_id
 from driver.errors import HandshakeRefused, SendRefused, SocketClosed
 from driver.eventually import eventually
 from driver.models import Ack
@@ -76,7 +77,7 @@ async def ask_until_stored(
         except (SendRefused, HandshakeRefused) as refusal:  # the question, or opening the chat
             now = time.monotonic()
             attempt.refusals.append(Refusal(refusal.code, refusal.message, now, now - sent_at))
-            if refusal.code != "temporarily_unavailable":
+            if refusal.code != ErrorCode.TEMPORARILY_UNAVAILABLE:
                 raise AssertionError(
                     f"{person.name}'s question was refused with {refusal.code} "
                     f"({refusal.message}), not as temporarily unavailable"
@@ -129,7 +130,7 @@ def describe_final(run: RunStream) -> str:
     final = run.final
     if final is None:
         return f"no final event ({run.where_it_stopped()})"
-    if final.type == "agent_error":
+    if final.type == AGENT_ERROR:
         return f"agent_error {final.payload.get('error')}: {final.payload.get('message')}"
     return f"{final.type} (run {short_id(run.run_id)})"
 
@@ -230,7 +231,7 @@ def refusals_during(
     if not during:
         problems.append(f"{who} was never told to try again while it lasted")
     for refusal in during:
-        if refusal.code != "temporarily_unavailable":
+        if refusal.code != ErrorCode.TEMPORARILY_UNAVAILABLE:
             problems.append(f"{who} was refused with {refusal.code}: {refusal.message}")
         if refusal.waited_s > within_s:
             problems.append(f"{who} waited {refusal.waited_s:.2f} s to be told to try again")
@@ -255,7 +256,7 @@ def readiness_during(
             )
         elif sample.status is None:
             problems.append(f"readiness gave no answer within {sample.took_s:.2f} s")
-        elif sample.status != 503 and settled_before_the_end:
+        elif sample.status != HTTPStatus.SERVICE_UNAVAILABLE and settled_before_the_end:
             problems.append(f"readiness answered {sample.status} {sample.body}")
     return problems
 
@@ -296,9 +297,9 @@ async def wait_not_ready(
         answers = sorted(
             (s for s in watch.samples if s.status is not None), key=lambda s: s.sent_at
         )
-        if any(s.status == 200 for s in answers):
+        if any(s.status == HTTPStatus.OK for s in answers):
             raise RuntimeError(f"the server at {watch.service_url} said it was ready")
-        if [s.status for s in answers[-2:]] != [503, 503]:
+        if [s.status for s in answers[-2:]] != [HTTPStatus.SERVICE_UNAVAILABLE] * 2:
             raise AssertionError(f"its readiness answers so far: {[s.status for s in answers]}")
         return True
 
@@ -326,7 +327,7 @@ async def expect_run_error(
             )
     payload = final.payload
     outcome = (final.type, payload.get("error"), payload.get("retryable"))
-    if outcome != ("agent_error", error, True) and person.last_run is not None:
+    if outcome != (AGENT_ERROR, error, True) and person.last_run is not None:
         raise AssertionError(f"{person.name} was told {describe_final(person.last_run)}")
 
 
@@ -344,7 +345,9 @@ class ChatOpening:
 
 
 OPENED = "opened"
-TRY_AGAIN_SHORTLY = "refused: 503 temporarily_unavailable"
+TRY_AGAIN_SHORTLY = (
+    f"refused: {HTTPStatus.SERVICE_UNAVAILABLE.value} {ErrorCode.TEMPORARILY_UNAVAILABLE}"
+)
 
 
 async def open_chat_until(

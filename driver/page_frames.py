@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from driver.contract import SocketObserver
+from driver.contract import CloseCode, SocketObserver
 
 
 class PageFrames:
@@ -53,7 +53,7 @@ class PageFrames:
                 else:
                     observer.frame_received(socket, frame, at)
             elif kind == "closed":
-                code = int(entry.get("code", 1006))
+                code = int(entry.get("code", CloseCode.DROPPED))
                 observer.socket_closed(socket, code, str(entry.get("reason", "")), at)
 
 

@@ -12,10 +12,12 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from driver.actors.actor import Actor
 from driver.actors.tasks import OpenChat, TryToAskIn
 from driver.api import ChatApi
+from driver.contract import ErrorCode
 from driver.errors import ApiError, FrameRefused, HandshakeRefused, SocketClosed, error_fields
 from driver.models import ErrorFrame
 from driver.socket import ChatSocket
@@ -81,29 +83,25 @@ async def try_enterprise_sign_in(api: ChatApi, id_token: str) -> ApiError:
 
 # -- garbled messages on an open chat ---------------------------------------------------------
 
-# Business names of garbled messages, and the error code each must get.
-GARBLED: dict[str, tuple[str | bytes, str]] = {
-    "half a message": ('{"type": "send", "text": "How can we', "invalid_json"),
-    "a message that is not text": (b"\x00\x01\x02", "invalid_frame"),
-    "a request of a kind that does not exist": ('{"type": "dance"}', "unknown_type"),
-    "a question without its reference": ('{"type": "send", "text": "Hi"}', "invalid_frame"),
-    "a question whose words are a number": (
-        json.dumps({"type": "send", "client_msg_id": str(uuid.uuid4()), "text": 42}),
-        "invalid_frame",
+# Business names of garbled messages (what each must be told is the scenario's to say).
+GARBLED: dict[str, str | bytes] = {
+    "half a message": '{"type": "send", "text": "How can we',
+    "a message that is not text": b"\x00\x01\x02",
+    "a request of a kind that does not exist": '{"type": "dance"}',
+    "a question without its reference": '{"type": "send", "text": "Hi"}',
+    "a question whose words are a number": json.dumps(
+        {"type": "send", "client_msg_id": str(uuid.uuid4()), "text": 42}
     ),
-    "a question hiding an invisible null character": (
-        json.dumps({"type": "send", "client_msg_id": str(uuid.uuid4()), "text": "a\u0000b"}),
-        "invalid_frame",
+    "a question hiding an invisible null character": json.dumps(
+        {"type": "send", "client_msg_id": str(uuid.uuid4()), "text": "a\u0000b"}
     ),
     "a number too large to store": (
-        f'{{"type": "resume", "runs": [{{"run_id": "{uuid.uuid4()}", "last_seq": 1e999}}]}}',
-        "invalid_json",
+        f'{{"type": "resume", "runs": [{{"run_id": "{uuid.uuid4()}", "last_seq": 1e999}}]}}'
     ),
-    "a list instead of a request": ("[1, 2, 3]", "invalid_frame"),
-    "a request nested a thousand levels deep": ("[" * 1000 + "]" * 1000, "invalid_json"),
-    "a question longer than the assistant reads": (
-        json.dumps({"type": "send", "client_msg_id": str(uuid.uuid4()), "text": "why " * 2500}),
-        "invalid_frame",
+    "a list instead of a request": "[1, 2, 3]",
+    "a request nested a thousand levels deep": "[" * 1000 + "]" * 1000,
+    "a question longer than the assistant reads": json.dumps(
+        {"type": "send", "client_msg_id": str(uuid.uuid4()), "text": "why " * 2500}
     ),
 }
 
@@ -113,7 +111,7 @@ async def send_garbled(socket: ChatSocket, name: str, timeout: float = 5.0) -> E
     if name not in GARBLED:
         known = "\n  ".join(GARBLED)
         raise AssertionError(f"no garbled message called {name!r}; known:\n  {known}")
-    await socket.send_raw(GARBLED[name][0])
+    await socket.send_raw(GARBLED[name])
     try:
         return await socket.next_error(timeout)
     except TimeoutError:
@@ -125,7 +123,7 @@ async def send_many_garbled(socket: ChatSocket, count: int) -> None:
     names = list(GARBLED)
     for i in range(count):
         try:
-            await socket.send_raw(GARBLED[names[i % len(names)]][0])
+            await socket.send_raw(GARBLED[names[i % len(names)]])
         except SocketClosed:
             return
 
@@ -163,7 +161,7 @@ async def flood(socket: ChatSocket, questions: int, *, settle_timeout: float = 5
     except TimeoutError:
         code = None
     # Once closed, the reader has filed every frame that arrived before the close.
-    slowed = sum(1 for e in socket.errors if e.code == "rate_limited")
+    slowed = sum(1 for e in socket.errors if e.code == ErrorCode.RATE_LIMITED)
     return Flood(sent, len(socket.acks), slowed, code, time.monotonic() - began)
 
 
@@ -221,7 +219,7 @@ class BrowserAnswer:
 
     @property
     def lets_page_read(self) -> bool:
-        return self.status == 204 and self.allowed_origin == self.origin
+        return self.status == HTTPStatus.NO_CONTENT and self.allowed_origin == self.origin
 
 
 async def ask_from_page(person: Actor, origin: str) -> BrowserAnswer:

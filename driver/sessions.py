@@ -7,6 +7,7 @@ import asyncio
 import secrets
 import time
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from driver.actors.abilities import CallTheApi
 from driver.actors.actor import Actor
@@ -15,8 +16,6 @@ from driver.api import ChatApi
 from driver.errors import ApiError
 from driver.models import Tokens
 from driver.probe import pass_still_works
-
-CLOSE_PASS_ENDED = 4401
 
 
 async def sign_in_on(person: Actor, device: str, *, service_url: str | None = None) -> Tokens:
@@ -136,7 +135,7 @@ async def let_in_between(
     let_in = []
     while time.monotonic() < until:
         raw = await api.raw("GET", "/api/me", access=token)
-        if raw.status != 401:
+        if raw.status != HTTPStatus.UNAUTHORIZED:
             let_in.append(f"{raw.status} at {time.monotonic() - start:+.1f} s")
         await asyncio.sleep(every_s)
     return let_in

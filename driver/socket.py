@@ -21,7 +21,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin, Subprotocol
 
-from driver.contract import EVENT_TYPES, Frame, SocketObserver, TimedEvent
+from driver.contract import EVENT_TYPES, CloseCode, Frame, SocketObserver, TimedEvent
 from driver.errors import (
     ContractViolation,
     FrameRefused,
@@ -247,7 +247,7 @@ class ChatSocket:
         assert self.close_code is not None
         return self.close_code
 
-    async def close(self, code: int = 1000, reason: str = "") -> None:
+    async def close(self, code: int = CloseCode.NORMAL, reason: str = "") -> None:
         self._reading.set()
         await self._ws.close(code, reason)
         with contextlib.suppress(asyncio.CancelledError):
@@ -268,7 +268,7 @@ class ChatSocket:
             await self._ws.send(text)
         except ConnectionClosed:
             # Not waiting for the reader: it may be paused by stop_reading().
-            code, reason = self._ws.close_code or 1006, self._ws.close_reason or ""
+            code, reason = self._ws.close_code or CloseCode.DROPPED, self._ws.close_reason or ""
             raise SocketClosed(code, reason, who=self.name) from None
         shown = text if isinstance(text, str) else text.decode("utf-8", errors="replace")
         for observer in self._observers:
@@ -285,7 +285,7 @@ class ChatSocket:
         except Exception as exc:  # a driver bug must not leave waiters hanging
             self._failure = exc
             with contextlib.suppress(Exception):
-                await self._ws.close(1000, "client failure")
+                await self._ws.close(CloseCode.NORMAL, "client failure")
         finally:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(5):
@@ -343,7 +343,9 @@ class ChatSocket:
             self._errors.put_nowait(error)
 
     def _finish(self) -> None:
-        self.close_code = self._ws.close_code if self._ws.close_code is not None else 1006
+        self.close_code = (
+            self._ws.close_code if self._ws.close_code is not None else CloseCode.DROPPED
+        )
         self.close_reason = self._ws.close_reason or ""
         self.closed_at = time.monotonic()
         self._closed.set()
@@ -356,12 +358,14 @@ class ChatSocket:
     def _why_closed(self) -> str:
         if self._failure is not None:
             return f"the driver failed reading {self.name}: {self._failure!r}"
-        return describe_close(self.close_code or 1006, self.close_reason or "")
+        return describe_close(self.close_code or CloseCode.DROPPED, self.close_reason or "")
 
     def _closed_error(self) -> Exception:
         if self._failure is not None:
             return RuntimeError(self._why_closed())
-        return SocketClosed(self.close_code or 1006, self.close_reason or "", who=self.name)
+        return SocketClosed(
+            self.close_code or CloseCode.DROPPED, self.close_reason or "", who=self.name
+        )
 
     async def _next(self, queue: asyncio.Queue[T], timeout: float, what: str) -> T:
         """The next item of a queue, or SocketClosed once the socket closed, or TimeoutError."""

@@ -168,7 +168,7 @@ class StreamVerifier:
     def socket_closed(self, socket: str, code: int, reason: str, at: float) -> None:
         self._socket(socket, at).closed = (code, reason)
         if code == FORBIDDEN_CLOSE_CODE:
-            self._flag(f"{socket} was closed with 1011 (internal error), which chat.v1 forbids")
+            self._flag(f"{socket} was closed with {code} (internal error), which chat.v1 forbids")
         elif code not in CLOSE_CODES and code not in TRANSPORT_CLOSE_CODES:
             self._flag(f"{socket} was closed with {code}, a code chat.v1 does not define")
 

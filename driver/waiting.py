@@ -1,9 +1,9 @@
 """A busy service: questions waiting in line, and questions refused until there is room.
 
-The service runs a bounded number of questions at once and keeps a bounded line (issue 9): a
-question that has to wait is acknowledged and told its place (`agent_started` with
-`queued.position`); one more than the line holds is refused with `busy` and a `retry_after`,
-and nothing of it is kept.
+The service runs a bounded number of questions at once and keeps a bounded line, so that load
+queues or is refused early and clearly instead of failing runs: a question that has to wait is
+acknowledged and told its place (`agent_started` with `queued.position`); one more than the line
+holds is refused with `busy` and a `retry_after`, and nothing of it is kept.
 """
 
 # Waits take an explicit timeout because it is part of the failure message a reader sees.

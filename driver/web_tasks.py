@@ -20,6 +20,7 @@ from driver.contract import (
     AGENT_THINKING,
     TOOL_COMPLETED,
     TOOL_EXECUTING,
+    CloseCode,
 )
 from driver.eventually import eventually
 from driver.models import Tokens
@@ -150,7 +151,11 @@ async def ask_once_pass_renewed(person: Actor, question: str, timeout: float) ->
 
     async def reopened() -> bool:
         log = await tab.frame_log()
-        expired = [i for i, e in enumerate(log) if e.get("kind") == "closed" and e["code"] == 4401]
+        expired = [
+            i
+            for i, e in enumerate(log)
+            if e.get("kind") == "closed" and e["code"] == CloseCode.PASS_ENDED
+        ]
         if not expired or not any(e.get("kind") == "opened" for e in log[expired[0] :]):
             raise AssertionError(f"{tab.name} has not reopened the chat with a renewed pass")
         return True

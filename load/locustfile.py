@@ -34,7 +34,6 @@ import json
 import os
 import random
 import secrets
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -46,10 +45,6 @@ from locust import argument_parser, events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.env import Environment
 from locust.runners import WorkerRunner
-
-# `locust -f load/locustfile.py` puts load/ on sys.path, not the project: add it, so the
-# helpers are imported as `load.*` here, in tools/load.py and in the tests alike.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from load.chat import Chat, ConnectRefused
 from load.fates import fate_table

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from driver import passes
+from driver import passes, refusals
 from driver.actors.tasks import TryToOpenChat
 from fixtures.context import ScenarioContext, then, when
-
-REASONS = {
-    "no pass was shown": (401, "invalid_token"),
-    "the pass is not valid": (401, "invalid_token"),
-    "the pass has expired": (401, "token_expired"),
-    "the page is not ours": (403, "origin_not_allowed"),
-    "she has too many chats open": (429, "too_many_chats"),
-}
 
 
 def _forged(ctx: ScenarioContext, kind: str) -> str | None:
@@ -45,11 +37,6 @@ async def step_open_chat_with(ctx: ScenarioContext, name: str, kind: str) -> Non
         ctx.refusal = await person.attempts_to(TryToOpenChat.showing(token))
 
 
-@then("{name} is turned away before the chat opens, because {reason}")
+@then("{name} is turned away before the chat opens, because {reason:Refusal}")
 def step_turned_away(ctx: ScenarioContext, name: str, reason: str) -> None:
-    status, code = REASONS[reason]
-    assert ctx.refusal is not None, f"{name} was let into the chat"
-    assert (ctx.refusal.status, ctx.refusal.code) == (status, code), (
-        f"{name} was turned away with {ctx.refusal.status} {ctx.refusal.code}, "
-        f"expected {status} {code}"
-    )
+    refusals.expect_refused(ctx.refusal, reason, who=name)

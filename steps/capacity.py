@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from driver import waiting
+from driver import refusals, waiting
 from driver.actors.questions import TheirConversations
 from driver.actors.tasks import OpenChat, SignIn, SignUp
 from driver.errors import SendRefused
@@ -43,7 +43,7 @@ def step_told_busy(ctx: ScenarioContext, name: str) -> None:
     outcome = ctx.outcome
     if not isinstance(outcome, SendRefused):
         raise AssertionError(f"{name}'s question was taken although the line was full")
-    assert outcome.code == "busy", f"{name} was refused as {outcome.code}, not as busy"
+    refusals.expect_refused(outcome, "the assistant is busy", who=name)
     after = outcome.retry_after
     assert after is not None and 0 < after <= 60, f"{name} was told to retry after {after} s"
 

@@ -31,18 +31,16 @@ async def _answer(ctx: ScenarioContext, name: str) -> str:
     return await ctx.cast.person(name).asks_for(TheAnswerText(within=ANSWER_TIMEOUT_S))
 
 
-@then("{name} is told her company spent {amount} in the last 30 days")
-@then("{name} is told his company spent {amount} in the last 30 days")
-async def step_told_total(ctx: ScenarioContext, name: str, amount: str) -> None:
+@then("{name} is told {her:Her} company spent {amount} in the last 30 days")
+async def step_told_total(ctx: ScenarioContext, name: str, her: str, amount: str) -> None:
     answer = await _answer(ctx, name)
     assert stated_total(answer) == amount, (
         f"{name} was told a total of {stated_total(answer)}, expected {amount}:\n{answer}"
     )
 
 
-@then("{name} is told she can save about {amount} a month")
-@then("{name} is told he can save about {amount} a month")
-async def step_told_savings(ctx: ScenarioContext, name: str, amount: str) -> None:
+@then("{name} is told {she:She} can save about {amount} a month")
+async def step_told_savings(ctx: ScenarioContext, name: str, she: str, amount: str) -> None:
     answer = await _answer(ctx, name)
     assert stated_monthly_savings(answer) == amount, (
         f"{name} was told savings of {stated_monthly_savings(answer)} a month, "
@@ -50,9 +48,8 @@ async def step_told_savings(ctx: ScenarioContext, name: str, amount: str) -> Non
     )
 
 
-@then("{name} is told she can save about {amount} a year")
-@then("{name} is told he can save about {amount} a year")
-async def step_told_yearly_savings(ctx: ScenarioContext, name: str, amount: str) -> None:
+@then("{name} is told {she:She} can save about {amount} a year")
+async def step_told_yearly_savings(ctx: ScenarioContext, name: str, she: str, amount: str) -> None:
     answer = await _answer(ctx, name)
     assert stated_yearly_savings(answer) == amount, (
         f"{name} was told savings of {stated_yearly_savings(answer)} a year, "
@@ -93,9 +90,8 @@ async def step_polite_refusal(ctx: ScenarioContext, name: str) -> None:
     assert stated_total(answer) is None, f"{name} was given figures nobody asked for:\n{answer}"
 
 
-@then("{name} is told to upload his usage first")
-@then("{name} is told to upload her usage first")
-async def step_told_to_upload(ctx: ScenarioContext, name: str) -> None:
+@then("{name} is told to upload {her:Her} usage first")
+async def step_told_to_upload(ctx: ScenarioContext, name: str, her: str) -> None:
     answer = await _answer(ctx, name)
     assert "Upload your usage" in answer, f"{name} was not told to upload usage:\n{answer}"
 

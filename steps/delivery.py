@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from driver import crowd, delivery
+from driver import crowd, delivery, refusals
 from driver.actors.questions import TheAnswer, TheAnswerText, TheEvent, TheMessages
 from driver.actors.tasks import Ask, AskAgain, Reconnect
-from driver.errors import FrameRefused
+from driver.contract import ControlType, EventType, RunError
 from fixtures import security
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.servers import forget_short_term_copy, servers_of
@@ -32,14 +32,14 @@ async def step_asked_saw_triage(
 ) -> None:
     person = ctx.cast.person(name)
     await person.attempts_to(Ask(question, device=device))
-    await person.asks_for(TheEvent("tool_executing"))
+    await person.asks_for(TheEvent(EventType.TOOL_EXECUTING))
 
 
 @given('{name} asked "{question}" and her {device:DeviceName} saw her usage being read')
 async def step_asked_saw_usage(ctx: ScenarioContext, name: str, question: str, device: str) -> None:
     person = ctx.cast.person(name)
     await person.attempts_to(Ask(question, device=device))
-    await delivery.wait_until_seen(person, "tool_executing", tool="usage_report")
+    await delivery.wait_until_seen(person, EventType.TOOL_EXECUTING, tool="usage_report")
 
 
 @given('{name} has asked "{question}" on her {device:DeviceName} and received the answer')
@@ -61,7 +61,9 @@ async def step_asked_many(ctx: ScenarioContext, name: str, count: int, device: s
 
 @given("the assistant has since started reading {name}'s usage")
 async def step_assistant_moved_on(ctx: ScenarioContext, name: str) -> None:
-    await delivery.wait_until_stored(ctx.cast.person(name), "tool_executing", tool="usage_report")
+    await delivery.wait_until_stored(
+        ctx.cast.person(name), EventType.TOOL_EXECUTING, tool="usage_report"
+    )
 
 
 @given("the answer is already in {name}'s history")
@@ -91,7 +93,9 @@ async def step_caught_up_several(ctx: ScenarioContext, name: str, device: str) -
 async def step_caught_up_to_answer(ctx: ScenarioContext, name: str, device: str) -> None:
     person = ctx.cast.person(name)
     final = await delivery.wait_for_final_on(person, person.asked_last().run_id, device)
-    assert final.type == "agent_completed", f"{name}'s {device} ended with {final.describe()}"
+    assert final.type == EventType.AGENT_COMPLETED, (
+        f"{name}'s {device} ended with {final.describe()}"
+    )
     await delivery.check_caught_up(person, device)
 
 
@@ -105,7 +109,9 @@ async def step_sent_nothing_again(ctx: ScenarioContext, name: str, device: str) 
 async def step_follows_live(ctx: ScenarioContext, name: str, device: str) -> None:
     person = ctx.cast.person(name)
     final = await delivery.wait_for_final_on(person, person.asked_last().run_id, device)
-    assert final.type == "agent_completed", f"{name}'s {device} ended with {final.describe()}"
+    assert final.type == EventType.AGENT_COMPLETED, (
+        f"{name}'s {device} ended with {final.describe()}"
+    )
     await delivery.check_caught_up(person, device)
 
 
@@ -134,17 +140,16 @@ async def step_resume_beyond(ctx: ScenarioContext, name: str, device: str) -> No
 
 @then("{name} is told there is no such question to catch up on")
 def step_no_such_question(ctx: ScenarioContext, name: str) -> None:
-    answer = ctx.catch_up_answer
-    assert isinstance(answer, FrameRefused) and answer.code == "not_found", (
-        f"{name} asked to catch up on a question that is not hers and was answered {answer}"
-    )
+    refusals.expect_refused(ctx.catch_up_answer, "there is no such conversation", who=name)
 
 
 @then("{name}'s {device:DeviceName} is asked to reload the conversation")
 def step_asked_to_reload(ctx: ScenarioContext, name: str, device: str) -> None:
     answer = ctx.catch_up_answer
     kind = answer.get("type") if isinstance(answer, dict) else answer
-    assert kind == "resync_required", f"{name}'s {device} was answered {kind}, not a reload"
+    assert kind == ControlType.RESYNC_REQUIRED, (
+        f"{name}'s {device} was answered {kind}, not a reload"
+    )
 
 
 @then("{name} is sent no steps")
@@ -192,7 +197,7 @@ def step_told_same_duplicate(ctx: ScenarioContext, name: str) -> None:
 @then("{name} gets the answer")
 async def step_gets_answer(ctx: ScenarioContext, name: str) -> None:
     final = await ctx.cast.person(name).asks_for(TheAnswer(ANSWER_TIMEOUT_S))
-    assert final.type == "agent_completed", f"{name} was not answered: {final.describe()}"
+    assert final.type == EventType.AGENT_COMPLETED, f"{name} was not answered: {final.describe()}"
 
 
 @then("{name}'s conversation holds her question once, followed by one answer")
@@ -212,28 +217,31 @@ async def step_question_once(ctx: ScenarioContext, name: str) -> None:
 async def step_told_tool_failed(ctx: ScenarioContext, name: str) -> None:
     final = await ctx.cast.person(name).asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     error, message = delivery.failure_of(final)
-    assert error == "tool_failed" and "usage" in message, f"{name} was told {error}: {message}"
+    assert error == RunError.TOOL_FAILED and "usage" in message, (
+        f"{name} was told {error}: {message}"
+    )
 
 
 @then("{name} is told the assistant ran out of time")
 async def step_told_timeout(ctx: ScenarioContext, name: str) -> None:
     final = await ctx.cast.person(name).asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     error, message = delivery.failure_of(final)
-    assert error == "timeout", f"{name} was told {error}: {message}"
+    assert error == RunError.TIMEOUT, f"{name} was told {error}: {message}"
 
 
 @then("the record of {name}'s question shows the failed step")
 async def step_record_failed_step(ctx: ScenarioContext, name: str) -> None:
     failed = await delivery.stored_matches_seen(ctx.cast.person(name))
     assert any(
-        e.get("type") == "tool_completed" and e["payload"].get("status") == "error" for e in failed
+        e.get("type") == EventType.TOOL_COMPLETED and e["payload"].get("status") == "error"
+        for e in failed
     ), f"the record of {name}'s question shows no failed step"
 
 
 @then("the record of {name}'s question keeps the steps finished before that")
 async def step_record_keeps_partial(ctx: ScenarioContext, name: str) -> None:
     stored = await delivery.stored_matches_seen(ctx.cast.person(name))
-    done = [e for e in stored if e.get("type") == "tool_completed"]
+    done = [e for e in stored if e.get("type") == EventType.TOOL_COMPLETED]
     assert any(e["payload"].get("status") == "ok" for e in done), (
         f"the record of {name}'s question kept no finished step: {[e.get('type') for e in stored]}"
     )
@@ -242,7 +250,7 @@ async def step_record_keeps_partial(ctx: ScenarioContext, name: str) -> None:
 @then("the record of {name}'s question lists every step she saw, in order, ending with the answer")
 async def step_record_complete(ctx: ScenarioContext, name: str) -> None:
     stored = await delivery.stored_matches_seen(ctx.cast.person(name))
-    assert stored[-1].get("type") == "agent_completed", f"{name}'s record ends {stored[-1]}"
+    assert stored[-1].get("type") == EventType.AGENT_COMPLETED, f"{name}'s record ends {stored[-1]}"
 
 
 @then("{name}'s {device:DeviceName} gets the answer after reconnecting to the first server")
@@ -250,7 +258,9 @@ async def step_answer_elsewhere(ctx: ScenarioContext, name: str, device: str) ->
     final = await delivery.reconnect_elsewhere(
         ctx.cast.person(name), device, ctx.target.service_url
     )
-    assert final.type == "agent_completed", f"{name}'s {device} ended with {final.describe()}"
+    assert final.type == EventType.AGENT_COMPLETED, (
+        f"{name}'s {device} ended with {final.describe()}"
+    )
 
 
 @then(
@@ -263,7 +273,7 @@ async def step_interrupted_elsewhere(ctx: ScenarioContext, name: str, device: st
     )
     error, message = delivery.failure_of(final)
     retryable = final.payload.get("retryable")
-    assert (error, retryable) == ("interrupted", True), f"{name} was told {error}: {message}"
+    assert (error, retryable) == (RunError.INTERRUPTED, True), f"{name} was told {error}: {message}"
 
 
 @then("{name}'s history holds her question and the answer")
@@ -339,5 +349,7 @@ async def step_device_sees_everything(ctx: ScenarioContext, name: str, device: s
     run_id = person.asked_last().run_id
     final = await delivery.wait_for_final_on(person, run_id, device, ANSWER_TIMEOUT_S)
     seqs = [e.seq for e in delivery.events_on(person, run_id, device)]
-    assert final.type == "agent_completed", f"{name}'s {device} ended with {final.describe()}"
+    assert final.type == EventType.AGENT_COMPLETED, (
+        f"{name}'s {device} ended with {final.describe()}"
+    )
     assert seqs == list(range(1, len(seqs) + 1)), f"{name}'s {device} saw seqs {seqs}"

@@ -1,14 +1,14 @@
 """Things going wrong behind the scenes (the database, the session cache, the language model, a
-server) and what people experience meanwhile. Faults come from `ctx.faults` (fixtures/faults.py);
-blocking process control runs in a thread so open chats keep reading."""
+server) and what people experience meanwhile. Faults come from `ctx.faults`
+(fixtures/async_faults.py), whose process control runs off the loop so open chats keep reading."""
 
 from __future__ import annotations
 
-import asyncio
 import time
+from http import HTTPStatus
 from typing import Any
 
-from driver import bad_input, outages, sessions
+from driver import bad_input, outages, refusals, sessions
 from driver.actors.questions import (
     TheAnswerSinceAsking,
     TheAnswerText,
@@ -19,6 +19,7 @@ from driver.actors.questions import (
     TheRecordOfTheRun,
 )
 from driver.actors.tasks import Ask, CloseChat, OpenChat, Reconnect
+from driver.contract import EventType, RunError
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.faults import LLM_RUN_DEADLINE_S
 from fixtures.llm_server import DEFAULT_TEXT
@@ -27,11 +28,10 @@ from fixtures.suite import RUN_LEASE_S
 ANSWER_TIMEOUT_S = 15.0
 BACK_TIMEOUT_S = 15.0  # for a dependency (and the service's view of it) to be whole again
 READINESS_WITHIN_S = 1.0
-CLOSED_FOR_PASS = 4401
 ABOUT_A_SECOND_S = 1.25  # "at most about a second longer": a quarter second for a busy machine
 
 LLM_TROUBLE: dict[str, tuple[str, dict[str, Any]]] = {
-    "fails with server errors": ("error", {"status": 503}),
+    "fails with server errors": ("error", {"status": HTTPStatus.SERVICE_UNAVAILABLE}),
     "never answers": ("hang", {}),
     "answers too slowly": ("slow", {"delay_s": 3.0}),
     "answers with nonsense": ("garbage", {}),
@@ -52,35 +52,35 @@ def _watch(ctx: ScenarioContext) -> outages.ReadinessWatch:
 # --- the database -------------------------------------------------------------------------------
 @given("the database has restarted")
 async def step_database_restarted(ctx: ScenarioContext) -> None:
-    await asyncio.to_thread(ctx.faults.restart, "database")
+    await ctx.faults.restart("database")
 
 
 @given("the database has had all its connections cut")
 async def step_database_connections_cut(ctx: ScenarioContext) -> None:
-    await asyncio.to_thread(ctx.faults.cut_connections, "database")
+    await ctx.faults.cut_connections("database")
 
 
 @given("the database swallows every message for a while")
 async def step_database_black_hole(ctx: ScenarioContext) -> None:
     ctx.readiness = _watch(ctx)
-    await asyncio.to_thread(ctx.faults.black_hole_for_a_while, "database")
+    await ctx.faults.black_hole_for_a_while("database")
 
 
 @given("the database goes down for a while")
 async def step_database_down_for_a_while(ctx: ScenarioContext) -> None:
     ctx.readiness = _watch(ctx)
-    await asyncio.to_thread(ctx.faults.down_for_a_while, "database")
+    await ctx.faults.down_for_a_while("database")
 
 
 @given("the database is down")
 async def step_database_down(ctx: ScenarioContext) -> None:
-    await asyncio.to_thread(ctx.faults.down_for_a_while, "database", until_ended=True)
+    await ctx.faults.down_for_a_while("database", until_ended=True)
 
 
 @given("the database stops responding for a while")
 async def step_database_frozen(ctx: ScenarioContext) -> None:
     ctx.readiness = _watch(ctx)
-    await asyncio.to_thread(ctx.faults.frozen_for_a_while, "database")
+    await ctx.faults.frozen_for_a_while("database")
 
 
 @when('{name} asks "{question}" and keeps trying until it goes through')
@@ -124,27 +124,27 @@ async def step_not_ready_during(ctx: ScenarioContext, state: str) -> None:
 # --- the session cache --------------------------------------------------------------------------
 @given("the session cache is unreachable")
 async def step_cache_unreachable(ctx: ScenarioContext) -> None:
-    await asyncio.to_thread(ctx.faults.unreachable, "session cache")
+    await ctx.faults.unreachable("session cache")
 
 
 @given("the session cache is unreachable for a while")
 async def step_cache_unreachable_for_a_while(ctx: ScenarioContext) -> None:
-    await asyncio.to_thread(ctx.faults.unreachable_for_a_while, "session cache")
+    await ctx.faults.unreachable_for_a_while("session cache")
 
 
 @given("the session cache stops responding for a while")
 async def step_cache_frozen(ctx: ScenarioContext) -> None:
-    await asyncio.to_thread(ctx.faults.frozen_for_a_while, "session cache")
+    await ctx.faults.frozen_for_a_while("session cache")
 
 
 @given("the session cache swallows every message for a while")
 async def step_cache_black_hole(ctx: ScenarioContext) -> None:
-    await asyncio.to_thread(ctx.faults.black_hole_for_a_while, "session cache")
+    await ctx.faults.black_hole_for_a_while("session cache")
 
 
 @given("the link carrying live progress between servers was down for a while and is back")
 async def step_cache_was_unreachable(ctx: ScenarioContext) -> None:
-    outage = await asyncio.to_thread(ctx.faults.unreachable_for_a_while, "session cache", 1.0)
+    outage = await ctx.faults.unreachable_for_a_while("session cache", 1.0)
     assert outage.seconds is not None
     await ctx.faults.wait_over(outage, within=outage.seconds + BACK_TIMEOUT_S)
     await _all_healthy(ctx, BACK_TIMEOUT_S)
@@ -158,11 +158,11 @@ async def _all_healthy(ctx: ScenarioContext, within: float) -> None:
 @when("{name} signs out on her phone while the session cache fails, and that server then crashes")
 async def step_sign_out_then_crash(ctx: ScenarioContext, name: str) -> None:
     person, phone_server = ctx.cast.person(name), ctx.faults.started[-1]
-    await asyncio.to_thread(ctx.faults.unreachable, "session cache")
+    await ctx.faults.unreachable("session cache")
     ctx.signed_out_at = time.monotonic()
     await sessions.sign_out_on(person, phone_server.url)
-    await asyncio.to_thread(ctx.faults.crash, phone_server)
-    await asyncio.to_thread(ctx.faults.proxy("session cache").normal)
+    await ctx.faults.crash(phone_server)
+    await ctx.faults.reachable_again("session cache")
 
 
 @then("{name}'s laptop is closed within {seconds:g} seconds, asking her to sign in again")
@@ -171,7 +171,7 @@ async def step_laptop_closed(ctx: ScenarioContext, name: str, seconds: float) ->
     [closed] = await sessions.wait_closed_by_service(
         person, ["laptop"], within=seconds, since=ctx.signed_out_at
     )
-    assert closed.code == CLOSED_FOR_PASS, f"{name}'s laptop was closed with {closed.code}"
+    refusals.expect_closed(closed.code, "the pass ended", who=f"{name}'s laptop")
 
 
 @then(
@@ -192,7 +192,7 @@ async def step_old_pass_refused_throughout(
 @then("the service says it is ready, with the session cache degraded")
 async def step_ready_degraded(ctx: ScenarioContext) -> None:
     answer = await outages.readiness(ctx.http, ctx.cast.service_url)
-    assert (answer.status, answer.body) == (200, outages.CACHE_DEGRADED), (
+    assert (answer.status, answer.body) == (HTTPStatus.OK, outages.CACHE_DEGRADED), (
         f"readiness answered {answer.status} {answer.body} in {answer.took_s:.2f} s"
     )
 
@@ -201,7 +201,7 @@ async def step_ready_degraded(ctx: ScenarioContext) -> None:
     "once the session cache responds again, the service reports it healthy within {seconds:g} seconds"
 )
 async def step_cache_healthy_again(ctx: ScenarioContext, seconds: float) -> None:
-    await asyncio.to_thread(ctx.faults.outage.finish)
+    await ctx.faults.end(ctx.faults.outage)
     await _all_healthy(ctx, seconds)
 
 
@@ -214,7 +214,7 @@ async def step_chat_open(ctx: ScenarioContext, name: str) -> None:
 @given("{name} has the chat open on her laptop and her phone, each on a different server")
 async def step_two_servers(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    other = await asyncio.to_thread(ctx.faults.start_instance)
+    other = await ctx.faults.start_instance()
     person.chat.serve_from("phone", other.url)
     await person.attempts_to(OpenChat("laptop"), OpenChat("phone"))
 
@@ -319,7 +319,7 @@ def step_opened_after(ctx: ScenarioContext, name: str) -> None:
 # --- the language model -------------------------------------------------------------------------
 @given("the assistant writes its answers with an external language model")
 async def step_uses_llm(ctx: ScenarioContext) -> None:
-    instance = await asyncio.to_thread(ctx.faults.llm_instance, fallback=True)
+    instance = await ctx.faults.llm_instance(fallback=True)
     for person in ctx.cast.people:
         person.chat.serve_from("laptop", instance.url)
 
@@ -334,7 +334,7 @@ def step_llm_server_deadline(ctx: ScenarioContext, seconds: float) -> None:
 
 @given("the assistant has no fallback when the language model is unavailable")
 async def step_no_fallback(ctx: ScenarioContext) -> None:
-    instance = await asyncio.to_thread(ctx.faults.llm_instance, fallback=False)
+    instance = await ctx.faults.llm_instance(fallback=False)
     for person in ctx.cast.people:
         person.chat.serve_from("laptop", instance.url)
 
@@ -352,7 +352,7 @@ def step_llm_trouble(ctx: ScenarioContext, trouble: str) -> None:
 async def step_answer_in_time(ctx: ScenarioContext, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
     final = await person.asks_for(TheAnswerSinceAsking(seconds))
-    assert final.type == "agent_completed", (
+    assert final.type == EventType.AGENT_COMPLETED, (
         f"{name} got no answer: {outages.describe_final(person.asked_last())}"
     )
 
@@ -372,7 +372,7 @@ def step_llm_asked(ctx: ScenarioContext, count: int) -> None:
 
 @then("{name} is told within {seconds:g} seconds of asking that the language model is unavailable")
 async def step_llm_unavailable(ctx: ScenarioContext, name: str, seconds: float) -> None:
-    await outages.expect_run_error(ctx.cast.person(name), "llm_unavailable", within=seconds)
+    await outages.expect_run_error(ctx.cast.person(name), RunError.LLM_UNAVAILABLE, within=seconds)
 
 
 # --- servers ------------------------------------------------------------------------------------
@@ -385,7 +385,7 @@ def step_lease(ctx: ScenarioContext, seconds: int) -> None:
 @given('a second server is working on {name}\'s question "{question}"')
 async def step_run_in_flight(ctx: ScenarioContext, name: str, question: str) -> None:
     person = ctx.cast.spotlight_on(name)
-    ctx.second_server = await asyncio.to_thread(ctx.faults.instance_with_runs_in_flight)
+    ctx.second_server = await ctx.faults.instance_with_runs_in_flight()
     person.chat.serve_from("laptop", ctx.second_server.url)
     await person.attempts_to(Ask(question))
     await ctx.faults.wait_llm_asked(within=ANSWER_TIMEOUT_S)
@@ -394,13 +394,13 @@ async def step_run_in_flight(ctx: ScenarioContext, name: str, question: str) -> 
 @when("that server crashes")
 async def step_server_crashes(ctx: ScenarioContext) -> None:
     ctx.broke_at = time.monotonic()
-    await asyncio.to_thread(ctx.faults.crash, ctx.second_server)
+    await ctx.faults.crash(ctx.second_server)
 
 
 @when("that server stops responding")
 async def step_server_frozen(ctx: ScenarioContext) -> None:
     ctx.broke_at = time.monotonic()
-    ctx.frozen = await asyncio.to_thread(ctx.faults.freeze, ctx.second_server)
+    ctx.frozen = await ctx.faults.freeze(ctx.second_server)
 
 
 @then("once that server responds again, it stands down without adding anything to her question")
@@ -408,7 +408,7 @@ async def step_server_stands_down(ctx: ScenarioContext) -> None:
     person, server = ctx.cast.in_the_spotlight(), ctx.second_server
     run_id = person.asked_last().run_id
     told = await person.asks_for(TheRecordOfTheRun(run_id))
-    await asyncio.to_thread(ctx.frozen.finish)
+    await ctx.faults.end(ctx.frozen)
     ctx.faults.llm.set_mode("answer")  # the language model answers again: the run could go on
     stood_down = "run ended by another instance meanwhile"
     await ctx.faults.wait_said(server, stood_down, run_id, within=BACK_TIMEOUT_S)
@@ -429,12 +429,12 @@ async def step_told_interrupted(ctx: ScenarioContext, name: str, seconds: float)
     person = ctx.cast.person(name)
     person.chat.serve_from("laptop", ctx.cast.service_url)
     await person.attempts_to(Reconnect())
-    await outages.expect_run_error(person, "interrupted", within=seconds, since=ctx.broke_at)
+    await outages.expect_run_error(person, RunError.INTERRUPTED, within=seconds, since=ctx.broke_at)
 
 
 @when("a new server starts")
 async def step_new_server(ctx: ScenarioContext) -> None:
-    ctx.new_server = await asyncio.to_thread(ctx.faults.start_instance, wait_ready=False)
+    ctx.new_server = await ctx.faults.start_instance(wait_ready=False)
     ctx.new_server_watch = ctx.faults.watch_readiness(ctx.http, ctx.new_server.url)
 
 
@@ -450,7 +450,9 @@ async def step_new_server_not_ready(ctx: ScenarioContext) -> None:
     "once the database is back, the new server becomes ready by itself within {seconds:g} seconds"
 )
 async def step_new_server_ready(ctx: ScenarioContext, seconds: float) -> None:
-    await asyncio.to_thread(ctx.faults.outage.finish)
+    # The cache stays unreachable until here: a server slow to start under load must still meet
+    # it unreachable (a fixed-length outage could end first).
+    await ctx.faults.reachable_again("session cache")
     await outages.wait_readiness(ctx.http, ctx.new_server.url, outages.HEALTHY, within=seconds)
 
 
@@ -472,7 +474,9 @@ async def step_ask_new_server(ctx: ScenarioContext, name: str, question: str) ->
     "once the session cache is back, the new server reports it healthy by itself within {seconds:g} seconds"
 )
 async def step_new_server_cache_back(ctx: ScenarioContext, seconds: float) -> None:
-    await asyncio.to_thread(ctx.faults.outage.finish)
+    # The cache stays unreachable until here: a server slow to start under load must still meet
+    # it unreachable (a fixed-length outage could end first).
+    await ctx.faults.reachable_again("session cache")
     await outages.wait_readiness(ctx.http, ctx.new_server.url, outages.HEALTHY, within=seconds)
 
 

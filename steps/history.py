@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from driver import sessions, stages
+from driver import refusals, sessions, stages
 from driver.actors.questions import (
     TheAnswer,
     TheAnswerText,
@@ -14,9 +14,8 @@ from driver.errors import ApiError
 from fixtures.context import ScenarioContext, given, then, when
 
 
-@when("{name} opens her conversation history")
-@when("{name} opens his conversation history")
-async def step_open_history(ctx: ScenarioContext, name: str) -> None:
+@when("{name} opens {her:Her} conversation history")
+async def step_open_history(ctx: ScenarioContext, name: str, her: str) -> None:
     ctx.history = await ctx.cast.person(name).asks_for(TheirConversations())
 
 
@@ -33,7 +32,7 @@ async def step_asks_for_too_many(ctx: ScenarioContext, name: str, count: int) ->
 def step_told_page_bound(ctx: ScenarioContext, name: str, count: int) -> None:
     refusal = ctx.refusal
     assert refusal is not None, f"{name} was shown {len(ctx.history)} conversations, not refused"
-    assert refusal.status == 400 and refusal.code == "invalid_request", f"{name} got {refusal}"
+    refusals.expect_refused(refusal, "the request was out of bounds", who=name)
     assert str(count) in refusal.message, f"{name} was not told the bound: {refusal.message!r}"
 
 
@@ -44,9 +43,8 @@ def step_sees_conversation(ctx: ScenarioContext, name: str, title: str) -> None:
     ctx.thread = next(t for t in ctx.history if t.title == title)
 
 
-@then("it holds her question followed by the assistant's answer")
-@then("it holds his question followed by the assistant's answer")
-async def step_holds_question_and_answer(ctx: ScenarioContext) -> None:
+@then("it holds {her:Her} question followed by the assistant's answer")
+async def step_holds_question_and_answer(ctx: ScenarioContext, her: str) -> None:
     person = ctx.cast.in_the_spotlight()
     messages = await person.asks_for(TheMessages(ctx.thread.thread_id))
     said = [(m.role, m.text) for m in messages]
@@ -57,7 +55,7 @@ async def step_holds_question_and_answer(ctx: ScenarioContext) -> None:
     assert said == expected, f"the conversation holds {said}, expected {expected}"
 
 
-# -- issue 4: order and ownership of the history
+# -- order and ownership of the history
 @given('{name} has asked in the same conversation "{question}" and received the answer')
 async def step_follow_up_answered(ctx: ScenarioContext, name: str, question: str) -> None:
     person = ctx.cast.spotlight_on(name)

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from driver import operations
+from driver.contract import BAD_FRAME_CODES, EventType
 from driver.eventually import eventually
 from fixtures.context import ScenarioContext, given, then
 
-ANSWERS = "chat_events_sent_total{type=agent_completed}"
+ANSWERS = f"chat_events_sent_total{{type={EventType.AGENT_COMPLETED}}}"
 FINISHED = "chat_run_duration_seconds_count{outcome=completed}"
 FIRST_EVENTS = "chat_first_event_seconds_count"
 OPEN_CHATS = "chat_open_connections"
 # What a garbled message is refused as (the contract's codes for a bad frame).
-GARBLED = tuple(
-    f"chat_refusals_total{{reason={code}}}"
-    for code in ("invalid_json", "invalid_frame", "unknown_type")
-)
+GARBLED = tuple(f"chat_refusals_total{{reason={code}}}" for code in sorted(BAD_FRAME_CODES))
 
 
 @given("the operator has noted the service's figures")

@@ -18,7 +18,6 @@ from fixtures.performance_evidence import Measurements
 from fixtures.security import stack_of
 
 # The seed budgets a person's question is held to (features/performance/README.md).
-FIRST_PROGRESS_BUDGET_S = 5.0
 ANSWER_BUDGET_S = 60.0
 LEAVING_SETTLES_S = 10.0
 

@@ -13,8 +13,6 @@ import pytest
 
 from fixtures.allure_labels import description_of, epic_of
 
-ROOT = Path(__file__).resolve().parents[1]
-
 FEATURE = """\
 @allure.label.epic:SomethingElse @allure.label.owner:team-chat
 Feature: Catch up after a dropped connection
@@ -53,6 +51,11 @@ Feature: Catch up after a dropped connection
     When Alice reconnects
     Then Alice sees every step
 
+  @loses_a_question
+  Scenario: The nothing-lost check fails at the end of the scenario
+    When Alice reconnects
+    Then Alice sees every step
+
   @wip
   Scenario: Left out by the tag filter
     When Alice reconnects
@@ -74,16 +77,36 @@ def sees(ctx, name):
     pass
 """
 
-ENVIRONMENT = f"""\
-import sys
-sys.path.insert(0, {str(ROOT)!r})
+ENVIRONMENT = """\
+import allure
+from behave.fixture import use_fixture
 from fixtures import allure_labels
+from fixtures.verdict import cleanup_verdicts, has_failed
 allure_labels.install()
+
+
+def before_all(ctx):
+    use_fixture(cleanup_verdicts, ctx)
+
+
+def evidence(ctx, scenario):
+    yield
+    verdict = "failed" if has_failed(scenario) else "passed"
+    allure.attach(verdict, name="verdict", attachment_type=allure.attachment_type.TEXT)
+
+
+def nothing_lost(ctx):
+    yield
+    raise AssertionError("After the fault, something was lost: Alice's question")
 
 
 def before_scenario(ctx, scenario):
     if "fault" in scenario.effective_tags:
         scenario.skip("needs control of the stack; the suite runs against a deployment")
+        return
+    use_fixture(evidence, ctx, scenario)  # runs last, as the suite's evidence does
+    if "loses_a_question" in scenario.effective_tags:
+        use_fixture(nothing_lost, ctx)
 
 
 def after_scenario(ctx, scenario):
@@ -93,7 +116,7 @@ def after_scenario(ctx, scenario):
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("labels")
     (work / "features" / "agent_progress").mkdir(parents=True)
     (work / "features" / "agent_progress" / "catching_up.feature").write_text(FEATURE)
@@ -106,15 +129,21 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
     )
     subprocess.run(
         [
-            *(sys.executable, "-m", "behave", "-f", "plain", "-o", "/dev/null", "--no-junit"),
+            *(sys.executable, "-m", "behave", "-f", "plain", "-o", "/dev/null"),
+            *("-f", "progress", "-o", "progress.txt", "--junit", "--junit-directory", "junit"),
             *("-D", "issue_pattern=https://tracker.example/issues/{}", "features"),
         ],
         cwd=work,
         capture_output=True,
         text=True,
         timeout=120,
-        check=False,  # one scenario fails on purpose
+        check=False,  # two scenarios fail on purpose
     )
+    return work
+
+
+@pytest.fixture(scope="module")
+def results(work: Path) -> dict[str, dict[str, Any]]:
     found = {}
     for path in (work / "results").glob("*-result.json"):
         data = json.loads(path.read_text())
@@ -170,6 +199,28 @@ def test_a_failing_after_scenario_hook_fails_the_scenario(
     broken = results["The contract check fails after the steps"]
     assert broken["status"] == "failed"  # allure-behave alone says "passed"
     assert "broke the contract: seq 3 after seq 5" in broken["statusDetails"]["message"]
+
+
+def test_a_failing_cleanup_fails_the_scenario_everywhere(
+    work: Path, results: dict[str, dict[str, Any]]
+) -> None:
+    """The end of a scenario is fixture cleanup: a check that fails there (here the nothing-lost
+    check) fails the scenario in the report, the JUnit XML and behave's own progress output, and
+    the evidence attached after it knows."""
+    lost = results["The nothing-lost check fails at the end of the scenario"]
+    assert lost["status"] == "failed"  # allure-behave alone says "passed"
+    assert "something was lost: Alice's question" in lost["statusDetails"]["message"]
+    verdicts = [a for a in lost["attachments"] if a["name"] == "verdict"]
+    assert [(work / "results" / a["source"]).read_text() for a in verdicts] == ["failed"]
+    passed = results["Alice catches up"]
+    assert [
+        (work / "results" / a["source"]).read_text()
+        for a in passed["attachments"]
+        if a["name"] == "verdict"
+    ] == ["passed"]
+    junit = "".join(p.read_text() for p in (work / "junit").glob("*.xml"))
+    assert 'status="cleanup_error"' in junit and "something was lost" in junit
+    assert "C" in (work / "progress.txt").read_text()  # behave's own map has no mark for it
 
 
 def test_epic_and_description_helpers() -> None:

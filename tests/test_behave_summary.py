@@ -69,7 +69,7 @@ def test_a_failure_exits_non_zero(tmp_path: Path) -> None:
 def test_nothing_ran_is_not_green(tmp_path: Path) -> None:
     write(tmp_path, "TESTS-a.xml", suite(SKIPPED, SKIPPED))
 
-    assert main(["behave_summary", str(tmp_path)]) == 1
+    assert main([str(tmp_path)]) == 1
 
 
 def test_missing_directory_prints_zero_line_and_fails(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ REQUEST_TYPES = {
 
 def test_ten_people_on_two_workers_all_answered(tmp_path: Path) -> None:
     reports = tmp_path / "load"
-    command = [sys.executable, "tools/load.py", "--users", str(PEOPLE), "--spawn-rate", "20"]
+    command = [sys.executable, "-m", "tools.load", "--users", str(PEOPLE), "--spawn-rate", "20"]
     command += ["--run-time", "12s", "--workers", "2", "--reports", str(reports)]
     run = subprocess.run(
         command,

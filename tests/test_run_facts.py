@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
-from fixtures.run_facts import allure_results_dirs, git_commit, project_version, properties
+from fixtures.run_facts import (
+    allure_results_dirs,
+    coverage_total,
+    git_commit,
+    project_version,
+    properties,
+)
 
 
 def test_properties_are_escaped_as_allure_reads_them() -> None:
@@ -26,3 +34,17 @@ def test_version_and_commit_of_the_checkout() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+.*", project_version())
     commit = git_commit()
     assert commit.split()[0].isalnum()
+
+
+def test_the_coverage_fact_reads_the_last_measurement(tmp_path: Path) -> None:
+    measured = tmp_path / "coverage.json"
+    measured.write_text(
+        json.dumps(
+            {
+                "meta": {"timestamp": "2026-11-30T10:34:56.1"},
+                "totals": {"percent_covered_display": "81"},
+            }
+        )
+    )
+    assert coverage_total(measured) == "81% of lines (make pytest, 2026-11-30 10:34)"
+    assert coverage_total(tmp_path / "missing.json") == "not measured (make pytest measures it)"

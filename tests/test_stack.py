@@ -12,7 +12,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -25,6 +24,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from fixtures.postgres import SYSTEM_USER, EmbeddedPostgres
+from fixtures.readiness import readiness
 from fixtures.redis import EmbeddedRedis
 from fixtures.services import PROJECT_ROOT, StartError, free_port
 from fixtures.stack import Stack, StackConfig
@@ -250,8 +250,7 @@ def test_command_prints_one_json_line_then_cleans_up_on_sigterm() -> None:
         pids += described["pids"]["service"]
         assert all(isinstance(pid, int) and not gone(pid) for pid in pids)
         for url in described["service_urls"]:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=5) as response:
-                assert response.status == 200
+            assert readiness(url, timeout=5).ready
 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0

@@ -70,8 +70,9 @@ def summarize(paths: list[Path]) -> Counts:
     return total
 
 
-def main(argv: list[str]) -> int:
-    junit_dir = Path(argv[1]) if len(argv) > 1 else DEFAULT_DIR
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    junit_dir = Path(argv[0]) if argv else DEFAULT_DIR
     paths = sorted(junit_dir.glob("*.xml"))
     if not paths:
         print(f"behave_summary: no JUnit XML in {junit_dir} (did behave run?)", file=sys.stderr)
@@ -81,4 +82,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import importlib.util
 import json
 import re
 import shutil
@@ -36,9 +37,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 import psutil
 
 from driver.models import Ack
@@ -47,8 +45,8 @@ from fixtures.services import StartError
 from fixtures.stack import spawn, stop_spawned
 from load.fates import all_answered, fate_table
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-LOCUSTFILE = "load/locustfile.py"
+# Run from the checkout (as make does): reports/ go there.
+PROJECT_ROOT = Path.cwd()
 # The request types whose latency the summary shows (see load/locustfile.py).
 SUMMARY_TYPES = ("connect", "ack", "first progress", "answer")
 # Entries that fail the run besides the fates.
@@ -56,6 +54,15 @@ FAILING_TYPES = ("contract", "closed while idle")
 # Soak flatness: the last minute's median may exceed the first minute's by this much.
 FLAT_RATIO = 1.10
 FLAT_SLACK = {"rss_mb": 10.0, "open_files": 10.0}
+
+
+def locustfile() -> str:
+    """Where load/locustfile.py is, found rather than imported (importing it would let gevent
+    patch this process), so an installed golden-path-load finds it too."""
+    spec = importlib.util.find_spec("load.locustfile")
+    if spec is None or spec.origin is None:
+        raise SystemExit("load/locustfile.py is missing from this installation")
+    return spec.origin
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ def free_port() -> int:
 def locust_commands(run: Run, urls: Sequence[str], master_port: int) -> list[list[str]]:
     """The master's command, then each local worker's."""
     args = run.args
-    base = [sys.executable, "-m", "locust", "-f", LOCUSTFILE]
+    base = [sys.executable, "-m", "locust", "-f", locustfile()]
     master = [*base, "--headless", "--master", "--only-summary"]
     master += ["--master-bind-host", args.bind_host, "--master-bind-port", str(master_port)]
     master += ["--expect-workers", str(args.workers + args.remote_workers)]

@@ -22,7 +22,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+# Run from the checkout (as make does): the tree that is copied and seeded.
+ROOT = Path.cwd()
 MUTANTS = ROOT / "tests" / "mutants"
 _FAILING = re.compile(r"^\s+(features/\S+:\d+)\s+(.*)$")
 _ASSERTION = re.compile(

@@ -23,13 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from fixtures.services import StartError
 from fixtures.stack import spawn, stop_spawned
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Run from the checkout (as make does): its features/ and reports/.
+PROJECT_ROOT = Path.cwd()
 STACK_LOG = Path("reports/logs/shared-stack.log")
 
 

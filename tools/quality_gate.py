@@ -22,10 +22,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-if __package__ in (None, ""):  # run as a script: make the repository importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from typing import Any, cast
 
 from behave.configuration import Configuration
 
@@ -85,7 +82,8 @@ def _line_filter(locations: list[str]) -> dict[Path, set[int]]:
 
 
 def select(argv: list[str]) -> Selection:
-    config = Configuration(command_args=argv, load_config=True)
+    # types-behave leaves Configuration untyped and without its run-time attributes.
+    config: Any = cast(Any, Configuration)(command_args=argv, load_config=True)
     locations = [str(p) for p in (config.paths or ["features"])]
     files, errors = load_all(locations)
     by_line = _line_filter(locations)
@@ -204,7 +202,8 @@ def write_summary(verdict: Verdict, selection: Selection, path: Path = SUMMARY_F
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     # --results DIR (ours, not behave's): read these Allure results instead of behave.ini's.
     results_dirs: list[Path] = []
     while "--results" in argv:
@@ -229,4 +228,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -30,7 +30,7 @@ Feature: A server that crashes or starts at a bad moment leaves nobody hanging
 
   Scenario: A server started while the session cache is unreachable serves people right away
     Given Alice has signed up and is signed in
-    And the session cache is unreachable for a while
+    And the session cache is unreachable
     When a new server starts
     Then the new server is ready at once, with the session cache degraded
     And Alice can ask the new server "How can we cut our model spend?" and get an answer
