@@ -138,11 +138,3 @@ class Actor:
 
     def note(self, detail: str, *, kind: str = "note") -> None:
         self.transcript.note(self.name, detail, kind=kind)
-
-    async def refresh_pass(self) -> Tokens:
-        """Renew their pass (fixtures/crowds.py keeps a crowd's accounts signed in with it)."""
-        if self.tokens is None:
-            raise AssertionError(f"{self.name} has no pass to refresh")
-        self.tokens = await self.api.refresh(self.tokens.refresh_token)
-        self.note("refreshed the pass")
-        return self.tokens
