@@ -3,10 +3,9 @@ each scenario (its fixtures' cleanups, fixtures/suite.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from behave.fixture import use_fixture
 from behave.model import Scenario, Step
+from behave.runner import Context  # its attributes: fixtures/context.py
 
 from fixtures import allure_labels
 from fixtures.browsing import run_browser, web_evidence, web_scenario
@@ -30,7 +29,7 @@ NEEDS_STACK = {"fault", "embedded"}
 allure_labels.install()
 
 
-def before_all(ctx: Any) -> None:
+def before_all(ctx: Context) -> None:
     use_fixture(cleanup_verdicts, ctx)  # a failed cleanup fails its scenario, with its traceback
     use_fixture(event_loop, ctx)
     use_fixture(service_target, ctx)
@@ -40,7 +39,7 @@ def before_all(ctx: Any) -> None:
     use_fixture(run_browser, ctx)  # Chromium, launched by the first @ui scenario
 
 
-def before_scenario(ctx: Any, scenario: Scenario) -> None:
+def before_scenario(ctx: Context, scenario: Scenario) -> None:
     tags = set(scenario.effective_tags)
     if NEEDS_STACK & tags and not ctx.target.embedded:
         scenario.skip("needs control of the stack; the suite runs against a deployment")
@@ -58,5 +57,5 @@ def before_scenario(ctx: Any, scenario: Scenario) -> None:
         use_fixture(fault_scenario, ctx)  # ctx.faults; the stack restored first
 
 
-def after_step(ctx: Any, step: Step) -> None:
+def after_step(ctx: Context, step: Step) -> None:
     web_evidence(ctx, step)  # @ui: a screenshot of every tab at every Then

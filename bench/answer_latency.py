@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from driver import crowd, latency
+from driver.actors.questions import TheAnswer
+from driver.actors.tasks import Ask, CheckEverythingSeen, Leave, OpenChat
 from driver.crowd import Customer
 from driver.errors import ApiError, HandshakeRefused, SendRefused, SocketClosed
 from driver.latency import Figures
@@ -64,8 +66,8 @@ async def _arrive(cast: Cast, count: int) -> list[Customer]:
 async def _one_question(customer: Customer) -> tuple[float, float]:
     """(seconds to the first progress, seconds to the answer) for one question."""
     person = customer.person
-    run = await person.ask(customer.question)
-    await person.wait_for_answer(30)
+    run = await person.attempts_to(Ask(customer.question))
+    await person.asks_for(TheAnswer(30))
     return latency.first_progress(run), latency.answer_time(run)
 
 
@@ -73,7 +75,7 @@ async def _open(customer: Customer) -> tuple[float, str | None]:
     """Seconds from starting to open the chat to having it open, or the refusal."""
     started = time.monotonic()
     try:
-        await customer.person.connect()
+        await customer.person.attempts_to(OpenChat())
     except (HandshakeRefused, SocketClosed, OSError, TimeoutError) as error:
         return latency.NEVER, f"chat not opened: {_reason(error)}"
     return time.monotonic() - started, None
@@ -82,7 +84,7 @@ async def _open(customer: Customer) -> tuple[float, str | None]:
 async def _ask(customer: Customer) -> str | None:
     """Ask; None once acknowledged, else why not."""
     try:
-        await customer.person.ask(customer.question)
+        await customer.person.attempts_to(Ask(customer.question))
     except SendRefused as refusal:
         return f"refused: {refusal.code}"
     except (AssertionError, SocketClosed, OSError) as error:
@@ -118,7 +120,9 @@ class Round:
 async def _crowd_round(customers: Sequence[Customer]) -> Round:
     """Everyone opens the chat at the same moment, then everyone asks at the same moment."""
     for customer in customers:
-        await customer.person.leave()  # a fresh chat each round: opening is measured too
+        await customer.person.attempts_to(
+            Leave()
+        )  # a fresh chat each round: opening is measured too
     opened = await asyncio.gather(*(_open(c) for c in customers))
     present = [c for c, (_, problem) in zip(customers, opened, strict=True) if problem is None]
     asked = await asyncio.gather(*(_ask(c) for c in present))
@@ -144,7 +148,7 @@ async def _contract_problems(customers: Sequence[Customer]) -> int:
     async def one(customer: Customer) -> bool:
         async with gate:
             try:
-                await customer.person.verify()
+                await customer.person.attempts_to(CheckEverythingSeen())
             except (AssertionError, ApiError, aiohttp.ClientError, TimeoutError):
                 return True
             return False
@@ -176,8 +180,10 @@ async def _bench(url: str, crowds: list[int], rounds: int) -> None:
             print("no account could be created: nothing to measure")
             return
         first = everyone[0]
-        await first.person.connect()
-        floor = statistics.median([await first.person.sockets["laptop"].ping() for _ in range(50)])
+        await first.person.attempts_to(OpenChat())
+        floor = statistics.median(
+            [await first.person.chat.sockets["laptop"].ping() for _ in range(50)]
+        )
         print(f"floor: ping round trip, median of 50 = {floor * 1000:.2f} ms (ratios are to it)")
         alone = [await _one_question(first) for _ in range(rounds)]
         print(_ratio_row("1 person", "first progress", [a[0] for a in alone], floor))
@@ -205,7 +211,7 @@ async def _bench(url: str, crowds: list[int], rounds: int) -> None:
                 + ", ".join(f"{fate} {n}" for fate, n in merged.fates.most_common())
                 + f"; {broken} saw a stream that broke the chat contract; {took:.1f} s"
             )
-        await asyncio.gather(*(c.person.leave() for c in everyone))
+        await asyncio.gather(*(c.person.attempts_to(Leave()) for c in everyone))
 
 
 def _sizes(text: str) -> list[int]:

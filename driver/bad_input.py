@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from driver.actors.actor import Actor
+from driver.actors.tasks import OpenChat
 from driver.contract import (
     CLOSE_CODES,
     SOCKET_ERROR_CODES,
@@ -25,7 +27,6 @@ from driver.contract import (
     ControlType,
     Frame,
 )
-from driver.person import Person
 from driver.socket import ChatSocket
 
 # One connection takes at most this many frames: past 10 bad frames a minute the service closes
@@ -143,7 +144,7 @@ class BarrageReport:
         )
 
 
-async def send_barrage(person: Person, frames: list[str], *, timeout: float = 5.0) -> BarrageReport:
+async def send_barrage(person: Actor, frames: list[str], *, timeout: float = 5.0) -> BarrageReport:
     """Send each frame on its own and wait for its answer, opening a fresh connection every
     FRAMES_PER_CONNECTION frames."""
     report = BarrageReport()
@@ -153,7 +154,9 @@ async def send_barrage(person: Person, frames: list[str], *, timeout: float = 5.
         if socket is None or i % FRAMES_PER_CONNECTION == 0 or not socket.is_open:
             if socket is not None:
                 await socket.close()
-            socket = await person.connect(f"app, connection {i // FRAMES_PER_CONNECTION + 1}")
+            socket = await person.attempts_to(
+                OpenChat(f"app, connection {i // FRAMES_PER_CONNECTION + 1}")
+            )
         report.answers.append(await _answer(socket, frame, timeout))
     if socket is not None:
         await socket.close()

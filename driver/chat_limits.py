@@ -9,27 +9,27 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from driver.actors.actor import Actor
+from driver.actors.tasks import OpenChat
 from driver.contract import ClientType, ErrorCode
-from driver.delivery import ws_url_of
 from driver.errors import HandshakeRefused
 from driver.eventually import eventually
-from driver.person import Person
 from driver.socket import ChatSocket
 
 
-async def open_chats(person: Person, count: int, service_urls: Sequence[str]) -> list[ChatSocket]:
+async def open_chats(person: Actor, count: int, service_urls: Sequence[str]) -> list[ChatSocket]:
     """Open `count` more chats, spread over the servers in turn (each a device of its own, so
     the person closes them on leaving)."""
-    first = len(person.sockets)
+    first = len(person.chat.sockets)
     chats = []
     for i in range(first, first + count):
         device = f"chat {i + 1}"
-        person.device_ws_urls[device] = ws_url_of(service_urls[i % len(service_urls)])
-        chats.append(await person.connect(device))
+        person.chat.serve_from(device, service_urls[i % len(service_urls)])
+        chats.append(await person.attempts_to(OpenChat(device)))
     return chats
 
 
-async def try_open_chat(person: Person, service_url: str) -> HandshakeRefused | ChatSocket:
+async def try_open_chat(person: Actor, service_url: str) -> HandshakeRefused | ChatSocket:
     """One more chat: the open socket, or why it was refused."""
     try:
         return (await open_chats(person, 1, [service_url]))[0]

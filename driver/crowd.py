@@ -17,10 +17,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from driver.actors.actor import Actor
+from driver.actors.questions import TheAnswer, TheMessages, TheRecordOfTheRun, answer_text
+from driver.actors.tasks import Ask, Leave, LoadUsage, OpenChat, SignIn, SignUp
 from driver.answers import stated_total
 from driver.contract import AGENT_COMPLETED, AGENT_STARTED, ErrorCode
 from driver.errors import ApiError, SendRefused
-from driver.person import Person
 from driver.stream import RunStream
 
 USAGE_DAYS_AGO = 10
@@ -34,13 +36,13 @@ COME_BACK_LATER = (ErrorCode.TEMPORARILY_UNAVAILABLE, ErrorCode.RATE_LIMITED)
 
 @dataclass(frozen=True)
 class Customer:
-    person: Person
+    person: Actor
     spent: str  # what their usage adds up to, as the assistant writes it ("$1,234.00")
     question: str
     cents: int = 0  # the same total in cents
 
 
-def customer(person: Person, number: int) -> Customer:
+def customer(person: Actor, number: int) -> Customer:
     """The `number`th customer of a crowd: their own question and a usage total of their own."""
     cents = 100_000 + 1_111 * number
     question = f"How can we cut our model spend? (asked by {person.name})"
@@ -69,14 +71,14 @@ async def settle_in(customer: Customer, gate: asyncio.Semaphore) -> None:
     person = customer.person
     async with gate:
         try:
-            await _patiently(person.sign_up)
+            await _patiently(lambda: person.attempts_to(SignUp()))
         except ApiError as error:
             if error.code != ErrorCode.CONFLICT:  # an attempt the service gave up on did create it
                 raise
-        await _patiently(person.sign_in)
+        await _patiently(lambda: person.attempts_to(SignIn()))
     if person.user_id is None:
         person.user_id = (await person.api.me(person.access_token)).user_id
-    await person.load_usage(usage_costing(customer.cents))
+    await person.attempts_to(LoadUsage(usage_costing(customer.cents)))
 
 
 async def _patiently(action: Callable[[], Awaitable[object]]) -> None:
@@ -90,7 +92,7 @@ async def _patiently(action: Callable[[], Awaitable[object]]) -> None:
             await asyncio.sleep(error.retry_after or 1.0)
 
 
-async def arrive(people: Sequence[Person], *, at_once: int | None = None) -> list[Customer]:
+async def arrive(people: Sequence[Actor], *, at_once: int | None = None) -> list[Customer]:
     """Everyone signs up, signs in and loads usage of a different total, all at once, or
     `at_once` people at a time (a sign-up and a sign-in each cost an argon2 hash: a hundred
     at the same moment queue behind the service's few hashing threads past its 5 s limit)."""
@@ -104,7 +106,7 @@ async def ask_at_once(customers: Sequence[Customer]) -> None:
     """Everyone asks at the same moment; fails, saying how many questions were not taken and
     why, unless every one was acknowledged."""
     outcomes = await asyncio.gather(
-        *(c.person.ask(c.question) for c in customers), return_exceptions=True
+        *(c.person.attempts_to(Ask(c.question)) for c in customers), return_exceptions=True
     )
     failed = [o for o in outcomes if isinstance(o, BaseException)]
     if failed:
@@ -121,9 +123,9 @@ async def seen_problems(customer: Customer, timeout: float = 20.0) -> list[str]:
     """What is wrong with what this customer's sockets showed them (their verifier's findings,
     isolation included) and with the spend they were told."""
     person = customer.person
-    await person.wait_for_answer(timeout)
+    await person.asks_for(TheAnswer(timeout))
     found = person.verifier.findings(require_finished=False)
-    told = stated_total(person.last_answer_text())
+    told = stated_total(answer_text(person))
     if told != customer.spent:
         found.append(f"{person.name} was told a spend of {told}, not their own {customer.spent}")
     return found
@@ -136,10 +138,10 @@ async def stored_problems(customer: Customer) -> list[str]:
     if run is None:
         return [f"{person.name} never asked"]
     found: list[str] = []
-    said = [(m.role, m.text) for m in await person.history()]
-    if said != [("user", customer.question), ("assistant", person.last_answer_text())]:
+    said = [(m.role, m.text) for m in await person.asks_for(TheMessages())]
+    if said != [("user", customer.question), ("assistant", answer_text(person))]:
         found.append(f"{person.name}'s stored conversation holds {said}")
-    log = await person.run_log(run.run_id)
+    log = await person.asks_for(TheRecordOfTheRun(run.run_id))
     strangers = [e for e in log if e.get("run_id") != run.run_id]
     if strangers or [e.get("seq") for e in log] != list(range(1, len(log) + 1)):
         found.append(f"{person.name}'s stored record is not their run alone, in order: {log}")
@@ -155,7 +157,7 @@ async def open_at_once(customers: Sequence[Customer]) -> dict[str, float]:
 
     async def one(customer: Customer) -> float:
         started = time.monotonic()
-        socket = await customer.person.connect()
+        socket = await customer.person.attempts_to(OpenChat())
         return socket.opened_at - started
 
     waits = await asyncio.gather(*(one(c) for c in customers))
@@ -202,7 +204,7 @@ def runs(customers: Sequence[Customer]) -> dict[str, RunStream]:
 
 
 async def leave(customers: Sequence[Customer]) -> None:
-    await asyncio.gather(*(c.person.leave() for c in customers))
+    await asyncio.gather(*(c.person.attempts_to(Leave()) for c in customers))
 
 
 @dataclass(frozen=True)

@@ -13,39 +13,33 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from driver.actors.actor import DEFAULT_DEVICE, Actor
+from driver.actors.questions import TheMessages, TheRecordOfTheRun
+from driver.actors.tasks import Ask, CloseChat, OpenChat, Reconnect
 from driver.contract import AGENT_ERROR, CloseCode, ControlType, Frame, TimedEvent, short_id
 from driver.errors import FrameRefused
 from driver.eventually import eventually
 from driver.models import Ack
-from driver.person import DEFAULT_DEVICE, Person
 from driver.socket import ChatSocket
 from driver.stream import StreamStalled
 
 
-def ws_url_of(service_url: str) -> str:
-    return "ws" + service_url.rstrip("/").removeprefix("http") + "/ws"
-
-
-def server_of(person: Person, device: str = DEFAULT_DEVICE) -> str:
+def server_of(person: Actor, device: str = DEFAULT_DEVICE) -> str:
     """The service URL that device connects to."""
-    ws_url = person.device_ws_urls.get(device, person.ws_url)
+    ws_url = person.chat.url_of(device)
     return "http" + ws_url.removeprefix("ws").removesuffix("/ws")
 
 
-def use_server(person: Person, device: str, service_url: str) -> None:
-    """From now on that device connects to that server (with the person's pass)."""
-    person.device_ws_urls[device] = ws_url_of(service_url)
+async def open_on_poor_link(person: Actor, device: str) -> ChatSocket:
+    return await person.attempts_to(OpenChat(device, poor_link=True))
 
 
-async def open_on_poor_link(person: Person, device: str) -> ChatSocket:
-    return await person.connect(device, poor_link=True)
-
-
-async def drop_connection(person: Person, device: str = DEFAULT_DEVICE) -> None:
+async def drop_connection(person: Actor, device: str = DEFAULT_DEVICE) -> None:
     """The device goes offline (it closes its end; the service sees it leave)."""
-    await person.disconnect(device)
-    person.transcript.note(person.name, f"{device} went offline")
+    await person.attempts_to(CloseChat(device))
+    person.note(f"{device} went offline")
 
 
 # -- asking when confirmations get lost
@@ -56,49 +50,51 @@ class Unconfirmed:
 
 
 async def ask_and_lose_confirmation(
-    person: Person, question: str, device: str = DEFAULT_DEVICE
+    person: Actor, question: str, device: str = DEFAULT_DEVICE
 ) -> Unconfirmed:
     """Send a question and lose the connection before its confirmation can be read."""
-    socket = await person.connect(device)
+    socket = await person.attempts_to(OpenChat(device))
     socket.stop_reading()
     msg_id = await socket.post(question)
     await socket.close()
     note = f"lost the connection before question {short_id(msg_id)} was confirmed"
-    person.transcript.note(person.name, note)
+    person.note(note)
     return Unconfirmed(question, msg_id)
 
 
-async def send_again(person: Person, pending: Unconfirmed, device: str = DEFAULT_DEVICE) -> Ack:
+async def send_again(person: Actor, pending: Unconfirmed, device: str = DEFAULT_DEVICE) -> Ack:
     """Reconnect if need be and send the same question with the same id, as a client that
     never saw the confirmation must. A repeat's run already started, so the device catches up
     on what it has not seen of it. The run is then the person's last one."""
-    await person.ask(pending.question, device=device, client_msg_id=pending.client_msg_id)
+    await person.attempts_to(
+        Ask(pending.question, device=device, client_msg_id=pending.client_msg_id)
+    )
     ack = person.last_ack
     assert ack is not None  # ask() records the confirmation it waited for
     seen_end = any(e.is_final for e in events_on(person, ack.run_id, device))
     if ack.duplicate and not seen_end:
-        socket = await person.connect(device)
+        socket = await person.attempts_to(OpenChat(device))
         await socket.resume([(ack.run_id, last_in_order(person, ack.run_id, device))])
     return ack
 
 
 # -- catching up
 async def try_resume(
-    person: Person, run_id: str, last_seq: int, device: str = DEFAULT_DEVICE
+    person: Actor, run_id: str, last_seq: int, device: str = DEFAULT_DEVICE
 ) -> Frame | FrameRefused:
     """Ask to catch up on one run after `last_seq`: the answer, or the refusal."""
-    socket = await person.connect(device)
+    socket = await person.attempts_to(OpenChat(device))
     try:
-        answers = await socket.resume([(run_id, last_seq)], timeout=person.timeout)
+        answers = await socket.resume([(run_id, last_seq)], timeout=person.chat.timeout)
     except FrameRefused as refusal:
-        person.transcript.note(person.name, f"could not catch up: {refusal.code}", kind="error")
+        person.note(f"could not catch up: {refusal.code}", kind="error")
         return refusal
     return answers[run_id]
 
 
-def resume_answers(person: Person, device: str = DEFAULT_DEVICE) -> list[Frame]:
+def resume_answers(person: Actor, device: str = DEFAULT_DEVICE) -> list[Frame]:
     """The `resumed` / `resync_required` frames the device's latest connection received."""
-    socket = person.connections_of(device)[-1]
+    socket = person.chat.connections_of(device)[-1]
     return [
         f
         for _, f in socket.received
@@ -106,13 +102,13 @@ def resume_answers(person: Person, device: str = DEFAULT_DEVICE) -> list[Frame]:
     ]
 
 
-def events_on(person: Person, run_id: str, device: str = DEFAULT_DEVICE) -> list[TimedEvent]:
+def events_on(person: Actor, run_id: str, device: str = DEFAULT_DEVICE) -> list[TimedEvent]:
     """Every event of that run the device received, over all its connections, in arrival order."""
-    streams = [s.streams[run_id] for s in person.connections_of(device) if run_id in s.streams]
+    streams = [s.streams[run_id] for s in person.chat.connections_of(device) if run_id in s.streams]
     return [event for stream in streams for event in stream.events]
 
 
-def last_in_order(person: Person, run_id: str, device: str = DEFAULT_DEVICE) -> int:
+def last_in_order(person: Actor, run_id: str, device: str = DEFAULT_DEVICE) -> int:
     """The highest seq the device saw without a gap from 1 (what it resumes after)."""
     seen = {e.seq for e in events_on(person, run_id, device)}
     last = 0
@@ -121,9 +117,9 @@ def last_in_order(person: Person, run_id: str, device: str = DEFAULT_DEVICE) -> 
     return last
 
 
-def seqs_after_resume(person: Person, run_id: str, device: str = DEFAULT_DEVICE) -> list[int]:
+def seqs_after_resume(person: Actor, run_id: str, device: str = DEFAULT_DEVICE) -> list[int]:
     """The seqs the device's latest connection received for the run after its `resumed`."""
-    socket = person.connections_of(device)[-1]
+    socket = person.chat.connections_of(device)[-1]
     seen: list[int] = []
     resumed = False
     for _, frame in socket.received:
@@ -137,15 +133,15 @@ def seqs_after_resume(person: Person, run_id: str, device: str = DEFAULT_DEVICE)
 
 
 async def wait_for_final_on(
-    person: Person, run_id: str, device: str = DEFAULT_DEVICE, timeout: float = 10.0
+    person: Actor, run_id: str, device: str = DEFAULT_DEVICE, timeout: float = 10.0
 ) -> TimedEvent:
     """The run's final event on the device's latest connection."""
-    stream = person.connections_of(device)[-1].run(run_id)
+    stream = person.chat.connections_of(device)[-1].run(run_id)
     return await stream.wait_final(timeout, who=f"{person.name}'s {device}")
 
 
 async def follow_to_answer(
-    person: Person, device: str = DEFAULT_DEVICE, timeout: float = 10.0
+    person: Actor, device: str = DEFAULT_DEVICE, timeout: float = 10.0
 ) -> TimedEvent:
     """The last run's final event on the device. When the service closes the chat because the
     pass it was opened with has ended (PASS_ENDED), the device reopens it with its current pass
@@ -153,37 +149,37 @@ async def follow_to_answer(
     run = person.last_run
     if run is None:
         raise AssertionError(f"{person.name} has not asked anything yet")
-    socket = person.connections_of(device)[-1]
+    socket = person.chat.connections_of(device)[-1]
     try:
         return await socket.run(run.run_id).wait_final(timeout, who=f"{person.name}'s {device}")
     except StreamStalled:
         if socket.is_open or socket.close_code != CloseCode.PASS_ENDED:
             raise
-    await person.reconnect(device)
+    await person.attempts_to(Reconnect(device))
     return await wait_for_final_on(person, run.run_id, device, timeout)
 
 
-def runs_asked(person: Person) -> list[str]:
+def runs_asked(person: Actor) -> list[str]:
     """Every run the person's questions started (from the confirmations they read)."""
     seen: list[str] = []
-    for device in {name for name in person.sockets}:
-        for socket in person.connections_of(device):
+    for device in {name for name in person.chat.sockets}:
+        for socket in person.chat.connections_of(device):
             for ack in socket.acks:
                 if ack.run_id not in seen:
                     seen.append(ack.run_id)
     return seen
 
 
-def missing_answers(person: Person, device: str, run_ids: Sequence[str]) -> list[str]:
+def missing_answers(person: Actor, device: str, run_ids: Sequence[str]) -> list[str]:
     """Runs among `run_ids` whose final event the device never received."""
     return [r for r in run_ids if not any(e.is_final for e in events_on(person, r, device))]
 
 
-def steps_not_once_in_order(person: Person, device: str, run_ids: Sequence[str]) -> list[str]:
+def steps_not_once_in_order(person: Actor, device: str, run_ids: Sequence[str]) -> list[str]:
     """For each run, the device (over all its connections) must have received every step the
     asking device saw, each once and in order (seq 1, 2, 3, ...); what it got wrong, per run."""
     problems = []
-    others = [d for d in person.sockets if d != device]
+    others = [d for d in person.chat.sockets if d != device]
     for run_id in run_ids:
         got = [e.seq for e in events_on(person, run_id, device)]
         steps = max((len(events_on(person, run_id, d)) for d in others), default=len(got))
@@ -202,12 +198,12 @@ def failure_of(final: TimedEvent) -> tuple[str, str]:
 
 
 async def wait_until_stored(
-    person: Person, event_type: str, *, tool: str | None = None, timeout: float = 10.0
+    person: Actor, event_type: str, *, tool: str | None = None, timeout: float = 10.0
 ) -> None:
     """Wait until the last run's stored record has an event of that type (and tool)."""
 
     async def stored() -> bool:
-        log = await person.run_log()
+        log = await person.asks_for(TheRecordOfTheRun())
         return any(
             e.get("type") == event_type
             and (tool is None or (e.get("payload") or {}).get("tool") == tool)
@@ -220,12 +216,15 @@ async def wait_until_stored(
     assert found
 
 
-async def wait_until_answer_stored(person: Person, timeout: float = 10.0) -> None:
+async def wait_until_answer_stored(person: Actor, timeout: float = 10.0) -> None:
     """Wait until the current conversation's history holds an answer to the last question."""
     run_id = person.last_run.run_id if person.last_run is not None else None
 
     async def answered() -> bool:
-        return any(m.role == "assistant" and m.run_id == run_id for m in await person.history())
+        return any(
+            m.role == "assistant" and m.run_id == run_id
+            for m in await person.asks_for(TheMessages())
+        )
 
     describe = f"{person.name}'s history never showed the answer"
     found: bool = await eventually(answered, timeout=timeout, describe=describe)
@@ -233,7 +232,7 @@ async def wait_until_answer_stored(person: Person, timeout: float = 10.0) -> Non
 
 
 async def wait_until_seen(
-    person: Person, event_type: str, *, tool: str | None = None, timeout: float = 10.0
+    person: Actor, event_type: str, *, tool: str | None = None, timeout: float = 10.0
 ) -> TimedEvent:
     """The first event of that type (and tool) in the last run, as the person's device sees it."""
     run = person.last_run
@@ -253,7 +252,7 @@ async def wait_until_seen(
 
 
 async def check_caught_up(
-    person: Person, device: str = DEFAULT_DEVICE, timeout: float = 5.0
+    person: Actor, device: str = DEFAULT_DEVICE, timeout: float = 5.0
 ) -> list[int]:
     """The device's latest connection resumed the last run right after what the device had
     seen before, then received every seq the replay announced (waiting up to `timeout` for
@@ -265,11 +264,11 @@ async def check_caught_up(
     return replayed
 
 
-def _caught_up(person: Person, device: str) -> list[int]:
+def _caught_up(person: Actor, device: str) -> list[int]:
     run = person.last_run
     if run is None:
         raise AssertionError(f"{person.name} has not asked anything yet")
-    connections = person.connections_of(device)
+    connections = person.chat.connections_of(device)
     earlier = {
         e.seq
         for s in connections[:-1]
@@ -297,10 +296,10 @@ def _caught_up(person: Person, device: str) -> list[int]:
     return replayed
 
 
-def events_after_resume(person: Person, run_id: str) -> list[Frame]:
+def events_after_resume(person: Actor, run_id: str) -> list[Frame]:
     """Events of that run any of the person's connections received after asking to resume it."""
     sent: list[Frame] = []
-    for socket in (s for device in person.sockets for s in person.connections_of(device)):
+    for socket in (s for device in person.chat.sockets for s in person.chat.connections_of(device)):
         asked = False
         for _, frame in socket.received:
             if frame.get("run_id") != run_id and frame.get("ref") != run_id:
@@ -316,13 +315,13 @@ def events_after_resume(person: Person, run_id: str) -> list[Frame]:
     return sent
 
 
-async def stored_matches_seen(person: Person) -> list[dict[str, object]]:
+async def stored_matches_seen(person: Actor) -> list[dict[str, Any]]:
     """The last run's stored record; it must hold exactly the events the person saw live."""
     run = person.last_run
     if run is None:
         raise AssertionError(f"{person.name} has not asked anything yet")
-    await run.wait_final(person.timeout, who=person.name)
-    stored = await person.run_log(run.run_id)
+    await run.wait_final(person.chat.timeout, who=person.name)
+    stored = await person.asks_for(TheRecordOfTheRun(run.run_id))
     seen = [(e.seq, e.type) for e in run.events]
     kept = [(e.get("seq"), e.get("type")) for e in stored]
     if kept != seen:
@@ -331,18 +330,18 @@ async def stored_matches_seen(person: Person) -> list[dict[str, object]]:
 
 
 async def reconnect_elsewhere(
-    person: Person, device: str, service_url: str, timeout: float = 10.0
+    person: Actor, device: str, service_url: str, timeout: float = 10.0
 ) -> TimedEvent:
     """The device reconnects to that server, catches up, and waits for the run's end there."""
     run = person.last_run
     if run is None:
         raise AssertionError(f"{person.name} has not asked anything yet")
-    use_server(person, device, service_url)
-    await person.reconnect(device)
+    person.chat.serve_from(device, service_url)
+    await person.attempts_to(Reconnect(device))
     return await wait_for_final_on(person, run.run_id, device, timeout)
 
 
-async def wait_for_every_answer_on(person: Person, device: str, timeout: float = 10.0) -> list[str]:
+async def wait_for_every_answer_on(person: Actor, device: str, timeout: float = 10.0) -> list[str]:
     """Wait until the device has received the final event of every run the person asked;
     the runs it still lacks after `timeout`."""
     runs = runs_asked(person)

@@ -9,9 +9,31 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar, cast
+from typing import TypeVar, cast, overload
 
 T = TypeVar("T")
+
+
+@overload
+async def eventually(
+    check: Callable[[], Awaitable[T]],
+    *,
+    timeout: float,
+    interval: float = ...,
+    describe: str,
+    retry_on: tuple[type[Exception], ...] = ...,
+) -> T: ...
+
+
+@overload
+async def eventually(
+    check: Callable[[], T],
+    *,
+    timeout: float,
+    interval: float = ...,
+    describe: str,
+    retry_on: tuple[type[Exception], ...] = ...,
+) -> T: ...
 
 
 async def eventually(

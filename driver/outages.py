@@ -1,5 +1,5 @@
 """What people do and see while something the service depends on is in trouble: the tasks and
-questions of the resilience scenarios, on top of Person's public API.
+questions of the resilience scenarios, on top of Actor's public API.
 """
 
 # Waits take an explicit timeout because it is part of the failure message a reader sees.
@@ -18,26 +18,19 @@ from typing import Any
 
 import aiohttp
 
+from driver.actors.actor import DEFAULT_DEVICE, Actor
+from driver.actors.questions import TheAnswer, TheAnswerSinceAsking
+from driver.actors.tasks import Ask, CloseChat, OpenChat, SignIn
 from driver.contract import AGENT_ERROR, ErrorCode, short_id
 from driver.errors import HandshakeRefused, SendRefused, SocketClosed
 from driver.eventually import eventually
 from driver.models import Ack
-from driver.person import DEFAULT_DEVICE, Person
 from driver.stream import RunStream
 
 # A refused question is sent again after a pause that doubles up to a cap, as a well-behaved app
 # does: quick after a blip, about once a second during a long outage (within the rate limit).
 RETRY_PAUSE_S = 0.25
 RETRY_PAUSE_CAP_S = 1.0
-
-
-def ws_url_of(service_url: str) -> str:
-    return "ws" + service_url.rstrip("/").removeprefix("http") + "/ws"
-
-
-def use_server(person: Person, service_url: str, device: str = DEFAULT_DEVICE) -> None:
-    """From now on, that device opens the chat on this server (an instance of the service)."""
-    person.device_ws_urls[device] = ws_url_of(service_url)
 
 
 @dataclass(frozen=True)
@@ -61,7 +54,7 @@ class Persistence:
 
 
 async def ask_until_stored(
-    person: Person,
+    person: Actor,
     question: str,
     *,
     within: float,
@@ -76,8 +69,8 @@ async def ask_until_stored(
     while True:
         sent_at = time.monotonic()
         try:
-            attempt.run = await person.ask(
-                question, client_msg_id=attempt.client_msg_id, device=device
+            attempt.run = await person.attempts_to(
+                Ask(question, client_msg_id=attempt.client_msg_id, device=device)
             )
             attempt.ack = person.last_ack
             return attempt
@@ -119,16 +112,16 @@ class Routine:
         }
 
 
-async def usual_routine(person: Person, question: str, *, timeout: float = 15.0) -> Routine:
+async def usual_routine(person: Actor, question: str, *, timeout: float = 15.0) -> Routine:
     """Sign in, open the chat, ask, wait for the answer; each part timed."""
     began = time.monotonic()
-    await person.sign_in()
+    await person.attempts_to(SignIn())
     signed_in = time.monotonic()
-    await person.connect()
+    await person.attempts_to(OpenChat())
     opened = time.monotonic()
-    await person.ask(question)
+    await person.attempts_to(Ask(question))
     stored = time.monotonic()
-    await person.wait_for_answer(timeout)
+    await person.asks_for(TheAnswer(timeout))
     answered = time.monotonic()
     return Routine(signed_in - began, opened - signed_in, stored - opened, answered - stored)
 
@@ -318,14 +311,14 @@ async def wait_not_ready(
 
 
 async def expect_run_error(
-    person: Person, error: str, *, within: float, since: float | None = None
+    person: Actor, error: str, *, within: float, since: float | None = None
 ) -> None:
     """The person's last question ends, within `within` seconds of asking (or of `since`,
     a monotonic time), with `agent_error` `error` that invites them to ask again."""
     if since is None:
-        final = await person.answer_within(within)
+        final = await person.asks_for(TheAnswerSinceAsking(within))
     else:
-        final = await person.wait_for_answer(max(0.0, since + within - time.monotonic()))
+        final = await person.asks_for(TheAnswer(max(0.0, since + within - time.monotonic())))
         late = final.at - since
         if late > within:
             raise AssertionError(
@@ -358,7 +351,7 @@ TRY_AGAIN_SHORTLY = (
 
 
 async def open_chat_until(
-    person: Person, done: Callable[[], bool], *, pause: float = RETRY_PAUSE_S
+    person: Actor, done: Callable[[], bool], *, pause: float = RETRY_PAUSE_S
 ) -> list[ChatOpening]:
     """Open the chat (and check it answers) again and again until `done()`, then once more;
     each attempt's outcome. A chat that opens and then closes counts as closed, with its code."""
@@ -366,9 +359,9 @@ async def open_chat_until(
     last = False
     while not last:
         last = done()
-        await person.disconnect()
+        await person.attempts_to(CloseChat())
         try:
-            socket = await person.connect()
+            socket = await person.attempts_to(OpenChat())
             await socket.ping(timeout=5.0)
             outcome = OPENED
         except HandshakeRefused as refusal:

@@ -14,11 +14,12 @@ import uuid
 from dataclasses import dataclass
 from http import HTTPStatus
 
+from driver.actors.actor import Actor
+from driver.actors.tasks import OpenChat, TryToAskIn
 from driver.api import ChatApi
 from driver.contract import ErrorCode
 from driver.errors import ApiError, FrameRefused, HandshakeRefused, SocketClosed, error_fields
 from driver.models import ErrorFrame
-from driver.person import Person
 from driver.socket import ChatSocket
 
 MAX_FRAME_BYTES = 64 * 1024
@@ -35,7 +36,7 @@ class Refusal:
         return f"{self.where} answered {self.status} {self.code}"
 
 
-async def try_to_get_in(person: Person, token: str | None, *, showing: str) -> list[Refusal]:
+async def try_to_get_in(person: Actor, token: str | None, *, showing: str) -> list[Refusal]:
     """Show a pass at the chat's door and at the conversation history; both must refuse."""
     refusals = [await _knock_on_chat(person, token, showing)]
     raw = await person.api.raw("GET", "/api/threads", access=token)
@@ -45,14 +46,14 @@ async def try_to_get_in(person: Person, token: str | None, *, showing: str) -> l
         )
     code, _, retry_after = error_fields(raw.status, raw.text, raw.headers)
     refusals.append(Refusal("the conversation history", raw.status, code, retry_after))
-    person.transcript.note(person.name, f"was turned away showing {showing}", kind="error")
+    person.note(f"was turned away showing {showing}", kind="error")
     return refusals
 
 
-async def _knock_on_chat(person: Person, token: str | None, showing: str) -> Refusal:
+async def _knock_on_chat(person: Actor, token: str | None, showing: str) -> Refusal:
     try:
         socket = await ChatSocket.connect(
-            person.ws_url, access_token=token, name=f"{person.name}'s attempt with {showing}"
+            person.chat.ws_url, access_token=token, name=f"{person.name}'s attempt with {showing}"
         )
     except HandshakeRefused as refused:
         return Refusal("the chat", refused.status, refused.code, refused.retry_after)
@@ -60,11 +61,11 @@ async def _knock_on_chat(person: Person, token: str | None, showing: str) -> Ref
     raise AssertionError(f"{person.name} was let into the chat showing {showing}")
 
 
-async def pass_still_works(person: Person, token: str) -> bool:
+async def pass_still_works(person: Actor, token: str) -> bool:
     """Whether a pass still opens the chat (the door only: no history is read)."""
     try:
         socket = await ChatSocket.connect(
-            person.ws_url, access_token=token, name=f"{person.name}'s check of an old pass"
+            person.chat.ws_url, access_token=token, name=f"{person.name}'s check of an old pass"
         )
     except HandshakeRefused:
         return False
@@ -167,7 +168,7 @@ async def flood(socket: ChatSocket, questions: int, *, settle_timeout: float = 5
 # -- another person's data -----------------------------------------------------------------------
 
 
-async def reach_into(intruder: Person, owner: Person, how: str) -> str:
+async def reach_into(intruder: Actor, owner: Actor, how: str) -> str:
     """Try to reach the owner's last conversation or run; the error code it was refused with.
     `how`: open / read the log of / ask a question inside / catch up on (words of a scenario)."""
     run = owner.last_run
@@ -181,9 +182,9 @@ async def reach_into(intruder: Person, owner: Person, how: str) -> str:
         elif how.startswith("read the log"):
             await intruder.api.run_events(intruder.access_token, thread, run.run_id)
         elif how.startswith("ask a question inside"):
-            return (await intruder.try_ask_in(thread, "What did they spend?")).code
+            return (await intruder.attempts_to(TryToAskIn(thread, "What did they spend?"))).code
         elif how.startswith("catch up"):
-            socket = await intruder.connect()
+            socket = await intruder.attempts_to(OpenChat())
             answers = await socket.resume([(run.run_id, 0)])
             raise AssertionError(f"{intruder.name} caught up on {what}: {answers}")
         else:
@@ -195,13 +196,13 @@ async def reach_into(intruder: Person, owner: Person, how: str) -> str:
     raise AssertionError(f"{intruder.name} could {how} ({what})")
 
 
-def foreign_frames(intruder: Person, owner: Person) -> list[dict[str, object]]:
+def foreign_frames(intruder: Actor, owner: Actor) -> list[dict[str, object]]:
     """Frames on the intruder's sockets that belong to the owner's runs or conversations."""
-    runs = {run_id for socket in owner.sockets.values() for run_id in socket.streams}
+    runs = {run_id for socket in owner.chat.sockets.values() for run_id in socket.streams}
     threads = {owner.current_thread} - {None}
     return [
         frame
-        for socket in intruder.sockets.values()
+        for socket in intruder.chat.sockets.values()
         for _, frame in socket.received
         if frame.get("run_id") in runs or frame.get("thread_id") in threads
     ]
@@ -221,7 +222,7 @@ class BrowserAnswer:
         return self.status == HTTPStatus.NO_CONTENT and self.allowed_origin == self.origin
 
 
-async def ask_from_page(person: Person, origin: str) -> BrowserAnswer:
+async def ask_from_page(person: Actor, origin: str) -> BrowserAnswer:
     """The browser's question before a page on `origin` may read `person`'s conversations."""
     raw = await person.api.raw(
         "OPTIONS",

@@ -9,34 +9,27 @@ import time
 from dataclasses import dataclass
 from http import HTTPStatus
 
+from driver.actors.abilities import CallTheApi
+from driver.actors.actor import Actor
+from driver.actors.questions import HowTheChatWasClosed
 from driver.api import ChatApi
 from driver.errors import ApiError
 from driver.models import Tokens
-from driver.person import Person
 from driver.probe import pass_still_works
 
 
-def ws_url_of(service_url: str) -> str:
-    return "ws" + service_url.rstrip("/").removeprefix("http") + "/ws"
-
-
-async def sign_in_on(person: Person, device: str, *, service_url: str | None = None) -> Tokens:
+async def sign_in_on(person: Actor, device: str, *, service_url: str | None = None) -> Tokens:
     """The device signs in on its own (a session of its own), optionally on another instance."""
-    api = ChatApi(service_url, person.api.session) if service_url else person.api
+    api = person.ability_to(CallTheApi).on(service_url)
     tokens = await api.login(person.email, person.password)
     person.device_passes[device] = tokens
     if service_url:
-        person.device_ws_urls[device] = ws_url_of(service_url)
-    person.transcript.note(person.name, f"signed in on her {device}")
+        person.chat.serve_from(device, service_url)
+    person.note(f"signed in on her {device}")
     return tokens
 
 
-def serve_device_from(person: Person, device: str, service_url: str) -> None:
-    """That device talks to another instance of the service (with the person's own pass)."""
-    person.device_ws_urls[device] = ws_url_of(service_url)
-
-
-def tokens_of(person: Person, device: str | None = None) -> Tokens:
+def tokens_of(person: Actor, device: str | None = None) -> Tokens:
     tokens = person.device_passes.get(device) if device else person.tokens
     if tokens is None:
         raise AssertionError(
@@ -45,14 +38,14 @@ def tokens_of(person: Person, device: str | None = None) -> Tokens:
     return tokens
 
 
-async def renew(person: Person, device: str | None = None) -> Tokens:
+async def renew(person: Actor, device: str | None = None) -> Tokens:
     """Renew the pass (of a device, or the person's): a new pair; the old renewal is spent."""
     fresh = await person.api.refresh(tokens_of(person, device).refresh_token)
     if device:
         person.device_passes[device] = fresh
     else:
         person.tokens = fresh
-    person.transcript.note(person.name, "renewed the pass")
+    person.note("renewed the pass")
     return fresh
 
 
@@ -63,7 +56,7 @@ async def try_renewal(api: ChatApi, refresh_token: str) -> Tokens | ApiError:
         return refused
 
 
-async def renew_twice_at_once(person: Person) -> list[Tokens | ApiError]:
+async def renew_twice_at_once(person: Actor) -> list[Tokens | ApiError]:
     """Two devices holding the same renewal renew at the same moment."""
     refresh_token = tokens_of(person).refresh_token
     return list(
@@ -73,22 +66,22 @@ async def renew_twice_at_once(person: Person) -> list[Tokens | ApiError]:
     )
 
 
-async def sign_out(person: Person, device: str | None = None) -> None:
+async def sign_out(person: Actor, device: str | None = None) -> None:
     await person.api.logout(tokens_of(person, device).access_token)
-    person.transcript.note(person.name, "signed out" + (f" on her {device}" if device else ""))
+    person.note("signed out" + (f" on her {device}" if device else ""))
 
 
-async def sign_out_everywhere(person: Person, device: str | None = None) -> None:
+async def sign_out_everywhere(person: Actor, device: str | None = None) -> None:
     await person.api.logout_all(tokens_of(person, device).access_token)
-    person.transcript.note(person.name, "signed out everywhere")
+    person.note("signed out everywhere")
 
 
-async def change_password(person: Person, device: str | None = None) -> str:
+async def change_password(person: Actor, device: str | None = None) -> str:
     """Change the password (from that device); returns the old one."""
     old, new = person.password, secrets.token_urlsafe(12)
     await person.api.change_password(tokens_of(person, device).access_token, old, new)
     person.password = new
-    person.transcript.note(person.name, "changed her password")
+    person.note("changed her password")
     return old
 
 
@@ -100,20 +93,21 @@ class Closed:
 
 
 async def wait_closed_by_service(
-    person: Person, devices: list[str], *, within: float, since: float | None = None
+    person: Actor, devices: list[str], *, within: float, since: float | None = None
 ) -> list[Closed]:
     """Every device's chat is closed by the service within `within` seconds (of `since`)."""
     start = time.monotonic() if since is None else since
 
     async def one(device: str) -> Closed:
-        code = await person.wait_disconnected(device, max(0.0, start + within - time.monotonic()))
-        closed_at = person.sockets[device].closed_at or time.monotonic()
+        left = max(0.0, start + within - time.monotonic())
+        code = await person.asks_for(HowTheChatWasClosed(device, left))
+        closed_at = person.chat.sockets[device].closed_at or time.monotonic()
         return Closed(device, code, closed_at - start)
 
     return list(await asyncio.gather(*(one(d) for d in devices)))
 
 
-async def ended_sign_in(person: Person, tokens: Tokens) -> list[str]:
+async def ended_sign_in(person: Actor, tokens: Tokens) -> list[str]:
     """What still works of a sign-in that should have ended (empty: nothing)."""
     working = []
     if await pass_still_works(person, tokens.access_token):
@@ -124,11 +118,11 @@ async def ended_sign_in(person: Person, tokens: Tokens) -> list[str]:
     return working
 
 
-async def sign_out_on(person: Person, service_url: str, device: str | None = None) -> None:
+async def sign_out_on(person: Actor, service_url: str, device: str | None = None) -> None:
     """Sign out through a given instance of the service (the one that phone talks to)."""
-    api = ChatApi(service_url, person.api.session)
+    api = person.ability_to(CallTheApi).on(service_url)
     await api.logout(tokens_of(person, device).access_token)
-    person.transcript.note(person.name, "signed out" + (f" on her {device}" if device else ""))
+    person.note("signed out" + (f" on her {device}" if device else ""))
 
 
 async def let_in_between(

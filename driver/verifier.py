@@ -3,7 +3,7 @@
 It is a socket observer: it sees each frame as it arrives and flags what is wrong at once
 (ordering, envelope, events after the final). What depends on knowing the whole story (whose run
 it was, whether it finished, tool pairing) is judged in `violations` / `assert_clean`, so that a
-frame racing its ack never causes a false alarm. Invariant 5 needs HTTP, so the Person fetches the
+frame racing its ack never causes a false alarm. Invariant 5 needs HTTP, so the actor fetches the
 messages and hands them to `check_answer_visible`.
 """
 

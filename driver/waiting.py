@@ -14,30 +14,32 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from driver.actors.actor import Actor
+from driver.actors.questions import TheAnswer, TheEvent
+from driver.actors.tasks import Ask
 from driver.contract import AGENT_COMPLETED, AGENT_STARTED
 from driver.errors import SendRefused
-from driver.person import Person
 from driver.stream import RunStream
 
 QUESTION = "How can we cut our model spend?"
 
 
-async def ask_together(people: Sequence[Person]) -> None:
+async def ask_together(people: Sequence[Actor]) -> None:
     """Each asks at once; every question is acknowledged (they fit in the service's line)."""
-    await asyncio.gather(*(person.ask(QUESTION) for person in people))
+    await asyncio.gather(*(person.attempts_to(Ask(QUESTION)) for person in people))
 
 
-async def try_ask(person: Person, question: str) -> RunStream | SendRefused:
+async def try_ask(person: Actor, question: str) -> RunStream | SendRefused:
     """Ask; the refusal instead of an acknowledgement, if the service refuses."""
     try:
-        return await person.ask(question)
+        return await person.attempts_to(Ask(question))
     except SendRefused as refusal:
         return refusal
 
 
-async def place_in_line(person: Person, timeout: float) -> int | None:
+async def place_in_line(person: Actor, timeout: float) -> int | None:
     """The place in line the service gave the person's last question (None: not queued)."""
-    started = await person.wait_for_event(AGENT_STARTED, timeout)
+    started = await person.asks_for(TheEvent(AGENT_STARTED, timeout))
     queued = started.frame.get("payload", {}).get("queued")
     if not isinstance(queued, dict):
         return None
@@ -45,5 +47,5 @@ async def place_in_line(person: Person, timeout: float) -> int | None:
     return position if isinstance(position, int) else None
 
 
-async def answered(person: Person, timeout: float) -> bool:
-    return (await person.wait_for_answer(timeout)).type == AGENT_COMPLETED
+async def answered(person: Actor, timeout: float) -> bool:
+    return (await person.asks_for(TheAnswer(timeout))).type == AGENT_COMPLETED

@@ -1,5 +1,5 @@
-"""What a person does on the chat web page, in one call per step (the browser's tasks and
-questions over `WebBrowsing` and `ChatPage`)."""
+"""What a person does on the chat web page, in one call per step: the tasks and questions of an
+actor who can browse the web (their `WebBrowsing`: a browser profile whose tabs are `ChatPage`s)."""
 
 # Waits take an explicit timeout because it is part of the failure message a reader sees.
 # ruff: noqa: ASYNC109
@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from driver.actors.actor import Actor
 from driver.browser import WebBrowsing
 from driver.chat_page import ChatPage, Step
 from driver.contract import (
@@ -23,7 +24,6 @@ from driver.contract import (
 )
 from driver.eventually import eventually
 from driver.models import Tokens
-from driver.person import Person
 
 EVERY_KIND = (AGENT_STARTED, AGENT_THINKING, TOOL_EXECUTING, TOOL_COMPLETED, AGENT_COMPLETED)
 CSV_COLUMNS = ("day", "model", "feature", "requests", "input tokens", "output tokens", "cost")
@@ -41,34 +41,34 @@ def write_usage_csv(records: Sequence[Mapping[str, Any]], path: Path) -> Path:
     return path
 
 
-async def sign_up(person: Person, web: WebBrowsing) -> ChatPage:
+async def sign_up(person: Actor) -> ChatPage:
     """Create the account on the page; the suite then knows the person's pass too (to check
     the history as the person, as every scenario's verification does)."""
-    tab = await web.tab()
+    tab = await _browser(person).tab()
     await tab.sign_up(person.name, person.email, person.password)
     pair = await tab.session_pair()
     if pair is None:
         raise AssertionError(f"{person.name} signed up, but the page kept no session")
     person.tokens = Tokens(pair["access_token"], pair["refresh_token"], int(pair["lifetime"]))
     person.user_id = (await person.api.me(person.access_token)).user_id
-    person.transcript.note(person.name, "signed up in the browser")
+    person.note("signed up in the browser")
     return tab
 
 
-async def load_usage(person: Person, web: WebBrowsing, csv_file: Path) -> None:
-    said = await (await web.tab()).load_usage(csv_file)
-    person.transcript.note(person.name, f"loaded usage in the browser: {said}")
+async def load_usage(person: Actor, csv_file: Path) -> None:
+    said = await (await _browser(person).tab()).load_usage(csv_file)
+    person.note(f"loaded usage in the browser: {said}")
     if not said.startswith("Loaded"):
         raise AssertionError(f"{person.name} could not load {csv_file.name}: {said}")
 
 
-async def ask(person: Person, web: WebBrowsing, question: str) -> None:
-    await (await web.tab()).ask(question)
+async def ask(person: Actor, question: str) -> None:
+    await (await _browser(person).tab()).ask(question)
 
 
-async def answer(web: WebBrowsing, timeout: float) -> str:
+async def answer(person: Actor, timeout: float) -> str:
     """The answer on screen once the assistant has finished (a failure is not an answer)."""
-    tab = await web.tab()
+    tab = await _browser(person).tab()
     last = await tab.wait_for_end(timeout)
     if last.kind != AGENT_COMPLETED:
         raise AssertionError(f"{tab.name} shows the assistant failed: {last.title}")
@@ -93,39 +93,37 @@ def progress_problems(steps: Sequence[Step]) -> list[str]:
     return problems
 
 
-async def start_with_usage(person: Person, web: WebBrowsing, csv_file: Path) -> None:
-    await sign_up(person, web)
-    await load_usage(person, web, csv_file)
+async def start_with_usage(person: Actor, csv_file: Path) -> None:
+    await sign_up(person)
+    await load_usage(person, csv_file)
 
 
-async def ask_and_wait(person: Person, web: WebBrowsing, question: str, timeout: float) -> str:
-    await ask(person, web, question)
-    return await answer(web, timeout)
+async def ask_and_wait(person: Actor, question: str, timeout: float) -> str:
+    await ask(person, question)
+    return await answer(person, timeout)
 
 
-async def ask_and_wait_for_tool(
-    person: Person, web: WebBrowsing, question: str, tool: str, timeout: float
-) -> None:
+async def ask_and_wait_for_tool(person: Actor, question: str, tool: str, timeout: float) -> None:
     """Ask, then wait until the page shows the assistant running that tool."""
-    await ask(person, web, question)
-    await (await web.tab()).wait_for_step_titled(tool, timeout)
+    await ask(person, question)
+    await (await _browser(person).tab()).wait_for_step_titled(tool, timeout)
 
 
-async def open_second_tab(web: WebBrowsing) -> ChatPage:
-    tab = await web.tab(2)
+async def open_second_tab(person: Actor) -> ChatPage:
+    tab = await _browser(person).tab(2)
     await tab.wait_connected()
     return tab
 
 
-async def drop_connection(person: Person, web: WebBrowsing) -> None:
-    await (await web.tab()).drop_connection()
-    person.transcript.note(person.name, "lost the browser's connection")
+async def drop_connection(person: Actor) -> None:
+    await (await _browser(person).tab()).drop_connection()
+    person.note("lost the browser's connection")
 
 
-async def caught_up_problems(web: WebBrowsing, timeout: float) -> list[str]:
+async def caught_up_problems(person: Actor, timeout: float) -> list[str]:
     """After a lost connection: the page reconnected and resumed by itself, and shows every
     step of the question once, in order, ending with the answer."""
-    tab = await web.tab()
+    tab = await _browser(person).tab()
     await tab.wait_for_end(timeout)
     problems = progress_problems(await tab.steps())
     log = await tab.frame_log()
@@ -146,12 +144,10 @@ def about_feature_only(answer: str, feature: str, others: Sequence[str] = ()) ->
     )
 
 
-async def ask_once_pass_renewed(
-    person: Person, web: WebBrowsing, question: str, timeout: float
-) -> None:
+async def ask_once_pass_renewed(person: Actor, question: str, timeout: float) -> None:
     """Wait until the page's chat was closed for an expired pass and reopened (with the pass
     the page renewed by itself), then ask."""
-    tab = await web.tab()
+    tab = await _browser(person).tab()
 
     async def reopened() -> bool:
         log = await tab.frame_log()
@@ -168,5 +164,9 @@ async def ask_once_pass_renewed(
     what = f"{person.name}'s browser reopening the chat with a renewed pass"
     done: bool = await eventually(check, timeout=timeout, describe=what)
     assert done
-    person.transcript.note(person.name, "the browser renewed the pass and reopened the chat")
-    await ask(person, web, question)
+    person.note("the browser renewed the pass and reopened the chat")
+    await ask(person, question)
+
+
+def _browser(person: Actor) -> WebBrowsing:
+    return person.ability_to(WebBrowsing)

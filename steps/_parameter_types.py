@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
-from behave import register_type
 from parse import with_pattern
 from parse_type import TypeBuilder
 
 from driver import passes, probe, refusals
 from fixtures import security
+from fixtures.context import register_type
 
 # The servers a scenario can put a device on, in the scenario's words -> fixtures/servers.py.
 SERVER_KINDS = {
@@ -32,19 +32,27 @@ WEAK_PASSWORDS: Mapping[str, Callable[[str], str]] = {
 }
 
 
-def _literal(converter: Any, phrases: Iterable[str]) -> Any:
+class Converter(Protocol):
+    """What parse_type builds: a function with the regex it matches as `pattern`."""
+
+    pattern: str
+
+    def __call__(self, text: str, /) -> Any: ...
+
+
+def _literal(converter: Converter, phrases: Iterable[str]) -> Converter:
     """Match the phrases as written: parse_type joins them into a regex unescaped."""
     converter.pattern = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
     return converter
 
 
-def choice(phrases: Iterable[str]) -> Any:
+def choice(phrases: Iterable[str]) -> Converter:
     """One of the phrases, passed on as written."""
     phrases = list(phrases)
     return _literal(TypeBuilder.make_choice(phrases), phrases)
 
 
-def mapped(table: Mapping[str, Any]) -> Any:
+def mapped(table: Mapping[str, Any]) -> Converter:
     """One of the table's phrases, passed on as what the table maps it to."""
     return _literal(TypeBuilder.make_enum(dict(table)), table)
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-from behave import then, when
 
 from driver import passes, refusals
+from driver.actors.tasks import TryToOpenChat
+from fixtures.context import ScenarioContext, then, when
 
 
-def _forged(ctx: Any, kind: str) -> str | None:
+def _forged(ctx: ScenarioContext, kind: str) -> str | None:
     jwt = ctx.target.jwt if ctx.target.embedded else None
     claims = (
         {"issuer": jwt.issuer, "audience": jwt.audience}
@@ -29,15 +28,15 @@ def _forged(ctx: Any, kind: str) -> str | None:
 
 
 @when("{name} opens the chat {kind}")
-async def step_open_chat_with(ctx: Any, name: str, kind: str) -> None:
+async def step_open_chat_with(ctx: ScenarioContext, name: str, kind: str) -> None:
     person = ctx.cast.person(name)
     token = _forged(ctx, kind)
     if token is None:
-        ctx.refusal = await person.try_connect_without_pass()
+        ctx.refusal = await person.attempts_to(TryToOpenChat.without_a_pass())
     else:
-        ctx.refusal = await person.try_connect_with_token(token)
+        ctx.refusal = await person.attempts_to(TryToOpenChat.showing(token))
 
 
 @then("{name} is turned away before the chat opens, because {reason:Refusal}")
-def step_turned_away(ctx: Any, name: str, reason: str) -> None:
+def step_turned_away(ctx: ScenarioContext, name: str, reason: str) -> None:
     refusals.expect_refused(ctx.refusal, reason, who=name)

@@ -5,110 +5,114 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
-
-from behave import given, then, when
 
 from driver import web_tasks
+from driver.actors.actor import Actor
 from driver.answers import stated_monthly_savings, stated_total
 from driver.browser import WebBrowsing
 from driver.usage_table import usage_records
 from fixtures import security
+from fixtures.context import ScenarioContext, given, then, when
 from fixtures.servers import servers_of
 
 ANSWER_TIMEOUT_S = 15.0
 PASS_RENEWAL_TIMEOUT_S = 10.0
 
 
-async def _web(ctx: Any, name: str) -> WebBrowsing:
-    browsing: WebBrowsing = await ctx.web.of(ctx.cast.person(name))
-    return browsing
+async def _browsing(ctx: ScenarioContext, name: str) -> Actor:
+    """The person, with the ability to browse the web: their browser, started on first use."""
+    person = ctx.cast.person(name)
+    person.can(await ctx.web.of(person))
+    return person
+
+
+async def _web(ctx: ScenarioContext, name: str) -> WebBrowsing:
+    return (await _browsing(ctx, name)).ability_to(WebBrowsing)
 
 
 @given("{name} has a file of her company's AI usage for the last month:")
-def step_usage_file(ctx: Any, name: str) -> None:
+def step_usage_file(ctx: ScenarioContext, name: str) -> None:
     records = usage_records(ctx.table)
     path = Path(tempfile.mkdtemp()) / f"{name.lower()}-usage.csv"
     ctx.usage_file = web_tasks.write_usage_csv(records, path)
 
 
 @given("{name}'s browser is on a server where {kind:ServerKind}")
-def step_browser_on_server(ctx: Any, name: str, kind: str) -> None:
-    ctx.web.urls[name] = servers_of(ctx.target.stack).url(kind)
+def step_browser_on_server(ctx: ScenarioContext, name: str, kind: str) -> None:
+    ctx.web.urls[name] = servers_of(security.stack_of(ctx)).url(kind)
 
 
 @given("{name}'s browser is on a server whose passes last only a couple of seconds")
-async def step_browser_short_passes(ctx: Any, name: str) -> None:
+async def step_browser_short_passes(ctx: ScenarioContext, name: str) -> None:
     ctx.web.urls[name] = (await security.short_pass_instance(ctx)).url
 
 
 @given("{name} has signed up in her browser")
-async def step_sign_up(ctx: Any, name: str) -> None:
-    await web_tasks.sign_up(ctx.cast.person(name), await _web(ctx, name))
+async def step_sign_up(ctx: ScenarioContext, name: str) -> None:
+    await web_tasks.sign_up(await _browsing(ctx, name))
 
 
 @given("{name} has loaded her usage file in her browser")
-async def step_load_usage(ctx: Any, name: str) -> None:
-    await web_tasks.load_usage(ctx.cast.person(name), await _web(ctx, name), ctx.usage_file)
+async def step_load_usage(ctx: ScenarioContext, name: str) -> None:
+    await web_tasks.load_usage(await _browsing(ctx, name), ctx.usage_file)
 
 
 @given("{name} has signed up in her browser and loaded her usage file")
-async def step_start(ctx: Any, name: str) -> None:
-    await web_tasks.start_with_usage(ctx.cast.person(name), await _web(ctx, name), ctx.usage_file)
+async def step_start(ctx: ScenarioContext, name: str) -> None:
+    await web_tasks.start_with_usage(await _browsing(ctx, name), ctx.usage_file)
 
 
 @given('{name} has asked "{question}" in her browser and received the answer')
-async def step_asked(ctx: Any, name: str, question: str) -> None:
-    person = ctx.cast.person(name)
-    await web_tasks.ask_and_wait(person, await _web(ctx, name), question, ANSWER_TIMEOUT_S)
+async def step_asked(ctx: ScenarioContext, name: str, question: str) -> None:
+    await web_tasks.ask_and_wait(await _browsing(ctx, name), question, ANSWER_TIMEOUT_S)
 
 
 @given('{name} has asked "{question}" in her browser, and her usage is being read')
-async def step_asked_reading(ctx: Any, name: str, question: str) -> None:
-    person, web = ctx.cast.person(name), await _web(ctx, name)
-    await web_tasks.ask_and_wait_for_tool(person, web, question, "usage_report", ANSWER_TIMEOUT_S)
+async def step_asked_reading(ctx: ScenarioContext, name: str, question: str) -> None:
+    person = await _browsing(ctx, name)
+    await web_tasks.ask_and_wait_for_tool(person, question, "usage_report", ANSWER_TIMEOUT_S)
 
 
 @given("{name} has the chat open in a second browser tab")
-async def step_second_tab(ctx: Any, name: str) -> None:
-    await web_tasks.open_second_tab(await _web(ctx, name))
+async def step_second_tab(ctx: ScenarioContext, name: str) -> None:
+    await web_tasks.open_second_tab(await _browsing(ctx, name))
 
 
 @when('{name} asks "{question}" in her browser')
 @when('{name} asks in the same conversation "{question}" in her browser')
-async def step_ask(ctx: Any, name: str, question: str) -> None:
-    await web_tasks.ask(ctx.cast.person(name), await _web(ctx, name), question)
+async def step_ask(ctx: ScenarioContext, name: str, question: str) -> None:
+    await web_tasks.ask(await _browsing(ctx, name), question)
 
 
 @when('{name} asks "{question}" in her browser once her first pass has run out')
-async def step_ask_after_renewal(ctx: Any, name: str, question: str) -> None:
-    person, web = ctx.cast.person(name), await _web(ctx, name)
-    await web_tasks.ask_once_pass_renewed(person, web, question, PASS_RENEWAL_TIMEOUT_S)
+async def step_ask_after_renewal(ctx: ScenarioContext, name: str, question: str) -> None:
+    person = await _browsing(ctx, name)
+    await web_tasks.ask_once_pass_renewed(person, question, PASS_RENEWAL_TIMEOUT_S)
 
 
 @when('{name} opens the conversation "{title}" from her history in her browser')
-async def step_open_conversation(ctx: Any, name: str, title: str) -> None:
+async def step_open_conversation(ctx: ScenarioContext, name: str, title: str) -> None:
     await (await (await _web(ctx, name)).tab()).open_conversation(title)
 
 
 @when('{name} searches her conversations for "{words}" in her browser')
-async def step_search(ctx: Any, name: str, words: str) -> None:
+async def step_search(ctx: ScenarioContext, name: str, words: str) -> None:
     ctx.found = await (await (await _web(ctx, name)).tab()).search(words)
 
 
 @when('{name} signs in with the password "{password}" in her browser')
-async def step_sign_in(ctx: Any, name: str, password: str) -> None:
+async def step_sign_in(ctx: ScenarioContext, name: str, password: str) -> None:
     person = ctx.cast.person(name)
-    ctx.refusal = await (await (await _web(ctx, name)).tab()).sign_in(person.email, password)
+    ctx.page_said = await (await (await _web(ctx, name)).tab()).sign_in(person.email, password)
 
 
 @when("{name}'s browser loses its connection")
-async def step_drop(ctx: Any, name: str) -> None:
-    await web_tasks.drop_connection(ctx.cast.person(name), await _web(ctx, name))
+async def step_drop(ctx: ScenarioContext, name: str) -> None:
+    await web_tasks.drop_connection(await _browsing(ctx, name))
 
 
 @when("{name} signs out in her first browser tab")
-async def step_sign_out(ctx: Any, name: str) -> None:
+async def step_sign_out(ctx: ScenarioContext, name: str) -> None:
     ctx.signed_out_at = time.monotonic()
     await (await (await _web(ctx, name)).tab(1)).sign_out()
 
@@ -117,7 +121,7 @@ async def step_sign_out(ctx: Any, name: str) -> None:
     "{name}'s browser shows every kind of progress, in order, ending with the answer "
     "within {seconds:g} seconds"
 )
-async def step_progress(ctx: Any, name: str, seconds: float) -> None:
+async def step_progress(ctx: ScenarioContext, name: str, seconds: float) -> None:
     tab = await (await _web(ctx, name)).tab()
     await tab.wait_for_end(seconds)
     problems = web_tasks.progress_problems(await tab.steps())
@@ -128,54 +132,55 @@ async def step_progress(ctx: Any, name: str, seconds: float) -> None:
     "within {seconds:g} seconds {name}'s browser is back on its own, showing every step once, "
     "in order, to the answer"
 )
-async def step_caught_up(ctx: Any, name: str, seconds: float) -> None:
-    problems = await web_tasks.caught_up_problems(await _web(ctx, name), seconds)
+async def step_caught_up(ctx: ScenarioContext, name: str, seconds: float) -> None:
+    problems = await web_tasks.caught_up_problems(await _browsing(ctx, name), seconds)
     assert not problems, f"{name}'s browser did not catch up: {'; '.join(problems)}"
 
 
 @then("{name}'s browser tells her that her company spent {amount} in the last 30 days")
-async def step_told_total(ctx: Any, name: str, amount: str) -> None:
-    answer = await web_tasks.answer(await _web(ctx, name), ANSWER_TIMEOUT_S)
+async def step_told_total(ctx: ScenarioContext, name: str, amount: str) -> None:
+    answer = await web_tasks.answer(await _browsing(ctx, name), ANSWER_TIMEOUT_S)
     assert stated_total(answer) == amount, f"{name} was told {stated_total(answer)}:\n{answer}"
 
 
 @then("{name}'s browser tells her she can save about {amount} a month")
-async def step_told_savings(ctx: Any, name: str, amount: str) -> None:
-    answer = await web_tasks.answer(await _web(ctx, name), ANSWER_TIMEOUT_S)
+async def step_told_savings(ctx: ScenarioContext, name: str, amount: str) -> None:
+    answer = await web_tasks.answer(await _browsing(ctx, name), ANSWER_TIMEOUT_S)
     said = stated_monthly_savings(answer)
     assert said == amount, f"{name} was told she can save {said} a month:\n{answer}"
 
 
 @then('the answer in {name}\'s browser is about the "{feature}" feature only')
-async def step_scoped(ctx: Any, name: str, feature: str) -> None:
-    answer = await web_tasks.answer(await _web(ctx, name), ANSWER_TIMEOUT_S)
+async def step_scoped(ctx: ScenarioContext, name: str, feature: str) -> None:
+    answer = await web_tasks.answer(await _browsing(ctx, name), ANSWER_TIMEOUT_S)
     assert web_tasks.about_feature_only(answer, feature), f"not only {feature}:\n{answer}"
 
 
 @then("{name}'s browser shows her question followed by the assistant's answer")
-async def step_question_then_answer(ctx: Any, name: str) -> None:
+async def step_question_then_answer(ctx: ScenarioContext, name: str) -> None:
     shown = await (await (await _web(ctx, name)).tab()).messages()
     assert [role for role, _ in shown] == ["user", "assistant"], f"{name} sees {shown}"
 
 
 @then('{name}\'s browser finds her question "{question}"')
-def step_found(ctx: Any, name: str, question: str) -> None:
+def step_found(ctx: ScenarioContext, name: str, question: str) -> None:
     assert question in ctx.found, f"{name}'s search found {ctx.found}, not {question!r}"
 
 
 @then("{name}'s browser tells her the email or password is not correct")
-def step_refused(ctx: Any, name: str) -> None:
-    assert ctx.refusal == "The email or password is not correct.", f"{name} saw {ctx.refusal!r}"
+def step_refused(ctx: ScenarioContext, name: str) -> None:
+    said = ctx.page_said
+    assert said == "The email or password is not correct.", f"{name} saw {said!r}"
 
 
 @then("{name} is still signed out in her browser")
-async def step_still_out(ctx: Any, name: str) -> None:
+async def step_still_out(ctx: ScenarioContext, name: str) -> None:
     tab = await (await _web(ctx, name)).tab()
     assert not await tab.signed_in(), f"{tab.name} shows {name} signed in"
 
 
 @then("{name}'s second browser tab tells her she has been signed out within {seconds:g} seconds")
-async def step_told_signed_out(ctx: Any, name: str, seconds: float) -> None:
+async def step_told_signed_out(ctx: ScenarioContext, name: str, seconds: float) -> None:
     tab = await (await _web(ctx, name)).tab(2)
     left = seconds - (time.monotonic() - ctx.signed_out_at)  # counted from the click
     await tab.wait_for_notice("You have been signed out", max(left, 0.0))
@@ -183,12 +188,12 @@ async def step_told_signed_out(ctx: Any, name: str, seconds: float) -> None:
 
 
 @then("{name}'s browser tells her the service is briefly unavailable")
-async def step_told_unavailable(ctx: Any, name: str) -> None:
+async def step_told_unavailable(ctx: ScenarioContext, name: str) -> None:
     await (await (await _web(ctx, name)).tab()).wait_for_notice("briefly unavailable")
 
 
 @then("{name}'s browser never told her she had been signed out")
-async def step_never_signed_out(ctx: Any, name: str) -> None:
+async def step_never_signed_out(ctx: ScenarioContext, name: str) -> None:
     tab = await (await _web(ctx, name)).tab()
     notice = await tab.notice()
     assert await tab.signed_in() and "signed out" not in notice, f"{tab.name} says {notice!r}"

@@ -2,36 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from behave import given, then, when
-
 from driver import refusals, waiting
+from driver.actors.questions import TheirConversations
+from driver.actors.tasks import OpenChat, SignIn, SignUp
 from driver.errors import SendRefused
+from fixtures.context import ScenarioContext, given, then, when
 
 WAIT_S = 10.0
 
 
 @given("{count:d} other customers asked there just before {name}")
 @given("{count:d} other customer asked there just before {name}")
-async def step_others_asked_there(ctx: Any, count: int, name: str) -> None:
-    server = ctx.cast.person(name).device_ws_urls["laptop"]
+async def step_others_asked_there(ctx: ScenarioContext, count: int, name: str) -> None:
+    server = ctx.cast.person(name).chat.device_ws_urls["laptop"]
     others = [ctx.cast.person(f"Customer{i + 1}") for i in range(count)]
     for other in others:
-        await other.sign_up()
-        await other.sign_in()
-        other.device_ws_urls["laptop"] = server
-        await other.connect("laptop")
+        await other.attempts_to(SignUp(), SignIn())
+        other.chat.device_ws_urls["laptop"] = server
+        await other.attempts_to(OpenChat("laptop"))
     await waiting.ask_together(others)
 
 
 @when('{name} asks "{question}" while the assistant is that busy')
-async def step_ask_while_busy(ctx: Any, name: str, question: str) -> None:
+async def step_ask_while_busy(ctx: ScenarioContext, name: str, question: str) -> None:
     ctx.outcome = await waiting.try_ask(ctx.cast.person(name), question)
 
 
 @then("{name} is told she is number {position:d} in line, and then gets the answer")
-async def step_told_place(ctx: Any, name: str, position: int) -> None:
+async def step_told_place(ctx: ScenarioContext, name: str, position: int) -> None:
     person = ctx.cast.person(name)
     if isinstance(ctx.outcome, SendRefused):
         raise AssertionError(f"{name} was refused ({ctx.outcome.code}) instead of waiting in line")
@@ -41,7 +39,7 @@ async def step_told_place(ctx: Any, name: str, position: int) -> None:
 
 
 @then("{name} is told the assistant is busy and when to ask again")
-def step_told_busy(ctx: Any, name: str) -> None:
+def step_told_busy(ctx: ScenarioContext, name: str) -> None:
     outcome = ctx.outcome
     if not isinstance(outcome, SendRefused):
         raise AssertionError(f"{name}'s question was taken although the line was full")
@@ -51,6 +49,6 @@ def step_told_busy(ctx: Any, name: str) -> None:
 
 
 @then("nothing of {name}'s question was kept")
-async def step_nothing_kept(ctx: Any, name: str) -> None:
-    threads = await ctx.cast.person(name).threads()
+async def step_nothing_kept(ctx: ScenarioContext, name: str) -> None:
+    threads = await ctx.cast.person(name).asks_for(TheirConversations())
     assert not threads, f"{name}'s refused question was kept: {len(threads)} conversation(s)"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
-
-from behave import given, then, when
 
 from driver import crowd, delivery, refusals
+from driver.actors.questions import TheAnswer, TheAnswerText, TheEvent, TheMessages
+from driver.actors.tasks import Ask, AskAgain, Reconnect
 from driver.contract import ControlType, EventType, RunError
+from fixtures import security
+from fixtures.context import ScenarioContext, given, then, when
 from fixtures.servers import forget_short_term_copy, servers_of
 
 ANSWER_TIMEOUT_S = 15.0
@@ -17,64 +18,70 @@ COPY_LOSSES = {"time limit": 0, "size limit": 2}  # events of the short-term cop
 
 # -- asking while the connection misbehaves
 @given('{name} asked "{question}" and her {device:DeviceName} lost its connection right away')
-async def step_asked_then_offline(ctx: Any, name: str, question: str, device: str) -> None:
+async def step_asked_then_offline(
+    ctx: ScenarioContext, name: str, question: str, device: str
+) -> None:
     person = ctx.cast.person(name)
-    await person.ask(question, device=device)
+    await person.attempts_to(Ask(question, device=device))
     await delivery.drop_connection(person, device)
 
 
 @given('{name} asked "{question}" and her {device:DeviceName} saw the assistant start checking it')
-async def step_asked_saw_triage(ctx: Any, name: str, question: str, device: str) -> None:
+async def step_asked_saw_triage(
+    ctx: ScenarioContext, name: str, question: str, device: str
+) -> None:
     person = ctx.cast.person(name)
-    await person.ask(question, device=device)
-    await person.wait_for_event(EventType.TOOL_EXECUTING)
+    await person.attempts_to(Ask(question, device=device))
+    await person.asks_for(TheEvent(EventType.TOOL_EXECUTING))
 
 
 @given('{name} asked "{question}" and her {device:DeviceName} saw her usage being read')
-async def step_asked_saw_usage(ctx: Any, name: str, question: str, device: str) -> None:
+async def step_asked_saw_usage(ctx: ScenarioContext, name: str, question: str, device: str) -> None:
     person = ctx.cast.person(name)
-    await person.ask(question, device=device)
+    await person.attempts_to(Ask(question, device=device))
     await delivery.wait_until_seen(person, EventType.TOOL_EXECUTING, tool="usage_report")
 
 
 @given('{name} has asked "{question}" on her {device:DeviceName} and received the answer')
-async def step_asked_on_device(ctx: Any, name: str, question: str, device: str) -> None:
+async def step_asked_on_device(ctx: ScenarioContext, name: str, question: str, device: str) -> None:
     person = ctx.cast.person(name)
-    await person.ask(question, device=device)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
+    await person.attempts_to(Ask(question, device=device))
+    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
 
 
 @given("{name} has asked {count:d} questions on her {device:DeviceName} and received every answer")
-async def step_asked_many(ctx: Any, name: str, count: int, device: str) -> None:
+async def step_asked_many(ctx: ScenarioContext, name: str, count: int, device: str) -> None:
     person = ctx.cast.person(name)
     for number in range(1, count + 1):
-        await person.ask(f"How can we cut our model spend? (question {number})", device=device)
-        await person.wait_for_answer(ANSWER_TIMEOUT_S)
+        await person.attempts_to(
+            Ask(f"How can we cut our model spend? (question {number})", device=device)
+        )
+        await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
 
 
 @given("the assistant has since started reading {name}'s usage")
-async def step_assistant_moved_on(ctx: Any, name: str) -> None:
+async def step_assistant_moved_on(ctx: ScenarioContext, name: str) -> None:
     await delivery.wait_until_stored(
         ctx.cast.person(name), EventType.TOOL_EXECUTING, tool="usage_report"
     )
 
 
 @given("the answer is already in {name}'s history")
-async def step_answer_in_history(ctx: Any, name: str) -> None:
+async def step_answer_in_history(ctx: ScenarioContext, name: str) -> None:
     await delivery.wait_until_answer_stored(ctx.cast.person(name), ANSWER_TIMEOUT_S)
 
 
 @given("{name}'s laptop stayed away past the {what} of what is kept for a quick catch-up")
-def step_copy_lost(ctx: Any, name: str, what: str) -> None:
-    run = ctx.cast.person(name).last_run
-    forget_short_term_copy(ctx.target.stack, run.run_id, keep=COPY_LOSSES[what])
+def step_copy_lost(ctx: ScenarioContext, name: str, what: str) -> None:
+    run = ctx.cast.person(name).asked_last()
+    forget_short_term_copy(security.stack_of(ctx), run.run_id, keep=COPY_LOSSES[what])
 
 
 # -- catching up
 @then(
     "{name}'s {device:DeviceName} catches up on the several steps it missed, once each and in order"
 )
-async def step_caught_up_several(ctx: Any, name: str, device: str) -> None:
+async def step_caught_up_several(ctx: ScenarioContext, name: str, device: str) -> None:
     replayed = await delivery.check_caught_up(ctx.cast.person(name), device)
     assert len(replayed) >= 2, f"{name}'s {device} missed only {replayed}, not several steps"
 
@@ -83,9 +90,9 @@ async def step_caught_up_several(ctx: Any, name: str, device: str) -> None:
     "{name}'s {device:DeviceName} catches up on every missed step, once each and in order, "
     "ending with the answer"
 )
-async def step_caught_up_to_answer(ctx: Any, name: str, device: str) -> None:
+async def step_caught_up_to_answer(ctx: ScenarioContext, name: str, device: str) -> None:
     person = ctx.cast.person(name)
-    final = await delivery.wait_for_final_on(person, person.last_run.run_id, device)
+    final = await delivery.wait_for_final_on(person, person.asked_last().run_id, device)
     assert final.type == EventType.AGENT_COMPLETED, (
         f"{name}'s {device} ended with {final.describe()}"
     )
@@ -93,15 +100,15 @@ async def step_caught_up_to_answer(ctx: Any, name: str, device: str) -> None:
 
 
 @then("{name}'s {device:DeviceName} is sent nothing it had already seen")
-async def step_sent_nothing_again(ctx: Any, name: str, device: str) -> None:
+async def step_sent_nothing_again(ctx: ScenarioContext, name: str, device: str) -> None:
     replayed = await delivery.check_caught_up(ctx.cast.person(name), device)
     assert not replayed, f"{name}'s {device} was sent again seqs {replayed}"
 
 
 @then("{name}'s {device:DeviceName} then follows the assistant live until the answer")
-async def step_follows_live(ctx: Any, name: str, device: str) -> None:
+async def step_follows_live(ctx: ScenarioContext, name: str, device: str) -> None:
     person = ctx.cast.person(name)
-    final = await delivery.wait_for_final_on(person, person.last_run.run_id, device)
+    final = await delivery.wait_for_final_on(person, person.asked_last().run_id, device)
     assert final.type == EventType.AGENT_COMPLETED, (
         f"{name}'s {device} ended with {final.describe()}"
     )
@@ -109,34 +116,35 @@ async def step_follows_live(ctx: Any, name: str, device: str) -> None:
 
 
 @when("{name}'s app asks to catch up on a question that does not exist")
-async def step_resume_unknown(ctx: Any, name: str) -> None:
-    ctx.catch_up = (name, str(uuid.uuid4()))
-    ctx.catch_up_answer = await delivery.try_resume(ctx.cast.person(name), ctx.catch_up[1], 0)
+async def step_resume_unknown(ctx: ScenarioContext, name: str) -> None:
+    ctx.catch_up_run = str(uuid.uuid4())
+    person = ctx.cast.spotlight_on(name)
+    ctx.catch_up_answer = await delivery.try_resume(person, ctx.catch_up_run, 0)
 
 
 @when("{name}'s app asks to catch up on {owner}'s question")
-async def step_resume_someone_elses(ctx: Any, name: str, owner: str) -> None:
-    run_id = ctx.cast.person(owner).last_run.run_id
-    ctx.catch_up = (name, run_id)
-    ctx.catch_up_answer = await delivery.try_resume(ctx.cast.person(name), run_id, 0)
+async def step_resume_someone_elses(ctx: ScenarioContext, name: str, owner: str) -> None:
+    run_id = ctx.cast.person(owner).asked_last().run_id
+    ctx.catch_up_run = run_id
+    ctx.catch_up_answer = await delivery.try_resume(ctx.cast.spotlight_on(name), run_id, 0)
 
 
 @when("{name}'s {device:DeviceName} reconnects claiming more steps than the assistant took")
-async def step_resume_beyond(ctx: Any, name: str, device: str) -> None:
-    person = ctx.cast.person(name)
-    run = person.last_run
+async def step_resume_beyond(ctx: ScenarioContext, name: str, device: str) -> None:
+    person = ctx.cast.spotlight_on(name)
+    run = person.asked_last()
     beyond = len(run.events) + 5
-    ctx.catch_up = (name, run.run_id)
+    ctx.catch_up_run = run.run_id
     ctx.catch_up_answer = await delivery.try_resume(person, run.run_id, beyond, device)
 
 
 @then("{name} is told there is no such question to catch up on")
-def step_no_such_question(ctx: Any, name: str) -> None:
+def step_no_such_question(ctx: ScenarioContext, name: str) -> None:
     refusals.expect_refused(ctx.catch_up_answer, "there is no such conversation", who=name)
 
 
 @then("{name}'s {device:DeviceName} is asked to reload the conversation")
-def step_asked_to_reload(ctx: Any, name: str, device: str) -> None:
+def step_asked_to_reload(ctx: ScenarioContext, name: str, device: str) -> None:
     answer = ctx.catch_up_answer
     kind = answer.get("type") if isinstance(answer, dict) else answer
     assert kind == ControlType.RESYNC_REQUIRED, (
@@ -146,38 +154,39 @@ def step_asked_to_reload(ctx: Any, name: str, device: str) -> None:
 
 @then("{name} is sent no steps")
 @then("{name} is sent none of {owner}'s steps")
-def step_sent_no_steps(ctx: Any, name: str, owner: str | None = None) -> None:
-    asker, run_id = ctx.catch_up
-    sent = delivery.events_after_resume(ctx.cast.person(asker), run_id)
-    assert not sent, f"{asker} was sent {len(sent)} steps of run {run_id[:8]}: {sent[:3]}"
+def step_sent_no_steps(ctx: ScenarioContext, name: str, owner: str | None = None) -> None:
+    asker, run_id = ctx.cast.in_the_spotlight(), ctx.catch_up_run
+    sent = delivery.events_after_resume(asker, run_id)
+    assert not sent, f"{asker.name} was sent {len(sent)} steps of run {run_id[:8]}: {sent[:3]}"
 
 
 # -- asking twice
 @given('{name} asked "{question}" but lost the connection before it was confirmed')
-async def step_lost_confirmation(ctx: Any, name: str, question: str) -> None:
+async def step_lost_confirmation(ctx: ScenarioContext, name: str, question: str) -> None:
     ctx.unconfirmed = await delivery.ask_and_lose_confirmation(ctx.cast.person(name), question)
 
 
 @when("{name} reconnects and sends the same question again")
-async def step_send_again_after_reconnect(ctx: Any, name: str) -> None:
+async def step_send_again_after_reconnect(ctx: ScenarioContext, name: str) -> None:
     ctx.repeat_ack = await delivery.send_again(ctx.cast.person(name), ctx.unconfirmed)
 
 
 @when("{name} sends the same question again")
-async def step_send_again(ctx: Any, name: str) -> None:
+async def step_send_again(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     ctx.first_ack = person.last_ack
-    ctx.repeat_ack = await person.ask_again()
+    ctx.repeat_ack = await person.attempts_to(AskAgain())
 
 
 @then("{name} is told the question had already arrived")
-def step_told_duplicate(ctx: Any, name: str) -> None:
+def step_told_duplicate(ctx: ScenarioContext, name: str) -> None:
     assert ctx.repeat_ack.duplicate, f"{name}'s repeat was taken as a new question"
 
 
 @then("{name} is told the question had already arrived, with the same confirmation as before")
-def step_told_same_duplicate(ctx: Any, name: str) -> None:
+def step_told_same_duplicate(ctx: ScenarioContext, name: str) -> None:
     first, again = ctx.first_ack, ctx.repeat_ack
+    assert first is not None, f"{name} had asked nothing before"
     assert again.duplicate, f"{name}'s repeat was taken as a new question"
     same = (first.thread_id, first.message_id, first.run_id)
     assert (again.thread_id, again.message_id, again.run_id) == same, (
@@ -186,24 +195,27 @@ def step_told_same_duplicate(ctx: Any, name: str) -> None:
 
 
 @then("{name} gets the answer")
-async def step_gets_answer(ctx: Any, name: str) -> None:
-    final = await ctx.cast.person(name).wait_for_answer(ANSWER_TIMEOUT_S)
+async def step_gets_answer(ctx: ScenarioContext, name: str) -> None:
+    final = await ctx.cast.person(name).asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     assert final.type == EventType.AGENT_COMPLETED, f"{name} was not answered: {final.describe()}"
 
 
 @then("{name}'s conversation holds her question once, followed by one answer")
-async def step_question_once(ctx: Any, name: str) -> None:
+async def step_question_once(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
-    said = [(m.role, m.text) for m in await person.history()]
-    expected = [("user", person.last_run.question), ("assistant", person.last_answer_text())]
+    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
+    said = [(m.role, m.text) for m in await person.asks_for(TheMessages())]
+    expected = [
+        ("user", person.asked_last().question),
+        ("assistant", await person.asks_for(TheAnswerText())),
+    ]
     assert said == expected, f"{name}'s conversation holds {said}, expected {expected}"
 
 
 # -- every way a question ends
 @then("{name} is told the assistant could not read her usage data")
-async def step_told_tool_failed(ctx: Any, name: str) -> None:
-    final = await ctx.cast.person(name).wait_for_answer(ANSWER_TIMEOUT_S)
+async def step_told_tool_failed(ctx: ScenarioContext, name: str) -> None:
+    final = await ctx.cast.person(name).asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     error, message = delivery.failure_of(final)
     assert error == RunError.TOOL_FAILED and "usage" in message, (
         f"{name} was told {error}: {message}"
@@ -211,14 +223,14 @@ async def step_told_tool_failed(ctx: Any, name: str) -> None:
 
 
 @then("{name} is told the assistant ran out of time")
-async def step_told_timeout(ctx: Any, name: str) -> None:
-    final = await ctx.cast.person(name).wait_for_answer(ANSWER_TIMEOUT_S)
+async def step_told_timeout(ctx: ScenarioContext, name: str) -> None:
+    final = await ctx.cast.person(name).asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     error, message = delivery.failure_of(final)
     assert error == RunError.TIMEOUT, f"{name} was told {error}: {message}"
 
 
 @then("the record of {name}'s question shows the failed step")
-async def step_record_failed_step(ctx: Any, name: str) -> None:
+async def step_record_failed_step(ctx: ScenarioContext, name: str) -> None:
     failed = await delivery.stored_matches_seen(ctx.cast.person(name))
     assert any(
         e.get("type") == EventType.TOOL_COMPLETED and e["payload"].get("status") == "error"
@@ -227,7 +239,7 @@ async def step_record_failed_step(ctx: Any, name: str) -> None:
 
 
 @then("the record of {name}'s question keeps the steps finished before that")
-async def step_record_keeps_partial(ctx: Any, name: str) -> None:
+async def step_record_keeps_partial(ctx: ScenarioContext, name: str) -> None:
     stored = await delivery.stored_matches_seen(ctx.cast.person(name))
     done = [e for e in stored if e.get("type") == EventType.TOOL_COMPLETED]
     assert any(e["payload"].get("status") == "ok" for e in done), (
@@ -236,13 +248,13 @@ async def step_record_keeps_partial(ctx: Any, name: str) -> None:
 
 
 @then("the record of {name}'s question lists every step she saw, in order, ending with the answer")
-async def step_record_complete(ctx: Any, name: str) -> None:
+async def step_record_complete(ctx: ScenarioContext, name: str) -> None:
     stored = await delivery.stored_matches_seen(ctx.cast.person(name))
     assert stored[-1].get("type") == EventType.AGENT_COMPLETED, f"{name}'s record ends {stored[-1]}"
 
 
 @then("{name}'s {device:DeviceName} gets the answer after reconnecting to the first server")
-async def step_answer_elsewhere(ctx: Any, name: str, device: str) -> None:
+async def step_answer_elsewhere(ctx: ScenarioContext, name: str, device: str) -> None:
     final = await delivery.reconnect_elsewhere(
         ctx.cast.person(name), device, ctx.target.service_url
     )
@@ -255,7 +267,7 @@ async def step_answer_elsewhere(ctx: Any, name: str, device: str) -> None:
     "{name}'s {device:DeviceName}, back on the first server, learns she may ask the interrupted "
     "question again"
 )
-async def step_interrupted_elsewhere(ctx: Any, name: str, device: str) -> None:
+async def step_interrupted_elsewhere(ctx: ScenarioContext, name: str, device: str) -> None:
     final = await delivery.reconnect_elsewhere(
         ctx.cast.person(name), device, ctx.target.service_url
     )
@@ -265,18 +277,21 @@ async def step_interrupted_elsewhere(ctx: Any, name: str, device: str) -> None:
 
 
 @then("{name}'s history holds her question and the answer")
-async def step_history_question_answer(ctx: Any, name: str) -> None:
+async def step_history_question_answer(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    said = [(m.role, m.text) for m in await person.history()]
-    expected = [("user", person.last_run.question), ("assistant", person.last_answer_text())]
+    said = [(m.role, m.text) for m in await person.asks_for(TheMessages())]
+    expected = [
+        ("user", person.asked_last().question),
+        ("assistant", await person.asks_for(TheAnswerText())),
+    ]
     assert said == expected, f"{name}'s history holds {said}, expected {expected}"
 
 
 @then("{name}'s history still holds her question")
-async def step_history_question(ctx: Any, name: str) -> None:
+async def step_history_question(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    said = [(m.role, m.text) for m in await person.history()]
-    assert said == [("user", person.last_run.question)], f"{name}'s history holds {said}"
+    said = [(m.role, m.text) for m in await person.asks_for(TheMessages())]
+    assert said == [("user", person.asked_last().question)], f"{name}'s history holds {said}"
 
 
 # -- slow devices
@@ -284,9 +299,11 @@ async def step_history_question(ctx: Any, name: str) -> None:
     "{name}'s {device:DeviceName} has every answer {owner} got, each step once and in order, "
     "after reconnecting"
 )
-async def step_device_has_every_answer(ctx: Any, name: str, device: str, owner: str) -> None:
+async def step_device_has_every_answer(
+    ctx: ScenarioContext, name: str, device: str, owner: str
+) -> None:
     person = ctx.cast.person(name)
-    await person.reconnect(device)
+    await person.attempts_to(Reconnect(device))
     missing = await delivery.wait_for_every_answer_on(person, device)
     assert not missing, f"{name}'s {device} never got the answers of runs {missing}"
     wrong = delivery.steps_not_once_in_order(person, device, delivery.runs_asked(person))
@@ -300,36 +317,36 @@ async def step_device_has_every_answer(ctx: Any, name: str, device: str, owner: 
     "{count:d} customers of different companies, each with their own usage, are split evenly "
     "across two servers"
 )
-async def step_crowd(ctx: Any, count: int) -> None:
+async def step_crowd(ctx: ScenarioContext, count: int) -> None:
     people = [ctx.cast.person(f"Customer{n:02d}") for n in range(1, count + 1)]
-    second = servers_of(ctx.target.stack).url("second")
+    second = servers_of(security.stack_of(ctx)).url("second")
     for person in people[::2]:
-        delivery.use_server(person, "laptop", second)
+        person.chat.serve_from("laptop", second)
     ctx.crowd = await crowd.arrive(people)
 
 
 @when("they all ask the assistant about their spend at the same time")
-async def step_crowd_asks(ctx: Any) -> None:
+async def step_crowd_asks(ctx: ScenarioContext) -> None:
     await crowd.ask_at_once(ctx.crowd)
 
 
 @then("each of them sees only their own progress and is told their own company's spend")
-async def step_crowd_saw_own(ctx: Any) -> None:
+async def step_crowd_saw_own(ctx: ScenarioContext) -> None:
     problems = [p for customer in ctx.crowd for p in await crowd.seen_problems(customer)]
     assert not problems, "\n".join(problems)
 
 
 @then("the stored conversation and record of each hold only their own question and answer")
-async def step_crowd_stored_own(ctx: Any) -> None:
+async def step_crowd_stored_own(ctx: ScenarioContext) -> None:
     problems = [p for customer in ctx.crowd for p in await crowd.stored_problems(customer)]
     assert not problems, "\n".join(problems)
 
 
 # -- several servers
 @then("{name}'s {device:DeviceName} sees every step, in order, ending with the answer")
-async def step_device_sees_everything(ctx: Any, name: str, device: str) -> None:
+async def step_device_sees_everything(ctx: ScenarioContext, name: str, device: str) -> None:
     person = ctx.cast.person(name)
-    run_id = person.last_run.run_id
+    run_id = person.asked_last().run_id
     final = await delivery.wait_for_final_on(person, run_id, device, ANSWER_TIMEOUT_S)
     seqs = [e.seq for e in delivery.events_on(person, run_id, device)]
     assert final.type == EventType.AGENT_COMPLETED, (

@@ -4,78 +4,80 @@ from __future__ import annotations
 
 from typing import Any
 
-from behave import given, then, when
-
 from driver import delivery, refusals
+from driver.actors.questions import HowTheChatWasClosed
+from driver.actors.tasks import OpenChat, Reconnect
+from fixtures import security
+from fixtures.context import ScenarioContext, given, then, when
 from fixtures.servers import servers_of
 
 
-def _servers(ctx: Any) -> Any:
-    return servers_of(ctx.target.stack)
+def _servers(ctx: ScenarioContext) -> Any:
+    return servers_of(security.stack_of(ctx))
 
 
 @given("{name}'s {device:DeviceName} is on a server where {kind:ServerKind}")
-def step_device_on_server(ctx: Any, name: str, device: str, kind: str) -> None:
-    delivery.use_server(ctx.cast.person(name), device, _servers(ctx).url(kind))
+def step_device_on_server(ctx: ScenarioContext, name: str, device: str, kind: str) -> None:
+    ctx.cast.person(name).chat.serve_from(device, _servers(ctx).url(kind))
 
 
 @given("{name}'s laptop and phone are on a server where {kind:ServerKind}")
-def step_devices_on_server(ctx: Any, name: str, kind: str) -> None:
+def step_devices_on_server(ctx: ScenarioContext, name: str, kind: str) -> None:
     url = _servers(ctx).url(kind)
     for device in ("laptop", "phone"):
-        delivery.use_server(ctx.cast.person(name), device, url)
+        ctx.cast.person(name).chat.serve_from(device, url)
 
 
 @given("{name}'s {device:DeviceName} is on a second server")
-def step_device_on_second_server(ctx: Any, name: str, device: str) -> None:
-    delivery.use_server(ctx.cast.person(name), device, _servers(ctx).url("second"))
+def step_device_on_second_server(ctx: ScenarioContext, name: str, device: str) -> None:
+    ctx.cast.person(name).chat.serve_from(device, _servers(ctx).url("second"))
 
 
 @given("{name}'s {device:DeviceName} is open")
-async def step_device_open(ctx: Any, name: str, device: str) -> None:
-    await ctx.cast.person(name).connect(device)
+async def step_device_open(ctx: ScenarioContext, name: str, device: str) -> None:
+    await ctx.cast.person(name).attempts_to(OpenChat(device))
 
 
 @given("{name}'s {device:DeviceName} went offline")
-async def step_device_offline(ctx: Any, name: str, device: str) -> None:
+async def step_device_offline(ctx: ScenarioContext, name: str, device: str) -> None:
     await delivery.drop_connection(ctx.cast.person(name), device)
 
 
 @given("{name}'s {device:DeviceName} is open on a poor connection that lets nothing through")
-async def step_device_stalled(ctx: Any, name: str, device: str) -> None:
+async def step_device_stalled(ctx: ScenarioContext, name: str, device: str) -> None:
     (await delivery.open_on_poor_link(ctx.cast.person(name), device)).stop_reading()
 
 
 @when("{name}'s {device:DeviceName} gets through again")
-def step_device_reads_again(ctx: Any, name: str, device: str) -> None:
-    ctx.cast.person(name).sockets[device].start_reading()
+def step_device_reads_again(ctx: ScenarioContext, name: str, device: str) -> None:
+    ctx.cast.person(name).chat.sockets[device].start_reading()
 
 
 @when("{name}'s {device:DeviceName} reconnects")
-async def step_reconnect(ctx: Any, name: str, device: str) -> None:
-    await ctx.cast.person(name).reconnect(device)
+async def step_reconnect(ctx: ScenarioContext, name: str, device: str) -> None:
+    await ctx.cast.person(name).attempts_to(Reconnect(device))
 
 
 @when("{name}'s {device:DeviceName} reconnects to the first server")
-async def step_reconnect_to_first(ctx: Any, name: str, device: str) -> None:
+async def step_reconnect_to_first(ctx: ScenarioContext, name: str, device: str) -> None:
     person = ctx.cast.person(name)
-    delivery.use_server(person, device, ctx.target.service_url)
-    await person.reconnect(device)
+    person.chat.serve_from(device, ctx.target.service_url)
+    await person.attempts_to(Reconnect(device))
 
 
 @when("the server {name}'s {device:DeviceName} is on is shut down for maintenance")
-def step_shut_down(ctx: Any, name: str, device: str) -> None:
+def step_shut_down(ctx: ScenarioContext, name: str, device: str) -> None:
     _servers(ctx).shut_down(delivery.server_of(ctx.cast.person(name), device))
 
 
 @then("{name}'s {device:DeviceName} is told the server is going away")
-async def step_told_going_away(ctx: Any, name: str, device: str) -> None:
-    code = await ctx.cast.person(name).wait_disconnected(device, timeout=5)
+async def step_told_going_away(ctx: ScenarioContext, name: str, device: str) -> None:
+    code = await ctx.cast.person(name).asks_for(HowTheChatWasClosed(device, within=5))
     refusals.expect_closed(code, "the server is going away", who=f"{name}'s {device}")
 
 
 @then("{name}'s {device:DeviceName} is told it fell too far behind")
-async def step_told_too_slow(ctx: Any, name: str, device: str) -> None:
+async def step_told_too_slow(ctx: ScenarioContext, name: str, device: str) -> None:
     # Generous: the phone first reads everything that was already on its way to it.
-    code = await ctx.cast.person(name).wait_disconnected(device, timeout=15)
+    code = await ctx.cast.person(name).asks_for(HowTheChatWasClosed(device, within=15))
     refusals.expect_closed(code, "it fell too far behind", who=f"{name}'s {device}")

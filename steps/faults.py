@@ -8,10 +8,19 @@ import time
 from http import HTTPStatus
 from typing import Any
 
-from behave import given, then, when
-
 from driver import bad_input, outages, refusals, sessions
+from driver.actors.questions import (
+    TheAnswerSinceAsking,
+    TheAnswerText,
+    TheErrorsSeen,
+    TheirConversations,
+    TheirOwnSpend,
+    TheMessages,
+    TheRecordOfTheRun,
+)
+from driver.actors.tasks import Ask, CloseChat, OpenChat, Reconnect
 from driver.contract import EventType, RunError
+from fixtures.context import ScenarioContext, given, then, when
 from fixtures.faults import LLM_RUN_DEADLINE_S
 from fixtures.llm_server import DEFAULT_TEXT
 from fixtures.suite import RUN_LEASE_S
@@ -21,7 +30,7 @@ BACK_TIMEOUT_S = 15.0  # for a dependency (and the service's view of it) to be w
 READINESS_WITHIN_S = 1.0
 ABOUT_A_SECOND_S = 1.25  # "at most about a second longer": a quarter second for a busy machine
 
-LLM_TROUBLE = {
+LLM_TROUBLE: dict[str, tuple[str, dict[str, Any]]] = {
     "fails with server errors": ("error", {"status": HTTPStatus.SERVICE_UNAVAILABLE}),
     "never answers": ("hang", {}),
     "answers too slowly": ("slow", {"delay_s": 3.0}),
@@ -36,55 +45,55 @@ def _problems(what: str, problems: list[str]) -> None:
         raise AssertionError(f"{what}:\n{listed}")
 
 
-def _watch(ctx: Any) -> outages.ReadinessWatch:
+def _watch(ctx: ScenarioContext) -> outages.ReadinessWatch:
     return ctx.faults.watch_readiness(ctx.http, ctx.cast.service_url)
 
 
 # --- the database -------------------------------------------------------------------------------
 @given("the database has restarted")
-async def step_database_restarted(ctx: Any) -> None:
+async def step_database_restarted(ctx: ScenarioContext) -> None:
     await ctx.faults.restart("database")
 
 
 @given("the database has had all its connections cut")
-async def step_database_connections_cut(ctx: Any) -> None:
+async def step_database_connections_cut(ctx: ScenarioContext) -> None:
     await ctx.faults.cut_connections("database")
 
 
 @given("the database swallows every message for a while")
-async def step_database_black_hole(ctx: Any) -> None:
+async def step_database_black_hole(ctx: ScenarioContext) -> None:
     ctx.readiness = _watch(ctx)
     await ctx.faults.black_hole_for_a_while("database")
 
 
 @given("the database goes down for a while")
-async def step_database_down_for_a_while(ctx: Any) -> None:
+async def step_database_down_for_a_while(ctx: ScenarioContext) -> None:
     ctx.readiness = _watch(ctx)
     await ctx.faults.down_for_a_while("database")
 
 
 @given("the database is down")
-async def step_database_down(ctx: Any) -> None:
+async def step_database_down(ctx: ScenarioContext) -> None:
     await ctx.faults.down_for_a_while("database", until_ended=True)
 
 
 @given("the database stops responding for a while")
-async def step_database_frozen(ctx: Any) -> None:
+async def step_database_frozen(ctx: ScenarioContext) -> None:
     ctx.readiness = _watch(ctx)
     await ctx.faults.frozen_for_a_while("database")
 
 
 @when('{name} asks "{question}" and keeps trying until it goes through')
-async def step_ask_until_stored(ctx: Any, name: str, question: str) -> None:
-    ctx.asker = name
+async def step_ask_until_stored(ctx: ScenarioContext, name: str, question: str) -> None:
     within = ctx.faults.outage_s + BACK_TIMEOUT_S
-    ctx.persistence = await outages.ask_until_stored(ctx.cast.person(name), question, within=within)
+    person = ctx.cast.spotlight_on(name)
+    ctx.persistence = await outages.ask_until_stored(person, question, within=within)
 
 
 @then(
     "while the database was {state}, {name} was told each time within {seconds:g} seconds to try again shortly"
 )
-def step_told_to_retry(ctx: Any, state: str, name: str, seconds: float) -> None:
+def step_told_to_retry(ctx: ScenarioContext, state: str, name: str, seconds: float) -> None:
     outage = ctx.faults.outage
     found = outages.refusals_during(
         name, ctx.persistence, outage.started_at, outage.ending_at, within_s=seconds
@@ -93,7 +102,7 @@ def step_told_to_retry(ctx: Any, state: str, name: str, seconds: float) -> None:
 
 
 @then("{name}'s question was confirmed only once the database was back")
-def step_confirmed_after(ctx: Any, name: str) -> None:
+def step_confirmed_after(ctx: ScenarioContext, name: str) -> None:
     outage, ack = ctx.faults.outage, ctx.persistence.ack
     assert outage.ending_at is not None and ack is not None, f"{name}'s question was not stored"
     assert ack.at >= outage.ending_at, (
@@ -103,7 +112,7 @@ def step_confirmed_after(ctx: Any, name: str) -> None:
 
 
 @then("the service said it was not ready while the database was {state}, each time within a second")
-async def step_not_ready_during(ctx: Any, state: str) -> None:
+async def step_not_ready_during(ctx: ScenarioContext, state: str) -> None:
     outage = ctx.faults.outage
     await ctx.readiness.settle()
     found = outages.readiness_during(
@@ -114,39 +123,40 @@ async def step_not_ready_during(ctx: Any, state: str) -> None:
 
 # --- the session cache --------------------------------------------------------------------------
 @given("the session cache is unreachable")
-async def step_cache_unreachable(ctx: Any) -> None:
+async def step_cache_unreachable(ctx: ScenarioContext) -> None:
     await ctx.faults.unreachable("session cache")
 
 
 @given("the session cache is unreachable for a while")
-async def step_cache_unreachable_for_a_while(ctx: Any) -> None:
+async def step_cache_unreachable_for_a_while(ctx: ScenarioContext) -> None:
     await ctx.faults.unreachable_for_a_while("session cache")
 
 
 @given("the session cache stops responding for a while")
-async def step_cache_frozen(ctx: Any) -> None:
+async def step_cache_frozen(ctx: ScenarioContext) -> None:
     await ctx.faults.frozen_for_a_while("session cache")
 
 
 @given("the session cache swallows every message for a while")
-async def step_cache_black_hole(ctx: Any) -> None:
+async def step_cache_black_hole(ctx: ScenarioContext) -> None:
     await ctx.faults.black_hole_for_a_while("session cache")
 
 
 @given("the link carrying live progress between servers was down for a while and is back")
-async def step_cache_was_unreachable(ctx: Any) -> None:
+async def step_cache_was_unreachable(ctx: ScenarioContext) -> None:
     outage = await ctx.faults.unreachable_for_a_while("session cache", 1.0)
+    assert outage.seconds is not None
     await ctx.faults.wait_over(outage, within=outage.seconds + BACK_TIMEOUT_S)
     await _all_healthy(ctx, BACK_TIMEOUT_S)
 
 
-async def _all_healthy(ctx: Any, within: float) -> None:
+async def _all_healthy(ctx: ScenarioContext, within: float) -> None:
     for url in [ctx.cast.service_url, *(i.url for i in ctx.faults.started)]:
         await outages.wait_readiness(ctx.http, url, outages.HEALTHY, within=within)
 
 
 @when("{name} signs out on her phone while the session cache fails, and that server then crashes")
-async def step_sign_out_then_crash(ctx: Any, name: str) -> None:
+async def step_sign_out_then_crash(ctx: ScenarioContext, name: str) -> None:
     person, phone_server = ctx.cast.person(name), ctx.faults.started[-1]
     await ctx.faults.unreachable("session cache")
     ctx.signed_out_at = time.monotonic()
@@ -156,7 +166,7 @@ async def step_sign_out_then_crash(ctx: Any, name: str) -> None:
 
 
 @then("{name}'s laptop is closed within {seconds:g} seconds, asking her to sign in again")
-async def step_laptop_closed(ctx: Any, name: str, seconds: float) -> None:
+async def step_laptop_closed(ctx: ScenarioContext, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
     [closed] = await sessions.wait_closed_by_service(
         person, ["laptop"], within=seconds, since=ctx.signed_out_at
@@ -169,7 +179,7 @@ async def step_laptop_closed(ctx: Any, name: str, seconds: float) -> None:
     "for the next {seconds:g} seconds"
 )
 async def step_old_pass_refused_throughout(
-    ctx: Any, start: float, name: str, seconds: float
+    ctx: ScenarioContext, start: float, name: str, seconds: float
 ) -> None:
     person = ctx.cast.person(name)
     began = ctx.signed_out_at + start
@@ -180,7 +190,7 @@ async def step_old_pass_refused_throughout(
 
 
 @then("the service says it is ready, with the session cache degraded")
-async def step_ready_degraded(ctx: Any) -> None:
+async def step_ready_degraded(ctx: ScenarioContext) -> None:
     answer = await outages.readiness(ctx.http, ctx.cast.service_url)
     assert (answer.status, answer.body) == (HTTPStatus.OK, outages.CACHE_DEGRADED), (
         f"readiness answered {answer.status} {answer.body} in {answer.took_s:.2f} s"
@@ -190,41 +200,39 @@ async def step_ready_degraded(ctx: Any) -> None:
 @then(
     "once the session cache responds again, the service reports it healthy within {seconds:g} seconds"
 )
-async def step_cache_healthy_again(ctx: Any, seconds: float) -> None:
+async def step_cache_healthy_again(ctx: ScenarioContext, seconds: float) -> None:
     await ctx.faults.end(ctx.faults.outage)
     await _all_healthy(ctx, seconds)
 
 
 # --- people while something is wrong ------------------------------------------------------------
 @given("{name} has the chat open")
-async def step_chat_open(ctx: Any, name: str) -> None:
-    await ctx.cast.person(name).connect()
+async def step_chat_open(ctx: ScenarioContext, name: str) -> None:
+    await ctx.cast.person(name).attempts_to(OpenChat())
 
 
 @given("{name} has the chat open on her laptop and her phone, each on a different server")
-async def step_two_servers(ctx: Any, name: str) -> None:
+async def step_two_servers(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     other = await ctx.faults.start_instance()
-    outages.use_server(person, other.url, device="phone")
-    await person.connect("laptop")
-    await person.connect("phone")
+    person.chat.serve_from("phone", other.url)
+    await person.attempts_to(OpenChat("laptop"), OpenChat("phone"))
 
 
 @when('{name} signs in and puts the question "{question}" to the assistant')
-async def step_usual_routine(ctx: Any, name: str, question: str) -> None:
-    ctx.asker = name
-    ctx.routine = await outages.usual_routine(ctx.cast.person(name), question)
+async def step_usual_routine(ctx: ScenarioContext, name: str, question: str) -> None:
+    ctx.routine = await outages.usual_routine(ctx.cast.spotlight_on(name), question)
 
 
 @given("{name}'s usual routine was timed while all was well")
-async def step_baseline_routine(ctx: Any, name: str) -> None:
+async def step_baseline_routine(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     ctx.usual = await outages.usual_routine(person, "How can we cut our model spend?")
-    await person.disconnect()
+    await person.attempts_to(CloseChat())
 
 
 @then("each of these took {name} at most about a second longer than usual")
-def step_routine_increase(ctx: Any, name: str) -> None:
+def step_routine_increase(ctx: ScenarioContext, name: str) -> None:
     usual = ctx.usual.parts()
     slower = {
         part: (took, usual[part])
@@ -237,7 +245,7 @@ def step_routine_increase(ctx: Any, name: str) -> None:
 
 
 @then("all of it together took {name} at most about a second longer than usual")
-def step_routine_total_increase(ctx: Any, name: str) -> None:
+def step_routine_total_increase(ctx: ScenarioContext, name: str) -> None:
     # The circuit breaker's promise: after one slow failure the cache is skipped, so the whole
     # routine pays about one timeout, not one per call (README, resilience).
     took, usual = sum(ctx.routine.parts().values()), sum(ctx.usual.parts().values())
@@ -248,7 +256,7 @@ def step_routine_total_increase(ctx: Any, name: str) -> None:
 
 
 @then("each of these took {name} at most {seconds:g} seconds")
-def step_routine_times(ctx: Any, name: str, seconds: float) -> None:
+def step_routine_times(ctx: ScenarioContext, name: str, seconds: float) -> None:
     slow = {part: took for part, took in ctx.routine.parts().items() if took > seconds}
     assert not slow, f"{name} waited too long for " + ", ".join(
         f"{part} ({took:.2f} s)" for part, took in slow.items()
@@ -256,14 +264,14 @@ def step_routine_times(ctx: Any, name: str, seconds: float) -> None:
 
 
 @then("{name} never saw an error")
-def step_no_error(ctx: Any, name: str) -> None:
-    errors = ctx.cast.person(name).errors_seen()
+async def step_no_error(ctx: ScenarioContext, name: str) -> None:
+    errors = await ctx.cast.person(name).asks_for(TheErrorsSeen())
     assert not errors, f"{name} was shown: " + "; ".join(f"{e.code}: {e.message}" for e in errors)
 
 
 @then("{name}'s conversation holds {count:Questions}, each followed by its answer")
-async def step_conversation_pairs(ctx: Any, name: str, count: int) -> None:
-    messages = await ctx.cast.person(name).history()
+async def step_conversation_pairs(ctx: ScenarioContext, name: str, count: int) -> None:
+    messages = await ctx.cast.person(name).asks_for(TheMessages())
     said = [(m.role, m.text[:40]) for m in messages]
     assert [m.role for m in messages] == ["user", "assistant"] * count, (
         f"{name}'s conversation holds {said}, not {_questions(count)} each followed by its answer"
@@ -274,14 +282,14 @@ async def step_conversation_pairs(ctx: Any, name: str, count: int) -> None:
 
 
 @then('{name}\'s question "{question}" is in her conversation once')
-async def step_question_once(ctx: Any, name: str, question: str) -> None:
-    messages = await ctx.cast.person(name).history()
+async def step_question_once(ctx: ScenarioContext, name: str, question: str) -> None:
+    messages = await ctx.cast.person(name).asks_for(TheMessages())
     copies = [m for m in messages if m.role == "user" and m.text == question]
     assert len(copies) == 1, f"{name}'s conversation holds her question {len(copies)} times"
 
 
 @when("{name} keeps opening the chat until the {part} is back")
-async def step_open_chat_repeatedly(ctx: Any, name: str, part: str) -> None:
+async def step_open_chat_repeatedly(ctx: ScenarioContext, name: str, part: str) -> None:
     outage = ctx.faults.outage
     ctx.openings = await outages.open_chat_until(ctx.cast.person(name), lambda: outage.over)
 
@@ -289,7 +297,7 @@ async def step_open_chat_repeatedly(ctx: Any, name: str, part: str) -> None:
 @then(
     "each time the chat opened or {name} was told to try again shortly, never failing unexplained"
 )
-def step_openings_clear(ctx: Any, name: str) -> None:
+def step_openings_clear(ctx: ScenarioContext, name: str) -> None:
     during = [o for o in ctx.openings if ctx.faults.outage.during(o.at)]
     assert during, f"{name} never tried to open the chat during the outage: {ctx.openings}"
     unclear = [o.outcome for o in ctx.openings if not o.clear]
@@ -297,27 +305,27 @@ def step_openings_clear(ctx: Any, name: str) -> None:
 
 
 @then("{name}'s chat opened every time")
-def step_openings_all_opened(ctx: Any, name: str) -> None:
+def step_openings_all_opened(ctx: ScenarioContext, name: str) -> None:
     failed = [o.outcome for o in ctx.openings if o.outcome != outages.OPENED]
     assert not failed, f"{name}'s chat did not open: {', '.join(failed)}"
 
 
 @then("once it was back, {name}'s chat opened")
-def step_opened_after(ctx: Any, name: str) -> None:
+def step_opened_after(ctx: ScenarioContext, name: str) -> None:
     last = ctx.openings[-1]
     assert last.outcome == outages.OPENED, f"{name}'s chat did not open afterwards: {last.outcome}"
 
 
 # --- the language model -------------------------------------------------------------------------
 @given("the assistant writes its answers with an external language model")
-async def step_uses_llm(ctx: Any) -> None:
+async def step_uses_llm(ctx: ScenarioContext) -> None:
     instance = await ctx.faults.llm_instance(fallback=True)
     for person in ctx.cast.people:
-        outages.use_server(person, instance.url)
+        person.chat.serve_from("laptop", instance.url)
 
 
 @given("that server gives each question {seconds:g} seconds")
-def step_llm_server_deadline(ctx: Any, seconds: float) -> None:
+def step_llm_server_deadline(ctx: ScenarioContext, seconds: float) -> None:
     # A test server's setting (the product default is 30 s): said in the scenario, checked here.
     assert seconds == LLM_RUN_DEADLINE_S, (
         f"that server gives each question {LLM_RUN_DEADLINE_S:g} s"
@@ -325,14 +333,14 @@ def step_llm_server_deadline(ctx: Any, seconds: float) -> None:
 
 
 @given("the assistant has no fallback when the language model is unavailable")
-async def step_no_fallback(ctx: Any) -> None:
+async def step_no_fallback(ctx: ScenarioContext) -> None:
     instance = await ctx.faults.llm_instance(fallback=False)
     for person in ctx.cast.people:
-        outages.use_server(person, instance.url)
+        person.chat.serve_from("laptop", instance.url)
 
 
 @given("the language model {trouble}")
-def step_llm_trouble(ctx: Any, trouble: str) -> None:
+def step_llm_trouble(ctx: ScenarioContext, trouble: str) -> None:
     if trouble == "is unreachable":
         ctx.faults.tools.llm_proxy.down()
         return
@@ -341,76 +349,75 @@ def step_llm_trouble(ctx: Any, trouble: str) -> None:
 
 
 @then("{name} gets the answer within {seconds:g} seconds of asking")
-async def step_answer_in_time(ctx: Any, name: str, seconds: float) -> None:
+async def step_answer_in_time(ctx: ScenarioContext, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
-    final = await person.answer_within(seconds)
+    final = await person.asks_for(TheAnswerSinceAsking(seconds))
     assert final.type == EventType.AGENT_COMPLETED, (
-        f"{name} got no answer: {outages.describe_final(person.last_run)}"
+        f"{name} got no answer: {outages.describe_final(person.asked_last())}"
     )
 
 
 @then("the answer opens with the language model's words")
-def step_llm_words(ctx: Any) -> None:
-    answer = ctx.cast.person(ctx.asker).last_answer_text()
+async def step_llm_words(ctx: ScenarioContext) -> None:
+    answer = await ctx.cast.in_the_spotlight().asks_for(TheAnswerText())
     first = answer.splitlines()[0] if answer else ""
     assert first == DEFAULT_TEXT, f"the answer does not open with the model's words:\n{answer}"
 
 
 @then("the language model was asked at most {count:d} times for that answer")
-def step_llm_asked(ctx: Any, count: int) -> None:
+def step_llm_asked(ctx: ScenarioContext, count: int) -> None:
     asked = len(ctx.faults.llm.requests)
     assert asked <= count, f"the language model was asked {asked} times (at most {count})"
 
 
 @then("{name} is told within {seconds:g} seconds of asking that the language model is unavailable")
-async def step_llm_unavailable(ctx: Any, name: str, seconds: float) -> None:
+async def step_llm_unavailable(ctx: ScenarioContext, name: str, seconds: float) -> None:
     await outages.expect_run_error(ctx.cast.person(name), RunError.LLM_UNAVAILABLE, within=seconds)
 
 
 # --- servers ------------------------------------------------------------------------------------
 @given("our servers take over a question after {seconds:d} seconds without word from its server")
-def step_lease(ctx: Any, seconds: int) -> None:
+def step_lease(ctx: ScenarioContext, seconds: int) -> None:
     # The suite's stack uses a short run lease (the product default is 10 s): said, and checked.
     assert seconds == RUN_LEASE_S, f"the suite's servers take over after {RUN_LEASE_S} s"
 
 
 @given('a second server is working on {name}\'s question "{question}"')
-async def step_run_in_flight(ctx: Any, name: str, question: str) -> None:
-    ctx.asker = name
-    person = ctx.cast.person(name)
+async def step_run_in_flight(ctx: ScenarioContext, name: str, question: str) -> None:
+    person = ctx.cast.spotlight_on(name)
     ctx.second_server = await ctx.faults.instance_with_runs_in_flight()
-    outages.use_server(person, ctx.second_server.url)
-    await person.ask(question)
+    person.chat.serve_from("laptop", ctx.second_server.url)
+    await person.attempts_to(Ask(question))
     await ctx.faults.wait_llm_asked(within=ANSWER_TIMEOUT_S)
 
 
 @when("that server crashes")
-async def step_server_crashes(ctx: Any) -> None:
+async def step_server_crashes(ctx: ScenarioContext) -> None:
     ctx.broke_at = time.monotonic()
     await ctx.faults.crash(ctx.second_server)
 
 
 @when("that server stops responding")
-async def step_server_frozen(ctx: Any) -> None:
+async def step_server_frozen(ctx: ScenarioContext) -> None:
     ctx.broke_at = time.monotonic()
     ctx.frozen = await ctx.faults.freeze(ctx.second_server)
 
 
 @then("once that server responds again, it stands down without adding anything to her question")
-async def step_server_stands_down(ctx: Any) -> None:
-    person, server = ctx.cast.person(ctx.asker), ctx.second_server
-    run_id = person.last_run.run_id
-    told = await person.run_log(run_id)
+async def step_server_stands_down(ctx: ScenarioContext) -> None:
+    person, server = ctx.cast.in_the_spotlight(), ctx.second_server
+    run_id = person.asked_last().run_id
+    told = await person.asks_for(TheRecordOfTheRun(run_id))
     await ctx.faults.end(ctx.frozen)
     ctx.faults.llm.set_mode("answer")  # the language model answers again: the run could go on
     stood_down = "run ended by another instance meanwhile"
     await ctx.faults.wait_said(server, stood_down, run_id, within=BACK_TIMEOUT_S)
-    after = await person.run_log(run_id)
+    after = await person.asks_for(TheRecordOfTheRun(run_id))
     assert after == told, (
-        f"the server that woke up added to {ctx.asker}'s question: "
+        f"the server that woke up added to {person.name}'s question: "
         f"{[e.get('type') for e in after[len(told) :]]}"
     )
-    answers = [m for m in await person.history() if m.role == "assistant"]
+    answers = [m for m in await person.asks_for(TheMessages()) if m.role == "assistant"]
     assert not answers, f"the server that woke up stored an answer: {answers[0].text[:80]!r}"
 
 
@@ -418,21 +425,21 @@ async def step_server_stands_down(ctx: Any) -> None:
     "{name}, back on another server, is told within {seconds:g} seconds that her question was "
     "interrupted"
 )
-async def step_told_interrupted(ctx: Any, name: str, seconds: float) -> None:
+async def step_told_interrupted(ctx: ScenarioContext, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
-    outages.use_server(person, ctx.cast.service_url)
-    await person.reconnect()
+    person.chat.serve_from("laptop", ctx.cast.service_url)
+    await person.attempts_to(Reconnect())
     await outages.expect_run_error(person, RunError.INTERRUPTED, within=seconds, since=ctx.broke_at)
 
 
 @when("a new server starts")
-async def step_new_server(ctx: Any) -> None:
+async def step_new_server(ctx: ScenarioContext) -> None:
     ctx.new_server = await ctx.faults.start_instance(wait_ready=False)
     ctx.new_server_watch = ctx.faults.watch_readiness(ctx.http, ctx.new_server.url)
 
 
 @then("the new server says it is not ready, and keeps running")
-async def step_new_server_not_ready(ctx: Any) -> None:
+async def step_new_server_not_ready(ctx: ScenarioContext) -> None:
     server = ctx.new_server
     await outages.wait_not_ready(
         ctx.new_server_watch, lambda: server.running, within=BACK_TIMEOUT_S
@@ -442,31 +449,29 @@ async def step_new_server_not_ready(ctx: Any) -> None:
 @then(
     "once the database is back, the new server becomes ready by itself within {seconds:g} seconds"
 )
-async def step_new_server_ready(ctx: Any, seconds: float) -> None:
-    # The cache stays unreachable until here: a server slow to start under load must still meet
-    # it unreachable (a fixed-length outage could end first).
-    await ctx.faults.reachable_again("session cache")
+async def step_new_server_ready(ctx: ScenarioContext, seconds: float) -> None:
+    await ctx.faults.end(ctx.faults.outage)  # the database's, which lasts until ended
     await outages.wait_readiness(ctx.http, ctx.new_server.url, outages.HEALTHY, within=seconds)
 
 
 @then("the new server is ready at once, with the session cache degraded")
-async def step_new_server_degraded(ctx: Any) -> None:
+async def step_new_server_degraded(ctx: ScenarioContext) -> None:
     url = ctx.new_server.url
     await outages.wait_readiness(ctx.http, url, outages.CACHE_DEGRADED, within=BACK_TIMEOUT_S)
 
 
 @then('{name} can ask the new server "{question}" and get an answer')
-async def step_ask_new_server(ctx: Any, name: str, question: str) -> None:
+async def step_ask_new_server(ctx: ScenarioContext, name: str, question: str) -> None:
     person = ctx.cast.person(name)
-    outages.use_server(person, ctx.new_server.url)
-    await person.ask(question)
-    await person.wait_for_own_answer(ANSWER_TIMEOUT_S)
+    person.chat.serve_from("laptop", ctx.new_server.url)
+    await person.attempts_to(Ask(question))
+    await person.asks_for(TheirOwnSpend(ANSWER_TIMEOUT_S))
 
 
 @then(
     "once the session cache is back, the new server reports it healthy by itself within {seconds:g} seconds"
 )
-async def step_new_server_cache_back(ctx: Any, seconds: float) -> None:
+async def step_new_server_cache_back(ctx: ScenarioContext, seconds: float) -> None:
     # The cache stays unreachable until here: a server slow to start under load must still meet
     # it unreachable (a fixed-length outage could end first).
     await ctx.faults.reachable_again("session cache")
@@ -475,24 +480,24 @@ async def step_new_server_cache_back(ctx: Any, seconds: float) -> None:
 
 # --- bad input ----------------------------------------------------------------------------------
 @when("{name}'s app sends {count:d} garbled messages and every kind known to trip up software")
-async def step_barrage(ctx: Any, name: str, count: int) -> None:
+async def step_barrage(ctx: ScenarioContext, name: str, count: int) -> None:
     frames = bad_input.generated_frames(count) + [f for _, f in bad_input.edge_case_frames()]
     ctx.barrage = await bad_input.send_barrage(ctx.cast.person(name), frames)
 
 
 @then("every message got its own answer, and none closed the chat or was met with silence")
-def step_barrage_answered(ctx: Any) -> None:
+def step_barrage_answered(ctx: ScenarioContext) -> None:
     report = ctx.barrage
     _problems(f"Of {len(report.answers)} messages", report.problems())
 
 
 @then("{name}'s history holds exactly the questions she was told were stored")
-async def step_history_matches_acks(ctx: Any, name: str) -> None:
+async def step_history_matches_acks(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     acked = {a.message_id for a in person.acks()}
     stored = set()
-    for thread in await person.threads():
-        messages = await person.messages(thread.thread_id)
+    for thread in await person.asks_for(TheirConversations()):
+        messages = await person.asks_for(TheMessages(thread.thread_id))
         stored |= {m.message_id for m in messages if m.role == "user"}
     assert stored == acked, (
         f"{name}'s history holds {_questions(len(stored))}; confirmed to her as stored: {len(acked)} "

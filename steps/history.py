@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from behave import given, then, when
-
 from driver import refusals, sessions, stages
+from driver.actors.questions import (
+    TheAnswer,
+    TheAnswerText,
+    TheirConversations,
+    TheMessages,
+)
+from driver.actors.tasks import Ask, ContinueLatestConversation
 from driver.errors import ApiError
+from fixtures.context import ScenarioContext, given, then, when
 
 
 @when("{name} opens {her:Her} conversation history")
-async def step_open_history(ctx: Any, name: str, her: str) -> None:
-    ctx.history = await ctx.cast.person(name).threads()
+async def step_open_history(ctx: ScenarioContext, name: str, her: str) -> None:
+    ctx.history = await ctx.cast.person(name).asks_for(TheirConversations())
 
 
 @when("{name} asks to see {count:d} of her conversations at once")
-async def step_asks_for_too_many(ctx: Any, name: str, count: int) -> None:
+async def step_asks_for_too_many(ctx: ScenarioContext, name: str, count: int) -> None:
     try:
-        ctx.history = await ctx.cast.person(name).threads(limit=count)
+        ctx.history = await ctx.cast.person(name).asks_for(TheirConversations(count))
         ctx.refusal = None
     except ApiError as refusal:
         ctx.refusal = refusal
 
 
 @then("{name} is told she may see at most {count:d} at a time")
-def step_told_page_bound(ctx: Any, name: str, count: int) -> None:
+def step_told_page_bound(ctx: ScenarioContext, name: str, count: int) -> None:
     refusal = ctx.refusal
     assert refusal is not None, f"{name} was shown {len(ctx.history)} conversations, not refused"
     refusals.expect_refused(refusal, "the request was out of bounds", who=name)
@@ -33,50 +37,51 @@ def step_told_page_bound(ctx: Any, name: str, count: int) -> None:
 
 
 @then('{name} sees a conversation titled "{title}"')
-def step_sees_conversation(ctx: Any, name: str, title: str) -> None:
+def step_sees_conversation(ctx: ScenarioContext, name: str, title: str) -> None:
     titles = [t.title for t in ctx.history]
     assert title in titles, f"{name}'s history shows {titles}, not {title!r}"
     ctx.thread = next(t for t in ctx.history if t.title == title)
 
 
 @then("it holds {her:Her} question followed by the assistant's answer")
-async def step_holds_question_and_answer(ctx: Any, her: str) -> None:
-    person = ctx.cast.person(ctx.asker)
-    messages = await person.messages(ctx.thread.thread_id)
+async def step_holds_question_and_answer(ctx: ScenarioContext, her: str) -> None:
+    person = ctx.cast.in_the_spotlight()
+    messages = await person.asks_for(TheMessages(ctx.thread.thread_id))
     said = [(m.role, m.text) for m in messages]
-    expected = [("user", person.last_run.question), ("assistant", person.last_answer_text())]
+    expected = [
+        ("user", person.asked_last().question),
+        ("assistant", await person.asks_for(TheAnswerText())),
+    ]
     assert said == expected, f"the conversation holds {said}, expected {expected}"
 
 
 # -- order and ownership of the history
 @given('{name} has asked in the same conversation "{question}" and received the answer')
-async def step_follow_up_answered(ctx: Any, name: str, question: str) -> None:
-    ctx.asker = name
-    person = ctx.cast.person(name)
-    await person.ask(question, in_current_thread=True)
-    await person.wait_for_answer(15.0)
+async def step_follow_up_answered(ctx: ScenarioContext, name: str, question: str) -> None:
+    person = ctx.cast.spotlight_on(name)
+    await person.attempts_to(Ask(question, follow_up=True))
+    await person.asks_for(TheAnswer(15.0))
 
 
 @then("{name}'s conversations are listed newest first:")
-def step_listed_newest_first(ctx: Any, name: str) -> None:
+def step_listed_newest_first(ctx: ScenarioContext, name: str) -> None:
     expected = [row["title"] for row in ctx.table]
     titles = [t.title for t in ctx.history]
     assert titles == expected, f"{name}'s history lists {titles}, expected {expected}"
 
 
 @when("{name} reopens the conversation")
-async def step_reopen(ctx: Any, name: str) -> None:
-    ctx.asker = name
-    ctx.reopened = await ctx.cast.person(name).history()
+async def step_reopen(ctx: ScenarioContext, name: str) -> None:
+    ctx.reopened = await ctx.cast.spotlight_on(name).asks_for(TheMessages())
 
 
 @then("it holds her questions, each followed by its answer, in the order they were written")
-def step_holds_in_order(ctx: Any) -> None:
-    person = ctx.cast.person(ctx.asker)
-    asked = [s.question for s in person.sockets["laptop"].streams.values() if s.question]
+def step_holds_in_order(ctx: ScenarioContext) -> None:
+    person = ctx.cast.in_the_spotlight()
+    asked = [s.question for s in person.chat.sockets["laptop"].streams.values() if s.question]
     answered = [
         str(s.final.payload.get("text"))
-        for s in person.sockets["laptop"].streams.values()
+        for s in person.chat.sockets["laptop"].streams.values()
         if s.final
     ]
     expected = [m for pair in zip(asked, answered, strict=True) for m in pair]
@@ -88,35 +93,35 @@ def step_holds_in_order(ctx: Any) -> None:
 
 
 @then('{name} finds her question "{question}"')
-def step_finds_question(ctx: Any, name: str, question: str) -> None:
+def step_finds_question(ctx: ScenarioContext, name: str, question: str) -> None:
     texts = [hit.get("text") for hit in ctx.hits]
     assert question in texts, f"{name} searched and found {texts}"
 
 
 @then("none of what {name} finds is {other}'s")
-async def step_finds_none_of(ctx: Any, name: str, other: str) -> None:
-    own = {t.thread_id for t in await ctx.cast.person(name).threads()}
+async def step_finds_none_of(ctx: ScenarioContext, name: str, other: str) -> None:
+    own = {t.thread_id for t in await ctx.cast.person(name).asks_for(TheirConversations())}
     foreign = [hit for hit in ctx.hits if hit.get("thread_id") not in own]
     assert not foreign, f"{name}'s search found messages of {other}'s: {foreign[:2]}"
 
 
 # -- coming back on another device
 @given("{name} has signed in again on her phone")
-async def step_signed_in_on_phone(ctx: Any, name: str) -> None:
+async def step_signed_in_on_phone(ctx: ScenarioContext, name: str) -> None:
     await sessions.sign_in_on(ctx.cast.person(name), "phone")
 
 
 @when('{name} continues her latest conversation on her phone with "{question}"')
-async def step_continue_on_phone(ctx: Any, name: str, question: str) -> None:
-    ctx.asker = name
-    await ctx.cast.person(name).continue_latest_on("phone", question)
+async def step_continue_on_phone(ctx: ScenarioContext, name: str, question: str) -> None:
+    person = ctx.cast.spotlight_on(name)
+    await person.attempts_to(ContinueLatestConversation("phone", question))
 
 
 @then("the assistant takes it as a follow-up to {name}'s earlier question")
-async def step_taken_as_follow_up(ctx: Any, name: str) -> None:
+async def step_taken_as_follow_up(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    await person.wait_for_answer(15.0)
-    said = stages.tool_summary(person.last_run, "triage")
+    await person.asks_for(TheAnswer(15.0))
+    said = stages.tool_summary(person.asked_last(), "triage")
     assert said.startswith("follow-up"), (
         f"the assistant did not connect {name}'s question to the conversation: {said!r}"
     )

@@ -2,39 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from behave import given, then, when
-
 from driver import chat_limits
+from driver.actors.tasks import OpenChat
 from driver.errors import HandshakeRefused
+from fixtures import security
+from fixtures.context import ScenarioContext, given, then, when
 from fixtures.servers import servers_of
 
 
-def _two_servers(ctx: Any) -> list[str]:
-    return [ctx.target.service_url, servers_of(ctx.target.stack).url("second")]
+def _two_servers(ctx: ScenarioContext) -> list[str]:
+    return [ctx.target.service_url, servers_of(security.stack_of(ctx)).url("second")]
 
 
 @given("{name} has {count:d} chats open, spread over two servers")
-async def step_chats_open(ctx: Any, name: str, count: int) -> None:
+async def step_chats_open(ctx: ScenarioContext, name: str, count: int) -> None:
     ctx.chats = await chat_limits.open_chats(ctx.cast.person(name), count, _two_servers(ctx))
 
 
 @when("{name} tries to open one more chat")
-async def step_one_more_chat(ctx: Any, name: str) -> None:
+async def step_one_more_chat(ctx: ScenarioContext, name: str) -> None:
     opened = await chat_limits.try_open_chat(ctx.cast.person(name), ctx.target.service_url)
     ctx.refusal = opened if isinstance(opened, HandshakeRefused) else None
 
 
 @when("{name} sends {count:d} questions on each of her chats at once")
-async def step_flood_across(ctx: Any, name: str, count: int) -> None:
+async def step_flood_across(ctx: ScenarioContext, name: str, count: int) -> None:
     ctx.spread_flood = await chat_limits.flood_across(ctx.chats, count)
 
 
 @then(
     "only about {burst:d} of {name}'s questions are taken, and she is told to slow down for the others"
 )
-def step_flood_slowed_as_one(ctx: Any, burst: int, name: str) -> None:
+def step_flood_slowed_as_one(ctx: ScenarioContext, burst: int, name: str) -> None:
     flood = ctx.spread_flood
     # A burst, then one a second: a flood that took longer earns its refill, no more.
     allowed = burst + int(flood.seconds)
@@ -45,15 +44,15 @@ def step_flood_slowed_as_one(ctx: Any, burst: int, name: str) -> None:
 @when(
     "{name}'s app asks {batches:d} times in a row to catch up on {size:d} conversations that do not exist"
 )
-async def step_catch_up_in_bulk(ctx: Any, name: str, batches: int, size: int) -> None:
-    chat = await ctx.cast.person(name).connect()
+async def step_catch_up_in_bulk(ctx: ScenarioContext, name: str, batches: int, size: int) -> None:
+    chat = await ctx.cast.person(name).attempts_to(OpenChat())
     ctx.catch_up = await chat_limits.catch_up_on_unknown(chat, batches, size)
 
 
 @then(
     "{name} is told there is no such conversation for the first {count:d}, and to slow down for the rest"
 )
-def step_catch_up_slowed(ctx: Any, name: str, count: int) -> None:
+def step_catch_up_slowed(ctx: ScenarioContext, name: str, count: int) -> None:
     catch_up = ctx.catch_up
     looked_up, asked = catch_up.no_such_run, catch_up.asked_about
     assert looked_up == count, f"{name} had {looked_up} conversations looked up: {catch_up}"

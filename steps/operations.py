@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from behave import given, then
-
 from driver import operations
 from driver.contract import BAD_FRAME_CODES, EventType
 from driver.eventually import eventually
+from fixtures.context import ScenarioContext, given, then
 
 ANSWERS = f"chat_events_sent_total{{type={EventType.AGENT_COMPLETED}}}"
 FINISHED = "chat_run_duration_seconds_count{outcome=completed}"
@@ -19,12 +16,12 @@ GARBLED = tuple(f"chat_refusals_total{{reason={code}}}" for code in sorted(BAD_F
 
 
 @given("the operator has noted the service's figures")
-async def step_note_figures(ctx: Any) -> None:
+async def step_note_figures(ctx: ScenarioContext) -> None:
     ctx.figures_before = await operations.figures(ctx.cast.api)
 
 
 @then("the operator sees one more answer, one more finished question and one more first step")
-async def step_one_more_answer(ctx: Any) -> None:
+async def step_one_more_answer(ctx: ScenarioContext) -> None:
     after = await operations.figures(ctx.cast.api)
     for name, what in (
         (ANSWERS, "answer"),
@@ -36,7 +33,7 @@ async def step_one_more_answer(ctx: Any) -> None:
 
 
 @then("the operator sees {name}'s chat among the open chats")
-async def step_open_chat(ctx: Any, name: str) -> None:
+async def step_open_chat(ctx: ScenarioContext, name: str) -> None:
     figures = await operations.figures(ctx.cast.api)
     assert figures.get(OPEN_CHATS, 0) >= 1, (
         f"the operator sees {figures.get(OPEN_CHATS)} open chats"
@@ -44,7 +41,7 @@ async def step_open_chat(ctx: Any, name: str) -> None:
 
 
 @then("the operator sees {count:d} more refusals of garbled messages")
-async def step_refusals(ctx: Any, count: int) -> None:
+async def step_refusals(ctx: ScenarioContext, count: int) -> None:
     async def counted() -> bool:
         after = await operations.figures(ctx.cast.api)
         grew = sum(operations.increase(ctx.figures_before, after, name) for name in GARBLED)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-from behave import given, then, when
 
 from driver import refusals
+from driver.actors.tasks import SignIn, SignUp, TryToSignIn, TryToSignUp
 from driver.errors import ApiError
+from fixtures.context import ScenarioContext, given, then, when
 
 # Why, in the scenario's words -> what the service's explanation says.
 WEAK_BECAUSE = {
@@ -20,36 +19,35 @@ WEAK_BECAUSE = {
 
 
 @given("{name} has signed up")
-async def step_signed_up(ctx: Any, name: str) -> None:
-    await ctx.cast.person(name).sign_up()
+async def step_signed_up(ctx: ScenarioContext, name: str) -> None:
+    await ctx.cast.person(name).attempts_to(SignUp())
 
 
 @given("{name} has signed up and is signed in")
-async def step_signed_up_and_in(ctx: Any, name: str) -> None:
+async def step_signed_up_and_in(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    await person.sign_up()
-    await person.sign_in()
+    await person.attempts_to(SignUp(), SignIn())
 
 
 @when("{name} signs in with {her:Her} password")
-async def step_sign_in(ctx: Any, name: str, her: str) -> None:
-    ctx.refusal = await ctx.cast.person(name).try_sign_in()
+async def step_sign_in(ctx: ScenarioContext, name: str, her: str) -> None:
+    ctx.refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
 
 
 @when('{name} signs in with the password "{password}"')
-async def step_sign_in_with(ctx: Any, name: str, password: str) -> None:
-    ctx.refusal = await ctx.cast.person(name).try_sign_in(password)
+async def step_sign_in_with(ctx: ScenarioContext, name: str, password: str) -> None:
+    ctx.refusal = await ctx.cast.person(name).attempts_to(TryToSignIn(password))
 
 
 @when('{name} signs in as "{email}"')
-async def step_sign_in_as(ctx: Any, name: str, email: str) -> None:
+async def step_sign_in_as(ctx: ScenarioContext, name: str, email: str) -> None:
     person = ctx.cast.person(name)
     person.email = email
-    ctx.refusal = await person.try_sign_in()
+    ctx.refusal = await person.attempts_to(TryToSignIn())
 
 
 @when("someone else signs up with {name}'s email")
-async def step_sign_up_again(ctx: Any, name: str) -> None:
+async def step_sign_up_again(ctx: ScenarioContext, name: str) -> None:
     try:
         await ctx.cast.api.register(ctx.cast.person(name).email, "another-password", "Impostor")
     except ApiError as refusal:
@@ -59,7 +57,7 @@ async def step_sign_up_again(ctx: Any, name: str) -> None:
 
 
 @then("{name} is recognised as {herself:Herself}")
-async def step_recognised(ctx: Any, name: str, herself: str) -> None:
+async def step_recognised(ctx: ScenarioContext, name: str, herself: str) -> None:
     person = ctx.cast.person(name)
     assert ctx.refusal is None, f"{name} could not sign in: {ctx.refusal}"
     profile = await ctx.cast.api.me(person.access_token)
@@ -69,32 +67,33 @@ async def step_recognised(ctx: Any, name: str, herself: str) -> None:
 
 
 @then("{name} is refused because the email or password is not correct")
-def step_refused_credentials(ctx: Any, name: str) -> None:
+def step_refused_credentials(ctx: ScenarioContext, name: str) -> None:
     refusals.expect_refused(ctx.refusal, "the email or password is not correct", who=name)
 
 
 @then("the sign-up is refused because the account already exists")
-def step_refused_conflict(ctx: Any) -> None:
+def step_refused_conflict(ctx: ScenarioContext) -> None:
     refusals.expect_refused(ctx.refusal, "the account already exists", who="the second sign-up")
 
 
 @when("{name} signs up with {weak:WeakPassword}")
-async def step_sign_up_weak(ctx: Any, name: str, weak: Callable[[str], str]) -> None:
+async def step_sign_up_weak(ctx: ScenarioContext, name: str, weak: Callable[[str], str]) -> None:
     person = ctx.cast.person(name)
-    ctx.refusal = await person.try_sign_up(weak(person.email))
+    ctx.refusal = await person.attempts_to(TryToSignUp(weak(person.email)))
 
 
 @then("the sign-up is refused because {why}")
-def step_refused_weak(ctx: Any, why: str) -> None:
+def step_refused_weak(ctx: ScenarioContext, why: str) -> None:
     refusal = ctx.refusal
     refusals.expect_refused(refusal, "the request was out of bounds", who="the sign-up")
+    assert refusal is not None  # (for mypy: expect_refused failed otherwise)
     assert WEAK_BECAUSE[why] in refusal.message, (
         f"the sign-up was refused, but not saying that {why}: {refusal.message}"
     )
 
 
 @then("{name} has no account yet")
-async def step_no_account(ctx: Any, name: str) -> None:
+async def step_no_account(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    refused = await person.try_sign_in()
+    refused = await person.attempts_to(TryToSignIn())
     refusals.expect_refused(refused, "the email or password is not correct", who=name)

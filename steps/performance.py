@@ -6,14 +6,13 @@ to `ctx.measurements`, which after_scenario attaches as a chart and a table.
 
 from __future__ import annotations
 
-from typing import Any
-
-from behave import given, then, when
-
 from driver import crowd, latency
+from driver.actors.questions import TheAnswer, TheirConversations
+from driver.actors.tasks import Ask, SignIn, SignUp
 from driver.eventually import eventually
 from driver.latency import Series
 from fixtures import busy_account, crowds
+from fixtures.context import ScenarioContext, given, then, when
 from fixtures.memory_watch import MB, MemoryWatch, watch_service_memory
 from fixtures.performance_evidence import Measurements
 from fixtures.security import stack_of
@@ -23,10 +22,11 @@ ANSWER_BUDGET_S = 60.0
 LEAVING_SETTLES_S = 10.0
 
 
-def _measurements(ctx: Any) -> Measurements:
-    if getattr(ctx, "measurements", None) is None:
-        ctx.measurements = Measurements()
-    return ctx.measurements  # type: ignore[no-any-return]
+def _measurements(ctx: ScenarioContext) -> Measurements:
+    measurements: Measurements | None = getattr(ctx, "measurements", None)
+    if measurements is None:
+        measurements = ctx.measurements = Measurements()
+    return measurements
 
 
 def _held(series: Series, part: int = 1, whole: int = 1) -> None:
@@ -42,28 +42,28 @@ def _held(series: Series, part: int = 1, whole: int = 1) -> None:
 
 # -- many people
 @given("{count:d} customers of different companies have signed up, each with their own usage")
-async def step_customers(ctx: Any, count: int) -> None:
+async def step_customers(ctx: ScenarioContext, count: int) -> None:
     ctx.crowd = await crowds.customers(ctx.cast, count)
 
 
 @given("{count:d} customers of different companies have the chat open, each with their own usage")
-async def step_customers_online(ctx: Any, count: int) -> None:
+async def step_customers_online(ctx: ScenarioContext, count: int) -> None:
     ctx.crowd = await crowds.customers(ctx.cast, count)
     await crowd.open_at_once(ctx.crowd)
 
 
 @when("they all open the chat at the same time")
-async def step_all_open(ctx: Any) -> None:
+async def step_all_open(ctx: ScenarioContext) -> None:
     ctx.opening = await crowd.open_at_once(ctx.crowd)
 
 
 @then("every one of them has the chat open within {seconds:g} seconds of starting to open it")
-def step_open_within(ctx: Any, seconds: float) -> None:
+def step_open_within(ctx: ScenarioContext, seconds: float) -> None:
     _held(_measurements(ctx).add(Series("opening the chat", ctx.opening, seconds)))
 
 
 @then("{part:d} in {whole:d} of them see the assistant start within {seconds:g} seconds of asking")
-async def step_progress_within(ctx: Any, part: int, whole: int, seconds: float) -> None:
+async def step_progress_within(ctx: ScenarioContext, part: int, whole: int, seconds: float) -> None:
     # Until every question has ended: a late first step then shows as its real wait, not "never".
     await crowd.wait_until_all_ended(ctx.crowd, ANSWER_BUDGET_S)
     runs = crowd.runs(ctx.crowd)
@@ -77,7 +77,7 @@ async def step_progress_within(ctx: Any, part: int, whole: int, seconds: float) 
 
 
 @then("every one of them is told their own company's spend within {seconds:g} seconds of asking")
-async def step_answered_within(ctx: Any, seconds: float) -> None:
+async def step_answered_within(ctx: ScenarioContext, seconds: float) -> None:
     await crowd.wait_until_all_ended(ctx.crowd, seconds)
     runs = crowd.runs(ctx.crowd)
     series = Series(
@@ -96,7 +96,7 @@ async def step_answered_within(ctx: Any, seconds: float) -> None:
 
 @then("none of them waits more than {seconds:g} second between two steps of their answer")
 @then("none of them waits more than {seconds:g} seconds between two steps of their answer")
-async def step_no_long_pause(ctx: Any, seconds: float) -> None:
+async def step_no_long_pause(ctx: ScenarioContext, seconds: float) -> None:
     await crowd.wait_until_all_ended(ctx.crowd, ANSWER_BUDGET_S)
     runs = crowd.runs(ctx.crowd)
     gaps = {who: latency.longest_step_gap(run) for who, run in runs.items()}
@@ -114,26 +114,23 @@ async def step_no_long_pause(ctx: Any, seconds: float) -> None:
 
 # -- a busy account's history
 @given("{name} has had {count:n} conversations with the assistant")
-async def step_busy_account(ctx: Any, name: str, count: int) -> None:
+async def step_busy_account(ctx: ScenarioContext, name: str, count: int) -> None:
     person = ctx.cast.person(name)
-    await person.sign_up()
-    await person.sign_in()
-    await person.ask("How can we cut our model spend?")
-    await person.wait_for_answer(ANSWER_BUDGET_S)
+    await person.attempts_to(SignUp(), SignIn(), Ask("How can we cut our model spend?"))
+    await person.asks_for(TheAnswer(ANSWER_BUDGET_S))
     assert person.current_thread is not None
     database = stack_of(ctx).database_url
     await busy_account.copy_conversation(database, person.current_thread, count - 1)
 
 
 @when("{name} opens her conversation history {times:d} times")
-async def step_open_history_times(ctx: Any, name: str, times: int) -> None:
-    ctx.asker = name
-    person = ctx.cast.person(name)
-    ctx.history_waits = await latency.timed(person.threads, times)
+async def step_open_history_times(ctx: ScenarioContext, name: str, times: int) -> None:
+    person = ctx.cast.spotlight_on(name)
+    ctx.history_waits = await latency.timed(lambda: person.asks_for(TheirConversations()), times)
 
 
 @then("it opens in under {ms:d} milliseconds, {part:d} times in {whole:d}")
-def step_history_within(ctx: Any, ms: int, part: int, whole: int) -> None:
+def step_history_within(ctx: ScenarioContext, ms: int, part: int, whole: int) -> None:
     waits = {f"opening {n}": s for n, s in enumerate(ctx.history_waits, start=1)}
     _held(
         _measurements(ctx).add(Series("opening the history", waits, ms / 1000, counted="times")),
@@ -143,28 +140,28 @@ def step_history_within(ctx: Any, ms: int, part: int, whole: int) -> None:
 
 
 @then("it lists her latest conversation first")
-async def step_latest_first(ctx: Any) -> None:
-    person = ctx.cast.person(ctx.asker)
-    threads = await person.threads()
+async def step_latest_first(ctx: ScenarioContext) -> None:
+    person = ctx.cast.in_the_spotlight()
+    threads = await person.asks_for(TheirConversations())
     assert threads and threads[0].thread_id == person.current_thread, (
-        f"{ctx.asker}'s history does not start with her latest conversation "
+        f"{person.name}'s history does not start with her latest conversation "
         f"{person.current_thread}: {[t.thread_id for t in threads[:3]]}"
     )
 
 
 # -- memory
 @given("the service's memory is being watched")
-def step_watch_memory(ctx: Any) -> None:
+def step_watch_memory(ctx: ScenarioContext) -> None:
     ctx.memory = watch_service_memory(ctx)
 
 
 @when("they all open the chat, ask about their spend and leave once answered")
-async def step_visit(ctx: Any) -> None:
+async def step_visit(ctx: ScenarioContext) -> None:
     ctx.visit = await crowd.visit(ctx.crowd, ANSWER_BUDGET_S)
 
 
 @then("while they were there, the service needed less than {mb:g} MB for each open chat")
-def step_memory_per_chat(ctx: Any, mb: float) -> None:
+def step_memory_per_chat(ctx: ScenarioContext, mb: float) -> None:
     watch: MemoryWatch = ctx.memory
     watch.mark("all answered", ctx.visit.all_ended_at)
     watch.mark("all left", ctx.visit.left_at)
@@ -178,7 +175,7 @@ def step_memory_per_chat(ctx: Any, mb: float) -> None:
 
 
 @then("after they left, the service's memory went back to within {mb:g} MB of where it was")
-async def step_memory_back(ctx: Any, mb: float) -> None:
+async def step_memory_back(ctx: ScenarioContext, mb: float) -> None:
     watch: MemoryWatch = ctx.memory
 
     def back() -> bool:
@@ -195,7 +192,7 @@ async def step_memory_back(ctx: Any, mb: float) -> None:
         _record_memory(ctx, {"after they left": f"{after / MB:.1f} MB"})
 
 
-def _record_memory(ctx: Any, figures: dict[str, str]) -> None:
+def _record_memory(ctx: ScenarioContext, figures: dict[str, str]) -> None:
     watch: MemoryWatch = ctx.memory
     measured = _measurements(ctx)
     known = measured.memory.figures if measured.memory is not None else {}

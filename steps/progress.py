@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from behave import then, when
-
 from driver import stages
+from driver.actors.questions import (
+    TheAnswer,
+    TheAnswerSinceAsking,
+    TheAnswerText,
+    TheFirstEventSinceAsking,
+    TheKindsOfEventSeen,
+)
+from driver.actors.tasks import Ask
 from driver.contract import EVENT_TYPES, EventType
+from fixtures.context import ScenarioContext, then, when
 
 ANSWER_TIMEOUT_S = 15.0
 
 
 @then("{name} sees the assistant start working within {seconds:g} seconds")
-async def step_started_within(ctx: Any, name: str, seconds: float) -> None:
-    await ctx.cast.person(name).event_within(EventType.AGENT_STARTED, seconds)
+async def step_started_within(ctx: ScenarioContext, name: str, seconds: float) -> None:
+    await ctx.cast.person(name).asks_for(TheFirstEventSinceAsking(EventType.AGENT_STARTED, seconds))
 
 
 @then(
     "{name} sees every kind of progress, in order, ending with the answer within {seconds:g} seconds"
 )
-async def step_every_kind_in_order(ctx: Any, name: str, seconds: float) -> None:
+async def step_every_kind_in_order(ctx: ScenarioContext, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
-    await person.answer_within(seconds)
-    seen = person.event_types_seen()
+    await person.asks_for(TheAnswerSinceAsking(seconds))
+    seen = await person.asks_for(TheKindsOfEventSeen())
     # A successful run shows every kind of progress, first seen in this order.
     expected = [e for e in EventType if e != EventType.AGENT_ERROR]
     firsts = sorted(set(seen), key=seen.index)
@@ -35,34 +40,39 @@ async def step_every_kind_in_order(ctx: Any, name: str, seconds: float) -> None:
 
 
 @then("{name} sees the assistant work through these stages, in order:")
-async def step_stages(ctx: Any, name: str) -> None:
+async def step_stages(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
+    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     expected = [row["tool named"] or stages.ANSWER for row in ctx.table]
-    seen = stages.stages_of(person.last_run)
+    seen = stages.stages_of(person.asked_last())
     assert seen == expected, f"{name} saw the stages {seen}, expected {expected}"
 
 
 @then("each step reached {name} within {seconds:g} second of the one before, up to the answer")
-async def step_no_long_pause(ctx: Any, name: str, seconds: float) -> None:
+async def step_no_long_pause(ctx: ScenarioContext, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
-    pause, step = stages.longest_pause(person.last_run)
+    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
+    pause, step = stages.longest_pause(person.asked_last())
     assert pause <= seconds, f"{name} waited {pause:.2f} s for {step} (at most {seconds:g} s)"
 
 
 @when("{name} asks the same question again in a new conversation")
-async def step_ask_same_again(ctx: Any, name: str) -> None:
+async def step_ask_same_again(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    ctx.first_answer = person.last_answer_text()
-    await person.ask(person.last_run.question)
+    ctx.first_answer = await person.asks_for(TheAnswerText())
+    question = person.asked_last().question
+    assert question is not None, f"{name} has not asked anything yet"
+    await person.attempts_to(Ask(question))
 
 
 @then("{name} is told the same figures as the first time")
-async def step_same_figures(ctx: Any, name: str) -> None:
+async def step_same_figures(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
-    first, again = stages.figures(ctx.first_answer), stages.figures(person.last_answer_text())
+    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
+    first, again = (
+        stages.figures(ctx.first_answer),
+        stages.figures(await person.asks_for(TheAnswerText())),
+    )
     assert first and again == first, (
         f"{name} was told {again} the second time, {first} the first time"
     )

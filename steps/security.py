@@ -6,17 +6,23 @@ import asyncio
 import re
 from typing import Any
 
-from behave import given, then, when
-
 from driver import passes, probe, refusals
+from driver.actors.questions import (
+    HowTheChatWasClosed,
+    TheirConversations,
+    TheirOwnSpend,
+    WhatTheSearchFinds,
+)
+from driver.actors.tasks import Ask, OpenChat
 from driver.contract import BAD_FRAME_CODES
 from driver.errors import HandshakeRefused
 from fixtures import security
+from fixtures.context import ScenarioContext, given, then, when
 
 # -- passes ------------------------------------------------------------------------------------
 
 
-def _factory(ctx: Any, victim: str, attacker: str, forgery: str) -> passes.PassFactory:
+def _factory(ctx: ScenarioContext, victim: str, attacker: str, forgery: str) -> passes.PassFactory:
     alice, mallory = ctx.cast.person(victim), ctx.cast.person(attacker)
     material: dict[str, Any] = {
         "subject": alice.user_id,
@@ -34,23 +40,23 @@ def _factory(ctx: Any, victim: str, attacker: str, forgery: str) -> passes.PassF
 
 
 @given("{name} runs a server of her own")
-def step_runs_a_server(ctx: Any, name: str) -> None:
+def step_runs_a_server(ctx: ScenarioContext, name: str) -> None:
     security.silent_listener(ctx)
 
 
 @when("{attacker} tries to get in as {victim} with {forgery:Forgery}")
-async def step_get_in_with(ctx: Any, attacker: str, victim: str, forgery: str) -> None:
+async def step_get_in_with(ctx: ScenarioContext, attacker: str, victim: str, forgery: str) -> None:
     token = passes.forge(forgery, _factory(ctx, victim, attacker, forgery))
     ctx.refusals = await probe.try_to_get_in(ctx.cast.person(attacker), token, showing=forgery)
 
 
 @then("{name} is turned away at the chat and at the history, because {reason:Refusal}")
-def step_turned_away_everywhere(ctx: Any, name: str, reason: str) -> None:
+def step_turned_away_everywhere(ctx: ScenarioContext, name: str, reason: str) -> None:
     refusals.expect_all_refused(ctx.refusals, reason, who=name)
 
 
 @then("{name}'s server was never contacted")
-def step_server_silent(ctx: Any, name: str) -> None:
+def step_server_silent(ctx: ScenarioContext, name: str) -> None:
     contacts = security.silent_listener(ctx).contacts
     assert not contacts, f"the service contacted {name}'s server: {contacts}"
 
@@ -59,21 +65,20 @@ def step_server_silent(ctx: Any, name: str) -> None:
 
 
 @when("{intruder} tries to {how:Reach}")
-async def step_reach_into(ctx: Any, intruder: str, how: str) -> None:
+async def step_reach_into(ctx: ScenarioContext, intruder: str, how: str) -> None:
     owner = re.search(r"(\w+)'s", how)
     assert owner is not None
-    ctx.intruder, ctx.owner = intruder, owner.group(1)
     person = ctx.cast.person(intruder)
-    ctx.refusal_code = await probe.reach_into(person, ctx.cast.person(ctx.owner), how)
+    ctx.refusal_code = await probe.reach_into(person, ctx.cast.person(owner.group(1)), how)
 
 
 @then("{name} is told there is no such conversation")
-def step_no_such_conversation(ctx: Any, name: str) -> None:
+def step_no_such_conversation(ctx: ScenarioContext, name: str) -> None:
     refusals.expect_refused(ctx.refusal_code, "there is no such conversation", who=name)
 
 
 @then("none of {owner}'s progress reached {intruder}")
-def step_nothing_reached(ctx: Any, owner: str, intruder: str) -> None:
+def step_nothing_reached(ctx: ScenarioContext, owner: str, intruder: str) -> None:
     seen = probe.foreign_frames(ctx.cast.person(intruder), ctx.cast.person(owner))
     assert not seen, f"{intruder} received {len(seen)} of {owner}'s frames, e.g. {seen[0]}"
     findings = ctx.cast.person(intruder).verifier.findings(require_finished=False)
@@ -81,26 +86,27 @@ def step_nothing_reached(ctx: Any, owner: str, intruder: str) -> None:
 
 
 @when('{name} searches {her:Her} conversations for "{words}"')
-async def step_search(ctx: Any, name: str, her: str, words: str) -> None:
-    ctx.hits = await ctx.cast.person(name).search(words)
+async def step_search(ctx: ScenarioContext, name: str, her: str, words: str) -> None:
+    ctx.hits = await ctx.cast.person(name).asks_for(WhatTheSearchFinds(words))
 
 
 @then("{name} finds nothing")
-def step_finds_nothing(ctx: Any, name: str) -> None:
+def step_finds_nothing(ctx: ScenarioContext, name: str) -> None:
     assert ctx.hits == [], f"{name} found {len(ctx.hits)} messages: {ctx.hits[:2]}"
 
 
 @when('{first} and {second} both ask "{question}" at the same time')
-async def step_both_ask(ctx: Any, first: str, second: str, question: str) -> None:
+async def step_both_ask(ctx: ScenarioContext, first: str, second: str, question: str) -> None:
     await asyncio.gather(
-        ctx.cast.person(first).ask(question), ctx.cast.person(second).ask(question)
+        ctx.cast.person(first).attempts_to(Ask(question)),
+        ctx.cast.person(second).attempts_to(Ask(question)),
     )
 
 
 @then("{first} and {second} each get their own answer")
-async def step_each_answered(ctx: Any, first: str, second: str) -> None:
+async def step_each_answered(ctx: ScenarioContext, first: str, second: str) -> None:
     people = [ctx.cast.person(first), ctx.cast.person(second)]
-    await asyncio.gather(*(p.wait_for_own_answer(15) for p in people))
+    await asyncio.gather(*(p.asks_for(TheirOwnSpend(15)) for p in people))
     threads = {p.current_thread for p in people}
     assert len(threads) == 2, f"{first} and {second} were answered in one conversation"
 
@@ -109,87 +115,89 @@ async def step_each_answered(ctx: Any, first: str, second: str) -> None:
 
 
 @given("the chat trusts only our own web app")
-async def step_trusted_site(ctx: Any) -> None:
+async def step_trusted_site(ctx: ScenarioContext) -> None:
     security.move_cast_to(ctx, await security.second_instance(ctx))
 
 
 @when("a page on {page:Page} tries to open the chat in {name}'s signed-in browser")
-async def step_page_opens_chat(ctx: Any, page: str, name: str) -> None:
+async def step_page_opens_chat(ctx: ScenarioContext, page: str, name: str) -> None:
     try:
         origin = security.PAGES[page]
-        ctx.opened = await ctx.cast.person(name).connect(origin=origin, browser=True)
+        ctx.opened = await ctx.cast.person(name).attempts_to(OpenChat(origin=origin, browser=True))
         ctx.refusal = None
     except HandshakeRefused as refused:
         ctx.refusal = refused
 
 
 @when("a page on {page:Page} asks {name}'s signed-in browser for her conversation history")
-async def step_page_reads_history(ctx: Any, page: str, name: str) -> None:
+async def step_page_reads_history(ctx: ScenarioContext, page: str, name: str) -> None:
     ctx.browser_answer = await probe.ask_from_page(ctx.cast.person(name), security.PAGES[page])
 
 
 @then("the browser lets the page read it")
-def step_browser_lets_read(ctx: Any) -> None:
+def step_browser_lets_read(ctx: ScenarioContext) -> None:
     answer = ctx.browser_answer
     assert answer.lets_page_read, f"the browser was not let to read it: {answer}"
 
 
 @then("the browser withholds it from the page, because the page is not ours")
-def step_browser_withholds(ctx: Any) -> None:
+def step_browser_withholds(ctx: ScenarioContext) -> None:
     answer = ctx.browser_answer
     assert not answer.lets_page_read and answer.allowed_origin is None, f"let through: {answer}"
     refusals.expect_refused(answer, "the page is not ours", who="the page")
 
 
 @then("{name}'s chat is open")
-async def step_chat_open(ctx: Any, name: str) -> None:
+async def step_chat_open(ctx: ScenarioContext, name: str) -> None:
     assert ctx.refusal is None, f"{name} was turned away: {ctx.refusal}"
     await ctx.opened.ping()
 
 
 @when("{name} sends a message larger than 64 KiB")
-async def step_send_oversized(ctx: Any, name: str) -> None:
-    await probe.send_oversized(await ctx.cast.person(name).connect())
+async def step_send_oversized(ctx: ScenarioContext, name: str) -> None:
+    await probe.send_oversized(await ctx.cast.person(name).attempts_to(OpenChat()))
 
 
 @then("{name}'s chat is closed because the message was too large")
-async def step_closed_too_large(ctx: Any, name: str) -> None:
-    code = await ctx.cast.person(name).wait_disconnected(timeout=5)
+async def step_closed_too_large(ctx: ScenarioContext, name: str) -> None:
+    code = await ctx.cast.person(name).asks_for(HowTheChatWasClosed(within=5))
     refusals.expect_closed(code, "the message was too large", who=f"{name}'s chat")
 
 
 @when("{name} sends {garbled:Garbled}")
-async def step_send_garbled(ctx: Any, name: str, garbled: str) -> None:
-    ctx.explanation = await probe.send_garbled(await ctx.cast.person(name).connect(), garbled)
+async def step_send_garbled(ctx: ScenarioContext, name: str, garbled: str) -> None:
+    ctx.explanation = await probe.send_garbled(
+        await ctx.cast.person(name).attempts_to(OpenChat()), garbled
+    )
 
 
 @then("{name} is told {problem:Problem}")
-def step_told_problem(ctx: Any, name: str, problem: str) -> None:
+def step_told_problem(ctx: ScenarioContext, name: str, problem: str) -> None:
     refusals.expect_refused(ctx.explanation, problem, who=name)
 
 
 @then("{name}'s chat still answers {her:Him}")
-async def step_still_answers(ctx: Any, name: str, her: str) -> None:
-    socket = ctx.cast.person(name).sockets["laptop"]
+async def step_still_answers(ctx: ScenarioContext, name: str, her: str) -> None:
+    socket = ctx.cast.person(name).chat.sockets["laptop"]
     assert socket.is_open, f"{name}'s chat was closed: {socket.close_code}"
     await socket.ping(timeout=2)
 
 
 @then("nothing {name} sent was kept")
-async def step_nothing_kept(ctx: Any, name: str) -> None:
-    threads = await ctx.cast.person(name).threads()
+async def step_nothing_kept(ctx: ScenarioContext, name: str) -> None:
+    threads = await ctx.cast.person(name).asks_for(TheirConversations())
     assert threads == [], f"{name}'s garbled message was kept: {threads}"
 
 
 @when("{name} sends {count:d} garbled messages in a row")
-async def step_send_many_garbled(ctx: Any, name: str, count: int) -> None:
-    await probe.send_many_garbled(await ctx.cast.person(name).connect(), count)
+async def step_send_many_garbled(ctx: ScenarioContext, name: str, count: int) -> None:
+    await probe.send_many_garbled(await ctx.cast.person(name).attempts_to(OpenChat()), count)
 
 
 @then("{name} is told what was wrong with each of the {count:d} messages")
-async def step_told_each(ctx: Any, name: str, count: int) -> None:
-    socket = ctx.cast.person(name).sockets["laptop"]
-    await ctx.cast.person(name).wait_disconnected(timeout=5)
+async def step_told_each(ctx: ScenarioContext, name: str, count: int) -> None:
+    socket = ctx.cast.person(name).chat.sockets["laptop"]
+    await ctx.cast.person(name).asks_for(HowTheChatWasClosed(within=5))
     codes = [e.code for e in socket.errors]
     assert len(codes) == count and set(codes) <= BAD_FRAME_CODES, (
         f"{name} got {len(codes)} explanations for {count} garbled messages: {codes}"
@@ -197,22 +205,23 @@ async def step_told_each(ctx: Any, name: str, count: int) -> None:
 
 
 @then("then {name}'s chat is closed for breaking the rules")
-def step_closed_policy(ctx: Any, name: str) -> None:
-    code = ctx.cast.person(name).sockets["laptop"].close_code
+def step_closed_policy(ctx: ScenarioContext, name: str) -> None:
+    code = ctx.cast.person(name).chat.sockets["laptop"].close_code
     refusals.expect_closed(code, "of breaking the rules", who=f"{name}'s chat")
 
 
 @when('{name} floods the chat with {count:d} questions while {other} is asking "{question}"')
-async def step_flood(ctx: Any, name: str, count: int, other: str, question: str) -> None:
-    ctx.asker = other
-    socket = await ctx.cast.person(name).connect()
+async def step_flood(
+    ctx: ScenarioContext, name: str, count: int, other: str, question: str
+) -> None:
+    socket = await ctx.cast.person(name).attempts_to(OpenChat())
     ctx.flood, _ = await asyncio.gather(
-        probe.flood(socket, count), ctx.cast.person(other).ask(question)
+        probe.flood(socket, count), ctx.cast.spotlight_on(other).attempts_to(Ask(question))
     )
 
 
 @then("{name} is told to slow down, and then her chat is closed for flooding")
-def step_flood_refused(ctx: Any, name: str) -> None:
+def step_flood_refused(ctx: ScenarioContext, name: str) -> None:
     flood = ctx.flood
     assert flood.slowed_down >= 1, f"{name} was never told to slow down: {flood}"
     refusals.expect_closed(flood.close_code, "of flooding", who=f"{name}'s chat ({flood})")
@@ -227,13 +236,13 @@ def step_flood_refused(ctx: Any, name: str) -> None:
 
 
 @when("the service is started with {secret}")
-async def step_start_with(ctx: Any, secret: str) -> None:
+async def step_start_with(ctx: ScenarioContext, secret: str) -> None:
     stack = security.stack_of(ctx)
     ctx.start = await security.refused_start(stack, security.weak_secret_settings(stack, secret))
 
 
 @then("it refuses to start, saying the secret {why}")
-def step_refuses_to_start(ctx: Any, why: str) -> None:
+def step_refuses_to_start(ctx: ScenarioContext, why: str) -> None:
     start = ctx.start
     assert start.exit_code is not None, f"the service started anyway:\n{start.output[-800:]}"
     assert start.exit_code != 0 and why in start.output, (

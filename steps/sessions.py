@@ -5,14 +5,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from behave import given, then, when
-
 from driver import delivery, probe, refusals, sessions
+from driver.actors.questions import HowTheChatWasClosed, TheAnswer, TheirOwnSpend
+from driver.actors.tasks import Ask, OpenChat, Reconnect, SignIn, SignUp, TryToSignIn
 from driver.contract import EventType
 from driver.errors import ApiError
 from driver.eventually import eventually
 from driver.models import Tokens
 from fixtures import security
+from fixtures.context import ScenarioContext, given, then, when
 from fixtures.servers import servers_of
 
 ANSWER_TIMEOUT_S = 15.0
@@ -23,56 +24,55 @@ ANSWER_TIMEOUT_S = 15.0
 
 @when("{name}'s app renews {her:Her} pass")
 @given("{name}'s app has renewed {her:Her} pass")
-async def step_renew(ctx: Any, name: str, her: str) -> None:
+async def step_renew(ctx: ScenarioContext, name: str, her: str) -> None:
     person = ctx.cast.person(name)
     ctx.previous = sessions.tokens_of(person)
     await sessions.renew(person)
 
 
 @then("{name} can open the chat with her new pass")
-async def step_chat_with_new_pass(ctx: Any, name: str) -> None:
+async def step_chat_with_new_pass(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     assert person.access_token != ctx.previous.access_token, f"{name} got the same pass again"
-    await (await person.connect()).ping()
+    await (await person.attempts_to(OpenChat())).ping()
 
 
 @then("{name}'s previous renewal no longer works")
-async def step_previous_renewal_spent(ctx: Any, name: str) -> None:
+async def step_previous_renewal_spent(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     again = await sessions.try_renewal(person.api, ctx.previous.refresh_token)
     refusals.expect_refused(again, "the renewal was already used", who=f"{name}'s previous renewal")
 
 
 @given("{attacker} has copied {victim}'s renewal")
-def step_copy_renewal(ctx: Any, attacker: str, victim: str) -> None:
+def step_copy_renewal(ctx: ScenarioContext, attacker: str, victim: str) -> None:
     ctx.copied = sessions.tokens_of(ctx.cast.person(victim)).refresh_token
 
 
 @when("{attacker} renews {victim}'s pass with the copy")
-async def step_replay_renewal(ctx: Any, attacker: str, victim: str) -> None:
+async def step_replay_renewal(ctx: ScenarioContext, attacker: str, victim: str) -> None:
     ctx.renewal = await sessions.try_renewal(ctx.cast.api, ctx.copied)
 
 
 @then("{name} is refused because the renewal was already used")
-def step_refused_reuse(ctx: Any, name: str) -> None:
+def step_refused_reuse(ctx: ScenarioContext, name: str) -> None:
     refusals.expect_refused(ctx.renewal, "the renewal was already used", who=name)
 
 
 @then("{name}'s newest pass and renewal stop working too")
-async def step_family_ended(ctx: Any, name: str) -> None:
+async def step_family_ended(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     working = await sessions.ended_sign_in(person, sessions.tokens_of(person))
     assert not working, f"after the replay, {name}'s sign-in goes on: {', '.join(working)}"
 
 
 @when("{name}'s laptop and phone renew the same pass at the same moment")
-async def step_renew_twice(ctx: Any, name: str) -> None:
-    ctx.renewer = name
-    ctx.renewals = await sessions.renew_twice_at_once(ctx.cast.person(name))
+async def step_renew_twice(ctx: ScenarioContext, name: str) -> None:
+    ctx.renewals = await sessions.renew_twice_at_once(ctx.cast.spotlight_on(name))
 
 
 @then("exactly one of them gets a new pass")
-def step_exactly_one(ctx: Any) -> None:
+def step_exactly_one(ctx: ScenarioContext) -> None:
     won = [r for r in ctx.renewals if isinstance(r, Tokens)]
     lost = [r for r in ctx.renewals if isinstance(r, ApiError)]
     said = ", ".join(
@@ -84,8 +84,8 @@ def step_exactly_one(ctx: Any) -> None:
 
 
 @then("that new pass and its renewal stop working too, as the same renewal was used twice")
-async def step_winner_ended(ctx: Any) -> None:
-    person = ctx.cast.person(ctx.renewer)
+async def step_winner_ended(ctx: ScenarioContext) -> None:
+    person = ctx.cast.in_the_spotlight()
     working = await sessions.ended_sign_in(person, ctx.winner)
     assert not working, f"after the double renewal, {person.name}'s sign-in goes on: {working}"
 
@@ -94,43 +94,42 @@ async def step_winner_ended(ctx: Any) -> None:
 
 
 @given("{name} has the chat open in two tabs, each served by a different server")
-async def step_two_tabs(ctx: Any, name: str) -> None:
+async def step_two_tabs(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    sessions.serve_device_from(person, "second tab", (await security.second_instance(ctx)).url)
-    await person.connect("first tab")
-    await person.connect("second tab")
+    person.chat.serve_from("second tab", (await security.second_instance(ctx)).url)
+    await person.attempts_to(OpenChat("first tab"), OpenChat("second tab"))
 
 
 @given("{name} is also signed in on her phone, with the chat open")
-async def step_phone_too(ctx: Any, name: str) -> None:
+async def step_phone_too(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     await sessions.sign_in_on(person, "phone")
-    await person.connect("phone")
+    await person.attempts_to(OpenChat("phone"))
 
 
 @given("{name} is signed in on her laptop and on her phone, with the chat open on both")
-async def step_laptop_and_phone(ctx: Any, name: str) -> None:
+async def step_laptop_and_phone(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     for device in ("laptop", "phone"):
         tokens = await sessions.sign_in_on(person, device)
         if person.tokens is None:
             person.tokens = tokens
-        await person.connect(device)
+        await person.attempts_to(OpenChat(device))
 
 
 @when("{name} signs out in her first tab")
-async def step_sign_out_tab(ctx: Any, name: str) -> None:
-    ctx.signed_out_at, ctx.signed_out = time.monotonic(), name
-    await sessions.sign_out(ctx.cast.person(name))
+async def step_sign_out_tab(ctx: ScenarioContext, name: str) -> None:
+    ctx.signed_out_at = time.monotonic()
+    await sessions.sign_out(ctx.cast.spotlight_on(name))
 
 
 @given("{name} has signed out")
-async def step_has_signed_out(ctx: Any, name: str) -> None:
+async def step_has_signed_out(ctx: ScenarioContext, name: str) -> None:
     await sessions.sign_out(ctx.cast.person(name))
 
 
 @then("both of {name}'s tabs are closed within {seconds:g} seconds, asking her to sign in again")
-async def step_tabs_closed(ctx: Any, name: str, seconds: float) -> None:
+async def step_tabs_closed(ctx: ScenarioContext, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
     closed = await sessions.wait_closed_by_service(
         person, ["first tab", "second tab"], within=seconds, since=ctx.signed_out_at
@@ -140,27 +139,27 @@ async def step_tabs_closed(ctx: Any, name: str, seconds: float) -> None:
 
 
 @then("the pass and renewal of that sign-in no longer work")
-async def step_sign_in_ended(ctx: Any) -> None:
-    person = ctx.cast.person(ctx.signed_out)
+async def step_sign_in_ended(ctx: ScenarioContext) -> None:
+    person = ctx.cast.in_the_spotlight()
     working = await sessions.ended_sign_in(person, sessions.tokens_of(person))
     assert not working, f"after signing out, {person.name}'s sign-in goes on: {', '.join(working)}"
 
 
 @then("{name}'s phone stays connected")
-async def step_phone_connected(ctx: Any, name: str) -> None:
-    phone = ctx.cast.person(name).sockets["phone"]
+async def step_phone_connected(ctx: ScenarioContext, name: str) -> None:
+    phone = ctx.cast.person(name).chat.sockets["phone"]
     assert phone.is_open, f"{name}'s phone was disconnected too ({phone.close_code})"
     await phone.ping(timeout=2)
 
 
 @when("{name} signs out everywhere from her laptop")
-async def step_sign_out_everywhere(ctx: Any, name: str) -> None:
+async def step_sign_out_everywhere(ctx: ScenarioContext, name: str) -> None:
     ctx.ended_at = time.monotonic()
     await sessions.sign_out_everywhere(ctx.cast.person(name), "laptop")
 
 
 @when("{name} changes her password on her laptop")
-async def step_change_password(ctx: Any, name: str) -> None:
+async def step_change_password(ctx: ScenarioContext, name: str) -> None:
     ctx.ended_at = time.monotonic()
     ctx.old_password = await sessions.change_password(ctx.cast.person(name), "laptop")
 
@@ -169,7 +168,7 @@ async def step_change_password(ctx: Any, name: str) -> None:
     "the chat is closed on both of {name}'s devices within {seconds:g} seconds, "
     "asking her to sign in again"
 )
-async def step_devices_closed(ctx: Any, name: str, seconds: float) -> None:
+async def step_devices_closed(ctx: ScenarioContext, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
     closed = await sessions.wait_closed_by_service(
         person, ["laptop", "phone"], within=seconds, since=ctx.ended_at
@@ -179,7 +178,7 @@ async def step_devices_closed(ctx: Any, name: str, seconds: float) -> None:
 
 
 @then("no pass or renewal of either device works any more")
-async def step_devices_ended(ctx: Any) -> None:
+async def step_devices_ended(ctx: ScenarioContext) -> None:
     for person in ctx.cast.people:
         for device, tokens in person.device_passes.items():
             working = await sessions.ended_sign_in(person, tokens)
@@ -187,48 +186,47 @@ async def step_devices_ended(ctx: Any) -> None:
 
 
 @then("{name} can sign in again with her password")
-async def step_can_sign_in_again(ctx: Any, name: str) -> None:
-    refusal = await ctx.cast.person(name).try_sign_in()
+async def step_can_sign_in_again(ctx: ScenarioContext, name: str) -> None:
+    refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
     assert refusal is None, f"{name} could not sign in again: {refusal}"
 
 
 @then("only {name}'s new password lets her in")
-async def step_only_new_password(ctx: Any, name: str) -> None:
+async def step_only_new_password(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    old = await person.try_sign_in(ctx.old_password)
+    old = await person.attempts_to(TryToSignIn(ctx.old_password))
     refusals.expect_refused(
         old, "the email or password is not correct", who=f"{name}, with her old password,"
     )
-    refusal = await person.try_sign_in()
+    refusal = await person.attempts_to(TryToSignIn())
     assert refusal is None, f"{name}'s new password was refused: {refusal}"
 
 
 @when("the session cache restarts and loses everything it held")
-async def step_restart_cache(ctx: Any) -> None:
+async def step_restart_cache(ctx: ScenarioContext) -> None:
     await security.restart_session_cache(ctx)
 
 
 @then("{name}'s old pass still does not open the chat")
-async def step_old_pass_refused(ctx: Any, name: str) -> None:
+async def step_old_pass_refused(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     refused = await probe.try_to_get_in(person, person.access_token, showing="her old pass")
     refusals.expect_all_refused(refused, "the pass is not valid", who=f"{name}'s old pass")
 
 
 @when('{name} asks on her phone "{question}"')
-async def step_ask_on_phone(ctx: Any, name: str, question: str) -> None:
-    ctx.asker = name
-    await ctx.cast.person(name).ask(question, device="phone")
+async def step_ask_on_phone(ctx: ScenarioContext, name: str, question: str) -> None:
+    await ctx.cast.spotlight_on(name).attempts_to(Ask(question, device="phone"))
 
 
 @then("{name}'s laptop shows every step of the answer too")
-async def step_laptop_shows(ctx: Any, name: str) -> None:
+async def step_laptop_shows(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    await person.wait_for_answer(ANSWER_TIMEOUT_S)
-    laptop = person.sockets["laptop"].run(person.last_run.run_id)
+    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
+    laptop = person.chat.sockets["laptop"].run(person.asked_last().run_id)
     await laptop.wait_final(ANSWER_TIMEOUT_S, who=f"{name}'s laptop")
-    assert laptop.types() == person.last_run.types(), (
-        f"{name}'s laptop saw {laptop.types()}, the phone {person.last_run.types()}"
+    assert laptop.types() == person.asked_last().types(), (
+        f"{name}'s laptop saw {laptop.types()}, the phone {person.asked_last().types()}"
     )
 
 
@@ -236,28 +234,31 @@ async def step_laptop_shows(ctx: Any, name: str) -> None:
 
 
 @given("{name} is signed in on a server whose passes last {seconds:d} seconds, with the chat open")
-async def step_short_passes(ctx: Any, name: str, seconds: int) -> None:
+async def step_short_passes(ctx: ScenarioContext, name: str, seconds: int) -> None:
     assert seconds == security.SHORT_PASS_SECONDS, f"that server's passes last {seconds} s"
     security.move_cast_to(ctx, await security.short_pass_instance(ctx))
     person = ctx.cast.person(name)
-    await person.sign_up()
+    await person.attempts_to(SignUp())
     ctx.signed_in_at = time.monotonic()
-    await person.sign_in()
-    await person.connect()
+    await person.attempts_to(SignIn(), OpenChat())
 
 
 @when("{name} keeps the chat open past her pass's expiry")
-async def step_wait_expiry(ctx: Any, name: str) -> None:
+async def step_wait_expiry(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    ctx.expired_code = await person.wait_disconnected(timeout=person.tokens.expires_in + 2.0)
+    ctx.expired_code = await person.asks_for(
+        HowTheChatWasClosed(within=sessions.tokens_of(person).expires_in + 2.0)
+    )
 
 
 @then("{name}'s chat was closed at the expiry, asking her to sign in again")
-def step_closed_at_expiry(ctx: Any, name: str) -> None:
+def step_closed_at_expiry(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     refusals.expect_closed(ctx.expired_code, "the pass ended", who=f"{name}'s chat")
-    after = person.sockets["laptop"].closed_at - ctx.signed_in_at
-    lifetime = person.tokens.expires_in
+    closed_at = person.chat.sockets["laptop"].closed_at
+    assert closed_at is not None, f"{name}'s chat is still open"
+    after = closed_at - ctx.signed_in_at
+    lifetime = sessions.tokens_of(person).expires_in
     # Expiry is in whole seconds from the moment of issue: up to a second earlier than ours.
     assert lifetime - 1.2 <= after <= lifetime + 1.0, (
         f"{name}'s chat closed {after:.2f} s after sign-in; the pass lasted {lifetime} s"
@@ -265,12 +266,11 @@ def step_closed_at_expiry(ctx: Any, name: str) -> None:
 
 
 @then("after renewing her pass {name} opens the chat again and gets an answer")
-async def step_renew_and_answer(ctx: Any, name: str) -> None:
+async def step_renew_and_answer(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     await sessions.renew(person)
-    await person.reconnect()
-    await person.ask("How can we cut our model spend?")
-    await person.wait_for_own_answer(ANSWER_TIMEOUT_S)
+    await person.attempts_to(Reconnect(), Ask("How can we cut our model spend?"))
+    await person.asks_for(TheirOwnSpend(ANSWER_TIMEOUT_S))
 
 
 # -- a pass that ends while an answer is running ---------------------------------------------
@@ -279,47 +279,49 @@ async def step_renew_and_answer(ctx: Any, name: str) -> None:
 @given(
     "{name} is signed in on her laptop on a server with {seconds:d}-second passes and slow usage data"
 )
-async def step_short_passes_slow_tools(ctx: Any, name: str, seconds: int) -> None:
+async def step_short_passes_slow_tools(ctx: ScenarioContext, name: str, seconds: int) -> None:
     assert seconds == security.SHORT_PASS_SECONDS, f"that server's passes last {seconds} s"
     person = ctx.cast.person(name)
-    url = servers_of(ctx.target.stack).url("short passes")
+    url = servers_of(security.stack_of(ctx)).url("short passes")
     person.tokens = await sessions.sign_in_on(person, "laptop", service_url=url)
 
 
 def _still_working(person: Any) -> None:
-    assert person.last_run.final is None, (
+    assert person.asked_last().final is None, (
         f"{person.name}'s answer came before her pass ended: the pass did not end mid-answer"
     )
 
 
 @when("{name}'s pass expires while the assistant is still working")
-async def step_pass_expires_mid_answer(ctx: Any, name: str) -> None:
+async def step_pass_expires_mid_answer(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
-    ctx.expired_code = await person.wait_disconnected(timeout=person.tokens.expires_in + 2.0)
+    ctx.expired_code = await person.asks_for(
+        HowTheChatWasClosed(within=sessions.tokens_of(person).expires_in + 2.0)
+    )
     _still_working(person)
 
 
 @when("{name}'s app renews her pass while the assistant is still working")
-async def step_renew_mid_answer(ctx: Any, name: str) -> None:
+async def step_renew_mid_answer(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     person.tokens = await sessions.renew(person, "laptop")
     _still_working(person)
 
 
 @then("{name}'s laptop is told her pass has expired, asking her to sign in again")
-def step_told_pass_expired(ctx: Any, name: str) -> None:
+def step_told_pass_expired(ctx: ScenarioContext, name: str) -> None:
     refusals.expect_closed(ctx.expired_code, "the pass ended", who=f"{name}'s chat")
 
 
 @then("after renewing her pass, {name}'s laptop gets the answer, each step once and in order")
-async def step_renew_then_answer(ctx: Any, name: str) -> None:
+async def step_renew_then_answer(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     person.tokens = await sessions.renew(person, "laptop")
     await _answer_once_in_order(person)
 
 
 @then("{name}'s laptop gets the answer, each step once and in order, reopening the chat if asked")
-async def step_answer_across_renewal(ctx: Any, name: str) -> None:
+async def step_answer_across_renewal(ctx: ScenarioContext, name: str) -> None:
     await _answer_once_in_order(ctx.cast.person(name))
 
 
@@ -328,14 +330,14 @@ async def _answer_once_in_order(person: Any) -> None:
     assert final.type == EventType.AGENT_COMPLETED, (
         f"{person.name} was not answered: {final.describe()}"
     )
-    wrong = delivery.steps_not_once_in_order(person, "laptop", [person.last_run.run_id])
+    wrong = delivery.steps_not_once_in_order(person, "laptop", [person.asked_last().run_id])
     assert not wrong, f"{person.name}'s laptop did not get each step once: {wrong}"
 
 
 # -- guessing passwords ------------------------------------------------------------------------
 
 
-async def _guess(ctx: Any, attacker: str, victim: str, count: int) -> None:
+async def _guess(ctx: ScenarioContext, attacker: str, victim: str, count: int) -> None:
     email = ctx.cast.person(victim).email
     for attempt in range(1, count + 1):
         try:
@@ -353,7 +355,7 @@ async def _guess(ctx: Any, attacker: str, victim: str, count: int) -> None:
 
 @when("{attacker} tries {count:d} wrong passwords on {victim}'s account")
 @given("{attacker} has tried {count:d} wrong passwords on {victim}'s account")
-async def step_guess(ctx: Any, attacker: str, count: int, victim: str) -> None:
+async def step_guess(ctx: ScenarioContext, attacker: str, count: int, victim: str) -> None:
     await _guess(ctx, attacker, victim, count)
 
 
@@ -363,9 +365,10 @@ async def step_guess(ctx: Any, attacker: str, count: int, victim: str) -> None:
 @then(
     "even {name}'s right password is refused for now, and she is told to wait about {seconds:d} second"
 )
-async def step_locked(ctx: Any, name: str, minutes: int = 0, seconds: int = 0) -> None:
-    refusal = await ctx.cast.person(name).try_sign_in()
+async def step_locked(ctx: ScenarioContext, name: str, minutes: int = 0, seconds: int = 0) -> None:
+    refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
     refusals.expect_refused(refusal, "there were too many attempts", who=name)
+    assert refusal is not None  # (for mypy: expect_refused failed otherwise)
     window = minutes * 60 or seconds
     # The lock started a moment ago: what is left of it, in whole seconds rounded up.
     low = window - 60 if minutes else 1
@@ -378,25 +381,25 @@ async def step_locked(ctx: Any, name: str, minutes: int = 0, seconds: int = 0) -
 
 
 @when("{name} mistypes her password {count:d} times and then types it right")
-async def step_mistype(ctx: Any, name: str, count: int) -> None:
+async def step_mistype(ctx: ScenarioContext, name: str, count: int) -> None:
     await _guess(ctx, name, name, count)
-    ctx.refusal = await ctx.cast.person(name).try_sign_in()
+    ctx.refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
 
 
 @given("sign-in locks an account for {seconds:d} second after 5 wrong passwords")
 @given("sign-in locks an account for {seconds:d} seconds after 5 wrong passwords")
-async def step_short_lockout(ctx: Any, seconds: int) -> None:
+async def step_short_lockout(ctx: ScenarioContext, seconds: int) -> None:
     assert seconds == security.LOCKOUT_SECONDS, f"that server locks for {seconds} s"
     security.move_cast_to(ctx, await security.second_instance(ctx))
 
 
 @then("{name} can sign in with her password again within {seconds:g} seconds")
-async def step_lock_lifts(ctx: Any, name: str, seconds: float) -> None:
+async def step_lock_lifts(ctx: ScenarioContext, name: str, seconds: float) -> None:
     person = ctx.cast.person(name)
     assert ctx.retry_after <= security.LOCKOUT_SECONDS, f"told to wait {ctx.retry_after} s"
 
     async def signed_in() -> bool:
-        return await person.try_sign_in() is None
+        return await person.attempts_to(TryToSignIn()) is None
 
     left = max(0.0, ctx.locked_at + seconds - time.monotonic())
     await eventually(
@@ -411,18 +414,18 @@ async def step_lock_lifts(ctx: Any, name: str, seconds: float) -> None:
 
 
 @given("{name}'s company lets its people sign in through its own provider")
-async def step_company_provider(ctx: Any, name: str) -> None:
+async def step_company_provider(ctx: ScenarioContext, name: str) -> None:
     ctx.provider = security.sign_in_provider(ctx)
     security.move_cast_to(ctx, await security.second_instance(ctx))
 
 
 @given("the provider has started signing with a new key")
-def step_provider_rotates(ctx: Any) -> None:
+def step_provider_rotates(ctx: ScenarioContext) -> None:
     ctx.provider.rotate()
 
 
 @when("{name} signs in through her company's provider")
-async def step_enterprise_sign_in(ctx: Any, name: str) -> None:
+async def step_enterprise_sign_in(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     subject = f"{name.lower()}-{person.email}"
 
@@ -442,16 +445,16 @@ async def step_enterprise_sign_in(ctx: Any, name: str) -> None:
 
 
 @then('{name} can ask "{question}" and get an answer')
-async def step_can_ask(ctx: Any, name: str, question: str) -> None:
+async def step_can_ask(ctx: ScenarioContext, name: str, question: str) -> None:
     person = ctx.cast.person(name)
-    await person.ask(question)
-    await person.wait_for_own_answer(ANSWER_TIMEOUT_S)
+    await person.attempts_to(Ask(question))
+    await person.asks_for(TheirOwnSpend(ANSWER_TIMEOUT_S))
 
 
 @when(
     "{name} tries {count:d} times to sign in with passes naming keys the provider never published"
 )
-async def step_made_up_kids(ctx: Any, name: str, count: int) -> None:
+async def step_made_up_kids(ctx: ScenarioContext, name: str, count: int) -> None:
     provider = ctx.provider
     ctx.fetches_before = provider.jwks_fetches
     ctx.refusals = [
@@ -464,31 +467,31 @@ async def step_made_up_kids(ctx: Any, name: str, count: int) -> None:
 
 
 @then("{name} is refused every time")
-def step_refused_every_time(ctx: Any, name: str) -> None:
+def step_refused_every_time(ctx: ScenarioContext, name: str) -> None:
     refusals.expect_all_refused(ctx.refusals, "the pass is not valid", who=name)
 
 
 @then("the provider was asked for its keys at most {count:d} times")
 @then("the provider was asked for its keys at most twice")
-def step_keys_fetched(ctx: Any, count: int = 2) -> None:
+def step_keys_fetched(ctx: ScenarioContext, count: int = 2) -> None:
     fetched = ctx.provider.jwks_fetches - ctx.fetches_before
     assert fetched <= count, f"the provider was asked for its keys {fetched} times"
 
 
 @when("{name} signs in through the provider with {owner}'s email")
-async def step_sso_with_email(ctx: Any, name: str, owner: str) -> None:
+async def step_sso_with_email(ctx: ScenarioContext, name: str, owner: str) -> None:
     email = ctx.cast.person(owner).email
     token = ctx.provider.id_token(f"{name.lower()}-{email}", email, name)
     ctx.refusal = await probe.try_enterprise_sign_in(ctx.cast.api, token)
 
 
 @then("{name} is refused because the account already exists")
-def step_refused_conflict(ctx: Any, name: str) -> None:
+def step_refused_conflict(ctx: ScenarioContext, name: str) -> None:
     refusals.expect_refused(ctx.refusal, "the account already exists", who=name)
 
 
 @when("{name} signs in through the provider with {forgery:ProviderForgery}")
-async def step_sso_forged(ctx: Any, name: str, forgery: str) -> None:
+async def step_sso_forged(ctx: ScenarioContext, name: str, forgery: str) -> None:
     token = security.provider_forgery(
         forgery, ctx.provider, security.silent_listener(ctx), ctx.cast.person(name).email
     )
@@ -496,5 +499,5 @@ async def step_sso_forged(ctx: Any, name: str, forgery: str) -> None:
 
 
 @then("{name} is refused, because {reason:Refusal}")
-def step_refused_because(ctx: Any, name: str, reason: str) -> None:
+def step_refused_because(ctx: ScenarioContext, name: str, reason: str) -> None:
     refusals.expect_refused(ctx.refusal, reason, who=name)

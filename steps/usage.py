@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from behave import given
-
+from driver.actors.tasks import LoadUsage
 from driver.usage_table import last_month, usage_record, usage_records
+from fixtures.context import ScenarioContext, given
 
 
 @given("{name}'s company spent this in the last month:")
-async def step_usage(ctx: Any, name: str) -> None:
+async def step_usage(ctx: ScenarioContext, name: str) -> None:
     records = usage_records(ctx.table)
-    await ctx.cast.person(name).load_usage(records)
+    await ctx.cast.person(name).attempts_to(LoadUsage(records))
 
 
 # The golden path's month (features/conversation/golden_path.feature), for scenarios about
@@ -26,7 +25,7 @@ A_MONTH_OF_USAGE = [
 
 
 @given("{name}'s company has a month of AI usage on record")
-async def step_month_of_usage(ctx: Any, name: str) -> None:
+async def step_month_of_usage(ctx: ScenarioContext, name: str) -> None:
     day = last_month().isoformat()
     records = [
         {
@@ -40,11 +39,11 @@ async def step_month_of_usage(ctx: Any, name: str) -> None:
         }
         for model, feature, requests, tokens_in, tokens_out, cost in A_MONTH_OF_USAGE
     ]
-    await ctx.cast.person(name).load_usage(records)
+    await ctx.cast.person(name).attempts_to(LoadUsage(records))
 
 
 @given("{name}'s company recorded this usage:")
-async def step_usage_by_day(ctx: Any, name: str) -> None:
+async def step_usage_by_day(ctx: ScenarioContext, name: str) -> None:
     today = datetime.now(UTC).date()
     records = [usage_record(row, today - timedelta(days=int(row["days ago"]))) for row in ctx.table]
-    await ctx.cast.person(name).load_usage(records)
+    await ctx.cast.person(name).attempts_to(LoadUsage(records))

@@ -1,0 +1,79 @@
+"""Tasks of an account: signing up and in, renewing the pass, signing out, uploading usage."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from driver.actors.actor import Actor
+from driver.errors import ApiError
+from driver.models import Tokens
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """Create their account with their email and (strong) password; their user id."""
+
+    async def perform_as(self, actor: Actor) -> str:
+        actor.user_id = await actor.api.register(actor.email, actor.password, actor.name)
+        actor.note("signed up")
+        return actor.user_id
+
+
+@dataclass(frozen=True)
+class TryToSignUp:
+    """Sign up with that password instead of a strong one; the refusal, or None."""
+
+    password: str
+
+    async def perform_as(self, actor: Actor) -> ApiError | None:
+        try:
+            actor.user_id = await actor.api.register(actor.email, self.password, actor.name)
+        except ApiError as refusal:
+            actor.note(f"could not sign up: {refusal.code}", kind="error")
+            return refusal
+        actor.password = self.password
+        actor.note("signed up")
+        return None
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """Sign in with their password; the pass."""
+
+    async def perform_as(self, actor: Actor) -> Tokens:
+        actor.tokens = await actor.api.login(actor.email, actor.password)
+        actor.note("signed in")
+        return actor.tokens
+
+
+@dataclass(frozen=True)
+class TryToSignIn:
+    """Sign in with that password (default: theirs); the refusal, or None."""
+
+    password: str | None = None
+
+    async def perform_as(self, actor: Actor) -> ApiError | None:
+        password = actor.password if self.password is None else self.password
+        try:
+            tokens = await actor.api.login(actor.email, password)
+        except ApiError as refusal:
+            actor.note(f"could not sign in: {refusal.code}", kind="error")
+            return refusal
+        actor.tokens = tokens
+        actor.note("signed in")
+        return None
+
+
+@dataclass(frozen=True)
+class LoadUsage:
+    """Upload usage records; how many the service accepted."""
+
+    records: Sequence[Mapping[str, Any]]
+
+    async def perform_as(self, actor: Actor) -> int:
+        accepted = await actor.api.post_usage(actor.access_token, self.records)
+        actor.usage.extend(self.records)
+        actor.note(f"loaded {accepted} usage records")
+        return accepted

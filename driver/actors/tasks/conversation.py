@@ -1,0 +1,108 @@
+"""Tasks of a conversation: asking the assistant, asking again, asking where one may not."""
+
+# Waits take an explicit timeout because it is part of the failure message a reader sees.
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from driver.actors.actor import DEFAULT_DEVICE, Actor
+from driver.actors.tasks.devices import OpenChat
+from driver.contract import short_id
+from driver.errors import SendRefused
+from driver.models import Ack
+from driver.stream import RunStream
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Ask the assistant (a new conversation unless `follow_up`) and wait until the service
+    confirms it stored the question; the run as the device follows it."""
+
+    question: str
+    follow_up: bool = False
+    device: str = DEFAULT_DEVICE
+    client_msg_id: str | None = None
+
+    async def perform_as(self, actor: Actor) -> RunStream:
+        thread_id = None
+        if self.follow_up:
+            if actor.current_thread is None:
+                raise AssertionError(f"{actor.name} has no conversation to continue")
+            thread_id = actor.current_thread
+        socket = await OpenChat(self.device).perform_as(actor)
+        timeout = actor.chat.timeout
+        try:
+            ack = await socket.send(
+                self.question,
+                thread_id=thread_id,
+                client_msg_id=self.client_msg_id,
+                timeout=timeout,
+            )
+        except TimeoutError:
+            raise AssertionError(
+                f"{actor.name} asked {self.question!r} but the service never confirmed it "
+                f"within {timeout:g} s"
+            ) from None
+        actor.current_thread, actor.last_ack = ack.thread_id, ack
+        actor.last_run = socket.run(ack.run_id)
+        return actor.last_run
+
+
+@dataclass(frozen=True)
+class ContinueLatestConversation:
+    """On that device, open the latest conversation of the history (as the app lists it, with
+    that device's own pass) and ask in it."""
+
+    device: str
+    question: str
+
+    async def perform_as(self, actor: Actor) -> RunStream:
+        threads = await actor.api.threads(actor.pass_for(self.device))
+        if not threads:
+            raise AssertionError(f"{actor.name}'s {self.device} finds no earlier conversation")
+        actor.current_thread = threads[0].thread_id
+        return await Ask(self.question, follow_up=True, device=self.device).perform_as(actor)
+
+
+@dataclass(frozen=True)
+class AskAgain:
+    """Send the last question again with the same id, as a client unsure it arrived does; the
+    confirmation."""
+
+    device: str = DEFAULT_DEVICE
+
+    async def perform_as(self, actor: Actor) -> Ack:
+        last = actor.last_ack
+        if last is None or actor.last_run is None or actor.last_run.question is None:
+            raise AssertionError(f"{actor.name} has not asked anything yet")
+        socket = await OpenChat(self.device).perform_as(actor)
+        return await socket.send(
+            actor.last_run.question,
+            thread_id=last.thread_id,
+            client_msg_id=last.client_msg_id,
+            timeout=actor.chat.timeout,
+        )
+
+
+@dataclass(frozen=True)
+class TryToAskIn:
+    """Ask inside a conversation that is not theirs, expecting a refusal."""
+
+    thread_id: str
+    question: str
+    device: str = DEFAULT_DEVICE
+
+    async def perform_as(self, actor: Actor) -> SendRefused:
+        socket = await OpenChat(self.device).perform_as(actor)
+        try:
+            ack = await socket.send(
+                self.question, thread_id=self.thread_id, timeout=actor.chat.timeout
+            )
+        except SendRefused as refusal:
+            actor.note(f"was refused: {refusal.code}", kind="error")
+            return refusal
+        raise AssertionError(
+            f"{actor.name} could ask in conversation {short_id(self.thread_id)}, which is not "
+            f"theirs (run {short_id(ack.run_id)} started)"
+        )

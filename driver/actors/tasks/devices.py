@@ -1,0 +1,143 @@
+"""Tasks of the chat on devices: opening it, closing it, reopening it and catching up, being
+turned away."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from driver.actors.actor import DEFAULT_DEVICE, Actor
+from driver.contract import Frame
+from driver.errors import HandshakeRefused
+from driver.socket import ChatSocket
+
+
+@dataclass(frozen=True)
+class OpenChat:
+    """Open the chat on a device (its open connection if it has one), with the device's pass;
+    as a browser page at `origin` if `browser`; `poor_link`: a small window, no compression."""
+
+    device: str = DEFAULT_DEVICE
+    origin: str | None = None
+    browser: bool = False
+    poor_link: bool = False
+
+    async def perform_as(self, actor: Actor) -> ChatSocket:
+        return await actor.chat.open(
+            self.device,
+            who=actor.name,
+            access_token=actor.pass_for(self.device),
+            observers=(actor.verifier, actor.transcript),
+            origin=self.origin,
+            browser=self.browser,
+            poor_link=self.poor_link,
+        )
+
+
+@dataclass(frozen=True)
+class CloseChat:
+    """Close the chat on that device (normal closure)."""
+
+    device: str = DEFAULT_DEVICE
+
+    async def perform_as(self, actor: Actor) -> None:
+        await actor.chat.close(self.device)
+
+
+@dataclass(frozen=True)
+class Leave:
+    """Close every open connection (normal closure)."""
+
+    async def perform_as(self, actor: Actor) -> None:
+        await actor.chat.close_all()
+
+
+@dataclass(frozen=True)
+class Reconnect:
+    """Open the device again and ask for what it missed: each run it saw or asked, and each run
+    asked elsewhere while it was open, that it has not seen end, after the last event it saw in
+    order. The outcome: each run's `resumed` / `resync_required` answer."""
+
+    device: str = DEFAULT_DEVICE
+    resume: bool = True
+
+    async def perform_as(self, actor: Actor) -> dict[str, Frame]:
+        chat, device = actor.chat, self.device
+        old = chat.sockets.get(device)
+        if old is not None and old.is_open:
+            await old.close()
+        before = chat.streams_on(device)
+        socket = await OpenChat(device).perform_as(actor)
+        if old is None or not self.resume:
+            return {}
+        opened_at = min(s.opened_at for s in chat.connections_of(device))
+        candidates = [s for s in before if s.events or s.asked_at is not None]
+        candidates += [
+            s
+            for other in chat.connections()
+            for s in other.streams.values()
+            if s.asked_at is not None and s.asked_at >= opened_at
+        ]
+        seen_end = {s.run_id for s in before if s.final is not None}
+        missed = {s.run_id: s for s in candidates if s.run_id not in seen_end}
+        if not missed:
+            return {}
+        for run_id in missed:
+            fresh = socket.run(run_id)
+            asked = next((s for s in chat.streams_of(run_id) if s.asked_at is not None), None)
+            if asked is not None and asked.question is not None and asked.asked_at is not None:
+                fresh.mark_asked(asked.question, asked.asked_at)
+            if actor.last_run is not None and actor.last_run in before:
+                if actor.last_run.run_id == run_id:
+                    actor.last_run = fresh
+        last_seen = [(run_id, chat.last_in_order(run_id, device)) for run_id in missed]
+        return await socket.resume(last_seen)
+
+
+@dataclass(frozen=True)
+class TryToOpenChat:
+    """Open the chat showing `token` (None: no pass at all) from `origin`, expecting to be
+    turned away; the refusal. `what` names what they showed, for the transcript."""
+
+    token: str | None
+    what: str
+    origin: str | None = None
+    browser: bool = False
+
+    @classmethod
+    def without_a_pass(cls, *, origin: str | None = None) -> TryToOpenChat:
+        return cls(None, "no pass", origin)
+
+    @classmethod
+    def showing(
+        cls, token: str, *, origin: str | None = None, browser: bool = False
+    ) -> TryToOpenChat:
+        return cls(token, "that pass", origin, browser)
+
+    async def perform_as(self, actor: Actor) -> HandshakeRefused:
+        try:
+            socket = await ChatSocket.connect(
+                actor.chat.ws_url,
+                access_token=self.token,
+                origin=self.origin,
+                use_subprotocol=self.browser,
+                name=f"{actor.name}'s attempt with {self.what}",
+            )
+        except HandshakeRefused as refusal:
+            actor.note(f"was turned away with {self.what}: {refusal.status} {refusal.code}")
+            return refusal
+        await socket.close()
+        raise AssertionError(f"{actor.name} was let into the chat with {self.what}")
+
+
+@dataclass(frozen=True)
+class TryToOpenChatFrom:
+    """Open the chat with their valid pass from a web page at `origin`, expecting a refusal."""
+
+    origin: str
+    browser: bool = True
+
+    async def perform_as(self, actor: Actor) -> HandshakeRefused:
+        attempt = TryToOpenChat(
+            actor.access_token, f"a page on {self.origin}", self.origin, self.browser
+        )
+        return await attempt.perform_as(actor)

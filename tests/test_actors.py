@@ -1,0 +1,70 @@
+"""The Screenplay parts without a service: an actor's abilities and tasks, the cast's spotlight."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import aiohttp
+import pytest
+
+from driver.actors.abilities import CallTheApi, ChatOnDevices
+from driver.actors.actor import Actor
+from driver.api import ChatApi
+from driver.transcript import Transcript
+from fixtures.cast import Cast
+
+
+@dataclass
+class Note:
+    """A task that writes down that it ran; its outcome is its word."""
+
+    word: str
+    log: list[str] = field(default_factory=list)
+
+    async def perform_as(self, actor: Actor) -> str:
+        self.log.append(f"{actor.name}: {self.word}")
+        return self.word
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as opened:
+        yield opened
+
+
+def test_an_actor_uses_the_ability_of_that_kind_given_last() -> None:
+    alice = Actor("Alice", "alice@example.com", "a long password", Transcript("t"))
+    with pytest.raises(AssertionError, match="Alice has no ability to ChatOnDevices"):
+        alice.ability_to(ChatOnDevices)
+    first, second = ChatOnDevices("ws://one/ws"), ChatOnDevices("ws://two/ws")
+    alice.who_can(first).can(second)
+    assert alice.ability_to(ChatOnDevices) is second and alice.chat is second
+
+
+async def test_tasks_run_in_order_and_one_task_gives_its_outcome() -> None:
+    alice, log = Actor("Alice", "a@example.com", "pw", Transcript("t")), list[str]()
+    assert await alice.attempts_to(Note("sign up", log)) == "sign up"
+    await alice.attempts_to(Note("one", log), Note("two", log))
+    assert log == ["Alice: sign up", "Alice: one", "Alice: two"]
+
+
+async def test_the_spotlight_is_on_whom_a_step_put_it(session: aiohttp.ClientSession) -> None:
+    cast = Cast("http://127.0.0.1:1", session, "spotlight")
+    with pytest.raises(AssertionError, match="no step has named"):
+        cast.in_the_spotlight()
+    alice = cast.spotlight_on("Alice")
+    bob = cast.person("Bob")  # naming someone else does not move the spotlight
+    assert cast.in_the_spotlight() is alice is not bob
+    assert cast.spotlight_on("Bob") is bob and cast.in_the_spotlight() is bob
+
+
+async def test_moving_the_cast_moves_everyone(session: aiohttp.ClientSession) -> None:
+    cast = Cast("http://127.0.0.1:1", session, "move")
+    alice = cast.person("Alice")
+    cast.move_to("http://127.0.0.1:2/")
+    carol = cast.person("Carol")
+    for person in (alice, carol):
+        api: ChatApi = person.ability_to(CallTheApi).api
+        assert api.base_url == "http://127.0.0.1:2" and person.api is api
+        assert person.chat.ws_url == "ws://127.0.0.1:2/ws"
