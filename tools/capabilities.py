@@ -1,7 +1,7 @@
 """The capability overview for product owners: each capability (a folder of features/), what it
 covers (its README), its scenarios, their severity and their last result.
 
-    python tools/capabilities.py [--features features] [--results reports/allure-results]
+    python -m tools.capabilities [--features features] [--results reports/allure-results]
                                  [--history reports/history.jsonl] [--out reports]
 
 Writes capabilities.md, capabilities.html (one page, no scripts) and capabilities.csv (the same

@@ -1,6 +1,6 @@
 """Keep the feature files readable by product owners (run by `make lint`).
 
-    python tools/gherkin_check.py [--no-steps] [FEATURES_DIR ...]     (default: features)
+    python -m tools.gherkin_check [--no-steps] [FEATURES_DIR ...]     (default: features)
 
 Checks, with the official Gherkin parser (gherkin-official), each problem printed as file:line:
 - every feature lives in a capability folder (features/<folder>/) that has a README.md;

@@ -1,7 +1,7 @@
 """`make load` and `make soak`: Locust (load/locustfile.py) headless, one master and local
 workers, against the embedded stack or a deployment.
 
-    python tools/load.py --users 1000 --spawn-rate 50 --run-time 3m [--workers 2]
+    python -m tools.load --users 1000 --spawn-rate 50 --run-time 3m [--workers 2]
                          [--instances 1 | --host URL[,URL...]] [--soak] [-- LOCUSTFILE OPTIONS]
 
 Without --host it starts `python -m fixtures.stack --instances N` and spreads the people over
@@ -256,9 +256,7 @@ def run_locust(run: Run, urls: Sequence[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python tools/load.py", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="golden-path-load", description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--run-time", default="60s", help="whole run, ramp included (90s, 5m)")

@@ -6,9 +6,9 @@ tree's tracked files to a scratch directory, applies the patch there (the checko
 touched), runs behave on those features and reports the scenarios that failed, with the first
 failure message. A defect no scenario caught is a hole in the suite: the exit code says so.
 
-    python tools/mutants.py                   # every patch, on its own features
-    python tools/mutants.py 04 07             # patches whose name starts with 04 or 07
-    python tools/mutants.py --tags @critical  # only the @critical scenarios of those features
+    python -m tools.mutants                   # every patch, on its own features
+    python -m tools.mutants 04 07             # patches whose name starts with 04 or 07
+    python -m tools.mutants --tags @critical  # only the @critical scenarios of those features
 """
 
 from __future__ import annotations

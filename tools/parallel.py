@@ -1,6 +1,6 @@
 """Run the suite in parallel processes (behavex) over ONE shared stack.
 
-    python tools/parallel.py [--workers 2] [--scheme feature|scenario] [--tags EXPR]
+    python -m tools.parallel [--workers 2] [--scheme feature|scenario] [--tags EXPR]
                              [--output reports/behavex] [--service-url URL] [BEHAVEX ARGS ...]
 
 Starts the embedded stack once (`python -m fixtures.stack`, unless --service-url names a running

@@ -1,7 +1,7 @@
 """The quality gate of a behave run: did everything that should run, run, and did the critical
 scenarios pass?
 
-    python tools/quality_gate.py [--results DIR] [BEHAVE OPTIONS AND PATHS]
+    python -m tools.quality_gate [--results DIR] [BEHAVE OPTIONS AND PATHS]
 
 Takes the same options as the behave run it judges (tags, paths, -n/-i/-e; the others are
 ignored) and reads behave.ini the way behave does. It counts, with the official Gherkin parser,

@@ -1,7 +1,7 @@
 """Look at the rendered Allure report in a real browser: Debian's headless Chromium, driven over
 the DevTools protocol (websockets, already a dependency; no WebDriver needed).
 
-    python tools/report_browser.py screenshot [--report reports/allure-report]
+    python -m tools.report_browser screenshot [--report reports/allure-report]
         [--scenario "Alice learns what her company spent"] [--out docs/report-screenshot.png]
 
 opens a scenario of the report (the first one without --scenario), expands its conversation
