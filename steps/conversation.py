@@ -41,19 +41,22 @@ async def step_told_total(ctx: ScenarioContext, name: str, her: str, amount: str
 
 @then("{name} is told {she:She} can save about {amount} a month")
 async def step_told_savings(ctx: ScenarioContext, name: str, she: str, amount: str) -> None:
-    answer = await _answer(ctx, name)
-    assert stated_monthly_savings(answer) == amount, (
-        f"{name} was told savings of {stated_monthly_savings(answer)} a month, "
-        f"expected {amount}:\n{answer}"
-    )
+    await _expect_savings(ctx, name, amount, "month")
 
 
 @then("{name} is told {she:She} can save about {amount} a year")
 async def step_told_yearly_savings(ctx: ScenarioContext, name: str, she: str, amount: str) -> None:
+    await _expect_savings(ctx, name, amount, "year")
+
+
+SAVINGS_STATED = {"month": stated_monthly_savings, "year": stated_yearly_savings}
+
+
+async def _expect_savings(ctx: ScenarioContext, name: str, amount: str, per: str) -> None:
     answer = await _answer(ctx, name)
-    assert stated_yearly_savings(answer) == amount, (
-        f"{name} was told savings of {stated_yearly_savings(answer)} a year, "
-        f"expected {amount}:\n{answer}"
+    stated = SAVINGS_STATED[per](answer)
+    assert stated == amount, (
+        f"{name} was told savings of {stated} a {per}, expected {amount}:\n{answer}"
     )
 
 
