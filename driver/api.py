@@ -104,13 +104,6 @@ class ChatApi:
         raw = await self.raw("GET", "/readyz")
         return raw.status, _maybe_json(raw.text)
 
-    async def metrics(self) -> str:
-        raw = await self.raw("GET", "/metrics")
-        if raw.status != 200:
-            code, message, retry = error_fields(raw.status, raw.text, raw.headers)
-            raise ApiError(raw.status, code, message, retry, request="GET /metrics")
-        return raw.text
-
     async def raw(
         self,
         method: str,

@@ -32,15 +32,20 @@ def main() -> int:
 
 
 async def serve(app: web.Application, settings: Settings) -> None:
-    """Serve until SIGTERM or SIGINT, then: stop accepting, close every socket with 1001, drain.
+    """Serve until SIGTERM, SIGINT or `POST /stop` on the operators' listener, then: stop
+    accepting, close every socket with 1001, drain.
 
     The sockets are closed before aiohttp's own shutdown begins: from then on it ignores what
-    clients send, so the clients' close frames would never be read (a cut-short handshake)."""
+    clients send, so the clients' close frames would never be read (a cut-short handshake).
+    The operators' listener stops last: readiness says "draining" and the figures stay readable
+    until the runs have drained."""
     from aiohttp import web
 
     from service.delivery.chat.handler import close_all
-    from service.keys import HUB
+    from service.http.operator import operator_app
+    from service.keys import HUB, LIFECYCLE
 
+    lifecycle = app[LIFECYCLE]
     runner = web.AppRunner(
         app,
         handle_signals=False,
@@ -48,19 +53,24 @@ async def serve(app: web.Application, settings: Settings) -> None:
         # aiohttp's own grace period for open handlers after on_shutdown has drained runs.
         shutdown_timeout=settings.drain_s + 5,
     )
+    operator = web.AppRunner(operator_app(app), handle_signals=False, access_log=None)
     await runner.setup()
-    stop = asyncio.Event()
+    await operator.setup()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, lifecycle.request_stop)
     try:
+        await web.TCPSite(operator, settings.metrics_host, settings.metrics_port).start()
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
-        await stop.wait()
+        await lifecycle.stop.wait()
         await site.stop()
         await close_all(app[HUB].connections())
     finally:
-        await runner.cleanup()
+        try:
+            await runner.cleanup()
+        finally:
+            await operator.cleanup()
 
 
 if __name__ == "__main__":

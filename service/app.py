@@ -28,6 +28,7 @@ from service.delivery.event_log import EventLog
 from service.delivery.streams import StreamPolicy
 from service.http.common import errors_middleware
 from service.http.cors import cors_middleware
+from service.http.draining import draining_middleware
 from service.http.routes import auth, health, sessions, threads, usage
 from service.http.routes import web as web_page
 from service.keys import (
@@ -37,6 +38,7 @@ from service.keys import (
     HASHING,
     HOT_PATH,
     HUB,
+    LIFECYCLE,
     LOCKOUT,
     OIDC,
     REASONER,
@@ -46,6 +48,7 @@ from service.keys import (
     SESSIONS,
     SETTINGS,
 )
+from service.lifecycle import Lifecycle
 from service.resilience.deadlines import REQUEST_TIMEOUT_S, deadline_middleware
 from service.resilience.redis_guard import GuardedRedis
 from service.runs.admission import Admission
@@ -192,16 +195,17 @@ def create_app(settings: Settings) -> web.Application:
     # still gets the contract's invalid_token answer; larger fields, or more than 64 of them,
     # get the HTTP parser's 400 (a request's headers hold at most about 1 MiB).
     app = web.Application(
-        middlewares=[cors_middleware, errors_middleware, deadline_middleware],
+        middlewares=[cors_middleware, errors_middleware, draining_middleware, deadline_middleware],
         handler_args={"max_field_size": 16 * 1024, "max_headers": 64},
     )
     app[SETTINGS] = settings
+    app[LIFECYCLE] = Lifecycle()
     app[HUB] = Hub(outbox_frames=settings.delivery.socket_outbox_frames)
     app.cleanup_ctx.extend(
         [_database, _redis, _reasoner, _fan_out, _access, recovery_ctx, chat_limits_ctx]
     )
     app.on_shutdown.append(_on_shutdown)
-    for module in (auth, sessions, usage, threads, health, metrics, web_page):
+    for module in (auth, sessions, usage, threads, health, web_page):
         app.add_routes(module.routes)
     app.router.add_get("/ws", websocket)
     return app

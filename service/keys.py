@@ -15,12 +15,15 @@ from service.delivery.bus import Bus
 from service.delivery.chat.chat_limits import ChatLimits
 from service.delivery.chat.hub import Hub
 from service.delivery.event_log import EventLog
+from service.lifecycle import Lifecycle
 from service.runs.executor import RunExecutor
 from service.settings import Settings
 from service.store.db import Sessions
 from service.store.hot_path import HotPath
 
 SETTINGS = web.AppKey("settings", Settings)
+# Serving, draining or stopping (service/lifecycle.py).
+LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", Sessions)
 # Questions and run events: asyncpg directly (service/store/hot_path.py).

@@ -1,4 +1,5 @@
-"""What operators watch: `GET /metrics` in the Prometheus text format (prometheus-client).
+"""What operators watch, in the Prometheus text format (prometheus-client), served on the
+operators' own listener (service/http/operator.py).
 
 One set of metrics per process (the default registry): a service process serves one app.
 Gauges read the live state when scraped; counters and histograms are updated where things happen.
@@ -6,8 +7,7 @@ Gauges read the live state when scraped; counters and histograms are updated whe
 
 from __future__ import annotations
 
-from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import Counter, Gauge, Histogram
 
 from service.delivery.chat.hub import Hub
 from service.runs.admission import Admission
@@ -45,12 +45,3 @@ def watch(hub: Hub, admission: Admission) -> None:
     OPEN_CHATS.set_function(hub.count)
     RUNS_IN_FLIGHT.set_function(lambda: admission.running)
     RUNS_QUEUED.set_function(lambda: admission.queued)
-
-
-routes = web.RouteTableDef()
-
-
-@routes.get("/metrics")
-async def metrics(_: web.Request) -> web.Response:
-    body = generate_latest()
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -59,6 +59,10 @@ class Settings(EnvSettings):
     allowed_origins: frozenset[str] = Field(default=frozenset(), alias="ALLOWED_ORIGINS")
     host: str = Field(default="127.0.0.1", alias="HOST")
     port: int = Field(default=8080, ge=1, le=65535, alias="PORT")
+    # The operators' listener: metrics, readiness and the redeploy controls (no authentication,
+    # so a private address).
+    metrics_host: str = Field(default="127.0.0.1", alias="METRICS_HOST")
+    metrics_port: int = Field(default=9464, ge=1, le=65535, alias="METRICS_PORT")
     # Unique per process: each instance ignores its own publications by this id.
     instance_id: Stripped = Field(
         default_factory=unique_instance_id, max_length=64, alias="INSTANCE_ID"
@@ -135,6 +139,12 @@ class Settings(EnvSettings):
         if url.scheme != "https" and not local:
             raise ValueError("must be an https:// URL")
         return issuer
+
+    @model_validator(mode="after")
+    def _two_listeners(self) -> Self:
+        if self.metrics_port == self.port:
+            raise ValueError("METRICS_PORT must differ from PORT: metrics are not served publicly")
+        return self
 
     @model_validator(mode="after")
     def _oidc_complete(self) -> Self:

@@ -15,14 +15,20 @@ OPEN_CHATS = "chat_open_connections"
 GARBLED = tuple(f"chat_refusals_total{{reason={code}}}" for code in sorted(BAD_FRAME_CODES))
 
 
+def operator_url(ctx: ScenarioContext) -> str:
+    url = ctx.target.operator_url
+    assert url is not None, "the operators' listener is unknown: run with -D operator_url=..."
+    return url
+
+
 @given("the operator has noted the service's figures")
 async def step_note_figures(ctx: ScenarioContext) -> None:
-    ctx.figures_before = await operations.figures(ctx.cast.api)
+    ctx.figures_before = await operations.figures(ctx.http, operator_url(ctx))
 
 
 @then("the operator sees one more answer, one more finished question and one more first step")
 async def step_one_more_answer(ctx: ScenarioContext) -> None:
-    after = await operations.figures(ctx.cast.api)
+    after = await operations.figures(ctx.http, operator_url(ctx))
     for name, what in (
         (ANSWERS, "answer"),
         (FINISHED, "finished question"),
@@ -34,7 +40,7 @@ async def step_one_more_answer(ctx: ScenarioContext) -> None:
 
 @then("the operator sees {name}'s chat among the open chats")
 async def step_open_chat(ctx: ScenarioContext, name: str) -> None:
-    figures = await operations.figures(ctx.cast.api)
+    figures = await operations.figures(ctx.http, operator_url(ctx))
     assert figures.get(OPEN_CHATS, 0) >= 1, (
         f"the operator sees {figures.get(OPEN_CHATS)} open chats"
     )
@@ -43,7 +49,7 @@ async def step_open_chat(ctx: ScenarioContext, name: str) -> None:
 @then("the operator sees {count:d} more refusals of garbled messages")
 async def step_refusals(ctx: ScenarioContext, count: int) -> None:
     async def counted() -> bool:
-        after = await operations.figures(ctx.cast.api)
+        after = await operations.figures(ctx.http, operator_url(ctx))
         grew = sum(operations.increase(ctx.figures_before, after, name) for name in GARBLED)
         return grew == count
 

@@ -238,6 +238,7 @@ def test_command_prints_one_json_line_then_cleans_up_on_sigterm() -> None:
         described = json.loads(line)
         assert set(described) == {
             "service_urls",
+            "operator_urls",
             "database_url",
             "redis_url",
             "pids",
@@ -249,7 +250,7 @@ def test_command_prints_one_json_line_then_cleans_up_on_sigterm() -> None:
         pids = [described["pids"]["postgres"], described["pids"]["redis"]]
         pids += described["pids"]["service"]
         assert all(isinstance(pid, int) and not gone(pid) for pid in pids)
-        for url in described["service_urls"]:
+        for url in described["service_urls"] + described["operator_urls"]:
             assert readiness(url, timeout=5).ready
 
         proc.send_signal(signal.SIGTERM)

@@ -1,4 +1,5 @@
-"""Liveness and readiness."""
+"""Liveness and readiness, on the public port (for balancers and orchestrators that probe the
+instance) and on the operators' listener (service/http/operator.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import text
 
-from service.keys import BUS, ENGINE, REDIS, REVOCATIONS
+from service.keys import BUS, ENGINE, LIFECYCLE, REDIS, REVOCATIONS
 from service.resilience.deadlines import within
 
 routes = web.RouteTableDef()
@@ -25,17 +26,26 @@ async def healthz(_: web.Request) -> web.Response:
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
+    status, body = await readiness(request.app)
+    return web.json_response(body, status=status)
+
+
+async def readiness(app: web.Application) -> tuple[int, dict[str, str]]:
+    """200 while this instance should be sent new people; 503 when PostgreSQL is unreachable or
+    the instance is draining before a stop."""
     postgres_ok, redis_ok = await asyncio.gather(
-        _answers(_postgres(request.app), "PostgreSQL"), _answers(_redis(request.app), "Redis")
+        _answers(_postgres(app), "PostgreSQL"), _answers(_redis(app), "Redis")
     )
+    draining = app[LIFECYCLE].draining
     body = {
         "postgres": "ok" if postgres_ok else "unavailable",
         "redis": "ok" if redis_ok else "degraded",
         # Events and sign-outs from the other instances reach this one's sockets only while
         # both channel listeners are subscribed (Redis may answer while a listener is down).
-        "live_delivery": "ok" if _live_delivery(request.app) else "degraded",
+        "live_delivery": "ok" if _live_delivery(app) else "degraded",
+        "instance": "draining" if draining else "ok",
     }
-    return web.json_response(body, status=200 if postgres_ok else 503)
+    return (200 if postgres_ok and not draining else 503), body
 
 
 async def _postgres(app: web.Application) -> None:
