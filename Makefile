@@ -30,14 +30,16 @@ ALLURE_APPEND_HISTORY ?= 0
 # make parallel: worker processes and what each one runs (a feature file, or a scenario).
 WORKERS ?= 2
 SCHEME ?= feature
-CHROMIUM := /usr/bin/chromium
+# make system: Debian's packages, each with the program whose presence means it is installed.
+SYSTEM_PACKAGES := /usr/bin/chromium=chromium,chromium-driver /usr/sbin/nginx=nginx \
+	/usr/bin/promtool=prometheus
 
 # The venv first on PATH: the stack finds redis-server there, subprocesses its python.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lock lint pytest accept behave check test report parallel browser bench load soak mutants clean
+.PHONY: help setup lock lint pytest accept behave check test report parallel system browser bench load soak mutants clean
 
 help:
 	@echo "make accept   @critical acceptance scenarios on the embedded stack + HTML report"
@@ -48,29 +50,32 @@ help:
 	@echo "make behave   one behave run and its summary line (TAGS=..., BEHAVE_ARGS=...)"
 	@echo "make report   rebuild the HTML report (and the capability overview) from the last run"
 	@echo "make parallel the suite in WORKERS processes (behavex) over one shared stack + report"
-	@echo "make browser  install Debian's Chromium for the @ui scenarios and the report check (as root)"
+	@echo "make system   as root: Debian's Chromium (@ui, the report check), nginx (the topology"
+	@echo "             behind a balancer), prometheus (promtool for make lint); make setup runs it"
 	@echo "make bench    benchmarks in bench/ (if any)"
 	@echo "make load     Locust: USERS people ask at once (SPAWN_RATE, DURATION, WORKERS, INSTANCES, HOST)"
 	@echo "make soak     Locust: 1,000 open chats asking every minute for 5 min; memory, files, nothing lost"
 	@echo "make mutants  seed each defect of tests/mutants/ in a scratch copy: which scenario caught it"
 	@echo "make setup    .venv from the hashed lock requirements.txt + the project (editable),"
-	@echo "             node_modules from package-lock.json"
-	@echo "make lock     requirements.txt anew from pyproject.toml (pip-compile, hashes)"
+	@echo "             node_modules from package-lock.json, Debian's packages (make system)"
+	@echo "make lock     requirements.txt anew from pyproject.toml, every extra (pip-compile, hashes)"
 	@echo "make clean    remove reports/ and tool caches"
 
-setup: $(VENV_STAMP) $(NODE_STAMP)
+setup: $(VENV_STAMP) $(NODE_STAMP) system
 
-# Every dependency from the hashed lock (requirements.txt), then the project itself, editable,
-# without touching the lock's pins: its console scripts work and no script edits sys.path.
+# Every dependency from the hashed lock (requirements.txt: the service's and every extra's),
+# then the project itself, editable, without touching the lock's pins: its console scripts work
+# and no script edits sys.path.
 $(VENV_STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-# requirements.txt anew from pyproject.toml's pins: every transitive dependency, with hashes.
+# requirements.txt anew from pyproject.toml's pins: every transitive dependency of the service
+# and of every extra (suite, load, dev), with hashes.
 lock: $(VENV_STAMP)
-	pip-compile --quiet --allow-unsafe --generate-hashes --extra dev --strip-extras \
+	pip-compile --quiet --allow-unsafe --generate-hashes --all-extras --strip-extras \
 		--no-emit-index-url --no-emit-find-links --output-file requirements.txt pyproject.toml
 
 $(NODE_STAMP): package-lock.json package.json
@@ -88,10 +93,10 @@ lint: $(VENV_STAMP)
 	exit $$status
 
 # tests/test_report_browser.py renders a report (Allure from node_modules) and opens it in
-# Chromium: both are set up first.
+# Chromium (make system): both are set up first.
 # Under coverage, the service processes the tests start included (pyproject's [tool.coverage]):
 # the total is printed, kept in reports/coverage/ (HTML too) and shown in the report's environment.
-pytest: $(VENV_STAMP) $(NODE_STAMP) browser
+pytest: $(VENV_STAMP) $(NODE_STAMP) system
 	@rm -rf $(COVERAGE)
 	@mkdir -p $(COVERAGE)
 	@status=0; coverage run -m pytest -q || status=$$?; \
@@ -103,8 +108,8 @@ pytest: $(VENV_STAMP) $(NODE_STAMP) browser
 	exit $$status
 
 # The report is rendered even when scenarios failed; the exit code still says so. The @ui
-# scenarios drive Chromium (make browser).
-accept: setup browser
+# scenarios drive Chromium (make system).
+accept: setup
 	@status=0; \
 	$(MAKE) behave TAGS='@critical and not @wip' || status=1; \
 	$(MAKE) report ALLURE_APPEND_HISTORY=1 || status=1; \
@@ -128,7 +133,7 @@ behave: $(VENV_STAMP)
 # @embedded scenarios skip with their reason), one merged Allure result set, the gate, the
 # summary, the report. TAGS as for `make behave` (default: not @wip). BASELINE=1 first times
 # one plain behave process on the same stack and prints the speed-up.
-parallel: setup browser
+parallel: setup
 	@rm -rf $(RESULTS) $(JUNIT) $(BEHAVEX_OUT) reports/quality-gate.json
 	@mkdir -p $(RESULTS) $(JUNIT)
 	@status=0; \
@@ -143,14 +148,14 @@ parallel: setup browser
 
 # What CI runs on every push (.ci/run with CI_SCOPE=critical): the checks and the @critical
 # scenarios; `make test` (CI_SCOPE=all, nightly) runs every scenario.
-check: setup browser
+check: setup
 	@status=0; \
 	$(MAKE) lint || status=1; \
 	$(MAKE) pytest || status=1; \
 	$(MAKE) accept || status=1; \
 	exit $$status
 
-test: setup browser
+test: setup
 	@status=0; \
 	$(MAKE) lint || status=1; \
 	$(MAKE) pytest || status=1; \
@@ -165,17 +170,29 @@ report: $(VENV_STAMP) $(NODE_STAMP)
 	ALLURE_APPEND_HISTORY=$(ALLURE_APPEND_HISTORY) npx --no -- allure generate $(RESULTS) --output $(REPORT)
 	@echo "Allure report: $(abspath $(REPORT))/index.html"
 
-# Debian's Chromium for tests/test_report_browser.py and the @ui scenarios. Idempotent: nothing
-# to do when it is there; installs only as root (CI); otherwise says how, and both skip.
-browser:
-	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+# Debian's packages beside the Python ones: Chromium (tests/test_report_browser.py, the @ui
+# scenarios), nginx (the topology behind a balancer), prometheus (promtool, make lint).
+# Idempotent: nothing to do, not even `apt-get update`, when every program is there; installs
+# the missing packages only as root (CI); otherwise one line says which and how, and what needs
+# them skips with its reason. In a container Debian's policy-rc.d keeps their daemons stopped.
+system:
+	@missing=(); \
+	for entry in $(SYSTEM_PACKAGES); do \
+		packages=$${entry#*=}; \
+		if [ ! -x "$${entry%%=*}" ]; then missing+=($${packages//,/ }); fi; \
+	done; \
+	if [ $${#missing[@]} -eq 0 ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
-		echo "== installing chromium (Debian packages)"; \
+		echo "== installing $${missing[*]} (Debian packages)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends chromium chromium-driver >/dev/null; \
+			--no-install-recommends "$${missing[@]}" >/dev/null; \
 	else \
-		echo "make browser: $(CHROMIUM) is missing; as root: apt-get install chromium" >&2; \
+		echo "make system: not root, so $${missing[*]} not installed;" \
+			"as root: apt-get install --no-install-recommends $${missing[*]}" >&2; \
 	fi
+
+# The name it had when it installed Chromium only.
+browser: system
 
 bench: $(VENV_STAMP)
 	@shopt -s nullglob; scripts=(bench/*.py); \
