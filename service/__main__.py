@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from service import logs
 from service.settings import Settings, SettingsError
@@ -25,9 +25,15 @@ def main() -> int:
     # Imported only now: a misconfigured start is refused in milliseconds, not a second.
 
     from service.app import create_app
+    from service.store.budget import BudgetExceeded
 
     logging.getLogger("service").info("starting", extra={"instance": settings.instance_id})
-    asyncio.run(serve(create_app(settings), settings))
+    try:
+        asyncio.run(serve(create_app(settings), settings))
+    except BudgetExceeded as exc:
+        # At start, or once a database that was down at start answers (service/store/budget.py).
+        print(f"refusing to start: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -35,11 +41,13 @@ async def serve(app: web.Application, settings: Settings) -> None:
     """Serve until SIGTERM or SIGINT, then: stop accepting, close every socket with 1001, drain.
 
     The sockets are closed before aiohttp's own shutdown begins: from then on it ignores what
-    clients send, so the clients' close frames would never be read (a cut-short handshake)."""
+    clients send, so the clients' close frames would never be read (a cut-short handshake).
+    A connection check that fails once the database answers (service/store/budget.py) stops
+    the instance the same way, then raises its BudgetExceeded."""
     from aiohttp import web
 
     from service.delivery.chat.handler import close_all
-    from service.keys import HUB
+    from service.keys import BUDGET, HUB
 
     runner = web.AppRunner(
         app,
@@ -56,11 +64,17 @@ async def serve(app: web.Application, settings: Settings) -> None:
     try:
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
-        await stop.wait()
+        stopping = asyncio.ensure_future(stop.wait())
+        budget = app[BUDGET]
+        ends: list[asyncio.Future[Any]] = [stopping, budget]
+        await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
         await site.stop()
         await close_all(app[HUB].connections())
     finally:
         await runner.cleanup()
+    if budget.done() and not budget.cancelled() and (refusal := budget.exception()) is not None:
+        raise refusal
 
 
 if __name__ == "__main__":
