@@ -1,4 +1,5 @@
-"""`python -m service.store.migrate`: bring the database of DATABASE_URL (or DATABASE_URL_FILE) to the newest schema."""
+"""`python -m service.store.migrate`: bring the database of DATABASE_URL (or DATABASE_URL_FILE)
+to the newest schema."""
 
 from __future__ import annotations
 
