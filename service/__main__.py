@@ -64,17 +64,27 @@ async def serve(app: web.Application, settings: Settings) -> None:
     try:
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
-        stopping = asyncio.ensure_future(stop.wait())
         budget = app[BUDGET]
-        ends: list[asyncio.Future[Any]] = [stopping, budget]
+        ends: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait()), _refused(budget)]
         await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
+        for end in ends:
+            end.cancel()
         await site.stop()
         await close_all(app[HUB].connections())
     finally:
         await runner.cleanup()
     if budget.done() and not budget.cancelled() and (refusal := budget.exception()) is not None:
         raise refusal
+
+
+def _refused(budget: asyncio.Future[None]) -> asyncio.Future[None]:
+    """Done only when the connection check fails (a pending one may still)."""
+
+    async def wait() -> None:
+        await asyncio.shield(budget)  # raises BudgetExceeded
+        await asyncio.Event().wait()  # it fits: nothing more to wait for
+
+    return asyncio.ensure_future(wait())
 
 
 if __name__ == "__main__":
