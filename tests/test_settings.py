@@ -100,7 +100,7 @@ def test_an_unreadable_or_empty_secret_file_is_refused_in_one_line_without_its_c
         str(refused.value)
         == f"JWT_SECRET_FILE {missing!r} cannot be read: No such file or directory"
     )
-    with pytest.raises(SettingsError, match="JWT_SECRET_FILE .* is empty"):
+    with pytest.raises(SettingsError, match=r"JWT_SECRET_FILE .* is empty"):
         Settings.from_env({**env, "JWT_SECRET_FILE": _file(tmp_path, "blank", "\n")})
     directory = str(tmp_path)
     with pytest.raises(SettingsError, match="cannot be read: Is a directory"):
