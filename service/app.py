@@ -205,12 +205,12 @@ async def _on_shutdown(app: web.Application) -> None:
 
 
 def create_app(settings: Settings) -> web.Application:
-    # Header fields up to 16 KiB reach our handlers, so a pass far over its 4,096 characters
-    # still gets the contract's invalid_token answer; larger fields, or more than 64 of them,
-    # get the HTTP parser's 400 (a request's headers hold at most about 1 MiB).
     # The edge first: every other middleware and handler (the chat's handshake too) sees the
     # real client behind a trusted proxy, and logs with the request's id.
     edge = edge_middleware(TrustedProxies(settings.trusted_proxies))
+    # Header fields up to 16 KiB reach our handlers, so a pass far over its 4,096 characters
+    # still gets the contract's invalid_token answer; larger fields, or more than 64 of them,
+    # get the HTTP parser's 400 (a request's headers hold at most about 1 MiB).
     app = web.Application(
         middlewares=[edge, cors_middleware, errors_middleware, deadline_middleware],
         handler_args={"max_field_size": 16 * 1024, "max_headers": 64},
