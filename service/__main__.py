@@ -14,6 +14,8 @@ from service.settings import Settings, SettingsError
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from service.lifecycle import Lifecycle
+
 
 def main() -> int:
     try:
@@ -25,9 +27,15 @@ def main() -> int:
     # Imported only now: a misconfigured start is refused in milliseconds, not a second.
 
     from service.app import create_app
+    from service.store.budget import BudgetExceeded
 
     logging.getLogger("service").info("starting", extra={"instance": settings.instance_id})
-    asyncio.run(serve(create_app(settings), settings))
+    try:
+        asyncio.run(serve(create_app(settings), settings))
+    except BudgetExceeded as exc:
+        # At start, or once a database that was down at start answers (service/store/budget.py).
+        print(f"refusing to start: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -38,12 +46,13 @@ async def serve(app: web.Application, settings: Settings) -> None:
     The sockets are closed before aiohttp's own shutdown begins: from then on it ignores what
     clients send, so the clients' close frames would never be read (a cut-short handshake).
     The operators' listener stops last: readiness says "draining" and the figures stay readable
-    until the runs have drained."""
+    until the runs have drained. A connection check that fails once the database answers
+    (service/store/budget.py) stops the instance the same way, then raises its BudgetExceeded."""
     from aiohttp import web
 
     from service.delivery.chat.handler import close_all
     from service.http.operator import operator_app
-    from service.keys import HUB, LIFECYCLE
+    from service.keys import BUDGET, HUB, LIFECYCLE
 
     lifecycle = app[LIFECYCLE]
     runner = web.AppRunner(
@@ -56,6 +65,8 @@ async def serve(app: web.Application, settings: Settings) -> None:
     operator = web.AppRunner(operator_app(app), handle_signals=False, access_log=None)
     await runner.setup()
     await operator.setup()
+    budget = app[BUDGET]
+    budget.add_done_callback(lambda check: _stop_if_refused(check, lifecycle))
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, lifecycle.request_stop)
@@ -71,6 +82,14 @@ async def serve(app: web.Application, settings: Settings) -> None:
             await runner.cleanup()
         finally:
             await operator.cleanup()
+    if budget.done() and not budget.cancelled() and (refusal := budget.exception()) is not None:
+        raise refusal
+
+
+def _stop_if_refused(check: asyncio.Future[None], lifecycle: Lifecycle) -> None:
+    """The connection check failed once the database answered: stop as on SIGTERM."""
+    if not check.cancelled() and check.exception() is not None:
+        lifecycle.request_stop()
 
 
 if __name__ == "__main__":

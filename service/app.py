@@ -29,9 +29,12 @@ from service.delivery.streams import StreamPolicy
 from service.http.common import errors_middleware
 from service.http.cors import cors_middleware
 from service.http.draining import draining_middleware
+from service.http.edge import add_request_id, edge_middleware
+from service.http.proxies import TrustedProxies
 from service.http.routes import auth, health, sessions, threads, usage
 from service.http.routes import web as web_page
 from service.keys import (
+    BUDGET,
     BUS,
     ENGINE,
     EVENTS,
@@ -56,15 +59,18 @@ from service.runs.executor import RunExecutor
 from service.runs.recovery import recovery_ctx
 from service.runs.tool_limits import ToolLimits
 from service.settings import Settings
+from service.store.budget import check_budget
 from service.store.db import make_engine, make_sessions
 from service.store.hot_path import HotPath
 
 log = logging.getLogger("service")
-REDIS_CONNECTIONS = 64
 REDIS_POOL_WAIT_S = 1.0
+# A channel listener holds one connection; a second lets it resubscribe while the old one is
+# still being let go. So an instance opens at most REDIS_MAX_CONNECTIONS + 2 x 2 to Redis.
+LISTENER_CONNECTIONS = 2
 
 
-def redis_client(url: str, *, for_pubsub: bool = False) -> Redis:
+def redis_client(url: str, *, max_connections: int, for_pubsub: bool = False) -> Redis:
     # Short timeouts and one retry: a frozen Redis costs about a second, not a minute.
     # The subscriber waits for messages indefinitely, so it has no read timeout. Commands go
     # through a circuit breaker (service/resilience/redis_guard.py): after a failure Redis is
@@ -76,7 +82,7 @@ def redis_client(url: str, *, for_pubsub: bool = False) -> Redis:
     # breaker and turned a busy moment into a Redis outage.
     pool = BlockingConnectionPool.from_url(
         url,
-        max_connections=REDIS_CONNECTIONS,
+        max_connections=max_connections,
         timeout=REDIS_POOL_WAIT_S,
         socket_connect_timeout=0.5,
         socket_timeout=None if for_pubsub else 0.5,
@@ -87,22 +93,33 @@ def redis_client(url: str, *, for_pubsub: bool = False) -> Redis:
     return client.from_pool(pool)
 
 
+def subscriber_client(url: str) -> Redis:
+    """A channel listener's own client (it waits for messages with no read timeout)."""
+    return redis_client(url, max_connections=LISTENER_CONNECTIONS, for_pubsub=True)
+
+
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    engine = make_engine(app[SETTINGS])
+    settings = app[SETTINGS]
+    # Refuses to start when this instance's connections do not fit the server's (when it
+    # answers now; else once it does, before the instance can become ready).
+    budget = app[BUDGET] = await check_budget(settings)
+    engine = make_engine(settings)
     app[ENGINE] = engine
     app[SESSIONS] = make_sessions(engine)
-    hot_path = app[HOT_PATH] = HotPath(app[SETTINGS].database_url)
+    hot_path = app[HOT_PATH] = HotPath(settings.database_url, pool_size=settings.hot_path_pool_size)
     await hot_path.open()
     warming = asyncio.create_task(hot_path.warm())
     yield
     warming.cancel()
-    await asyncio.gather(warming, return_exceptions=True)
+    budget.cancel()
+    await asyncio.gather(warming, budget, return_exceptions=True)
     await hot_path.close()
     await engine.dispose()
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:
-    app[REDIS] = redis_client(app[SETTINGS].redis_url)
+    settings = app[SETTINGS]
+    app[REDIS] = redis_client(settings.redis_url, max_connections=settings.redis_max_connections)
     yield
     await app[REDIS].aclose()
 
@@ -116,7 +133,7 @@ async def _reasoner(app: web.Application) -> AsyncIterator[None]:
 
 async def _fan_out(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    subscriber = redis_client(settings.redis_url, for_pubsub=True)
+    subscriber = subscriber_client(settings.redis_url)
     delivery = settings.delivery
     streams = StreamPolicy(ttl_s=delivery.run_stream_ttl_s, maxlen=delivery.run_stream_maxlen)
     bus = Bus(
@@ -171,7 +188,7 @@ async def _access(app: web.Application) -> AsyncIterator[None]:
             refetch_s=settings.oidc_jwks_refetch_s,
             http=http,
         )
-    subscriber = redis_client(settings.redis_url, for_pubsub=True)
+    subscriber = subscriber_client(settings.redis_url)
     watcher = asyncio.create_task(revocations.run(subscriber))
     yield
     watcher.cancel()
@@ -191,13 +208,23 @@ async def _on_shutdown(app: web.Application) -> None:
 
 
 def create_app(settings: Settings) -> web.Application:
+    # The edge first: every other middleware and handler (the chat's handshake too) sees the
+    # real client behind a trusted proxy, and logs with the request's id.
+    edge = edge_middleware(TrustedProxies(settings.trusted_proxies))
     # Header fields up to 16 KiB reach our handlers, so a pass far over its 4,096 characters
     # still gets the contract's invalid_token answer; larger fields, or more than 64 of them,
     # get the HTTP parser's 400 (a request's headers hold at most about 1 MiB).
     app = web.Application(
-        middlewares=[cors_middleware, errors_middleware, draining_middleware, deadline_middleware],
+        middlewares=[
+            edge,
+            cors_middleware,
+            errors_middleware,
+            draining_middleware,
+            deadline_middleware,
+        ],
         handler_args={"max_field_size": 16 * 1024, "max_headers": 64},
     )
+    app.on_response_prepare.append(add_request_id)
     app[SETTINGS] = settings
     app[LIFECYCLE] = Lifecycle()
     app[HUB] = Hub(outbox_frames=settings.delivery.socket_outbox_frames)

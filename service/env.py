@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any, Self
 
 from pydantic import BeforeValidator, ValidationError
@@ -65,6 +66,42 @@ class EnvSettings(BaseSettings):
             return cls(**read(cls, env))
         except ValidationError as exc:
             raise SettingsError("; ".join(describe(cls, exc))) from None
+
+
+# Settings that hold a credential: each may also be given as `<NAME>_FILE`, the path of a file
+# holding it (the container convention: a mounted secret, not a variable that `ps` or a crash
+# dump shows).
+SECRET_SETTINGS = ("JWT_SECRET", "DATABASE_URL", "REDIS_URL", "LLM_API_KEY")
+FILE_SUFFIX = "_FILE"
+
+
+def with_secret_files(
+    env: Mapping[str, str], names: tuple[str, ...] = SECRET_SETTINGS
+) -> tuple[dict[str, str], dict[str, str]]:
+    """`env` with each `<NAME>_FILE` read into `<NAME>`, and a sentence for each NAME refused:
+    both given, or a file that cannot be read. The file's content is never quoted."""
+    resolved = dict(env)
+    problems: dict[str, str] = {}
+    for name in names:
+        path = env.get(name + FILE_SUFFIX, "").strip()
+        if not path:
+            continue
+        if env.get(name, "").strip():
+            problems[name] = f"{name} and {name}{FILE_SUFFIX} are both set: give only one"
+            continue
+        try:
+            value = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+            problems[name] = f"{name}{FILE_SUFFIX} {path!r} cannot be read: {reason}"
+            continue
+        # Without the trailing newline an editor or `echo` adds.
+        value = value.rstrip("\r\n")
+        if not value.strip():
+            problems[name] = f"{name}{FILE_SUFFIX} {path!r} is empty"
+            continue
+        resolved[name] = value
+    return resolved, problems
 
 
 def read(model: type[EnvSettings], env: Mapping[str, str] | None) -> dict[str, Any]:

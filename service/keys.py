@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,6 +27,9 @@ SETTINGS = web.AppKey("settings", Settings)
 # Serving, draining or stopping (service/lifecycle.py).
 LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
 ENGINE = web.AppKey("engine", AsyncEngine)
+# The check of this instance's PostgreSQL connections against the server's (service/store/
+# budget.py): done at start, or pending while the database has not answered yet.
+BUDGET = web.AppKey[asyncio.Future[None]]("budget")
 SESSIONS = web.AppKey("sessions", Sessions)
 # Questions and run events: asyncpg directly (service/store/hot_path.py).
 HOT_PATH = web.AppKey("hot_path", HotPath)

@@ -13,10 +13,52 @@ import json
 import logging
 import sys
 import traceback
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 # Context fields a log call may pass through `extra=` and that we always surface.
-CONTEXT_FIELDS = ("instance", "user_id", "thread_id", "run_id", "client_msg_id", "error")
+CONTEXT_FIELDS = (
+    "instance",
+    "request_id",
+    "user_id",
+    "thread_id",
+    "run_id",
+    "client_msg_id",
+    "error",
+    # The access log's (service/http/edge.py).
+    "method",
+    "path",
+    "status",
+    "duration_ms",
+    "remote",
+)
+
+
+@dataclass
+class RequestContext:
+    """The request being served: set by the edge middleware, read by every log line written
+    while serving it, and by the tasks it starts (asyncio copies the context into a task when
+    it is created: a run started from a chat carries its socket's handshake request id)."""
+
+    request_id: str
+    user_id: str | None = None
+
+
+CURRENT_REQUEST: ContextVar[RequestContext | None] = ContextVar("request", default=None)
+
+
+def current_request_id() -> str | None:
+    context = CURRENT_REQUEST.get()
+    return context.request_id if context is not None else None
+
+
+def note_user(user_id: object) -> None:
+    """The signed-in person of the request being served, for its access log line."""
+    if (context := CURRENT_REQUEST.get()) is not None:
+        context.user_id = str(user_id)
+
+
 # Exceptions from these packages quote statement values in their text.
 _QUOTING_VALUES = ("sqlalchemy", "asyncpg")
 
@@ -64,10 +106,12 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": _message(record),
         }
+        if (request_id := current_request_id()) is not None:
+            line["request_id"] = request_id
         for field in CONTEXT_FIELDS:
             value = getattr(record, field, None)
             if value is not None:
-                line[field] = str(value)
+                line[field] = value if isinstance(value, int | float) else str(value)
         if record.exc_info and record.exc_info[1] is not None:
             line["exc"] = safe_traceback(record.exc_info[1])
         return json.dumps(line)

@@ -1,4 +1,4 @@
-"""Service settings, read once from the environment (documented in the README)."""
+"""Service settings, read once from the environment (documented in docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from service.agents.llm_settings import LlmSettings
 from service.auth.secret_policy import secret_problem
 from service.delivery.settings import DeliverySettings
-from service.env import EnvSettings, SettingsError, Stripped, describe, read
+from service.env import (
+    EnvSettings,
+    SettingsError,
+    Stripped,
+    describe,
+    read,
+    with_secret_files,
+)
+from service.http.proxies import Networks, parse_networks
 from service.runs.admission import RUNS_IN_FLIGHT, RUNS_QUEUED
 
 # Access passes live at most a day: revocation marks are kept that long
@@ -107,6 +115,17 @@ class Settings(EnvSettings):
     )
     # Open chats one person may hold, all instances together.
     max_chats_per_person: int = Field(default=20, ge=1, le=10_000, alias="MAX_CHATS_PER_PERSON")
+    # The proxies (addresses or networks, comma-separated) whose X-Forwarded-*/Forwarded headers
+    # name the real client (service/http/proxies.py); nobody's by default.
+    trusted_proxies: Networks = Field(default=(), alias="TRUSTED_PROXIES")
+    # Connections this instance may open (checked against the server at start:
+    # service/store/budget.py). PostgreSQL: SQLAlchemy's pool and its overflow (HTTP calls,
+    # handshakes, runs' bookkeeping), asyncpg's pool (questions and run events). Redis: each
+    # client's pool (commands; the two channel listeners hold one each).
+    database_pool_size: int = Field(default=10, ge=1, le=1000, alias="DATABASE_POOL_SIZE")
+    database_pool_overflow: int = Field(default=10, ge=0, le=1000, alias="DATABASE_POOL_OVERFLOW")
+    hot_path_pool_size: int = Field(default=24, ge=1, le=1000, alias="HOT_PATH_POOL_SIZE")
+    redis_max_connections: int = Field(default=64, ge=1, le=100_000, alias="REDIS_MAX_CONNECTIONS")
 
     @property
     def async_database_url(self) -> str:
@@ -119,6 +138,11 @@ class Settings(EnvSettings):
         if isinstance(value, str):
             return frozenset(o.strip() for o in value.split(",") if o.strip())
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        return parse_networks(value) if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -156,8 +180,9 @@ class Settings(EnvSettings):
     def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
         """Every setting of `env` (os.environ when None), or one SettingsError naming every bad
         variable: of the service, of delivery and of the LLM provider together."""
-        env = os.environ if env is None else env
-        problems: list[str] = []
+        # `<NAME>_FILE` read first: every check below sees the file's value.
+        env, file_problems = with_secret_files(os.environ if env is None else env)
+        problems = list(file_problems.values())
         if (problem := secret_problem(env.get("JWT_SECRET", ""), env)) is not None:
             problems.append(problem)
         parts: dict[str, Any] = {}
@@ -170,6 +195,8 @@ class Settings(EnvSettings):
             settings = cls(**read(cls, env), **parts)
         except ValidationError as exc:
             problems[:0] = describe(cls, exc)
+        # A secret whose file was refused is not also said to be missing.
+        problems = [p for p in problems if p not in {f"{n} is required" for n in file_problems}]
         if problems:
             # A missing JWT_SECRET is said once, though both the model and the policy noticed.
             raise SettingsError("; ".join(dict.fromkeys(problems)))

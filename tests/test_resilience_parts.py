@@ -58,7 +58,7 @@ def redis_server() -> Iterator[EmbeddedRedis]:
 async def test_a_frozen_redis_costs_one_timeout_then_fails_fast(
     redis_server: EmbeddedRedis,
 ) -> None:
-    client = redis_client(redis_server.url)
+    client = redis_client(redis_server.url, max_connections=64)
     assert isinstance(client, GuardedRedis)
     try:
         await client.set("k", "v")
@@ -96,7 +96,7 @@ async def test_a_frozen_redis_costs_one_timeout_then_fails_fast(
 
 
 async def test_a_restarted_redis_is_used_again_at_once(redis_server: EmbeddedRedis) -> None:
-    client = redis_client(redis_server.url)
+    client = redis_client(redis_server.url, max_connections=64)
     try:
         await client.set("k", "v")
         redis_server.restart()  # same port, memory lost: the pooled connection is dead

@@ -4,6 +4,7 @@ the documented defaults, and secrets that never show in a repr or a log line."""
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +53,98 @@ def test_secrets_stay_out_of_reprs() -> None:
     )
     assert GOOD not in repr(settings) and "sk-x" not in repr(settings)
     assert settings.jwt_secret.get_secret_value() == GOOD
+
+
+# --- secrets from files (`<NAME>_FILE`, the container convention) --------------------------------
+
+
+def _file(tmp_path: Path, name: str, content: str) -> str:
+    path = tmp_path / name
+    path.write_text(content)
+    return str(path)
+
+
+def test_each_secret_may_come_from_a_file_without_its_trailing_newline(tmp_path: Path) -> None:
+    env = {
+        "JWT_SECRET_FILE": _file(tmp_path, "jwt", GOOD + "\n"),
+        "DATABASE_URL_FILE": _file(tmp_path, "db", "postgresql://app:pw@db/chat\n"),
+        "REDIS_URL_FILE": _file(tmp_path, "redis", "redis://:pw@cache/0"),
+        "LLM_BASE_URL": "http://127.0.0.1:1/v1",
+        "LLM_API_KEY_FILE": _file(tmp_path, "llm", "sk-from-a-file\r\n"),
+    }
+    settings = Settings.from_env(env)
+    assert settings.jwt_secret.get_secret_value() == GOOD
+    assert settings.database_url == "postgresql://app:pw@db/chat"
+    assert settings.redis_url == "redis://:pw@cache/0"
+    assert settings.llm.api_key is not None
+    assert settings.llm.api_key.get_secret_value() == "sk-from-a-file"
+
+
+@pytest.mark.parametrize("name", ["JWT_SECRET", "DATABASE_URL", "REDIS_URL", "LLM_API_KEY"])
+def test_a_secret_given_both_ways_is_refused(tmp_path: Path, name: str) -> None:
+    env = {**ENV, name: ENV.get(name, "sk-direct"), f"{name}_FILE": _file(tmp_path, "s", "x" * 40)}
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env(env)
+    assert str(refused.value) == f"{name} and {name}_FILE are both set: give only one"
+
+
+def test_an_unreadable_or_empty_secret_file_is_refused_in_one_line_without_its_content(
+    tmp_path: Path,
+) -> None:
+    missing = str(tmp_path / "nowhere")
+    env = {k: v for k, v in ENV.items() if k != "JWT_SECRET"}
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({**env, "JWT_SECRET_FILE": missing})
+    # Said once: not also "JWT_SECRET is required".
+    assert (
+        str(refused.value)
+        == f"JWT_SECRET_FILE {missing!r} cannot be read: No such file or directory"
+    )
+    with pytest.raises(SettingsError, match=r"JWT_SECRET_FILE .* is empty"):
+        Settings.from_env({**env, "JWT_SECRET_FILE": _file(tmp_path, "blank", "\n")})
+    directory = str(tmp_path)
+    with pytest.raises(SettingsError, match="cannot be read: Is a directory"):
+        Settings.from_env({**env, "JWT_SECRET_FILE": directory})
+
+
+def test_the_secret_policy_checks_the_files_value(tmp_path: Path) -> None:
+    env = {k: v for k, v in ENV.items() if k != "JWT_SECRET"}
+    with pytest.raises(SettingsError, match="JWT_SECRET must be at least 32 bytes"):
+        Settings.from_env({**env, "JWT_SECRET_FILE": _file(tmp_path, "short", "short\n")})
+    shared = {**env, "JWT_SECRET_FILE": _file(tmp_path, "jwt", GOOD), "LLM_API_KEY": GOOD}
+    with pytest.raises(SettingsError, match="LLM_API_KEY holds the same secret"):
+        Settings.from_env(shared)
+
+
+# --- the edge: trusted proxies, pool sizes ------------------------------------------------------
+
+
+def test_trusted_proxies_are_addresses_or_networks_of_either_family() -> None:
+    assert Settings.from_env(ENV).trusted_proxies == ()
+    settings = Settings.from_env(
+        {**ENV, "TRUSTED_PROXIES": " 10.0.0.7, 10.1.0.0/16 ,fd00::/8,::1 "}
+    )
+    assert [str(n) for n in settings.trusted_proxies] == [
+        "10.0.0.7/32",
+        "10.1.0.0/16",
+        "fd00::/8",
+        "::1/128",
+    ]
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({**ENV, "TRUSTED_PROXIES": "10.0.0.1, proxy.internal"})
+    assert str(refused.value) == (
+        "TRUSTED_PROXIES must be comma-separated IP addresses or networks (CIDR), "
+        "not 'proxy.internal'"
+    )
+
+
+def test_pool_sizes_default_to_what_they_were_and_are_bounded() -> None:
+    settings = Settings.from_env(ENV)
+    assert (
+        settings.database_pool_size,
+        settings.database_pool_overflow,
+        settings.hot_path_pool_size,
+        settings.redis_max_connections,
+    ) == (10, 10, 24, 64)
+    with pytest.raises(SettingsError, match="HOT_PATH_POOL_SIZE must be between 1 and 1000"):
+        Settings.from_env({**ENV, "HOT_PATH_POOL_SIZE": "0"})

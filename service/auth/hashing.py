@@ -13,8 +13,9 @@ other person's sign-in (a real sign-in answered 503 after 5 s). Here:
   thousand sign-ups a minute from one load generator) queues and succeeds; only a burst far
   beyond that is refused.
 
-The address is the TCP peer (`request.remote`): X-Forwarded-For is not trusted, so behind a
-proxy every person shares one queue (then the bounds still hold, the fairness does not).
+The address is `request.remote`: the TCP peer, or behind a proxy named in TRUSTED_PROXIES the
+client it forwards for (service/http/proxies.py). Behind a proxy that is not trusted every
+person shares one queue (then the bounds still hold, the fairness does not).
 """
 
 from __future__ import annotations

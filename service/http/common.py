@@ -22,7 +22,7 @@ from service.errors import (
     TemporarilyUnavailable,
 )
 from service.keys import REVOCATIONS, SETTINGS
-from service.logs import error_class
+from service.logs import current_request_id, error_class, note_user
 from service.metrics import DEPENDENCY_ERRORS, REFUSALS
 from service.validation import JsonError, loads_strict
 
@@ -40,10 +40,18 @@ _REASONS = {
 }
 
 
+def with_request_id(body: dict[str, object]) -> dict[str, object]:
+    """An error body with the request's id (also its X-Request-Id header: service/http/edge.py),
+    so a person's report of an error finds its log lines."""
+    if (request_id := current_request_id()) is not None:
+        body["request_id"] = request_id
+    return body
+
+
 def error_response(error: ServiceError) -> web.Response:
     REFUSALS.labels(error.code).inc()
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
-    return web.json_response(error.body(), status=error.status, headers=headers)
+    return web.json_response(with_request_id(error.body()), status=error.status, headers=headers)
 
 
 def token_response(body: dict[str, object]) -> web.Response:
@@ -84,9 +92,11 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
             return error_response(error)
         # The traceback is logged without the values a database error quotes (service/logs.py).
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return web.json_response(
-            {"error": ErrorCode.INTERNAL, "message": "Something went wrong on our side"}, status=500
-        )
+        body: dict[str, object] = {
+            "error": ErrorCode.INTERNAL,
+            "message": "Something went wrong on our side",
+        }
+        return web.json_response(with_request_id(body), status=500)
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:
@@ -113,4 +123,5 @@ async def authenticate(request: web.Request) -> AccessClaims:
     claims = decode_access_token(request.app[SETTINGS], token)
     # A signed, unexpired pass of an ended session (logout, password change) is refused too.
     await request.app[REVOCATIONS].ensure_active(claims)
+    note_user(claims.user_id)
     return claims

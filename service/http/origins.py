@@ -2,8 +2,10 @@
 
 A browser always sends `Origin`; our own page (`GET /`) is served from the origin the browser
 is talking to, so its Origin is this request's scheme and Host. A page elsewhere cannot make a
-browser send a Host it did not name, so the match admits only our page (behind a proxy that
-terminates TLS, the scheme seen here is http: list the public origin in ALLOWED_ORIGINS).
+browser send a Host it did not name, so the match admits only our page. Behind a proxy that
+terminates TLS, the scheme and host are the ones a trusted proxy forwards (TRUSTED_PROXIES,
+service/http/edge.py); behind any other proxy the scheme seen here is http: list the public
+origin in ALLOWED_ORIGINS.
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ def make_engine(settings: Settings, *, connections: int | None = None) -> AsyncE
     return create_async_engine(
         settings.async_database_url,
         pool_pre_ping=True,
-        pool_size=connections or 10,
-        max_overflow=0 if connections else 10,
+        pool_size=connections or settings.database_pool_size,
+        max_overflow=0 if connections else settings.database_pool_overflow,
         pool_timeout=5,
         connect_args={"timeout": 3, "command_timeout": 10},
     )

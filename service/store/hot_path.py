@@ -35,9 +35,9 @@ TITLE_CHARS = 80
 CONNECT_TIMEOUT_S = 3.0
 COMMAND_TIMEOUT_S = 10.0
 ACQUIRE_TIMEOUT_S = 5.0
-# A thousand questions at once wait for these connections: each statement is a round trip
-# whose answer waits its turn on a busy event loop, so more connections in flight, not faster
-# ones, keep acks within 2.5 s (8 left a quarter of them late).
+# The default of HOT_PATH_POOL_SIZE. A thousand questions at once wait for these connections:
+# each statement is a round trip whose answer waits its turn on a busy event loop, so more
+# connections in flight, not faster ones, keep acks within 2.5 s (8 left a quarter of them late).
 POOL_SIZE = 24
 # Raised when a pooled connection turns out to be dead: nothing reached a live server.
 STALE_CONNECTION = (
@@ -119,8 +119,9 @@ async def _keep_as_is(_: asyncpg.Connection) -> None:
 
 
 class HotPath:
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, pool_size: int = POOL_SIZE) -> None:
         self._url = database_url
+        self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
 
     async def open(self) -> None:
@@ -128,7 +129,7 @@ class HotPath:
         self._pool = await asyncpg.create_pool(
             self._url,
             min_size=0,
-            max_size=POOL_SIZE,
+            max_size=self._pool_size,
             timeout=CONNECT_TIMEOUT_S,
             command_timeout=COMMAND_TIMEOUT_S,
             reset=_keep_as_is,
@@ -142,7 +143,7 @@ class HotPath:
             return
         held: list[asyncpg.Connection] = []
         try:
-            for _ in range(POOL_SIZE):
+            for _ in range(self._pool_size):
                 held.append(await self._pool.acquire(timeout=ACQUIRE_TIMEOUT_S))
         except Exception as exc:
             log.info("connections not opened ahead: %s", type(exc).__name__)

@@ -1,4 +1,5 @@
-"""`python -m service.store.migrate`: bring the database of DATABASE_URL to the newest schema."""
+"""`python -m service.store.migrate`: bring the database of DATABASE_URL (or DATABASE_URL_FILE)
+to the newest schema."""
 
 from __future__ import annotations
 
@@ -8,15 +9,19 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from service.env import with_secret_files
 from service.settings import async_database_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def async_url_from_env() -> str:
-    url = os.environ.get("DATABASE_URL", "")
+    env, problems = with_secret_files(os.environ, ("DATABASE_URL",))
+    if problems:
+        raise SystemExit(problems["DATABASE_URL"])
+    url = env.get("DATABASE_URL", "").strip()
     if not url:
-        raise SystemExit("DATABASE_URL is required")
+        raise SystemExit("DATABASE_URL (or DATABASE_URL_FILE) is required")
     # Only the URL matters here; the other settings are checked when the service starts.
     return async_database_url(url)
 

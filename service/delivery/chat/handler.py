@@ -30,6 +30,7 @@ from service.errors import (
 from service.http.common import as_service_error, bearer_token, error_response
 from service.http.origins import origin_allowed
 from service.keys import CHAT_LIMITS, HUB, REDIS, REVOCATIONS, SESSIONS, SETTINGS
+from service.logs import note_user
 from service.metrics import REFUSALS
 from service.resilience.deadlines import within
 
@@ -66,6 +67,7 @@ async def _admit(request: web.Request) -> AccessClaims:
     if token is None:
         raise InvalidToken("Sign in first: no access token was given")
     claims = decode_access_token(settings, token)
+    note_user(claims.user_id)
     # The check may need PostgreSQL: a frozen one answers 503 before the upgrade, not never.
     revocations = request.app[REVOCATIONS]
     await within(SEND_TIMEOUT_S, revocations.ensure_active(claims), what="the revocation check")

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import text
 
-from service.keys import BUS, ENGINE, LIFECYCLE, REDIS, REVOCATIONS
+from service.keys import BUDGET, BUS, ENGINE, LIFECYCLE, REDIS, REVOCATIONS
 from service.resilience.deadlines import within
 
 routes = web.RouteTableDef()
@@ -49,6 +49,9 @@ async def readiness(app: web.Application) -> tuple[int, dict[str, str]]:
 
 
 async def _postgres(app: web.Application) -> None:
+    budget = app.get(BUDGET)
+    if budget is not None and (not budget.done() or budget.cancelled() or budget.exception()):
+        raise ConnectionError("this instance's connections are not checked against the server yet")
     async with app[ENGINE].connect() as connection:
         await connection.execute(text("select 1"))
 

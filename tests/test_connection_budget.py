@@ -1,0 +1,111 @@
+"""An instance whose PostgreSQL pools do not fit what the server has left refuses to start with
+one line that says the arithmetic (service/store/budget.py): real processes, a real PostgreSQL
+with room for 40 connections (PostgreSQL's default is 100)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+from collections.abc import Iterator
+
+import aiohttp
+import pytest
+
+from driver.eventually import eventually
+from fixtures.services import PROJECT_ROOT, free_port
+from fixtures.stack import Stack, StackConfig
+
+SMALL_SERVER = 40
+REFUSAL = re.compile(
+    r"refusing to start: this instance may open 45 PostgreSQL connections "
+    r"\(DATABASE_POOL_SIZE 10 \+ DATABASE_POOL_OVERFLOW 10 \+ HOT_PATH_POOL_SIZE 24 "
+    r"\+ 1 for recovery\) but the server allows 40 - 3 reserved - (\d+) in use = (\d+) more"
+)
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    config = StackConfig(instances=0, postgres_max_connections=SMALL_SERVER)
+    with Stack(config) as running:
+        yield running
+
+
+async def start(stack: Stack, **settings: str) -> tuple[asyncio.subprocess.Process, int]:
+    port = free_port()
+    env = {**os.environ, **stack.service_settings(), "PORT": str(port), **settings}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "service",
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    return process, port
+
+
+async def refusal_of(process: asyncio.subprocess.Process) -> str:
+    async with asyncio.timeout(30):
+        _, stderr = await process.communicate()
+    lines = [line for line in stderr.decode().splitlines() if line.startswith("refusing")]
+    assert process.returncode == 2, f"exit {process.returncode}: {stderr.decode()[-800:]}"
+    assert len(lines) == 1, stderr.decode()[-800:]
+    return lines[0]
+
+
+async def test_pools_too_big_for_the_server_refuse_the_start_with_the_arithmetic(
+    stack: Stack,
+) -> None:
+    process, _ = await start(stack)
+    line = await refusal_of(process)
+    match = REFUSAL.fullmatch(line)
+    assert match is not None, line
+    in_use, free = int(match[1]), int(match[2])
+    assert SMALL_SERVER - 3 - in_use == free < 45
+
+
+async def test_pools_that_fit_start_and_serve(stack: Stack) -> None:
+    small = {"DATABASE_POOL_SIZE": "5", "DATABASE_POOL_OVERFLOW": "2", "HOT_PATH_POOL_SIZE": "8"}
+    process, port = await start(stack, **small)
+    try:
+        async with aiohttp.ClientSession() as session:
+
+            async def ready() -> None:
+                async with session.get(f"http://127.0.0.1:{port}/readyz") as answer:
+                    assert answer.status == 200, await answer.text()
+
+            await eventually(
+                ready, timeout=15, describe="the instance", retry_on=(AssertionError, OSError)
+            )
+    finally:
+        process.terminate()
+        await process.communicate()
+
+
+async def test_with_the_database_down_at_start_the_check_waits_for_it(stack: Stack) -> None:
+    """The instance starts and is not ready; once the database answers, it checks, and stops
+    with the same line when its pools do not fit."""
+    assert stack.postgres is not None
+    stack.postgres.stop()
+    try:
+        process, port = await start(stack)
+        async with aiohttp.ClientSession() as session:
+
+            async def not_ready() -> None:
+                async with session.get(f"http://127.0.0.1:{port}/readyz") as answer:
+                    assert answer.status == 503, await answer.text()
+
+            await eventually(
+                not_ready,
+                timeout=15,
+                describe="a waiting instance",
+                retry_on=(AssertionError, OSError),
+            )
+        assert process.returncode is None, "the instance did not wait for the database"
+    finally:
+        await asyncio.to_thread(stack.postgres.start)
+    line = await refusal_of(process)
+    assert REFUSAL.fullmatch(line), line
