@@ -262,9 +262,15 @@ def readiness_during(
 
 
 # --- waits ----------------------------------------------------------------------------------------
-HEALTHY = {"postgres": "ok", "redis": "ok", "live_delivery": "ok"}
+# "instance" is "draining" once an operator takes the server out of rotation before a restart.
+HEALTHY = {"postgres": "ok", "redis": "ok", "live_delivery": "ok", "instance": "ok"}
 # Without Redis, events and sign-outs from the other instances cannot arrive either.
-CACHE_DEGRADED = {"postgres": "ok", "redis": "degraded", "live_delivery": "degraded"}
+CACHE_DEGRADED = {
+    "postgres": "ok",
+    "redis": "degraded",
+    "live_delivery": "degraded",
+    "instance": "ok",
+}
 
 
 async def wait_readiness(
