@@ -63,6 +63,11 @@ class Settings(EnvSettings):
     # so a private address).
     metrics_host: str = Field(default="127.0.0.1", alias="METRICS_HOST")
     metrics_port: int = Field(default=9464, ge=1, le=65535, alias="METRICS_PORT")
+    # The commit the running build was made from, set by the deploy (chat_build_info's
+    # `commit` label); nothing is asked of git at run time.
+    build_commit: str = Field(
+        default="unknown", pattern=r"^[0-9A-Za-z._+-]{1,64}$", alias="BUILD_COMMIT"
+    )
     # Unique per process: each instance ignores its own publications by this id.
     instance_id: Stripped = Field(
         default_factory=unique_instance_id, max_length=64, alias="INSTANCE_ID"
