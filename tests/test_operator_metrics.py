@@ -174,7 +174,8 @@ async def test_the_operations_guide_explains_every_metric(
     families = {
         line.split()[2]
         for line in (await scrape(http, instance)).splitlines()
-        if line.startswith("# TYPE chat_")
+        # prometheus-client writes each series' creation time as a family of its own.
+        if line.startswith("# TYPE chat_") and not line.split()[2].endswith("_created")
     }
     guide = OPERATIONS_GUIDE.read_text()
     assert not {name for name in families if f"`{name}" not in guide}
