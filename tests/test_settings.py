@@ -52,3 +52,10 @@ def test_secrets_stay_out_of_reprs() -> None:
     )
     assert GOOD not in repr(settings) and "sk-x" not in repr(settings)
     assert settings.jwt_secret.get_secret_value() == GOOD
+
+
+def test_the_build_commit_is_given_by_the_deploy_or_unknown() -> None:
+    assert Settings.from_env(ENV).build_commit == "unknown"
+    assert Settings.from_env({**ENV, "BUILD_COMMIT": " 0123abc "}).build_commit == "0123abc"
+    with pytest.raises(SettingsError, match="BUILD_COMMIT must be 1 to 64 letters"):
+        Settings.from_env({**ENV, "BUILD_COMMIT": 'abc"} evil'})
