@@ -33,6 +33,8 @@ SCHEME ?= feature
 # make system: Debian's packages, each with the program whose presence means it is installed.
 SYSTEM_PACKAGES := /usr/bin/chromium=chromium,chromium-driver /usr/sbin/nginx=nginx \
 	/usr/bin/promtool=prometheus
+# Debian's prometheus package: checks deploy/prometheus/ in make lint.
+PROMTOOL := /usr/bin/promtool
 
 # The venv first on PATH: the stack finds redis-server there, subprocesses its python.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
@@ -45,7 +47,8 @@ help:
 	@echo "make accept   @critical acceptance scenarios on the embedded stack + HTML report"
 	@echo "make test     lint, pytest, all behave scenarios except @wip + HTML report"
 	@echo "make check    lint, pytest, the @critical scenarios + HTML report (CI on every push)"
-	@echo "make lint     ruff check, ruff format --check, mypy, the Gherkin check, the import contracts"
+	@echo "make lint     ruff check, ruff format --check, mypy, the Gherkin check, the import contracts,"
+	@echo "             promtool on the alert rules (deploy/prometheus/)"
 	@echo "make pytest   fast tests (tests/), with coverage"
 	@echo "make behave   one behave run and its summary line (TAGS=..., BEHAVE_ARGS=...)"
 	@echo "make report   rebuild the HTML report (and the capability overview) from the last run"
@@ -90,6 +93,15 @@ lint: $(VENV_STAMP)
 	echo "== mypy"; mypy || status=1; \
 	echo "== gherkin check"; python -m tools.gherkin_check || status=1; \
 	echo "== import contracts"; lint-imports --no-logo --no-cache || status=1; \
+	echo "== promtool (deploy/prometheus)"; \
+	if [ -x $(PROMTOOL) ]; then \
+		$(PROMTOOL) check config deploy/prometheus/prometheus.yml >/dev/null || status=1; \
+		$(PROMTOOL) check rules deploy/prometheus/alerts.yml || status=1; \
+		(cd deploy/prometheus && $(PROMTOOL) test rules alerts_test.yml) || status=1; \
+	else \
+		echo "$(PROMTOOL) is missing: make setup as root installs it (Debian's prometheus)" >&2; \
+		status=1; \
+	fi; \
 	exit $$status
 
 # tests/test_report_browser.py renders a report (Allure from node_modules) and opens it in

@@ -26,11 +26,13 @@ from service.delivery.chat.handler import close_all, websocket
 from service.delivery.chat.hub import Hub
 from service.delivery.event_log import EventLog
 from service.delivery.streams import StreamPolicy
+from service.http import request_metrics
 from service.http.common import errors_middleware
 from service.http.cors import cors_middleware
 from service.http.draining import draining_middleware
 from service.http.edge import add_request_id, edge_middleware
 from service.http.proxies import TrustedProxies
+from service.http.request_metrics import request_metrics_middleware
 from service.http.routes import auth, health, sessions, threads, usage
 from service.http.routes import web as web_page
 from service.keys import (
@@ -119,7 +121,11 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    app[REDIS] = redis_client(settings.redis_url, max_connections=settings.redis_max_connections)
+    client = app[REDIS] = redis_client(
+        settings.redis_url, max_connections=settings.redis_max_connections
+    )
+    if isinstance(client, GuardedRedis):
+        metrics.watch_breaker("redis", lambda: client.breaker.tripped)
     yield
     await app[REDIS].aclose()
 
@@ -154,7 +160,14 @@ async def _fan_out(app: web.Application) -> AsyncIterator[None]:
         tools=ToolLimits(timeout_s=delivery.tool_timeout_s, delay_s=delivery.tool_delay_s),
         admission=Admission(in_flight=settings.runs_in_flight, queued=settings.runs_queued),
     )
-    metrics.watch(app[HUB], app[RUNS].admission)
+    admission = app[RUNS].admission
+    metrics.watch(
+        open_chats=app[HUB].count,
+        running=lambda: admission.running,
+        queued=lambda: admission.queued,
+        max_in_flight=admission.max_in_flight,
+        max_queued=admission.max_queued,
+    )
     # Torn down after on_shutdown has drained the runs, whose last events it writes.
     background = [asyncio.create_task(bus.listen()), asyncio.create_task(events.run())]
     yield
@@ -215,8 +228,11 @@ def create_app(settings: Settings) -> web.Application:
     # still gets the contract's invalid_token answer; larger fields, or more than 64 of them,
     # get the HTTP parser's 400 (a request's headers hold at most about 1 MiB).
     app = web.Application(
+        # The edge first (the real client and the request id), then the timing, so every answer
+        # counts, whichever middleware made it.
         middlewares=[
             edge,
+            request_metrics_middleware,
             cors_middleware,
             errors_middleware,
             draining_middleware,
@@ -227,6 +243,8 @@ def create_app(settings: Settings) -> web.Application:
     app.on_response_prepare.append(add_request_id)
     app[SETTINGS] = settings
     app[LIFECYCLE] = Lifecycle()
+    metrics.describe_build(commit=settings.build_commit, instance_id=settings.instance_id)
+    request_metrics.install(app)
     app[HUB] = Hub(outbox_frames=settings.delivery.socket_outbox_frames)
     app.cleanup_ctx.extend(
         [_database, _redis, _reasoner, _fan_out, _access, recovery_ctx, chat_limits_ctx]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 from collections.abc import Mapping
@@ -29,6 +30,8 @@ from service.runs.admission import RUNS_IN_FLIGHT, RUNS_QUEUED
 # (service/auth/revocation.py).
 MAX_ACCESS_TOKEN_TTL_S = 24 * 3600
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+# A label value of chat_build_info: a commit id or a tag, nothing a scrape would mangle.
+_COMMIT = re.compile(r"[0-9A-Za-z._+-]{1,64}")
 
 __all__ = ["MAX_ACCESS_TOKEN_TTL_S", "Settings", "SettingsError", "async_database_url"]
 
@@ -71,6 +74,9 @@ class Settings(EnvSettings):
     # so a private address).
     metrics_host: str = Field(default="127.0.0.1", alias="METRICS_HOST")
     metrics_port: int = Field(default=9464, ge=1, le=65535, alias="METRICS_PORT")
+    # The commit the running build was made from, set by the deploy (chat_build_info's
+    # `commit` label); nothing is asked of git at run time.
+    build_commit: Stripped = Field(default="unknown", alias="BUILD_COMMIT")
     # Unique per process: each instance ignores its own publications by this id.
     instance_id: Stripped = Field(
         default_factory=unique_instance_id, max_length=64, alias="INSTANCE_ID"
@@ -143,6 +149,12 @@ class Settings(EnvSettings):
     @classmethod
     def _networks(cls, value: object) -> object:
         return parse_networks(value) if isinstance(value, str) else value
+    @field_validator("build_commit")
+    @classmethod
+    def _a_commit_id(cls, value: str) -> str:
+        if not _COMMIT.fullmatch(value):
+            raise ValueError("must be 1 to 64 letters, digits or ._+- (a commit id or a tag)")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

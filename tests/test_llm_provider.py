@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from prometheus_client import REGISTRY
 
 from fixtures.llm_server import DEFAULT_TEXT, LlmServer
 from service.agents.llm import LlmReasoner, LlmUnavailable, reasoner_for
@@ -116,6 +117,59 @@ async def test_failures_fall_back_after_bounded_retries(
     assert answer == await plain_report()
     assert len(llm.requests) == 3  # the first attempt and two retries, no more
     assert took < 3 * 0.25 + 0.2 + 0.4 + 0.5, took  # timeouts plus backoff, nothing unbounded
+
+
+def counted(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+@pytest.mark.parametrize(
+    ("mode", "options", "outcome"),
+    [
+        ("answer", {}, "ok"),
+        ("error", {"status": 503}, "server_error"),
+        ("error", {"status": 429}, "rate_limited"),
+        ("error", {"status": 401}, "client_error"),
+        ("garbage", {}, "unreadable"),
+        ("hang", {}, "timeout"),
+    ],
+)
+async def test_every_attempt_and_fallback_is_counted_for_operators(
+    llm: LlmServer, mode: str, options: dict[str, float], outcome: str
+) -> None:
+    llm.set_mode(mode, **options)  # type: ignore[arg-type]
+    attempts_before = counted("chat_llm_attempts_total", outcome=outcome)
+    fallbacks_before = counted("chat_llm_fallbacks_total", reason="unavailable")
+    reasoner = provider(llm)
+    try:
+        await reasoner.write_report(ANALYSIS, QUESTION)
+    finally:
+        await reasoner.aclose()
+    attempts = counted("chat_llm_attempts_total", outcome=outcome) - attempts_before
+    assert attempts == len(llm.requests)
+    fell_back = counted("chat_llm_fallbacks_total", reason="unavailable") - fallbacks_before
+    assert fell_back == (0 if outcome == "ok" else 1)
+
+
+async def test_an_unusable_sentence_is_counted_as_a_fallback(llm: LlmServer) -> None:
+    llm.set_mode("answer", text="You could save $9,999.00 a month!")
+    before = counted("chat_llm_fallbacks_total", reason="unusable_answer")
+    reasoner = provider(llm)
+    try:
+        await reasoner.write_report(ANALYSIS, QUESTION)
+    finally:
+        await reasoner.aclose()
+    assert counted("chat_llm_fallbacks_total", reason="unusable_answer") - before == 1
+
+
+async def test_an_unreachable_model_is_counted_as_a_connection_error(llm: LlmServer) -> None:
+    before = counted("chat_llm_attempts_total", outcome="connection_error")
+    reasoner = provider(llm, base_url="http://127.0.0.1:9/v1", retries=0)
+    try:
+        await reasoner.write_report(ANALYSIS, QUESTION)
+    finally:
+        await reasoner.aclose()
+    assert counted("chat_llm_attempts_total", outcome="connection_error") - before == 1
 
 
 async def test_a_client_error_is_not_retried(llm: LlmServer) -> None:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import aiohttp
 import pytest
 
+from driver import operations
 from driver.api import ChatApi
 from fixtures.services import ServiceProcess
 from fixtures.stack import Stack, StackConfig
@@ -48,8 +49,10 @@ async def test_a_drained_instance_is_not_ready_and_sends_new_work_elsewhere(
 ) -> None:
     api = ChatApi(instance.url, http, timeout=10)
     assert (await api.readyz())[0] == 200
+    assert (await operations.figures(http, instance.operator_url))["chat_ready"] == 1
     async with http.post(f"{instance.operator_url}/drain") as drained:
         assert drained.status == 202
+    assert (await operations.figures(http, instance.operator_url))["chat_ready"] == 0
     status, body = await api.readyz()
     assert (status, body["instance"]) == (503, "draining")
     async with http.get(f"{instance.operator_url}/readyz") as private:

@@ -27,6 +27,7 @@ import aiohttp
 from service.agents.llm_settings import LlmSettings
 from service.agents.model import Analysis, TriageResult
 from service.agents.reasoner import DeterministicReasoner, Reasoner
+from service.metrics import LLM_ATTEMPTS, LLM_FALLBACKS
 
 log = logging.getLogger("service.agents.llm")
 
@@ -44,11 +45,20 @@ SYSTEM_PROMPT = (
 
 
 class LlmError(Exception):
-    """One failed call of the model; `retryable` says whether another attempt may help."""
+    """One failed call of the model; `retryable` says whether another attempt may help, `outcome`
+    how it is counted in `chat_llm_attempts_total`."""
 
-    def __init__(self, message: str, *, retryable: bool) -> None:
+    def __init__(self, message: str, *, retryable: bool, outcome: str = "unreadable") -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.outcome = outcome
+
+
+def status_outcome(status: int) -> str:
+    """A failed answer's outcome label: a few classes, not one label value per status code."""
+    if status == 429:
+        return "rate_limited"
+    return "server_error" if status >= 500 else "client_error"
 
 
 class LlmUnavailable(Exception):
@@ -111,9 +121,11 @@ class LlmReasoner:
                     "The language model is not answering right now; please ask again shortly"
                 ) from exc
             log.warning("LLM unavailable, answering with the deterministic report: %s", exc)
+            LLM_FALLBACKS.labels("unavailable").inc()
             return report
         usable = _usable_intro(intro)
         if usable is None:
+            LLM_FALLBACKS.labels("unusable_answer").inc()
             log.warning("LLM intro dropped (empty or stating figures): %r", intro[:200])
             return report
         return f"{usable}\n{report}"
@@ -130,13 +142,19 @@ class LlmReasoner:
                 break
             try:
                 async with asyncio.timeout(min(self._settings.timeout_s, remaining)):
-                    return await self._attempt(messages)
+                    text = await self._attempt(messages)
             except TimeoutError:
-                last = LlmError("no answer within the timeout", retryable=True)
+                last = LlmError("no answer within the timeout", retryable=True, outcome="timeout")
             except aiohttp.ClientError as exc:
-                last = LlmError(f"connection failed: {exc!r}", retryable=True)
+                last = LlmError(
+                    f"connection failed: {exc!r}", retryable=True, outcome="connection_error"
+                )
             except LlmError as exc:
                 last = exc
+            else:
+                LLM_ATTEMPTS.labels("ok").inc()
+                return text
+            LLM_ATTEMPTS.labels(last.outcome).inc()
             if not last.retryable or attempt == attempts - 1:
                 break
             pause = min(BACKOFF_S * 2**attempt, max(0.0, deadline - loop.time() - MIN_ATTEMPT_S))
@@ -165,6 +183,7 @@ class LlmReasoner:
                 raise LlmError(
                     f"HTTP {response.status}: {detail}",
                     retryable=response.status in RETRY_STATUSES,
+                    outcome=status_outcome(response.status),
                 )
             if response.content_type == "text/event-stream":
                 return await _read_stream(response)

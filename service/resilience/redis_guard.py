@@ -7,6 +7,10 @@ a connection error or a timeout, every call in the next `COOLDOWN_S` fails at on
 `RedisUnavailable` (a redis ConnectionError, so every caller's existing fallback applies); the
 first call after the cooldown tries Redis again and closes the breaker when it answers.
 
+The breaker counts as open from a failure until a call succeeds again (after the cooldown the
+next call is its probe): `chat_circuit_breaker_open{dependency="redis"}` shows it, and
+`chat_circuit_breaker_opened_total` counts each time a closed breaker opened.
+
 Only the command client is guarded: the subscribers wait on their sockets without a timeout and
 reconnect by themselves.
 """
@@ -22,7 +26,7 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from service.metrics import DEPENDENCY_ERRORS
+from service.metrics import BREAKER_OPENED, DEPENDENCY_ERRORS
 
 log = logging.getLogger("service.redis")
 
@@ -35,9 +39,13 @@ class RedisUnavailable(RedisConnectionError):
 
 
 class Breaker:
-    def __init__(self, cooldown_s: float = COOLDOWN_S) -> None:
+    def __init__(self, cooldown_s: float = COOLDOWN_S, *, dependency: str = "redis") -> None:
         self.cooldown_s = cooldown_s
+        self.dependency = dependency
         self._open_until = 0.0
+        # From a failure until a call succeeds: past the cooldown calls are let through again,
+        # but the dependency is not known to answer until one of them has.
+        self.tripped = False
 
     @property
     def open(self) -> bool:
@@ -48,13 +56,17 @@ class Breaker:
             raise RedisUnavailable("Redis failed a moment ago; not asking again yet")
 
     def failed(self, exc: BaseException) -> None:
-        DEPENDENCY_ERRORS.labels("redis").inc()
+        DEPENDENCY_ERRORS.labels(self.dependency).inc()
+        if not self.tripped:
+            BREAKER_OPENED.labels(self.dependency).inc()
+        self.tripped = True
         if not self.open:
             log.warning("Redis failing (%r): skipping it for %.1f s", exc, self.cooldown_s)
         self._open_until = time.monotonic() + self.cooldown_s
 
     def succeeded(self) -> None:
         self._open_until = 0.0
+        self.tripped = False
 
 
 class GuardedPipeline(Pipeline):
