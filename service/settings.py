@@ -149,6 +149,7 @@ class Settings(EnvSettings):
     @classmethod
     def _networks(cls, value: object) -> object:
         return parse_networks(value) if isinstance(value, str) else value
+
     @field_validator("build_commit")
     @classmethod
     def _a_commit_id(cls, value: str) -> str:

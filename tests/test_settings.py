@@ -148,6 +148,8 @@ def test_pool_sizes_default_to_what_they_were_and_are_bounded() -> None:
     ) == (10, 10, 24, 64)
     with pytest.raises(SettingsError, match="HOT_PATH_POOL_SIZE must be between 1 and 1000"):
         Settings.from_env({**ENV, "HOT_PATH_POOL_SIZE": "0"})
+
+
 def test_the_build_commit_is_given_by_the_deploy_or_unknown() -> None:
     assert Settings.from_env(ENV).build_commit == "unknown"
     assert Settings.from_env({**ENV, "BUILD_COMMIT": " 0123abc "}).build_commit == "0123abc"
