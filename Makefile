@@ -3,6 +3,7 @@
 #   make test     lint, pytest, the whole behave suite (all but @wip), then the report
 #   make parallel the suite in parallel processes (behavex) over one shared stack, then the report
 # Extra behave options: make accept BEHAVE_ARGS="-D service_url=https://chat.example"
+# Through nginx in front of two embedded instances: make accept TARGET=proxy (also behave, test)
 # One tag expression:   make behave TAGS="@slow and not @wip"  (default: behave.ini's)
 
 SHELL := bash
@@ -23,6 +24,9 @@ COVERAGE := reports/coverage
 BEHAVEX_OUT := reports/behavex
 TAGS ?=
 BEHAVE_ARGS ?=
+# proxy: the embedded stack behind nginx (deploy/nginx/), every scenario through the balancer.
+TARGET ?=
+RUN_ARGS = $(BEHAVE_ARGS) $(if $(TARGET),-D target=$(TARGET))
 # make bench: options for the benchmark, e.g. BENCH_ARGS="--crowds 20,100" (default 20,100,1000).
 BENCH_ARGS ?=
 # 1 adds this run to reports/history.jsonl; `make report` alone re-renders without adding.
@@ -134,9 +138,9 @@ behave: $(VENV_STAMP)
 	@rm -rf $(RESULTS) $(JUNIT) reports/quality-gate.json
 	@mkdir -p $(RESULTS) $(JUNIT)
 	@status=0; \
-	echo "python -m behave $(if $(TAGS),--tags='$(TAGS)') $(BEHAVE_ARGS)"; \
-	python -m behave $(if $(TAGS),--tags='$(TAGS)') $(BEHAVE_ARGS) || status=$$?; \
-	python -m tools.quality_gate $(if $(TAGS),--tags='$(TAGS)') $(BEHAVE_ARGS) || status=1; \
+	echo "python -m behave $(if $(TAGS),--tags='$(TAGS)') $(RUN_ARGS)"; \
+	python -m behave $(if $(TAGS),--tags='$(TAGS)') $(RUN_ARGS) || status=$$?; \
+	python -m tools.quality_gate $(if $(TAGS),--tags='$(TAGS)') $(RUN_ARGS) || status=1; \
 	python -m tools.behave_summary $(JUNIT) || status=1; \
 	exit $$status
 

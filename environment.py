@@ -9,8 +9,10 @@ from behave.runner import Context  # its attributes: fixtures/context.py
 
 from fixtures import allure_labels
 from fixtures.browsing import run_browser, web_evidence, web_scenario
+from fixtures.nginx import MISSING, nginx_available
 from fixtures.run_facts import write_run_facts
 from fixtures.suite import (
+    balanced_servers,
     checked_nothing_lost,
     event_loop,
     fault_scenario,
@@ -23,7 +25,10 @@ from fixtures.suite import (
 from fixtures.verdict import cleanup_verdicts
 
 # Scenarios that need control of the stack (its secrets or processes).
-NEEDS_STACK = {"fault", "embedded"}
+NEEDS_STACK = {"fault", "embedded", "balancer"}
+# Scenarios that need to reach one particular server (its readiness, its figures, the server a
+# device is on): skipped when the suite runs through the balancer (-D target=proxy).
+NEEDS_ONE_SERVER = {"direct"}
 
 # Before behave builds its formatters: epics from folders, severity, descriptions, skip reasons.
 allure_labels.install()
@@ -44,10 +49,20 @@ def before_scenario(ctx: Context, scenario: Scenario) -> None:
     if NEEDS_STACK & tags and not ctx.target.embedded:
         scenario.skip("needs control of the stack; the suite runs against a deployment")
         return
+    if NEEDS_ONE_SERVER & tags and ctx.target.through_balancer:
+        scenario.skip("needs direct access to one server; the suite runs through the balancer")
+        return
     # The end of the scenario is these fixtures' cleanups, run last one first (each runs even
     # when an earlier one failed): the stack restored, the pages and the streams verified,
     # nothing lost, then the evidence attached.
-    use_fixture(scenario_cast, ctx, scenario)  # ctx.cast; the evidence at the very end
+    service_url = None
+    if "balancer" in tags:
+        if not nginx_available():
+            scenario.skip(MISSING)
+            return
+        use_fixture(balanced_servers, ctx)  # ctx.balancer: nginx in front of two servers
+        service_url = ctx.balancer.url
+    use_fixture(scenario_cast, ctx, scenario, service_url)  # ctx.cast; the evidence at the end
     if "fault" in tags:
         use_fixture(checked_nothing_lost, ctx)  # every ack stored once, every run ended once
     use_fixture(verified_streams, ctx)  # every stream anyone saw kept the contract

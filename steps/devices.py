@@ -7,7 +7,7 @@ from typing import Any
 from driver import delivery, refusals
 from driver.actors.questions import HowTheChatWasClosed
 from driver.actors.tasks import OpenChat, Reconnect
-from fixtures import security
+from fixtures import balancer, security
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.servers import servers_of
 
@@ -81,3 +81,15 @@ async def step_told_too_slow(ctx: ScenarioContext, name: str, device: str) -> No
     # Generous: the phone first reads everything that was already on its way to it.
     code = await ctx.cast.person(name).asks_for(HowTheChatWasClosed(device, within=15))
     refusals.expect_closed(code, "it fell too far behind", who=f"{name}'s {device}")
+
+
+@given("{name}'s laptop and phone are open on different servers")
+async def step_devices_on_different_servers(ctx: ScenarioContext, name: str) -> None:
+    person = ctx.cast.person(name)
+    await balancer.open_on_different_servers(ctx.http, ctx.balancer, person, ("laptop", "phone"))
+
+
+@when("{name}'s {device:DeviceName} reconnects and reaches another server than before")
+async def step_reconnect_elsewhere(ctx: ScenarioContext, name: str, device: str) -> None:
+    person = ctx.cast.person(name)
+    await balancer.reconnect_elsewhere(ctx.http, ctx.balancer, person, device)

@@ -13,6 +13,7 @@ from fixtures.run_facts import (
     git_commit,
     project_version,
     properties,
+    stack_fact,
 )
 
 
@@ -48,3 +49,18 @@ def test_the_coverage_fact_reads_the_last_measurement(tmp_path: Path) -> None:
     )
     assert coverage_total(measured) == "81% of lines (make pytest, 2026-11-30 10:34)"
     assert coverage_total(tmp_path / "missing.json") == "not measured (make pytest measures it)"
+
+
+def test_the_stack_fact_says_whether_the_suite_runs_through_nginx() -> None:
+    stack = SimpleNamespace(config=SimpleNamespace(instances=2), services=[1, 2, 3])
+    assert (
+        stack_fact(SimpleNamespace(stack=stack, through_balancer=True))
+        == "through nginx, 2 service instances (embedded, started by the suite)"
+    )
+    assert (
+        stack_fact(SimpleNamespace(stack=stack, through_balancer=False))
+        == "embedded, started by the suite: 3 service instances"
+    )
+    assert stack_fact(SimpleNamespace(stack=None, through_balancer=False)).startswith(
+        "a deployment"
+    )

@@ -20,6 +20,8 @@ TAGS: dict[str, str] = {
     "slow": "takes more than a few seconds (real timeouts, many people)",
     "fault": "needs control of the stack's processes: skipped against a deployment",
     "embedded": "needs the embedded stack's secrets: skipped against a deployment",
+    "direct": "talks to one particular server: skipped when the suite runs through the balancer",
+    "balancer": "through a load balancer in front of two servers (nginx; skipped without it)",
     "performance": "measures speed against a stated budget",
     "ui": "drives a user interface",
     "wip": "work in progress: never run by CI",

@@ -28,7 +28,7 @@ Feature: Database trouble never loses a question
       | has restarted                    |
       | has had all its connections cut  |
 
-  @critical
+  @critical @direct
   Scenario: A question asked while the database is down is refused clearly, then stored once
     Given the database goes down for a while
     When Alice asks "How can we cut our model spend?" and keeps trying until it goes through

@@ -14,7 +14,7 @@ Feature: The session cache can fail without stopping anyone
     Given Alice has signed up and is signed in
     And Alice's company has a month of AI usage on record
 
-  @critical
+  @critical @direct
   Scenario: Alice signs in and gets her answer while the session cache is unreachable
     Given the session cache is unreachable
     When Alice signs in and puts the question "How can we cut our model spend?" to the assistant
@@ -29,13 +29,13 @@ Feature: The session cache can fail without stopping anyone
     Then Alice is told she can save about $1,383.50 a month
     And Alice never saw an error
 
-  @critical
+  @critical @direct
   Scenario: Wrong passwords still lock the account while the session cache is unreachable
     Given the session cache is unreachable
     When Mallory tries 5 wrong passwords on Alice's account
     Then even Alice's right password is refused for now, and she is told to wait about 15 minutes
 
-  @critical
+  @critical @direct
   Scenario Outline: A stalled session cache adds at most about a second to each step, and heals itself
     Given Alice's usual routine was timed while all was well
     And the session cache <trouble> for a while
