@@ -31,13 +31,14 @@ ALLURE_APPEND_HISTORY ?= 0
 WORKERS ?= 2
 SCHEME ?= feature
 CHROMIUM := /usr/bin/chromium
+NGINX := /usr/sbin/nginx
 
 # The venv first on PATH: the stack finds redis-server there, subprocesses its python.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lock lint pytest accept behave check test report parallel browser bench load soak mutants clean
+.PHONY: help setup lock lint pytest accept behave check test report parallel browser nginx bench load soak mutants clean
 
 help:
 	@echo "make accept   @critical acceptance scenarios on the embedded stack + HTML report"
@@ -54,11 +55,11 @@ help:
 	@echo "make soak     Locust: 1,000 open chats asking every minute for 5 min; memory, files, nothing lost"
 	@echo "make mutants  seed each defect of tests/mutants/ in a scratch copy: which scenario caught it"
 	@echo "make setup    .venv from the hashed lock requirements.txt + the project (editable),"
-	@echo "             node_modules from package-lock.json"
+	@echo "             node_modules from package-lock.json, Debian's nginx (as root)"
 	@echo "make lock     requirements.txt anew from pyproject.toml (pip-compile, hashes)"
 	@echo "make clean    remove reports/ and tool caches"
 
-setup: $(VENV_STAMP) $(NODE_STAMP)
+setup: $(VENV_STAMP) $(NODE_STAMP) nginx
 
 # Every dependency from the hashed lock (requirements.txt), then the project itself, editable,
 # without touching the lock's pins: its console scripts work and no script edits sys.path.
@@ -175,6 +176,19 @@ browser:
 			--no-install-recommends chromium chromium-driver >/dev/null; \
 	else \
 		echo "make browser: $(CHROMIUM) is missing; as root: apt-get install chromium" >&2; \
+	fi
+
+# Debian's nginx, the balancer of `python -m fixtures.stack --proxy` and of the scenarios
+# through it (deploy/nginx/). Idempotent; installs only as root, otherwise says how (and those
+# scenarios skip with that reason). Installing it starts no server here (no systemd).
+nginx:
+	@if [ -x $(NGINX) ] || command -v nginx >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "== installing nginx (Debian package)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends nginx >/dev/null; \
+	else \
+		echo "make nginx: nginx is missing; as root: apt-get install nginx" >&2; \
 	fi
 
 bench: $(VENV_STAMP)
