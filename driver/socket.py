@@ -149,6 +149,11 @@ class ChatSocket:
     def subprotocol(self) -> str | None:
         return self._ws.subprotocol
 
+    def response_header(self, name: str) -> str | None:
+        """A header of the handshake's answer (e.g. a balancer saying which server took it)."""
+        response = self._ws.response
+        return None if response is None else response.headers.get(name)
+
     def run(self, run_id: str) -> RunStream:
         """The stream of that run as this socket sees it (created empty if nothing came yet)."""
         stream = self.streams.get(run_id)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -23,11 +24,14 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from fixtures.nginx import MISSING, NGINX_VARIABLE, nginx_available
 from fixtures.postgres import SYSTEM_USER, EmbeddedPostgres
 from fixtures.readiness import readiness
 from fixtures.redis import EmbeddedRedis
 from fixtures.services import PROJECT_ROOT, StartError, free_port
 from fixtures.stack import Stack, StackConfig
+
+NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def gone(pid: int) -> bool:
@@ -215,7 +219,16 @@ def read_line(stream: IO[str], timeout: float) -> str:
     not (PROJECT_ROOT / "service" / "__main__.py").exists(),
     reason="needs the chat service (service/__main__.py does not exist yet)",
 )
-def test_command_prints_one_json_line_then_cleans_up_on_sigterm() -> None:
+@pytest.mark.parametrize(
+    "proxy",
+    [
+        False,
+        pytest.param(
+            True, marks=pytest.mark.skipif(not nginx_available(), reason=MISSING), id="proxy"
+        ),
+    ],
+)
+def test_command_prints_one_json_line_then_cleans_up_on_sigterm(proxy: bool) -> None:
     # A temp dir of its own shows that nothing is left behind; PostgreSQL's user must traverse it.
     tmp = Path(tempfile.mkdtemp(prefix="gp-stack-test-"))
     tmp.chmod(0o755)
@@ -223,7 +236,8 @@ def test_command_prints_one_json_line_then_cleans_up_on_sigterm() -> None:
     env["TMPDIR"] = str(tmp)
     began = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fixtures.stack", "--instances", "2"],
+        [sys.executable, "-m", "fixtures.stack", "--instances", "2"]
+        + (["--proxy"] if proxy else []),
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -244,14 +258,20 @@ def test_command_prints_one_json_line_then_cleans_up_on_sigterm() -> None:
             "pids",
             "jwt",
             "allowed_origins",
-        }
+        } | ({"proxy_url"} if proxy else set())
         assert len(described["service_urls"]) == 2
         assert set(described["jwt"]) == {"issuer", "audience", "secret"}
         pids = [described["pids"]["postgres"], described["pids"]["redis"]]
         pids += described["pids"]["service"]
+        if proxy:
+            pids.append(described["pids"]["nginx"])
         assert all(isinstance(pid, int) and not gone(pid) for pid in pids)
         for url in described["service_urls"] + described["operator_urls"]:
             assert readiness(url, timeout=5).ready
+        if proxy:  # the page through the balancer; its readiness is for operators only
+            with NO_PROXY.open(f"{described['proxy_url']}/", timeout=5) as page:
+                assert page.status == 200
+            assert readiness(described["proxy_url"], timeout=5).status == 404
 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
@@ -264,3 +284,19 @@ def test_command_prints_one_json_line_then_cleans_up_on_sigterm() -> None:
             proc.kill()
             proc.wait()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_proxy_without_nginx_fails_in_one_line_saying_how_to_get_it() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "fixtures.stack", "--proxy"],
+        cwd=PROJECT_ROOT,
+        env={**env, NGINX_VARIABLE: "/nonexistent/nginx"},  # as on a machine without nginx
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout) == (1, "")
+    [line] = [line for line in proc.stderr.splitlines() if "nginx" in line]
+    assert line.endswith(MISSING)
