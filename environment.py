@@ -9,6 +9,7 @@ from behave.runner import Context  # its attributes: fixtures/context.py
 
 from fixtures import allure_labels
 from fixtures.browsing import run_browser, web_evidence, web_scenario
+from fixtures.deployment import deployment_stack
 from fixtures.run_facts import write_run_facts
 from fixtures.suite import (
     checked_nothing_lost,
@@ -23,7 +24,7 @@ from fixtures.suite import (
 from fixtures.verdict import cleanup_verdicts
 
 # Scenarios that need control of the stack (its secrets or processes).
-NEEDS_STACK = {"fault", "embedded"}
+NEEDS_STACK = {"fault", "embedded", "deployment"}
 
 # Before behave builds its formatters: epics from folders, severity, descriptions, skip reasons.
 allure_labels.install()
@@ -48,7 +49,9 @@ def before_scenario(ctx: Context, scenario: Scenario) -> None:
     # when an earlier one failed): the stack restored, the pages and the streams verified,
     # nothing lost, then the evidence attached.
     use_fixture(scenario_cast, ctx, scenario)  # ctx.cast; the evidence at the very end
-    if "fault" in tags:
+    if "deployment" in tags:
+        use_fixture(deployment_stack, ctx)  # ctx.deployment; the cast goes through its balancer
+    if {"fault", "deployment"} & tags:
         use_fixture(checked_nothing_lost, ctx)  # every ack stored once, every run ended once
     use_fixture(verified_streams, ctx)  # every stream anyone saw kept the contract
     if "ui" in tags:

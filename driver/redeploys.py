@@ -153,14 +153,55 @@ class Asker:
                 await asyncio.sleep(wait or 0.2)
 
 
-async def stop_asking(askers: Sequence[Asker], tasks: Sequence[asyncio.Task[None]]) -> list[str]:
-    """Let everyone finish the question they are on; what went wrong for whom."""
-    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-    return [
-        f"{asker.person.name}: {outcome}"
-        for asker, outcome in zip(askers, outcomes, strict=True)
-        if isinstance(outcome, BaseException)
-    ]
+@dataclass
+class KeepAsking:
+    """Everyone asking again and again, in the background of the scenario's loop."""
+
+    askers: list[Asker]
+    stop: asyncio.Event
+    tasks: list[asyncio.Task[None]]
+
+    @classmethod
+    def start(cls, customers: Sequence[Customer]) -> KeepAsking:
+        askers = [Asker(c) for c in customers]
+        stop = asyncio.Event()
+        tasks = [
+            asyncio.create_task(a.keep_asking(stop), name=f"{a.person.name} keeps asking")
+            for a in askers
+        ]
+        return cls(askers, stop, tasks)
+
+    async def all_in_the_middle(self, timeout: float) -> None:
+        """Until everyone has a question confirmed and not yet answered."""
+        deadline = time.monotonic() + timeout
+        while True:
+            waiting = [a.person.name for a in self.askers if not _in_the_middle(a)]
+            if not waiting:
+                return
+            broken = [t for t in self.tasks if t.done()]
+            if broken or time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{len(waiting)} people were not in the middle of an answer after "
+                    f"{timeout:g} s (e.g. {waiting[:3]}); {self.failures()[:3]}"
+                )
+            await asyncio.sleep(0.05)
+
+    def failures(self) -> list[str]:
+        return [
+            f"{asker.person.name}: {task.exception()}"
+            for asker, task in zip(self.askers, self.tasks, strict=True)
+            if task.done() and not task.cancelled() and task.exception() is not None
+        ]
+
+    async def finish(self) -> list[str]:
+        """Let everyone finish the question they are on; what went wrong for whom."""
+        self.stop.set()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        return self.failures()
+
+
+def _in_the_middle(asker: Asker) -> bool:
+    return any(q.run_id is not None and q.answered_at is None for q in asker.questions)
 
 
 def in_flight_at(askers: Sequence[Asker], moment: float) -> int:

@@ -20,6 +20,8 @@ TAGS: dict[str, str] = {
     "slow": "takes more than a few seconds (real timeouts, many people)",
     "fault": "needs control of the stack's processes: skipped against a deployment",
     "embedded": "needs the embedded stack's secrets: skipped against a deployment",
+    "deployment": "starts a deployment of its own (the balancer in front of supervised servers) "
+    "and redeploys it: skipped against a deployment",
     "performance": "measures speed against a stated budget",
     "ui": "drives a user interface",
     "wip": "work in progress: never run by CI",
