@@ -171,7 +171,7 @@ class KeepAsking:
         ]
         return cls(askers, stop, tasks)
 
-    async def all_in_the_middle(self, timeout: float) -> None:
+    async def all_in_the_middle(self, timeout: float) -> None:  # noqa: ASYNC109 - in the message
         """Until everyone has a question confirmed and not yet answered."""
         deadline = time.monotonic() + timeout
         while True:

@@ -19,7 +19,9 @@ def _listed(problems: list[str], limit: int = 10) -> str:
     return shown + more
 
 
-@given("{count:d} customers are in the middle of an answer, each asking again as soon as one is answered")
+@given(
+    "{count:d} customers are in the middle of an answer, each asking again as soon as one is answered"
+)
 async def step_keep_asking(ctx: ScenarioContext, count: int) -> None:
     customers = await crowds.customers(ctx.cast, count)
     ctx.keep_asking = KeepAsking.start(customers)
@@ -69,5 +71,7 @@ async def step_conversations_whole(ctx: ScenarioContext) -> None:
 
 @then("every chat the restarts closed came back and caught up, with nothing repeated or missed")
 def step_chats_came_back(ctx: ScenarioContext) -> None:
-    problems = [p for asker in ctx.keep_asking.askers for p in redeploys.reconnection_problems(asker)]
+    problems = [
+        p for asker in ctx.keep_asking.askers for p in redeploys.reconnection_problems(asker)
+    ]
     assert not problems, f"Chats did not come back whole after the restarts:\n{_listed(problems)}"
