@@ -9,6 +9,7 @@ from behave.runner import Context  # its attributes: fixtures/context.py
 
 from fixtures import allure_labels
 from fixtures.browsing import run_browser, web_evidence, web_scenario
+from fixtures.deployment import deployment_stack
 from fixtures.nginx import MISSING, nginx_available
 from fixtures.run_facts import write_run_facts
 from fixtures.suite import (
@@ -25,10 +26,12 @@ from fixtures.suite import (
 from fixtures.verdict import cleanup_verdicts
 
 # Scenarios that need control of the stack (its secrets or processes).
-NEEDS_STACK = {"fault", "embedded", "balancer"}
+NEEDS_STACK = {"fault", "embedded", "balancer", "deployment"}
 # Scenarios that need to reach one particular server (its readiness, its figures, the server a
 # device is on): skipped when the suite runs through the balancer (-D target=proxy).
 NEEDS_ONE_SERVER = {"direct"}
+# Scenarios with a balancer of their own (nginx): skipped with the reason where it is missing.
+NEEDS_NGINX = {"balancer", "deployment"}
 
 # Before behave builds its formatters: epics from folders, severity, descriptions, skip reasons.
 allure_labels.install()
@@ -55,15 +58,17 @@ def before_scenario(ctx: Context, scenario: Scenario) -> None:
     # The end of the scenario is these fixtures' cleanups, run last one first (each runs even
     # when an earlier one failed): the stack restored, the pages and the streams verified,
     # nothing lost, then the evidence attached.
+    if NEEDS_NGINX & tags and not nginx_available():
+        scenario.skip(MISSING)
+        return
     service_url = None
     if "balancer" in tags:
-        if not nginx_available():
-            scenario.skip(MISSING)
-            return
         use_fixture(balanced_servers, ctx)  # ctx.balancer: nginx in front of two servers
         service_url = ctx.balancer.url
     use_fixture(scenario_cast, ctx, scenario, service_url)  # ctx.cast; the evidence at the end
-    if "fault" in tags:
+    if "deployment" in tags:
+        use_fixture(deployment_stack, ctx)  # ctx.deployment; the cast goes through its balancer
+    if {"fault", "deployment"} & tags:
         use_fixture(checked_nothing_lost, ctx)  # every ack stored once, every run ended once
     use_fixture(verified_streams, ctx)  # every stream anyone saw kept the contract
     if "ui" in tags:

@@ -22,6 +22,8 @@ TAGS: dict[str, str] = {
     "embedded": "needs the embedded stack's secrets: skipped against a deployment",
     "direct": "talks to one particular server: skipped when the suite runs through the balancer",
     "balancer": "through a load balancer in front of two servers (nginx; skipped without it)",
+    "deployment": "starts a deployment of its own (the balancer in front of supervised servers) "
+    "and redeploys it: skipped against a deployment",
     "performance": "measures speed against a stated budget",
     "ui": "drives a user interface",
     "wip": "work in progress: never run by CI",
