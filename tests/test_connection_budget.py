@@ -5,14 +5,17 @@ with room for 40 connections (PostgreSQL's default is 100)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import sys
 from collections.abc import Iterator
 
 import aiohttp
+import asyncpg
 import pytest
 
+from driver.api import ChatApi
 from driver.eventually import eventually
 from fixtures.services import PROJECT_ROOT, free_port
 from fixtures.stack import Stack, StackConfig
@@ -34,7 +37,13 @@ def stack() -> Iterator[Stack]:
 
 async def start(stack: Stack, **settings: str) -> tuple[asyncio.subprocess.Process, int]:
     port = free_port()
-    env = {**os.environ, **stack.service_settings(), "PORT": str(port), **settings}
+    env = {
+        **os.environ,
+        **stack.service_settings(),
+        "PORT": str(port),
+        "METRICS_PORT": str(free_port()),
+        **settings,
+    }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -109,3 +118,39 @@ async def test_with_the_database_down_at_start_the_check_waits_for_it(stack: Sta
         await asyncio.to_thread(stack.postgres.start)
     line = await refusal_of(process)
     assert REFUSAL.fullmatch(line), line
+
+
+async def test_a_server_out_of_connections_is_a_503_not_a_500(stack: Stack) -> None:
+    """Another client takes every connection the server has left after the instance started:
+    requests that need a new connection are told to try again later, never a 500."""
+    small = {"DATABASE_POOL_SIZE": "2", "DATABASE_POOL_OVERFLOW": "20", "HOT_PATH_POOL_SIZE": "2"}
+    process, port = await start(stack, **small)
+    hogs: list[asyncpg.Connection] = []
+    try:
+        async with aiohttp.ClientSession() as session:
+            api = ChatApi(f"http://127.0.0.1:{port}", session, timeout=30)
+
+            async def ready() -> None:
+                assert (await api.readyz())[0] == 200
+
+            await eventually(
+                ready, timeout=15, describe="the instance", retry_on=(AssertionError, OSError)
+            )
+            await api.register("full@example.com", "a long password", "Fay")
+            access = (await api.login("full@example.com", "a long password")).access_token
+            with contextlib.suppress(asyncpg.TooManyConnectionsError):
+                for _ in range(SMALL_SERVER):
+                    hogs.append(await asyncpg.connect(stack.database_url))
+            answers = await asyncio.gather(
+                *(api.raw("GET", "/api/threads", access=access) for _ in range(30))
+            )
+        statuses = sorted({answer.status for answer in answers})
+        assert 503 in statuses, f"every request found a connection: {statuses}"
+        assert set(statuses) <= {200, 503}, [(a.status, a.text) for a in answers]
+        refused = [a.text for a in answers if a.status == 503]
+        assert all('"temporarily_unavailable"' in text for text in refused), refused
+    finally:
+        for hog in hogs:
+            await hog.close()
+        process.terminate()
+        await process.communicate()

@@ -126,7 +126,13 @@ async def test_header_fields_are_bounded_but_an_oversized_pass_is_still_invalid_
 async def test_a_bad_setting_refuses_the_start_with_one_line(
     stack: Stack, name: str, value: str, reason: str
 ) -> None:
-    env = {**os.environ, **stack.service_settings(), "PORT": str(free_port()), name: value}
+    env = {
+        **os.environ,
+        **stack.service_settings(),
+        "PORT": str(free_port()),
+        "METRICS_PORT": str(free_port()),
+        name: value,
+    }
     done = await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "service"],

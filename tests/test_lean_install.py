@@ -182,6 +182,7 @@ async def test_the_installed_service_migrates_starts_answers_readiness_and_stops
         JWT_SECRET=secrets.token_urlsafe(48),
         HOST="127.0.0.1",
         PORT=str(port),
+        METRICS_PORT=str(free_port()),
         DRAIN_SECONDS="1",
         PYTHONUNBUFFERED="1",
     )

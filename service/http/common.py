@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -32,6 +33,9 @@ MAX_BODY_BYTES = 1024**2
 RETRY_AFTER_S = 5
 # Failures of a dependency, not of the request: the client should retry later.
 UNAVAILABLE = (OperationalError, PoolTimeout, RedisError, OSError, asyncio.TimeoutError)
+# SQLSTATEs of a database that cannot serve now, whatever the request: a connection exception
+# (08), insufficient resources such as too many connections (53), shutting down or starting (57P).
+UNAVAILABLE_STATES = ("08", "53", "57P")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _REASONS = {
@@ -63,13 +67,22 @@ def as_service_error(exc: BaseException) -> ServiceError | None:
     """The contract error for an exception, or None when it is a defect of ours."""
     if isinstance(exc, ServiceError):
         return exc
-    if isinstance(exc, UNAVAILABLE) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+    if isinstance(exc, UNAVAILABLE) or _database_unavailable(exc):
         if not isinstance(exc, RedisError):  # Redis failures are counted by its circuit breaker
             DEPENDENCY_ERRORS.labels("postgres").inc()
         return TemporarilyUnavailable(
             "A service we depend on is unavailable; try again shortly", retry_after=RETRY_AFTER_S
         )
     return None
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    if not isinstance(exc, DBAPIError | asyncpg.PostgresError):
+        return False
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    state = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(state, str) and state.startswith(UNAVAILABLE_STATES)
 
 
 @web.middleware
