@@ -47,7 +47,8 @@ class UsageSource(Protocol):
         ...
 
     async def known_names(self) -> KnownNames:
-        """Every feature and model name in the usage data, whatever the day."""
+        """The feature and model names in the usage data, whatever the day (at most
+        `name_index.NAMES_READ` of each, the most recently reported)."""
         ...
 
 

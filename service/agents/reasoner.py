@@ -6,13 +6,13 @@ phrases answers around figures the optimizer has already computed.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from service.agents.model import Analysis, TriageResult
+from service.agents.name_index import INDEXES
 from service.agents.report import polite_refusal, write_report
-from service.agents.triage import costly, triage
+from service.agents.triage import as_set, cheap, triage_over
 
 
 class Reasoner(Protocol):
@@ -41,24 +41,16 @@ class DeterministicReasoner:
         known_features: Collection[str],
         known_models: Collection[str],
     ) -> TriageResult:
-        if not (
-            costly(question, known_features, history=history)
-            or costly(question, known_models, history=history)
-        ):
-            return triage(
-                question,
-                history=history,
-                known_features=known_features,
-                known_models=known_models,
-            )
-        # Linear in the question, but a long one still costs milliseconds (and a new set of
-        # names its index): off the event loop, so the other people on the instance never wait.
-        return await asyncio.to_thread(
-            triage,
-            question,
-            history=history,
-            known_features=known_features,
-            known_models=known_models,
+        # A set of names not seen lately is indexed off the event loop, once however many
+        # questions await it (service/agents/name_index.py).
+        features = await INDEXES.index(as_set(known_features))
+        models = await INDEXES.index(as_set(known_models))
+        if cheap(question, history=history):
+            return triage_over(question, history=history, features=features, models=models)
+        # Linear in the question, but a long one still costs milliseconds: off the event loop,
+        # so the other people on the instance never wait.
+        return await INDEXES.run(
+            triage_over, question, history=history, features=features, models=models
         )
 
     async def write_report(self, analysis: Analysis, question: str) -> str:

@@ -27,8 +27,10 @@ from service.agents.model import (
     ToolStarted,
 )
 from service.agents.model import UsageRecord as AgentUsage
+from service.agents.name_index import NAMES_READ
 from service.agents.pipeline import run_agent
 from service.agents.reasoner import Reasoner
+from service.agents.triage import EARLIER_QUESTIONS_READ
 from service.clock import utc_today
 from service.contract import AgentErrorCode
 from service.delivery.event_log import EventLog
@@ -61,7 +63,7 @@ class DbUsage:
         return [AgentUsage(**dict(row)) for row in rows]
 
     async def known_names(self) -> KnownNames:
-        features, models = await self._store.usage_names(user_id=self._user_id)
+        features, models = await self._store.usage_names(user_id=self._user_id, limit=NAMES_READ)
         return KnownNames(features=frozenset(features), models=frozenset(models))
 
 
@@ -299,6 +301,7 @@ class RunExecutor:
                 session,
                 thread_id=question.accepted.thread_id,
                 before=question.accepted.message_id,
+                limit=EARLIER_QUESTIONS_READ,
             )
 
     async def _interrupted(self, emitter: RunEmitter, run: Run) -> None:

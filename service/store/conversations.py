@@ -16,16 +16,18 @@ from service.store.models import Message, Run, RunEvent
 
 
 async def earlier_questions(
-    session: AsyncSession, *, thread_id: uuid.UUID, before: uuid.UUID
+    session: AsyncSession, *, thread_id: uuid.UUID, before: uuid.UUID, limit: int
 ) -> list[str]:
-    """The person's earlier questions in the thread, oldest first (the follow-up context)."""
+    """The person's `limit` latest earlier questions in the thread, oldest first (the follow-up
+    context: triage reads no more, and a thread may hold thousands of 8,000 characters)."""
     anchor = select(Message.created_at).where(Message.id == before).scalar_subquery()
     rows = await session.scalars(
         select(Message.text)
         .where(Message.thread_id == thread_id, Message.role == "user", Message.created_at < anchor)
-        .order_by(Message.created_at)
+        .order_by(Message.created_at.desc())
+        .limit(limit)
     )
-    return list(rows)
+    return list(rows)[::-1]
 
 
 class RunTakenOver(Exception):

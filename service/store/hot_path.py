@@ -89,10 +89,13 @@ _USAGE = """
 SELECT day, model, feature, requests, input_tokens, output_tokens, cost_usd FROM usage_records
 WHERE user_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day, id
 """
-_NAMES = (
-    "SELECT array_agg(DISTINCT feature) AS features, array_agg(DISTINCT model) AS models "
-    "FROM usage_records WHERE user_id = $1"
-)
+_NAMES = """
+SELECT
+    ARRAY(SELECT feature FROM usage_records WHERE user_id = $1
+          GROUP BY feature ORDER BY max(day) DESC, feature LIMIT $2) AS features,
+    ARRAY(SELECT model FROM usage_records WHERE user_id = $1
+          GROUP BY model ORDER BY max(day) DESC, model LIMIT $2) AS models
+"""
 _ANSWER = """
 WITH closed AS (
     UPDATE runs SET status = 'completed', finished_at = now()
@@ -217,10 +220,11 @@ class HotPath:
         """The person's usage records with `since <= day <= until`, in day order."""
         return await self._retried(lambda c: c.fetch(_USAGE, user_id, since, until))
 
-    async def usage_names(self, *, user_id: uuid.UUID) -> tuple[set[str], set[str]]:
-        """Every feature and every model name the person ever reported."""
-        row = await self._retried(lambda c: c.fetchrow(_NAMES, user_id))
-        return set(row["features"] or ()), set(row["models"] or ())
+    async def usage_names(self, *, user_id: uuid.UUID, limit: int) -> tuple[set[str], set[str]]:
+        """The feature and the model names the person reported, at most `limit` of each: the
+        most recently reported first (100,000 records may hold 100,000 names of each)."""
+        row = await self._retried(lambda c: c.fetchrow(_NAMES, user_id, limit))
+        return set(row["features"]), set(row["models"])
 
     async def record_answer(self, *, run_id: uuid.UUID, text: str) -> uuid.UUID | None:
         """Commit the answer and close the run together; None when the run had already been
