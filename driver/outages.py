@@ -262,9 +262,10 @@ def readiness_during(
 
 
 # --- waits ----------------------------------------------------------------------------------------
-HEALTHY = {"postgres": "ok", "redis": "ok", "live_delivery": "ok"}
+# `instance` (not draining) and `runs` (the line of questions not wedged) are ok in both.
+HEALTHY = {"postgres": "ok", "redis": "ok", "live_delivery": "ok", "instance": "ok", "runs": "ok"}
 # Without Redis, events and sign-outs from the other instances cannot arrive either.
-CACHE_DEGRADED = {"postgres": "ok", "redis": "degraded", "live_delivery": "degraded"}
+CACHE_DEGRADED = {**HEALTHY, "redis": "degraded", "live_delivery": "degraded"}
 
 
 async def wait_readiness(
