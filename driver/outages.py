@@ -262,15 +262,11 @@ def readiness_during(
 
 
 # --- waits ----------------------------------------------------------------------------------------
+# `instance` (not draining) and `runs` (the line of questions not wedged) are ok in both;
 # "instance" is "draining" once an operator takes the server out of rotation before a restart.
-HEALTHY = {"postgres": "ok", "redis": "ok", "live_delivery": "ok", "instance": "ok"}
+HEALTHY = {"postgres": "ok", "redis": "ok", "live_delivery": "ok", "instance": "ok", "runs": "ok"}
 # Without Redis, events and sign-outs from the other instances cannot arrive either.
-CACHE_DEGRADED = {
-    "postgres": "ok",
-    "redis": "degraded",
-    "live_delivery": "degraded",
-    "instance": "ok",
-}
+CACHE_DEGRADED = {**HEALTHY, "redis": "degraded", "live_delivery": "degraded"}
 
 
 async def wait_readiness(

@@ -3,7 +3,8 @@
 The service runs a bounded number of questions at once and keeps a bounded line, so that load
 queues or is refused early and clearly instead of failing runs: a question that has to wait is
 acknowledged and told its place (`agent_started` with `queued.position`); one more than the line
-holds is refused with `busy` and a `retry_after`, and nothing of it is kept.
+holds, or than the asker's share of it, is refused with `busy` and a `retry_after`, and nothing
+of it is kept. The line is fair: people's waiting questions take turns.
 """
 
 # Waits take an explicit timeout because it is part of the failure message a reader sees.
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from driver.actors.actor import Actor
 from driver.actors.questions import TheAnswer, TheEvent
 from driver.actors.tasks import Ask
-from driver.contract import AGENT_COMPLETED, AGENT_STARTED
+from driver.contract import AGENT_COMPLETED, AGENT_STARTED, ErrorCode
 from driver.errors import SendRefused
 from driver.stream import RunStream
 
@@ -27,6 +28,23 @@ QUESTION = "How can we cut our model spend?"
 async def ask_together(people: Sequence[Actor]) -> None:
     """Each asks at once; every question is acknowledged (they fit in the service's line)."""
     await asyncio.gather(*(person.attempts_to(Ask(QUESTION)) for person in people))
+
+
+async def ask_many(person: Actor, count: int) -> list[RunStream | SendRefused]:
+    """The person asks `count` questions at once (a flood): each one's run, or its refusal."""
+    return list(await asyncio.gather(*(try_ask(person, QUESTION) for _ in range(count))))
+
+
+def refused_busy(outcomes: Sequence[RunStream | SendRefused]) -> int:
+    """How many of the questions were refused because the service was busy."""
+    return sum(1 for o in outcomes if isinstance(o, SendRefused) and o.code == ErrorCode.BUSY)
+
+
+async def all_taken_answered(outcomes: Sequence[RunStream | SendRefused], timeout: float) -> int:
+    """How many of the questions that were taken got their answer (each within `timeout`)."""
+    taken = [o for o in outcomes if isinstance(o, RunStream)]
+    finals = await asyncio.gather(*(run.wait_final(timeout) for run in taken))
+    return sum(1 for final in finals if final.type == AGENT_COMPLETED)
 
 
 async def try_ask(person: Actor, question: str) -> RunStream | SendRefused:

@@ -158,7 +158,14 @@ async def _fan_out(app: web.Application) -> AsyncIterator[None]:
         app[REASONER],
         deadline_s=settings.run_deadline_s,
         tools=ToolLimits(timeout_s=delivery.tool_timeout_s, delay_s=delivery.tool_delay_s),
-        admission=Admission(in_flight=settings.runs_in_flight, queued=settings.runs_queued),
+        admission=Admission(
+            in_flight=settings.runs_in_flight,
+            queued=settings.runs_queued,
+            queued_per_person=settings.runs_queued_per_person,
+            wait_s=settings.run_queue_wait_s,
+            # A run holds its slot for at most its deadline, plus the time to store its end.
+            stall_s=2 * settings.run_deadline_s,
+        ),
     )
     admission = app[RUNS].admission
     metrics.watch(

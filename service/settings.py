@@ -24,7 +24,12 @@ from service.env import (
     with_secret_files,
 )
 from service.http.proxies import Networks, parse_networks
-from service.runs.admission import RUNS_IN_FLIGHT, RUNS_QUEUED
+from service.runs.admission import (
+    RUN_QUEUE_WAIT_S,
+    RUNS_IN_FLIGHT,
+    RUNS_QUEUED,
+    RUNS_QUEUED_PER_PERSON,
+)
 
 # Access passes live at most a day: revocation marks are kept that long
 # (service/auth/revocation.py).
@@ -111,6 +116,18 @@ class Settings(EnvSettings):
     # those slots; one more question is refused with `busy` (service/runs/admission.py).
     runs_in_flight: int = Field(default=RUNS_IN_FLIGHT, ge=1, le=10_000, alias="RUNS_IN_FLIGHT")
     runs_queued: int = Field(default=RUNS_QUEUED, ge=0, le=1_000_000, alias="RUNS_QUEUED")
+    # One person's share of that line (their questions beyond it are refused with `busy`), and
+    # how long a question may wait in it before it ends with `agent_error` `timeout`.
+    runs_queued_per_person: int = Field(
+        default=RUNS_QUEUED_PER_PERSON, ge=1, le=1_000_000, alias="RUNS_QUEUED_PER_PERSON"
+    )
+    run_queue_wait_s: float = Field(
+        default=RUN_QUEUE_WAIT_S,
+        ge=0.1,
+        le=24 * 3600,
+        allow_inf_nan=False,
+        alias="RUN_QUEUE_WAIT_SECONDS",
+    )
     # Password hashing (service/auth/hashing.py): threads, and how many hashes one address may
     # have waiting (a steady stream queues; only a burst beyond this is refused with 429).
     password_hash_workers: int = Field(

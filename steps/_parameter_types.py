@@ -22,6 +22,9 @@ SERVER_KINDS = {
     "a shutdown leaves little time to finish": "short drain",
     "each device may only fall a little behind": "small buffers",
     "one question is answered at a time and one more may wait": "one at a time",
+    "one question is answered at a time and eight may wait, at most six from one customer": (
+        "fair line"
+    ),
 }
 # A weak password, in the scenario's words -> the password (made from the person's email).
 WEAK_PASSWORDS: Mapping[str, Callable[[str], str]] = {

@@ -9,6 +9,8 @@ from driver.errors import SendRefused
 from fixtures.context import ScenarioContext, given, then, when
 
 WAIT_S = 10.0
+# A flood of questions is answered one after the other, about a second each.
+FLOOD_WAIT_S = 20.0
 
 
 @given("{count:d} other customers asked there just before {name}")
@@ -21,6 +23,18 @@ async def step_others_asked_there(ctx: ScenarioContext, count: int, name: str) -
         other.chat.device_ws_urls["laptop"] = server
         await other.attempts_to(OpenChat("laptop"))
     await waiting.ask_together(others)
+
+
+@given(
+    "{name} has just asked the assistant {count:d} questions at once, on the same server as {other}"
+)
+async def step_flooded_there(ctx: ScenarioContext, name: str, count: int, other: str) -> None:
+    server = ctx.cast.person(other).chat.device_ws_urls["laptop"]
+    flooder = ctx.cast.person(name)
+    await flooder.attempts_to(SignUp(), SignIn())
+    flooder.chat.device_ws_urls["laptop"] = server
+    await flooder.attempts_to(OpenChat("laptop"))
+    ctx.line_flood = await waiting.ask_many(flooder, count)
 
 
 @when('{name} asks "{question}" while the assistant is that busy')
@@ -46,6 +60,22 @@ def step_told_busy(ctx: ScenarioContext, name: str) -> None:
     refusals.expect_refused(outcome, "the assistant is busy", who=name)
     after = outcome.retry_after
     assert after is not None and 0 < after <= 60, f"{name} was told to retry after {after} s"
+
+
+@then("{name} was told the assistant is busy for {count:d} of her questions")
+def step_flood_refused(ctx: ScenarioContext, name: str, count: int) -> None:
+    refused = waiting.refused_busy(ctx.line_flood)
+    asked = len(ctx.line_flood)
+    assert refused == count, (
+        f"{name} was told the assistant is busy for {refused} of her {asked} questions, not {count}"
+    )
+
+
+@then("all of {name}'s questions that were taken are answered as well")
+async def step_flood_answered(ctx: ScenarioContext, name: str) -> None:
+    taken = len(ctx.line_flood) - waiting.refused_busy(ctx.line_flood)
+    answered = await waiting.all_taken_answered(ctx.line_flood, FLOOD_WAIT_S)
+    assert answered == taken, f"only {answered} of {name}'s {taken} questions taken were answered"
 
 
 @then("nothing of {name}'s question was kept")

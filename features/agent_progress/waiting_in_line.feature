@@ -10,20 +10,42 @@ Feature: When the assistant is busy, a question waits its turn or is clearly ref
     told their place in line at once, and the answer follows in turn. A question beyond what the
     line can hold is refused straight away, saying when to ask again, and nothing of it is kept,
     so asking again is safe. Nobody's question fails or vanishes because the service is busy.
+    The line is fair: customers' waiting questions take turns, a customer with nothing in
+    progress goes first, and nobody may take more than a share of the line, so one customer
+    flooding the assistant cannot hold everyone else back (a question takes about a second on
+    the servers below).
 
   Background:
     Given Alice has signed up and is signed in
-    And Alice's laptop is on a server where one question is answered at a time and one more may wait
 
   @critical @embedded
   Scenario: A customer who has to wait is told her place in line, then gets her answer
-    Given 1 other customer asked there just before Alice
+    Given Alice's laptop is on a server where one question is answered at a time and one more may wait
+    And 1 other customer asked there just before Alice
     When Alice asks "How can we cut our model spend?" while the assistant is that busy
     Then Alice is told she is number 1 in line, and then gets the answer
 
   @critical @embedded
   Scenario: When even the line is full, a customer is told to ask again shortly, and nothing is kept
-    Given 2 other customers asked there just before Alice
+    Given Alice's laptop is on a server where one question is answered at a time and one more may wait
+    And 2 other customers asked there just before Alice
     When Alice asks "How can we cut our model spend?" while the assistant is that busy
     Then Alice is told the assistant is busy and when to ask again
     And nothing of Alice's question was kept
+
+  @critical @embedded @allure.issue:18
+  Scenario: While Mallory floods the assistant with questions, Alice's question is answered within the normal time
+    Given Alice's laptop is on a server where one question is answered at a time and eight may wait, at most six from one customer
+    And Mallory has just asked the assistant 7 questions at once, on the same server as Alice
+    When Alice asks "How can we cut our model spend?" while the assistant is that busy
+    Then Alice gets the answer within 4 seconds of asking
+    And all of Mallory's questions that were taken are answered as well
+
+  @critical @embedded @allure.issue:18
+  Scenario: One customer cannot fill the line: her questions beyond her share are refused, and others still get in
+    Given Alice's laptop is on a server where one question is answered at a time and eight may wait, at most six from one customer
+    And Mallory has just asked the assistant 9 questions at once, on the same server as Alice
+    When Alice asks "How can we cut our model spend?" while the assistant is that busy
+    Then Mallory was told the assistant is busy for 2 of her questions
+    And Alice is told she is number 1 in line, and then gets the answer
+    And all of Mallory's questions that were taken are answered as well

@@ -36,7 +36,7 @@ from service.contract import AgentErrorCode
 from service.delivery.event_log import EventLog
 from service.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
 from service.resilience.deadlines import uninterruptible
-from service.runs.admission import Admission, Place, Slot
+from service.runs.admission import Admission, Place, QueueWaitExpired, Slot
 from service.runs.tool_limits import LimitedUsage, ToolLimits
 from service.store import conversations
 from service.store.conversations import RunTakenOver
@@ -76,6 +76,7 @@ class RunEmitter:
         self._seq = 0  # the last stored event's: a seq is taken only once its event is stored
         self.finished = False  # a final event is stored: nothing may follow it
         self._open_tools: dict[str, str] = {}  # tool_call_id -> tool
+        self._opening: dict[str, Any] | None = None  # agent_started's payload
 
     def continue_after(self, last_seq: int, open_tools: dict[str, str]) -> None:
         """Number on from an event log already written (recovery of an orphaned run)."""
@@ -121,6 +122,11 @@ class RunEmitter:
         self._seq = envelope["seq"]
         self.finished = self.finished or envelope["final"]
 
+    async def start(self, payload: dict[str, Any]) -> None:
+        """The run's first event, `agent_started` (seq 1)."""
+        self._opening = payload
+        await self.emit("agent_started", payload)
+
     async def tool_started(self, step: ToolStarted) -> None:
         self._open_tools[step.call_id] = step.tool
         await self.emit(
@@ -149,6 +155,10 @@ class RunEmitter:
         already ended: a deadline striking just as the answer went out)."""
         if self.finished:
             return
+        if self._seq == 0 and self._opening is not None:
+            # agent_started could not be stored (a database blip): the stream still opens with
+            # it at seq 1, as the contract says, and the error follows at seq 2.
+            await self.emit("agent_started", self._opening)
         for call_id, tool in list(self._open_tools.items()):
             await self.tool_finished(ToolFinished(call_id, tool, "error", message, 0))
         await self.emit(
@@ -200,7 +210,7 @@ class RunExecutor:
 
     def start(self, question: Question) -> None:
         """Run it now or queue it (callers check `admission.has_room()` before accepting)."""
-        place = self.admission.enter()
+        place = self.admission.enter(question.user_id)
         run_id = question.accepted.run_id
         task = asyncio.create_task(self._guarded(question, place))
         self._tasks.add(task)
@@ -223,6 +233,10 @@ class RunExecutor:
             raise
         except Exception as exc:  # its events could not be stored: recovery ends it later
             log.error("run failed before it could finish: %s", type(exc).__name__, extra=context)
+        finally:
+            # Whatever became of the run (its first event not stored, say), its slot or place
+            # in line is given back: a lost slot never came back, and the line stalled for good.
+            self.admission.release(place)
 
     async def drain(self, timeout_s: float) -> None:
         """Let in-flight runs finish; those that don't are ended as `interrupted`."""
@@ -253,7 +267,7 @@ class RunExecutor:
             started["queued"] = {"position": place.position}
         status = "failed"
         try:
-            await emitter.emit("agent_started", started)
+            await emitter.start(started)
             FIRST_EVENT_SECONDS.observe(time.monotonic() - question.asked_at)
             # The deadline counts from the moment the run leaves the queue: waiting there is
             # the instance's doing, not the question's.
@@ -261,6 +275,12 @@ class RunExecutor:
                 history = await self._history(question)
                 await self._steps(emitter, run, question.text, history)
             status = "completed"
+        except QueueWaitExpired:
+            await emitter.fail(
+                AgentErrorCode.TIMEOUT,
+                "The assistant was too busy to start on this question in time; please ask again",
+                retryable=True,
+            )
         except TimeoutError:
             if emitter.finished:  # the deadline struck just as the answer was sent
                 status = "completed"

@@ -31,8 +31,9 @@ async def ask(request: web.Request, connection: Connection, frame: SendFrame) ->
     """Take the question or raise the contract's error (`busy`, `not_found`, a timeout...)."""
     asked_at = time.monotonic()
     runs = request.app[RUNS]
-    if not runs.admission.has_room():
-        # Refused before anything is stored: the app resends the same id after retry_after.
+    if not runs.admission.has_room(connection.user_id):
+        # Refused before anything is stored (the line is full, or holds the person's share of
+        # it): the app resends the same id after retry_after.
         raise Busy(
             "The assistant is busy with other questions; ask again in a moment",
             retry_after=runs.admission.retry_after_s(),

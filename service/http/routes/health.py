@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import text
 
-from service.keys import BUDGET, BUS, ENGINE, LIFECYCLE, REDIS, REVOCATIONS
+from service.keys import BUDGET, BUS, ENGINE, LIFECYCLE, REDIS, REVOCATIONS, RUNS
 from service.resilience.deadlines import within
 
 routes = web.RouteTableDef()
@@ -31,12 +31,15 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def readiness(app: web.Application) -> tuple[int, dict[str, str]]:
-    """200 while this instance should be sent new people; 503 when PostgreSQL is unreachable or
-    the instance is draining before a stop."""
+    """200 while this instance should be sent new people; 503 when PostgreSQL is unreachable,
+    the instance is draining before a stop, or its line of questions is wedged (questions give
+    up waiting while no slot comes free: a restart is the cure). A busy line is still ready."""
     postgres_ok, redis_ok = await asyncio.gather(
         _answers(_postgres(app), "PostgreSQL"), _answers(_redis(app), "Redis")
     )
     draining = app[LIFECYCLE].draining
+    runs = app.get(RUNS)
+    wedged = runs is not None and runs.admission.wedged()
     body = {
         "postgres": "ok" if postgres_ok else "unavailable",
         "redis": "ok" if redis_ok else "degraded",
@@ -44,8 +47,9 @@ async def readiness(app: web.Application) -> tuple[int, dict[str, str]]:
         # both channel listeners are subscribed (Redis may answer while a listener is down).
         "live_delivery": "ok" if _live_delivery(app) else "degraded",
         "instance": "draining" if draining else "ok",
+        "runs": "wedged" if wedged else "ok",
     }
-    return (200 if postgres_ok and not draining else 503), body
+    return (200 if postgres_ok and not draining and not wedged else 503), body
 
 
 async def _postgres(app: web.Application) -> None:
