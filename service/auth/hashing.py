@@ -47,8 +47,10 @@ SMOOTHING = 0.2
 class Line(enum.Enum):
     """Which line a hash waits in."""
 
-    SIGN_IN = "sign-in"  # checking the password of a sign-in
-    SIGN_UP = "sign-up"  # hashing a new password: sign-up, password change
+    # An existing account's: a sign-in's check, a signed-in person's password change.
+    SIGN_IN = "sign-in"
+    # A new account's password.
+    SIGN_UP = "sign-up"
 
 
 @dataclass
