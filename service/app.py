@@ -194,7 +194,7 @@ async def _access(app: web.Application) -> AsyncIterator[None]:
     )
     app[HASHING] = HashingPool(
         workers=settings.password_hash_workers,
-        max_waiting_per_address=settings.password_queue_per_address,
+        max_waiting_per_client=settings.password_queue_per_address,
         max_waiting=10 * settings.password_queue_per_address,
         # Refused at once rather than answered 503 at the request deadline.
         max_wait_s=REQUEST_TIMEOUT_S - 2,

@@ -43,7 +43,7 @@ EVENTS = web.AppKey("events", EventLog)
 REVOCATIONS = web.AppKey("revocations", Revocations)
 LOCKOUT = web.AppKey("lockout", LoginLockout)
 OIDC = web.AppKey("oidc", OidcVerifier)
-# Password hashing, bounded and fair between addresses.
+# Password hashing, bounded and fair between sign-ins and sign-ups, and between clients.
 HASHING = web.AppKey("hashing", HashingPool)
 # Resilience: the deterministic reasoner, or the LLM provider with its fallback.
 REASONER = web.AppKey[Reasoner]("reasoner")

@@ -128,14 +128,19 @@ class Settings(EnvSettings):
         allow_inf_nan=False,
         alias="RUN_QUEUE_WAIT_SECONDS",
     )
-    # Password hashing (service/auth/hashing.py): threads, and how many hashes one address may
-    # have waiting (a steady stream queues; only a burst beyond this is refused with 429).
+    # Password hashing (service/auth/hashing.py): threads, and how many hashes one client may
+    # have waiting in each line, sign-ins and sign-ups (a steady stream queues; only a burst
+    # beyond this is refused with 429); each line holds at most ten times that.
     password_hash_workers: int = Field(
         default_factory=_default_workers, ge=1, le=64, alias="PASSWORD_HASH_WORKERS"
     )
     password_queue_per_address: int = Field(
         default=1000, ge=1, le=100_000, alias="PASSWORD_QUEUE_PER_ADDRESS"
     )
+    # Who one client is for the rules per address (service/http/clients.py): an IPv4 address,
+    # an IPv6 /64.
+    client_ipv4_prefix: int = Field(default=32, ge=8, le=32, alias="CLIENT_IPV4_PREFIX")
+    client_ipv6_prefix: int = Field(default=64, ge=16, le=128, alias="CLIENT_IPV6_PREFIX")
     # Open chats one person may hold, all instances together.
     max_chats_per_person: int = Field(default=20, ge=1, le=10_000, alias="MAX_CHATS_PER_PERSON")
     # The proxies (addresses or networks, comma-separated) whose X-Forwarded-*/Forwarded headers

@@ -155,3 +155,20 @@ def test_the_build_commit_is_given_by_the_deploy_or_unknown() -> None:
     assert Settings.from_env({**ENV, "BUILD_COMMIT": " 0123abc "}).build_commit == "0123abc"
     with pytest.raises(SettingsError, match="BUILD_COMMIT must be 1 to 64 letters"):
         Settings.from_env({**ENV, "BUILD_COMMIT": 'abc"} evil'})
+
+
+def test_the_rules_per_address_have_settings() -> None:
+    settings = Settings.from_env(ENV)
+    assert (
+        settings.password_queue_per_address,
+        settings.client_ipv4_prefix,
+        settings.client_ipv6_prefix,
+    ) == (1000, 32, 64)
+    raised = Settings.from_env(
+        {**ENV, "PASSWORD_QUEUE_PER_ADDRESS": "100000", "CLIENT_IPV6_PREFIX": "56"}
+    )
+    assert (raised.password_queue_per_address, raised.client_ipv6_prefix) == (100_000, 56)
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({**ENV, "CLIENT_IPV4_PREFIX": "33", "CLIENT_IPV6_PREFIX": "8"})
+    assert "CLIENT_IPV4_PREFIX must be between 8 and 32" in str(refused.value)
+    assert "CLIENT_IPV6_PREFIX must be between 16 and 128" in str(refused.value)

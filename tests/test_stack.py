@@ -194,6 +194,18 @@ def test_describe_with_external_servers_has_null_pids() -> None:
     assert Stack(config).jwt.secret != stack.jwt.secret
 
 
+def test_the_stack_raises_the_rules_per_address_and_a_test_may_set_them_again() -> None:
+    """The suite and `make load` sign everyone up from one address (docs/operations.md)."""
+    config = StackConfig(database_url="postgresql://u@127.0.0.1:1/db", redis_url="redis://x")
+    assert Stack(config).service_settings()["PASSWORD_QUEUE_PER_ADDRESS"] == "100000"
+    lowered = StackConfig(
+        database_url=config.database_url,
+        redis_url=config.redis_url,
+        extra_env={"PASSWORD_QUEUE_PER_ADDRESS": "2"},
+    )
+    assert Stack(lowered).service_settings()["PASSWORD_QUEUE_PER_ADDRESS"] == "2"
+
+
 def test_stack_that_fails_to_start_stops_what_it_started() -> None:
     # Nothing listens on this port, so the migrations cannot run.
     unreachable = f"postgresql://postgres@127.0.0.1:{free_port()}/golden_path"

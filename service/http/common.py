@@ -112,11 +112,35 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return web.json_response(with_request_id(body), status=500)
 
 
-async def read_json(request: web.Request) -> dict[str, Any]:
+class BodyTooLarge(InvalidRequest):
+    """A body over what the route takes: 413, with the contract's error body (as aiohttp's own
+    1 MiB refusal is answered)."""
+
+    status = 413
+
+
+async def _body(request: web.Request, max_bytes: int) -> bytes:
+    """The body, refused as soon as it is known to be over `max_bytes` (by its Content-Length,
+    or while reading one sent in chunks), before anything parses it."""
+    refused = BodyTooLarge(
+        f"The body is larger than the {max_bytes // 1024} KiB this request may carry"
+    )
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise refused
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > max_bytes:
+            raise refused
+    return bytes(body)
+
+
+async def read_json(request: web.Request, *, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
     if request.content_type != "application/json":
         raise InvalidRequest("The body must be JSON (Content-Type: application/json)")
+    raw = await (request.read() if max_bytes >= MAX_BODY_BYTES else _body(request, max_bytes))
     try:
-        body = loads_strict(await request.read())
+        body = loads_strict(raw)
     except JsonError as exc:
         raise InvalidRequest(f"The body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):

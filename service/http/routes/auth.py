@@ -9,10 +9,12 @@ from typing import TypeVar
 
 from aiohttp import web
 
+from service.auth.hashing import Line
 from service.auth.password_policy import check_new_password
 from service.auth.passwords import hash_password, verify_password
 from service.auth.tokens import issue_access_token, new_refresh_token
 from service.errors import InvalidCredentials, InvalidRequest, InvalidToken
+from service.http.clients import client_key
 from service.http.common import authenticate, read_json, token_response
 from service.keys import HASHING, LOCKOUT, SESSIONS, SETTINGS
 from service.store import sessions as login_sessions
@@ -23,9 +25,24 @@ routes = web.RouteTableDef()
 T = TypeVar("T")
 
 
-async def hashed(request: web.Request, work: Callable[..., T], *args: object) -> T:
-    """argon2 work (deliberately slow) off the event loop, in this caller's address's turn."""
-    return await request.app[HASHING].run(request.remote or "unknown", work, *args)
+# Sign-in and sign-up bodies are a few hundred bytes: anything much larger is refused before
+# the strict parser (slow, on the event loop) sees it.
+AUTH_BODY_BYTES = 8 * 1024
+
+
+def client(request: web.Request) -> str:
+    """Who the caller is for the per-address rules: their address, or their IPv6 /64."""
+    settings = request.app[SETTINGS]
+    return client_key(
+        request.remote,
+        ipv4_prefix=settings.client_ipv4_prefix,
+        ipv6_prefix=settings.client_ipv6_prefix,
+    )
+
+
+async def hashed(request: web.Request, line: Line, work: Callable[..., T], *args: object) -> T:
+    """argon2 work (deliberately slow) off the event loop, in this caller's turn of `line`."""
+    return await request.app[HASHING].run(line, client(request), work, *args)
 
 
 def _email(value: object) -> str:
@@ -38,12 +55,12 @@ def _email(value: object) -> str:
 
 @routes.post("/api/auth/register")
 async def register(request: web.Request) -> web.Response:
-    body = await read_json(request)
+    body = await read_json(request, max_bytes=AUTH_BODY_BYTES)
     email = _email(body.get("email"))
     password = clean_text(body.get("password"), field="password", max_chars=200)
     name = clean_text(body.get("name"), field="name", max_chars=200).strip()
     check_new_password(password, email=email)
-    password_hash = await hashed(request, hash_password, password)
+    password_hash = await hashed(request, Line.SIGN_UP, hash_password, password)
     async with request.app[SESSIONS]() as session:
         user = await users.create_user(session, email=email, name=name, password_hash=password_hash)
     return web.json_response({"user_id": str(user.id)}, status=201)
@@ -72,7 +89,7 @@ async def issue_session(request: web.Request, *, user_id: uuid.UUID) -> dict[str
 
 @routes.post("/api/auth/login")
 async def login(request: web.Request) -> web.Response:
-    body = await read_json(request)
+    body = await read_json(request, max_bytes=AUTH_BODY_BYTES)
     email = clean_text(body.get("email"), field="email", max_chars=320).strip().lower()
     password = clean_text(body.get("password"), field="password", max_chars=200)
     # Counted before the slow hash; refused while locked, even with the right password.
@@ -81,7 +98,8 @@ async def login(request: web.Request) -> web.Response:
             user = await users.find_user_by_email(session, email=email)
         # Same answer for an unknown email and a wrong password (no account oracle).
         known_hash = user.password_hash if user else None
-        if not await hashed(request, verify_password, known_hash, password) or user is None:
+        matches = await hashed(request, Line.SIGN_IN, verify_password, known_hash, password)
+        if not matches or user is None:
             raise InvalidCredentials("The email or password is not correct")
     return token_response(await issue_session(request, user_id=user.id))
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
+from service.auth.hashing import Line
 from service.auth.oidc import MAX_TOKEN_CHARS as MAX_ID_TOKEN_CHARS
 from service.auth.password_policy import check_new_password
 from service.auth.passwords import hash_password, verify_password
@@ -98,9 +99,10 @@ async def change_password(request: web.Request) -> web.Response:
     check_new_password(new, email=user.email, field="new_password")
     # A stolen pass must not become a way around the sign-in lockout.
     async with request.app[LOCKOUT].guard(user.email):
-        if not await hashed(request, verify_password, user.password_hash, current):
+        # A signed-in person's: the sign-in line, which a sign-up flood cannot take.
+        if not await hashed(request, Line.SIGN_IN, verify_password, user.password_hash, current):
             raise InvalidCredentials("The current password is not correct")
-    new_hash = await hashed(request, hash_password, new)
+    new_hash = await hashed(request, Line.SIGN_IN, hash_password, new)
     async with request.app[SESSIONS]() as session:
         ended = await users.change_password(session, user_id=user.id, password_hash=new_hash)
     await request.app[REVOCATIONS].announce(set(ended), reason="password_changed", user_id=user.id)
