@@ -114,6 +114,12 @@ class WebBrowsing:
             await self.open_tab()
         return self.tabs[number - 1]
 
+    async def reload(self, tab: ChatPage) -> None:
+        """Reload a tab; what its chat saw before is replayed first (the reload forgets it)."""
+        await self.sync_frames()
+        await tab.reload()
+        self._frames[id(tab)].new_document()
+
     async def sync_frames(self) -> None:
         """Replay to the observers every frame the tabs received since the last call."""
         for tab in self.tabs:

@@ -16,14 +16,33 @@ from playwright.async_api import Page
 
 from driver.contract import AGENT_COMPLETED, AGENT_ERROR, CloseCode
 
-# Added to every page before its own scripts (a test's view, not the page's code): the page's
-# chat connections, so a scenario can cut them as a lost network would.
+# Added to every page before its own scripts by the suite (the page ships no test hook): the
+# page's chat connections, so a scenario can cut them as a lost network would, and every frame
+# they sent and received, for the stream verifier (driver/page_frames.py):
+# `{kind: opened|sent|received|closed, socket: n, at: epoch seconds, text?, code?, reason?}`.
 TRACK_SOCKETS = """
 (() => {
   const Native = window.WebSocket;
   const sockets = (window.__testSockets = []);
+  const frames = (window.__testFrames = []);
+  const note = (socket, entry) =>
+    frames.push({ ...entry, socket, at: (performance.timeOrigin + performance.now()) / 1000 });
   window.WebSocket = class extends Native {
-    constructor(...args) { super(...args); sockets.push(this); }
+    constructor(...args) {
+      super(...args);
+      sockets.push(this);
+      const socket = (this.testNumber = sockets.length);
+      this.addEventListener("open", () => note(socket, { kind: "opened" }));
+      this.addEventListener("message", (m) =>
+        note(socket, { kind: "received", text: String(m.data) }));
+      this.addEventListener("close", (c) =>
+        note(socket, { kind: "closed", code: c.code, reason: c.reason }));
+    }
+    send(data) {
+      const text = String(data);
+      if (this.readyState === Native.OPEN) note(this.testNumber, { kind: "sent", text });
+      super.send(data);
+    }
   };
 })();
 """
@@ -48,7 +67,8 @@ class ChatPage:
 
     async def open(self, url: str) -> None:
         await self.page.goto(url)
-        await self.page.locator("#auth, #app").first.wait_for(state="attached")
+        # The page shows either once the service said whether this browser is signed in.
+        await self.page.locator("#auth:visible, #app:visible").first.wait_for()
 
     # -- accounts
     async def sign_up(self, name: str, email: str, password: str) -> None:
@@ -73,16 +93,33 @@ class ChatPage:
     async def signed_in(self) -> bool:
         return await self.page.locator("#app").is_visible()
 
+    async def who(self) -> str:
+        """Who the page says is signed in."""
+        return (await self.page.locator("#who").inner_text()).strip()
+
     async def sign_out(self) -> None:
         await self.page.get_by_role("button", name="Sign out").click()
         await self._wait(self.page.locator("#auth:visible"), f"{self.name} is still signed in")
 
-    async def session_pair(self) -> dict[str, Any] | None:
-        """The pass pair the page keeps (so the suite can check the history as the person)."""
-        pair: dict[str, Any] | None = await self.page.evaluate(
-            "JSON.parse(localStorage.getItem('golden-path.session') || 'null')"
+    async def reload(self) -> None:
+        """Reload the page, as a person pressing F5 does."""
+        await self.page.reload()
+        await self.page.locator("#auth:visible, #app:visible").first.wait_for()
+
+    async def storage(self) -> dict[str, str]:
+        """Everything the page's own scripts can read back of this browser's storage: local and
+        session storage, and the cookies visible to scripts."""
+        kept: dict[str, str] = await self.page.evaluate(
+            """() => {
+                const kept = {};
+                for (const [name, store] of [["local", localStorage], ["session", sessionStorage]])
+                    for (let i = 0; i < store.length; i++)
+                        kept[`${name}:${store.key(i)}`] = store.getItem(store.key(i));
+                if (document.cookie) kept["cookies"] = document.cookie;
+                return kept;
+            }"""
         )
-        return pair
+        return kept
 
     # -- usage
     async def load_usage(self, csv_file: Path) -> str:
@@ -186,7 +223,7 @@ class ChatPage:
         await self._wait(connected, f"{self.name} never connected to the chat", timeout)
 
     async def frame_log(self) -> list[dict[str, Any]]:
-        entries: list[dict[str, Any]] = await self.page.evaluate("window.__chatEvents || []")
+        entries: list[dict[str, Any]] = await self.page.evaluate("window.__testFrames || []")
         return entries
 
     # -- the network

@@ -1,8 +1,9 @@
 """What a web page's chat connections received, fed to the socket observers (the stream
 verifier, the transcript) as if the driver's own socket had seen it.
 
-The page appends each frame to `window.__chatEvents` (service/http/web/static/chat.js):
-`{kind: opened|sent|received|closed, socket: n, at: epoch seconds, text?, code?, reason?}`.
+The suite's own script in the page (`TRACK_SOCKETS`, driver/chat_page.py; the page ships no test
+hook) lists each frame: `{kind: opened|sent|received|closed, socket: n, at: epoch seconds, text?,
+code?, reason?}`. A reload starts a new list: `new_document()` then numbers its connections on.
 """
 
 from __future__ import annotations
@@ -22,9 +23,18 @@ class PageFrames:
         self.name = name  # e.g. "Alice's browser tab 1"
         self.observers = observers
         self.seen = 0
+        self.before = 0  # connections of the earlier documents (before reloads)
+        self.highest = 0
 
     def socket_name(self, number: int) -> str:
+        number += self.before
         return self.name if number <= 1 else f"{self.name} (connection {number})"
+
+    def new_document(self) -> None:
+        """The page was reloaded: its list starts again, its connections count on."""
+        self.before += self.highest
+        self.highest = 0
+        self.seen = 0
 
     def feed(self, entries: Iterable[Mapping[str, Any]]) -> int:
         """Replay the entries not fed yet; returns how many were new."""
@@ -37,7 +47,9 @@ class PageFrames:
         return len(fresh)
 
     def _replay(self, entry: Mapping[str, Any], at: float) -> None:
-        socket = self.socket_name(int(entry.get("socket", 1)))
+        number = int(entry.get("socket", 1))
+        self.highest = max(self.highest, number)
+        socket = self.socket_name(number)
         kind = entry.get("kind")
         for observer in self.observers:
             if kind == "opened":

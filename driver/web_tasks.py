@@ -23,7 +23,6 @@ from driver.contract import (
     CloseCode,
 )
 from driver.eventually import eventually
-from driver.models import Tokens
 
 EVERY_KIND = (AGENT_STARTED, AGENT_THINKING, TOOL_EXECUTING, TOOL_COMPLETED, AGENT_COMPLETED)
 CSV_COLUMNS = ("day", "model", "feature", "requests", "input tokens", "output tokens", "cost")
@@ -42,17 +41,29 @@ def write_usage_csv(records: Sequence[Mapping[str, Any]], path: Path) -> Path:
 
 
 async def sign_up(person: Actor) -> ChatPage:
-    """Create the account on the page; the suite then knows the person's pass too (to check
-    the history as the person, as every scenario's verification does)."""
+    """Create the account on the page. The page keeps its passes where the suite cannot read
+    them either, so the suite signs in as the person on its own (to check the history as the
+    person, as every scenario's verification does)."""
     tab = await _browser(person).tab()
     await tab.sign_up(person.name, person.email, person.password)
-    pair = await tab.session_pair()
-    if pair is None:
-        raise AssertionError(f"{person.name} signed up, but the page kept no session")
-    person.tokens = Tokens(pair["access_token"], pair["refresh_token"], int(pair["lifetime"]))
+    person.tokens = await person.api.login(person.email, person.password)
     person.user_id = (await person.api.me(person.access_token)).user_id
     person.note("signed up in the browser")
     return tab
+
+
+async def reload(person: Actor) -> ChatPage:
+    web = _browser(person)
+    tab = await web.tab()
+    await web.reload(tab)
+    person.note("reloaded the page")
+    return tab
+
+
+async def readable_by_scripts(person: Actor) -> dict[str, str]:
+    """What a script on the page could read back of the browser's storage (the page keeps its
+    passes where none can: the access pass in memory, the renewal pass in an HttpOnly cookie)."""
+    return await (await _browser(person).tab()).storage()
 
 
 async def load_usage(person: Actor, csv_file: Path) -> None:

@@ -71,6 +71,11 @@ class Settings(EnvSettings):
         default=900, ge=1, le=MAX_ACCESS_TOKEN_TTL_S, alias="ACCESS_TOKEN_TTL_SECONDS"
     )
     refresh_token_ttl_s: int = 30 * 24 * 3600
+    # A sign-in's absolute end: renewing slides the refresh token's expiry, never past this long
+    # after the sign-in itself (issue 18).
+    session_max_age_s: int = Field(
+        default=30 * 24 * 3600, ge=1, le=366 * 24 * 3600, alias="SESSION_MAX_AGE_SECONDS"
+    )
     # Comma-separated in ALLOWED_ORIGINS.
     allowed_origins: frozenset[str] = Field(default=frozenset(), alias="ALLOWED_ORIGINS")
     host: str = Field(default="127.0.0.1", alias="HOST")

@@ -52,6 +52,21 @@ async def step_sign_up(ctx: ScenarioContext, name: str) -> None:
     await web_tasks.sign_up(await _browsing(ctx, name))
 
 
+@when("{name} signs up in her browser")
+async def step_signs_up(ctx: ScenarioContext, name: str) -> None:
+    await web_tasks.sign_up(await _browsing(ctx, name))
+
+
+@given("{name} has signed out in her browser")
+async def step_signed_out(ctx: ScenarioContext, name: str) -> None:
+    await (await (await _web(ctx, name)).tab()).sign_out()
+
+
+@when("{name} reloads the page in her browser")
+async def step_reload(ctx: ScenarioContext, name: str) -> None:
+    await web_tasks.reload(await _browsing(ctx, name))
+
+
 @given("{name} has loaded her usage file in her browser")
 async def step_load_usage(ctx: ScenarioContext, name: str) -> None:
     await web_tasks.load_usage(await _browsing(ctx, name), ctx.usage_file)
@@ -197,3 +212,19 @@ async def step_never_signed_out(ctx: ScenarioContext, name: str) -> None:
     tab = await (await _web(ctx, name)).tab()
     notice = await tab.notice()
     assert await tab.signed_in() and "signed out" not in notice, f"{tab.name} says {notice!r}"
+
+
+@then("{name}'s browser still shows her chat, signed in as herself")
+async def step_still_in(ctx: ScenarioContext, name: str) -> None:
+    person = ctx.cast.person(name)
+    tab = await (await _web(ctx, name)).tab()
+    assert await tab.signed_in(), f"{tab.name} asks {name} to sign in again"
+    shown = await tab.who()
+    assert person.email in shown, f"{tab.name} shows {shown!r} as signed in, not {name}"
+    await tab.wait_connected()
+
+
+@then("{name}'s browser keeps nothing a script on the page could read")
+async def step_nothing_readable(ctx: ScenarioContext, name: str) -> None:
+    kept = await web_tasks.readable_by_scripts(await _browsing(ctx, name))
+    assert not kept, f"a script on {name}'s page can read: {kept}"

@@ -5,6 +5,7 @@ the chat (service/http/origins.py), and a page's frame log reaching the verifier
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -112,3 +113,13 @@ def test_a_page_that_saw_a_step_twice_breaks_the_contract() -> None:
     assert frames.feed(_frames(started, thinking, thinking)) == 0  # fed once only
     found = verifier.findings(require_finished=False)
     assert any("repeated or went back" in f for f in found), found
+
+
+def test_the_page_ships_no_test_hook() -> None:
+    """What the suite observes of the page's chat it records with its own script
+    (driver/chat_page.py, TRACK_SOCKETS); the page itself adds nothing to `window` for it
+    (a frame log on every customer's page grew without bound and outlived signing out)."""
+    hook = re.compile(r"\bwindow\.__\w+|__chatEvents")
+    for script in web_page.STATIC.glob("*.js"):
+        found = hook.findall(script.read_text(encoding="utf-8"))
+        assert not found, f"{script.name} ships {found}"

@@ -63,6 +63,24 @@ Feature: Ask the assistant from a web page
     Then within 15 seconds Alice's browser is back on its own, showing every step once, in order, to the answer
     And Alice's browser tells her she can save about $1,383.50 a month
 
+  @critical
+  Scenario: Alice stays signed in when she reloads the page
+    Given Alice has signed up in her browser
+    When Alice reloads the page in her browser
+    Then Alice's browser still shows her chat, signed in as herself
+
+  @critical
+  Scenario: A script on the page finds nothing that would let it sign in as Alice
+    When Alice signs up in her browser
+    Then Alice's browser keeps nothing a script on the page could read
+
+  @critical
+  Scenario: After signing out, reloading the page does not sign Alice back in
+    Given Alice has signed up in her browser
+    And Alice has signed out in her browser
+    When Alice reloads the page in her browser
+    Then Alice is still signed out in her browser
+
   Scenario: Alice signs out in one tab and her other tab tells her so
     Given Alice has signed up in her browser
     And Alice has the chat open in a second browser tab

@@ -10,8 +10,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 # stopped by the sign-in lockout (service/auth/lockout.py). Stored hashes carry their own
 # parameters.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-# Verified against when the email is unknown, so both answers take the same time.
+# Verified against when the email is unknown or its account has no password (enterprise
+# sign-in only), so every refusal takes the time of a real check (issue 18).
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+_ARGON2 = "$argon2"
 
 
 def hash_password(password: str) -> str:
@@ -19,7 +21,8 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    real = password_hash if password_hash and password_hash.startswith(_ARGON2) else None
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(real or _DUMMY_HASH, password) and real is not None
     except (VerificationError, InvalidHashError):
         return False

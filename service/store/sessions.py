@@ -1,7 +1,9 @@
 """Repository functions for login sessions and their refresh-token families.
 
 A login is a session (`login_sessions`); every refresh token of that login carries its id
-(`refresh_tokens.session_id`), so revoking the session revokes the whole family at once.
+(`refresh_tokens.session_id`), so revoking the session revokes the whole family at once. A login
+also has an absolute end (its start plus SESSION_MAX_AGE_SECONDS): renewals slide the refresh
+token's expiry, never past that end.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import enum
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,12 +53,20 @@ class Rotation:
     outcome: Outcome
     user_id: uuid.UUID | None = None
     session_id: uuid.UUID | None = None
+    expires_at: datetime | None = None  # of the successor, when ROTATED
 
 
 async def rotate_refresh_token(
-    session: AsyncSession, *, token_hash: str, successor_hash: str, expires_at: datetime
+    session: AsyncSession,
+    *,
+    token_hash: str,
+    successor_hash: str,
+    expires_at: datetime,
+    max_age: timedelta,
 ) -> Rotation:
-    """Spend a refresh token and store its successor, atomically.
+    """Spend a refresh token and store its successor, atomically. The successor expires at
+    `expires_at` or at the login's absolute end (its start plus `max_age`), whichever is first;
+    a login past its end is EXPIRED, whatever its token says.
 
     The conditional UPDATE is the arbiter between concurrent refreshes of one token: PostgreSQL
     lets exactly one of them see `spent_at IS NULL`; the others find it spent (a reuse).
@@ -77,23 +87,34 @@ async def rotate_refresh_token(
         await session.rollback()
         return await _why_not_live(session, token_hash=token_hash)
     user_id, session_id = spent
-    revoked_at = await session.scalar(
-        select(LoginSession.revoked_at).where(LoginSession.id == session_id).with_for_update()
-    )
+    seconds = max_age.total_seconds()
+    ends_at = LoginSession.created_at + func.make_interval(0, 0, 0, 0, 0, 0, seconds)
+    login = (
+        await session.execute(
+            select(LoginSession.revoked_at, ends_at, ends_at <= func.now())
+            .where(LoginSession.id == session_id)
+            .with_for_update()
+        )
+    ).one()
+    revoked_at, login_ends_at, over = login
     if revoked_at is not None:
         # Ended meanwhile (a logout racing this refresh): keep the token spent, issue nothing.
         await session.commit()
         return Rotation(Outcome.REVOKED, user_id, session_id)
+    if over:
+        await session.commit()  # spent: the login is over for good
+        return Rotation(Outcome.EXPIRED, user_id, session_id)
+    successor_expires_at = min(expires_at, login_ends_at)
     session.add(
         RefreshToken(
             user_id=user_id,
             session_id=session_id,
             token_hash=successor_hash,
-            expires_at=expires_at,
+            expires_at=successor_expires_at,
         )
     )
     await session.commit()
-    return Rotation(Outcome.ROTATED, user_id, session_id)
+    return Rotation(Outcome.ROTATED, user_id, session_id, successor_expires_at)
 
 
 async def _why_not_live(session: AsyncSession, *, token_hash: str) -> Rotation:

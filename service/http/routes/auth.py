@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -16,6 +17,7 @@ from service.auth.tokens import issue_access_token, new_refresh_token
 from service.errors import InvalidCredentials, InvalidRequest, InvalidToken
 from service.http.clients import client_key
 from service.http.common import authenticate, read_json, token_response
+from service.http.renewal import Renewal, renewal_asked, set_renewal_cookie
 from service.keys import HASHING, LOCKOUT, SESSIONS, SETTINGS
 from service.store import sessions as login_sessions
 from service.store import users
@@ -66,25 +68,53 @@ async def register(request: web.Request) -> web.Response:
     return web.json_response({"user_id": str(user.id)}, status=201)
 
 
-async def issue_session(request: web.Request, *, user_id: uuid.UUID) -> dict[str, object]:
-    """A new login session: an access token and the first refresh token of its family."""
+@dataclass(frozen=True)
+class Pair:
+    """A fresh access pass and the renewal pass that goes with it."""
+
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    refresh_expires_at: datetime
+
+
+def pair_response(request: web.Request, pair: Pair, renewal: Renewal) -> web.Response:
+    """The contract's pair in the body; for the page, the renewal pass in its cookie instead."""
+    body: dict[str, object] = {
+        "access_token": pair.access_token,
+        "token_type": "Bearer",
+        "expires_in": pair.expires_in,
+    }
+    if renewal is Renewal.BODY:
+        body["refresh_token"] = pair.refresh_token
+    response = token_response(body)
+    if renewal is Renewal.COOKIE:
+        set_renewal_cookie(response, request, pair.refresh_token, pair.refresh_expires_at)
+    return response
+
+
+async def issue_session(request: web.Request, *, user_id: uuid.UUID) -> Pair:
+    """A new login session: an access token and the first refresh token of its family (which
+    expires no later than the login's absolute end)."""
     settings = request.app[SETTINGS]
     session_id = uuid.uuid4()
     refresh, refresh_hash = new_refresh_token()
+    lifetime = min(settings.refresh_token_ttl_s, settings.session_max_age_s)
+    expires_at = datetime.now(UTC) + timedelta(seconds=lifetime)
     async with request.app[SESSIONS]() as session:
         await login_sessions.start_session(
             session,
             user_id=user_id,
             session_id=session_id,
             token_hash=refresh_hash,
-            expires_at=datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl_s),
+            expires_at=expires_at,
         )
-    return {
-        "access_token": issue_access_token(settings, user_id=user_id, session_id=session_id),
-        "refresh_token": refresh,
-        "token_type": "Bearer",
-        "expires_in": settings.access_token_ttl_s,
-    }
+    return Pair(
+        access_token=issue_access_token(settings, user_id=user_id, session_id=session_id),
+        expires_in=settings.access_token_ttl_s,
+        refresh_token=refresh,
+        refresh_expires_at=expires_at,
+    )
 
 
 @routes.post("/api/auth/login")
@@ -92,6 +122,7 @@ async def login(request: web.Request) -> web.Response:
     body = await read_json(request, max_bytes=AUTH_BODY_BYTES)
     email = clean_text(body.get("email"), field="email", max_chars=320).strip().lower()
     password = clean_text(body.get("password"), field="password", max_chars=200)
+    renewal = renewal_asked(request, body)
     # Counted before the slow hash; refused while locked, even with the right password.
     async with request.app[LOCKOUT].guard(email):
         async with request.app[SESSIONS]() as session:
@@ -101,7 +132,7 @@ async def login(request: web.Request) -> web.Response:
         matches = await hashed(request, Line.SIGN_IN, verify_password, known_hash, password)
         if not matches or user is None:
             raise InvalidCredentials("The email or password is not correct")
-    return token_response(await issue_session(request, user_id=user.id))
+    return pair_response(request, await issue_session(request, user_id=user.id), renewal)
 
 
 @routes.get("/api/me")

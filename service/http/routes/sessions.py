@@ -18,8 +18,15 @@ from service.errors import (
     NotFound,
     TokenExpired,
 )
-from service.http.common import authenticate, read_json, token_response
-from service.http.routes.auth import hashed, issue_session
+from service.http.common import authenticate, error_response, read_json
+from service.http.renewal import (
+    Renewal,
+    check_browser_origin,
+    clear_renewal_cookie,
+    presented_cookie,
+    renewal_asked,
+)
+from service.http.routes.auth import Pair, hashed, issue_session, pair_response
 from service.keys import LOCKOUT, OIDC, REVOCATIONS, SESSIONS, SETTINGS
 from service.store import identities, users
 from service.store import sessions as store
@@ -33,12 +40,34 @@ MAX_REFRESH_TOKEN_CHARS = 200
 @routes.post("/api/auth/refresh")
 async def refresh(request: web.Request) -> web.Response:
     """Rotate: spend the presented refresh token and answer a new pair. A spent one presented
-    again (stolen, or replayed) ends its whole login."""
-    settings = request.app[SETTINGS]
+    again (stolen, or replayed) ends its whole login.
+
+    Programs present it in the body and get the successor there. The page asks with
+    `"renewal": "cookie"` and presents its cookie (service/http/renewal.py), from an allowed
+    origin only, and gets the successor as the new cookie; a refused cookie is cleared."""
     body = await read_json(request)
-    presented = clean_text(
-        body.get("refresh_token"), field="refresh_token", max_chars=MAX_REFRESH_TOKEN_CHARS
-    )
+    if renewal_asked(request, body) is Renewal.BODY:
+        token = clean_text(
+            body.get("refresh_token"), field="refresh_token", max_chars=MAX_REFRESH_TOKEN_CHARS
+        )
+        return pair_response(request, await _rotate(request, token), Renewal.BODY)
+    check_browser_origin(request, required=True)
+    cookie = presented_cookie(request)
+    if cookie is None:
+        raise InvalidToken("No renewal was presented: sign in again")
+    try:
+        if len(cookie) > MAX_REFRESH_TOKEN_CHARS:
+            raise InvalidToken("This renewal is not valid: sign in again")
+        pair = await _rotate(request, cookie)
+    except (InvalidToken, TokenExpired) as refused:
+        response = error_response(refused)
+        clear_renewal_cookie(response, request)
+        return response
+    return pair_response(request, pair, Renewal.COOKIE)
+
+
+async def _rotate(request: web.Request, presented: str) -> Pair:
+    settings = request.app[SETTINGS]
     successor, successor_hash = new_refresh_token()
     async with request.app[SESSIONS]() as session:
         rotation = await store.rotate_refresh_token(
@@ -46,18 +75,18 @@ async def refresh(request: web.Request) -> web.Response:
             token_hash=hash_refresh_token(presented),
             successor_hash=successor_hash,
             expires_at=datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl_s),
+            max_age=timedelta(seconds=settings.session_max_age_s),
         )
     if rotation.outcome is Outcome.ROTATED:
         assert rotation.user_id is not None and rotation.session_id is not None
-        return token_response(
-            {
-                "access_token": issue_access_token(
-                    settings, user_id=rotation.user_id, session_id=rotation.session_id
-                ),
-                "refresh_token": successor,
-                "token_type": "Bearer",
-                "expires_in": settings.access_token_ttl_s,
-            }
+        assert rotation.expires_at is not None
+        return Pair(
+            access_token=issue_access_token(
+                settings, user_id=rotation.user_id, session_id=rotation.session_id
+            ),
+            expires_in=settings.access_token_ttl_s,
+            refresh_token=successor,
+            refresh_expires_at=rotation.expires_at,
         )
     if rotation.outcome is Outcome.REUSED:
         assert rotation.session_id is not None
@@ -66,15 +95,22 @@ async def refresh(request: web.Request) -> web.Response:
         )
         raise InvalidToken("This renewal was already used, so the sign-in was ended for safety")
     if rotation.outcome is Outcome.EXPIRED:
-        raise TokenExpired("This renewal has expired: sign in again")
+        raise TokenExpired("This sign-in has expired: sign in again")
     raise InvalidToken("This renewal is not valid: sign in again")
+
+
+def _signed_out(request: web.Request) -> web.Response:
+    """204, and the page's renewal cookie (if any) cleared."""
+    response = web.Response(status=204)
+    clear_renewal_cookie(response, request)
+    return response
 
 
 @routes.post("/api/auth/logout")
 async def logout(request: web.Request) -> web.Response:
     claims = await authenticate(request)
     await request.app[REVOCATIONS].revoke(reason="logout", session_ids=[claims.session_id])
-    return web.Response(status=204)
+    return _signed_out(request)
 
 
 @routes.post("/api/auth/logout-all")
@@ -82,7 +118,7 @@ async def logout_all(request: web.Request) -> web.Response:
     """Sign out everywhere: every session of the person ends, this one included."""
     claims = await authenticate(request)
     await request.app[REVOCATIONS].revoke(reason="logout_all", user_id=claims.user_id)
-    return web.Response(status=204)
+    return _signed_out(request)
 
 
 @routes.post("/api/auth/password")
@@ -106,7 +142,7 @@ async def change_password(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         ended = await users.change_password(session, user_id=user.id, password_hash=new_hash)
     await request.app[REVOCATIONS].announce(set(ended), reason="password_changed", user_id=user.id)
-    return web.Response(status=204)
+    return _signed_out(request)
 
 
 @routes.post("/api/auth/sso")
@@ -117,6 +153,7 @@ async def enterprise_sign_in(request: web.Request) -> web.Response:
         raise NotFound("Enterprise sign-in is not configured for this deployment")
     body = await read_json(request)
     token = clean_text(body.get("id_token"), field="id_token", max_chars=MAX_ID_TOKEN_CHARS)
+    renewal = renewal_asked(request, body)
     identity = await verifier.verify(token)
     async with request.app[SESSIONS]() as session:
         user_id = await identities.account_for(
@@ -126,4 +163,4 @@ async def enterprise_sign_in(request: web.Request) -> web.Response:
             email=identity.email,
             name=identity.name,
         )
-    return token_response(await issue_session(request, user_id=user_id))
+    return pair_response(request, await issue_session(request, user_id=user_id), renewal)

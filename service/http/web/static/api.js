@@ -19,6 +19,7 @@ export async function call(method, path, { body, pass } = {}) {
     response = await fetch(path, {
       method,
       headers,
+      credentials: "same-origin", // the renewal cookie, sent by the browser to its route only
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -35,10 +36,11 @@ export async function call(method, path, { body, pass } = {}) {
 
 export const register = (email, password, name) =>
   call("POST", "/api/auth/register", { body: { email, password, name } });
+// The page's renewal pass is a cookie no script can read (docs/protocol-notes.md, issue 18): the
+// answers carry only the access pass.
 export const login = (email, password) =>
-  call("POST", "/api/auth/login", { body: { email, password } });
-export const refresh = (refreshToken) =>
-  call("POST", "/api/auth/refresh", { body: { refresh_token: refreshToken } });
+  call("POST", "/api/auth/login", { body: { email, password, renewal: "cookie" } });
+export const refresh = () => call("POST", "/api/auth/refresh", { body: { renewal: "cookie" } });
 export const logout = (pass) => call("POST", "/api/auth/logout", { pass });
 export const me = (pass) => call("GET", "/api/me", { pass });
 export const postUsage = (pass, records) => call("POST", "/api/usage", { pass, body: { records } });

@@ -246,9 +246,10 @@ $("sign-up-form").addEventListener("submit", async (event) => {
 
 $("sign-out").addEventListener("click", async () => {
   chat?.stop();
-  await session.signOut();
+  const told = await session.signOut();
   signedOut("");
-  notice("You signed out.");
+  if (told) notice("You signed out.");
+  else notice("You signed out of this page, but the service could not be reached: your session stays open until you sign out again once it is back.", "warning");
 });
 
 $("usage-file").addEventListener("change", async (event) => {
@@ -322,7 +323,23 @@ $("search-form").addEventListener("submit", async (event) => {
   );
 });
 
-if (session.signedIn) {
-  session.schedule();
-  showApp();
-} else showAuth();
+// Signed in earlier (the renewal cookie)? Then back to the chat without signing in again.
+// Both stay hidden until the service has said which (no sign-in form flashes on a reload).
+async function boot() {
+  if (session.signedIn) return; // signed in by hand while the service was unavailable
+  let resumed;
+  try {
+    resumed = await session.resume();
+  } catch {
+    showAuth();
+    notice(...CONNECTION_NOTICES.unavailable);
+    setTimeout(boot, 3000);
+    return;
+  }
+  if (chat) return;
+  notice("");
+  if (resumed) showApp();
+  else showAuth();
+}
+
+boot();

@@ -1,26 +1,10 @@
 // The live chat (chat.v1 over a WebSocket): the browser handshake, questions resent until they are
 // confirmed, reconnection with `resume`, and each run's events delivered once, in order.
-//
-// Every frame is also appended to `window.__chatEvents` (docs/protocol-notes.md, "For tests"),
-// so tests can check what the page received against the contract without changing what the page
-// shows:
-//   {kind: "opened", socket, at}
-//   {kind: "sent", socket, at, text}
-//   {kind: "received", socket, at, text}
-//   {kind: "closed", socket, at, code, reason}
-// `socket` numbers this tab's connections from 1; `at` is epoch seconds.
 
 const PROTOCOL = "chat.v1";
 const PING_EVERY_MS = 20000;
 const PONG_WITHIN_MS = 10000;
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
-
-const log = (window.__chatEvents = window.__chatEvents || []);
-let socketsOpened = 0;
-
-function record(entry) {
-  log.push({ ...entry, at: (performance.timeOrigin + performance.now()) / 1000 });
-}
 
 function newId() {
   return crypto.randomUUID();
@@ -87,8 +71,6 @@ export class Chat {
     if (this.stopped) return;
     const pass = this.pass();
     if (!pass) return;
-    socketsOpened += 1;
-    const socket = socketsOpened;
     const ws = new WebSocket(this.url, [PROTOCOL, `bearer.${pass}`]);
     let opened = false;
     this.ws = ws;
@@ -96,7 +78,6 @@ export class Chat {
     ws.addEventListener("open", () => {
       opened = true;
       this.attempt = 0;
-      record({ kind: "opened", socket });
       this.on.status("connected");
       this.startTimers();
       for (const frame of this.pending.values()) this.transmit(frame);
@@ -109,24 +90,20 @@ export class Chat {
       }
     });
     ws.addEventListener("message", (message) => {
-      record({ kind: "received", socket, text: String(message.data) });
       this.receive(message.data);
     });
     ws.addEventListener("close", (closing) => {
-      record({ kind: "closed", socket, code: closing.code, reason: closing.reason });
       if (this.ws !== ws) return; // replaced or stopped on purpose
       this.ws = null;
       this.stopTimers();
       this.closed(closing.code, opened);
     });
-    ws.socket = socket;
   }
 
   transmit(frame) {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return false; // sent again once open
     const text = JSON.stringify(frame);
-    record({ kind: "sent", socket: ws.socket, text });
     ws.send(text);
     return true;
   }

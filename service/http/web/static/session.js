@@ -1,20 +1,13 @@
-// The signed-in session: the pass pair, shared by the tabs of this browser (localStorage), renewed
-// before it expires. Renewal spends the refresh token, and two tabs renewing one login at once
-// would end it (the service takes the loser for a thief): a Web Lock lets one tab renew and the
-// others pick up its new pair.
+// The signed-in session. The access pass lives in this tab's memory only; the renewal pass is a
+// cookie the service sets and only the browser can read (HttpOnly, sent to the renewal route
+// alone), shared by the browser's tabs. So a reload, or a new tab, renews from the cookie.
+// Renewal spends the cookie's pass, and two tabs renewing at once would end the sign-in (the
+// service takes the loser for a thief): a Web Lock makes the tabs renew one after the other, each
+// with the cookie its predecessor left.
 import * as api from "./api.js";
 
-const KEY = "golden-path.session";
 const LOCK = "golden-path.renew";
 const RENEW_AT = 0.75; // of the pass's lifetime
-
-function stored() {
-  try {
-    return JSON.parse(localStorage.getItem(KEY) || "null");
-  } catch {
-    return null;
-  }
-}
 
 async function exclusively(task) {
   return navigator.locks ? navigator.locks.request(LOCK, task) : task();
@@ -23,7 +16,7 @@ async function exclusively(task) {
 export class Session {
   constructor({ onEnded }) {
     this.onEnded = onEnded; // the session ended elsewhere or could not be renewed
-    this.state = stored();
+    this.state = null;
     this.timer = null;
   }
 
@@ -40,22 +33,37 @@ export class Session {
   }
 
   async signIn(email, password) {
-    const pair = await api.login(email, password);
-    const profile = await api.me(pair.access_token);
-    this.adopt({ ...pair, email: profile.email, name: profile.name });
+    await this.start(await api.login(email, password));
   }
 
-  adopt(pair) {
-    const lifetime = Number(pair.expires_in) || 900;
+  // On page load: signed in again from the cookie (true), or not signed in (false). Throws
+  // ApiError (status 0 or 503) when the service cannot say.
+  async resume() {
+    let pass;
+    try {
+      pass = await exclusively(() => api.refresh());
+    } catch (error) {
+      if (error.status === 401 || error.status === 403) return false;
+      throw error;
+    }
+    await this.start(pass);
+    return true;
+  }
+
+  async start(pass) {
+    const profile = await api.me(pass.access_token);
+    this.adopt({ ...pass, email: profile.email, name: profile.name });
+  }
+
+  adopt(pass) {
+    const lifetime = Number(pass.expires_in) || 900;
     this.state = {
-      access_token: pair.access_token,
-      refresh_token: pair.refresh_token,
+      access_token: pass.access_token,
       expires_at: Date.now() + lifetime * 1000,
       lifetime,
-      email: pair.email ?? this.state?.email,
-      name: pair.name ?? this.state?.name,
+      email: pass.email ?? this.state?.email,
+      name: pass.name ?? this.state?.name,
     };
-    localStorage.setItem(KEY, JSON.stringify(this.state));
     this.schedule();
   }
 
@@ -66,23 +74,17 @@ export class Session {
     this.timer = setTimeout(() => this.renew().catch(() => {}), Math.max(0, renewAt - Date.now()));
   }
 
-  // True when a fresh pass is in hand; false when the session is over (signed out, revoked).
-  // Throws ApiError (status 0 or 503) when the service cannot say.
+  // True when a fresh pass is in hand; false when the session is over (signed out, revoked,
+  // past its end). Throws ApiError (status 0 or 503) when the service cannot say.
   async renew() {
-    const mine = this.state;
-    if (!mine) return false;
+    if (!this.state) return false;
     return exclusively(async () => {
-      const now = stored();
-      if (now && now.refresh_token !== mine.refresh_token && now.expires_at > Date.now()) {
-        this.state = now; // another tab renewed it meanwhile
-        this.schedule();
-        return true;
-      }
+      if (!this.state) return false;
       try {
-        this.adopt(await api.refresh(mine.refresh_token));
+        this.adopt(await api.refresh());
         return true;
       } catch (error) {
-        if (error.status === 401) {
+        if (error.status === 401 || error.status === 403) {
           this.end();
           return false;
         }
@@ -101,10 +103,19 @@ export class Session {
     }
   }
 
+  // Ends the sign-in at the service (which also clears the cookie) and forgets the pass. False
+  // when the service could not be told (it keeps the sign-in until it can).
   async signOut() {
-    const pass = this.pass;
+    let told = true;
+    if (this.state) {
+      try {
+        await this.authed((pass) => api.logout(pass));
+      } catch (error) {
+        told = error.status === 401; // already over
+      }
+    }
     this.forget();
-    if (pass) await api.logout(pass).catch(() => {});
+    return told;
   }
 
   end() {
@@ -114,9 +125,6 @@ export class Session {
 
   forget() {
     clearTimeout(this.timer);
-    if (this.state && stored()?.refresh_token === this.state.refresh_token) {
-      localStorage.removeItem(KEY);
-    }
     this.state = null;
   }
 }
