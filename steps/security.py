@@ -244,7 +244,10 @@ async def step_start_with(ctx: ScenarioContext, secret: str) -> None:
 @then("it refuses to start, saying the secret {why}")
 def step_refuses_to_start(ctx: ScenarioContext, why: str) -> None:
     start = ctx.start
-    assert start.exit_code is not None, f"the service started anyway:\n{start.output[-800:]}"
+    assert start.exit_code is not None, (
+        f"the service started anyway (still running after {start.seconds:.0f} s):\n"
+        f"{start.output[-800:]}"
+    )
     assert start.exit_code != 0 and why in start.output, (
         f"the service exited with {start.exit_code} saying:\n{start.output[-800:]}"
     )
