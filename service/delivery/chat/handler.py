@@ -8,7 +8,7 @@ import logging
 import time
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSMsgType, hdrs, web
 
 from service.auth.tokens import AccessClaims, decode_access_token
 from service.contract import CloseCode, ErrorCode
@@ -22,6 +22,7 @@ from service.delivery.replay import Replayer
 from service.errors import (
     FrameError,
     InvalidFrame,
+    InvalidRequest,
     InvalidToken,
     OriginNotAllowed,
     ServiceError,
@@ -50,11 +51,34 @@ FLUSH_TIMEOUT_S = 1.0
 SHUTDOWN_CLOSE_S = 2.0
 
 
+def _offered(value: str) -> list[str]:
+    return [p.strip() for p in value.split(",")]
+
+
+def _check_subprotocols(request: web.Request) -> None:
+    """An offer of subprotocols must name `chat.v1`, or it is refused before the upgrade.
+
+    aiohttp upgrades an offer without overlap and logs every protocol offered at WARNING: a
+    browser-form pass (`bearer.<jwt>`) would land in the log. aiohttp reads the first header
+    line only, so the first line must name it."""
+    if (first := request.headers.get(hdrs.SEC_WEBSOCKET_PROTOCOL)) is None:
+        return  # a program's handshake: the pass comes in the Authorization header
+    if SUBPROTOCOL not in _offered(first):
+        raise InvalidRequest(
+            f"Offer the {SUBPROTOCOL} subprotocol: browsers offer "
+            f'["{SUBPROTOCOL}", "{BEARER_PREFIX}<access token>"]'
+        )
+
+
 def _handshake_token(request: web.Request) -> str | None:
     """The pass from the Authorization header, or the browser's `bearer.<jwt>` subprotocol."""
     if (token := bearer_token(request)) is not None:
         return token
-    offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
+    offered = [
+        p
+        for line in request.headers.getall(hdrs.SEC_WEBSOCKET_PROTOCOL, ())
+        for p in _offered(line)
+    ]
     return next((p[len(BEARER_PREFIX) :] for p in offered if p.startswith(BEARER_PREFIX)), None)
 
 
@@ -63,6 +87,7 @@ async def _admit(request: web.Request) -> AccessClaims:
     settings = request.app[SETTINGS]
     if not origin_allowed(request, request.headers.get("Origin"), settings.allowed_origins):
         raise OriginNotAllowed("This site is not allowed to open the chat")
+    _check_subprotocols(request)
     token = _handshake_token(request)
     if token is None:
         raise InvalidToken("Sign in first: no access token was given")
