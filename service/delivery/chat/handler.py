@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from typing import Any
 
@@ -18,6 +19,7 @@ from service.delivery.chat.closing import finish, messages
 from service.delivery.chat.flow import cap_send_buffer, writer_limit
 from service.delivery.chat.frames import PingFrame, ResumeFrame, parse_frame
 from service.delivery.chat.hub import Connection
+from service.delivery.chat.limits import frame_budget
 from service.delivery.replay import Replayer
 from service.errors import (
     FrameError,
@@ -25,6 +27,7 @@ from service.errors import (
     InvalidRequest,
     InvalidToken,
     OriginNotAllowed,
+    RateLimited,
     ServiceError,
     TemporarilyUnavailable,
 )
@@ -185,25 +188,37 @@ async def _close_at_expiry(connection: Connection) -> None:
 
 async def _read(request: web.Request, connection: Connection) -> None:
     ws = connection.ws
-    budget = BadFrameBudget()
+    bad_frames = BadFrameBudget()
+    frames = frame_budget()
     async for message in messages(ws, connection.closer):
-        if message.type == WSMsgType.TEXT:
+        if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            continue  # aiohttp has already answered close, ping and oversize frames
+        reply: dict[str, Any] | None
+        if (wait := frames.take(1)) > 0:
+            # Dropped unread: a flood of any kind costs the instance no parsing.
+            connection.sends.refused()
+            reply = _over_budget(wait)
+        elif message.type == WSMsgType.TEXT:
             reply = await _handle(request, connection, message.data)
-        elif message.type == WSMsgType.BINARY:
+        else:
             reply = _refusal(InvalidFrame("Frames must be JSON text"))
-        else:  # aiohttp has already answered close, ping and oversize frames
-            continue
         if reply is None:
             continue
         if reply["type"] == "error":
             REFUSALS.labels(reply["error"]).inc()
         connection.offer(reply)
-        if reply.get("error") in BAD_FRAME_CODES and not budget.spend():
+        if reply.get("error") in BAD_FRAME_CODES and not bad_frames.spend():
             await _flush_then_close(connection, CloseCode.POLICY, b"too many bad frames")
             return
         if reply.get("error") == ErrorCode.RATE_LIMITED and connection.sends.exhausted:
             await _flush_then_close(connection, CloseCode.RATE_LIMITED, b"rate limited")
             return
+
+
+def _over_budget(wait: float) -> dict[str, Any]:
+    seconds = max(1, math.ceil(wait))
+    message = f"Too many messages at once; wait {seconds} s"
+    return _refusal(RateLimited(message, retry_after=seconds))
 
 
 def _refusal(error: ServiceError, ref: str | None = None) -> dict[str, Any]:
