@@ -68,6 +68,7 @@ class ChatSocket:
         self._resume_answers: asyncio.Queue[Frame] = asyncio.Queue()
         self._resuming: set[str] = set()  # runs asked for; an error about one answers it
         self._pongs: asyncio.Queue[float] = asyncio.Queue()
+        self.pongs_received = 0
         self._reading = asyncio.Event()
         self._reading.set()
         self._closed = asyncio.Event()
@@ -320,6 +321,7 @@ class ChatSocket:
                 self.run(run_id).mark_resync_required()
             self._resume_answers.put_nowait(frame)
         elif kind == "pong":
+            self.pongs_received += 1
             self._pongs.put_nowait(at)
 
     def _on_ack(self, frame: Frame, at: float) -> None:

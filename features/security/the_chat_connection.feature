@@ -95,6 +95,14 @@ Feature: The chat connection defends itself
     Then Mallory is told to slow down, and then her chat is closed for flooding
     And Bob sees the assistant start working within 2 seconds
 
+  @critical
+  Scenario: A flood of checks that the chat is still connected is slowed down, then cut off
+    Given Mallory has signed up and is signed in
+    And Bob has signed up and is signed in
+    When Mallory's app floods the chat with 200 checks that it is still connected while Bob is asking "How can we cut our model spend?"
+    Then Mallory's app is answered 30 times at most, told to slow down, and then her chat is closed for flooding
+    And Bob sees the assistant start working within 2 seconds
+
   @critical @fault
   Scenario: Mallory may hold only so many chats open, on all our servers together
     Given Mallory has signed up and is signed in
