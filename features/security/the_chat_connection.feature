@@ -34,6 +34,13 @@ Feature: The chat connection defends itself
     When a page on our own web app tries to open the chat in Alice's signed-in browser
     Then Alice's chat is open
 
+  @critical @embedded
+  Scenario: An app that shows its pass as a browser does but does not name our chat's version is turned away, and the pass is never written down
+    Given Mallory has signed up and is signed in
+    When Mallory's app asks to open the chat, showing her pass as a browser does but without naming the chat's version
+    Then Mallory is turned away before the chat opens, because the chat's version was not named
+    And Mallory's pass appears nowhere in what our servers wrote down
+
   @embedded
   Scenario: Our own web app may read a customer's conversation history from her browser
     Given the chat trusts only our own web app
