@@ -165,6 +165,25 @@ async def flood(socket: ChatSocket, questions: int, *, settle_timeout: float = 5
     return Flood(sent, len(socket.acks), slowed, code, time.monotonic() - began)
 
 
+async def ping_flood(socket: ChatSocket, pings: int, *, settle_timeout: float = 5.0) -> Flood:
+    """Send many app-level pings as fast as possible, then wait for the service to cut the chat
+    off; `acked` counts the pongs."""
+    began = time.monotonic()
+    sent = 0
+    for _ in range(pings):
+        try:
+            await socket.send_frame({"type": "ping"})
+        except SocketClosed:
+            break
+        sent += 1
+    try:
+        code: int | None = await socket.wait_closed(settle_timeout)
+    except TimeoutError:
+        code = None
+    slowed = sum(1 for e in socket.errors if e.code == ErrorCode.RATE_LIMITED)
+    return Flood(sent, socket.pongs_received, slowed, code, time.monotonic() - began)
+
+
 # -- another person's data -----------------------------------------------------------------------
 
 

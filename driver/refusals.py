@@ -60,6 +60,7 @@ REFUSALS: Mapping[str, Said] = {
     "she has too many chats open": Said(ErrorCode.TOO_MANY_CHATS, _LIMITED),
     "there were too many attempts": Said(ErrorCode.RATE_LIMITED, _LIMITED),
     "the request was out of bounds": Said(ErrorCode.INVALID_REQUEST, _BAD),
+    "the chat's version was not named": Said(ErrorCode.INVALID_REQUEST, _BAD),
     "the assistant is busy": Said(ErrorCode.BUSY),
     "the service is briefly unavailable": Said(
         ErrorCode.TEMPORARILY_UNAVAILABLE, HTTPStatus.SERVICE_UNAVAILABLE

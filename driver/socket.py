@@ -68,6 +68,7 @@ class ChatSocket:
         self._resume_answers: asyncio.Queue[Frame] = asyncio.Queue()
         self._resuming: set[str] = set()  # runs asked for; an error about one answers it
         self._pongs: asyncio.Queue[float] = asyncio.Queue()
+        self.pongs_received = 0
         self._reading = asyncio.Event()
         self._reading.set()
         self._closed = asyncio.Event()
@@ -84,6 +85,7 @@ class ChatSocket:
         access_token: str | None,
         origin: str | None = None,
         use_subprotocol: bool = False,
+        name_version: bool = True,
         name: str = "the socket",
         observers: Sequence[SocketObserver] = (),
         headers: Mapping[str, str] | None = None,
@@ -94,11 +96,12 @@ class ChatSocket:
         close_timeout: float = 2.0,
     ) -> ChatSocket:
         """Open a socket; the pass goes in the Authorization header, or in the subprotocols
-        as a browser does (`use_subprotocol`). A refusal raises HandshakeRefused."""
+        as a browser does (`use_subprotocol`; without `name_version`, the pass alone, not
+        `chat.v1`). A refusal raises HandshakeRefused."""
         sent_headers = dict(headers or {})
         subprotocols: list[Subprotocol] | None = None
         if use_subprotocol:
-            subprotocols = [Subprotocol(SUBPROTOCOL)]
+            subprotocols = [Subprotocol(SUBPROTOCOL)] if name_version else []
             if access_token is not None:
                 subprotocols.append(Subprotocol(f"bearer.{access_token}"))
         elif access_token is not None:
@@ -320,6 +323,7 @@ class ChatSocket:
                 self.run(run_id).mark_resync_required()
             self._resume_answers.put_nowait(frame)
         elif kind == "pong":
+            self.pongs_received += 1
             self._pongs.put_nowait(at)
 
     def _on_ack(self, frame: Frame, at: float) -> None:

@@ -11,11 +11,27 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import traceback
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+# Passes, wherever they would appear in a line (a header echoed in an error, a path, a
+# dependency's message): a browser-form pass (`bearer.<jwt>`), a `Bearer <pass>` header value,
+# and anything shaped like a JWT (a base64url JSON header, `eyJ`, then two more parts). The
+# characters matched never include `"` or `\`, so a line stays valid JSON once redacted.
+_PASSES = re.compile(
+    r"(?i:(bearer)(\.|\s+)[A-Za-z0-9._~+/=-]{8,})|eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+)
+REDACTED = "[redacted]"
+
+
+def redact(text: str) -> str:
+    """The text with every pass in it replaced by `[redacted]`."""
+    return _PASSES.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}" if m[1] else REDACTED, text)
+
 
 # Context fields a log call may pass through `extra=` and that we always surface.
 CONTEXT_FIELDS = (
@@ -114,7 +130,8 @@ class JsonFormatter(logging.Formatter):
                 line[field] = value if isinstance(value, int | float) else str(value)
         if record.exc_info and record.exc_info[1] is not None:
             line["exc"] = safe_traceback(record.exc_info[1])
-        return json.dumps(line)
+        # The last step, over the whole line: no field, message or traceback carries a pass.
+        return redact(json.dumps(line))
 
 
 def _message(record: logging.LogRecord) -> str:

@@ -60,6 +60,26 @@ def _depth(value: Any, level: int = 0) -> int:
     return level
 
 
+# A JSON string once its escapes are gone, or what is left of one at the end of the text: it
+# matches from any `"`, so the scan below never retries a position.
+_STRING = re.compile(r'"[^"]*+(?:"|\Z)')
+_STRUCTURE = ",:[{"
+
+
+def within_structure(raw: str, limit: int) -> bool:
+    """Whether a JSON text holds at most `limit` keys and values, judged without parsing it.
+
+    Each key or value but the first is a string, or is preceded by one of `,:[{` outside a
+    string. The strict parser's cost grows with their number (a Python call for each number,
+    object and value), while long strings cost it next to nothing: a caller can bound what a
+    parse may cost before paying for it. Escaped backslashes, then escaped quotes, are dropped
+    first (left to right, as a parser pairs them), so every `"` left opens or closes a string;
+    the scan stops at the string past the limit."""
+    unescaped = raw.replace("\\\\", "").replace('\\"', "")
+    skeleton, strings = _STRING.subn("", unescaped, count=limit + 1)
+    return strings <= limit and sum(skeleton.count(c) for c in _STRUCTURE) <= limit
+
+
 def loads_strict(raw: str | bytes) -> Any:
     """Parse a JSON document, refusing what PostgreSQL or our invariants would reject."""
     try:

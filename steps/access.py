@@ -37,6 +37,26 @@ async def step_open_chat_with(ctx: ScenarioContext, name: str, kind: str) -> Non
         ctx.refusal = await person.attempts_to(TryToOpenChat.showing(token))
 
 
+@when(
+    "{name}'s app asks to open the chat, showing her pass as a browser does but without naming the chat's version"
+)
+async def step_open_chat_without_version(ctx: ScenarioContext, name: str) -> None:
+    person = ctx.cast.person(name)
+    attempt = TryToOpenChat(person.access_token, "her pass alone", browser=True, name_version=False)
+    ctx.refusal = await person.attempts_to(attempt)
+
+
+@then("{name}'s pass appears nowhere in what our servers wrote down")
+def step_pass_not_logged(ctx: ScenarioContext, name: str) -> None:
+    token = ctx.cast.person(name).access_token
+    stack = ctx.target.stack
+    assert stack is not None, "only the embedded stack's logs can be read"
+    for server, path in stack.log_paths().items():
+        assert token not in path.read_text(errors="replace"), (
+            f"{name}'s pass is written down in the log of {server} ({path})"
+        )
+
+
 @then("{name} is turned away before the chat opens, because {reason:Refusal}")
 def step_turned_away(ctx: ScenarioContext, name: str, reason: str) -> None:
     refusals.expect_refused(ctx.refusal, reason, who=name)

@@ -232,6 +232,32 @@ def step_flood_refused(ctx: ScenarioContext, name: str) -> None:
     )
 
 
+@when(
+    "{name}'s app floods the chat with {count:d} checks that it is still connected"
+    ' while {other} is asking "{question}"'
+)
+async def step_ping_flood(
+    ctx: ScenarioContext, name: str, count: int, other: str, question: str
+) -> None:
+    socket = await ctx.cast.person(name).attempts_to(OpenChat())
+    ctx.flood, _ = await asyncio.gather(
+        probe.ping_flood(socket, count), ctx.cast.spotlight_on(other).attempts_to(Ask(question))
+    )
+
+
+@then(
+    "{name}'s app is answered {most:d} times at most, told to slow down,"
+    " and then her chat is closed for flooding"
+)
+def step_ping_flood_refused(ctx: ScenarioContext, name: str, most: int) -> None:
+    flood = ctx.flood
+    assert flood.slowed_down >= 1, f"{name} was never told to slow down: {flood}"
+    refusals.expect_closed(flood.close_code, "of flooding", who=f"{name}'s chat ({flood})")
+    # What trickles back in while the flood is read: 10 a second.
+    allowed = most + int(10 * flood.seconds)
+    assert flood.acked <= allowed, f"{name}'s app was answered {flood.acked} times: {flood}"
+
+
 # -- configuration -----------------------------------------------------------------------------
 
 

@@ -34,6 +34,13 @@ Feature: The chat connection defends itself
     When a page on our own web app tries to open the chat in Alice's signed-in browser
     Then Alice's chat is open
 
+  @critical @embedded
+  Scenario: An app that shows its pass as a browser does but does not name our chat's version is turned away, and the pass is never written down
+    Given Mallory has signed up and is signed in
+    When Mallory's app asks to open the chat, showing her pass as a browser does but without naming the chat's version
+    Then Mallory is turned away before the chat opens, because the chat's version was not named
+    And Mallory's pass appears nowhere in what our servers wrote down
+
   @embedded
   Scenario: Our own web app may read a customer's conversation history from her browser
     Given the chat trusts only our own web app
@@ -93,6 +100,14 @@ Feature: The chat connection defends itself
     And Bob has signed up and is signed in
     When Mallory floods the chat with 40 questions while Bob is asking "How can we cut our model spend?"
     Then Mallory is told to slow down, and then her chat is closed for flooding
+    And Bob sees the assistant start working within 2 seconds
+
+  @critical
+  Scenario: A flood of checks that the chat is still connected is slowed down, then cut off
+    Given Mallory has signed up and is signed in
+    And Bob has signed up and is signed in
+    When Mallory's app floods the chat with 200 checks that it is still connected while Bob is asking "How can we cut our model spend?"
+    Then Mallory's app is answered 30 times at most, told to slow down, and then her chat is closed for flooding
     And Bob sees the assistant start working within 2 seconds
 
   @critical @fault

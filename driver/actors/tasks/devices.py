@@ -102,6 +102,7 @@ class TryToOpenChat:
     what: str
     origin: str | None = None
     browser: bool = False
+    name_version: bool = True  # a browser names chat.v1 beside its pass
 
     @classmethod
     def without_a_pass(cls, *, origin: str | None = None) -> TryToOpenChat:
@@ -120,6 +121,7 @@ class TryToOpenChat:
                 access_token=self.token,
                 origin=self.origin,
                 use_subprotocol=self.browser,
+                name_version=self.name_version,
                 name=f"{actor.name}'s attempt with {self.what}",
             )
         except HandshakeRefused as refusal:

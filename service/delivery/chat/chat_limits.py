@@ -22,7 +22,7 @@ import math
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -33,6 +33,7 @@ from service.contract import ErrorCode
 from service.delivery.chat.frames import Frame as ClientFrame
 from service.delivery.chat.frames import ResumeFrame, SendFrame
 from service.delivery.chat.hub import Connection
+from service.delivery.chat.limits import Bucket
 from service.errors import TooManyChats
 
 log = logging.getLogger("service.ws")
@@ -73,32 +74,6 @@ return tostring(wait)
 class Ticket:
     user_id: uuid.UUID
     member: str
-
-
-@dataclass
-class Bucket:
-    """The local fallback's token bucket (the same arithmetic as `_TAKE`)."""
-
-    burst: float
-    per_second: float
-    tokens: float = field(init=False)
-    at: float = field(default_factory=time.monotonic)
-
-    def __post_init__(self) -> None:
-        self.tokens = self.burst
-
-    def take(self, cost: float) -> float:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.per_second)
-        self.at = now
-        if self.tokens >= cost:
-            self.tokens -= cost
-            return 0.0
-        return (cost - self.tokens) / self.per_second
-
-    @property
-    def full(self) -> bool:
-        return self.tokens + (time.monotonic() - self.at) * self.per_second >= self.burst
 
 
 class ChatLimits:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSMsgType, hdrs, web
 
 from service.auth.tokens import AccessClaims, decode_access_token
 from service.contract import CloseCode, ErrorCode
@@ -18,12 +19,15 @@ from service.delivery.chat.closing import finish, messages
 from service.delivery.chat.flow import cap_send_buffer, writer_limit
 from service.delivery.chat.frames import PingFrame, ResumeFrame, parse_frame
 from service.delivery.chat.hub import Connection
+from service.delivery.chat.limits import frame_budget
 from service.delivery.replay import Replayer
 from service.errors import (
     FrameError,
     InvalidFrame,
+    InvalidRequest,
     InvalidToken,
     OriginNotAllowed,
+    RateLimited,
     ServiceError,
     TemporarilyUnavailable,
 )
@@ -50,11 +54,34 @@ FLUSH_TIMEOUT_S = 1.0
 SHUTDOWN_CLOSE_S = 2.0
 
 
+def _offered(value: str) -> list[str]:
+    return [p.strip() for p in value.split(",")]
+
+
+def _check_subprotocols(request: web.Request) -> None:
+    """An offer of subprotocols must name `chat.v1`, or it is refused before the upgrade.
+
+    aiohttp upgrades an offer without overlap and logs every protocol offered at WARNING: a
+    browser-form pass (`bearer.<jwt>`) would land in the log. aiohttp reads the first header
+    line only, so the first line must name it."""
+    if (first := request.headers.get(hdrs.SEC_WEBSOCKET_PROTOCOL)) is None:
+        return  # a program's handshake: the pass comes in the Authorization header
+    if SUBPROTOCOL not in _offered(first):
+        raise InvalidRequest(
+            f"Offer the {SUBPROTOCOL} subprotocol: browsers offer "
+            f'["{SUBPROTOCOL}", "{BEARER_PREFIX}<access token>"]'
+        )
+
+
 def _handshake_token(request: web.Request) -> str | None:
     """The pass from the Authorization header, or the browser's `bearer.<jwt>` subprotocol."""
     if (token := bearer_token(request)) is not None:
         return token
-    offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
+    offered = [
+        p
+        for line in request.headers.getall(hdrs.SEC_WEBSOCKET_PROTOCOL, ())
+        for p in _offered(line)
+    ]
     return next((p[len(BEARER_PREFIX) :] for p in offered if p.startswith(BEARER_PREFIX)), None)
 
 
@@ -63,6 +90,7 @@ async def _admit(request: web.Request) -> AccessClaims:
     settings = request.app[SETTINGS]
     if not origin_allowed(request, request.headers.get("Origin"), settings.allowed_origins):
         raise OriginNotAllowed("This site is not allowed to open the chat")
+    _check_subprotocols(request)
     token = _handshake_token(request)
     if token is None:
         raise InvalidToken("Sign in first: no access token was given")
@@ -160,25 +188,37 @@ async def _close_at_expiry(connection: Connection) -> None:
 
 async def _read(request: web.Request, connection: Connection) -> None:
     ws = connection.ws
-    budget = BadFrameBudget()
+    bad_frames = BadFrameBudget()
+    frames = frame_budget()
     async for message in messages(ws, connection.closer):
-        if message.type == WSMsgType.TEXT:
+        if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            continue  # aiohttp has already answered close, ping and oversize frames
+        reply: dict[str, Any] | None
+        if (wait := frames.take(1)) > 0:
+            # Dropped unread: a flood of any kind costs the instance no parsing.
+            connection.sends.refused()
+            reply = _over_budget(wait)
+        elif message.type == WSMsgType.TEXT:
             reply = await _handle(request, connection, message.data)
-        elif message.type == WSMsgType.BINARY:
+        else:
             reply = _refusal(InvalidFrame("Frames must be JSON text"))
-        else:  # aiohttp has already answered close, ping and oversize frames
-            continue
         if reply is None:
             continue
         if reply["type"] == "error":
             REFUSALS.labels(reply["error"]).inc()
         connection.offer(reply)
-        if reply.get("error") in BAD_FRAME_CODES and not budget.spend():
+        if reply.get("error") in BAD_FRAME_CODES and not bad_frames.spend():
             await _flush_then_close(connection, CloseCode.POLICY, b"too many bad frames")
             return
         if reply.get("error") == ErrorCode.RATE_LIMITED and connection.sends.exhausted:
             await _flush_then_close(connection, CloseCode.RATE_LIMITED, b"rate limited")
             return
+
+
+def _over_budget(wait: float) -> dict[str, Any]:
+    seconds = max(1, math.ceil(wait))
+    message = f"Too many messages at once; wait {seconds} s"
+    return _refusal(RateLimited(message, retry_after=seconds))
 
 
 def _refusal(error: ServiceError, ref: str | None = None) -> dict[str, Any]:

@@ -1,8 +1,13 @@
-"""Per-socket tolerance of refused requests: past it, the socket is closed (4429).
+"""Per-socket limits: a budget of frames, and the tolerance of refused requests.
 
-Questions and resumes are limited per person, across sockets and instances
-(`service/delivery/chat/chat_limits.py`); each socket counts the refusals it got, so a client
-that keeps pushing after being told to slow down is cut off.
+- Frames: every frame a client sends (questions, catch-ups, pings, garbage alike) spends one
+  token of its socket's bucket, before anything is parsed; over budget, the frame is dropped
+  unread and answered `rate_limited`. One socket can then cost an instance at most the parse
+  of `FRAMES_PER_SECOND` frames a second, each bounded in cost (service/delivery/chat/frames.py).
+- Refusals: past the tolerance (10 refused requests in a minute: over the frame budget, or over
+  the person's limits on questions and resumes, service/delivery/chat/chat_limits.py), the
+  socket is closed with 4429, so a client that keeps pushing after being told to slow down is
+  cut off.
 """
 
 from __future__ import annotations
@@ -12,6 +17,43 @@ from dataclasses import dataclass, field
 
 REFUSALS_BEFORE_CLOSE = 10  # refused requests within a minute that are tolerated
 REFUSAL_WINDOW_S = 60.0
+# A person's client sends a ping every 20 s, a catch-up after a reconnect and a question now
+# and then; the question limit (10 at once) and a catch-up on every open conversation fit in
+# the burst with room to spare.
+FRAME_BURST = 30.0
+FRAMES_PER_SECOND = 10.0
+
+
+@dataclass
+class Bucket:
+    """A token bucket (the same arithmetic as the shared limits' `_TAKE` in Redis)."""
+
+    burst: float
+    per_second: float
+    tokens: float = field(init=False)
+    at: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.burst
+
+    def take(self, cost: float) -> float:
+        """0 when `cost` tokens were taken, else the seconds until they could be."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.per_second)
+        self.at = now
+        if self.tokens >= cost:
+            self.tokens -= cost
+            return 0.0
+        return (cost - self.tokens) / self.per_second
+
+    @property
+    def full(self) -> bool:
+        return self.tokens + (time.monotonic() - self.at) * self.per_second >= self.burst
+
+
+def frame_budget() -> Bucket:
+    """A new socket's budget of frames."""
+    return Bucket(FRAME_BURST, FRAMES_PER_SECOND)
 
 
 @dataclass
