@@ -26,6 +26,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from service.errors import InvalidCredentials, RateLimited
+from service.resilience.outage_log import OutageNotice
 
 log = logging.getLogger("service.lockout")
 PREFIX = "auth:login:"
@@ -55,6 +56,8 @@ class LoginLockout:
         self._local_attempts: defaultdict[str, dict[str, float]] = defaultdict(dict)
         self._local_locks: dict[str, float] = {}
         self._pruned_at = time.monotonic()
+        # Every sign-in touches the counters: logged once per outage, not once per sign-in.
+        self._down = OutageNotice(log, "shared sign-in lockout counters (counting locally)")
 
     def _refused(self, seconds: float) -> RateLimited:
         return RateLimited(
@@ -82,10 +85,12 @@ class LoginLockout:
         key = _email_key(email)
         member = f"{time.time():.6f}:{secrets.token_hex(4)}"
         try:
-            return await self._begin_shared(key, member)
+            attempt = await self._begin_shared(key, member)
         except (RedisError, OSError) as exc:
-            log.warning("lockout counters unavailable, counting locally: %r", exc)
+            self._down.failed(exc)
             return self._begin_local(key, member)
+        self._down.ok()
+        return attempt
 
     async def failed(self, attempt: Attempt) -> None:
         """The attempt used a wrong password: it stays counted; lock at the limit."""
@@ -97,7 +102,7 @@ class LoginLockout:
             if await self._redis.zcard(fails) >= self._max:
                 await self._redis.set(lock, b"1", ex=self._window_s)
         except (RedisError, OSError) as exc:
-            log.warning("lockout counters unavailable, counting locally: %r", exc)
+            self._down.failed(exc)
             self._failed_local(attempt)
 
     async def succeeded(self, attempt: Attempt) -> None:
@@ -108,7 +113,7 @@ class LoginLockout:
         try:
             await self._redis.delete(PREFIX + "fails:" + attempt.email_key)
         except (RedisError, OSError) as exc:
-            log.warning("could not reset the sign-in failures: %r", exc)
+            self._down.failed(exc)
 
     async def release(self, attempt: Attempt) -> None:
         """The attempt never got to the password (a dependency failed): uncount it."""
@@ -119,7 +124,7 @@ class LoginLockout:
         try:
             await self._redis.zrem(PREFIX + "fails:" + attempt.email_key, attempt.member)
         except (RedisError, OSError) as exc:
-            log.warning("could not uncount a sign-in attempt: %r", exc)
+            self._down.failed(exc)
 
     # -- shared counters (Redis)
     async def _begin_shared(self, key: str, member: str) -> Attempt:

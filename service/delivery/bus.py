@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 
 from service.delivery.chat.hub import Hub
 from service.delivery.streams import StreamPolicy, queue_append
+from service.resilience.outage_log import OutageNotice
 
 log = logging.getLogger("service.bus")
 CHANNEL_PREFIX = "chat:user:"
@@ -48,6 +49,8 @@ class Bus:
         self._streams = streams or StreamPolicy()
         # True while `listen` holds a confirmed subscription (readiness reports it).
         self.listening = False
+        self._fan_out = OutageNotice(log, "fan-out to other instances")
+        self._subscription = OutageNotice(log, "fan-out subscription")
 
     async def publish_many(self, frames: Sequence[tuple[uuid.UUID, dict[str, Any]]]) -> None:
         """Deliver to local sockets, then to the other instances in one Redis round trip."""
@@ -64,7 +67,9 @@ class Bus:
                     pipe.publish(user_channel(user_id), message)
                 await pipe.execute()
         except (RedisError, OSError) as exc:
-            log.warning("fan-out to other instances failed: %r", exc, extra={"frames": len(frames)})
+            self._fan_out.failed(exc)
+        else:
+            self._fan_out.ok()
 
     async def listen(self) -> None:
         """Deliver other instances' frames to local sockets; reconnects until cancelled.
@@ -78,13 +83,14 @@ class Bus:
                     async for message in pubsub.listen():
                         if message.get("type") == "psubscribe":
                             self.listening = True
+                            self._subscription.ok()
                         self._dispatch(message)
             except asyncio.CancelledError:
                 self.listening = False
                 raise
             except Exception as exc:  # Redis gone, or a defect: report not ready, then retry
                 self.listening = False
-                log.warning("fan-out subscription lost, retrying: %r", exc)
+                self._subscription.failed(exc)  # retried every half second: logged once
                 await asyncio.sleep(RECONNECT_DELAY_S)
 
     def _dispatch(self, message: dict[str, Any]) -> None:

@@ -27,6 +27,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from service.metrics import BREAKER_OPENED, DEPENDENCY_ERRORS
+from service.resilience.outage_log import OutageNotice
 
 log = logging.getLogger("service.redis")
 
@@ -46,6 +47,7 @@ class Breaker:
         # From a failure until a call succeeds: past the cooldown calls are let through again,
         # but the dependency is not known to answer until one of them has.
         self.tripped = False
+        self._notice = OutageNotice(log, dependency.capitalize())
 
     @property
     def open(self) -> bool:
@@ -60,13 +62,14 @@ class Breaker:
         if not self.tripped:
             BREAKER_OPENED.labels(self.dependency).inc()
         self.tripped = True
-        if not self.open:
-            log.warning("Redis failing (%r): skipping it for %.1f s", exc, self.cooldown_s)
+        self._notice.failed(exc)  # once per outage, not once per probe
         self._open_until = time.monotonic() + self.cooldown_s
 
     def succeeded(self) -> None:
         self._open_until = 0.0
-        self.tripped = False
+        if self.tripped:
+            self.tripped = False
+            self._notice.ok()
 
 
 class GuardedPipeline(Pipeline):
