@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -55,7 +55,7 @@ from service.keys import (
 )
 from service.lifecycle import Lifecycle
 from service.resilience.deadlines import REQUEST_TIMEOUT_S, deadline_middleware
-from service.resilience.redis_guard import GuardedRedis
+from service.resilience.redis_guard import BusyAwarePool, GuardedRedis
 from service.runs.admission import Admission
 from service.runs.executor import RunExecutor
 from service.runs.recovery import recovery_ctx
@@ -81,8 +81,9 @@ def redis_client(url: str, *, max_connections: int, for_pubsub: bool = False) ->
     # restart has closed is replaced at once instead of failing the call.
     # A caller waits for a free connection (a blocking pool) instead of failing with
     # MaxConnectionsError: under a thousand handshakes at once, that error opened the circuit
-    # breaker and turned a busy moment into a Redis outage.
-    pool = BlockingConnectionPool.from_url(
+    # breaker and turned a busy moment into a Redis outage; and a wait that runs out raises
+    # PoolBusy, which the breaker does not count either.
+    pool = BusyAwarePool.from_url(
         url,
         max_connections=max_connections,
         timeout=REDIS_POOL_WAIT_S,

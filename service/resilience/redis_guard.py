@@ -11,17 +11,22 @@ The breaker counts as open from a failure until a call succeeds again (after the
 next call is its probe): `chat_circuit_breaker_open{dependency="redis"}` shows it, and
 `chat_circuit_breaker_opened_total` counts each time a closed breaker opened.
 
+A wait for a free pooled connection that runs out (`PoolBusy`) is not Redis failing: Redis
+answers, the instance is just busy. It fails that one call and leaves the breaker alone, else a
+burst would open it and silently turn every shared limit into a per-instance one.
+
 Only the command client is guarded: the subscribers wait on their sockets without a timeout and
 reconnect by themselves.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -37,6 +42,28 @@ FAILURES = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
 
 class RedisUnavailable(RedisConnectionError):
     """Redis failed a moment ago; it is not asked again until the cooldown has passed."""
+
+
+class PoolBusy(RedisConnectionError):
+    """Every pooled connection stayed in use for the whole wait: the instance is busy, Redis is
+    not known to be failing."""
+
+
+class BusyAwarePool(BlockingConnectionPool):
+    """A blocking pool whose running-out wait raises `PoolBusy` (redis-py raises a plain
+    ConnectionError, the same as for a dead server)."""
+
+    _busy_notice = OutageNotice(log, "Redis connection pool (every connection in use)")
+
+    async def get_connection(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            connection = await super().get_connection(*args, **kwargs)  # type: ignore[no-untyped-call]
+        except RedisConnectionError as exc:
+            if isinstance(exc.__cause__, asyncio.TimeoutError):  # the pool's wait, nothing sent
+                self._busy_notice.failed()
+                raise PoolBusy("every Redis connection of this instance is in use") from exc
+            raise
+        return connection
 
 
 class Breaker:
@@ -79,6 +106,8 @@ class GuardedPipeline(Pipeline):
         self.breaker.check()
         try:
             result = await super().execute(raise_on_error)
+        except PoolBusy:
+            raise  # busy here, not Redis failing: the breaker stays as it is
         except FAILURES as exc:
             self.breaker.failed(exc)
             raise
@@ -97,6 +126,8 @@ class GuardedRedis(Redis):
         self.breaker.check()
         try:
             result = await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+        except PoolBusy:
+            raise  # busy here, not Redis failing: the breaker stays as it is
         except FAILURES as exc:
             self.breaker.failed(exc)
             raise
