@@ -16,6 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from service import metrics
 from service.agents.llm import reasoner_for
+from service.auth.api_budget import ApiBudget
 from service.auth.hashing import HashingPool
 from service.auth.lockout import LoginLockout
 from service.auth.oidc import OidcVerifier
@@ -36,6 +37,7 @@ from service.http.request_metrics import request_metrics_middleware
 from service.http.routes import auth, health, sessions, threads, usage
 from service.http.routes import web as web_page
 from service.keys import (
+    API_BUDGET,
     BUDGET,
     BUS,
     ENGINE,
@@ -190,6 +192,9 @@ async def _access(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     revocations = Revocations(app[SESSIONS], app[REDIS], app[HUB], instance_id=settings.instance_id)
     app[REVOCATIONS] = revocations
+    app[API_BUDGET] = ApiBudget(
+        app[REDIS], burst=settings.api_burst, per_second=settings.api_per_second
+    )
     app[LOCKOUT] = LoginLockout(
         app[REDIS], window_s=settings.login_lockout_s, max_failures=settings.login_max_failures
     )

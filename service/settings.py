@@ -101,6 +101,12 @@ class Settings(EnvSettings):
     # Brute force: this many failed logins for one email within the window lock it for the window.
     login_lockout_s: int = Field(default=15 * 60, ge=1, le=24 * 3600, alias="LOGIN_LOCKOUT_SECONDS")
     login_max_failures: int = 5
+    # Each person's budget for the signed-in HTTP API, all instances together: this many calls
+    # at once, then this many a second (service/auth/api_budget.py). Far above a page's needs.
+    api_burst: int = Field(default=300, ge=1, le=1_000_000, alias="API_BURST")
+    api_per_second: float = Field(
+        default=20.0, gt=0, le=100_000, allow_inf_nan=False, alias="API_PER_SECOND"
+    )
     # Optional enterprise sign-in (OpenID Connect): the issuer URL and our client id there.
     oidc_issuer: str | None = Field(default=None, alias="OIDC_ISSUER")
     oidc_client_id: Stripped | None = Field(default=None, alias="OIDC_CLIENT_ID")

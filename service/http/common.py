@@ -22,7 +22,7 @@ from service.errors import (
     ServiceError,
     TemporarilyUnavailable,
 )
-from service.keys import REVOCATIONS, SETTINGS
+from service.keys import API_BUDGET, REVOCATIONS, SETTINGS
 from service.logs import current_request_id, error_class, note_user
 from service.metrics import DEPENDENCY_ERRORS, REFUSALS
 from service.resilience.outage_log import OutageNotice
@@ -162,6 +162,7 @@ async def authenticate(request: web.Request) -> AccessClaims:
     # A signed, unexpired pass of an ended session (logout, password change) is refused too.
     await request.app[REVOCATIONS].ensure_active(claims)
     note_user(claims.user_id)
+    await request.app[API_BUDGET].spend(claims.user_id)
     return claims
 
 
