@@ -15,6 +15,7 @@ from fixtures.redis import EmbeddedRedis
 from fixtures.stack import Stack, StackConfig
 from service.app import redis_client
 from service.auth.api_budget import ApiBudget
+from service.auth.lockout import LoginLockout
 from service.errors import RateLimited
 from tests.chat_clients import sign_up
 
@@ -75,5 +76,23 @@ async def test_the_shared_bucket_keeps_redis_time_not_the_instance_clock(
         monkeypatch.setattr(time, "time", lambda: skewed)
         with pytest.raises(RateLimited):
             await budget.spend(person)
+    finally:
+        await client.aclose()
+
+
+async def test_the_sign_in_lockout_keeps_redis_time_not_the_instance_clock(
+    redis_server: EmbeddedRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = redis_client(redis_server.url, max_connections=4)
+    lockout = LoginLockout(client, window_s=900, max_failures=5)
+    try:
+        for _ in range(4):  # four wrong passwords on one instance
+            await lockout.failed(await lockout.begin("skew@example.com"))
+        # The fifth on an instance whose clock runs an hour ahead still counts with them.
+        skewed = time.time() + 3600
+        monkeypatch.setattr(time, "time", lambda: skewed)
+        await lockout.failed(await lockout.begin("skew@example.com"))
+        with pytest.raises(RateLimited):
+            await lockout.begin("skew@example.com")
     finally:
         await client.aclose()

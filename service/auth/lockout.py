@@ -32,6 +32,19 @@ log = logging.getLogger("service.lockout")
 PREFIX = "auth:login:"
 
 
+# KEYS fails, lock; ARGV window seconds, member. Returns {lock's ms to live, attempts counted}.
+_BEGIN = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local lock_ms = redis.call('PTTL', KEYS[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
+redis.call('ZADD', KEYS[1], string.format('%.6f', now), ARGV[2])
+local counted = redis.call('ZCARD', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return {lock_ms, counted}
+"""
+
+
 @dataclass(frozen=True)
 class Attempt:
     """One counted sign-in attempt; hand it back with `failed` or `succeeded`."""
@@ -129,14 +142,8 @@ class LoginLockout:
     # -- shared counters (Redis)
     async def _begin_shared(self, key: str, member: str) -> Attempt:
         fails, lock = PREFIX + "fails:" + key, PREFIX + "lock:" + key
-        now = time.time()
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.pttl(lock)
-            pipe.zremrangebyscore(fails, "-inf", now - self._window_s)
-            pipe.zadd(fails, {member: now})
-            pipe.zcard(fails)
-            pipe.expire(fails, self._window_s)
-            lock_ms, _, _, counted, _ = await pipe.execute()
+        # Redis's clock, not this instance's: instances with skewed clocks count one window.
+        lock_ms, counted = await self._redis.eval(_BEGIN, 2, fails, lock, self._window_s, member)
         if lock_ms > 0 or counted > self._max:
             await self._redis.zrem(fails, member)
             if lock_ms <= 0:  # a burst past the limit: lock now
