@@ -96,6 +96,11 @@ class Bus:
     def _dispatch(self, message: dict[str, Any]) -> None:
         if message.get("type") != "pmessage":
             return
+        # Every instance hears every person's events: read the channel name only, and parse
+        # the body only for the people with a socket here.
+        user_id = _user_of(message.get("channel"))
+        if user_id is not None and not self._hub.holds(user_id):
+            return
         parsed = _parse(message)
         if parsed is None:
             log.warning("unreadable message on %r skipped", message.get("channel"))
@@ -107,6 +112,15 @@ class Bus:
             self._hub.deliver(user_id, frame)
         except Exception:
             log.exception("delivery of a fan-out message failed", extra={"user_id": user_id})
+
+
+def _user_of(channel: object) -> uuid.UUID | None:
+    """The person a channel is about, or None when it is not one of ours."""
+    try:
+        name = channel.decode() if isinstance(channel, bytes) else str(channel)
+        return uuid.UUID(name.removeprefix(CHANNEL_PREFIX))
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def _parse(message: dict[str, Any]) -> tuple[str, uuid.UUID, dict[str, Any]] | None:
