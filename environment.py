@@ -7,7 +7,7 @@ from behave.fixture import use_fixture
 from behave.model import Scenario, Step
 from behave.runner import Context  # its attributes: fixtures/context.py
 
-from fixtures import allure_labels
+from fixtures import allure_labels, redaction
 from fixtures.browsing import run_browser, web_evidence, web_scenario
 from fixtures.deployment import deployment_stack
 from fixtures.nginx import MISSING, nginx_available
@@ -35,6 +35,8 @@ NEEDS_NGINX = {"balancer", "deployment"}
 
 # Before behave builds its formatters: epics from folders, severity, descriptions, skip reasons.
 allure_labels.install()
+# And no live credential in what the report keeps (passwords, passes): fixtures/redaction.py.
+redaction.install()
 
 
 def before_all(ctx: Context) -> None:

@@ -9,13 +9,14 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from service import metrics
 from service.agents.llm import reasoner_for
+from service.auth.api_budget import ApiBudget
 from service.auth.hashing import HashingPool
 from service.auth.lockout import LoginLockout
 from service.auth.oidc import OidcVerifier
@@ -36,6 +37,7 @@ from service.http.request_metrics import request_metrics_middleware
 from service.http.routes import auth, health, sessions, threads, usage
 from service.http.routes import web as web_page
 from service.keys import (
+    API_BUDGET,
     BUDGET,
     BUS,
     ENGINE,
@@ -55,7 +57,7 @@ from service.keys import (
 )
 from service.lifecycle import Lifecycle
 from service.resilience.deadlines import REQUEST_TIMEOUT_S, deadline_middleware
-from service.resilience.redis_guard import GuardedRedis
+from service.resilience.redis_guard import BusyAwarePool, GuardedRedis
 from service.runs.admission import Admission
 from service.runs.executor import RunExecutor
 from service.runs.recovery import recovery_ctx
@@ -81,8 +83,9 @@ def redis_client(url: str, *, max_connections: int, for_pubsub: bool = False) ->
     # restart has closed is replaced at once instead of failing the call.
     # A caller waits for a free connection (a blocking pool) instead of failing with
     # MaxConnectionsError: under a thousand handshakes at once, that error opened the circuit
-    # breaker and turned a busy moment into a Redis outage.
-    pool = BlockingConnectionPool.from_url(
+    # breaker and turned a busy moment into a Redis outage; and a wait that runs out raises
+    # PoolBusy, which the breaker does not count either.
+    pool = BusyAwarePool.from_url(
         url,
         max_connections=max_connections,
         timeout=REDIS_POOL_WAIT_S,
@@ -189,6 +192,9 @@ async def _access(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     revocations = Revocations(app[SESSIONS], app[REDIS], app[HUB], instance_id=settings.instance_id)
     app[REVOCATIONS] = revocations
+    app[API_BUDGET] = ApiBudget(
+        app[REDIS], burst=settings.api_burst, per_second=settings.api_per_second
+    )
     app[LOCKOUT] = LoginLockout(
         app[REDIS], window_s=settings.login_lockout_s, max_failures=settings.login_max_failures
     )

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.agents.reasoner import Reasoner
+from service.auth.api_budget import ApiBudget
 from service.auth.hashing import HashingPool
 from service.auth.lockout import LoginLockout
 from service.auth.oidc import OidcVerifier
@@ -45,6 +46,8 @@ LOCKOUT = web.AppKey("lockout", LoginLockout)
 OIDC = web.AppKey("oidc", OidcVerifier)
 # Password hashing, bounded and fair between sign-ins and sign-ups, and between clients.
 HASHING = web.AppKey("hashing", HashingPool)
+# Each person's budget of signed-in HTTP API calls.
+API_BUDGET = web.AppKey("api_budget", ApiBudget)
 # Resilience: the deterministic reasoner, or the LLM provider with its fallback.
 REASONER = web.AppKey[Reasoner]("reasoner")
 # The subscription that brings other instances' events (readiness reports whether it is live).

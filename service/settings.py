@@ -37,6 +37,7 @@ MAX_ACCESS_TOKEN_TTL_S = 24 * 3600
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 # A label value of chat_build_info: a commit id or a tag, nothing a scrape would mangle.
 _COMMIT = re.compile(r"[0-9A-Za-z._+-]{1,64}")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 __all__ = ["MAX_ACCESS_TOKEN_TTL_S", "Settings", "SettingsError", "async_database_url"]
 
@@ -65,8 +66,8 @@ class Settings(EnvSettings):
     redis_url: Stripped = Field(alias="REDIS_URL")
     # Checked against the whole environment by `from_env` (service/auth/secret_policy.py).
     jwt_secret: SecretStr = Field(alias="JWT_SECRET")
-    jwt_issuer: str = Field(default="golden-path", alias="JWT_ISSUER")
-    jwt_audience: str = Field(default="golden-path-chat", alias="JWT_AUDIENCE")
+    jwt_issuer: Stripped = Field(default="golden-path", max_length=256, alias="JWT_ISSUER")
+    jwt_audience: Stripped = Field(default="golden-path-chat", max_length=256, alias="JWT_AUDIENCE")
     access_token_ttl_s: int = Field(
         default=900, ge=1, le=MAX_ACCESS_TOKEN_TTL_S, alias="ACCESS_TOKEN_TTL_SECONDS"
     )
@@ -78,11 +79,11 @@ class Settings(EnvSettings):
     )
     # Comma-separated in ALLOWED_ORIGINS.
     allowed_origins: frozenset[str] = Field(default=frozenset(), alias="ALLOWED_ORIGINS")
-    host: str = Field(default="127.0.0.1", alias="HOST")
+    host: Stripped = Field(default="127.0.0.1", max_length=253, alias="HOST")
     port: int = Field(default=8080, ge=1, le=65535, alias="PORT")
     # The operators' listener: metrics, readiness and the redeploy controls (no authentication,
     # so a private address).
-    metrics_host: str = Field(default="127.0.0.1", alias="METRICS_HOST")
+    metrics_host: Stripped = Field(default="127.0.0.1", max_length=253, alias="METRICS_HOST")
     metrics_port: int = Field(default=9464, ge=1, le=65535, alias="METRICS_PORT")
     # The commit the running build was made from, set by the deploy (chat_build_info's
     # `commit` label); nothing is asked of git at run time.
@@ -101,6 +102,12 @@ class Settings(EnvSettings):
     # Brute force: this many failed logins for one email within the window lock it for the window.
     login_lockout_s: int = Field(default=15 * 60, ge=1, le=24 * 3600, alias="LOGIN_LOCKOUT_SECONDS")
     login_max_failures: int = 5
+    # Each person's budget for the signed-in HTTP API, all instances together: this many calls
+    # at once, then this many a second (service/auth/api_budget.py). Far above a page's needs.
+    api_burst: int = Field(default=300, ge=1, le=1_000_000, alias="API_BURST")
+    api_per_second: float = Field(
+        default=20.0, ge=0.001, le=100_000, allow_inf_nan=False, alias="API_PER_SECOND"
+    )
     # Optional enterprise sign-in (OpenID Connect): the issuer URL and our client id there.
     oidc_issuer: str | None = Field(default=None, alias="OIDC_ISSUER")
     oidc_client_id: Stripped | None = Field(default=None, alias="OIDC_CLIENT_ID")
@@ -187,7 +194,31 @@ class Settings(EnvSettings):
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _a_level(cls, value: str) -> str:
+        if value not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _a_redis_url(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: frozenset[str]) -> frozenset[str]:
+        # An origin as a browser sends it: scheme, host and port, nothing after.
+        for origin in value:
+            url = urlsplit(origin)
+            if url.scheme not in ("http", "https") or not url.netloc or url.path or url.query:
+                raise ValueError(f"must list origins like https://chat.example.com, not {origin!r}")
+        return value
 
     @field_validator("oidc_issuer", mode="before")
     @classmethod

@@ -15,9 +15,10 @@ from redis.exceptions import TimeoutError as RedisTimeout
 from fixtures.redis import EmbeddedRedis
 from service.app import redis_client
 from service.http.common import errors_middleware
+from service.metrics import BREAKER_OPENED
 from service.resilience import deadlines
 from service.resilience.deadlines import DependencyTimeout, within
-from service.resilience.redis_guard import GuardedRedis, RedisUnavailable
+from service.resilience.redis_guard import GuardedRedis, PoolBusy, RedisUnavailable
 
 
 async def test_within_answers_on_time_even_when_the_cleanup_hangs() -> None:
@@ -124,3 +125,23 @@ async def test_an_http_request_waiting_on_a_dependency_answers_503_in_time(
         assert response.status == 503
         assert response.headers["Retry-After"] == "5"
         assert (await response.json())["error"] == "temporarily_unavailable"
+
+
+async def test_a_busy_pool_does_not_open_the_breaker(redis_server: EmbeddedRedis) -> None:
+    # One connection, each call holding it 0.3 s server-side: most of twelve callers wait out
+    # the pool's wait. Redis answers all along, so the breaker must stay closed (issue 18).
+    client = redis_client(redis_server.url, max_connections=1)
+    assert isinstance(client, GuardedRedis)
+    opened_before = BREAKER_OPENED.labels("redis")._value.get()
+    try:
+        results = await asyncio.gather(
+            *(client.blpop(["nothing"], timeout=0.3) for _ in range(12)), return_exceptions=True
+        )
+        busy = [r for r in results if isinstance(r, PoolBusy)]
+        assert busy, results  # the pool did run out
+        assert all(r is None or isinstance(r, PoolBusy) for r in results), results
+        assert BREAKER_OPENED.labels("redis")._value.get() == opened_before  # never opened
+        assert not client.breaker.tripped
+        assert await client.set("k", "v")  # and the next call goes to Redis at once
+    finally:
+        await client.aclose()

@@ -172,3 +172,31 @@ def test_the_rules_per_address_have_settings() -> None:
         Settings.from_env({**ENV, "CLIENT_IPV4_PREFIX": "33", "CLIENT_IPV6_PREFIX": "8"})
     assert "CLIENT_IPV4_PREFIX must be between 8 and 32" in str(refused.value)
     assert "CLIENT_IPV6_PREFIX must be between 16 and 128" in str(refused.value)
+
+
+def test_settings_once_unchecked_are_checked() -> None:
+    # Issue 18, "settings still unchecked": each of these used to start the service.
+    bad = {
+        "LOG_LEVEL": "chatty",
+        "REDIS_URL": "http://cache:6379",
+        "ALLOWED_ORIGINS": "https://chat.example.com/app",
+        "JWT_ISSUER": "i" * 300,
+        "LLM_MODEL": "m" * 300,
+        "API_PER_SECOND": "0",
+    }
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({**ENV, **bad})
+    said = str(refused.value)
+    for expected in (
+        "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+        "REDIS_URL must be a redis://, rediss:// or unix:// URL",
+        "ALLOWED_ORIGINS must list origins like https://chat.example.com, not",
+        "JWT_ISSUER must be at most 256 characters",
+        "LLM_MODEL must be at most 200 characters",
+        "API_PER_SECOND must be between 0.001 and 100000",
+    ):
+        assert expected in said, said
+    fine = Settings.from_env(
+        {**ENV, "LOG_LEVEL": " warning ", "ALLOWED_ORIGINS": "https://a.example:8443"}
+    )
+    assert fine.log_level == "WARNING"

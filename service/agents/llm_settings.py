@@ -19,7 +19,7 @@ class LlmSettings(EnvSettings):
     """The optional model provider. Without `LLM_BASE_URL` the deterministic reasoner answers."""
 
     base_url: str | None = Field(default=None, alias="LLM_BASE_URL")
-    model: Stripped = Field(default="gpt-4o-mini", alias="LLM_MODEL")
+    model: Stripped = Field(default="gpt-4o-mini", max_length=200, alias="LLM_MODEL")
     api_key: SecretStr | None = Field(default=None, alias="LLM_API_KEY")
     # Each attempt's time limit, and the attempts after the first one.
     timeout_s: float = Field(

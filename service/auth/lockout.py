@@ -26,9 +26,23 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from service.errors import InvalidCredentials, RateLimited
+from service.resilience.outage_log import OutageNotice
 
 log = logging.getLogger("service.lockout")
 PREFIX = "auth:login:"
+
+
+# KEYS fails, lock; ARGV window seconds, member. Returns {lock's ms to live, attempts counted}.
+_BEGIN = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local lock_ms = redis.call('PTTL', KEYS[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
+redis.call('ZADD', KEYS[1], string.format('%.6f', now), ARGV[2])
+local counted = redis.call('ZCARD', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return {lock_ms, counted}
+"""
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,8 @@ class LoginLockout:
         self._local_attempts: defaultdict[str, dict[str, float]] = defaultdict(dict)
         self._local_locks: dict[str, float] = {}
         self._pruned_at = time.monotonic()
+        # Every sign-in touches the counters: logged once per outage, not once per sign-in.
+        self._down = OutageNotice(log, "shared sign-in lockout counters (counting locally)")
 
     def _refused(self, seconds: float) -> RateLimited:
         return RateLimited(
@@ -82,10 +98,12 @@ class LoginLockout:
         key = _email_key(email)
         member = f"{time.time():.6f}:{secrets.token_hex(4)}"
         try:
-            return await self._begin_shared(key, member)
+            attempt = await self._begin_shared(key, member)
         except (RedisError, OSError) as exc:
-            log.warning("lockout counters unavailable, counting locally: %r", exc)
+            self._down.failed(exc)
             return self._begin_local(key, member)
+        self._down.ok()
+        return attempt
 
     async def failed(self, attempt: Attempt) -> None:
         """The attempt used a wrong password: it stays counted; lock at the limit."""
@@ -97,7 +115,7 @@ class LoginLockout:
             if await self._redis.zcard(fails) >= self._max:
                 await self._redis.set(lock, b"1", ex=self._window_s)
         except (RedisError, OSError) as exc:
-            log.warning("lockout counters unavailable, counting locally: %r", exc)
+            self._down.failed(exc)
             self._failed_local(attempt)
 
     async def succeeded(self, attempt: Attempt) -> None:
@@ -108,7 +126,7 @@ class LoginLockout:
         try:
             await self._redis.delete(PREFIX + "fails:" + attempt.email_key)
         except (RedisError, OSError) as exc:
-            log.warning("could not reset the sign-in failures: %r", exc)
+            self._down.failed(exc)
 
     async def release(self, attempt: Attempt) -> None:
         """The attempt never got to the password (a dependency failed): uncount it."""
@@ -119,19 +137,13 @@ class LoginLockout:
         try:
             await self._redis.zrem(PREFIX + "fails:" + attempt.email_key, attempt.member)
         except (RedisError, OSError) as exc:
-            log.warning("could not uncount a sign-in attempt: %r", exc)
+            self._down.failed(exc)
 
     # -- shared counters (Redis)
     async def _begin_shared(self, key: str, member: str) -> Attempt:
         fails, lock = PREFIX + "fails:" + key, PREFIX + "lock:" + key
-        now = time.time()
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.pttl(lock)
-            pipe.zremrangebyscore(fails, "-inf", now - self._window_s)
-            pipe.zadd(fails, {member: now})
-            pipe.zcard(fails)
-            pipe.expire(fails, self._window_s)
-            lock_ms, _, _, counted, _ = await pipe.execute()
+        # Redis's clock, not this instance's: instances with skewed clocks count one window.
+        lock_ms, counted = await self._redis.eval(_BEGIN, 2, fails, lock, self._window_s, member)
         if lock_ms > 0 or counted > self._max:
             await self._redis.zrem(fails, member)
             if lock_ms <= 0:  # a burst past the limit: lock now

@@ -29,6 +29,7 @@ from service.auth.tokens import LEEWAY_S, AccessClaims
 from service.contract import CloseCode
 from service.delivery.chat.hub import Connection, Hub
 from service.errors import InvalidToken
+from service.resilience.outage_log import OutageNotice
 from service.settings import MAX_ACCESS_TOKEN_TTL_S
 from service.store import sessions as store
 from service.store.db import Sessions
@@ -81,6 +82,13 @@ class Revocations:
         self._caught_up_at: float | None = None
         # True while the channel watcher holds a confirmed subscription (readiness reports it).
         self.listening = False
+        # Each logged once per outage, not once per request or retry.
+        self._mirror_down = OutageNotice(log, "revocation mirror (asking PostgreSQL)")
+        self._channel_down = OutageNotice(log, "revocation channel")
+        self._sweep_down = OutageNotice(log, "revocation sweep")
+        self._catch_up_down = OutageNotice(log, "revocation catch-up")
+        self._writes_down = OutageNotice(log, "revocation mirror writes (retried by the sweep)")
+        self._publish_down = OutageNotice(log, "revocation publishing (the sweep closes sockets)")
 
     # -- checks
     async def ensure_active(self, claims: AccessClaims) -> None:
@@ -96,8 +104,9 @@ class Revocations:
         try:
             loaded, mark = await self._redis.mget(LOADED_KEY, _key(session_id))
         except (RedisError, OSError) as exc:
-            log.warning("revocation mirror unavailable, asking PostgreSQL: %r", exc)
+            self._mirror_down.failed(exc)
         else:
+            self._mirror_down.ok()
             if mark is not None:
                 return True
             if loaded is None:
@@ -165,13 +174,14 @@ class Revocations:
                     async for message in pubsub.listen():
                         if message.get("type") == "subscribe":
                             self.listening = True
+                            self._channel_down.ok()
                         self._on_message(message)
             except asyncio.CancelledError:
                 self.listening = False
                 raise
             except Exception as exc:
                 self.listening = False
-                log.warning("revocation channel lost, retrying: %r", exc)
+                self._channel_down.failed(exc)
                 await asyncio.sleep(RECONNECT_DELAY_S)
 
     def _on_message(self, message: dict[str, object]) -> None:
@@ -193,21 +203,18 @@ class Revocations:
             try:
                 await self._sweep_once()
             except Exception as exc:  # a dependency down; the next sweep tries again
-                log.warning("revocation sweep failed: %r", exc)
+                self._sweep_down.failed(exc)
+            else:
+                self._sweep_down.ok()
 
     async def _catch_up(self) -> None:
-        failing = False
         while True:
             try:
                 await self._catch_up_once()
             except Exception as exc:  # a dependency down; the next round reads a longer stretch
-                if not failing:  # once per outage, not every second
-                    log.warning("revocation catch-up failing, retrying: %r", exc)
-                failing = True
+                self._catch_up_down.failed(exc)
             else:
-                if failing:
-                    log.info("revocation catch-up works again")
-                failing = False
+                self._catch_up_down.ok()
             await asyncio.sleep(CATCH_UP_S)
 
     async def _catch_up_once(self) -> None:
@@ -268,9 +275,10 @@ class Revocations:
                 await pipe.execute()
         except (RedisError, OSError) as exc:
             # Until the mirror holds them, checks go to PostgreSQL (see is_revoked).
-            log.warning("revocation not mirrored yet, will retry: %r", exc)
+            self._writes_down.failed(exc)
             self._unmirrored |= ids
         else:
+            self._writes_down.ok()
             self._unmirrored -= ids
 
     async def _publish(self, ids: set[uuid.UUID]) -> None:
@@ -278,7 +286,9 @@ class Revocations:
         try:
             await self._redis.publish(CHANNEL, message)
         except (RedisError, OSError) as exc:
-            log.warning("revocation not published; the sweep will close sockets: %r", exc)
+            self._publish_down.failed(exc)
+        else:
+            self._publish_down.ok()
 
     def _start_rebuild(self) -> None:
         if self._rebuild is None or self._rebuild.done():

@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 
 from service.delivery.chat.hub import Hub
 from service.delivery.streams import StreamPolicy, queue_append
+from service.resilience.outage_log import OutageNotice
 
 log = logging.getLogger("service.bus")
 CHANNEL_PREFIX = "chat:user:"
@@ -48,6 +49,8 @@ class Bus:
         self._streams = streams or StreamPolicy()
         # True while `listen` holds a confirmed subscription (readiness reports it).
         self.listening = False
+        self._fan_out = OutageNotice(log, "fan-out to other instances")
+        self._subscription = OutageNotice(log, "fan-out subscription")
 
     async def publish_many(self, frames: Sequence[tuple[uuid.UUID, dict[str, Any]]]) -> None:
         """Deliver to local sockets, then to the other instances in one Redis round trip."""
@@ -64,7 +67,9 @@ class Bus:
                     pipe.publish(user_channel(user_id), message)
                 await pipe.execute()
         except (RedisError, OSError) as exc:
-            log.warning("fan-out to other instances failed: %r", exc, extra={"frames": len(frames)})
+            self._fan_out.failed(exc)
+        else:
+            self._fan_out.ok()
 
     async def listen(self) -> None:
         """Deliver other instances' frames to local sockets; reconnects until cancelled.
@@ -78,17 +83,23 @@ class Bus:
                     async for message in pubsub.listen():
                         if message.get("type") == "psubscribe":
                             self.listening = True
+                            self._subscription.ok()
                         self._dispatch(message)
             except asyncio.CancelledError:
                 self.listening = False
                 raise
             except Exception as exc:  # Redis gone, or a defect: report not ready, then retry
                 self.listening = False
-                log.warning("fan-out subscription lost, retrying: %r", exc)
+                self._subscription.failed(exc)  # retried every half second: logged once
                 await asyncio.sleep(RECONNECT_DELAY_S)
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         if message.get("type") != "pmessage":
+            return
+        # Every instance hears every person's events: read the channel name only, and parse
+        # the body only for the people with a socket here.
+        user_id = _user_of(message.get("channel"))
+        if user_id is not None and not self._hub.holds(user_id):
             return
         parsed = _parse(message)
         if parsed is None:
@@ -101,6 +112,15 @@ class Bus:
             self._hub.deliver(user_id, frame)
         except Exception:
             log.exception("delivery of a fan-out message failed", extra={"user_id": user_id})
+
+
+def _user_of(channel: object) -> uuid.UUID | None:
+    """The person a channel is about, or None when it is not one of ours."""
+    try:
+        name = channel.decode() if isinstance(channel, bytes) else str(channel)
+        return uuid.UUID(name.removeprefix(CHANNEL_PREFIX))
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def _parse(message: dict[str, Any]) -> tuple[str, uuid.UUID, dict[str, Any]] | None:

@@ -35,10 +35,13 @@ from service.delivery.chat.hub import Connection, Hub
 from service.errors import NotFound
 from service.http.common import as_service_error
 from service.resilience.deadlines import within
+from service.resilience.outage_log import OutageNotice
 from service.store import run_log
 from service.store.db import Sessions
 
 log = logging.getLogger("service.replay")
+# One line per outage, not one per catch-up (the instance has one replayer).
+_STREAM_DOWN = OutageNotice(log, "replay from the run streams")
 
 Frame = dict[str, Any]
 T = TypeVar("T")
@@ -138,8 +141,9 @@ class Replayer:
         try:
             found = await streams.read_exactly(self.redis, run_id, first=first, last=last)
         except (RedisError, OSError, ValueError) as exc:
-            log.warning("replay from the stream failed: %r", exc, extra={"run_id": run_id})
+            _STREAM_DOWN.failed(exc, run_id=run_id)
             return None
+        _STREAM_DOWN.ok()
         if found is None or found.owner != str(user_id):
             return None
         return found.events

@@ -22,9 +22,10 @@ from service.errors import (
     ServiceError,
     TemporarilyUnavailable,
 )
-from service.keys import REVOCATIONS, SETTINGS
+from service.keys import API_BUDGET, REVOCATIONS, SETTINGS
 from service.logs import current_request_id, error_class, note_user
 from service.metrics import DEPENDENCY_ERRORS, REFUSALS
+from service.resilience.outage_log import OutageNotice
 from service.validation import JsonError, loads_strict
 
 log = logging.getLogger("service.http")
@@ -101,7 +102,7 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         if (error := as_service_error(exc)) is not None:
             if isinstance(error, TemporarilyUnavailable):
                 # The class only: a database error's text quotes the statement's values.
-                log.warning("dependency unavailable: %s", error_class(exc))
+                _unavailable(exc)
             return error_response(error)
         # The traceback is logged without the values a database error quotes (service/logs.py).
         log.exception("unhandled error on %s %s", request.method, request.path)
@@ -161,4 +162,16 @@ async def authenticate(request: web.Request) -> AccessClaims:
     # A signed, unexpired pass of an ended session (logout, password change) is refused too.
     await request.app[REVOCATIONS].ensure_active(claims)
     note_user(claims.user_id)
+    await request.app[API_BUDGET].spend(claims.user_id)
     return claims
+
+
+# Once per outage, not once per refused request (the access log still counts every 503).
+_REDIS_DOWN = OutageNotice(log, "requests needing Redis")
+_DATABASE_DOWN = OutageNotice(log, "requests needing PostgreSQL")
+
+
+def _unavailable(exc: BaseException) -> None:
+    # The class only: a database error's text quotes the statement's values.
+    notice = _REDIS_DOWN if isinstance(exc, RedisError) else _DATABASE_DOWN
+    notice.failed(None, error=error_class(exc))

@@ -35,6 +35,7 @@ from service.delivery.chat.frames import ResumeFrame, SendFrame
 from service.delivery.chat.hub import Connection
 from service.delivery.chat.limits import Bucket
 from service.errors import TooManyChats
+from service.resilience.outage_log import OutageNotice
 
 log = logging.getLogger("service.ws")
 
@@ -83,6 +84,10 @@ class ChatLimits:
         self.max_chats = max_chats
         self._tickets: set[Ticket] = set()
         self._local: dict[tuple[str, uuid.UUID], Bucket] = {}
+        # Logged once per outage, not once per chat or question.
+        self._count_down = OutageNotice(log, "shared chat count (counting locally)")
+        self._renew_down = OutageNotice(log, "renewal of open chats")
+        self._rates_down = OutageNotice(log, "shared chat limits (limiting locally)")
 
     # -- open chats
     async def open(self, user_id: uuid.UUID) -> Ticket:
@@ -100,8 +105,9 @@ class ChatLimits:
                 self.max_chats,
                 int(TICKET_TTL_S * 1000),
             )
+            self._count_down.ok()
         except (RedisError, OSError) as exc:
-            log.warning("chat count unavailable, counting locally: %r", exc)
+            self._count_down.failed(exc)
             admitted = sum(t.user_id == user_id for t in self._tickets) < self.max_chats
         if not admitted:
             raise TooManyChats(
@@ -132,7 +138,9 @@ class ChatLimits:
                         pipe.pexpire(key, int(TICKET_TTL_S * 1000))
                     await pipe.execute()
             except (RedisError, OSError) as exc:
-                log.warning("open chats not renewed, will retry: %r", exc)
+                self._renew_down.failed(exc)
+            else:
+                self._renew_down.ok()
 
     # -- rates
     async def send_wait(self, user_id: uuid.UUID) -> float:
@@ -150,9 +158,10 @@ class ChatLimits:
             wait = await self._redis.eval(
                 _TAKE, 1, f"chat:{kind}:{user_id}", time.time(), burst, per_second, cost
             )
+            self._rates_down.ok()
             return float(wait)
         except (RedisError, OSError) as exc:
-            log.warning("shared %s limit unavailable, limiting locally: %r", kind, exc)
+            self._rates_down.failed(exc)
         if len(self._local) > LOCAL_BUCKETS_MAX:
             self._local = {k: b for k, b in self._local.items() if not b.full}
         bucket = self._local.setdefault((kind, user_id), Bucket(burst, per_second))

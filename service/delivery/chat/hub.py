@@ -67,6 +67,10 @@ class Hub:
             if not peers:
                 del self._by_user[connection.user_id]
 
+    def holds(self, user_id: uuid.UUID) -> bool:
+        """Whether this person has a socket open here."""
+        return user_id in self._by_user
+
     def count(self) -> int:
         return sum(len(peers) for peers in self._by_user.values())
 
