@@ -32,7 +32,9 @@ from service.http.origins import origin_allowed
 from service.keys import CHAT_LIMITS, HUB, REDIS, REVOCATIONS, SESSIONS, SETTINGS
 from service.logs import note_user
 from service.metrics import REFUSALS
+from service.plans import Plan
 from service.resilience.deadlines import within
+from service.store import users
 
 log = logging.getLogger("service.ws")
 
@@ -87,19 +89,30 @@ class BadFrameBudget:
         return len(self._times) <= BAD_FRAMES_PER_MINUTE
 
 
+async def _plan(request: web.Request, claims: AccessClaims) -> Plan:
+    """The person's plan, read at each handshake: an operator's change counts from the next chat."""
+    async with request.app[SESSIONS]() as session:
+        reading = users.plan_of(session, user_id=claims.user_id)
+        return await within(SEND_TIMEOUT_S, reading, what="the plan")
+
+
 async def websocket(request: web.Request) -> web.StreamResponse:
     try:
         claims = await _admit(request)
-        ticket = await request.app[CHAT_LIMITS].open(claims.user_id)
+        plan = await _plan(request, claims)
+        quotas = request.app[SETTINGS].plans[plan]
+        ticket = await request.app[CHAT_LIMITS].open(
+            claims.user_id, max_chats=quotas.open_chats, plan=plan
+        )
     except ServiceError as error:
         return error_response(error)
     try:
-        return await _serve(request, claims)
+        return await _serve(request, claims, plan)
     finally:
         await request.app[CHAT_LIMITS].close(ticket)
 
 
-async def _serve(request: web.Request, claims: AccessClaims) -> web.WebSocketResponse:
+async def _serve(request: web.Request, claims: AccessClaims, plan: Plan) -> web.WebSocketResponse:
     send_buffer = request.app[SETTINGS].delivery.socket_send_buffer_bytes
     ws = web.WebSocketResponse(
         protocols=(SUBPROTOCOL,),
@@ -118,6 +131,7 @@ async def _serve(request: web.Request, claims: AccessClaims) -> web.WebSocketRes
         claims.session_id,
         claims.expires_at,
         outbox=asyncio.Queue(request.app[HUB].outbox_frames),
+        plan=plan,
     )
     hub = request.app[HUB]
     hub.add(connection)
