@@ -39,6 +39,13 @@ async def ask(request: web.Request, connection: Connection, frame: SendFrame) ->
     daily = request.app[CHAT_LIMITS].daily
     day, allowed = await daily.take(connection.user_id, quotas.questions_per_day)
     if not allowed:
+        # A resend of a question kept earlier today gets its duplicate ack, as always.
+        earlier = await request.app[HOT_PATH].earlier_question(
+            user_id=connection.user_id, client_msg_id=frame.client_msg_id
+        )
+        if earlier is not None:
+            connection.offer(_ack(frame, earlier))
+            return
         reset = seconds_to_reset(time.time())
         raise QuotaReached(
             f"You have asked all {quotas.questions_per_day:,} questions your {plan.title} plan "
