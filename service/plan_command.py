@@ -1,6 +1,6 @@
 """`golden-path-plan EMAIL [PLAN]`: show an account's plan, or move it to another plan
 (Free, Early, Mid, Enterprise; any case). Reads DATABASE_URL (or DATABASE_URL_FILE) like
-`golden-path-migrate`.
+`golden-path-migrate`, and REDIS_URL (or REDIS_URL_FILE) if given, to clear the chats' copy.
 
 The move counts from the person's next chat (open chats, questions per day, the line) and next
 upload (usage records); chats already open keep the plan they opened with until they close.
@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+import uuid
 
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from service.plans import Plan, parse_plan
+from service.env import with_secret_files
+from service.plan_cache import CACHE_S
+from service.plans import Plan, cache_key, parse_plan
 from service.store.migrate import async_url_from_env
 from service.store.models import User
 from service.store.users import set_plan
@@ -35,14 +41,38 @@ async def _run(email: str, plan: Plan | None) -> int:
                     return 1
                 print(f"{email}: {Plan(held).title}")
                 return 0
-            before = await set_plan(session, email=email, plan=plan)
+            moved = await set_plan(session, email=email, plan=plan)
     finally:
         await engine.dispose()
-    if before is None:
+    if moved is None:
         print(f"No account has the email {email}", file=sys.stderr)
         return 1
+    user_id, before = moved
+    await _forget_cached(user_id)
     print(f"{email}: {before.title} -> {plan.title}")
     return 0
+
+
+async def _forget_cached(user_id: uuid.UUID) -> None:
+    """The chats' copy of the plan (service.plan_cache.py) goes at once when
+    REDIS_URL is given; otherwise it lapses by itself within minutes."""
+    env, problems = with_secret_files(os.environ, ("REDIS_URL",))
+    url = env.get("REDIS_URL", "").strip()
+    if problems or not url:
+        print(
+            f"(no REDIS_URL: new chats see the change within {CACHE_S // 60} minutes)",
+            file=sys.stderr,
+        )
+        return
+    redis = Redis.from_url(url, socket_timeout=5)
+    try:
+        await redis.delete(cache_key(user_id))
+    except (RedisError, OSError) as exc:
+        print(
+            f"(the cached plan was not cleared: {exc!r}; it lapses within minutes)", file=sys.stderr
+        )
+    finally:
+        await redis.aclose()
 
 
 def main(argv: list[str] | None = None) -> None:

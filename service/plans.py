@@ -66,6 +66,12 @@ _LIMITS = {
 }
 
 
+def cache_key(user_id: object) -> str:
+    """Where Redis keeps a person's plan for the chat's handshake (delivery/chat/plan_cache.py);
+    the operator's command deletes it when it changes the plan."""
+    return f"plan:{user_id}"
+
+
 def parse_plan(value: str) -> Plan:
     """A plan by its name, any case (`Enterprise`, `mid`), or ValueError naming the plans."""
     try:

@@ -21,7 +21,8 @@ from fixtures.postgres import EmbeddedPostgres
 from fixtures.redis import EmbeddedRedis
 from service.delivery.chat.daily_questions import DailyQuestions, seconds_to_reset
 from service.errors import Forbidden
-from service.plans import PLANS, Plan, parse_plan, with_overrides
+from service.plan_cache import plan_for
+from service.plans import PLANS, Plan, cache_key, parse_plan, with_overrides
 from service.runs.admission import Admission
 from service.store import identities, usage
 from service.store.db import make_sessions
@@ -57,8 +58,13 @@ async def _person(conn: asyncpg.Connection) -> tuple[uuid.UUID, str]:
     return user_id, email
 
 
-def _command(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _command(
+    database_url: str, *args: str, redis_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": database_url}
+    env.pop("REDIS_URL", None)
+    if redis_url is not None:
+        env["REDIS_URL"] = redis_url
     return subprocess.run(
         [sys.executable, "-m", "service.plan_command", *args],
         env=env,
@@ -94,6 +100,37 @@ async def test_the_operator_command_moves_an_account_to_another_plan(
     wrong = _command(database_url, email, "Gold")
     assert wrong.returncode == 2 and "the plans are Free, Early, Mid, Enterprise" in wrong.stderr
     assert await database.fetchval("SELECT plan FROM users WHERE id = $1", user_id) == "mid"
+
+
+async def test_the_chats_copy_of_the_plan_is_cleared_by_the_command(
+    database_url: str, database: asyncpg.Connection
+) -> None:
+    engine = create_async_engine(database_url.replace("postgresql://", "postgresql+asyncpg://"))
+    sessions = make_sessions(engine)
+    user_id, email = await _person(database)
+    with EmbeddedRedis() as server:
+        redis = Redis.from_url(server.url)
+        try:
+            assert await plan_for(redis, sessions, user_id) is Plan.FREE
+            assert await redis.get(cache_key(user_id)) == b"free"
+            moved = _command(database_url, email, "Enterprise", redis_url=server.url)
+            assert moved.returncode == 0, moved.stderr
+            assert await redis.get(cache_key(user_id)) is None
+            assert await plan_for(redis, sessions, user_id) is Plan.ENTERPRISE
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+
+async def test_a_database_that_cannot_answer_opens_the_chat_on_the_default_plan() -> None:
+    engine = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    with EmbeddedRedis() as server:
+        redis = Redis.from_url(server.url)
+        try:
+            assert await plan_for(redis, make_sessions(engine), uuid.uuid4()) is Plan.FREE
+        finally:
+            await redis.aclose()
+            await engine.dispose()
 
 
 async def test_the_usage_records_an_account_keeps_are_its_plans(

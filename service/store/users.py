@@ -53,16 +53,20 @@ async def plan_of(session: AsyncSession, *, user_id: uuid.UUID) -> Plan:
     return Plan(plan) if plan is not None else DEFAULT_PLAN
 
 
-async def set_plan(session: AsyncSession, *, email: str, plan: Plan) -> Plan | None:
-    """Move the account of `email` to `plan`; its plan before, or None when there is no such
-    account. Takes effect on the person's next chat and next question."""
-    before = await session.scalar(
-        select(User.plan).where(User.email == email.strip().lower()).with_for_update()
-    )
-    if before is None:
+async def set_plan(
+    session: AsyncSession, *, email: str, plan: Plan
+) -> tuple[uuid.UUID, Plan] | None:
+    """Move the account of `email` to `plan`: its id and its plan before, or None when there is
+    no such account."""
+    row = (
+        await session.execute(
+            select(User.id, User.plan).where(User.email == email.strip().lower()).with_for_update()
+        )
+    ).first()
+    if row is None:
         return None
     await session.execute(
         update(User).where(User.email == email.strip().lower()).values(plan=plan.value)
     )
     await session.commit()
-    return Plan(before)
+    return row.id, Plan(row.plan)

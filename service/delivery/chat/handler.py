@@ -32,9 +32,9 @@ from service.http.origins import origin_allowed
 from service.keys import CHAT_LIMITS, HUB, REDIS, REVOCATIONS, SESSIONS, SETTINGS
 from service.logs import note_user
 from service.metrics import REFUSALS
+from service.plan_cache import plan_for
 from service.plans import Plan
 from service.resilience.deadlines import within
-from service.store import users
 
 log = logging.getLogger("service.ws")
 
@@ -89,17 +89,10 @@ class BadFrameBudget:
         return len(self._times) <= BAD_FRAMES_PER_MINUTE
 
 
-async def _plan(request: web.Request, claims: AccessClaims) -> Plan:
-    """The person's plan, read at each handshake: an operator's change counts from the next chat."""
-    async with request.app[SESSIONS]() as session:
-        reading = users.plan_of(session, user_id=claims.user_id)
-        return await within(SEND_TIMEOUT_S, reading, what="the plan")
-
-
 async def websocket(request: web.Request) -> web.StreamResponse:
     try:
         claims = await _admit(request)
-        plan = await _plan(request, claims)
+        plan = await plan_for(request.app[REDIS], request.app[SESSIONS], claims.user_id)
         quotas = request.app[SETTINGS].plans[plan]
         ticket = await request.app[CHAT_LIMITS].open(
             claims.user_id, max_chats=quotas.open_chats, plan=plan
