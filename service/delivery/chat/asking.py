@@ -23,7 +23,7 @@ from service.delivery.chat.frames import SendFrame
 from service.delivery.chat.hub import Connection
 from service.errors import Busy, QuotaReached
 from service.keys import CHAT_LIMITS, HOT_PATH, RUNS, SETTINGS
-from service.resilience.deadlines import DependencyTimeout
+from service.resilience.deadlines import DependencyTimeout, within
 from service.runs.executor import Question
 from service.store.hot_path import Accepted
 
@@ -40,9 +40,10 @@ async def ask(request: web.Request, connection: Connection, frame: SendFrame) ->
     day, allowed = await daily.take(connection.user_id, quotas.questions_per_day)
     if not allowed:
         # A resend of a question kept earlier today gets its duplicate ack, as always.
-        earlier = await request.app[HOT_PATH].earlier_question(
+        looking = request.app[HOT_PATH].earlier_question(
             user_id=connection.user_id, client_msg_id=frame.client_msg_id
         )
+        earlier = await within(SEND_TIMEOUT_S, looking, what="the database")
         if earlier is not None:
             connection.offer(_ack(frame, earlier))
             return
