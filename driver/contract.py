@@ -55,6 +55,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"
     RATE_LIMITED = "rate_limited"
     TOO_MANY_CHATS = "too_many_chats"
+    QUOTA_REACHED = "quota_reached"
     TEMPORARILY_UNAVAILABLE = "temporarily_unavailable"
     # Only in a socket's error frame.
     INVALID_JSON = "invalid_json"
@@ -123,6 +124,7 @@ SOCKET_ERROR_CODES = frozenset(
         ErrorCode.RATE_LIMITED,
         ErrorCode.TEMPORARILY_UNAVAILABLE,
         ErrorCode.BUSY,
+        ErrorCode.QUOTA_REACHED,
     }
 )
 # What a garbled frame is answered with (the connection stays open).

@@ -59,6 +59,8 @@ REFUSALS: Mapping[str, Said] = {
     "the account already exists": Said(ErrorCode.CONFLICT, HTTPStatus.CONFLICT),
     "she has too many chats open": Said(ErrorCode.TOO_MANY_CHATS, _LIMITED),
     "there were too many attempts": Said(ErrorCode.RATE_LIMITED, _LIMITED),
+    "she has asked all the questions her plan allows today": Said(ErrorCode.QUOTA_REACHED),
+    "her account is not on the Enterprise plan": Said(ErrorCode.FORBIDDEN, HTTPStatus.FORBIDDEN),
     "the request was out of bounds": Said(ErrorCode.INVALID_REQUEST, _BAD),
     "the chat's version was not named": Said(ErrorCode.INVALID_REQUEST, _BAD),
     "the assistant is busy": Said(ErrorCode.BUSY),

@@ -38,6 +38,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"
     RATE_LIMITED = "rate_limited"
     TOO_MANY_CHATS = "too_many_chats"
+    QUOTA_REACHED = "quota_reached"  # a quota of the person's plan, until it resets (issue 18)
     TEMPORARILY_UNAVAILABLE = "temporarily_unavailable"
     BUSY = "busy"
     # Frames the chat refuses (the socket stays open).

@@ -10,11 +10,13 @@ raised while serving a request is a defect of ours (or a dependency that is down
     ├── InvalidToken             invalid_token             401
     ├── TokenExpired             token_expired             401
     ├── InvalidCredentials       invalid_credentials       401
+    ├── Forbidden                forbidden                 403
     ├── OriginNotAllowed         origin_not_allowed        403
     ├── NotFound                 not_found                 404
     ├── Conflict                 conflict                  409
     ├── RateLimited              rate_limited              429
-    │   └── TooManyChats         too_many_chats            429 (before the chat's upgrade)
+    │   ├── TooManyChats         too_many_chats            429 (before the chat's upgrade)
+    │   └── QuotaReached         quota_reached             429 (a plan's quota: retry_after)
     ├── TemporarilyUnavailable   temporarily_unavailable   503
     ├── Busy                     busy                      503 (chat only)
     └── FrameError               (chat only: a refused frame, the socket stays open)
@@ -64,6 +66,10 @@ class InvalidCredentials(ServiceError):
     code, status = ErrorCode.INVALID_CREDENTIALS, 401
 
 
+class Forbidden(ServiceError):
+    code, status = ErrorCode.FORBIDDEN, 403
+
+
 class OriginNotAllowed(ServiceError):
     code, status = ErrorCode.ORIGIN_NOT_ALLOWED, 403
 
@@ -84,6 +90,13 @@ class TooManyChats(RateLimited):
     """One chat more than a person may hold open, all instances together."""
 
     code = ErrorCode.TOO_MANY_CHATS
+
+
+class QuotaReached(RateLimited):
+    """The person has used all of a quota their plan allows until it resets (service/plans.py):
+    the message names the quota and the plan, `retry_after` says when it resets."""
+
+    code = ErrorCode.QUOTA_REACHED
 
 
 class TemporarilyUnavailable(ServiceError):

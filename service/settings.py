@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import secrets
@@ -24,6 +25,7 @@ from service.env import (
     with_secret_files,
 )
 from service.http.proxies import Networks, parse_networks
+from service.plans import PLANS, Plan, Quotas, with_overrides
 from service.runs.admission import (
     RUN_QUEUE_WAIT_S,
     RUNS_IN_FLIGHT,
@@ -153,8 +155,11 @@ class Settings(EnvSettings):
     # an IPv6 /64.
     client_ipv4_prefix: int = Field(default=32, ge=8, le=32, alias="CLIENT_IPV4_PREFIX")
     client_ipv6_prefix: int = Field(default=64, ge=16, le=128, alias="CLIENT_IPV6_PREFIX")
-    # Open chats one person may hold, all instances together.
+    # Open chats one person on the Free plan may hold, all instances together (the other plans'
+    # figures: service/plans.py). RUNS_QUEUED_PER_PERSON above is the Free plan's line places.
     max_chats_per_person: int = Field(default=20, ge=1, le=10_000, alias="MAX_CHATS_PER_PERSON")
+    # Any plan's figure overridden: `free.questions_per_day=3,mid.open_chats=4` (service/plans.py).
+    plan_quotas: str = Field(default="", max_length=2000, alias="PLAN_QUOTAS")
     # The proxies (addresses or networks, comma-separated) whose X-Forwarded-*/Forwarded headers
     # name the real client (service/http/proxies.py); nobody's by default.
     trusted_proxies: Networks = Field(default=(), alias="TRUSTED_PROXIES")
@@ -171,6 +176,28 @@ class Settings(EnvSettings):
     def async_database_url(self) -> str:
         """The libpq URL rewritten for SQLAlchemy's asyncpg dialect."""
         return async_database_url(self.database_url)
+
+    @functools.cached_property
+    def plans(self) -> dict[Plan, Quotas]:
+        """Each plan's quotas: the table, the Free plan's two legacy settings, PLAN_QUOTAS."""
+        free = PLANS[Plan.FREE]
+        base = {
+            **PLANS,
+            Plan.FREE: Quotas(
+                questions_per_day=free.questions_per_day,
+                usage_records=free.usage_records,
+                open_chats=self.max_chats_per_person,
+                line_places=self.runs_queued_per_person,
+                line_reach=free.line_reach,
+            ),
+        }
+        return with_overrides(self.plan_quotas, base)
+
+    @field_validator("plan_quotas")
+    @classmethod
+    def _quotas_readable(cls, value: str) -> str:
+        with_overrides(value)  # ValueError says which item is wrong
+        return value
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -25,6 +25,8 @@ SERVER_KINDS = {
     "one question is answered at a time and eight may wait, at most six from one customer": (
         "fair line"
     ),
+    "the Free plan allows 3 questions a day and 2 open chats, the Early plan 5 questions a day "
+    "and the Mid plan 4 open chats": "small plans",
 }
 # A weak password, in the scenario's words -> the password (made from the person's email).
 WEAK_PASSWORDS: Mapping[str, Callable[[str], str]] = {

@@ -34,7 +34,9 @@ async def step_flooded_there(ctx: ScenarioContext, name: str, count: int, other:
     await flooder.attempts_to(SignUp(), SignIn())
     flooder.chat.device_ws_urls["laptop"] = server
     await flooder.attempts_to(OpenChat("laptop"))
-    ctx.line_flood = await waiting.ask_many(flooder, count)
+    floods = getattr(ctx, "line_floods", {})
+    floods[name] = await waiting.ask_many(flooder, count)
+    ctx.line_floods = floods
 
 
 @when('{name} asks "{question}" while the assistant is that busy')
@@ -64,8 +66,8 @@ def step_told_busy(ctx: ScenarioContext, name: str) -> None:
 
 @then("{name} was told the assistant is busy for {count:d} of her questions")
 def step_flood_refused(ctx: ScenarioContext, name: str, count: int) -> None:
-    refused = waiting.refused_busy(ctx.line_flood)
-    asked = len(ctx.line_flood)
+    flood = ctx.line_floods[name]
+    refused, asked = waiting.refused_busy(flood), len(flood)
     assert refused == count, (
         f"{name} was told the assistant is busy for {refused} of her {asked} questions, not {count}"
     )
@@ -73,8 +75,9 @@ def step_flood_refused(ctx: ScenarioContext, name: str, count: int) -> None:
 
 @then("all of {name}'s questions that were taken are answered as well")
 async def step_flood_answered(ctx: ScenarioContext, name: str) -> None:
-    taken = len(ctx.line_flood) - waiting.refused_busy(ctx.line_flood)
-    answered = await waiting.all_taken_answered(ctx.line_flood, FLOOD_WAIT_S)
+    flood = ctx.line_floods[name]
+    taken = len(flood) - waiting.refused_busy(flood)
+    answered = await waiting.all_taken_answered(flood, FLOOD_WAIT_S)
     assert answered == taken, f"only {answered} of {name}'s {taken} questions taken were answered"
 
 

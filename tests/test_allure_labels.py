@@ -23,7 +23,7 @@ Feature: Catch up after a dropped connection
   Business value:
     People stop trusting figures that skip a step.
 
-  @allure.issue:6
+  @allure.issue:6 @allure.label.segment:Enterprise
   Scenario: Alice catches up
     When Alice reconnects
     Then Alice sees every step
@@ -174,6 +174,13 @@ def test_the_business_value_is_the_description(results: dict[str, dict[str, Any]
     description = results["Alice catches up"]["description"]
     assert description.startswith("In order to trust what I see  \nAs someone on a train")
     assert "**Business value:** People stop trusting figures that skip a step." in description
+
+
+def test_a_segment_tag_is_a_label_the_report_groups_by(
+    results: dict[str, dict[str, Any]],
+) -> None:
+    assert labels(results["Alice catches up"], "segment") == ["Enterprise"]
+    assert labels(results["Bob reconnects quickly -- @1.1 "], "segment") == []
 
 
 def test_an_issue_tag_links_to_the_issue(results: dict[str, dict[str, Any]]) -> None:

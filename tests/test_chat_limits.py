@@ -13,16 +13,16 @@ from service.errors import TooManyChats
 
 async def test_without_redis_the_limits_hold_per_instance() -> None:
     unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
-    limits = ChatLimits(unreachable, instance_id="test", max_chats=2)
+    limits = ChatLimits(unreachable, instance_id="test")
     alice, bob = uuid.uuid4(), uuid.uuid4()
-    first = await limits.open(alice)
-    await limits.open(alice)
+    first = await limits.open(alice, max_chats=2)
+    await limits.open(alice, max_chats=2)
     with pytest.raises(TooManyChats) as refused:
-        await limits.open(alice)
+        await limits.open(alice, max_chats=2)
     assert (refused.value.status, refused.value.code) == (429, "too_many_chats")
-    await limits.open(bob)  # others are unaffected
+    await limits.open(bob, max_chats=2)  # others are unaffected
     await limits.close(first)
-    await limits.open(alice)  # a closed chat makes room
+    await limits.open(alice, max_chats=2)  # a closed chat makes room
 
     waits = [await limits.send_wait(alice) for _ in range(int(SEND_BURST) + 1)]
     assert waits[:-1] == [0.0] * int(SEND_BURST) and waits[-1] > 0

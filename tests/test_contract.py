@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from service.contract import AgentErrorCode, CloseCode, ErrorCode
-from service.errors import Busy, InvalidJson, TooManyChats
+from service.errors import Busy, Forbidden, InvalidJson, QuotaReached, TooManyChats
 
 
 def test_codes_serialise_as_their_plain_values() -> None:
@@ -24,6 +24,8 @@ def test_each_error_says_its_code_and_status() -> None:
         "retry_after": 2,
     }
     assert (TooManyChats("x").status, TooManyChats("x").code) == (429, "too_many_chats")
+    assert (QuotaReached("x").status, QuotaReached("x").code) == (429, "quota_reached")
+    assert (Forbidden("x").status, Forbidden("x").code) == (403, "forbidden")
     assert (InvalidJson("x", "ref").code, InvalidJson("x", "ref").ref) == ("invalid_json", "ref")
 
 

@@ -195,6 +195,21 @@ async def test_the_installed_service_migrates_starts_answers_readiness_and_stops
     )
     _, errors = await asyncio.wait_for(migrate.communicate(), timeout=120)
     assert migrate.returncode == 0, f"golden-path-migrate failed:\n{errors.decode()[-3000:]}"
+    # The operators' plan command runs in the lean install too (exit 1: no such account).
+    plan = await asyncio.create_subprocess_exec(
+        lean.bin / "golden-path-plan",
+        "nobody@example.com",
+        "Mid",
+        cwd=lean.elsewhere,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, said = await asyncio.wait_for(plan.communicate(), timeout=60)
+    assert (plan.returncode, said.decode().strip()) == (
+        1,
+        "No account has the email nobody@example.com",
+    )
 
     log = lean.elsewhere / "service.log"
     with log.open("wb") as out:

@@ -35,6 +35,8 @@ TAGS: dict[str, str] = {
 VALUE_TAGS: dict[str, str] = {
     "allure.label.epic:": "the feature's capability; optional, must name its folder",
     "allure.label.owner:": "who answers for the feature",
+    "allure.label.segment:": "the plan's segment a scenario is about (Free, Early, Mid, "
+    "Enterprise): the report groups by it",
     "allure.issue:": "the issue a scenario covers (a number or a URL)",
     "allure.link.": "a named link (`@allure.link.spec:https://...`)",
 }

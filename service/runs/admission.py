@@ -103,12 +103,16 @@ class Admission:
     def queued(self) -> int:
         return self._queued
 
-    def has_room(self, person: Person) -> bool:
-        """Whether one more question of this person can be taken (run now or queued)."""
+    def has_room(self, person: Person, *, places: int | None = None, reach: float = 1.0) -> bool:
+        """Whether one more question of this person can be taken (run now or queued): the line
+        takes it while it holds fewer than `reach` times its bound (a plan's: more than 1 lets
+        a paying person in when a Free flood has filled the line) and the person has fewer than
+        `places` waiting (their plan's share; this instance's setting when None)."""
         if self._running < self.max_in_flight and not self._queued:
             return True
         waiting = len(self._waiting_of.get(person, ()))
-        return self._queued < self.max_queued and waiting < self.max_queued_per_person
+        share = self.max_queued_per_person if places is None else places
+        return self._queued < self.max_queued * reach and waiting < share
 
     def retry_after_s(self) -> int:
         """Seconds until the line has probably moved on enough to take another question."""

@@ -191,6 +191,15 @@ class HotPath:
             raise NotFound("No such conversation")
         return Accepted(stored, message_id, run_id, duplicate=False)
 
+    async def earlier_question(
+        self, *, user_id: uuid.UUID, client_msg_id: uuid.UUID
+    ) -> Accepted | None:
+        """The question already kept under this client_msg_id (a resend), if any."""
+        row = await self._retried(lambda c: c.fetchrow(_EXISTING, user_id, client_msg_id))
+        if row is None:
+            return None
+        return Accepted(row["thread_id"], row["id"], row["run_id"], duplicate=True)
+
     async def append_events(self, envelopes: Sequence[dict[str, Any]]) -> set[tuple[str, int]]:
         """Store the events in one statement; the (run_id, seq) keys another writer already
         holds with a different event (a run taken over by recovery)."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Computed,
     Date,
     DateTime,
@@ -45,6 +46,15 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
     created_at: Mapped[datetime] = _created_at()
+    # The person's plan (service/plans.py): what they may use.
+    plan: Mapped[str] = mapped_column(
+        String(16), nullable=False, server_default=text("'free'"), default="free"
+    )
+    __table_args__ = (
+        CheckConstraint(
+            "plan IN ('free', 'early', 'mid', 'enterprise')", name="ck_users_plan_known"
+        ),
+    )
 
 
 class RefreshToken(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import InvalidRequest
+from service.plans import DEFAULT_PLAN, Plan
 from service.store.models import UsageRecord, User
 
 
@@ -26,19 +27,23 @@ async def add_usage(
     *,
     user_id: uuid.UUID,
     records: Sequence[UsageRecord],
-    max_per_person: int,
+    max_per_plan: Mapping[Plan, int],
     max_per_day: int,
 ) -> int:
-    """Store the records, or none when they would take the person past either bound."""
+    """Store the records, or none when they would take the person past either bound (the
+    account's, which its plan sets, or a day's)."""
     # One upload at a time per person (the row lock), so two cannot both squeeze under a bound.
-    await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    plan_name = await session.scalar(select(User.plan).where(User.id == user_id).with_for_update())
+    plan = Plan(plan_name) if plan_name is not None else DEFAULT_PLAN
+    max_per_person = max_per_plan[plan]
     held = await session.scalar(
         select(func.count()).select_from(UsageRecord).where(UsageRecord.user_id == user_id)
     )
     if (held or 0) + len(records) > max_per_person:
         await session.rollback()
         raise TooMuchUsage(
-            f"An account keeps at most {max_per_person:,} usage records; you have {held:,}, "
+            f"An account on the {plan.title} plan keeps at most {max_per_person:,} usage "
+            f"records; you have {held:,}, "
             f"so these {len(records):,} do not fit"
         )
     adding = Counter(record.day for record in records)

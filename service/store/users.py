@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import Conflict
+from service.plans import DEFAULT_PLAN, Plan
 from service.store.models import User
 from service.store.sessions import end_sessions
 
@@ -44,3 +45,28 @@ async def change_password(
     ended = await end_sessions(session, reason="password_changed", user_id=user_id)
     await session.commit()
     return ended
+
+
+async def plan_of(session: AsyncSession, *, user_id: uuid.UUID) -> Plan:
+    """The person's plan (the default for an account that is gone: it is refused elsewhere)."""
+    plan = await session.scalar(select(User.plan).where(User.id == user_id))
+    return Plan(plan) if plan is not None else DEFAULT_PLAN
+
+
+async def set_plan(
+    session: AsyncSession, *, email: str, plan: Plan
+) -> tuple[uuid.UUID, Plan] | None:
+    """Move the account of `email` to `plan`: its id and its plan before, or None when there is
+    no such account."""
+    row = (
+        await session.execute(
+            select(User.id, User.plan).where(User.email == email.strip().lower()).with_for_update()
+        )
+    ).first()
+    if row is None:
+        return None
+    await session.execute(
+        update(User).where(User.email == email.strip().lower()).values(plan=plan.value)
+    )
+    await session.commit()
+    return row.id, Plan(row.plan)

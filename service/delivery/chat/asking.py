@@ -11,16 +11,19 @@ lapsed, and then `interrupted`.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 from aiohttp import web
 
+from service.delivery.chat.daily_questions import seconds_to_reset
 from service.delivery.chat.frames import SendFrame
 from service.delivery.chat.hub import Connection
-from service.errors import Busy
-from service.keys import HOT_PATH, RUNS, SETTINGS
-from service.resilience.deadlines import DependencyTimeout
+from service.errors import Busy, QuotaReached
+from service.keys import CHAT_LIMITS, HOT_PATH, RUNS, SETTINGS
+from service.resilience.deadlines import DependencyTimeout, within
 from service.runs.executor import Question
 from service.store.hot_path import Accepted
 
@@ -31,7 +34,29 @@ async def ask(request: web.Request, connection: Connection, frame: SendFrame) ->
     """Take the question or raise the contract's error (`busy`, `not_found`, a timeout...)."""
     asked_at = time.monotonic()
     runs = request.app[RUNS]
-    if not runs.admission.has_room(connection.user_id):
+    plan = connection.plan
+    quotas = request.app[SETTINGS].plans[plan]
+    daily = request.app[CHAT_LIMITS].daily
+    day, allowed = await daily.take(connection.user_id, quotas.questions_per_day)
+    if not allowed:
+        # A resend of a question kept earlier today gets its duplicate ack, as always.
+        looking = request.app[HOT_PATH].earlier_question(
+            user_id=connection.user_id, client_msg_id=frame.client_msg_id
+        )
+        earlier = await within(SEND_TIMEOUT_S, looking, what="the database")
+        if earlier is not None:
+            connection.offer(_ack(frame, earlier))
+            return
+        reset = seconds_to_reset(time.time())
+        raise QuotaReached(
+            f"You have asked all {quotas.questions_per_day:,} questions your {plan.title} plan "
+            f"allows today; you can ask again at midnight UTC, in {_duration(reset)}",
+            retry_after=reset,
+        )
+    if not runs.admission.has_room(
+        connection.user_id, places=quotas.line_places, reach=quotas.line_reach
+    ):
+        await daily.give_back(connection.user_id, day)
         # Refused before anything is stored (the line is full, or holds the person's share of
         # it): the app resends the same id after retry_after.
         raise Busy(
@@ -42,6 +67,9 @@ async def ask(request: web.Request, connection: Connection, frame: SendFrame) ->
     late = False
 
     def stored(task: asyncio.Future[Accepted]) -> None:
+        if task.cancelled() or task.exception() is not None or task.result().duplicate:
+            # Not a question taken today: the count goes back.
+            background(daily.give_back(connection.user_id, day))
         if task.cancelled() or task.exception() is not None:
             return  # the person was told, or is told below
         accepted = task.result()
@@ -86,3 +114,18 @@ def _ack(frame: SendFrame, accepted: Accepted) -> dict[str, Any]:
         "run_id": str(accepted.run_id),
         "duplicate": accepted.duplicate,
     }
+
+
+def _duration(seconds: int) -> str:
+    hours, minutes = divmod(math.ceil(seconds / 60), 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+_BACKGROUND: set[asyncio.Task[None]] = set()
+
+
+def background(work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` on its own, keeping a reference until it is done."""
+    task = asyncio.ensure_future(work)
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)

@@ -1,11 +1,13 @@
 """Per-person limits on the chat, across sockets and instances.
 
-- Open chats: at most `max_chats` per person, all instances together. Each open socket holds a
+- Open chats: at most the plan's `open_chats` per person (service/plans.py), all instances
+  together. Each open socket holds a
   ticket in the person's Redis sorted set (`chat:open:<user>`), scored by when it lapses; the
   instance renews its tickets while the sockets live, so those of a crashed instance lapse by
   themselves. One more is refused before the upgrade: 429 `too_many_chats`.
 - Questions: one token bucket per person in Redis (`chat:rate:<user>`), shared by all their
   sockets on every instance.
+- Questions per UTC day: the plan's `questions_per_day` (`daily`: daily_questions.py).
 - Resumes: a second bucket (`chat:resume:<user>`) counts the runs named, so asking about
   thousands of runs costs a bounded number of database reads per minute.
 
@@ -30,11 +32,13 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from service.contract import ErrorCode
+from service.delivery.chat.daily_questions import DailyQuestions
 from service.delivery.chat.frames import Frame as ClientFrame
 from service.delivery.chat.frames import ResumeFrame, SendFrame
 from service.delivery.chat.hub import Connection
 from service.delivery.chat.limits import Bucket
 from service.errors import TooManyChats
+from service.plans import DEFAULT_PLAN, Plan
 from service.resilience.outage_log import OutageNotice
 
 log = logging.getLogger("service.ws")
@@ -78,10 +82,10 @@ class Ticket:
 
 
 class ChatLimits:
-    def __init__(self, redis: Redis, *, instance_id: str, max_chats: int) -> None:
+    def __init__(self, redis: Redis, *, instance_id: str) -> None:
         self._redis = redis
         self._instance_id = instance_id
-        self.max_chats = max_chats
+        self.daily = DailyQuestions(redis)
         self._tickets: set[Ticket] = set()
         self._local: dict[tuple[str, uuid.UUID], Bucket] = {}
         # Logged once per outage, not once per chat or question.
@@ -90,8 +94,11 @@ class ChatLimits:
         self._rates_down = OutageNotice(log, "shared chat limits (limiting locally)")
 
     # -- open chats
-    async def open(self, user_id: uuid.UUID) -> Ticket:
-        """A ticket for one more chat of this person, or TooManyChats."""
+    async def open(
+        self, user_id: uuid.UUID, *, max_chats: int, plan: Plan = DEFAULT_PLAN
+    ) -> Ticket:
+        """A ticket for one more chat of this person (at most `max_chats`: their plan's), or
+        TooManyChats."""
         ticket = Ticket(user_id, f"{self._instance_id}:{uuid.uuid4().hex}")
         now = time.time()
         try:
@@ -102,16 +109,17 @@ class ChatLimits:
                 now,
                 now + TICKET_TTL_S,
                 ticket.member,
-                self.max_chats,
+                max_chats,
                 int(TICKET_TTL_S * 1000),
             )
             self._count_down.ok()
         except (RedisError, OSError) as exc:
             self._count_down.failed(exc)
-            admitted = sum(t.user_id == user_id for t in self._tickets) < self.max_chats
+            admitted = sum(t.user_id == user_id for t in self._tickets) < max_chats
         if not admitted:
             raise TooManyChats(
-                f"You have {self.max_chats} chats open already; close one first",
+                f"You have {max_chats} chats open already, all your {plan.title} plan allows; "
+                "close one first",
                 retry_after=RETRY_AFTER_S,
             )
         self._tickets.add(ticket)
@@ -204,9 +212,7 @@ async def chat_limits_ctx(app: web.Application) -> AsyncIterator[None]:
     from service.keys import CHAT_LIMITS, REDIS, SETTINGS  # (keys imports this module)
 
     settings = app[SETTINGS]
-    limits = ChatLimits(
-        app[REDIS], instance_id=settings.instance_id, max_chats=settings.max_chats_per_person
-    )
+    limits = ChatLimits(app[REDIS], instance_id=settings.instance_id)
     app[CHAT_LIMITS] = limits
     renewer = asyncio.create_task(limits.renew_forever())
     yield

@@ -36,6 +36,8 @@ from service.http.origins import origin_allowed
 from service.keys import CHAT_LIMITS, HUB, REDIS, REVOCATIONS, SESSIONS, SETTINGS
 from service.logs import note_user
 from service.metrics import REFUSALS
+from service.plan_cache import plan_for
+from service.plans import Plan
 from service.resilience.deadlines import within
 
 log = logging.getLogger("service.ws")
@@ -118,16 +120,20 @@ class BadFrameBudget:
 async def websocket(request: web.Request) -> web.StreamResponse:
     try:
         claims = await _admit(request)
-        ticket = await request.app[CHAT_LIMITS].open(claims.user_id)
+        plan = await plan_for(request.app[REDIS], request.app[SESSIONS], claims.user_id)
+        quotas = request.app[SETTINGS].plans[plan]
+        ticket = await request.app[CHAT_LIMITS].open(
+            claims.user_id, max_chats=quotas.open_chats, plan=plan
+        )
     except ServiceError as error:
         return error_response(error)
     try:
-        return await _serve(request, claims)
+        return await _serve(request, claims, plan)
     finally:
         await request.app[CHAT_LIMITS].close(ticket)
 
 
-async def _serve(request: web.Request, claims: AccessClaims) -> web.WebSocketResponse:
+async def _serve(request: web.Request, claims: AccessClaims, plan: Plan) -> web.WebSocketResponse:
     send_buffer = request.app[SETTINGS].delivery.socket_send_buffer_bytes
     ws = web.WebSocketResponse(
         protocols=(SUBPROTOCOL,),
@@ -146,6 +152,7 @@ async def _serve(request: web.Request, claims: AccessClaims) -> web.WebSocketRes
         claims.session_id,
         claims.expires_at,
         outbox=asyncio.Queue(request.app[HUB].outbox_frames),
+        plan=plan,
     )
     hub = request.app[HUB]
     hub.add(connection)

@@ -15,6 +15,7 @@ from service.contract import CloseCode
 from service.delivery.chat.closing import Closer
 from service.delivery.chat.limits import SendRateLimit
 from service.delivery.replay_gate import Admission, ReplayGate
+from service.plans import DEFAULT_PLAN, Plan
 
 OUTBOX_FRAMES = 1000
 HANG_UP_S = 10.0
@@ -34,6 +35,8 @@ class Connection:
     sends: SendRateLimit = field(default_factory=SendRateLimit)
     # Every close goes through the socket's handler, which completes the handshake.
     closer: Closer = field(default_factory=Closer)
+    # The person's plan when the chat opened (service/plans.py): it sets their quotas.
+    plan: Plan = DEFAULT_PLAN
 
     def offer(self, frame: dict[str, Any]) -> bool:
         """Queue a frame; False when this socket cannot keep up."""

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from aiohttp import web
 
+from service import plan_cache
 from service.auth.hashing import Line
 from service.auth.password_policy import check_new_password
 from service.auth.passwords import hash_password, verify_password
@@ -18,7 +19,8 @@ from service.errors import InvalidCredentials, InvalidRequest, InvalidToken
 from service.http.clients import client_key
 from service.http.common import authenticate, read_json, token_response
 from service.http.renewal import Renewal, renewal_asked, set_renewal_cookie
-from service.keys import HASHING, LOCKOUT, SESSIONS, SETTINGS
+from service.keys import HASHING, LOCKOUT, REDIS, SESSIONS, SETTINGS
+from service.plans import Plan
 from service.store import sessions as login_sessions
 from service.store import users
 from service.validation import clean_text
@@ -132,6 +134,7 @@ async def login(request: web.Request) -> web.Response:
         matches = await hashed(request, Line.SIGN_IN, verify_password, known_hash, password)
         if not matches or user is None:
             raise InvalidCredentials("The email or password is not correct")
+    await plan_cache.remember(request.app[REDIS], user.id, Plan(user.plan))
     return pair_response(request, await issue_session(request, user_id=user.id), renewal)
 
 

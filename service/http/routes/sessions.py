@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
+from service import plan_cache
 from service.auth.hashing import Line
 from service.auth.oidc import MAX_TOKEN_CHARS as MAX_ID_TOKEN_CHARS
 from service.auth.password_policy import check_new_password
@@ -27,7 +28,8 @@ from service.http.renewal import (
     renewal_asked,
 )
 from service.http.routes.auth import Pair, hashed, issue_session, pair_response
-from service.keys import LOCKOUT, OIDC, REVOCATIONS, SESSIONS, SETTINGS
+from service.keys import LOCKOUT, OIDC, REDIS, REVOCATIONS, SESSIONS, SETTINGS
+from service.plans import Plan
 from service.store import identities, users
 from service.store import sessions as store
 from service.store.sessions import Outcome
@@ -163,4 +165,6 @@ async def enterprise_sign_in(request: web.Request) -> web.Response:
             email=identity.email,
             name=identity.name,
         )
+    # Enterprise sign-in admits Enterprise accounts only (service/store/identities.py).
+    await plan_cache.remember(request.app[REDIS], user_id, Plan.ENTERPRISE)
     return pair_response(request, await issue_session(request, user_id=user_id), renewal)

@@ -10,16 +10,16 @@ from aiohttp import web
 from service.clock import utc_today
 from service.errors import InvalidRequest
 from service.http.common import authenticate, read_json
-from service.keys import SESSIONS
+from service.keys import SESSIONS, SETTINGS
 from service.store import usage
 from service.store.models import UsageRecord
 from service.validation import clean_date, clean_int, clean_number, clean_text, require_object
 
 routes = web.RouteTableDef()
 MAX_RECORDS = 5000
-# What one account may hold: every record, and the records of one day. The second bounds what
-# one question analyses (30 days) and, with the report's summaries, the size of its answer.
-MAX_RECORDS_PER_PERSON = 100_000
+# What one account may hold: every record (its plan's `usage_records`: service/plans.py), and the
+# records of one day. The second bounds what one question analyses (30 days) and, with the
+# report's summaries, the size of its answer.
 MAX_RECORDS_PER_DAY = 500
 # cost_usd is stored as NUMERIC(14, 6): below 10^8 dollars.
 MAX_COST_USD = 99_999_999.99
@@ -55,7 +55,7 @@ async def post_usage(request: web.Request) -> web.Response:
             session,
             user_id=claims.user_id,
             records=records,
-            max_per_person=MAX_RECORDS_PER_PERSON,
+            max_per_plan={p: q.usage_records for p, q in request.app[SETTINGS].plans.items()},
             max_per_day=MAX_RECORDS_PER_DAY,
         )
     return web.json_response({"accepted": accepted}, status=202)

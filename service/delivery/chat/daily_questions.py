@@ -1,0 +1,70 @@
+"""Questions per UTC day, per person: the plan's `questions_per_day` (service/plans.py).
+
+Counted in Redis, not PostgreSQL: one atomic INCR per question on the hot path, shared by every
+instance, with no extra query or index on the question's own transaction, and each day's count
+expires by itself. A question that is not kept after all (refused as busy, a resend of one
+already kept, a store that failed) is given back, so the count is of questions taken.
+
+When Redis cannot answer, questions are let through (logged): the daily quota is what a plan
+sells, not what keeps the service up (the per-minute burst, still enforced locally, does that),
+and refusing everyone's questions during a Redis blip would be worse than a few extra.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import time
+import uuid
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger("service.ws")
+
+DAY_S = 24 * 3600
+# A day's count outlives the day a little, so a clock a few seconds off does not reset it early.
+KEEP_S = DAY_S + 3600
+
+_TAKE = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+if n > tonumber(ARGV[1]) then redis.call('DECR', KEYS[1]) return 0 end
+return 1
+"""
+
+
+def utc_day(now: float) -> str:
+    return dt.datetime.fromtimestamp(now, dt.UTC).date().isoformat()
+
+
+def seconds_to_reset(now: float) -> int:
+    """Seconds until the next UTC midnight, when every day's count starts again (at least 1)."""
+    return max(1, math.ceil(DAY_S - now % DAY_S))
+
+
+class DailyQuestions:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def take(self, user_id: uuid.UUID, allowed: int) -> tuple[str, bool]:
+        """Count one question of today; the day counted and False when `allowed` are used up."""
+        day = utc_day(time.time())
+        try:
+            taken = await self._redis.eval(_TAKE, 1, _key(user_id, day), allowed, KEEP_S)
+        except (RedisError, OSError) as exc:
+            log.warning("daily question count unavailable, not counting: %r", exc)
+            return day, True
+        return day, bool(taken)
+
+    async def give_back(self, user_id: uuid.UUID, day: str) -> None:
+        """A question counted on `day` was not kept after all."""
+        try:
+            await self._redis.decr(_key(user_id, day))
+        except (RedisError, OSError) as exc:
+            log.warning("daily question count not corrected: %r", exc)
+
+
+def _key(user_id: uuid.UUID, day: str) -> str:
+    return f"chat:day:{user_id}:{day}"

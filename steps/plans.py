@@ -1,0 +1,142 @@
+"""Plans (issue 18): the operator moves people between plans, and each plan's quotas hold."""
+
+from __future__ import annotations
+
+import time
+
+from driver import chat_limits, refusals, waiting
+from driver.actors.questions import TheAnswer
+from driver.contract import EventType
+from driver.errors import ApiError, HandshakeRefused, SendRefused
+from fixtures import plans, security
+from fixtures.context import ScenarioContext, given, then, when
+
+ANSWER_TIMEOUT_S = 15.0
+DAY_S = 24 * 3600
+
+
+def _move(ctx: ScenarioContext, name: str, plan: str) -> None:
+    plans.move_to_plan(security.stack_of(ctx), ctx.cast.person(name).email, plan)
+
+
+@given("the operator has moved {name} to the {plan} plan")
+def step_moved(ctx: ScenarioContext, name: str, plan: str) -> None:
+    _move(ctx, name, plan)
+
+
+@when("the operator moves {name} to the {plan} plan")
+def step_moves(ctx: ScenarioContext, name: str, plan: str) -> None:
+    _move(ctx, name, plan)
+
+
+@then("the operator sees {name} is on the {plan} plan")
+def step_operator_sees(ctx: ScenarioContext, name: str, plan: str) -> None:
+    held = plans.plan_of(security.stack_of(ctx), ctx.cast.person(name).email)
+    assert held == plan, f"{name} is on the {held} plan, not the {plan} plan"
+
+
+async def _ask_one_by_one(ctx: ScenarioContext, name: str, count: int) -> list[str]:
+    """Ask `count` questions, each once the one before is answered: what became of each, in
+    words ("answered", or why it was refused or not answered)."""
+    person = ctx.cast.person(name)
+    fates = []
+    for i in range(count):
+        outcome = await waiting.try_ask(person, f"Question {i + 1}: how can we cut our spend?")
+        if isinstance(outcome, SendRefused):
+            fates.append(f"refused because {refusals.reason(outcome)}")
+            continue
+        final = await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
+        fates.append("answered" if final.type == EventType.AGENT_COMPLETED else final.type)
+    return fates
+
+
+def _all_answered(name: str, fates: list[str]) -> None:
+    assert fates and all(f == "answered" for f in fates), f"{name}'s questions: {fates}"
+
+
+@given("{name} has asked {count:d} questions today and got her answers")
+async def step_asked_today(ctx: ScenarioContext, name: str, count: int) -> None:
+    _all_answered(name, await _ask_one_by_one(ctx, name, count))
+
+
+@when("{name} asks {count:d} questions today")
+async def step_asks_today(ctx: ScenarioContext, name: str, count: int) -> None:
+    ctx.fates = await _ask_one_by_one(ctx, name, count)
+
+
+@then("{name} gets all her answers")
+def step_all_answers(ctx: ScenarioContext, name: str) -> None:
+    _all_answered(name, ctx.fates)
+
+
+@when('{name} asks "{question}" once more')
+async def step_asks_once_more(ctx: ScenarioContext, name: str, question: str) -> None:
+    ctx.outcome = await waiting.try_ask(ctx.cast.person(name), question)
+
+
+@then(
+    "{name} is told she has asked all the questions her {plan} plan allows today, "
+    "and that she can ask again at midnight UTC"
+)
+def step_told_quota(ctx: ScenarioContext, name: str, plan: str) -> None:
+    outcome = ctx.outcome
+    refusals.expect_refused(
+        outcome, "she has asked all the questions her plan allows today", who=name
+    )
+    assert isinstance(outcome, SendRefused)
+    message, after = outcome.message, outcome.retry_after
+    assert plan in message and "questions" in message, f"{name} was told {message!r}"
+    midnight = DAY_S - time.time() % DAY_S
+    assert after is not None and abs(after - midnight) < 60, (
+        f"{name} was told to ask again in {after} s, not at midnight UTC (in {midnight:.0f} s)"
+    )
+
+
+@given("{name} has {count:d} chats open there")
+async def step_chats_open_there(ctx: ScenarioContext, name: str, count: int) -> None:
+    person = ctx.cast.person(name)
+    await chat_limits.open_chats(person, count, [_laptop_server(ctx, name)])
+
+
+@given("{name} cannot open one more chat there, because {reason:Refusal}")
+@then("{name} cannot open one more chat there, because {reason:Refusal}")
+async def step_no_more_chats(ctx: ScenarioContext, name: str, reason: str) -> None:
+    person = ctx.cast.person(name)
+    opened = await chat_limits.try_open_chat(person, _laptop_server(ctx, name))
+    if not isinstance(opened, HandshakeRefused):
+        await opened.close()
+    refusals.expect_refused(opened, reason, who=name)
+
+
+@then("{name} can open {count:d} more chats there")
+async def step_more_chats(ctx: ScenarioContext, name: str, count: int) -> None:
+    person = ctx.cast.person(name)
+    await chat_limits.open_chats(person, count, [_laptop_server(ctx, name)])
+
+
+def _laptop_server(ctx: ScenarioContext, name: str) -> str:
+    ws_url = ctx.cast.person(name).chat.device_ws_urls["laptop"]
+    return "http" + ws_url.removeprefix("ws").removesuffix("/ws")
+
+
+@given("{name} has signed in through her company's provider before")
+async def step_enterprise_before(ctx: ScenarioContext, name: str) -> None:
+    person = ctx.cast.person(name)
+    token = ctx.provider.id_token(f"{name.lower()}-{person.email}", person.email, name)
+    person.tokens = await person.api.enterprise_sign_in(token)
+
+
+@when("{name} tries to sign in through her company's provider again")
+async def step_enterprise_again(ctx: ScenarioContext, name: str) -> None:
+    person = ctx.cast.person(name)
+    token = ctx.provider.id_token(f"{name.lower()}-{person.email}", person.email, name)
+    try:
+        await person.api.enterprise_sign_in(token)
+        ctx.refusal = None  # let in
+    except ApiError as refused:
+        ctx.refusal = refused
+
+
+@then("{name} is turned away from her company's provider sign-in, because {reason:Refusal}")
+def step_enterprise_refused(ctx: ScenarioContext, name: str, reason: str) -> None:
+    refusals.expect_refused(ctx.refusal, reason, who=name)
