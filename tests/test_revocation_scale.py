@@ -22,13 +22,13 @@ from service.auth.revocation import (
     CHANNEL,
     LOADED_KEY,
     MAX_RECENT,
+    MAX_UNMIRRORED,
     PAGE,
     Revocations,
 )
 from service.delivery.chat.hub import Hub
 from service.store.db import make_sessions
 from service.store.migrate import upgrade
-
 
 Parts = tuple[Revocations, Redis, asyncpg.Connection]
 
@@ -130,3 +130,25 @@ async def test_memory_per_ended_session_and_publications_are_bounded(parts: Part
     assert max(map(len, messages)) <= PAGE
     assert len(revocations._recent) == MAX_RECENT
     assert await redis.exists(*[revocation._key(i) for i in list(ids)[:100]]) == 100
+
+
+async def test_a_mass_logout_while_redis_is_down_is_not_kept_id_by_id(parts: Parts) -> None:
+    """Past MAX_UNMIRRORED, unmirrored ids are not kept one by one: the mirror is marked
+    incomplete (checks ask PostgreSQL) and rebuilt from PostgreSQL once Redis answers."""
+    revocations, redis, conn = parts
+    ids = await _ended(conn, MAX_UNMIRRORED + 1, ago="1 second")
+    unreachable = Redis.from_url("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    revocations._redis = unreachable
+    try:
+        await revocations.announce(set(ids), reason="logout")
+    finally:
+        await unreachable.aclose()
+    assert len(revocations._unmirrored) <= MAX_UNMIRRORED
+    revocations._redis = redis
+    await redis.set(LOADED_KEY, b"elsewhere")
+    revocations._recent.clear()
+    await revocations._catch_up_once()
+    assert await revocations.is_revoked(ids[0])
+    await revocations._sweep_once()  # rebuilds the mirror from PostgreSQL
+    assert await redis.exists(*[revocation._key(i) for i in ids]) == len(ids)
+    assert not revocations._mirror_incomplete
