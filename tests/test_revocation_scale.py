@@ -63,6 +63,11 @@ async def parts(
         await engine.dispose()
 
 
+async def _mark_loaded(redis: Redis) -> None:
+    """The "loaded" marker as a rebuild of this very Redis process writes it."""
+    await redis.set(LOADED_KEY, (await redis.info("server"))["run_id"])
+
+
 async def _ended(conn: asyncpg.Connection, count: int, *, ago: str) -> list[uuid.UUID]:
     """`count` sessions of one person, ended `ago` (a PostgreSQL interval) by another instance
     whose mirror write and publication both failed."""
@@ -86,7 +91,7 @@ async def test_a_stale_catch_up_never_lets_an_ended_session_in(parts: Parts) -> 
     mirror write failed, then it died), and this instance's catch-up has not succeeded lately
     (PostgreSQL slow, or not run yet): the check must ask PostgreSQL, not believe the mirror."""
     revocations, redis, conn = parts
-    await redis.set(LOADED_KEY, b"elsewhere")
+    await _mark_loaded(redis)
     [ended] = await _ended(conn, 1, ago="1 second")
     assert await revocations.is_revoked(ended)
     await revocations._catch_up_once()  # the catch-up mirrors it; then the mirror is enough
@@ -145,10 +150,29 @@ async def test_a_mass_logout_while_redis_is_down_is_not_kept_id_by_id(parts: Par
         await unreachable.aclose()
     assert len(revocations._unmirrored) <= MAX_UNMIRRORED
     revocations._redis = redis
-    await redis.set(LOADED_KEY, b"elsewhere")
+    await _mark_loaded(redis)
     revocations._recent.clear()
     await revocations._catch_up_once()
     assert await revocations.is_revoked(ids[0])
     await revocations._sweep_once()  # rebuilds the mirror from PostgreSQL
     assert await redis.exists(*[revocation._key(i) for i in ids]) == len(ids)
     assert not revocations._mirror_incomplete
+
+
+async def test_a_loaded_marker_from_another_redis_process_is_not_believed(parts: Parts) -> None:
+    """A Redis restored from a snapshot brings back the "loaded" marker but not the marks written
+    after the snapshot: the marker names the Redis process it was written for, so a marker of
+    another process sends the check to PostgreSQL and the mirror is rebuilt."""
+    revocations, redis, conn = parts
+    await redis.set(LOADED_KEY, b"0" * 40)  # the run_id of the Redis the snapshot was taken of
+    [ended] = await _ended(conn, 1, ago="5 minutes")  # long before this instance's catch-ups
+    await revocations._catch_up_once()
+    await redis.delete(revocation._key(ended))  # written after the snapshot: lost
+    revocations._recent.clear()
+    assert await revocations.is_revoked(ended)
+
+    async def rebuilt() -> None:
+        assert await redis.exists(revocation._key(ended))
+        assert await redis.get(LOADED_KEY) == revocations._redis_run_id
+
+    await eventually(rebuilt, timeout=10, describe="the mirror rebuilt for this Redis")

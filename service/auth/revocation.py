@@ -110,6 +110,9 @@ class Revocations:
         # When the last successful catch-up began (monotonic); None: never, so the first one
         # reads (page by page) every session a pass of which may still be alive.
         self._caught_up_at: float | None = None
+        # The `run_id` of the Redis serving now (read by each catch-up): a "loaded" marker
+        # written for another Redis process came back from a snapshot and may miss marks.
+        self._redis_run_id: bytes | None = None
         # True while the channel watcher holds a confirmed subscription (readiness reports it).
         self.listening = False
         # Each logged once per outage, not once per request or retry.
@@ -139,8 +142,9 @@ class Revocations:
             self._mirror_down.ok()
             if mark is not None:
                 return True
-            if loaded is None:
-                self._start_rebuild()  # Redis lost its memory: refill it from PostgreSQL
+            if loaded is None or (self._redis_run_id is not None and loaded != self._redis_run_id):
+                # Redis lost its memory (or came back from a snapshot): refill from PostgreSQL.
+                self._start_rebuild()
             elif self._mirror_trusted():
                 return False
         # Fail closed: a PostgreSQL error here becomes 503 temporarily_unavailable, never a yes.
@@ -250,6 +254,7 @@ class Revocations:
         close their sockets here and make sure the mirror holds them. The first round reads
         back only as far as a pass can live, page by page; later rounds a few seconds."""
         began = time.monotonic()
+        await self._learn_redis_run_id()
         since: float = MIRROR_TTL_S
         if self._caught_up_at is not None:
             since = min(MIRROR_TTL_S, began - self._caught_up_at + CATCH_UP_OVERLAP_S)
@@ -261,6 +266,15 @@ class Revocations:
                 self.close_local(news)
                 await self._mirror(news)
         self._caught_up_at = began
+
+    async def _learn_redis_run_id(self) -> None:
+        try:
+            info = await self._redis.info("server")
+        except (RedisError, OSError):
+            return  # the mirror is failing anyway; checks then ask PostgreSQL
+        run_id = info.get("run_id")
+        if isinstance(run_id, str):
+            self._redis_run_id = run_id.encode()
 
     async def _ended_pages(self, seconds: float) -> AsyncIterator[list[tuple[datetime, uuid.UUID]]]:
         after: tuple[datetime, uuid.UUID] | None = None
@@ -371,7 +385,8 @@ class Revocations:
                     await pipe.execute()
                 self._unmirrored -= {i for _, i in page}
                 count += len(page)
-            await self._redis.set(LOADED_KEY, self._instance_id.encode())
+            await self._learn_redis_run_id()
+            await self._redis.set(LOADED_KEY, self._redis_run_id or self._instance_id.encode())
             self._mirror_incomplete = False
             log.info("revocation mirror rebuilt from PostgreSQL (%d sessions)", count)
         except Exception as exc:
