@@ -10,6 +10,12 @@
   mirrors and enforces them: a revocation whose mirror write and publication both failed (Redis
   failing) still reaches every instance within the contract's 2 s, even when the instance that
   ended it dies right after.
+
+At scale (issue 18): every read of ended sessions is paged (`PAGE`), memory per ended session is
+bounded by time and by count (`MAX_RECENT`, `MAX_UNMIRRORED`), a publication carries at most
+`PAGE` ids, and the mirror's "not ended" is believed only while this instance's last catch-up is
+younger than `TRUST_S` (the contract's 2 s): otherwise PostgreSQL answers, and if it cannot, the
+request is refused as temporarily unavailable (fail closed).
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator
+from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -50,10 +57,31 @@ RECONNECT_DELAY_S = 0.5
 # Ended sessions this instance heard of recently: closes the gap between the handshake check
 # and the socket joining the hub, without another round trip.
 RECENT_S = 60.0
+# Rows per read of ended sessions and ids per publication: a mass logout is read, mirrored and
+# announced in slices, never whole.
+PAGE = 1000
+# Bounds on what is kept per ended session. `_recent` only refuses faster (accepting always asks
+# the mirror or PostgreSQL), so dropping its oldest is safe; past `MAX_UNMIRRORED` the mirror is
+# treated as incomplete (checks ask PostgreSQL) until it is rebuilt from PostgreSQL.
+MAX_RECENT = 10_000
+MAX_UNMIRRORED = 10_000
+# The mirror's "not ended" is complete only up to this instance's last catch-up (a revocation
+# whose mirror write failed is mirrored by the next catch-up); older than this, ask PostgreSQL.
+TRUST_S = 2.0
 
 
 def _key(session_id: uuid.UUID) -> str:
     return f"{KEY_PREFIX}{session_id}"
+
+
+def _chunks(ids: Collection[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
+    items = list(ids)
+    for start in range(0, len(items), PAGE):
+        yield items[start : start + PAGE]
+
+
+def _age_s(at: datetime) -> float:
+    return (datetime.now(UTC) - at).total_seconds()
 
 
 def _revoked_ids(data: object) -> tuple[set[uuid.UUID], object] | None:
@@ -75,11 +103,16 @@ class Revocations:
         self._instance_id = instance_id
         self._recent: dict[uuid.UUID, float] = {}
         self._unmirrored: set[uuid.UUID] = set()
+        # Set when `_unmirrored` overflowed: the mirror misses an unknown set until rebuilt.
+        self._mirror_incomplete = False
         self._rebuild: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
-        # When the last catch-up read PostgreSQL (monotonic); None: never, so the first one
-        # reads every session a pass of which may still be alive.
+        # When the last successful catch-up began (monotonic); None: never, so the first one
+        # reads (page by page) every session a pass of which may still be alive.
         self._caught_up_at: float | None = None
+        # The `run_id` of the Redis serving now (read by each catch-up): a "loaded" marker
+        # written for another Redis process came back from a snapshot and may miss marks.
+        self._redis_run_id: bytes | None = None
         # True while the channel watcher holds a confirmed subscription (readiness reports it).
         self.listening = False
         # Each logged once per outage, not once per request or retry.
@@ -109,10 +142,12 @@ class Revocations:
             self._mirror_down.ok()
             if mark is not None:
                 return True
-            if loaded is None:
-                self._start_rebuild()  # Redis lost its memory: refill it from PostgreSQL
-            elif not self._unmirrored:
+            if loaded is None or (self._redis_run_id is not None and loaded != self._redis_run_id):
+                # Redis lost its memory (or came back from a snapshot): refill from PostgreSQL.
+                self._start_rebuild()
+            elif self._mirror_trusted():
                 return False
+        # Fail closed: a PostgreSQL error here becomes 503 temporarily_unavailable, never a yes.
         async with self._sessions() as session:
             return bool(await store.revoked_among(session, session_ids=[session_id]))
 
@@ -143,9 +178,7 @@ class Revocations:
         """After sessions were ended in PostgreSQL (committed): close their sockets here, mirror
         them and tell the other instances."""
         log.info("sessions ended: %s (%d)", reason, len(ids), extra={"user_id": user_id})
-        self._forget_expired()
-        now = time.monotonic()
-        self._recent.update(dict.fromkeys(ids, now))
+        self._remember(ids)
         self.close_local(ids)
         await self._mirror(ids)
         await self._publish(ids)
@@ -192,8 +225,7 @@ class Revocations:
             log.warning("unreadable revocation message ignored")
             return
         ids, origin = parsed
-        now = time.monotonic()
-        self._recent.update(dict.fromkeys(ids, now))
+        self._remember(ids)
         if origin != self._instance_id:
             self.close_local(ids)
 
@@ -219,25 +251,46 @@ class Revocations:
 
     async def _catch_up_once(self) -> None:
         """Learn the sessions ended since the last round, by any instance, from PostgreSQL:
-        close their sockets here and make sure the mirror holds them."""
-        self._forget_expired()
+        close their sockets here and make sure the mirror holds them. The first round reads
+        back only as far as a pass can live, page by page; later rounds a few seconds."""
         began = time.monotonic()
+        await self._learn_redis_run_id()
         since: float = MIRROR_TTL_S
         if self._caught_up_at is not None:
             since = min(MIRROR_TTL_S, began - self._caught_up_at + CATCH_UP_OVERLAP_S)
-        async with self._sessions() as session:
-            ended = await store.revoked_since(session, seconds=since)
+        async for page in self._ended_pages(since):
+            news = {i for _, i in page if not self._recently_revoked(i)}
+            if news:
+                # What ended before RECENT_S is enforced by the mirror, not by this memory.
+                self._remember({i for at, i in page if i in news and _age_s(at) < RECENT_S})
+                self.close_local(news)
+                await self._mirror(news)
         self._caught_up_at = began
-        news = {i for i in ended if not self._recently_revoked(i)}
-        if not news:
-            return
-        now = time.monotonic()
-        self._recent.update(dict.fromkeys(news, now))
-        self.close_local(news)
-        await self._mirror(news)
+
+    async def _learn_redis_run_id(self) -> None:
+        try:
+            info = await self._redis.info("server")
+        except (RedisError, OSError):
+            return  # the mirror is failing anyway; checks then ask PostgreSQL
+        run_id = info.get("run_id")
+        if isinstance(run_id, str):
+            self._redis_run_id = run_id.encode()
+
+    async def _ended_pages(self, seconds: float) -> AsyncIterator[list[tuple[datetime, uuid.UUID]]]:
+        after: tuple[datetime, uuid.UUID] | None = None
+        while True:
+            async with self._sessions() as session:
+                page = await store.revoked_since(session, seconds=seconds, after=after, limit=PAGE)
+            if page:
+                yield page
+            if len(page) < PAGE:
+                return
+            after = page[-1]
 
     async def _sweep_once(self) -> None:
         self._forget_expired()
+        if self._mirror_incomplete:
+            await self._rebuild_mirror()
         if self._unmirrored:
             await self._mirror(set(self._unmirrored))
         open_sessions = {c.session_id for c in self._hub.connections()}
@@ -256,6 +309,25 @@ class Revocations:
         now = time.monotonic()
         self._recent = {k: at for k, at in self._recent.items() if now - at < RECENT_S}
 
+    def _remember(self, ids: Collection[uuid.UUID]) -> None:
+        """Note ids as recently ended, keeping at most MAX_RECENT (the oldest go first)."""
+        self._forget_expired()
+        now = time.monotonic()
+        for session_id in ids:
+            self._recent.pop(session_id, None)  # re-inserted last: the dict stays oldest first
+            self._recent[session_id] = now
+        for _ in range(len(self._recent) - MAX_RECENT):
+            del self._recent[next(iter(self._recent))]
+
+    def _mirror_trusted(self) -> bool:
+        """Whether the mirror's "not ended" can be believed (else ask PostgreSQL)."""
+        return (
+            not self._unmirrored
+            and not self._mirror_incomplete
+            and self._caught_up_at is not None
+            and time.monotonic() - self._caught_up_at < TRUST_S
+        )
+
     def _close(self, connections: Iterable[Connection]) -> None:
         for connection in connections:
             self._hub.remove(connection)
@@ -269,22 +341,29 @@ class Revocations:
         if not ids:
             return
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for session_id in ids:
-                    pipe.set(_key(session_id), b"1", ex=MIRROR_TTL_S)
-                await pipe.execute()
+            for chunk in _chunks(ids):
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for session_id in chunk:
+                        pipe.set(_key(session_id), b"1", ex=MIRROR_TTL_S)
+                    await pipe.execute()
         except (RedisError, OSError) as exc:
             # Until the mirror holds them, checks go to PostgreSQL (see is_revoked).
             self._writes_down.failed(exc)
             self._unmirrored |= ids
+            if len(self._unmirrored) > MAX_UNMIRRORED:
+                # Too many to keep: forget them, and rebuild the whole mirror once Redis is back.
+                self._unmirrored.clear()
+                self._mirror_incomplete = True
         else:
             self._writes_down.ok()
             self._unmirrored -= ids
 
     async def _publish(self, ids: set[uuid.UUID]) -> None:
-        message = json.dumps({"origin": self._instance_id, "sessions": [str(i) for i in ids]})
         try:
-            await self._redis.publish(CHANNEL, message)
+            for chunk in _chunks(ids):
+                sessions = [str(i) for i in chunk]
+                message = json.dumps({"origin": self._instance_id, "sessions": sessions})
+                await self._redis.publish(CHANNEL, message)
         except (RedisError, OSError) as exc:
             self._publish_down.failed(exc)
         else:
@@ -295,17 +374,21 @@ class Revocations:
             self._rebuild = asyncio.create_task(self._rebuild_mirror())
 
     async def _rebuild_mirror(self) -> None:
-        """Refill an emptied mirror from PostgreSQL, then mark it loaded."""
+        """Refill an emptied (or incomplete) mirror from PostgreSQL page by page, then mark it
+        loaded."""
         try:
-            async with self._sessions() as session:
-                ids = await store.revoked_since(session, seconds=MIRROR_TTL_S)
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for session_id in ids:
-                    pipe.set(_key(session_id), b"1", ex=MIRROR_TTL_S)
-                pipe.set(LOADED_KEY, self._instance_id.encode())
-                await pipe.execute()
-            self._unmirrored -= set(ids)
-            log.info("revocation mirror rebuilt from PostgreSQL (%d sessions)", len(ids))
+            count = 0
+            async for page in self._ended_pages(MIRROR_TTL_S):
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for _, session_id in page:
+                        pipe.set(_key(session_id), b"1", ex=MIRROR_TTL_S)
+                    await pipe.execute()
+                self._unmirrored -= {i for _, i in page}
+                count += len(page)
+            await self._learn_redis_run_id()
+            await self._redis.set(LOADED_KEY, self._redis_run_id or self._instance_id.encode())
+            self._mirror_incomplete = False
+            log.info("revocation mirror rebuilt from PostgreSQL (%d sessions)", count)
         except Exception as exc:
             log.warning("revocation mirror rebuild failed: %r", exc)
 

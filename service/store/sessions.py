@@ -14,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -194,11 +194,25 @@ async def revoked_among(
     return set(rows)
 
 
-async def revoked_since(session: AsyncSession, *, seconds: float) -> list[uuid.UUID]:
-    """Sessions ended within the last `seconds` (to rebuild the mirror after a cache loss)."""
-    rows = await session.scalars(
-        select(LoginSession.id).where(
-            LoginSession.revoked_at > func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds)
-        )
+async def revoked_since(
+    session: AsyncSession,
+    *,
+    seconds: float,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int = 1000,
+) -> list[tuple[datetime, uuid.UUID]]:
+    """One page of the sessions ended within the last `seconds`, oldest first, as (revoked_at,
+    id); `after` is the last row of the previous page. Paged so a mass logout never has to be
+    read (or held) whole."""
+    conditions: list[ColumnElement[bool]] = [
+        LoginSession.revoked_at > func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds)
+    ]
+    if after is not None:
+        conditions.append(tuple_(LoginSession.revoked_at, LoginSession.id) > tuple_(*after))
+    rows = await session.execute(
+        select(LoginSession.revoked_at, LoginSession.id)
+        .where(*conditions)
+        .order_by(LoginSession.revoked_at, LoginSession.id)
+        .limit(limit)
     )
-    return list(rows)
+    return [(at, i) for at, i in rows if at is not None]
