@@ -1,12 +1,17 @@
-"""The chat limits' local fallback: with Redis unreachable each instance still applies them."""
+"""The chat limits: with Redis unreachable each instance still applies them; with Redis, every
+instance keeps Redis's clock, whatever its own says."""
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from redis.asyncio import Redis
 
+from fixtures.redis import EmbeddedRedis
+from service.app import redis_client
 from service.delivery.chat.chat_limits import SEND_BURST, ChatLimits
 from service.errors import TooManyChats
 
@@ -30,3 +35,32 @@ async def test_without_redis_the_limits_hold_per_instance() -> None:
     assert await limits.resume_wait(alice, 100) == 0.0
     assert await limits.resume_wait(alice, 50) > 0
     await unreachable.aclose()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[EmbeddedRedis]:
+    with EmbeddedRedis() as server:
+        yield server
+
+
+async def test_the_shared_limits_keep_redis_time_not_the_instance_clock(
+    redis_server: EmbeddedRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two instances, one with its clock an hour ahead: the ahead one neither sees the other's
+    open chats as lapsed nor finds the question bucket refilled."""
+    client = redis_client(redis_server.url, max_connections=4)
+    here = ChatLimits(client, instance_id="here")
+    ahead = ChatLimits(client, instance_id="ahead")
+    alice = uuid.uuid4()
+    try:
+        await here.open(alice, max_chats=2)
+        await here.open(alice, max_chats=2)
+        for _ in range(int(SEND_BURST)):
+            assert await here.send_wait(alice) == 0.0
+        skewed = time.time() + 3600
+        monkeypatch.setattr(time, "time", lambda: skewed)
+        with pytest.raises(TooManyChats):
+            await ahead.open(alice, max_chats=2)
+        assert await ahead.send_wait(alice) > 0
+    finally:
+        await client.aclose()

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -52,17 +51,40 @@ RESUME_PER_SECOND = 100.0 / 60  # and then, per minute: 100
 RETRY_AFTER_S = 5  # for one chat too many: one of the others may close by then
 LOCAL_BUCKETS_MAX = 10_000  # people tracked by the local fallback before idle ones are dropped
 
-_ADMIT = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return 1
+# The open chats' and the rates' scripts read Redis's clock (TIME), never the instance's: every
+# instance counts the same tickets as open and refills the same buckets, whatever its clock says.
+_NOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 """
 
-_TAKE = """
-local burst, rate, cost, now = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]),
-  tonumber(ARGV[1])
+# KEYS[1] the person's open chats; ARGV ticket, most chats, ticket lifetime (ms).
+_ADMIT = (
+    _NOW
+    + """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]) / 1000, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+)
+
+# KEYS[1] the person's open chats; ARGV ticket, ticket lifetime (ms).
+_RENEW = (
+    _NOW
+    + """
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]) / 1000, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+)
+
+# KEYS[1] the bucket; ARGV burst, tokens per second, cost. Returns the seconds to wait (0: taken).
+_TAKE = (
+    _NOW
+    + """
+local burst, rate, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local held = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(held[1]) or burst
 local at = tonumber(held[2]) or now
@@ -73,6 +95,7 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return tostring(wait)
 """
+)
 
 
 @dataclass(frozen=True)
@@ -100,17 +123,9 @@ class ChatLimits:
         """A ticket for one more chat of this person (at most `max_chats`: their plan's), or
         TooManyChats."""
         ticket = Ticket(user_id, f"{self._instance_id}:{uuid.uuid4().hex}")
-        now = time.time()
         try:
             admitted = await self._redis.eval(
-                _ADMIT,
-                1,
-                _open_key(user_id),
-                now,
-                now + TICKET_TTL_S,
-                ticket.member,
-                max_chats,
-                int(TICKET_TTL_S * 1000),
+                _ADMIT, 1, _open_key(user_id), ticket.member, max_chats, int(TICKET_TTL_S * 1000)
             )
             self._count_down.ok()
         except (RedisError, OSError) as exc:
@@ -137,13 +152,11 @@ class ChatLimits:
             tickets = list(self._tickets)
             if not tickets:
                 continue
-            expires = time.time() + TICKET_TTL_S
             try:
                 async with self._redis.pipeline(transaction=False) as pipe:
                     for ticket in tickets:
                         key = _open_key(ticket.user_id)
-                        pipe.zadd(key, {ticket.member: expires})
-                        pipe.pexpire(key, int(TICKET_TTL_S * 1000))
+                        pipe.eval(_RENEW, 1, key, ticket.member, int(TICKET_TTL_S * 1000))
                     await pipe.execute()
             except (RedisError, OSError) as exc:
                 self._renew_down.failed(exc)
@@ -164,7 +177,7 @@ class ChatLimits:
     ) -> float:
         try:
             wait = await self._redis.eval(
-                _TAKE, 1, f"chat:{kind}:{user_id}", time.time(), burst, per_second, cost
+                _TAKE, 1, f"chat:{kind}:{user_id}", burst, per_second, cost
             )
             self._rates_down.ok()
             return float(wait)
