@@ -181,3 +181,27 @@ async def test_nobody_waiting_is_no_wedge() -> None:
     admission.enter("alice")
     clock.now += 3600
     assert not admission.wedged(), "a long run with nobody waiting harms nobody"
+
+
+async def test_questions_being_stored_hold_their_room_so_the_bound_is_hard() -> None:
+    """Many people ask at the same moment: each question is checked, then stored, then takes
+    its place. Checked together, they must not all find the last place free."""
+    admission = Admission(in_flight=1, queued=2, queued_per_person=2)
+    people = ["ann", "ben", "cat", "dan"]
+    held = [admission.reserve(person) for person in people]  # all before any is stored
+    assert held == [True, True, True, False], "one slot and two places: the fourth is busy"
+    admission.unreserve("cat")  # cat's question turned out to be a resend
+    assert admission.reserve("dan")
+    places = [admission.enter(person) for person in ("ann", "ben", "dan")]
+    assert (admission.running, admission.queued) == (1, 2)
+    assert not admission.reserve("eve"), "the reservations became the places they held"
+    for place in places:
+        admission.release(place)
+
+
+async def test_one_person_asking_at_the_same_moment_keeps_their_share() -> None:
+    """A person's reserved questions count against their share once the free slots are spoken
+    for: with one slot and a share of two, three at once are taken and a fourth is busy."""
+    admission = Admission(in_flight=1, queued=10, queued_per_person=2)
+    assert [admission.reserve("mallory") for _ in range(4)] == [True, True, True, False]
+    assert admission.reserve("alice"), "others still get in"

@@ -86,6 +86,9 @@ class Admission:
         self._clock = clock
         self._running = 0
         self._queued = 0
+        # Room held for questions being stored (`reserve`), which `enter` turns into a place.
+        self._reserved = 0
+        self._reserved_of: Counter[Person] = Counter()
         self._running_of: Counter[Person] = Counter()
         self._waiting_of: dict[Person, deque[Place]] = {}
         # Waiting people by how many runs they have in flight, each group in turn order (dicts
@@ -107,12 +110,33 @@ class Admission:
         """Whether one more question of this person can be taken (run now or queued): the line
         takes it while it holds fewer than `reach` times its bound (a plan's: more than 1 lets
         a paying person in when a Free flood has filled the line) and the person has fewer than
-        `places` waiting (their plan's share; this instance's setting when None)."""
-        if self._running < self.max_in_flight and not self._queued:
+        `places` waiting (their plan's share; this instance's setting when None). Room held by
+        questions still being stored counts as taken."""
+        if self._running + self._reserved < self.max_in_flight and not self._queued:
             return True
-        waiting = len(self._waiting_of.get(person, ()))
+        free = max(0, self.max_in_flight - self._running)
+        ahead = self._queued + max(0, self._reserved - free)
+        waiting = len(self._waiting_of.get(person, ())) + max(0, self._reserved_of[person] - free)
         share = self.max_queued_per_person if places is None else places
-        return self._queued < self.max_queued * reach and waiting < share
+        return ahead < self.max_queued * reach and waiting < share
+
+    def reserve(self, person: Person, *, places: int | None = None, reach: float = 1.0) -> bool:
+        """`has_room`, and that room held until the question `enter`s or is `unreserve`d:
+        questions checked at the same moment cannot all take the last place while they are
+        being stored (the line's bound was soft)."""
+        if not self.has_room(person, places=places, reach=reach):
+            return False
+        self._reserved += 1
+        self._reserved_of[person] += 1
+        return True
+
+    def unreserve(self, person: Person) -> None:
+        """The reserved question was not kept (a duplicate, a failed store): its room is free."""
+        if self._reserved_of[person] > 0:
+            self._reserved -= 1
+            self._reserved_of[person] -= 1
+            if not self._reserved_of[person]:
+                del self._reserved_of[person]
 
     def retry_after_s(self) -> int:
         """Seconds until the line has probably moved on enough to take another question."""
@@ -128,7 +152,9 @@ class Admission:
         return stalled and self._expired_since_release > 0
 
     def enter(self, person: Person) -> Place:
-        """Take a slot, or a place in the line (callers check `has_room` first)."""
+        """Take a slot, or a place in the line (callers `reserve` first: the reservation is
+        used up here)."""
+        self.unreserve(person)
         if self._running < self.max_in_flight and not self._queued:
             place = Place(person, 0)
             self._start(place)

@@ -209,7 +209,7 @@ class RunExecutor:
         self.run_started = asyncio.Event()  # wakes the lease keeper (service/runs/recovery.py)
 
     def start(self, question: Question) -> None:
-        """Run it now or queue it (callers check `admission.has_room()` before accepting)."""
+        """Run it now or queue it (callers `admission.reserve()` its room before accepting)."""
         place = self.admission.enter(question.user_id)
         run_id = question.accepted.run_id
         task = asyncio.create_task(self._guarded(question, place))

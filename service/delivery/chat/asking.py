@@ -53,7 +53,7 @@ async def ask(request: web.Request, connection: Connection, frame: SendFrame) ->
             f"allows today; you can ask again at midnight UTC, in {_duration(reset)}",
             retry_after=reset,
         )
-    if not runs.admission.has_room(
+    if not runs.admission.reserve(
         connection.user_id, places=quotas.line_places, reach=quotas.line_reach
     ):
         await daily.give_back(connection.user_id, day)
@@ -68,8 +68,9 @@ async def ask(request: web.Request, connection: Connection, frame: SendFrame) ->
 
     def stored(task: asyncio.Future[Accepted]) -> None:
         if task.cancelled() or task.exception() is not None or task.result().duplicate:
-            # Not a question taken today: the count goes back.
+            # Not a question taken today: the count and the room in the line go back.
             background(daily.give_back(connection.user_id, day))
+            runs.admission.unreserve(connection.user_id)
         if task.cancelled() or task.exception() is not None:
             return  # the person was told, or is told below
         accepted = task.result()
