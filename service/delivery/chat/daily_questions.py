@@ -21,6 +21,8 @@ import uuid
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from service.resilience.outage_log import OutageNotice
+
 log = logging.getLogger("service.ws")
 
 DAY_S = 24 * 3600
@@ -47,6 +49,8 @@ def seconds_to_reset(now: float) -> int:
 class DailyQuestions:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
+        # Logged once per outage, not once per question.
+        self._down = OutageNotice(log, "daily question count (not counting)")
 
     async def take(self, user_id: uuid.UUID, allowed: int) -> tuple[str, bool]:
         """Count one question of today; the day counted and False when `allowed` are used up."""
@@ -54,8 +58,9 @@ class DailyQuestions:
         try:
             taken = await self._redis.eval(_TAKE, 1, _key(user_id, day), allowed, KEEP_S)
         except (RedisError, OSError) as exc:
-            log.warning("daily question count unavailable, not counting: %r", exc)
+            self._down.failed(exc)
             return day, True
+        self._down.ok()
         return day, bool(taken)
 
     async def give_back(self, user_id: uuid.UUID, day: str) -> None:
@@ -63,7 +68,7 @@ class DailyQuestions:
         try:
             await self._redis.decr(_key(user_id, day))
         except (RedisError, OSError) as exc:
-            log.warning("daily question count not corrected: %r", exc)
+            self._down.failed(exc)
 
 
 def _key(user_id: uuid.UUID, day: str) -> str:
