@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 
 from service.plans import DEFAULT_PLAN, Plan, cache_key
 from service.resilience.deadlines import within
+from service.resilience.outage_log import OutageNotice
 from service.store import users
 from service.store.db import Sessions
 
@@ -28,14 +29,18 @@ log = logging.getLogger("service.ws")
 
 CACHE_S = 300
 READ_BOUND_S = 1.0
+# Logged once per outage, not once per chat or sign-in (one service process, one of each).
+_CACHE_DOWN = OutageNotice(log, "plan cache (asking PostgreSQL)")
+_DATABASE_DOWN = OutageNotice(log, f"plans from PostgreSQL (opening chats on {DEFAULT_PLAN})")
 
 
 async def plan_for(redis: Redis, sessions: Sessions, user_id: uuid.UUID) -> Plan:
     key = cache_key(user_id)
     try:
         cached = await redis.get(key)
+        _CACHE_DOWN.ok()
     except (RedisError, OSError) as exc:
-        log.warning("plan cache unavailable, asking PostgreSQL: %r", exc)
+        _CACHE_DOWN.failed(exc)
         cached = None
     if cached is not None:
         try:
@@ -46,8 +51,9 @@ async def plan_for(redis: Redis, sessions: Sessions, user_id: uuid.UUID) -> Plan
         # The session's own cleanup is inside the bound too: against a frozen server it waits.
         plan = await within(READ_BOUND_S, _read(sessions, user_id), what="the plan")
     except Exception as exc:  # a database that cannot answer: the chat opens all the same
-        log.warning("plan unavailable, opening the chat on %s: %r", DEFAULT_PLAN, exc)
+        _DATABASE_DOWN.failed(exc)
         return DEFAULT_PLAN
+    _DATABASE_DOWN.ok()
     try:
         await redis.set(key, plan.value, ex=CACHE_S)
     except (RedisError, OSError):
@@ -64,5 +70,6 @@ async def remember(redis: Redis, user_id: uuid.UUID, plan: Plan) -> None:
     """At sign-in, where the plan was just read anyway (best effort: a miss reads it again)."""
     try:
         await redis.set(cache_key(user_id), plan.value, ex=CACHE_S)
+        _CACHE_DOWN.ok()
     except (RedisError, OSError) as exc:
-        log.warning("plan not cached at sign-in: %r", exc)
+        _CACHE_DOWN.failed(exc)
