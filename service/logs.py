@@ -79,16 +79,10 @@ def note_user(user_id: object) -> None:
 _QUOTING_VALUES = ("sqlalchemy", "asyncpg")
 
 
-def sqlstate(exc: BaseException) -> str | None:
-    """The SQLSTATE the database gave, on asyncpg's error or on SQLAlchemy's wrapper of it."""
-    state = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
-    return state if isinstance(state, str) else None
-
-
 def error_class(exc: BaseException) -> str:
     """`package.Class`, with the SQLSTATE when the database gave one: safe to log."""
     name = f"{type(exc).__module__}.{type(exc).__qualname__}"
-    state = sqlstate(exc)
+    state = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
     return f"{name} (SQLSTATE {state})" if state else name
 
 

@@ -23,7 +23,7 @@ from service.errors import (
     TemporarilyUnavailable,
 )
 from service.keys import API_BUDGET, REVOCATIONS, SETTINGS
-from service.logs import current_request_id, error_class, note_user, sqlstate
+from service.logs import current_request_id, error_class, note_user
 from service.metrics import DEPENDENCY_ERRORS, REFUSALS
 from service.resilience.outage_log import OutageNotice
 from service.validation import JsonError, loads_strict
@@ -82,8 +82,8 @@ def _database_unavailable(exc: BaseException) -> bool:
         return False
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    state = sqlstate(exc)
-    return state is not None and state.startswith(UNAVAILABLE_STATES)
+    state = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(state, str) and state.startswith(UNAVAILABLE_STATES)
 
 
 @web.middleware
