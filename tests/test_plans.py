@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from fixtures.postgres import EmbeddedPostgres
 from fixtures.redis import EmbeddedRedis
 from service.delivery.chat.daily_questions import DailyQuestions, seconds_to_reset
 from service.errors import Forbidden
@@ -24,7 +26,25 @@ from service.plans import PLANS, Plan, cache_key, parse_plan, with_overrides
 from service.runs.admission import Admission
 from service.store import identities, usage
 from service.store.db import make_sessions
+from service.store.migrate import upgrade
 from service.store.models import UsageRecord
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    with EmbeddedPostgres() as server, pytest.MonkeyPatch.context() as env:
+        env.setenv("DATABASE_URL", server.url)
+        upgrade()
+        yield server.url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn: asyncpg.Connection = await asyncpg.connect(database_url)
+    try:
+        yield conn
+    finally:
+        await conn.close()
 
 
 async def _person(conn: asyncpg.Connection) -> tuple[uuid.UUID, str]:

@@ -8,22 +8,41 @@ person ever reported (100,000 records may hold 100,000 of each).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date, timedelta
 
 import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from fixtures.postgres import EmbeddedPostgres
 from service.agents.catalogue import MODELS
 from service.agents.name_index import MAX_INDEXED_NAMES, NAMES_READ
 from service.agents.triage import EARLIER_QUESTIONS_READ
 from service.store.conversations import earlier_questions
 from service.store.db import make_sessions
 from service.store.hot_path import HotPath
+from service.store.migrate import upgrade
 
 QUESTION_CHARS = 8_000
 EARLIER = 30
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    with EmbeddedPostgres() as server, pytest.MonkeyPatch.context() as env:
+        env.setenv("DATABASE_URL", server.url)
+        upgrade()
+        yield server.url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn: asyncpg.Connection = await asyncpg.connect(database_url)
+    try:
+        yield conn
+    finally:
+        await conn.close()
 
 
 async def _person(conn: asyncpg.Connection) -> uuid.UUID:
