@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -149,35 +148,11 @@ class Flood:
 
 async def flood(socket: ChatSocket, questions: int, *, settle_timeout: float = 5.0) -> Flood:
     """Send many questions as fast as possible, then wait for the service to cut the chat off."""
-
-    async def ask(i: int) -> None:
-        await socket.post(f"Flood question {i}: how can we cut our model spend?")
-
-    return await _flood(socket, questions, ask, lambda: len(socket.acks), settle_timeout)
-
-
-async def ping_flood(socket: ChatSocket, pings: int, *, settle_timeout: float = 5.0) -> Flood:
-    """Send many app-level pings as fast as possible, then wait for the service to cut the chat
-    off; `acked` counts the pongs."""
-
-    async def ping(_: int) -> None:
-        await socket.send_frame({"type": "ping"})
-
-    return await _flood(socket, pings, ping, lambda: socket.pongs_received, settle_timeout)
-
-
-async def _flood(
-    socket: ChatSocket,
-    count: int,
-    send: Callable[[int], Awaitable[None]],
-    answered: Callable[[], int],
-    settle_timeout: float,
-) -> Flood:
     began = time.monotonic()
     sent = 0
-    for i in range(count):
+    for i in range(questions):
         try:
-            await send(i)
+            await socket.post(f"Flood question {i}: how can we cut our model spend?")
         except SocketClosed:
             break
         sent += 1
@@ -187,7 +162,26 @@ async def _flood(
         code = None
     # Once closed, the reader has filed every frame that arrived before the close.
     slowed = sum(1 for e in socket.errors if e.code == ErrorCode.RATE_LIMITED)
-    return Flood(sent, answered(), slowed, code, time.monotonic() - began)
+    return Flood(sent, len(socket.acks), slowed, code, time.monotonic() - began)
+
+
+async def ping_flood(socket: ChatSocket, pings: int, *, settle_timeout: float = 5.0) -> Flood:
+    """Send many app-level pings as fast as possible, then wait for the service to cut the chat
+    off; `acked` counts the pongs."""
+    began = time.monotonic()
+    sent = 0
+    for _ in range(pings):
+        try:
+            await socket.send_frame({"type": "ping"})
+        except SocketClosed:
+            break
+        sent += 1
+    try:
+        code: int | None = await socket.wait_closed(settle_timeout)
+    except TimeoutError:
+        code = None
+    slowed = sum(1 for e in socket.errors if e.code == ErrorCode.RATE_LIMITED)
+    return Flood(sent, socket.pongs_received, slowed, code, time.monotonic() - began)
 
 
 # -- another person's data -----------------------------------------------------------------------
