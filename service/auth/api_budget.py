@@ -14,18 +14,60 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 import uuid
+from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from service.errors import RateLimited
-from service.resilience.bucket import TAKE, Bucket
 from service.resilience.outage_log import OutageNotice
 
 log = logging.getLogger("service.api_budget")
 PREFIX = "api:budget:"
 LOCAL_BUCKETS_MAX = 10_000  # people tracked by the local fallback before full buckets go
+
+# KEYS[1] the person's bucket; ARGV burst, tokens per second. Returns the seconds to wait (0:
+# taken). TIME is Redis's clock: every instance measures the refill on the same one.
+TAKE = """
+local burst, rate = tonumber(ARGV[1]), tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local held = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(held[1]) or burst
+local at = tonumber(held[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return tostring(wait)
+"""
+
+
+@dataclass
+class _Bucket:
+    burst: float
+    per_second: float
+    tokens: float = field(init=False)
+    at: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.burst
+
+    def take(self) -> float:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.per_second)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.per_second
+
+    @property
+    def full(self) -> bool:
+        return self.tokens + (time.monotonic() - self.at) * self.per_second >= self.burst
 
 
 class ApiBudget:
@@ -33,7 +75,7 @@ class ApiBudget:
         self._redis = redis
         self.burst = burst
         self.per_second = per_second
-        self._local: dict[uuid.UUID, Bucket] = {}
+        self._local: dict[uuid.UUID, _Bucket] = {}
         self._down = OutageNotice(log, "shared API budget (limiting locally)")
 
     async def spend(self, user_id: uuid.UUID) -> None:
@@ -48,7 +90,7 @@ class ApiBudget:
     async def _wait(self, user_id: uuid.UUID) -> float:
         try:
             key = PREFIX + str(user_id)
-            wait = await self._redis.eval(TAKE, 1, key, self.burst, self.per_second, 1)
+            wait = await self._redis.eval(TAKE, 1, key, self.burst, self.per_second)
         except (RedisError, OSError) as exc:
             self._down.failed(exc)
         else:
@@ -56,4 +98,4 @@ class ApiBudget:
             return float(wait)
         if len(self._local) > LOCAL_BUCKETS_MAX:
             self._local = {k: b for k, b in self._local.items() if not b.full}
-        return self._local.setdefault(user_id, Bucket(self.burst, self.per_second)).take()
+        return self._local.setdefault(user_id, _Bucket(self.burst, self.per_second)).take()

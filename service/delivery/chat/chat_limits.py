@@ -35,9 +35,9 @@ from service.delivery.chat.daily_questions import DailyQuestions
 from service.delivery.chat.frames import Frame as ClientFrame
 from service.delivery.chat.frames import ResumeFrame, SendFrame
 from service.delivery.chat.hub import Connection
+from service.delivery.chat.limits import Bucket
 from service.errors import TooManyChats
 from service.plans import DEFAULT_PLAN, Plan
-from service.resilience.bucket import REDIS_NOW, TAKE, Bucket
 from service.resilience.outage_log import OutageNotice
 
 log = logging.getLogger("service.ws")
@@ -51,12 +51,16 @@ RESUME_PER_SECOND = 100.0 / 60  # and then, per minute: 100
 RETRY_AFTER_S = 5  # for one chat too many: one of the others may close by then
 LOCAL_BUCKETS_MAX = 10_000  # people tracked by the local fallback before idle ones are dropped
 
-# The open chats' scripts read Redis's clock (TIME), never the instance's, as the rates' bucket
-# does (service/resilience/bucket.py): every instance counts the same tickets as open.
+# The open chats' and the rates' scripts read Redis's clock (TIME), never the instance's: every
+# instance counts the same tickets as open and refills the same buckets, whatever its clock says.
+_NOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+"""
 
 # KEYS[1] the person's open chats; ARGV ticket, most chats, ticket lifetime (ms).
 _ADMIT = (
-    REDIS_NOW
+    _NOW
     + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
@@ -68,11 +72,28 @@ return 1
 
 # KEYS[1] the person's open chats; ARGV ticket, ticket lifetime (ms).
 _RENEW = (
-    REDIS_NOW
+    _NOW
     + """
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]) / 1000, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
+"""
+)
+
+# KEYS[1] the bucket; ARGV burst, tokens per second, cost. Returns the seconds to wait (0: taken).
+_TAKE = (
+    _NOW
+    + """
+local burst, rate, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local held = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(held[1]) or burst
+local at = tonumber(held[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local wait = 0
+if tokens >= cost then tokens = tokens - cost else wait = (cost - tokens) / rate end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return tostring(wait)
 """
 )
 
@@ -156,7 +177,7 @@ class ChatLimits:
     ) -> float:
         try:
             wait = await self._redis.eval(
-                TAKE, 1, f"chat:{kind}:{user_id}", burst, per_second, cost
+                _TAKE, 1, f"chat:{kind}:{user_id}", burst, per_second, cost
             )
             self._rates_down.ok()
             return float(wait)
