@@ -29,6 +29,7 @@ def _forged(ctx: ScenarioContext, kind: str) -> str | None:
 
 @when("{name} opens the chat {kind}")
 async def step_open_chat_with(ctx: ScenarioContext, name: str, kind: str) -> None:
+    """The person tries to open the chat without a pass, or with a made-up, expired or foreign one."""
     person = ctx.cast.person(name)
     token = _forged(ctx, kind)
     if token is None:
@@ -41,6 +42,7 @@ async def step_open_chat_with(ctx: ScenarioContext, name: str, kind: str) -> Non
     "{name}'s app asks to open the chat, showing her pass as a browser does but without naming the chat's version"
 )
 async def step_open_chat_without_version(ctx: ScenarioContext, name: str) -> None:
+    """The person's app opens the chat with her pass the browser way but names no chat version."""
     person = ctx.cast.person(name)
     attempt = TryToOpenChat(person.access_token, "her pass alone", browser=True, name_version=False)
     ctx.refusal = await person.attempts_to(attempt)
@@ -48,6 +50,7 @@ async def step_open_chat_without_version(ctx: ScenarioContext, name: str) -> Non
 
 @then("{name}'s pass appears nowhere in what our servers wrote down")
 def step_pass_not_logged(ctx: ScenarioContext, name: str) -> None:
+    """The person's pass is written in none of the servers' logs."""
     token = ctx.cast.person(name).access_token
     stack = ctx.target.stack
     assert stack is not None, "only the embedded stack's logs can be read"
@@ -59,4 +62,5 @@ def step_pass_not_logged(ctx: ScenarioContext, name: str) -> None:
 
 @then("{name} is turned away before the chat opens, because {reason:Refusal}")
 def step_turned_away(ctx: ScenarioContext, name: str, reason: str) -> None:
+    """The person was refused before the chat opened, for the reason given."""
     refusals.expect_refused(ctx.refusal, reason, who=name)

@@ -16,6 +16,7 @@ FLOOD_WAIT_S = 20.0
 @given("{count:d} other customers asked there just before {name}")
 @given("{count:d} other customer asked there just before {name}")
 async def step_others_asked_there(ctx: ScenarioContext, count: int, name: str) -> None:
+    """That many other customers on the person's server each asked a question just before her."""
     server = ctx.cast.person(name).chat.device_ws_urls["laptop"]
     others = [ctx.cast.person(f"Customer{i + 1}") for i in range(count)]
     for other in others:
@@ -29,6 +30,7 @@ async def step_others_asked_there(ctx: ScenarioContext, count: int, name: str) -
     "{name} has just asked the assistant {count:d} questions at once, on the same server as {other}"
 )
 async def step_flooded_there(ctx: ScenarioContext, name: str, count: int, other: str) -> None:
+    """The person asks that many questions at once on the same server as another person."""
     server = ctx.cast.person(other).chat.device_ws_urls["laptop"]
     flooder = ctx.cast.person(name)
     await flooder.attempts_to(SignUp(), SignIn())
@@ -41,11 +43,13 @@ async def step_flooded_there(ctx: ScenarioContext, name: str, count: int, other:
 
 @when('{name} asks "{question}" while the assistant is that busy')
 async def step_ask_while_busy(ctx: ScenarioContext, name: str, question: str) -> None:
+    """The person asks a question while the assistant is busy with the others' questions."""
     ctx.outcome = await waiting.try_ask(ctx.cast.person(name), question)
 
 
 @then("{name} is told she is number {position:d} in line, and then gets the answer")
 async def step_told_place(ctx: ScenarioContext, name: str, position: int) -> None:
+    """The person is told her place in the line, then gets her answer."""
     person = ctx.cast.person(name)
     if isinstance(ctx.outcome, SendRefused):
         raise AssertionError(f"{name} was refused ({ctx.outcome.code}) instead of waiting in line")
@@ -56,6 +60,7 @@ async def step_told_place(ctx: ScenarioContext, name: str, position: int) -> Non
 
 @then("{name} is told the assistant is busy and when to ask again")
 def step_told_busy(ctx: ScenarioContext, name: str) -> None:
+    """The person's question is refused as the assistant being busy, with a wait of at most a minute."""
     outcome = ctx.outcome
     if not isinstance(outcome, SendRefused):
         raise AssertionError(f"{name}'s question was taken although the line was full")
@@ -66,6 +71,7 @@ def step_told_busy(ctx: ScenarioContext, name: str) -> None:
 
 @then("{name} was told the assistant is busy for {count:d} of her questions")
 def step_flood_refused(ctx: ScenarioContext, name: str, count: int) -> None:
+    """Exactly that many of the person's questions were refused as the assistant being busy."""
     flood = ctx.line_floods[name]
     refused, asked = waiting.refused_busy(flood), len(flood)
     assert refused == count, (
@@ -75,6 +81,7 @@ def step_flood_refused(ctx: ScenarioContext, name: str, count: int) -> None:
 
 @then("all of {name}'s questions that were taken are answered as well")
 async def step_flood_answered(ctx: ScenarioContext, name: str) -> None:
+    """Every question of the person's that was not refused gets its answer."""
     flood = ctx.line_floods[name]
     taken = len(flood) - waiting.refused_busy(flood)
     answered = await waiting.all_taken_answered(flood, FLOOD_WAIT_S)
@@ -83,5 +90,6 @@ async def step_flood_answered(ctx: ScenarioContext, name: str) -> None:
 
 @then("nothing of {name}'s question was kept")
 async def step_nothing_kept(ctx: ScenarioContext, name: str) -> None:
+    """The person's refused question left no conversation behind."""
     threads = await ctx.cast.person(name).asks_for(TheirConversations())
     assert not threads, f"{name}'s refused question was kept: {len(threads)} conversation(s)"

@@ -23,6 +23,7 @@ def _listed(problems: list[str], limit: int = 10) -> str:
     "{count:d} customers are in the middle of an answer, each asking again as soon as one is answered"
 )
 async def step_keep_asking(ctx: ScenarioContext, count: int) -> None:
+    """That many customers are each in the middle of an answer, asking again whenever one is answered."""
     customers = await crowds.customers(ctx.cast, count)
     ctx.keep_asking = KeepAsking.start(customers)
     await ctx.keep_asking.all_in_the_middle(IN_THE_MIDDLE_WITHIN_S)
@@ -30,6 +31,7 @@ async def step_keep_asking(ctx: ScenarioContext, count: int) -> None:
 
 @when("the operator redeploys every server in turn")
 async def step_redeploy(ctx: ScenarioContext) -> None:
+    """The operator runs the redeploy command, which restarts every server in turn."""
     ctx.redeploy = await redeploy(ctx.deployment)
     if ctx.redeploy.exit_code != 0:
         raise AssertionError(f"The redeploy stopped: {ctx.redeploy.failure()}")
@@ -37,6 +39,7 @@ async def step_redeploy(ctx: ScenarioContext) -> None:
 
 @then("every server was restarted while people were in the middle of an answer")
 def step_restarted_mid_answer(ctx: ScenarioContext) -> None:
+    """Every server restarted once, each while at least half the people awaited an answer."""
     askers = ctx.keep_asking.askers
     stopping = ctx.redeploy.moments("stopping")
     servers = ctx.deployment.services
@@ -53,6 +56,7 @@ def step_restarted_mid_answer(ctx: ScenarioContext) -> None:
 
 @then("every question they asked was answered exactly once, none interrupted")
 async def step_every_question_answered(ctx: ScenarioContext) -> None:
+    """Every question asked during the redeploy was answered exactly once, none interrupted."""
     failures = await ctx.keep_asking.finish()
     problems = failures + [
         p for asker in ctx.keep_asking.askers for p in redeploys.answer_problems(asker)
@@ -63,6 +67,7 @@ async def step_every_question_answered(ctx: ScenarioContext) -> None:
 
 @then("each of their conversations holds every question and its answer, once each")
 async def step_conversations_whole(ctx: ScenarioContext) -> None:
+    """Each person's conversations hold every question and its answer, once each."""
     problems = [
         p for asker in ctx.keep_asking.askers for p in await redeploys.conversation_problems(asker)
     ]
@@ -71,6 +76,7 @@ async def step_conversations_whole(ctx: ScenarioContext) -> None:
 
 @then("every chat the restarts closed came back and caught up, with nothing repeated or missed")
 def step_chats_came_back(ctx: ScenarioContext) -> None:
+    """Every chat a restart closed came back and caught up, nothing repeated or missed."""
     problems = [
         p for asker in ctx.keep_asking.askers for p in redeploys.reconnection_problems(asker)
     ]

@@ -52,39 +52,46 @@ def _watch(ctx: ScenarioContext) -> outages.ReadinessWatch:
 # --- the database -------------------------------------------------------------------------------
 @given("the database has restarted")
 async def step_database_restarted(ctx: ScenarioContext) -> None:
+    """The database has restarted, dropping every connection the servers had."""
     await ctx.faults.restart("database")
 
 
 @given("the database has had all its connections cut")
 async def step_database_connections_cut(ctx: ScenarioContext) -> None:
+    """Every connection between the servers and the database has been cut."""
     await ctx.faults.cut_connections("database")
 
 
 @given("the database swallows every message for a while")
 async def step_database_black_hole(ctx: ScenarioContext) -> None:
+    """The database swallows every message for a while (readiness is watched meanwhile)."""
     ctx.readiness = _watch(ctx)
     await ctx.faults.black_hole_for_a_while("database")
 
 
 @given("the database goes down for a while")
 async def step_database_down_for_a_while(ctx: ScenarioContext) -> None:
+    """The database refuses connections for a while (readiness is watched meanwhile)."""
     ctx.readiness = _watch(ctx)
     await ctx.faults.down_for_a_while("database")
 
 
 @given("the database is down")
 async def step_database_down(ctx: ScenarioContext) -> None:
+    """The database is down, until a later step brings it back."""
     await ctx.faults.down_for_a_while("database", until_ended=True)
 
 
 @given("the database stops responding for a while")
 async def step_database_frozen(ctx: ScenarioContext) -> None:
+    """The database stops responding for a while (readiness is watched meanwhile)."""
     ctx.readiness = _watch(ctx)
     await ctx.faults.frozen_for_a_while("database")
 
 
 @when('{name} asks "{question}" and keeps trying until it goes through')
 async def step_ask_until_stored(ctx: ScenarioContext, name: str, question: str) -> None:
+    """The person asks a question and keeps trying until it is confirmed as stored."""
     within = ctx.faults.outage_s + BACK_TIMEOUT_S
     person = ctx.cast.spotlight_on(name)
     ctx.persistence = await outages.ask_until_stored(person, question, within=within)
@@ -94,6 +101,7 @@ async def step_ask_until_stored(ctx: ScenarioContext, name: str, question: str) 
     "while the database was {state}, {name} was told each time within {seconds:g} seconds to try again shortly"
 )
 def step_told_to_retry(ctx: ScenarioContext, state: str, name: str, seconds: float) -> None:
+    """During the database outage each attempt was told within the time given to try again shortly."""
     outage = ctx.faults.outage
     found = outages.refusals_during(
         name, ctx.persistence, outage.started_at, outage.ending_at, within_s=seconds
@@ -103,6 +111,7 @@ def step_told_to_retry(ctx: ScenarioContext, state: str, name: str, seconds: flo
 
 @then("{name}'s question was confirmed only once the database was back")
 def step_confirmed_after(ctx: ScenarioContext, name: str) -> None:
+    """The person's question was confirmed only after the database was back."""
     outage, ack = ctx.faults.outage, ctx.persistence.ack
     assert outage.ending_at is not None and ack is not None, f"{name}'s question was not stored"
     assert ack.at >= outage.ending_at, (
@@ -113,6 +122,7 @@ def step_confirmed_after(ctx: ScenarioContext, name: str) -> None:
 
 @then("the service said it was not ready while the database was {state}, each time within a second")
 async def step_not_ready_during(ctx: ScenarioContext, state: str) -> None:
+    """During the database outage the service said it was not ready, each time within a second."""
     outage = ctx.faults.outage
     await ctx.readiness.settle()
     found = outages.readiness_during(
@@ -124,26 +134,31 @@ async def step_not_ready_during(ctx: ScenarioContext, state: str) -> None:
 # --- the session cache --------------------------------------------------------------------------
 @given("the session cache is unreachable")
 async def step_cache_unreachable(ctx: ScenarioContext) -> None:
+    """The session cache is unreachable, until a later step brings it back."""
     await ctx.faults.unreachable("session cache")
 
 
 @given("the session cache is unreachable for a while")
 async def step_cache_unreachable_for_a_while(ctx: ScenarioContext) -> None:
+    """The session cache is unreachable for a while."""
     await ctx.faults.unreachable_for_a_while("session cache")
 
 
 @given("the session cache stops responding for a while")
 async def step_cache_frozen(ctx: ScenarioContext) -> None:
+    """The session cache stops responding for a while."""
     await ctx.faults.frozen_for_a_while("session cache")
 
 
 @given("the session cache swallows every message for a while")
 async def step_cache_black_hole(ctx: ScenarioContext) -> None:
+    """The session cache swallows every message for a while."""
     await ctx.faults.black_hole_for_a_while("session cache")
 
 
 @given("the link carrying live progress between servers was down for a while and is back")
 async def step_cache_was_unreachable(ctx: ScenarioContext) -> None:
+    """The session cache (which carries live progress between servers) was unreachable and is back."""
     outage = await ctx.faults.unreachable_for_a_while("session cache", 1.0)
     assert outage.seconds is not None
     await ctx.faults.wait_over(outage, within=outage.seconds + BACK_TIMEOUT_S)
@@ -157,6 +172,7 @@ async def _all_healthy(ctx: ScenarioContext, within: float) -> None:
 
 @when("{name} signs out on her phone while the session cache fails, and that server then crashes")
 async def step_sign_out_then_crash(ctx: ScenarioContext, name: str) -> None:
+    """The person signs out on her phone while the session cache fails, then that server crashes."""
     person, phone_server = ctx.cast.person(name), ctx.faults.started[-1]
     await ctx.faults.unreachable("session cache")
     ctx.signed_out_at = time.monotonic()
@@ -167,6 +183,7 @@ async def step_sign_out_then_crash(ctx: ScenarioContext, name: str) -> None:
 
 @then("{name}'s laptop is closed within {seconds:g} seconds, asking her to sign in again")
 async def step_laptop_closed(ctx: ScenarioContext, name: str, seconds: float) -> None:
+    """The person's laptop chat is closed within the time given of signing out, saying the pass ended."""
     person = ctx.cast.person(name)
     [closed] = await sessions.wait_closed_by_service(
         person, ["laptop"], within=seconds, since=ctx.signed_out_at
@@ -181,6 +198,7 @@ async def step_laptop_closed(ctx: ScenarioContext, name: str, seconds: float) ->
 async def step_old_pass_refused_throughout(
     ctx: ScenarioContext, start: float, name: str, seconds: float
 ) -> None:
+    """The person's ended pass is refused every time throughout the period given after signing out."""
     person = ctx.cast.person(name)
     began = ctx.signed_out_at + start
     let_in = await sessions.let_in_between(
@@ -191,6 +209,7 @@ async def step_old_pass_refused_throughout(
 
 @then("the service says it is ready, with the session cache degraded")
 async def step_ready_degraded(ctx: ScenarioContext) -> None:
+    """The service says it is ready, with the session cache marked degraded."""
     answer = await outages.readiness(ctx.http, ctx.cast.service_url)
     assert (answer.status, answer.body) == (HTTPStatus.OK, outages.CACHE_DEGRADED), (
         f"readiness answered {answer.status} {answer.body} in {answer.took_s:.2f} s"
@@ -201,6 +220,7 @@ async def step_ready_degraded(ctx: ScenarioContext) -> None:
     "once the session cache responds again, the service reports it healthy within {seconds:g} seconds"
 )
 async def step_cache_healthy_again(ctx: ScenarioContext, seconds: float) -> None:
+    """Once the session cache is back, every server reports it healthy within the time given."""
     await ctx.faults.end(ctx.faults.outage)
     await _all_healthy(ctx, seconds)
 
@@ -208,11 +228,13 @@ async def step_cache_healthy_again(ctx: ScenarioContext, seconds: float) -> None
 # --- people while something is wrong ------------------------------------------------------------
 @given("{name} has the chat open")
 async def step_chat_open(ctx: ScenarioContext, name: str) -> None:
+    """The person has the chat open on her laptop."""
     await ctx.cast.person(name).attempts_to(OpenChat())
 
 
 @given("{name} has the chat open on her laptop and her phone, each on a different server")
 async def step_two_servers(ctx: ScenarioContext, name: str) -> None:
+    """The person has the chat open on her laptop and on her phone, each on a different server."""
     person = ctx.cast.person(name)
     other = await ctx.faults.start_instance()
     person.chat.serve_from("phone", other.url)
@@ -221,11 +243,13 @@ async def step_two_servers(ctx: ScenarioContext, name: str) -> None:
 
 @when('{name} signs in and puts the question "{question}" to the assistant')
 async def step_usual_routine(ctx: ScenarioContext, name: str, question: str) -> None:
+    """The person signs in, opens the chat and asks a question, each part timed."""
     ctx.routine = await outages.usual_routine(ctx.cast.spotlight_on(name), question)
 
 
 @given("{name}'s usual routine was timed while all was well")
 async def step_baseline_routine(ctx: ScenarioContext, name: str) -> None:
+    """The person's usual routine (sign in, open the chat, ask) was timed while all was well."""
     person = ctx.cast.person(name)
     ctx.usual = await outages.usual_routine(person, "How can we cut our model spend?")
     await person.attempts_to(CloseChat())
@@ -233,6 +257,7 @@ async def step_baseline_routine(ctx: ScenarioContext, name: str) -> None:
 
 @then("each of these took {name} at most about a second longer than usual")
 def step_routine_increase(ctx: ScenarioContext, name: str) -> None:
+    """Each part of the routine took at most about a second longer than usual."""
     usual = ctx.usual.parts()
     slower = {
         part: (took, usual[part])
@@ -248,6 +273,7 @@ def step_routine_increase(ctx: ScenarioContext, name: str) -> None:
 def step_routine_total_increase(ctx: ScenarioContext, name: str) -> None:
     # The circuit breaker's promise: after one slow failure the cache is skipped, so the whole
     # routine pays about one timeout, not one per call (README, resilience).
+    """The whole routine took at most about a second longer than usual."""
     took, usual = sum(ctx.routine.parts().values()), sum(ctx.usual.parts().values())
     assert took - usual <= ABOUT_A_SECOND_S, (
         f"{name}'s routine took {took:.2f} s in all, usually {usual:.2f} s: "
@@ -257,6 +283,7 @@ def step_routine_total_increase(ctx: ScenarioContext, name: str) -> None:
 
 @then("each of these took {name} at most {seconds:g} seconds")
 def step_routine_times(ctx: ScenarioContext, name: str, seconds: float) -> None:
+    """Each part of the routine took at most the time given."""
     slow = {part: took for part, took in ctx.routine.parts().items() if took > seconds}
     assert not slow, f"{name} waited too long for " + ", ".join(
         f"{part} ({took:.2f} s)" for part, took in slow.items()
@@ -265,12 +292,14 @@ def step_routine_times(ctx: ScenarioContext, name: str, seconds: float) -> None:
 
 @then("{name} never saw an error")
 async def step_no_error(ctx: ScenarioContext, name: str) -> None:
+    """The person was never shown an error."""
     errors = await ctx.cast.person(name).asks_for(TheErrorsSeen())
     assert not errors, f"{name} was shown: " + "; ".join(f"{e.code}: {e.message}" for e in errors)
 
 
 @then("{name}'s conversation holds {count:Questions}, each followed by its answer")
 async def step_conversation_pairs(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person's conversation holds that many questions, each followed by its own answer."""
     messages = await ctx.cast.person(name).asks_for(TheMessages())
     said = [(m.role, m.text[:40]) for m in messages]
     assert [m.role for m in messages] == ["user", "assistant"] * count, (
@@ -283,6 +312,7 @@ async def step_conversation_pairs(ctx: ScenarioContext, name: str, count: int) -
 
 @then('{name}\'s question "{question}" is in her conversation once')
 async def step_question_once(ctx: ScenarioContext, name: str, question: str) -> None:
+    """The person's question is in her conversation exactly once."""
     messages = await ctx.cast.person(name).asks_for(TheMessages())
     copies = [m for m in messages if m.role == "user" and m.text == question]
     assert len(copies) == 1, f"{name}'s conversation holds her question {len(copies)} times"
@@ -290,6 +320,7 @@ async def step_question_once(ctx: ScenarioContext, name: str, question: str) -> 
 
 @when("{name} keeps opening the chat until the {part} is back")
 async def step_open_chat_repeatedly(ctx: ScenarioContext, name: str, part: str) -> None:
+    """The person keeps opening the chat until the broken part is back."""
     outage = ctx.faults.outage
     ctx.openings = await outages.open_chat_until(ctx.cast.person(name), lambda: outage.over)
 
@@ -298,6 +329,7 @@ async def step_open_chat_repeatedly(ctx: ScenarioContext, name: str, part: str) 
     "each time the chat opened or {name} was told to try again shortly, never failing unexplained"
 )
 def step_openings_clear(ctx: ScenarioContext, name: str) -> None:
+    """Each opening during the outage either succeeded or told the person to try again shortly."""
     during = [o for o in ctx.openings if ctx.faults.outage.during(o.at)]
     assert during, f"{name} never tried to open the chat during the outage: {ctx.openings}"
     unclear = [o.outcome for o in ctx.openings if not o.clear]
@@ -306,12 +338,14 @@ def step_openings_clear(ctx: ScenarioContext, name: str) -> None:
 
 @then("{name}'s chat opened every time")
 def step_openings_all_opened(ctx: ScenarioContext, name: str) -> None:
+    """The person's chat opened every time."""
     failed = [o.outcome for o in ctx.openings if o.outcome != outages.OPENED]
     assert not failed, f"{name}'s chat did not open: {', '.join(failed)}"
 
 
 @then("once it was back, {name}'s chat opened")
 def step_opened_after(ctx: ScenarioContext, name: str) -> None:
+    """Once the broken part was back, the person's chat opened."""
     last = ctx.openings[-1]
     assert last.outcome == outages.OPENED, f"{name}'s chat did not open afterwards: {last.outcome}"
 
@@ -319,6 +353,7 @@ def step_opened_after(ctx: ScenarioContext, name: str) -> None:
 # --- the language model -------------------------------------------------------------------------
 @given("the assistant writes its answers with an external language model")
 async def step_uses_llm(ctx: ScenarioContext) -> None:
+    """The people use a server whose assistant writes its answers with an external language model."""
     instance = await ctx.faults.llm_instance(fallback=True)
     for person in ctx.cast.people:
         person.chat.serve_from("laptop", instance.url)
@@ -327,6 +362,7 @@ async def step_uses_llm(ctx: ScenarioContext) -> None:
 @given("that server gives each question {seconds:g} seconds")
 def step_llm_server_deadline(ctx: ScenarioContext, seconds: float) -> None:
     # A test server's setting (the product default is 30 s): said in the scenario, checked here.
+    """That server gives each question the time given (the suite's server setting, checked)."""
     assert seconds == LLM_RUN_DEADLINE_S, (
         f"that server gives each question {LLM_RUN_DEADLINE_S:g} s"
     )
@@ -334,6 +370,7 @@ def step_llm_server_deadline(ctx: ScenarioContext, seconds: float) -> None:
 
 @given("the assistant has no fallback when the language model is unavailable")
 async def step_no_fallback(ctx: ScenarioContext) -> None:
+    """The people use a server with the language model and no fallback when it is unavailable."""
     instance = await ctx.faults.llm_instance(fallback=False)
     for person in ctx.cast.people:
         person.chat.serve_from("laptop", instance.url)
@@ -341,6 +378,7 @@ async def step_no_fallback(ctx: ScenarioContext) -> None:
 
 @given("the language model {trouble}")
 def step_llm_trouble(ctx: ScenarioContext, trouble: str) -> None:
+    """The language model misbehaves as described (fails, never answers, is slow, unreachable...)."""
     if trouble == "is unreachable":
         ctx.faults.tools.llm_proxy.down()
         return
@@ -350,6 +388,7 @@ def step_llm_trouble(ctx: ScenarioContext, trouble: str) -> None:
 
 @then("{name} gets the answer within {seconds:g} seconds of asking")
 async def step_answer_in_time(ctx: ScenarioContext, name: str, seconds: float) -> None:
+    """The person gets the answer within the time given of asking."""
     person = ctx.cast.person(name)
     final = await person.asks_for(TheAnswerSinceAsking(seconds))
     assert final.type == EventType.AGENT_COMPLETED, (
@@ -359,6 +398,7 @@ async def step_answer_in_time(ctx: ScenarioContext, name: str, seconds: float) -
 
 @then("the answer opens with the language model's words")
 async def step_llm_words(ctx: ScenarioContext) -> None:
+    """The answer opens with the language model's words."""
     answer = await ctx.cast.in_the_spotlight().asks_for(TheAnswerText())
     first = answer.splitlines()[0] if answer else ""
     assert first == DEFAULT_TEXT, f"the answer does not open with the model's words:\n{answer}"
@@ -366,12 +406,14 @@ async def step_llm_words(ctx: ScenarioContext) -> None:
 
 @then("the language model was asked at most {count:d} times for that answer")
 def step_llm_asked(ctx: ScenarioContext, count: int) -> None:
+    """The language model was asked at most that many times for the answer."""
     asked = len(ctx.faults.llm.requests)
     assert asked <= count, f"the language model was asked {asked} times (at most {count})"
 
 
 @then("{name} is told within {seconds:g} seconds of asking that the language model is unavailable")
 async def step_llm_unavailable(ctx: ScenarioContext, name: str, seconds: float) -> None:
+    """Within the time given of asking, the person is told the language model is unavailable."""
     await outages.expect_run_error(ctx.cast.person(name), RunError.LLM_UNAVAILABLE, within=seconds)
 
 
@@ -379,11 +421,13 @@ async def step_llm_unavailable(ctx: ScenarioContext, name: str, seconds: float) 
 @given("our servers take over a question after {seconds:d} seconds without word from its server")
 def step_lease(ctx: ScenarioContext, seconds: int) -> None:
     # The suite's stack uses a short run lease (the product default is 10 s): said, and checked.
+    """Servers take over a question after that many seconds without word (the suite's setting, checked)."""
     assert seconds == RUN_LEASE_S, f"the suite's servers take over after {RUN_LEASE_S} s"
 
 
 @given('a second server is working on {name}\'s question "{question}"')
 async def step_run_in_flight(ctx: ScenarioContext, name: str, question: str) -> None:
+    """A second server is working on the person's question (the language model has been asked)."""
     person = ctx.cast.spotlight_on(name)
     ctx.second_server = await ctx.faults.instance_with_runs_in_flight()
     person.chat.serve_from("laptop", ctx.second_server.url)
@@ -393,18 +437,21 @@ async def step_run_in_flight(ctx: ScenarioContext, name: str, question: str) -> 
 
 @when("that server crashes")
 async def step_server_crashes(ctx: ScenarioContext) -> None:
+    """The server working on the question crashes (the moment is remembered)."""
     ctx.broke_at = time.monotonic()
     await ctx.faults.crash(ctx.second_server)
 
 
 @when("that server stops responding")
 async def step_server_frozen(ctx: ScenarioContext) -> None:
+    """The server working on the question stops responding (the moment is remembered)."""
     ctx.broke_at = time.monotonic()
     ctx.frozen = await ctx.faults.freeze(ctx.second_server)
 
 
 @then("once that server responds again, it stands down without adding anything to her question")
 async def step_server_stands_down(ctx: ScenarioContext) -> None:
+    """Once the frozen server responds again, it stands down, adding nothing to the question."""
     person, server = ctx.cast.in_the_spotlight(), ctx.second_server
     run_id = person.asked_last().run_id
     told = await person.asks_for(TheRecordOfTheRun(run_id))
@@ -426,6 +473,7 @@ async def step_server_stands_down(ctx: ScenarioContext) -> None:
     "interrupted"
 )
 async def step_told_interrupted(ctx: ScenarioContext, name: str, seconds: float) -> None:
+    """Reconnected to another server, the person is told within the time given her question was interrupted."""
     person = ctx.cast.person(name)
     person.chat.serve_from("laptop", ctx.cast.service_url)
     await person.attempts_to(Reconnect())
@@ -434,12 +482,14 @@ async def step_told_interrupted(ctx: ScenarioContext, name: str, seconds: float)
 
 @when("a new server starts")
 async def step_new_server(ctx: ScenarioContext) -> None:
+    """A new server starts (its readiness is watched)."""
     ctx.new_server = await ctx.faults.start_instance(wait_ready=False)
     ctx.new_server_watch = ctx.faults.watch_readiness(ctx.http, ctx.new_server.url)
 
 
 @then("the new server says it is not ready, and keeps running")
 async def step_new_server_not_ready(ctx: ScenarioContext) -> None:
+    """The new server says it is not ready, and keeps running."""
     server = ctx.new_server
     await outages.wait_not_ready(
         ctx.new_server_watch, lambda: server.running, within=BACK_TIMEOUT_S
@@ -450,18 +500,21 @@ async def step_new_server_not_ready(ctx: ScenarioContext) -> None:
     "once the database is back, the new server becomes ready by itself within {seconds:g} seconds"
 )
 async def step_new_server_ready(ctx: ScenarioContext, seconds: float) -> None:
+    """Once the database is back, the new server becomes ready by itself within the time given."""
     await ctx.faults.end(ctx.faults.outage)  # the database's, which lasts until ended
     await outages.wait_readiness(ctx.http, ctx.new_server.url, outages.HEALTHY, within=seconds)
 
 
 @then("the new server is ready at once, with the session cache degraded")
 async def step_new_server_degraded(ctx: ScenarioContext) -> None:
+    """The new server is ready, with the session cache marked degraded."""
     url = ctx.new_server.url
     await outages.wait_readiness(ctx.http, url, outages.CACHE_DEGRADED, within=BACK_TIMEOUT_S)
 
 
 @then('{name} can ask the new server "{question}" and get an answer')
 async def step_ask_new_server(ctx: ScenarioContext, name: str, question: str) -> None:
+    """The person asks the new server a question and gets her own company's spend."""
     person = ctx.cast.person(name)
     person.chat.serve_from("laptop", ctx.new_server.url)
     await person.attempts_to(Ask(question))
@@ -474,6 +527,7 @@ async def step_ask_new_server(ctx: ScenarioContext, name: str, question: str) ->
 async def step_new_server_cache_back(ctx: ScenarioContext, seconds: float) -> None:
     # The cache stays unreachable until here: a server slow to start under load must still meet
     # it unreachable (a fixed-length outage could end first).
+    """Once the session cache is back, the new server reports it healthy within the time given."""
     await ctx.faults.reachable_again("session cache")
     await outages.wait_readiness(ctx.http, ctx.new_server.url, outages.HEALTHY, within=seconds)
 
@@ -481,18 +535,21 @@ async def step_new_server_cache_back(ctx: ScenarioContext, seconds: float) -> No
 # --- bad input ----------------------------------------------------------------------------------
 @when("{name}'s app sends {count:d} garbled messages and every kind known to trip up software")
 async def step_barrage(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person's app sends that many generated garbled messages and every known tricky one."""
     frames = bad_input.generated_frames(count) + [f for _, f in bad_input.edge_case_frames()]
     ctx.barrage = await bad_input.send_barrage(ctx.cast.person(name), frames)
 
 
 @then("every message got its own answer, and none closed the chat or was met with silence")
 def step_barrage_answered(ctx: ScenarioContext) -> None:
+    """Every message got its own answer; none closed the chat or went unanswered."""
     report = ctx.barrage
     _problems(f"Of {len(report.answers)} messages", report.problems())
 
 
 @then("{name}'s history holds exactly the questions she was told were stored")
 async def step_history_matches_acks(ctx: ScenarioContext, name: str) -> None:
+    """The person's history holds exactly the questions confirmed to her as stored."""
     person = ctx.cast.person(name)
     acked = {a.message_id for a in person.acks()}
     stored = set()

@@ -16,11 +16,13 @@ from fixtures.context import ScenarioContext, given, then, when
 
 @when("{name} opens {her:Her} conversation history")
 async def step_open_history(ctx: ScenarioContext, name: str, her: str) -> None:
+    """The person opens her list of conversations."""
     ctx.history = await ctx.cast.person(name).asks_for(TheirConversations())
 
 
 @when("{name} asks to see {count:d} of her conversations at once")
 async def step_asks_for_too_many(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person asks to see that many of her conversations in one page."""
     try:
         ctx.history = await ctx.cast.person(name).asks_for(TheirConversations(count))
         ctx.refusal = None
@@ -30,6 +32,7 @@ async def step_asks_for_too_many(ctx: ScenarioContext, name: str, count: int) ->
 
 @then("{name} is told she may see at most {count:d} at a time")
 def step_told_page_bound(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person is refused as out of bounds and told the most she may see at a time."""
     refusal = ctx.refusal
     assert refusal is not None, f"{name} was shown {len(ctx.history)} conversations, not refused"
     refusals.expect_refused(refusal, "the request was out of bounds", who=name)
@@ -38,6 +41,7 @@ def step_told_page_bound(ctx: ScenarioContext, name: str, count: int) -> None:
 
 @then('{name} sees a conversation titled "{title}"')
 def step_sees_conversation(ctx: ScenarioContext, name: str, title: str) -> None:
+    """The person's list of conversations includes one with the title given."""
     titles = [t.title for t in ctx.history]
     assert title in titles, f"{name}'s history shows {titles}, not {title!r}"
     ctx.thread = next(t for t in ctx.history if t.title == title)
@@ -45,6 +49,7 @@ def step_sees_conversation(ctx: ScenarioContext, name: str, title: str) -> None:
 
 @then("it holds {her:Her} question followed by the assistant's answer")
 async def step_holds_question_and_answer(ctx: ScenarioContext, her: str) -> None:
+    """That conversation holds the person's question followed by the assistant's answer."""
     person = ctx.cast.in_the_spotlight()
     messages = await person.asks_for(TheMessages(ctx.thread.thread_id))
     said = [(m.role, m.text) for m in messages]
@@ -58,6 +63,7 @@ async def step_holds_question_and_answer(ctx: ScenarioContext, her: str) -> None
 # -- order and ownership of the history
 @given('{name} has asked in the same conversation "{question}" and received the answer')
 async def step_follow_up_answered(ctx: ScenarioContext, name: str, question: str) -> None:
+    """The person has asked a follow-up in the same conversation and received the answer."""
     person = ctx.cast.spotlight_on(name)
     await person.attempts_to(Ask(question, follow_up=True))
     await person.asks_for(TheAnswer(15.0))
@@ -65,6 +71,7 @@ async def step_follow_up_answered(ctx: ScenarioContext, name: str, question: str
 
 @then("{name}'s conversations are listed newest first:")
 def step_listed_newest_first(ctx: ScenarioContext, name: str) -> None:
+    """The person's conversations are listed with exactly the table's titles, newest first."""
     expected = [row["title"] for row in ctx.table]
     titles = [t.title for t in ctx.history]
     assert titles == expected, f"{name}'s history lists {titles}, expected {expected}"
@@ -72,11 +79,13 @@ def step_listed_newest_first(ctx: ScenarioContext, name: str) -> None:
 
 @when("{name} reopens the conversation")
 async def step_reopen(ctx: ScenarioContext, name: str) -> None:
+    """The person reopens her current conversation."""
     ctx.reopened = await ctx.cast.spotlight_on(name).asks_for(TheMessages())
 
 
 @then("it holds her questions, each followed by its answer, in the order they were written")
 def step_holds_in_order(ctx: ScenarioContext) -> None:
+    """The reopened conversation holds each question followed by its answer, in the order asked."""
     person = ctx.cast.in_the_spotlight()
     asked = [s.question for s in person.chat.sockets["laptop"].streams.values() if s.question]
     answered = [
@@ -94,12 +103,14 @@ def step_holds_in_order(ctx: ScenarioContext) -> None:
 
 @then('{name} finds her question "{question}"')
 def step_finds_question(ctx: ScenarioContext, name: str, question: str) -> None:
+    """The person's search found her question."""
     texts = [hit.get("text") for hit in ctx.hits]
     assert question in texts, f"{name} searched and found {texts}"
 
 
 @then("none of what {name} finds is {other}'s")
 async def step_finds_none_of(ctx: ScenarioContext, name: str, other: str) -> None:
+    """Nothing the person's search found belongs to another person's conversations."""
     own = {t.thread_id for t in await ctx.cast.person(name).asks_for(TheirConversations())}
     foreign = [hit for hit in ctx.hits if hit.get("thread_id") not in own]
     assert not foreign, f"{name}'s search found messages of {other}'s: {foreign[:2]}"
@@ -108,17 +119,20 @@ async def step_finds_none_of(ctx: ScenarioContext, name: str, other: str) -> Non
 # -- coming back on another device
 @given("{name} has signed in again on her phone")
 async def step_signed_in_on_phone(ctx: ScenarioContext, name: str) -> None:
+    """The person has signed in again, on her phone."""
     await sessions.sign_in_on(ctx.cast.person(name), "phone")
 
 
 @when('{name} continues her latest conversation on her phone with "{question}"')
 async def step_continue_on_phone(ctx: ScenarioContext, name: str, question: str) -> None:
+    """The person continues her latest conversation on her phone with a question."""
     person = ctx.cast.spotlight_on(name)
     await person.attempts_to(ContinueLatestConversation("phone", question))
 
 
 @then("the assistant takes it as a follow-up to {name}'s earlier question")
 async def step_taken_as_follow_up(ctx: ScenarioContext, name: str) -> None:
+    """The assistant answers and treats the question as a follow-up to the earlier one."""
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswer(15.0))
     said = stages.tool_summary(person.asked_last(), "triage")

@@ -16,17 +16,20 @@ def _two_servers(ctx: ScenarioContext) -> list[str]:
 
 @given("{name} has {count:d} chats open, spread over two servers")
 async def step_chats_open(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person has that many chats open, spread over two servers."""
     ctx.chats = await chat_limits.open_chats(ctx.cast.person(name), count, _two_servers(ctx))
 
 
 @when("{name} tries to open one more chat")
 async def step_one_more_chat(ctx: ScenarioContext, name: str) -> None:
+    """The person tries to open one more chat."""
     opened = await chat_limits.try_open_chat(ctx.cast.person(name), ctx.target.service_url)
     ctx.refusal = opened if isinstance(opened, HandshakeRefused) else None
 
 
 @when("{name} sends {count:d} questions on each of her chats at once")
 async def step_flood_across(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person sends that many questions on each of her open chats at the same moment."""
     ctx.spread_flood = await chat_limits.flood_across(ctx.chats, count)
 
 
@@ -34,6 +37,7 @@ async def step_flood_across(ctx: ScenarioContext, name: str, count: int) -> None
     "only about {burst:d} of {name}'s questions are taken, and she is told to slow down for the others"
 )
 def step_flood_slowed_as_one(ctx: ScenarioContext, burst: int, name: str) -> None:
+    """Her chats share one allowance: about that many questions are taken, the rest told to slow down."""
     flood = ctx.spread_flood
     # A burst, then one a second: a flood that took longer earns its refill, no more.
     allowed = burst + int(flood.seconds)
@@ -45,6 +49,7 @@ def step_flood_slowed_as_one(ctx: ScenarioContext, burst: int, name: str) -> Non
     "{name}'s app asks {batches:d} times in a row to catch up on {size:d} conversations that do not exist"
 )
 async def step_catch_up_in_bulk(ctx: ScenarioContext, name: str, batches: int, size: int) -> None:
+    """The person's app asks, batch after batch, to catch up on conversations that do not exist."""
     chat = await ctx.cast.person(name).attempts_to(OpenChat())
     ctx.catch_up = await chat_limits.catch_up_on_unknown(chat, batches, size)
 
@@ -53,6 +58,7 @@ async def step_catch_up_in_bulk(ctx: ScenarioContext, name: str, batches: int, s
     "{name} is told there is no such conversation for the first {count:d}, and to slow down for the rest"
 )
 def step_catch_up_slowed(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The first catch-ups are answered "no such conversation", every one after is told to slow down."""
     catch_up = ctx.catch_up
     looked_up, asked = catch_up.no_such_run, catch_up.asked_about
     assert looked_up == count, f"{name} had {looked_up} conversations looked up: {catch_up}"

@@ -23,11 +23,13 @@ def operator_url(ctx: ScenarioContext) -> str:
 
 @given("the operator has noted the service's figures")
 async def step_note_figures(ctx: ScenarioContext) -> None:
+    """The operator notes the service's live figures before the scenario acts."""
     ctx.figures_before = await operations.figures(ctx.http, operator_url(ctx))
 
 
 @then("the operator sees one more answer, one more finished question and one more first step")
 async def step_one_more_answer(ctx: ScenarioContext) -> None:
+    """The operator's figures show at least one more answer, finished question and first step."""
     after = await operations.figures(ctx.http, operator_url(ctx))
     for name, what in (
         (ANSWERS, "answer"),
@@ -40,6 +42,7 @@ async def step_one_more_answer(ctx: ScenarioContext) -> None:
 
 @then("the operator sees {name}'s chat among the open chats")
 async def step_open_chat(ctx: ScenarioContext, name: str) -> None:
+    """The operator's figures count at least one open chat."""
     figures = await operations.figures(ctx.http, operator_url(ctx))
     assert figures.get(OPEN_CHATS, 0) >= 1, (
         f"the operator sees {figures.get(OPEN_CHATS)} open chats"
@@ -48,6 +51,8 @@ async def step_open_chat(ctx: ScenarioContext, name: str) -> None:
 
 @then("the operator sees {count:d} more refusals of garbled messages")
 async def step_refusals(ctx: ScenarioContext, count: int) -> None:
+    """The operator's figures show exactly that many more refusals of garbled messages."""
+
     async def counted() -> bool:
         after = await operations.figures(ctx.http, operator_url(ctx))
         grew = sum(operations.increase(ctx.figures_before, after, name) for name in GARBLED)

@@ -20,27 +20,32 @@ WEAK_BECAUSE = {
 
 @given("{name} has signed up")
 async def step_signed_up(ctx: ScenarioContext, name: str) -> None:
+    """The person has an account (she signed up, not signed in)."""
     await ctx.cast.person(name).attempts_to(SignUp())
 
 
 @given("{name} has signed up and is signed in")
 async def step_signed_up_and_in(ctx: ScenarioContext, name: str) -> None:
+    """The person has an account and is signed in."""
     person = ctx.cast.person(name)
     await person.attempts_to(SignUp(), SignIn())
 
 
 @when("{name} signs in with {her:Her} password")
 async def step_sign_in(ctx: ScenarioContext, name: str, her: str) -> None:
+    """The person tries to sign in with her own password."""
     ctx.refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
 
 
 @when('{name} signs in with the password "{password}"')
 async def step_sign_in_with(ctx: ScenarioContext, name: str, password: str) -> None:
+    """The person tries to sign in with the password given."""
     ctx.refusal = await ctx.cast.person(name).attempts_to(TryToSignIn(password))
 
 
 @when('{name} signs in as "{email}"')
 async def step_sign_in_as(ctx: ScenarioContext, name: str, email: str) -> None:
+    """The person tries to sign in with the email given and her password."""
     person = ctx.cast.person(name)
     person.email = email
     ctx.refusal = await person.attempts_to(TryToSignIn())
@@ -48,6 +53,7 @@ async def step_sign_in_as(ctx: ScenarioContext, name: str, email: str) -> None:
 
 @when("someone else signs up with {name}'s email")
 async def step_sign_up_again(ctx: ScenarioContext, name: str) -> None:
+    """Someone else tries to sign up with the person's email."""
     try:
         await ctx.cast.api.register(ctx.cast.person(name).email, "another-password", "Impostor")
     except ApiError as refusal:
@@ -58,6 +64,7 @@ async def step_sign_up_again(ctx: ScenarioContext, name: str) -> None:
 
 @then("{name} is recognised as {herself:Herself}")
 async def step_recognised(ctx: ScenarioContext, name: str, herself: str) -> None:
+    """The person is signed in and the service knows her by her own name and email."""
     person = ctx.cast.person(name)
     assert ctx.refusal is None, f"{name} could not sign in: {ctx.refusal}"
     profile = await ctx.cast.api.me(person.access_token)
@@ -68,22 +75,26 @@ async def step_recognised(ctx: ScenarioContext, name: str, herself: str) -> None
 
 @then("{name} is refused because the email or password is not correct")
 def step_refused_credentials(ctx: ScenarioContext, name: str) -> None:
+    """The person is refused: the email or password is not correct."""
     refusals.expect_refused(ctx.refusal, "the email or password is not correct", who=name)
 
 
 @then("the sign-up is refused because the account already exists")
 def step_refused_conflict(ctx: ScenarioContext) -> None:
+    """The second sign-up is refused: the account already exists."""
     refusals.expect_refused(ctx.refusal, "the account already exists", who="the second sign-up")
 
 
 @when("{name} signs up with {weak:WeakPassword}")
 async def step_sign_up_weak(ctx: ScenarioContext, name: str, weak: Callable[[str], str]) -> None:
+    """The person tries to sign up with the weak password described."""
     person = ctx.cast.person(name)
     ctx.refusal = await person.attempts_to(TryToSignUp(weak(person.email)))
 
 
 @then("the sign-up is refused because {why}")
 def step_refused_weak(ctx: ScenarioContext, why: str) -> None:
+    """The sign-up is refused as out of bounds, saying why the password is weak."""
     refusal = ctx.refusal
     refusals.expect_refused(refusal, "the request was out of bounds", who="the sign-up")
     assert refusal is not None  # (for mypy: expect_refused failed otherwise)
@@ -94,6 +105,7 @@ def step_refused_weak(ctx: ScenarioContext, why: str) -> None:
 
 @then("{name} has no account yet")
 async def step_no_account(ctx: ScenarioContext, name: str) -> None:
+    """The person has no account: signing in is refused as a wrong email or password."""
     person = ctx.cast.person(name)
     refused = await person.attempts_to(TryToSignIn())
     refusals.expect_refused(refused, "the email or password is not correct", who=name)

@@ -43,28 +43,33 @@ def _held(series: Series, part: int = 1, whole: int = 1) -> None:
 # -- many people
 @given("{count:d} customers of different companies have signed up, each with their own usage")
 async def step_customers(ctx: ScenarioContext, count: int) -> None:
+    """That many customers of different companies have signed up, each with usage of their own."""
     ctx.crowd = await crowds.customers(ctx.cast, count)
 
 
 @given("{count:d} customers of different companies have the chat open, each with their own usage")
 async def step_customers_online(ctx: ScenarioContext, count: int) -> None:
+    """That many customers of different companies, each with their own usage, have the chat open."""
     ctx.crowd = await crowds.customers(ctx.cast, count)
     await crowd.open_at_once(ctx.crowd)
 
 
 @when("they all open the chat at the same time")
 async def step_all_open(ctx: ScenarioContext) -> None:
+    """Everyone in the crowd opens the chat at the same moment."""
     ctx.opening = await crowd.open_at_once(ctx.crowd)
 
 
 @then("every one of them has the chat open within {seconds:g} seconds of starting to open it")
 def step_open_within(ctx: ScenarioContext, seconds: float) -> None:
+    """Everyone had the chat open within the time given of starting to open it (charted)."""
     _held(_measurements(ctx).add(Series("opening the chat", ctx.opening, seconds)))
 
 
 @then("{part:d} in {whole:d} of them see the assistant start within {seconds:g} seconds of asking")
 async def step_progress_within(ctx: ScenarioContext, part: int, whole: int, seconds: float) -> None:
     # Until every question has ended: a late first step then shows as its real wait, not "never".
+    """At least that share of the crowd saw the assistant start within the time given of asking."""
     await crowd.wait_until_all_ended(ctx.crowd, ANSWER_BUDGET_S)
     runs = crowd.runs(ctx.crowd)
     series = Series(
@@ -78,6 +83,7 @@ async def step_progress_within(ctx: ScenarioContext, part: int, whole: int, seco
 
 @then("every one of them is told their own company's spend within {seconds:g} seconds of asking")
 async def step_answered_within(ctx: ScenarioContext, seconds: float) -> None:
+    """Everyone was told their own company's spend within the time given of asking (charted)."""
     await crowd.wait_until_all_ended(ctx.crowd, seconds)
     runs = crowd.runs(ctx.crowd)
     series = Series(
@@ -97,6 +103,7 @@ async def step_answered_within(ctx: ScenarioContext, seconds: float) -> None:
 @then("none of them waits more than {seconds:g} second between two steps of their answer")
 @then("none of them waits more than {seconds:g} seconds between two steps of their answer")
 async def step_no_long_pause(ctx: ScenarioContext, seconds: float) -> None:
+    """Nobody in the crowd waited longer than the time given between two steps of their answer."""
     await crowd.wait_until_all_ended(ctx.crowd, ANSWER_BUDGET_S)
     runs = crowd.runs(ctx.crowd)
     gaps = {who: latency.longest_step_gap(run) for who, run in runs.items()}
@@ -115,6 +122,7 @@ async def step_no_long_pause(ctx: ScenarioContext, seconds: float) -> None:
 # -- a busy account's history
 @given("{name} has had {count:n} conversations with the assistant")
 async def step_busy_account(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person has had that many conversations with the assistant (one real, the rest copies)."""
     person = ctx.cast.person(name)
     await person.attempts_to(SignUp(), SignIn(), Ask("How can we cut our model spend?"))
     await person.asks_for(TheAnswer(ANSWER_BUDGET_S))
@@ -125,12 +133,14 @@ async def step_busy_account(ctx: ScenarioContext, name: str, count: int) -> None
 
 @when("{name} opens her conversation history {times:d} times")
 async def step_open_history_times(ctx: ScenarioContext, name: str, times: int) -> None:
+    """The person opens her conversation history that many times, each one timed."""
     person = ctx.cast.spotlight_on(name)
     ctx.history_waits = await latency.timed(lambda: person.asks_for(TheirConversations()), times)
 
 
 @then("it opens in under {ms:d} milliseconds, {part:d} times in {whole:d}")
 def step_history_within(ctx: ScenarioContext, ms: int, part: int, whole: int) -> None:
+    """The history opened within the milliseconds given at least that share of the times."""
     waits = {f"opening {n}": s for n, s in enumerate(ctx.history_waits, start=1)}
     _held(
         _measurements(ctx).add(Series("opening the history", waits, ms / 1000, counted="times")),
@@ -141,6 +151,7 @@ def step_history_within(ctx: ScenarioContext, ms: int, part: int, whole: int) ->
 
 @then("it lists her latest conversation first")
 async def step_latest_first(ctx: ScenarioContext) -> None:
+    """The person's history lists her latest conversation first."""
     person = ctx.cast.in_the_spotlight()
     threads = await person.asks_for(TheirConversations())
     assert threads and threads[0].thread_id == person.current_thread, (
@@ -152,16 +163,19 @@ async def step_latest_first(ctx: ScenarioContext) -> None:
 # -- memory
 @given("the service's memory is being watched")
 def step_watch_memory(ctx: ScenarioContext) -> None:
+    """The service's memory use is sampled from now on, against its starting point."""
     ctx.memory = watch_service_memory(ctx)
 
 
 @when("they all open the chat, ask about their spend and leave once answered")
 async def step_visit(ctx: ScenarioContext) -> None:
+    """Everyone in the crowd opens the chat, asks about their spend and leaves once answered."""
     ctx.visit = await crowd.visit(ctx.crowd, ANSWER_BUDGET_S)
 
 
 @then("while they were there, the service needed less than {mb:g} MB for each open chat")
 def step_memory_per_chat(ctx: ScenarioContext, mb: float) -> None:
+    """While the crowd was there, the service grew by less than the MB given per open chat."""
     watch: MemoryWatch = ctx.memory
     watch.mark("all answered", ctx.visit.all_ended_at)
     watch.mark("all left", ctx.visit.left_at)
@@ -176,6 +190,7 @@ def step_memory_per_chat(ctx: ScenarioContext, mb: float) -> None:
 
 @then("after they left, the service's memory went back to within {mb:g} MB of where it was")
 async def step_memory_back(ctx: ScenarioContext, mb: float) -> None:
+    """Once the crowd left, the service's memory came back to within the MB given of its start."""
     watch: MemoryWatch = ctx.memory
 
     def back() -> bool:

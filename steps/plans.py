@@ -21,16 +21,19 @@ def _move(ctx: ScenarioContext, name: str, plan: str) -> None:
 
 @given("the operator has moved {name} to the {plan} plan")
 def step_moved(ctx: ScenarioContext, name: str, plan: str) -> None:
+    """The operator has moved the person to the named plan."""
     _move(ctx, name, plan)
 
 
 @when("the operator moves {name} to the {plan} plan")
 def step_moves(ctx: ScenarioContext, name: str, plan: str) -> None:
+    """The operator moves the person to the named plan."""
     _move(ctx, name, plan)
 
 
 @then("the operator sees {name} is on the {plan} plan")
 def step_operator_sees(ctx: ScenarioContext, name: str, plan: str) -> None:
+    """The operator's records show the person on the named plan."""
     held = plans.plan_of(security.stack_of(ctx), ctx.cast.person(name).email)
     assert held == plan, f"{name} is on the {held} plan, not the {plan} plan"
 
@@ -56,21 +59,25 @@ def _all_answered(name: str, fates: list[str]) -> None:
 
 @given("{name} has asked {count:d} questions today and got her answers")
 async def step_asked_today(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person has asked that many questions today, one after the other, all answered."""
     _all_answered(name, await _ask_one_by_one(ctx, name, count))
 
 
 @when("{name} asks {count:d} questions today")
 async def step_asks_today(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person asks that many questions today, one after the other."""
     ctx.fates = await _ask_one_by_one(ctx, name, count)
 
 
 @then("{name} gets all her answers")
 def step_all_answers(ctx: ScenarioContext, name: str) -> None:
+    """Every question the person asked today was answered."""
     _all_answered(name, ctx.fates)
 
 
 @when('{name} asks "{question}" once more')
 async def step_asks_once_more(ctx: ScenarioContext, name: str, question: str) -> None:
+    """The person asks one more question."""
     ctx.outcome = await waiting.try_ask(ctx.cast.person(name), question)
 
 
@@ -79,6 +86,7 @@ async def step_asks_once_more(ctx: ScenarioContext, name: str, question: str) ->
     "and that she can ask again at midnight UTC"
 )
 def step_told_quota(ctx: ScenarioContext, name: str, plan: str) -> None:
+    """The person is refused: her plan's questions for today are used up; ask again at midnight UTC."""
     outcome = ctx.outcome
     refusals.expect_refused(
         outcome, "she has asked all the questions her plan allows today", who=name
@@ -94,6 +102,7 @@ def step_told_quota(ctx: ScenarioContext, name: str, plan: str) -> None:
 
 @given("{name} has {count:d} chats open there")
 async def step_chats_open_there(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person has that many chats open on her laptop's server."""
     person = ctx.cast.person(name)
     await chat_limits.open_chats(person, count, [_laptop_server(ctx, name)])
 
@@ -101,6 +110,7 @@ async def step_chats_open_there(ctx: ScenarioContext, name: str, count: int) -> 
 @given("{name} cannot open one more chat there, because {reason:Refusal}")
 @then("{name} cannot open one more chat there, because {reason:Refusal}")
 async def step_no_more_chats(ctx: ScenarioContext, name: str, reason: str) -> None:
+    """The person tries to open one more chat on her laptop's server and is refused for the reason given."""
     person = ctx.cast.person(name)
     opened = await chat_limits.try_open_chat(person, _laptop_server(ctx, name))
     if not isinstance(opened, HandshakeRefused):
@@ -110,6 +120,7 @@ async def step_no_more_chats(ctx: ScenarioContext, name: str, reason: str) -> No
 
 @then("{name} can open {count:d} more chats there")
 async def step_more_chats(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person opens that many more chats on her laptop's server."""
     person = ctx.cast.person(name)
     await chat_limits.open_chats(person, count, [_laptop_server(ctx, name)])
 
@@ -121,6 +132,7 @@ def _laptop_server(ctx: ScenarioContext, name: str) -> str:
 
 @given("{name} has signed in through her company's provider before")
 async def step_enterprise_before(ctx: ScenarioContext, name: str) -> None:
+    """The person has signed in through her company's identity provider before."""
     person = ctx.cast.person(name)
     token = ctx.provider.id_token(f"{name.lower()}-{person.email}", person.email, name)
     person.tokens = await person.api.enterprise_sign_in(token)
@@ -128,6 +140,7 @@ async def step_enterprise_before(ctx: ScenarioContext, name: str) -> None:
 
 @when("{name} tries to sign in through her company's provider again")
 async def step_enterprise_again(ctx: ScenarioContext, name: str) -> None:
+    """The person tries to sign in through her company's identity provider again."""
     person = ctx.cast.person(name)
     token = ctx.provider.id_token(f"{name.lower()}-{person.email}", person.email, name)
     try:
@@ -139,4 +152,5 @@ async def step_enterprise_again(ctx: ScenarioContext, name: str) -> None:
 
 @then("{name} is turned away from her company's provider sign-in, because {reason:Refusal}")
 def step_enterprise_refused(ctx: ScenarioContext, name: str, reason: str) -> None:
+    """The person's sign-in through her company's provider is refused for the reason given."""
     refusals.expect_refused(ctx.refusal, reason, who=name)

@@ -19,6 +19,7 @@ ANSWER_TIMEOUT_S = 15.0
 
 @then("{name} sees the assistant start working within {seconds:g} seconds")
 async def step_started_within(ctx: ScenarioContext, name: str, seconds: float) -> None:
+    """The person sees the assistant start working within the time given of asking."""
     await ctx.cast.person(name).asks_for(TheFirstEventSinceAsking(EventType.AGENT_STARTED, seconds))
 
 
@@ -26,6 +27,7 @@ async def step_started_within(ctx: ScenarioContext, name: str, seconds: float) -
     "{name} sees every kind of progress, in order, ending with the answer within {seconds:g} seconds"
 )
 async def step_every_kind_in_order(ctx: ScenarioContext, name: str, seconds: float) -> None:
+    """The person sees every kind of progress, first seen in order, and the answer within the time given."""
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswerSinceAsking(seconds))
     seen = await person.asks_for(TheKindsOfEventSeen())
@@ -41,6 +43,7 @@ async def step_every_kind_in_order(ctx: ScenarioContext, name: str, seconds: flo
 
 @then("{name} sees the assistant work through these stages, in order:")
 async def step_stages(ctx: ScenarioContext, name: str) -> None:
+    """The assistant works through the table's stages (tools, then the answer), in that order."""
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     expected = [row["tool named"] or stages.ANSWER for row in ctx.table]
@@ -50,6 +53,7 @@ async def step_stages(ctx: ScenarioContext, name: str) -> None:
 
 @then("each step reached {name} within {seconds:g} second of the one before, up to the answer")
 async def step_no_long_pause(ctx: ScenarioContext, name: str, seconds: float) -> None:
+    """No step reached the person more than the time given after the one before it."""
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     pause, step = stages.longest_pause(person.asked_last())
@@ -58,6 +62,7 @@ async def step_no_long_pause(ctx: ScenarioContext, name: str, seconds: float) ->
 
 @when("{name} asks the same question again in a new conversation")
 async def step_ask_same_again(ctx: ScenarioContext, name: str) -> None:
+    """The person asks her last question again, in a new conversation."""
     person = ctx.cast.person(name)
     ctx.first_answer = await person.asks_for(TheAnswerText())
     question = person.asked_last().question
@@ -67,6 +72,7 @@ async def step_ask_same_again(ctx: ScenarioContext, name: str) -> None:
 
 @then("{name} is told the same figures as the first time")
 async def step_same_figures(ctx: ScenarioContext, name: str) -> None:
+    """The person is told the same figures as the first time."""
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     first, again = (

@@ -41,22 +41,26 @@ def _factory(ctx: ScenarioContext, victim: str, attacker: str, forgery: str) -> 
 
 @given("{name} runs a server of her own")
 def step_runs_a_server(ctx: ScenarioContext, name: str) -> None:
+    """The person runs a server of her own that notes every contact made with it."""
     security.silent_listener(ctx)
 
 
 @when("{attacker} tries to get in as {victim} with {forgery:Forgery}")
 async def step_get_in_with(ctx: ScenarioContext, attacker: str, victim: str, forgery: str) -> None:
+    """The attacker tries the chat and the history as the victim, showing the forged pass described."""
     token = passes.forge(forgery, _factory(ctx, victim, attacker, forgery))
     ctx.refusals = await probe.try_to_get_in(ctx.cast.person(attacker), token, showing=forgery)
 
 
 @then("{name} is turned away at the chat and at the history, because {reason:Refusal}")
 def step_turned_away_everywhere(ctx: ScenarioContext, name: str, reason: str) -> None:
+    """The person is refused both at the chat and at the history, for the reason given."""
     refusals.expect_all_refused(ctx.refusals, reason, who=name)
 
 
 @then("{name}'s server was never contacted")
 def step_server_silent(ctx: ScenarioContext, name: str) -> None:
+    """The service never contacted the person's own server."""
     contacts = security.silent_listener(ctx).contacts
     assert not contacts, f"the service contacted {name}'s server: {contacts}"
 
@@ -66,6 +70,7 @@ def step_server_silent(ctx: ScenarioContext, name: str) -> None:
 
 @when("{intruder} tries to {how:Reach}")
 async def step_reach_into(ctx: ScenarioContext, intruder: str, how: str) -> None:
+    """The intruder tries to get into another person's conversation in the way described."""
     owner = re.search(r"(\w+)'s", how)
     assert owner is not None
     person = ctx.cast.person(intruder)
@@ -74,11 +79,13 @@ async def step_reach_into(ctx: ScenarioContext, intruder: str, how: str) -> None
 
 @then("{name} is told there is no such conversation")
 def step_no_such_conversation(ctx: ScenarioContext, name: str) -> None:
+    """The person is refused as if there were no such conversation."""
     refusals.expect_refused(ctx.refusal_code, "there is no such conversation", who=name)
 
 
 @then("none of {owner}'s progress reached {intruder}")
 def step_nothing_reached(ctx: ScenarioContext, owner: str, intruder: str) -> None:
+    """None of the owner's progress reached the intruder, and what the intruder got kept the chat's rules."""
     seen = probe.foreign_frames(ctx.cast.person(intruder), ctx.cast.person(owner))
     assert not seen, f"{intruder} received {len(seen)} of {owner}'s frames, e.g. {seen[0]}"
     findings = ctx.cast.person(intruder).verifier.findings(require_finished=False)
@@ -87,16 +94,19 @@ def step_nothing_reached(ctx: ScenarioContext, owner: str, intruder: str) -> Non
 
 @when('{name} searches {her:Her} conversations for "{words}"')
 async def step_search(ctx: ScenarioContext, name: str, her: str, words: str) -> None:
+    """The person searches her conversations for some words."""
     ctx.hits = await ctx.cast.person(name).asks_for(WhatTheSearchFinds(words))
 
 
 @then("{name} finds nothing")
 def step_finds_nothing(ctx: ScenarioContext, name: str) -> None:
+    """The person's search finds nothing."""
     assert ctx.hits == [], f"{name} found {len(ctx.hits)} messages: {ctx.hits[:2]}"
 
 
 @when('{first} and {second} both ask "{question}" at the same time')
 async def step_both_ask(ctx: ScenarioContext, first: str, second: str, question: str) -> None:
+    """Two people ask the same question at the same moment."""
     await asyncio.gather(
         ctx.cast.person(first).attempts_to(Ask(question)),
         ctx.cast.person(second).attempts_to(Ask(question)),
@@ -105,6 +115,7 @@ async def step_both_ask(ctx: ScenarioContext, first: str, second: str, question:
 
 @then("{first} and {second} each get their own answer")
 async def step_each_answered(ctx: ScenarioContext, first: str, second: str) -> None:
+    """The two people each get their own company's spend, in conversations of their own."""
     people = [ctx.cast.person(first), ctx.cast.person(second)]
     await asyncio.gather(*(p.asks_for(TheirOwnSpend(15)) for p in people))
     threads = {p.current_thread for p in people}
@@ -116,11 +127,13 @@ async def step_each_answered(ctx: ScenarioContext, first: str, second: str) -> N
 
 @given("the chat trusts only our own web app")
 async def step_trusted_site(ctx: ScenarioContext) -> None:
+    """The people use a server whose chat trusts only our own web app."""
     security.move_cast_to(ctx, await security.second_instance(ctx))
 
 
 @when("a page on {page:Page} tries to open the chat in {name}'s signed-in browser")
 async def step_page_opens_chat(ctx: ScenarioContext, page: str, name: str) -> None:
+    """A page on the site described tries to open the chat in the person's signed-in browser."""
     try:
         origin = security.PAGES[page]
         ctx.opened = await ctx.cast.person(name).attempts_to(OpenChat(origin=origin, browser=True))
@@ -131,17 +144,20 @@ async def step_page_opens_chat(ctx: ScenarioContext, page: str, name: str) -> No
 
 @when("a page on {page:Page} asks {name}'s signed-in browser for her conversation history")
 async def step_page_reads_history(ctx: ScenarioContext, page: str, name: str) -> None:
+    """A page on the site described asks the person's signed-in browser for her history."""
     ctx.browser_answer = await probe.ask_from_page(ctx.cast.person(name), security.PAGES[page])
 
 
 @then("the browser lets the page read it")
 def step_browser_lets_read(ctx: ScenarioContext) -> None:
+    """The browser lets the page read the answer."""
     answer = ctx.browser_answer
     assert answer.lets_page_read, f"the browser was not let to read it: {answer}"
 
 
 @then("the browser withholds it from the page, because the page is not ours")
 def step_browser_withholds(ctx: ScenarioContext) -> None:
+    """The browser withholds the answer from the page, because the page is not ours."""
     answer = ctx.browser_answer
     assert not answer.lets_page_read and answer.allowed_origin is None, f"let through: {answer}"
     refusals.expect_refused(answer, "the page is not ours", who="the page")
@@ -149,23 +165,27 @@ def step_browser_withholds(ctx: ScenarioContext) -> None:
 
 @then("{name}'s chat is open")
 async def step_chat_open(ctx: ScenarioContext, name: str) -> None:
+    """The person's chat is open and answers."""
     assert ctx.refusal is None, f"{name} was turned away: {ctx.refusal}"
     await ctx.opened.ping()
 
 
 @when("{name} sends a message larger than 64 KiB")
 async def step_send_oversized(ctx: ScenarioContext, name: str) -> None:
+    """The person sends a message larger than 64 KiB on the chat."""
     await probe.send_oversized(await ctx.cast.person(name).attempts_to(OpenChat()))
 
 
 @then("{name}'s chat is closed because the message was too large")
 async def step_closed_too_large(ctx: ScenarioContext, name: str) -> None:
+    """The person's chat is closed because the message was too large."""
     code = await ctx.cast.person(name).asks_for(HowTheChatWasClosed(within=5))
     refusals.expect_closed(code, "the message was too large", who=f"{name}'s chat")
 
 
 @when("{name} sends {garbled:Garbled}")
 async def step_send_garbled(ctx: ScenarioContext, name: str, garbled: str) -> None:
+    """The person sends the garbled message described on the chat."""
     ctx.explanation = await probe.send_garbled(
         await ctx.cast.person(name).attempts_to(OpenChat()), garbled
     )
@@ -173,11 +193,13 @@ async def step_send_garbled(ctx: ScenarioContext, name: str, garbled: str) -> No
 
 @then("{name} is told {problem:Problem}")
 def step_told_problem(ctx: ScenarioContext, name: str, problem: str) -> None:
+    """The person is told the problem described with her message."""
     refusals.expect_refused(ctx.explanation, problem, who=name)
 
 
 @then("{name}'s chat still answers {her:Him}")
 async def step_still_answers(ctx: ScenarioContext, name: str, her: str) -> None:
+    """The person's chat is still open and answers."""
     socket = ctx.cast.person(name).chat.sockets["laptop"]
     assert socket.is_open, f"{name}'s chat was closed: {socket.close_code}"
     await socket.ping(timeout=2)
@@ -185,17 +207,20 @@ async def step_still_answers(ctx: ScenarioContext, name: str, her: str) -> None:
 
 @then("nothing {name} sent was kept")
 async def step_nothing_kept(ctx: ScenarioContext, name: str) -> None:
+    """Nothing the person sent was kept: she has no conversation."""
     threads = await ctx.cast.person(name).asks_for(TheirConversations())
     assert threads == [], f"{name}'s garbled message was kept: {threads}"
 
 
 @when("{name} sends {count:d} garbled messages in a row")
 async def step_send_many_garbled(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person sends that many garbled messages in a row on the chat."""
     await probe.send_many_garbled(await ctx.cast.person(name).attempts_to(OpenChat()), count)
 
 
 @then("{name} is told what was wrong with each of the {count:d} messages")
 async def step_told_each(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person is told what was wrong with each of the messages before her chat closes."""
     socket = ctx.cast.person(name).chat.sockets["laptop"]
     await ctx.cast.person(name).asks_for(HowTheChatWasClosed(within=5))
     codes = [e.code for e in socket.errors]
@@ -206,6 +231,7 @@ async def step_told_each(ctx: ScenarioContext, name: str, count: int) -> None:
 
 @then("then {name}'s chat is closed for breaking the rules")
 def step_closed_policy(ctx: ScenarioContext, name: str) -> None:
+    """The person's chat is closed for breaking the rules."""
     code = ctx.cast.person(name).chat.sockets["laptop"].close_code
     refusals.expect_closed(code, "of breaking the rules", who=f"{name}'s chat")
 
@@ -214,6 +240,7 @@ def step_closed_policy(ctx: ScenarioContext, name: str) -> None:
 async def step_flood(
     ctx: ScenarioContext, name: str, count: int, other: str, question: str
 ) -> None:
+    """The person floods the chat with that many questions while another person asks a question."""
     socket = await ctx.cast.person(name).attempts_to(OpenChat())
     ctx.flood, _ = await asyncio.gather(
         probe.flood(socket, count), ctx.cast.spotlight_on(other).attempts_to(Ask(question))
@@ -222,6 +249,7 @@ async def step_flood(
 
 @then("{name} is told to slow down, and then her chat is closed for flooding")
 def step_flood_refused(ctx: ScenarioContext, name: str) -> None:
+    """The person is told to slow down, only a burst is taken, then her chat is closed for flooding."""
     flood = ctx.flood
     assert flood.slowed_down >= 1, f"{name} was never told to slow down: {flood}"
     refusals.expect_closed(flood.close_code, "of flooding", who=f"{name}'s chat ({flood})")
@@ -239,6 +267,7 @@ def step_flood_refused(ctx: ScenarioContext, name: str) -> None:
 async def step_ping_flood(
     ctx: ScenarioContext, name: str, count: int, other: str, question: str
 ) -> None:
+    """The person's app floods the chat with connection checks while another person asks a question."""
     socket = await ctx.cast.person(name).attempts_to(OpenChat())
     ctx.flood, _ = await asyncio.gather(
         probe.ping_flood(socket, count), ctx.cast.spotlight_on(other).attempts_to(Ask(question))
@@ -250,6 +279,7 @@ async def step_ping_flood(
     " and then her chat is closed for flooding"
 )
 def step_ping_flood_refused(ctx: ScenarioContext, name: str, most: int) -> None:
+    """The app's checks are answered about that many times at most, then the chat is closed for flooding."""
     flood = ctx.flood
     assert flood.slowed_down >= 1, f"{name} was never told to slow down: {flood}"
     refusals.expect_closed(flood.close_code, "of flooding", who=f"{name}'s chat ({flood})")
@@ -263,12 +293,14 @@ def step_ping_flood_refused(ctx: ScenarioContext, name: str, most: int) -> None:
 
 @when("the service is started with {secret}")
 async def step_start_with(ctx: ScenarioContext, secret: str) -> None:
+    """The service is started with the weak secret described."""
     stack = security.stack_of(ctx)
     ctx.start = await security.refused_start(stack, security.weak_secret_settings(stack, secret))
 
 
 @then("it refuses to start, saying the secret {why}")
 def step_refuses_to_start(ctx: ScenarioContext, why: str) -> None:
+    """The service refuses to start and says why the secret is not good enough."""
     start = ctx.start
     assert start.exit_code is not None, (
         f"the service started anyway (still running after {start.seconds:.0f} s):\n"

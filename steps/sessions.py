@@ -25,6 +25,7 @@ ANSWER_TIMEOUT_S = 15.0
 @when("{name}'s app renews {her:Her} pass")
 @given("{name}'s app has renewed {her:Her} pass")
 async def step_renew(ctx: ScenarioContext, name: str, her: str) -> None:
+    """The person's app renews her pass (the previous pass and renewal are remembered)."""
     person = ctx.cast.person(name)
     ctx.previous = sessions.tokens_of(person)
     await sessions.renew(person)
@@ -32,6 +33,7 @@ async def step_renew(ctx: ScenarioContext, name: str, her: str) -> None:
 
 @then("{name} can open the chat with her new pass")
 async def step_chat_with_new_pass(ctx: ScenarioContext, name: str) -> None:
+    """The person got a different pass and can open the chat with it."""
     person = ctx.cast.person(name)
     assert person.access_token != ctx.previous.access_token, f"{name} got the same pass again"
     await (await person.attempts_to(OpenChat())).ping()
@@ -39,6 +41,7 @@ async def step_chat_with_new_pass(ctx: ScenarioContext, name: str) -> None:
 
 @then("{name}'s previous renewal no longer works")
 async def step_previous_renewal_spent(ctx: ScenarioContext, name: str) -> None:
+    """The person's previous renewal is refused: it was already used."""
     person = ctx.cast.person(name)
     again = await sessions.try_renewal(person.api, ctx.previous.refresh_token)
     refusals.expect_refused(again, "the renewal was already used", who=f"{name}'s previous renewal")
@@ -46,21 +49,25 @@ async def step_previous_renewal_spent(ctx: ScenarioContext, name: str) -> None:
 
 @given("{attacker} has copied {victim}'s renewal")
 def step_copy_renewal(ctx: ScenarioContext, attacker: str, victim: str) -> None:
+    """The attacker has a copy of the victim's current renewal."""
     ctx.copied = sessions.tokens_of(ctx.cast.person(victim)).refresh_token
 
 
 @when("{attacker} renews {victim}'s pass with the copy")
 async def step_replay_renewal(ctx: ScenarioContext, attacker: str, victim: str) -> None:
+    """The attacker tries to renew the victim's pass with the copied renewal."""
     ctx.renewal = await sessions.try_renewal(ctx.cast.api, ctx.copied)
 
 
 @then("{name} is refused because the renewal was already used")
 def step_refused_reuse(ctx: ScenarioContext, name: str) -> None:
+    """The renewal is refused: it was already used."""
     refusals.expect_refused(ctx.renewal, "the renewal was already used", who=name)
 
 
 @then("{name}'s newest pass and renewal stop working too")
 async def step_family_ended(ctx: ScenarioContext, name: str) -> None:
+    """The person's newest pass and renewal no longer work either (the whole sign-in ended)."""
     person = ctx.cast.person(name)
     working = await sessions.ended_sign_in(person, sessions.tokens_of(person))
     assert not working, f"after the replay, {name}'s sign-in goes on: {', '.join(working)}"
@@ -68,11 +75,13 @@ async def step_family_ended(ctx: ScenarioContext, name: str) -> None:
 
 @when("{name}'s laptop and phone renew the same pass at the same moment")
 async def step_renew_twice(ctx: ScenarioContext, name: str) -> None:
+    """The person's laptop and phone renew the same pass at the same moment."""
     ctx.renewals = await sessions.renew_twice_at_once(ctx.cast.spotlight_on(name))
 
 
 @then("exactly one of them gets a new pass")
 def step_exactly_one(ctx: ScenarioContext) -> None:
+    """Exactly one of the two renewals gets a new pass; the other is refused as already used."""
     won = [r for r in ctx.renewals if isinstance(r, Tokens)]
     lost = [r for r in ctx.renewals if isinstance(r, ApiError)]
     said = ", ".join(
@@ -85,6 +94,7 @@ def step_exactly_one(ctx: ScenarioContext) -> None:
 
 @then("that new pass and its renewal stop working too, as the same renewal was used twice")
 async def step_winner_ended(ctx: ScenarioContext) -> None:
+    """The winning renewal's pass and renewal no longer work, as the renewal was used twice."""
     person = ctx.cast.in_the_spotlight()
     working = await sessions.ended_sign_in(person, ctx.winner)
     assert not working, f"after the double renewal, {person.name}'s sign-in goes on: {working}"
@@ -95,6 +105,7 @@ async def step_winner_ended(ctx: ScenarioContext) -> None:
 
 @given("{name} has the chat open in two tabs, each served by a different server")
 async def step_two_tabs(ctx: ScenarioContext, name: str) -> None:
+    """The person has the chat open in two tabs, each served by a different server."""
     person = ctx.cast.person(name)
     person.chat.serve_from("second tab", (await security.second_instance(ctx)).url)
     await person.attempts_to(OpenChat("first tab"), OpenChat("second tab"))
@@ -102,6 +113,7 @@ async def step_two_tabs(ctx: ScenarioContext, name: str) -> None:
 
 @given("{name} is also signed in on her phone, with the chat open")
 async def step_phone_too(ctx: ScenarioContext, name: str) -> None:
+    """The person has also signed in on her phone, with the chat open there."""
     person = ctx.cast.person(name)
     await sessions.sign_in_on(person, "phone")
     await person.attempts_to(OpenChat("phone"))
@@ -109,6 +121,7 @@ async def step_phone_too(ctx: ScenarioContext, name: str) -> None:
 
 @given("{name} is signed in on her laptop and on her phone, with the chat open on both")
 async def step_laptop_and_phone(ctx: ScenarioContext, name: str) -> None:
+    """The person is signed in separately on her laptop and her phone, with the chat open on both."""
     person = ctx.cast.person(name)
     for device in ("laptop", "phone"):
         tokens = await sessions.sign_in_on(person, device)
@@ -119,17 +132,20 @@ async def step_laptop_and_phone(ctx: ScenarioContext, name: str) -> None:
 
 @when("{name} signs out in her first tab")
 async def step_sign_out_tab(ctx: ScenarioContext, name: str) -> None:
+    """The person signs out in her first tab (the moment is remembered)."""
     ctx.signed_out_at = time.monotonic()
     await sessions.sign_out(ctx.cast.spotlight_on(name))
 
 
 @given("{name} has signed out")
 async def step_has_signed_out(ctx: ScenarioContext, name: str) -> None:
+    """The person has signed out."""
     await sessions.sign_out(ctx.cast.person(name))
 
 
 @then("both of {name}'s tabs are closed within {seconds:g} seconds, asking her to sign in again")
 async def step_tabs_closed(ctx: ScenarioContext, name: str, seconds: float) -> None:
+    """Both tabs' chats are closed within the time given, each saying the pass ended."""
     person = ctx.cast.person(name)
     closed = await sessions.wait_closed_by_service(
         person, ["first tab", "second tab"], within=seconds, since=ctx.signed_out_at
@@ -140,6 +156,7 @@ async def step_tabs_closed(ctx: ScenarioContext, name: str, seconds: float) -> N
 
 @then("the pass and renewal of that sign-in no longer work")
 async def step_sign_in_ended(ctx: ScenarioContext) -> None:
+    """The pass and renewal of the signed-out sign-in no longer work."""
     person = ctx.cast.in_the_spotlight()
     working = await sessions.ended_sign_in(person, sessions.tokens_of(person))
     assert not working, f"after signing out, {person.name}'s sign-in goes on: {', '.join(working)}"
@@ -147,6 +164,7 @@ async def step_sign_in_ended(ctx: ScenarioContext) -> None:
 
 @then("{name}'s phone stays connected")
 async def step_phone_connected(ctx: ScenarioContext, name: str) -> None:
+    """The person's phone is still connected and answers."""
     phone = ctx.cast.person(name).chat.sockets["phone"]
     assert phone.is_open, f"{name}'s phone was disconnected too ({phone.close_code})"
     await phone.ping(timeout=2)
@@ -154,12 +172,14 @@ async def step_phone_connected(ctx: ScenarioContext, name: str) -> None:
 
 @when("{name} signs out everywhere from her laptop")
 async def step_sign_out_everywhere(ctx: ScenarioContext, name: str) -> None:
+    """The person signs out on every device, from her laptop."""
     ctx.ended_at = time.monotonic()
     await sessions.sign_out_everywhere(ctx.cast.person(name), "laptop")
 
 
 @when("{name} changes her password on her laptop")
 async def step_change_password(ctx: ScenarioContext, name: str) -> None:
+    """The person changes her password on her laptop."""
     ctx.ended_at = time.monotonic()
     ctx.old_password = await sessions.change_password(ctx.cast.person(name), "laptop")
     redaction.remember(ctx.cast.person(name).password)  # the new one: never in the report
@@ -170,6 +190,7 @@ async def step_change_password(ctx: ScenarioContext, name: str) -> None:
     "asking her to sign in again"
 )
 async def step_devices_closed(ctx: ScenarioContext, name: str, seconds: float) -> None:
+    """The chat closes on the person's laptop and phone within the time given, saying the pass ended."""
     person = ctx.cast.person(name)
     closed = await sessions.wait_closed_by_service(
         person, ["laptop", "phone"], within=seconds, since=ctx.ended_at
@@ -180,6 +201,7 @@ async def step_devices_closed(ctx: ScenarioContext, name: str, seconds: float) -
 
 @then("no pass or renewal of either device works any more")
 async def step_devices_ended(ctx: ScenarioContext) -> None:
+    """No pass or renewal of any of the people's devices works any more."""
     for person in ctx.cast.people:
         for device, tokens in person.device_passes.items():
             working = await sessions.ended_sign_in(person, tokens)
@@ -188,12 +210,14 @@ async def step_devices_ended(ctx: ScenarioContext) -> None:
 
 @then("{name} can sign in again with her password")
 async def step_can_sign_in_again(ctx: ScenarioContext, name: str) -> None:
+    """The person can sign in again with her password."""
     refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
     assert refusal is None, f"{name} could not sign in again: {refusal}"
 
 
 @then("only {name}'s new password lets her in")
 async def step_only_new_password(ctx: ScenarioContext, name: str) -> None:
+    """The person's old password is refused and her new one lets her in."""
     person = ctx.cast.person(name)
     old = await person.attempts_to(TryToSignIn(ctx.old_password))
     refusals.expect_refused(
@@ -205,11 +229,13 @@ async def step_only_new_password(ctx: ScenarioContext, name: str) -> None:
 
 @when("the session cache restarts and loses everything it held")
 async def step_restart_cache(ctx: ScenarioContext) -> None:
+    """The session cache restarts and loses everything it held."""
     await security.restart_session_cache(ctx)
 
 
 @then("{name}'s old pass still does not open the chat")
 async def step_old_pass_refused(ctx: ScenarioContext, name: str) -> None:
+    """The person's old pass is still refused at the chat and at the history."""
     person = ctx.cast.person(name)
     refused = await probe.try_to_get_in(person, person.access_token, showing="her old pass")
     refusals.expect_all_refused(refused, "the pass is not valid", who=f"{name}'s old pass")
@@ -217,11 +243,13 @@ async def step_old_pass_refused(ctx: ScenarioContext, name: str) -> None:
 
 @when('{name} asks on her phone "{question}"')
 async def step_ask_on_phone(ctx: ScenarioContext, name: str, question: str) -> None:
+    """The person asks a question on her phone."""
     await ctx.cast.spotlight_on(name).attempts_to(Ask(question, device="phone"))
 
 
 @then("{name}'s laptop shows every step of the answer too")
 async def step_laptop_shows(ctx: ScenarioContext, name: str) -> None:
+    """The person's laptop sees the same steps of the answer as her phone."""
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     laptop = person.chat.sockets["laptop"].run(person.asked_last().run_id)
@@ -236,6 +264,7 @@ async def step_laptop_shows(ctx: ScenarioContext, name: str) -> None:
 
 @given("{name} is signed in on a server whose passes last {seconds:d} seconds, with the chat open")
 async def step_short_passes(ctx: ScenarioContext, name: str, seconds: int) -> None:
+    """The person is signed in, chat open, on a server whose passes last that many seconds."""
     assert seconds == security.SHORT_PASS_SECONDS, f"that server's passes last {seconds} s"
     security.move_cast_to(ctx, await security.short_pass_instance(ctx))
     person = ctx.cast.person(name)
@@ -246,6 +275,7 @@ async def step_short_passes(ctx: ScenarioContext, name: str, seconds: int) -> No
 
 @when("{name} keeps the chat open past her pass's expiry")
 async def step_wait_expiry(ctx: ScenarioContext, name: str) -> None:
+    """The person keeps the chat open until it is closed, at most until just past her pass's expiry."""
     person = ctx.cast.person(name)
     ctx.expired_code = await person.asks_for(
         HowTheChatWasClosed(within=sessions.tokens_of(person).expires_in + 2.0)
@@ -254,6 +284,7 @@ async def step_wait_expiry(ctx: ScenarioContext, name: str) -> None:
 
 @then("{name}'s chat was closed at the expiry, asking her to sign in again")
 def step_closed_at_expiry(ctx: ScenarioContext, name: str) -> None:
+    """The person's chat was closed at her pass's expiry, saying the pass ended."""
     person = ctx.cast.person(name)
     refusals.expect_closed(ctx.expired_code, "the pass ended", who=f"{name}'s chat")
     closed_at = person.chat.sockets["laptop"].closed_at
@@ -268,6 +299,7 @@ def step_closed_at_expiry(ctx: ScenarioContext, name: str) -> None:
 
 @then("after renewing her pass {name} opens the chat again and gets an answer")
 async def step_renew_and_answer(ctx: ScenarioContext, name: str) -> None:
+    """After renewing her pass the person reconnects, asks and gets her own spend."""
     person = ctx.cast.person(name)
     await sessions.renew(person)
     await person.attempts_to(Reconnect(), Ask("How can we cut our model spend?"))
@@ -281,6 +313,7 @@ async def step_renew_and_answer(ctx: ScenarioContext, name: str) -> None:
     "{name} is signed in on her laptop on a server with {seconds:d}-second passes and slow usage data"
 )
 async def step_short_passes_slow_tools(ctx: ScenarioContext, name: str, seconds: int) -> None:
+    """The person is signed in on her laptop on a server with short passes and slow usage data."""
     assert seconds == security.SHORT_PASS_SECONDS, f"that server's passes last {seconds} s"
     person = ctx.cast.person(name)
     url = servers_of(security.stack_of(ctx)).url("short passes")
@@ -295,6 +328,7 @@ def _still_working(person: Any) -> None:
 
 @when("{name}'s pass expires while the assistant is still working")
 async def step_pass_expires_mid_answer(ctx: ScenarioContext, name: str) -> None:
+    """The person's chat closes as her pass expires, before the answer has come."""
     person = ctx.cast.person(name)
     ctx.expired_code = await person.asks_for(
         HowTheChatWasClosed(within=sessions.tokens_of(person).expires_in + 2.0)
@@ -304,6 +338,7 @@ async def step_pass_expires_mid_answer(ctx: ScenarioContext, name: str) -> None:
 
 @when("{name}'s app renews her pass while the assistant is still working")
 async def step_renew_mid_answer(ctx: ScenarioContext, name: str) -> None:
+    """The person's app renews her pass before the answer has come."""
     person = ctx.cast.person(name)
     person.tokens = await sessions.renew(person, "laptop")
     _still_working(person)
@@ -311,11 +346,13 @@ async def step_renew_mid_answer(ctx: ScenarioContext, name: str) -> None:
 
 @then("{name}'s laptop is told her pass has expired, asking her to sign in again")
 def step_told_pass_expired(ctx: ScenarioContext, name: str) -> None:
+    """The person's chat was closed saying her pass ended."""
     refusals.expect_closed(ctx.expired_code, "the pass ended", who=f"{name}'s chat")
 
 
 @then("after renewing her pass, {name}'s laptop gets the answer, each step once and in order")
 async def step_renew_then_answer(ctx: ScenarioContext, name: str) -> None:
+    """After renewing her pass, the person's laptop gets the answer, each step once and in order."""
     person = ctx.cast.person(name)
     person.tokens = await sessions.renew(person, "laptop")
     await _answer_once_in_order(person)
@@ -323,6 +360,7 @@ async def step_renew_then_answer(ctx: ScenarioContext, name: str) -> None:
 
 @then("{name}'s laptop gets the answer, each step once and in order, reopening the chat if asked")
 async def step_answer_across_renewal(ctx: ScenarioContext, name: str) -> None:
+    """The person's laptop gets the answer, each step once and in order, reconnecting if told to."""
     await _answer_once_in_order(ctx.cast.person(name))
 
 
@@ -357,6 +395,7 @@ async def _guess(ctx: ScenarioContext, attacker: str, victim: str, count: int) -
 @when("{attacker} tries {count:d} wrong passwords on {victim}'s account")
 @given("{attacker} has tried {count:d} wrong passwords on {victim}'s account")
 async def step_guess(ctx: ScenarioContext, attacker: str, count: int, victim: str) -> None:
+    """The attacker tries that many wrong passwords on the victim's account, each refused as wrong."""
     await _guess(ctx, attacker, victim, count)
 
 
@@ -367,6 +406,7 @@ async def step_guess(ctx: ScenarioContext, attacker: str, count: int, victim: st
     "even {name}'s right password is refused for now, and she is told to wait about {seconds:d} second"
 )
 async def step_locked(ctx: ScenarioContext, name: str, minutes: int = 0, seconds: int = 0) -> None:
+    """Even the person's right password is refused as too many attempts, with a wait of about the time given."""
     refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
     refusals.expect_refused(refusal, "there were too many attempts", who=name)
     assert refusal is not None  # (for mypy: expect_refused failed otherwise)
@@ -383,6 +423,7 @@ async def step_locked(ctx: ScenarioContext, name: str, minutes: int = 0, seconds
 
 @when("{name} mistypes her password {count:d} times and then types it right")
 async def step_mistype(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person types a wrong password that many times, then her right one."""
     await _guess(ctx, name, name, count)
     ctx.refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
 
@@ -390,12 +431,14 @@ async def step_mistype(ctx: ScenarioContext, name: str, count: int) -> None:
 @given("sign-in locks an account for {seconds:d} second after 5 wrong passwords")
 @given("sign-in locks an account for {seconds:d} seconds after 5 wrong passwords")
 async def step_short_lockout(ctx: ScenarioContext, seconds: int) -> None:
+    """The people use a server that locks an account for that many seconds after 5 wrong passwords."""
     assert seconds == security.LOCKOUT_SECONDS, f"that server locks for {seconds} s"
     security.move_cast_to(ctx, await security.second_instance(ctx))
 
 
 @then("{name} can sign in with her password again within {seconds:g} seconds")
 async def step_lock_lifts(ctx: ScenarioContext, name: str, seconds: float) -> None:
+    """The person can sign in with her password again within the time given of the last wrong one."""
     person = ctx.cast.person(name)
     assert ctx.retry_after <= security.LOCKOUT_SECONDS, f"told to wait {ctx.retry_after} s"
 
@@ -416,17 +459,20 @@ async def step_lock_lifts(ctx: ScenarioContext, name: str, seconds: float) -> No
 
 @given("{name}'s company lets its people sign in through its own provider")
 async def step_company_provider(ctx: ScenarioContext, name: str) -> None:
+    """The person's company has its own sign-in provider, which the service trusts."""
     ctx.provider = security.sign_in_provider(ctx)
     security.move_cast_to(ctx, await security.second_instance(ctx))
 
 
 @given("the provider has started signing with a new key")
 def step_provider_rotates(ctx: ScenarioContext) -> None:
+    """The company's sign-in provider has started signing with a new key."""
     ctx.provider.rotate()
 
 
 @when("{name} signs in through her company's provider")
 async def step_enterprise_sign_in(ctx: ScenarioContext, name: str) -> None:
+    """The person signs in through her company's provider (a new key is picked up within its refresh)."""
     person = ctx.cast.person(name)
     subject = f"{name.lower()}-{person.email}"
 
@@ -447,6 +493,7 @@ async def step_enterprise_sign_in(ctx: ScenarioContext, name: str) -> None:
 
 @then('{name} can ask "{question}" and get an answer')
 async def step_can_ask(ctx: ScenarioContext, name: str, question: str) -> None:
+    """The person asks a question and gets her own company's spend."""
     person = ctx.cast.person(name)
     await person.attempts_to(Ask(question))
     await person.asks_for(TheirOwnSpend(ANSWER_TIMEOUT_S))
@@ -456,6 +503,7 @@ async def step_can_ask(ctx: ScenarioContext, name: str, question: str) -> None:
     "{name} tries {count:d} times to sign in with passes naming keys the provider never published"
 )
 async def step_made_up_kids(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person tries that many sign-ins with provider passes naming keys it never published."""
     provider = ctx.provider
     ctx.fetches_before = provider.jwks_fetches
     ctx.refusals = [
@@ -469,18 +517,21 @@ async def step_made_up_kids(ctx: ScenarioContext, name: str, count: int) -> None
 
 @then("{name} is refused every time")
 def step_refused_every_time(ctx: ScenarioContext, name: str) -> None:
+    """Every one of those sign-ins is refused: the pass is not valid."""
     refusals.expect_all_refused(ctx.refusals, "the pass is not valid", who=name)
 
 
 @then("the provider was asked for its keys at most {count:d} times")
 @then("the provider was asked for its keys at most twice")
 def step_keys_fetched(ctx: ScenarioContext, count: int = 2) -> None:
+    """The service asked the provider for its keys at most that many times."""
     fetched = ctx.provider.jwks_fetches - ctx.fetches_before
     assert fetched <= count, f"the provider was asked for its keys {fetched} times"
 
 
 @when("{name} signs in through the provider with {owner}'s email")
 async def step_sso_with_email(ctx: ScenarioContext, name: str, owner: str) -> None:
+    """The person signs in through the provider with another person's email."""
     email = ctx.cast.person(owner).email
     token = ctx.provider.id_token(f"{name.lower()}-{email}", email, name)
     ctx.refusal = await probe.try_enterprise_sign_in(ctx.cast.api, token)
@@ -488,11 +539,13 @@ async def step_sso_with_email(ctx: ScenarioContext, name: str, owner: str) -> No
 
 @then("{name} is refused because the account already exists")
 def step_refused_conflict(ctx: ScenarioContext, name: str) -> None:
+    """The person is refused: the account already exists."""
     refusals.expect_refused(ctx.refusal, "the account already exists", who=name)
 
 
 @when("{name} signs in through the provider with {forgery:ProviderForgery}")
 async def step_sso_forged(ctx: ScenarioContext, name: str, forgery: str) -> None:
+    """The person signs in through the provider showing the forged provider pass described."""
     token = security.provider_forgery(
         forgery, ctx.provider, security.silent_listener(ctx), ctx.cast.person(name).email
     )
@@ -501,4 +554,5 @@ async def step_sso_forged(ctx: ScenarioContext, name: str, forgery: str) -> None
 
 @then("{name} is refused, because {reason:Refusal}")
 def step_refused_because(ctx: ScenarioContext, name: str, reason: str) -> None:
+    """The person is refused, for the reason given."""
     refusals.expect_refused(ctx.refusal, reason, who=name)

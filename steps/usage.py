@@ -11,6 +11,7 @@ from fixtures.context import ScenarioContext, given
 
 @given("{name}'s company spent this in the last month:")
 async def step_usage(ctx: ScenarioContext, name: str) -> None:
+    """The person's company has the usage of the table on record for last month."""
     records = usage_records(ctx.table)
     await ctx.cast.person(name).attempts_to(LoadUsage(records))
 
@@ -26,6 +27,7 @@ A_MONTH_OF_USAGE = [
 
 @given("{name}'s company has a month of AI usage on record")
 async def step_month_of_usage(ctx: ScenarioContext, name: str) -> None:
+    """The person's company has the golden path's month of usage on record ($3,785.00 spent)."""
     day = last_month().isoformat()
     records = [
         {
@@ -44,6 +46,7 @@ async def step_month_of_usage(ctx: ScenarioContext, name: str) -> None:
 
 @given("{name}'s company recorded this usage:")
 async def step_usage_by_day(ctx: ScenarioContext, name: str) -> None:
+    """The person's company has the table's usage on record, each row so many days ago."""
     today = datetime.now(UTC).date()
     records = [usage_record(row, today - timedelta(days=int(row["days ago"]))) for row in ctx.table]
     await ctx.cast.person(name).attempts_to(LoadUsage(records))
