@@ -45,17 +45,19 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lock lint pytest accept behave check test report parallel system browser bench load soak mutants clean
+.PHONY: help setup lock lint pytest accept behave check test report parallel system browser bench load soak mutants clean steps
 
 help:
 	@echo "make accept   @critical acceptance scenarios on the embedded stack + HTML report"
 	@echo "make test     lint, pytest, all behave scenarios except @wip + HTML report"
 	@echo "make check    lint, pytest, the @critical scenarios + HTML report (CI on every push)"
 	@echo "make lint     ruff check, ruff format --check, mypy, the Gherkin check, the import contracts,"
-	@echo "             promtool on the alert rules (deploy/prometheus/)"
+	@echo "             promtool on the alert rules (deploy/prometheus/), the step catalogue (make steps)"
 	@echo "make pytest   fast tests (tests/), with coverage"
 	@echo "make behave   one behave run and its summary line (TAGS=..., BEHAVE_ARGS=...)"
 	@echo "make report   rebuild the HTML report (and the capability overview) from the last run"
+	@echo "make steps    the step catalogue docs/steps.md (every sentence, its parameters, an example)"
+	@echo "             and the editor's step settings (.vscode/settings.json); make lint checks both"
 	@echo "make parallel the suite in WORKERS processes (behavex) over one shared stack + report"
 	@echo "make system   as root: Debian's Chromium (@ui, the report check), nginx (the topology"
 	@echo "             behind a balancer), prometheus (promtool for make lint); make setup runs it"
@@ -96,6 +98,8 @@ lint: $(VENV_STAMP)
 	echo "== ruff format --check"; ruff format --check . || status=1; \
 	echo "== mypy"; mypy || status=1; \
 	echo "== gherkin check"; python -m tools.gherkin_check || status=1; \
+	echo "== step catalogue (docstrings, dead steps, make steps)"; \
+		python -m tools.step_catalogue --check || status=1; \
 	echo "== import contracts"; lint-imports --no-logo --no-cache || status=1; \
 	echo "== promtool (deploy/prometheus)"; \
 	if [ -x $(PROMTOOL) ]; then \
@@ -178,6 +182,11 @@ test: setup
 	$(MAKE) behave || status=1; \
 	$(MAKE) report ALLURE_APPEND_HISTORY=1 || status=1; \
 	exit $$status
+
+# The step catalogue (docs/steps.md) and the Cucumber extension's settings (.vscode/), both
+# from behave's own step registry and feature parser; `make lint` fails when either is stale.
+steps: $(VENV_STAMP)
+	python -m tools.step_catalogue
 
 report: $(VENV_STAMP) $(NODE_STAMP)
 	@test -d $(RESULTS) || { echo "no $(RESULTS): run make accept or make test first" >&2; exit 1; }

@@ -86,7 +86,10 @@ def test_the_catalogue_lists_each_sentence_with_its_parameters_docstring_and_an_
 def test_a_step_without_a_docstring_fails_the_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = project(tmp_path, STEPS.replace('    """The person is told the payment went through."""', "    pass"))
+    undocumented = STEPS.replace(
+        '    """The person is told the payment went through."""', "    pass"
+    )
+    root = project(tmp_path, undocumented)
     out = check(root, monkeypatch, capsys)
     assert "steps/shop.py:16: step told has no docstring" in out, out
 
@@ -102,12 +105,15 @@ def test_a_docstring_of_two_lines_fails_the_check(
 def test_a_step_no_feature_uses_is_reported_dead(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    steps = STEPS + '''
+    steps = (
+        STEPS
+        + '''
 
 @then("{name} gets a receipt by post")
 def receipt(ctx, name):
     """The person gets a receipt by post."""
 '''
+    )
     root = project(tmp_path, steps)
     out = check(root, monkeypatch, capsys)
     assert "dead step receipt ({name} gets a receipt by post)" in out, out

@@ -22,9 +22,8 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-import parse
 from behave.matchers import ParseMatcher
 from behave.runner_util import load_step_modules, parse_features
 from behave.step_registry import registry
@@ -110,7 +109,7 @@ class Catalogue:
 
 def _original(function: Callable[..., Any]) -> Callable[..., Any]:
     """The step function as written (behave wraps async ones)."""
-    return inspect.unwrap(function)
+    return cast(Callable[..., Any], inspect.unwrap(function))
 
 
 def _relative(path: str | Path, root: Path) -> Path:
@@ -141,9 +140,7 @@ def collect(steps_dir: Path, features_dir: Path, root: Path | None = None) -> Ca
                 code = function.__code__
                 definition = by_function.setdefault(
                     function,
-                    Definition(
-                        function, _relative(code.co_filename, root), code.co_firstlineno
-                    ),
+                    Definition(function, _relative(code.co_filename, root), code.co_firstlineno),
                 )
                 definition.patterns.append((keyword, matcher.pattern))
         undefined = []
@@ -223,8 +220,8 @@ def field_regex(type_name: str, converters: dict[str, Any]) -> str:
         # Longest first, as behave tries them; escaped for JavaScript's regular expressions too.
         ordered = sorted(phrases, key=len, reverse=True)
         return "|".join(re.sub(r"([\\^$.*+?()[\]{}|/])", r"\\\1", p) for p in ordered)
-    expression = parse.compile("{x" + (f":{type_name}" if type_name else "") + "}")._expression
-    return str(expression).removeprefix("(?P<x>").removesuffix(")")
+    matcher = ParseMatcher(_original, "{x" + (f":{type_name}" if type_name else "") + "}")
+    return str(matcher.parser._expression).removeprefix("(?P<x>").removesuffix(")")
 
 
 def parameters(patterns: Iterable[str]) -> dict[str, str]:
@@ -316,7 +313,8 @@ def render(catalogue: Catalogue) -> str:
         lines.append(f"{summary} [steps/{module}.py](../steps/{module}.py)\n".lstrip())
         for definition in definitions:
             sentences = " · ".join(
-                f"**{keyword.capitalize()}** `{pattern}`" for keyword, pattern in definition.patterns
+                f"**{keyword.capitalize()}** `{pattern}`"
+                for keyword, pattern in definition.patterns
             )
             lines.append(f"- {sentences}  ")
             lines.append(f"  {definition.docstring or '(no docstring)'}  ")
