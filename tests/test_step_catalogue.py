@@ -69,7 +69,7 @@ def test_the_catalogue_lists_each_sentence_with_its_parameters_docstring_and_an_
     monkeypatch.chdir(project(tmp_path))
     assert step_catalogue.main([]) == 0
     text = (tmp_path / "docs" / "steps.md").read_text()
-    assert "| [shop](#shop) | Shopping: baskets and payments. | 3 |" in text
+    assert "| [shop](#shop) | Shopping: baskets and payments. | 3 | shop |" in text
     assert "- **Given** `{name} has a basket with {count:d} books:`  " in text
     assert "  The person's basket holds the books of the table.  " in text
     assert "  *Parameters:* `name`: any words; `count`: a whole number  " in text

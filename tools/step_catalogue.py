@@ -83,7 +83,7 @@ class Definition:
 @dataclass
 class Catalogue:
     definitions: list[Definition]
-    modules: dict[str, str]  # module -> the first paragraph of its docstring
+    modules: dict[str, str]  # module -> the first sentence of its docstring
     undefined: list[Use]
 
     def problems(self) -> list[str]:
@@ -173,7 +173,8 @@ def collect(steps_dir: Path, features_dir: Path, root: Path | None = None) -> Ca
         if path.stem.startswith("_"):
             continue
         doc = _module_docstring(path)
-        modules[path.stem] = " ".join(doc.split("\n\n")[0].split())
+        paragraph = " ".join(doc.split("\n\n")[0].split())
+        modules[path.stem] = re.split(r"(?<=\.)\s", paragraph)[0]  # its first sentence
     return Catalogue(definitions, modules, undefined)
 
 
@@ -280,6 +281,10 @@ def _anchor(module: str) -> str:
     return module.replace("_", "-")
 
 
+def _in_folder(use: Use) -> bool:
+    return len(use.path.parts) > 2 and use.path.parts[0] == "features"
+
+
 def _use_line(use: Use) -> str:
     where = use.path.relative_to("features") if use.path.parts[0] == "features" else use.path
     table = f" with a table ({' | '.join(use.table)})" if use.table else ""
@@ -297,10 +302,14 @@ def render(catalogue: Catalogue) -> str:
         f"{len(catalogue.definitions)} step definitions ({patterns} sentences) in "
         f"{len(by_module)} modules.\n"
     )
-    lines.append("| Capability | What it covers | Steps |\n|---|---|---|")
+    lines.append("| Capability | What it covers | Steps | Used in features/ |\n|---|---|---|---|")
     for module, definitions in by_module.items():
         summary = catalogue.modules.get(module, "")
-        lines.append(f"| [{module}](#{_anchor(module)}) | {summary} | {len(definitions)} |")
+        folders = sorted({u.path.parts[1] for d in definitions for u in d.uses if _in_folder(u)})
+        lines.append(
+            f"| [{module}](#{_anchor(module)}) | {summary} | {len(definitions)} "
+            f"| {', '.join(folders)} |"
+        )
     lines.append("")
     dead = [d for d in catalogue.definitions if not d.uses]
     if dead:
