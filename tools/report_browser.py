@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import json
+import re
 import shutil
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import ConsoleMessage, Page, Request, Route, async_playwright
 
@@ -31,6 +34,7 @@ REFUSED = "violates the following Content Security Policy"
 # The report's attachment rows (Allure 3 "awesome" report, 3.18).
 ATTACHMENT_HEADER = "[data-testid=test-result-attachment-header]"
 TIMEOUT_MS = 15_000
+_DATA_FILE = re.compile(r'\bd\("([^"]+)","([A-Za-z0-9+/=]*)"\)')
 
 
 def find_chromium() -> str | None:
@@ -39,6 +43,17 @@ def find_chromium() -> str | None:
         if found:
             return found
     return None
+
+
+def report_data(report_dir: Path) -> dict[str, Any]:
+    """The data a single-file report carries (`d("widgets/categories.json", "<base64>")` calls in
+    its index.html), by name, decoded."""
+    html = (report_dir / "index.html").read_text(encoding="utf-8")
+    return {
+        match.group(1): json.loads(base64.b64decode(match.group(2)))
+        for match in _DATA_FILE.finditer(html)
+        if match.group(1).endswith(".json")
+    }
 
 
 def test_results(report_dir: Path) -> dict[str, str]:
