@@ -45,7 +45,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lock lint pytest accept behave check test report parallel system browser bench load soak mutants clean steps
+.PHONY: help setup lock lint pytest accept behave rerun check test report parallel system browser bench load soak mutants clean steps
 
 help:
 	@echo "make accept   @critical acceptance scenarios on the embedded stack + HTML report"
@@ -55,6 +55,7 @@ help:
 	@echo "             promtool on the alert rules (deploy/prometheus/), the step catalogue (make steps)"
 	@echo "make pytest   fast tests (tests/), with coverage"
 	@echo "make behave   one behave run and its summary line (TAGS=..., BEHAVE_ARGS=...)"
+	@echo "make rerun    again only the scenarios that failed last time (reports/rerun.txt) + report"
 	@echo "make report   rebuild the HTML report (and the capability overview) from the last run"
 	@echo "make steps    the step catalogue docs/steps.md (every sentence, its parameters, an example)"
 	@echo "             and the editor's step settings (.vscode/settings.json); make lint checks both"
@@ -139,7 +140,7 @@ accept: setup
 # quality gate (every selected scenario reported, no @critical failure: behave exits 0 when a
 # tag filter matches nothing, the gate not), then the summary line.
 behave: $(VENV_STAMP)
-	@rm -rf $(RESULTS) $(JUNIT) reports/quality-gate.json
+	@rm -rf $(RESULTS) $(JUNIT) reports/quality-gate.json $(RERUN_FILE)
 	@mkdir -p $(RESULTS) $(JUNIT)
 	@status=0; \
 	echo "python -m behave $(if $(TAGS),--tags='$(TAGS)') $(RUN_ARGS)"; \
@@ -152,7 +153,8 @@ behave: $(VENV_STAMP)
 # `python -m fixtures.stack` and points every worker at it, as at a deployment: @fault and
 # @embedded scenarios skip with their reason), one merged Allure result set, the gate, the
 # summary, the report. TAGS as for `make behave` (default: not @wip). BASELINE=1 first times
-# one plain behave process on the same stack and prints the speed-up.
+# one plain behave process on the same stack and prints the speed-up. The workers would share
+# behave's rerun file, so none is kept: `make rerun` follows behave, accept or test.
 parallel: setup
 	@rm -rf $(RESULTS) $(JUNIT) $(BEHAVEX_OUT) reports/quality-gate.json
 	@mkdir -p $(RESULTS) $(JUNIT)
@@ -161,6 +163,7 @@ parallel: setup
 	python -m tools.parallel --workers $(WORKERS) --scheme $(SCHEME) --tags "$$tags" \
 		--output $(BEHAVEX_OUT) $(if $(BASELINE),--baseline) $(BEHAVE_ARGS) || status=$$?; \
 	cp $(BEHAVEX_OUT)/behave/*.xml $(JUNIT)/ 2>/dev/null || true; \
+	rm -f $(RERUN_FILE); \
 	python -m tools.quality_gate --tags="$$tags" $(BEHAVE_ARGS) || status=1; \
 	python -m tools.behave_summary $(JUNIT) || status=1; \
 	$(MAKE) report ALLURE_APPEND_HISTORY=1 || status=1; \
@@ -188,12 +191,34 @@ test: setup
 steps: $(VENV_STAMP)
 	python -m tools.step_catalogue
 
+# Allure's `generate` plus the quality gate's verdicts in its Quality Gates tab
+# (tools/allure_report.mjs); then the analytics Allure writes into every report are removed, so
+# opening it reaches nothing outside the file (tools/offline_report.py).
 report: $(VENV_STAMP) $(NODE_STAMP)
 	@test -d $(RESULTS) || { echo "no $(RESULTS): run make accept or make test first" >&2; exit 1; }
 	python -m tools.capabilities
 	rm -rf $(REPORT)
-	ALLURE_APPEND_HISTORY=$(ALLURE_APPEND_HISTORY) npx --no -- allure generate $(RESULTS) --output $(REPORT)
+	ALLURE_APPEND_HISTORY=$(ALLURE_APPEND_HISTORY) node tools/allure_report.mjs $(RESULTS) $(REPORT)
+	python -m tools.offline_report $(REPORT)
 	@echo "Allure report: $(abspath $(REPORT))/index.html"
+
+# Only the scenarios that failed in the last run (behave's rerun file, which every run writes:
+# behave.ini), added to that run's results: the report shows each as a retry, the gate judges
+# the latest attempt and counts a scenario that failed then passed as flaky.
+RERUN_FILE := reports/rerun.txt
+rerun: $(VENV_STAMP)
+	@locations=$$(grep -v '^#' $(RERUN_FILE) 2>/dev/null | tr '\n' ' ' || true); \
+	if [ -z "$${locations// }" ]; then \
+		echo "make rerun: no $(RERUN_FILE), so nothing failed in the last make behave, accept or test"; \
+		exit 0; \
+	fi; \
+	status=0; \
+	echo "python -m behave $(RUN_ARGS) $$locations"; \
+	python -m behave $(RUN_ARGS) $$locations || status=$$?; \
+	python -m tools.quality_gate $(RUN_ARGS) $$locations || status=1; \
+	python -m tools.behave_summary $(JUNIT) || status=1; \
+	$(MAKE) report ALLURE_APPEND_HISTORY=1 || status=1; \
+	exit $$status
 
 # Debian's packages beside the Python ones: Chromium (tests/test_report_browser.py, the @ui
 # scenarios), nginx (the topology behind a balancer), prometheus (promtool, make lint).

@@ -174,3 +174,15 @@ def test_undefined_steps_and_unused_step_definitions_fail(tmp_path: Path) -> Non
     )
     # The he/she variant of a used step is not "unused": it shares the function.
     assert not any("pays for his basket" in p for p in found)
+
+
+def test_a_quarantined_scenario_must_name_its_issue(tmp_path: Path) -> None:
+    root = project(tmp_path, GOOD.replace("@critical", "@quarantine"))
+    assert problems(root) == [
+        'features/shopping/pay.feature:11: scenario "Alice pays for her basket" is '
+        "@quarantine without an @allure.issue:N tag: name the issue that makes it reliable again"
+    ]
+    (root / "features" / "shopping" / "pay.feature").write_text(
+        GOOD.replace("@critical", "@quarantine @allure.issue:42")
+    )
+    assert problems(root) == []

@@ -123,14 +123,73 @@ def test_a_critical_failure_fails_with_file_and_line(capsys: pytest.CaptureFixtu
     assert "Alice was told $0.00" in out
 
 
-def test_a_normal_failure_is_left_to_behave_s_exit_code() -> None:
+def test_a_normal_failure_fails_on_the_pass_rate(capsys: pytest.CaptureFixture[str]) -> None:
     result("Bob pays with visa -- @1.1 ", "failed")
-    assert gate("--tags=not @critical and not @fault and not @wip") == 0
+    assert gate("--tags=not @critical and not @fault and not @wip") == 1
+    assert (
+        "pass rate 0.00 % over the last 1 runs (0 of 1 results passed)" in capsys.readouterr().out
+    )
 
 
-def test_tags_paths_and_lines_select_like_behave() -> None:
-    selected = quality_gate.select(["--tags=@fault", "features/shop"])
-    assert [c.name for c in selected.cases] == ["Bob pays with broken"]
-    assert [c.line for c in quality_gate.select(["features/shop/pay.feature:10"]).cases] == [10]
-    everything = quality_gate.select(["--tags=@wip or not @wip"])
-    assert len(everything.cases) == 4
+def history_run(statuses: dict[str, str], *, quarantined: tuple[str, ...] = ()) -> str:
+    """One line of Allure's history file (reports/history.jsonl), as Allure 3.18 writes it."""
+    results = {}
+    for name, status in statuses.items():
+        labels = [{"name": "tag", "value": "quarantine"}] if name in quarantined else []
+        key = f"{name}.d41d8cd98f00b204e9800998ecf8427e"
+        results[key] = {"historyId": key, "fullName": name, "status": status, "labels": labels}
+    return json.dumps({"uuid": str(uuid.uuid4()), "testResults": results}) + "\n"
+
+
+def passing_run() -> None:
+    result("Alice pays", "passed", severity="critical")
+    result("Bob pays with visa -- @1.1 ", "passed")
+    result("Bob pays with broken -- @2.1 x", "skipped", message="Skipped: no stack")
+
+
+def test_the_pass_rate_over_the_kept_history_must_stay_at_99_percent(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    passing_run()
+    # 100 earlier runs of one scenario, two of another that failed (a defect, not a flake).
+    runs = [
+        history_run({"Eve pays" if i < 2 else "Carol pays": "failed" if i < 2 else "passed"})
+        for i in range(100)
+    ]
+    Path("history.jsonl").write_text("".join(runs))
+    assert gate("--history", "history.jsonl") == 1
+    out = capsys.readouterr().out
+    assert "pass rate 98.04 % over the last 101 runs (100 of 102 results passed)" in out
+    rules = {
+        r["rule"]: r for r in json.loads(Path("reports/quality-gate.json").read_text())["rules"]
+    }
+    assert rules["passRate"]["success"] is False
+    assert rules["scenarios"]["success"] is True  # every scenario ran, none critical failed
+    Path("history.jsonl").write_text("".join(runs[1:]) + history_run({"Carol pays": "passed"}))
+    assert gate("--history", "history.jsonl") == 0  # one failure in 102: 99.02 %
+    assert "flaky rate 0.00 %" in capsys.readouterr().out
+
+
+def test_a_scenario_that_passed_and_failed_is_flaky_and_one_in_a_hundred_fails_the_gate(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    passing_run()
+    names = [f"Scenario {i}" for i in range(98)]
+    runs = [history_run(dict.fromkeys(names, "passed")) for _ in range(300)]
+    runs.append(history_run({"Scenario 0": "failed"}))
+    Path("history.jsonl").write_text("".join(runs))
+    assert gate("--history", "history.jsonl") == 1  # 1 of 100 scenarios flaky: 1 %
+    assert "1 of 100 scenarios both passed and failed: Scenario 0" in capsys.readouterr().out
+
+
+def test_quarantined_scenarios_count_in_no_rate() -> None:
+    passing_run()
+    flaky = {"Carol pays": "failed", "Dan pays": "passed"}
+    Path("history.jsonl").write_text(history_run(flaky) + history_run({"Carol pays": "passed"}))
+    assert gate("--history", "history.jsonl") == 1  # Carol both failed and passed
+    quarantined = ("Carol pays",)
+    Path("history.jsonl").write_text(
+        history_run(flaky, quarantined=quarantined)
+        + history_run({"Carol pays": "passed"}, quarantined=quarantined)
+    )
+    assert gate("--history", "history.jsonl") == 0

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.features import Case, FeatureFile, load_all
-from tools.vocabulary import tag_problem, transport_words
+from tools.vocabulary import ISSUE_TAG, QUARANTINE, tag_problem, transport_words
 
 # The narrative's three lines: what each must start with (any case), and how to show it.
 NARRATIVE = (
@@ -217,12 +217,28 @@ def check_words(feature: FeatureFile) -> list[Problem]:
     return sorted(problems)
 
 
+def check_quarantine(feature: FeatureFile) -> list[Problem]:
+    """A quarantined scenario names the issue that will fix it (at any level of its tags)."""
+    problems: set[Problem] = set()
+    for case in feature.cases:
+        if QUARANTINE in case.tags and not any(t.startswith(ISSUE_TAG) for t in case.tags):
+            problems.add(
+                Problem(
+                    f"{case.path}:{case.scenario_line}",
+                    f'scenario "{case.scenario_name}" is @{QUARANTINE} without an '
+                    f"@{ISSUE_TAG}N tag: name the issue that makes it reliable again",
+                )
+            )
+    return sorted(problems)
+
+
 def check_feature(feature: FeatureFile) -> list[Problem]:
     return (
         check_narrative(feature)
         + check_tags(feature)
         + check_scenarios(feature)
         + check_words(feature)
+        + check_quarantine(feature)
     )
 
 

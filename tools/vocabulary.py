@@ -27,6 +27,8 @@ TAGS: dict[str, str] = {
     "performance": "measures speed against a stated budget",
     "ui": "drives a user interface",
     "wip": "work in progress: never run by CI",
+    "quarantine": "known to be flaky: runs and is reported in its own category but does not "
+    "fail the quality gate; needs an @allure.issue: tag (the issue that fixes it)",
     "customer": "audience: what a customer (or their company's administrator) experiences",
     "operator": "audience: what the team running the service relies on",
 }
@@ -74,6 +76,10 @@ TRANSPORT_PATTERN = re.compile(
     r"\b(" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in TRANSPORT_WORDS) + r")\b",
     re.IGNORECASE,
 )
+
+
+QUARANTINE = "quarantine"
+ISSUE_TAG = "allure.issue:"
 
 
 def tag_problem(tag: str) -> str | None:
