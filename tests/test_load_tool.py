@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,14 @@ def test_a_slowed_service_misses_its_promise_and_the_run_fails(tmp_path: Path) -
     }
     html = (reports / "locust.html").read_text()
     assert "MISSED: answer p99" in html and "MISSED: longest silence" in html
+
+
+def test_the_nightly_ci_runs_the_soak() -> None:
+    """The soak runs somewhere: a job of its own in the workflow, on the nightly schedule."""
+    workflow = (PROJECT_ROOT / ".github" / "workflows" / "acceptance.yml").read_text()
+    assert 'cron: "17 2 * * *"' in workflow
+    jobs = workflow.split("\njobs:\n", 1)[1]
+    assert "\n  soak:\n" in jobs, "no soak job"
+    job = re.split(r"\n  \S", jobs.split("\n  soak:\n", 1)[1], maxsplit=1)[0]  # to the next job
+    assert "github.event_name == 'schedule'" in job, job
+    assert re.search(r"^\s+run: make soak$", job, re.MULTILINE), job
