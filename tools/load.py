@@ -187,10 +187,12 @@ def flatness(rows: Sequence[dict[str, float]], settled_s: float, end_s: float) -
     first = [v for t, v in totals.items() if settled_s <= t < settled_s + 60]
     last = [v for t, v in totals.items() if end_s - 60 <= t <= end_s]
     if not first or not last or settled_s + 60 > end_s - 60:
-        return [
+        short = (
             f"the run is too short to compare a minute after the ramp ({settled_s:.0f} s) "
             f"with the last minute (ends at {end_s:.0f} s)"
-        ]
+        )
+        print(f"soak: {short}")
+        return [short]
     problems = []
     for key, unit in (("rss_mb", "MB of memory"), ("open_files", "open files")):
         before = statistics.median(v[key] for v in first)
@@ -369,11 +371,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load: FAILED: the Locust master judged nothing (no {run.verdict})")
         return 1
     verdict = Verdict.read(run.verdict)
-    print("\n" + verdict.table())
+    print("\n" + verdict.table() + "\n" + verdict.summary)
     if problems:
         print(f"load: {len(problems)} problem(s) found after the run: see above")
     ok = verdict.kept and not problems
-    print(verdict.summary)
     print("load: " + ("every promise kept" if ok else "FAILED: see above"))
     return 0 if ok else 1
 
