@@ -65,6 +65,7 @@ help:
 	@echo "make bench    benchmarks in bench/ (if any)"
 	@echo "make load     Locust: USERS people ask at once (SPAWN_RATE, DURATION, WORKERS, INSTANCES, HOST)"
 	@echo "make soak     Locust: 1,000 open chats asking every minute for 5 min; memory, files, nothing lost"
+	@echo "             (both fail when a promise of load/promises.py is missed: docs/capacity.md)"
 	@echo "make mutants  seed each defect of tests/mutants/ in a scratch copy: which scenario caught it"
 	@echo "make setup    .venv from the hashed lock requirements.txt + the project (editable),"
 	@echo "             node_modules from package-lock.json, Debian's packages (make system)"

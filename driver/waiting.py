@@ -13,12 +13,14 @@ of it is kept. The line is fair: people's waiting questions take turns.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from driver.actors.actor import Actor
 from driver.actors.questions import TheAnswer, TheEvent
 from driver.actors.tasks import Ask
-from driver.contract import AGENT_COMPLETED, AGENT_STARTED, ErrorCode
+from driver.contract import AGENT_COMPLETED, AGENT_STARTED, ErrorCode, TimedEvent
 from driver.errors import SendRefused
 from driver.stream import RunStream
 
@@ -67,3 +69,39 @@ async def place_in_line(person: Actor, timeout: float) -> int | None:
 
 async def answered(person: Actor, timeout: float) -> bool:
     return (await person.asks_for(TheAnswer(timeout))).type == AGENT_COMPLETED
+
+
+async def ask_at_once(people: Sequence[Actor]) -> list[RunStream | SendRefused]:
+    """Each asks at the same moment (a rush): each one's run, or its refusal."""
+    return list(await asyncio.gather(*(try_ask(person, QUESTION) for person in people)))
+
+
+def in_line(started: TimedEvent) -> bool:
+    """Whether the question was put in line rather than worked on at once."""
+    return isinstance(started.frame.get("payload", {}).get("queued"), dict)
+
+
+@dataclass(frozen=True)
+class Start:
+    """How one question started: `seconds` from the ask to the assistant starting to work on
+    it, when it did so without waiting in line; else None and `how` says what happened."""
+
+    asked_at: float  # time.monotonic()
+    seconds: float | None
+    how: str
+
+
+async def how_it_starts(person: Actor, timeout: float) -> Start:
+    """The person asks once and sees how the assistant starts on it. A question refused or put
+    in line did not start as usual; one put in line is waited for to its end, so the person
+    asks one question at a time."""
+    asked_at = time.monotonic()
+    outcome = await try_ask(person, QUESTION)
+    if isinstance(outcome, SendRefused):
+        return Start(asked_at, None, f"refused ({outcome.code})")
+    started = await outcome.wait_for(AGENT_STARTED, timeout, who=person.name)
+    took = outcome.since_asked(started)
+    if in_line(started):
+        await outcome.wait_final(timeout, who=person.name)
+        return Start(asked_at, None, f"put in line, told so after {took:.2f} s")
+    return Start(asked_at, took, f"started after {took:.3f} s")

@@ -10,6 +10,7 @@ What Locust reports, as request types (times in ms FROM THE MOMENT THE PERSON AS
   first progress  send -> agent_started (name says when the question was queued)
   agent_thinking / tool_executing / tool_completed   send -> that step (name: tool or step)
   step gap        time since the run's previous event (name: the step's kind)
+  longest silence one per answer: the longest time between two consecutive events of its run
   answer          send -> agent_completed
   fate            one per question, name = how it ended: answered, agent_error: <code>,
                   refused: <code>, connect refused: HTTP <status> <code>, closed <code>,
@@ -19,6 +20,10 @@ What Locust reports, as request types (times in ms FROM THE MOMENT THE PERSON AS
   busy            a `busy` refusal that was resent (same client_msg_id) after its retry_after
   contract        each invariant violation seen (also events after a run's final event)
   closed while idle   the chat closed while no question was open (name: the close code)
+  promise         at the end, one per promised figure (load/promises.py), its time the figure
+                  measured: a failure when the run missed it (load/verdict.py). The master (or a
+                  local run) then exits 1, rewrites the HTML report with them and prints a
+                  `promises: ...` line; --verdict-file keeps the verdict for tools/load.py.
 
 By default every person asks ONE question, all at the same moment (once everyone is signed in
 and has the chat open), then stays connected and idle. `--questions 0 --think-time 60
@@ -44,13 +49,17 @@ from gevent.lock import BoundedSemaphore
 from locust import argument_parser, events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.env import Environment
+from locust.html import get_html_report
 from locust.runners import WorkerRunner
+from locust.stats import CSV_STATS_INTERVAL_SEC, RequestStats, StatsEntry
 
 from load.chat import Chat, ConnectRefused
 from load.fates import fate_table
 from load.gate import Gate
+from load.promises import promise_for
 from load.stream import ANSWERED, Question
 from load.usage import spent, usage_records
+from load.verdict import FAILING_TYPES, Measured, Verdict, judge
 
 # Locust 2.47's worker rebuilds its whole argument parser once per option of every spawn message
 # (runners.py: `k not in argument_parser.default_args_dict()` inside a comprehension). With a
@@ -110,6 +119,15 @@ def _arguments(parser: Any) -> None:
         help="comma-separated service URLs; person N uses URL N mod count (default: --host)",
     )
     group.add_argument(
+        "--promise-crowd",
+        type=int,
+        default=0,
+        help="hold the run to the promise for this many people at once (default: the users)",
+    )
+    group.add_argument(
+        "--verdict-file", default="", help="where the master writes the promises' verdict (JSON)"
+    )
+    group.add_argument(
         "--record-acks",
         default="",
         help="folder where each process appends every ack (JSON lines) for a database check",
@@ -139,9 +157,69 @@ def _install(environment: Environment, **_: Any) -> None:
     GATE.install(environment)
 
 
+VERDICT: list[Verdict] = []  # the master's, once judged
+
+
+@events.quitting.add_listener
+def _judge(environment: Environment, **_: Any) -> None:
+    """On the master (or a local run), once every worker's stats are in: the run against its
+    promise. Each promised figure becomes a `promise` entry (a failure when missed), the exit
+    code says whether all were kept, and the HTML report (written just before) is rewritten
+    with them."""
+    if isinstance(environment.runner, WorkerRunner) or environment.parsed_options is None:
+        return
+    options = environment.parsed_options
+    verdict = judge(
+        promise_for(options.promise_crowd or options.num_users or 1), measured(environment.stats)
+    )
+    for check in verdict.checks:
+        environment.stats.log_request("promise", check.label, check.ms, 0)
+        if not check.kept:
+            environment.stats.log_error("promise", check.label, f"MISSED: {check.missed}")
+    environment.process_exit_code = 0 if verdict.kept else 1
+    if options.verdict_file:
+        verdict.write(Path(options.verdict_file))
+    if options.html_file:
+        Path(options.html_file).write_text(
+            get_html_report(environment, show_download_link=False), encoding="utf-8"
+        )
+    if options.csv_prefix:  # Locust's writer rewrites the CSV files every interval until exit
+        gevent.sleep(1.5 * CSV_STATS_INTERVAL_SEC)
+    VERDICT.append(verdict)
+
+
+def measured(stats: RequestStats) -> Measured:
+    """The promised figures from Locust's aggregated stats (its percentiles, as its report
+    shows them), every entry of a request type merged."""
+    merged: dict[str, StatsEntry] = {}
+    for entry in stats.entries.values():
+        kind = str(entry.method)
+        if kind not in merged:
+            merged[kind] = StatsEntry(stats, kind, kind, use_response_times_cache=False)
+        merged[kind].extend(entry)
+
+    def p99_s(kind: str) -> float | None:
+        entry = merged.get(kind)
+        return entry.get_response_time_percentile(0.99) / 1000 if entry else None
+
+    silence = merged.get("longest silence")
+    entries = stats.entries.values()
+    return Measured(
+        first_progress_p99_s=p99_s("first progress"),
+        answer_p99_s=p99_s("answer"),
+        longest_silence_s=silence.max_response_time / 1000 if silence else None,
+        chat_open_p99_s=p99_s("connect"),
+        fates={e.name: e.num_requests for e in entries if e.method == "fate"},
+        failing={
+            f"{e.method}: {e.name}": e.num_requests for e in entries if e.method in FAILING_TYPES
+        },
+    )
+
+
 @events.quit.add_listener
 def _print_fates(**_: Any) -> None:
-    """On the master (or a local run): the fate table from the aggregated stats."""
+    """On the master (or a local run): the fate table from the aggregated stats, then the
+    verdict, ending with its one line."""
     environment = GATE.environment
     if environment is None or isinstance(environment.runner, WorkerRunner):
         return
@@ -149,6 +227,8 @@ def _print_fates(**_: Any) -> None:
     fates = {s.name: s.num_requests for s in stats if s.method == "fate"}
     busy = sum(s.num_requests for s in stats if s.method == "busy")
     print("\nHow every question ended:\n" + fate_table(fates, busy), flush=True)
+    for verdict in VERDICT:
+        print("\n" + verdict.table() + "\n" + verdict.summary, flush=True)
 
 
 class ContractBroken(Exception):
@@ -333,6 +413,8 @@ class Person(FastHttpUser):
             self._fire("step gap", step.kind, _ms(step.gap))
         if q.answered_at is not None:
             self._fire("answer", "agent_completed", _ms(q.answered_at), length=len(q.answer))
+        if q.longest_silence is not None:
+            self._fire("longest silence", "in one answer", _ms(q.longest_silence))
         for violation in q.violations:
             self._fire("contract", violation, 0, ContractBroken(violation))
         fate = q.fate or "never ended"

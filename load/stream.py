@@ -58,6 +58,9 @@ class Question:
     fate: str | None = None
     ended_at: float | None = None
     retry_after: float | None = None  # when refused busy
+    # The longest time between two consecutive events of the run (a place-in-line update
+    # included): the longest the person saw nothing while their answer was on its way.
+    longest_silence: float | None = None
     violations: list[str] = field(default_factory=list)
     _seq: int = 0
     _last_at: float | None = None
@@ -134,6 +137,8 @@ class Question:
         if (seq == 1) != (kind == "agent_started"):
             self._broken(f"seq {seq} is {kind}")
         gap = at - (self._last_at if self._last_at is not None else 0.0)
+        if self._last_at is not None:
+            self.longest_silence = max(gap, self.longest_silence or 0.0)
         self._last_at = at
         self._kinds.add(kind)
         payload = frame.get("payload") if isinstance(frame.get("payload"), dict) else {}

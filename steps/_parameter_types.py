@@ -25,6 +25,7 @@ SERVER_KINDS = {
     "one question is answered at a time and eight may wait, at most six from one customer": (
         "fair line"
     ),
+    "two questions are answered at a time and four more may wait": "short line",
     "the Free plan allows 3 questions a day and 2 open chats, the Early plan 5 questions a day "
     "and the Mid plan 4 open chats": "small plans",
 }

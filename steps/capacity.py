@@ -1,12 +1,25 @@
-"""A busy service: waiting in line, and being told to ask again."""
+"""A busy service: waiting in line, being told to ask again, and being back to normal after a
+rush."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from driver import refusals, waiting
-from driver.actors.questions import TheirConversations
+from driver.actors.actor import Actor
+from driver.actors.questions import TheAnswer, TheirConversations
 from driver.actors.tasks import OpenChat, SignIn, SignUp
 from driver.errors import SendRefused
+from driver.eventually import eventually
+from driver.latency import NEVER, Series
+from driver.stream import RunStream
+from fixtures import crowds
 from fixtures.context import ScenarioContext, given, then, when
+from fixtures.nothing_lost import Witness, check_nothing_lost
+from fixtures.performance_evidence import Measurements
+from fixtures.security import stack_of
+from load.promises import USUAL
 
 WAIT_S = 10.0
 # A flood of questions is answered one after the other, about a second each.
@@ -93,3 +106,96 @@ async def step_nothing_kept(ctx: ScenarioContext, name: str) -> None:
     """The person's refused question left no conversation behind."""
     threads = await ctx.cast.person(name).asks_for(TheirConversations())
     assert not threads, f"{name}'s refused question was kept: {len(threads)} conversation(s)"
+
+
+# -- a rush bigger than the line
+PROBE_EVERY_S = 0.6
+
+
+async def _opens_on(person: Actor, server: str) -> None:
+    person.chat.device_ws_urls["laptop"] = server
+    await person.attempts_to(OpenChat("laptop"))
+
+
+@given("{count:d} other customers have the chat open on the same server as {name}")
+async def step_others_on_same_server(ctx: ScenarioContext, count: int, name: str) -> None:
+    server = ctx.cast.person(name).chat.device_ws_urls["laptop"]
+    # The performance scenarios' customers, signed up once per run (fixtures/crowds.py).
+    ctx.rush_people = [c.person for c in await crowds.customers(ctx.cast, count)]
+    await asyncio.gather(*(_opens_on(p, server) for p in ctx.rush_people))
+    # They come back from earlier scenarios: what they had before, to see nothing is added.
+    ctx.rush_kept_before = await _conversations(ctx.rush_people)
+
+
+async def _conversations(people: list[Actor]) -> list[int]:
+    return [
+        len(t) for t in await asyncio.gather(*(p.asks_for(TheirConversations()) for p in people))
+    ]
+
+
+@when("they all ask the assistant at the same moment, more than it can take")
+async def step_rush(ctx: ScenarioContext) -> None:
+    ctx.rush_at = time.monotonic()
+    ctx.rush = await waiting.ask_at_once(ctx.rush_people)
+    refused = waiting.refused_busy(ctx.rush)
+    assert refused, f"all {len(ctx.rush)} questions of the rush were taken: it was no rush"
+
+
+@then(
+    "within {seconds:g} seconds of that rush, the assistant starts on {name}'s questions as fast "
+    "as usual"
+)
+async def step_back_to_usual(ctx: ScenarioContext, seconds: float, name: str) -> None:
+    """The usual start is the promise for a hundred people at once (load/promises.py)."""
+    person = ctx.cast.person(name)
+    usual, deadline = USUAL.first_progress_p99_s, ctx.rush_at + seconds
+    starts: list[waiting.Start] = []
+
+    async def as_usual() -> waiting.Start:
+        start = await waiting.how_it_starts(person, FLOOD_WAIT_S)
+        starts.append(start)
+        assert start.asked_at <= deadline, f"past the {seconds:g} s"
+        assert start.seconds is not None and start.seconds <= usual, start.how
+        return start
+
+    try:
+        await eventually(
+            as_usual,
+            timeout=max(0.0, deadline - time.monotonic()),
+            # A person's question limit allows 10 at once, then one a second: one question every
+            # 0.6 s stays within it for the whole wait (a refusal for asking too often is not
+            # the service's recovery).
+            interval=PROBE_EVERY_S,
+            describe=f"{name}'s questions after the rush never started within the usual {usual:g} s",
+        )
+    finally:  # the evidence: when each question was asked, and how it started
+        if starts:
+            ctx.measurements = getattr(ctx, "measurements", None) or Measurements()
+            asked = {f"asked {s.asked_at - ctx.rush_at:.2f} s after": s for s in starts}
+            waits = {k: NEVER if s.seconds is None else s.seconds for k, s in asked.items()}
+            how = {k: s.how for k, s in asked.items()}
+            label = f"the start of {name}'s questions after the rush"
+            ctx.measurements.add(Series(label, waits, usual, how, counted="questions"))
+    answer = await person.asks_for(TheAnswer(FLOOD_WAIT_S))
+    assert answer.type == "agent_completed", f"{name}'s question after the rush was not answered"
+
+
+@then(
+    "every question it took from the rush was answered, the others were told to ask again, "
+    "and nothing was lost"
+)
+async def step_rush_nothing_lost(ctx: ScenarioContext) -> None:
+    rush: list[RunStream | SendRefused] = ctx.rush
+    taken = [o for o in rush if isinstance(o, RunStream)]
+    answered = await waiting.all_taken_answered(rush, FLOOD_WAIT_S)
+    assert answered == len(taken), f"only {answered} of the {len(taken)} questions taken answered"
+    kept_after = await _conversations(ctx.rush_people)
+    outcomes = zip(ctx.rush_people, rush, ctx.rush_kept_before, kept_after, strict=True)
+    for who, outcome, before, after in outcomes:
+        if isinstance(outcome, SendRefused):
+            refusals.expect_refused(outcome, "the assistant is busy", who=who.name)
+            assert outcome.retry_after, f"{who.name} was refused without being told when to retry"
+            assert after == before, f"{who.name}'s refused question was kept as a conversation"
+    people = [Witness(p.name, p.user_id or "", p.acks()) for p in ctx.cast.people]
+    lost = await check_nothing_lost(stack_of(ctx).database_url, people)
+    assert not lost, "After the rush, something was lost:\n" + "\n".join(f"  - {f}" for f in lost)

@@ -81,3 +81,29 @@ def test_the_fate_table_and_the_usage_total() -> None:
     assert spent(usage_records(3)) == "$3,785.00"
     assert spent(usage_records(9)) == "$11,355.00"
     assert len({(r["day"], r["feature"]) for r in usage_records(200)}) == 200
+
+
+def test_the_longest_silence_is_between_two_events_a_place_in_line_update_included() -> None:
+    question = Question("q1")
+    place = {"text": "You are number 2 in line", "queued": {"position": 2}}
+    timeline = [
+        (0.05, ACK),
+        (0.1, event(1, "agent_started", payload={"queued": {"position": 3}})),
+        (0.9, event(2, "agent_thinking", payload=place)),  # told their place: 0.8 s of silence
+        (1.6, event(3, "agent_thinking", step="triage")),  # the longest: 0.7 s after the place
+        (1.7, event(4, "tool_executing", tool_call_id="c", payload={"tool": "usage_report"})),
+        (1.8, event(5, "tool_completed", tool_call_id="c", payload={"tool": "usage_report"})),
+        (1.9, event(6, "agent_completed", payload={"text": "spent $3,785.00"})),
+    ]
+    for at, frame in timeline:
+        question.feed(frame, at)
+    assert question.fate == "answered"
+    # The ask-to-first-event wait is first progress's, not a silence between two events.
+    assert round(question.longest_silence or 0, 3) == 0.8
+    # Without the place-in-line update, the person would have waited 1.5 s in silence.
+    del timeline[2]
+    unplaced = Question("q1")
+    for at, frame in timeline:
+        unplaced.feed({**frame, "seq": frame["seq"] - 1} if frame.get("seq", 0) > 2 else frame, at)
+    assert round(unplaced.longest_silence or 0, 3) == 1.5
+    assert Question("q1").longest_silence is None

@@ -12,8 +12,11 @@ With the embedded stack it then checks in PostgreSQL that nothing acked was lost
 ended exactly once (fixtures/nothing_lost.py). `--soak` also samples the service processes'
 memory and open files into reports/load/service-resources.csv and says whether they stayed flat.
 
-Exit code 0 only when every question was answered, no contract violation or idle close was
-seen, and (when checked) nothing was lost and memory and open files stayed flat.
+Exit code 0 only when the run kept its promise (load/promises.py: chat open, first progress and
+answer p99, longest silence, nothing lost; judged by the Locust master, load/verdict.py, and
+kept in reports/load/promises.json) and, when checked, nothing acked was lost in the database and
+memory and open files stayed flat. `-- --promise-crowd N` holds the run to the promise for N
+people at once (default: --users).
 """
 
 from __future__ import annotations
@@ -43,14 +46,13 @@ from driver.models import Ack
 from fixtures.nothing_lost import Witness, check_nothing_lost
 from fixtures.services import StartError
 from fixtures.stack import spawn, stop_spawned
-from load.fates import all_answered, fate_table
+from load.fates import fate_table
+from load.verdict import FAILING_TYPES, Verdict
 
 # Run from the checkout (as make does): reports/ go there.
 PROJECT_ROOT = Path.cwd()
 # The request types whose latency the summary shows (see load/locustfile.py).
-SUMMARY_TYPES = ("connect", "ack", "first progress", "answer")
-# Entries that fail the run besides the fates.
-FAILING_TYPES = ("contract", "closed while idle")
+SUMMARY_TYPES = ("connect", "ack", "first progress", "answer", "longest silence")
 # Soak flatness: the last minute's median may exceed the first minute's by this much.
 FLAT_RATIO = 1.10
 FLAT_SLACK = {"rss_mb": 10.0, "open_files": 10.0}
@@ -82,6 +84,10 @@ class Run:
     def acks(self) -> Path:
         return self.folder / "acks"
 
+    @property
+    def verdict(self) -> Path:
+        return self.folder / "promises.json"
+
 
 def parse_timespan(text: str) -> float:
     """Seconds of "90", "90s", "5m", "1h30m" (Locust's --run-time forms)."""
@@ -111,6 +117,7 @@ def locust_commands(run: Run, urls: Sequence[str], master_port: int) -> list[lis
     master += ["-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.run_time]
     master += ["--stop-timeout", str(int(args.stop_timeout)), "-H", urls[0]]
     master += ["--csv", str(run.csv_prefix), "--html", str(run.folder / "locust.html")]
+    master += ["--verdict-file", str(run.verdict)]
     if len(urls) > 1:
         master += ["--instance-urls", ",".join(urls)]
     if args.check_database:
@@ -180,10 +187,12 @@ def flatness(rows: Sequence[dict[str, float]], settled_s: float, end_s: float) -
     first = [v for t, v in totals.items() if settled_s <= t < settled_s + 60]
     last = [v for t, v in totals.items() if end_s - 60 <= t <= end_s]
     if not first or not last or settled_s + 60 > end_s - 60:
-        return [
+        short = (
             f"the run is too short to compare a minute after the ramp ({settled_s:.0f} s) "
             f"with the last minute (ends at {end_s:.0f} s)"
-        ]
+        )
+        print(f"soak: {short}")
+        return [short]
     problems = []
     for key, unit in (("rss_mb", "MB of memory"), ("open_files", "open files")):
         before = statistics.median(v[key] for v in first)
@@ -358,8 +367,15 @@ def main(argv: list[str] | None = None) -> int:
         f"\nreports: {run.folder}/locust.html, {run.csv_prefix}_*.csv "
         f"({time.monotonic() - began:.0f} s in all)"
     )
-    ok = all_answered(fates) and not failing and not problems
-    print("load: " + ("every question answered" if ok else "FAILED: see above"))
+    if not run.verdict.exists():
+        print(f"load: FAILED: the Locust master judged nothing (no {run.verdict})")
+        return 1
+    verdict = Verdict.read(run.verdict)
+    print("\n" + verdict.table() + "\n" + verdict.summary)
+    if problems:
+        print(f"load: {len(problems)} problem(s) found after the run: see above")
+    ok = verdict.kept and not problems
+    print("load: " + ("every promise kept" if ok else "FAILED: see above"))
     return 0 if ok else 1
 
 

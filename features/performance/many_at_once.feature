@@ -7,23 +7,25 @@ Feature: A hundred customers at once, each served as if alone
   Business value:
     Customers ask in waves: at the start of the day, after a budget meeting, when an invoice
     arrives. The product promises that a hundred of them at once are served without
-    degradation: the chat opens within 2 seconds, the assistant shows progress within 5 seconds
-    of the question, never pauses more than a second between two steps, and answers within a
-    minute. Each wait is measured from the moment the person acted, and every scenario shows
-    the distribution of the waits against the promise.
+    degradation: the chat opens within 2 seconds, and for 99 in 100 of them the assistant shows
+    progress within a tenth of a second of the question and answers within half a second,
+    never pausing more than a second between two steps. The promises are written down once,
+    for this suite and the load test alike (docs/capacity.md). Each wait is measured from the
+    moment the person acted, and every scenario shows the distribution of the waits against
+    the promise.
 
   Scenario: A hundred customers ask at the same time and are all answered in good time
     Given 100 customers of different companies have the chat open, each with their own usage
     When they all ask the assistant about their spend at the same time
-    Then 99 in 100 of them see the assistant start within 5 seconds of asking
-    And every one of them is told their own company's spend within 60 seconds of asking
+    Then 99 in 100 of them see the assistant start within the time promised when 100 ask at once
+    And every one of them is told their own company's spend, 99 in 100 within the time promised when 100 ask at once
 
   Scenario: The chat opens within 2 seconds for a hundred customers at once
     Given 100 customers of different companies have signed up, each with their own usage
     When they all open the chat at the same time
-    Then every one of them has the chat open within 2 seconds of starting to open it
+    Then every one of them has the chat open within the time promised when 100 open it at once
 
   Scenario: With a hundred customers asking, no answer pauses more than a second between steps
     Given 100 customers of different companies have the chat open, each with their own usage
     When they all ask the assistant about their spend at the same time
-    Then none of them waits more than 1 second between two steps of their answer
+    Then none of them waits between two steps of their answer longer than promised when 100 ask at once
