@@ -119,6 +119,7 @@ async def _opens_on(person: Actor, server: str) -> None:
 
 @given("{count:d} other customers have the chat open on the same server as {name}")
 async def step_others_on_same_server(ctx: ScenarioContext, count: int, name: str) -> None:
+    """That many other customers open the chat on the same server as the person."""
     server = ctx.cast.person(name).chat.device_ws_urls["laptop"]
     # The performance scenarios' customers, signed up once per run (fixtures/crowds.py).
     ctx.rush_people = [c.person for c in await crowds.customers(ctx.cast, count)]
@@ -135,6 +136,7 @@ async def _conversations(people: list[Actor]) -> list[int]:
 
 @when("they all ask the assistant at the same moment, more than it can take")
 async def step_rush(ctx: ScenarioContext) -> None:
+    """They all ask at the same moment, and the line cannot take every question."""
     ctx.rush_at = time.monotonic()
     ctx.rush = await waiting.ask_at_once(ctx.rush_people)
     refused = waiting.refused_busy(ctx.rush)
@@ -185,6 +187,7 @@ async def step_back_to_usual(ctx: ScenarioContext, seconds: float, name: str) ->
     "and nothing was lost"
 )
 async def step_rush_nothing_lost(ctx: ScenarioContext) -> None:
+    """Every question taken in the rush was answered, the rest refused as busy, and nothing lost."""
     rush: list[RunStream | SendRefused] = ctx.rush
     taken = [o for o in rush if isinstance(o, RunStream)]
     answered = await waiting.all_taken_answered(rush, FLOOD_WAIT_S)

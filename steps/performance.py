@@ -76,8 +76,8 @@ def step_open_within(ctx: ScenarioContext, people: int) -> None:
     "{people:d} ask at once"
 )
 async def step_progress_within(ctx: ScenarioContext, part: int, whole: int, people: int) -> None:
-    seconds = promise_for(people).first_progress_p99_s
     """At least that share of the crowd saw the assistant start within the time promised."""
+    seconds = promise_for(people).first_progress_p99_s
     # Until every question has ended: a late first step then shows as its real wait, not "never".
     await crowd.wait_until_all_ended(ctx.crowd, ANSWER_BUDGET_S)
     runs = crowd.runs(ctx.crowd)
