@@ -13,6 +13,7 @@ from aiohttp import WSMsgType, hdrs, web
 
 from service.auth.tokens import AccessClaims, decode_access_token
 from service.contract import CloseCode, ErrorCode
+from service.delivery.chat.arrivals import Turn
 from service.delivery.chat.asking import SEND_TIMEOUT_S, ask
 from service.delivery.chat.chat_limits import refused
 from service.delivery.chat.closing import finish, messages
@@ -33,10 +34,9 @@ from service.errors import (
 )
 from service.http.common import as_service_error, bearer_token, error_response
 from service.http.origins import origin_allowed
-from service.keys import CHAT_LIMITS, HUB, REDIS, REVOCATIONS, SESSIONS, SETTINGS
+from service.keys import ARRIVALS, CHAT_LIMITS, HUB, PLANS, REDIS, REVOCATIONS, SESSIONS, SETTINGS
 from service.logs import note_user
 from service.metrics import REFUSALS
-from service.plan_cache import plan_for
 from service.plans import Plan
 from service.resilience.deadlines import within
 
@@ -118,22 +118,31 @@ class BadFrameBudget:
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:
+    # A crowd arriving at once takes turns (service/delivery/chat/arrivals.py): the turn is held
+    # from the checks to the upgrade.
+    turn = request.app[ARRIVALS].turn()
     try:
-        claims = await _admit(request)
-        plan = await plan_for(request.app[REDIS], request.app[SESSIONS], claims.user_id)
-        quotas = request.app[SETTINGS].plans[plan]
-        ticket = await request.app[CHAT_LIMITS].open(
-            claims.user_id, max_chats=quotas.open_chats, plan=plan
-        )
-    except ServiceError as error:
-        return error_response(error)
-    try:
-        return await _serve(request, claims, plan)
+        try:
+            await turn.take()
+            claims = await _admit(request)
+            plan = await request.app[PLANS].of(claims.user_id)
+            quotas = request.app[SETTINGS].plans[plan]
+            ticket = await request.app[CHAT_LIMITS].open(
+                claims.user_id, max_chats=quotas.open_chats, plan=plan
+            )
+        except ServiceError as error:
+            return error_response(error)
+        try:
+            return await _serve(request, claims, plan, turn)
+        finally:
+            await request.app[CHAT_LIMITS].close(ticket)
     finally:
-        await request.app[CHAT_LIMITS].close(ticket)
+        turn.give_back()
 
 
-async def _serve(request: web.Request, claims: AccessClaims, plan: Plan) -> web.WebSocketResponse:
+async def _serve(
+    request: web.Request, claims: AccessClaims, plan: Plan, turn: Turn
+) -> web.WebSocketResponse:
     send_buffer = request.app[SETTINGS].delivery.socket_send_buffer_bytes
     ws = web.WebSocketResponse(
         protocols=(SUBPROTOCOL,),
@@ -145,6 +154,7 @@ async def _serve(request: web.Request, claims: AccessClaims, plan: Plan) -> web.
         compress=False,
     )
     await ws.prepare(request)
+    turn.give_back()
     cap_send_buffer(request, send_buffer)
     connection = Connection(
         ws,
