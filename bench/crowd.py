@@ -9,7 +9,7 @@ resident memory with them open, against before, is divided by the chats: the mem
 chat.
 
     python bench/crowd.py --chats 3000                       # a crowd at once, 1 instance
-    python bench/crowd.py --chats 10000 --tabs 20 --idle 30  # 500 people with 20 tabs each
+    python bench/crowd.py --chats 10000 --tabs 20 --at-once 200 --idle 30  # 500 people, 20 tabs
 
 The stack is the embedded one (fixtures/stack.py). Extra service settings: `--env NAME=VALUE`
 (repeatable). The people are prepared in bulk: signing up and in through the service costs two
@@ -173,10 +173,18 @@ def _rss_mb(pid: int) -> float:
     return float(psutil.Process(pid).memory_info().rss) / 2**20
 
 
-async def _crowd(url: str, owners: Sequence[Person], *, retry: bool) -> list[Opening]:
+async def _crowd(
+    url: str, owners: Sequence[Person], *, retry: bool, at_once: int = 0
+) -> list[Opening]:
     start = asyncio.Event()
     began = [0.0]
-    tasks = [asyncio.create_task(_open(url, p, start, began, retry=retry)) for p in owners]
+    gate = asyncio.Semaphore(at_once or len(owners) or 1)
+
+    async def one(person: Person) -> Opening:
+        async with gate:
+            return await _open(url, person, start, began, retry=retry)
+
+    tasks = [asyncio.create_task(one(p)) for p in owners]
     await asyncio.sleep(0)  # every task waits on the start
     began[0] = time.monotonic()
     start.set()
@@ -261,7 +269,7 @@ async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
     process, client = psutil.Process(service.pid), psutil.Process()
     cpu_before, client_before = sum(process.cpu_times()[:2]), sum(client.cpu_times()[:2])
     with _profiled(service.pid, args.profile):
-        openings = await _crowd(url, owners, retry=args.retry)
+        openings = await _crowd(url, owners, retry=args.retry, at_once=args.at_once)
     figures = report(openings)
     # CPU, unlike seconds, hardly moves with what else the machine is doing.
     cpu_ms = (sum(process.cpu_times()[:2]) - cpu_before) * 1000 / len(owners)
@@ -297,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=3000)
     parser.add_argument("--tabs", type=int, default=1, help="chats per person")
+    parser.add_argument(
+        "--at-once", type=int, default=0, help="open at most this many at a time (0: all)"
+    )
     parser.add_argument("--retry", action="store_true", help="honour Retry-After and retry")
     parser.add_argument("--idle", type=float, default=0.0, help="seconds to hold the chats open")
     parser.add_argument("--env", action="append", default=[], help="a service setting NAME=VALUE")

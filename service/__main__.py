@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 ACCEPT_BACKLOG = 4096
 
 
+
 def main() -> int:
     try:
         settings = Settings.from_env()

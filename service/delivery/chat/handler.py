@@ -21,6 +21,7 @@ from service.delivery.chat.flow import cap_send_buffer, writer_limit
 from service.delivery.chat.frames import PingFrame, ResumeFrame, parse_frame
 from service.delivery.chat.hub import Connection
 from service.delivery.chat.limits import frame_budget
+from service.delivery.chat.outbox import Outbox
 from service.delivery.replay import Replayer
 from service.errors import (
     FrameError,
@@ -161,33 +162,30 @@ async def _serve(
         claims.user_id,
         claims.session_id,
         claims.expires_at,
-        outbox=asyncio.Queue(request.app[HUB].outbox_frames),
+        outbox=Outbox(request.app[HUB].outbox_frames),
         plan=plan,
     )
     hub = request.app[HUB]
     hub.add(connection)
     # A logout that landed between the check above and joining the hub still closes it.
     request.app[REVOCATIONS].close_if_revoked(connection)
-    writer = asyncio.create_task(_write(connection))
-    expiry = asyncio.create_task(_close_at_expiry(connection))
+    # An idle chat holds no task of its own but this handler's (10,000 open: issue 19): the
+    # outbox writes while it has frames, and the pass's expiry is a timer.
+    connection.outbox.start(ws.send_json)
+    expiry = asyncio.get_running_loop().call_later(
+        max(0.0, connection.expires_at - time.time()),
+        connection.closer.request,
+        CloseCode.PASS_EXPIRED,
+        b"pass expired",
+    )
     try:
         await _read(request, connection)
     finally:
         hub.remove(connection)
-        writer.cancel()
         expiry.cancel()
-        await asyncio.gather(writer, expiry, return_exceptions=True)
+        await connection.outbox.stop()
         await finish(ws, connection.closer)
     return ws
-
-
-async def _write(connection: Connection) -> None:
-    while True:
-        frame = await connection.outbox.get()
-        try:
-            await connection.ws.send_json(frame)
-        finally:
-            connection.outbox.task_done()
 
 
 async def _flush_then_close(connection: Connection, code: CloseCode, reason: bytes) -> None:
@@ -196,11 +194,6 @@ async def _flush_then_close(connection: Connection, code: CloseCode, reason: byt
         async with asyncio.timeout(FLUSH_TIMEOUT_S):
             await connection.outbox.join()
     connection.closer.request(code, reason)
-
-
-async def _close_at_expiry(connection: Connection) -> None:
-    await asyncio.sleep(max(0.0, connection.expires_at - time.time()))
-    connection.closer.request(CloseCode.PASS_EXPIRED, b"pass expired")
 
 
 async def _read(request: web.Request, connection: Connection) -> None:
