@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 ACCEPT_BACKLOG = 4096
 
 
-
 def main() -> int:
     try:
         settings = Settings.from_env()
