@@ -8,8 +8,9 @@ do their checks while the others wait in line (first come, first served) keeps e
 short, so the whole crowd gets in, each in turn.
 
 A refusal stays only for a real overload: more than `waiting` handshakes already in line, or a
-turn that does not come within `wait_s`. It is a 503 with `Retry-After`, which every client we
-ship honours.
+turn that does not come within `wait_s`. It is a 503 `busy` (load, unlike `temporarily_unavailable`
+for a dependency down) with `Retry-After`, which every client we ship honours by trying again
+after that long.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import collections
 import math
 import time
 
-from service.errors import TemporarilyUnavailable
+from service.errors import Busy
 
 # When the line is full, come back after about this long (or the time the line takes to move).
 MIN_RETRY_AFTER_S = 1
@@ -90,12 +91,12 @@ class HandshakeLine:
             self._rate = self._passed / elapsed
             self._passed, self._since = 0, now
 
-    def _refusal(self) -> TemporarilyUnavailable:
+    def _refusal(self) -> Busy:
         # The time the line ahead takes to move at the pace seen lately, at least a second.
         ahead = self._waiting + self.in_progress
         pace = ahead / self._rate if self._rate > 0 else self.wait_s
         seconds = max(MIN_RETRY_AFTER_S, math.ceil(min(pace, self.wait_s)))
-        return TemporarilyUnavailable(
+        return Busy(
             f"Many people are opening the chat right now; try again in {seconds} s",
             retry_after=seconds,
         )
@@ -107,7 +108,7 @@ class Turn:
         self._held = False
 
     async def take(self) -> None:
-        """Wait in line; TemporarilyUnavailable (with retry_after) for a real overload."""
+        """Wait in line; Busy (with retry_after) for a real overload."""
         await self._line._enter()
         self._held = True
 

@@ -24,6 +24,7 @@ from service.delivery.chat.limits import frame_budget
 from service.delivery.chat.outbox import Outbox
 from service.delivery.replay import Replayer
 from service.errors import (
+    Busy,
     FrameError,
     InvalidFrame,
     InvalidRequest,
@@ -55,6 +56,8 @@ BEARER_PREFIX = "bearer."
 FLUSH_TIMEOUT_S = 1.0
 # On shutdown, how long the closing handshakes may hold up the drain.
 SHUTDOWN_CLOSE_S = 2.0
+# How long a browser turned away with 1013 may take to answer the close.
+BUSY_CLOSE_S = 2.0
 
 
 def _offered(value: str) -> list[str]:
@@ -80,12 +83,16 @@ def _handshake_token(request: web.Request) -> str | None:
     """The pass from the Authorization header, or the browser's `bearer.<jwt>` subprotocol."""
     if (token := bearer_token(request)) is not None:
         return token
-    offered = [
+    offered = _offered_protocols(request)
+    return next((p[len(BEARER_PREFIX) :] for p in offered if p.startswith(BEARER_PREFIX)), None)
+
+
+def _offered_protocols(request: web.Request) -> list[str]:
+    return [
         p
         for line in request.headers.getall(hdrs.SEC_WEBSOCKET_PROTOCOL, ())
         for p in _offered(line)
     ]
-    return next((p[len(BEARER_PREFIX) :] for p in offered if p.startswith(BEARER_PREFIX)), None)
 
 
 async def _admit(request: web.Request) -> AccessClaims:
@@ -125,6 +132,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     try:
         try:
             await turn.take()
+        except Busy as busy:
+            return await _busy(request, busy)
+        try:
             claims = await _admit(request)
             plan = await request.app[PLANS].of(claims.user_id)
             quotas = request.app[SETTINGS].plans[plan]
@@ -139,6 +149,22 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             await request.app[CHAT_LIMITS].close(ticket)
     finally:
         turn.give_back()
+
+
+async def _busy(request: web.Request, busy: Busy) -> web.StreamResponse:
+    """Turned away by the line: 503 `busy` with Retry-After. A browser cannot read a refused
+    handshake's answer (its WebSocket reports 1006 and nothing else), so a browser's handshake
+    (its pass in the subprotocols) is upgraded and closed at once with 1013 and the seconds in
+    the reason, which the page honours."""
+    if not any(p.startswith(BEARER_PREFIX) for p in _offered_protocols(request)):
+        return error_response(busy)
+    REFUSALS.labels(busy.code).inc()
+    ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), timeout=BUSY_CLOSE_S, compress=False)
+    await ws.prepare(request)
+    await ws.close(
+        code=CloseCode.TRY_AGAIN_LATER, message=f"busy; retry after {busy.retry_after} s".encode()
+    )
+    return ws
 
 
 async def _serve(
