@@ -12,11 +12,7 @@ chat.
     python bench/crowd.py --chats 10000 --tabs 20 --at-once 200 --idle 30  # 500 people, 20 tabs
 
 The stack is the embedded one (fixtures/stack.py). Extra service settings: `--env NAME=VALUE`
-(repeatable). The people are prepared in bulk: signing up and in through the service costs two
-argon2 hashes each (minutes for thousands), and what is measured is the chat's handshake. So they
-are written to PostgreSQL in one statement (users, then their login sessions, as sign-in writes
-them) and their passes are signed with the stack's key: the service checks them exactly as the
-passes it issues (signature, claims, the session not ended).
+(repeatable). The people are prepared in bulk (fixtures/people_in_bulk.py).
 """
 
 from __future__ import annotations
@@ -30,84 +26,23 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
-import jwt
 import psutil
 import websockets
 from websockets.exceptions import InvalidStatus
 
-from fixtures.stack import JwtSettings, Stack, StackConfig
-from service.auth.passwords import hash_password
-from service.auth.tokens import ACCESS_TYPE, ALGORITHM
+from fixtures.people_in_bulk import Person, people
+from fixtures.stack import Stack, StackConfig
 
 # Time a refused chat may keep trying with --retry; the promise is "open within 10 s".
 RETRY_WITHIN_S = 30.0
 OPEN_TIMEOUT_S = 60.0
 PING_TIMEOUT_S = 60.0
 WARM_UP_CHATS = 20
-
-
-PASSWORD = "a long enough password"
-PASS_LIFETIME_S = 900
-
-
-@dataclass(frozen=True)
-class Person:
-    user_id: uuid.UUID
-    email: str
-    access: str  # a pass of a live login session
-
-
-def _pass(key: JwtSettings, user_id: uuid.UUID, session_id: uuid.UUID) -> str:
-    now = int(time.time())
-    claims = {
-        "sub": str(user_id),
-        "sid": str(session_id),
-        "iss": key.issuer,
-        "aud": key.audience,
-        "iat": now,
-        "exp": now + PASS_LIFETIME_S,
-        "jti": uuid.uuid4().hex,
-    }
-    return jwt.encode(claims, key.secret, algorithm=ALGORITHM, headers={"typ": ACCESS_TYPE})
-
-
-async def people(database_url: str, key: JwtSettings, count: int, *, tag: str) -> list[Person]:
-    """`count` new people, each signed in once (one login session, one pass)."""
-    users = [uuid.uuid4() for _ in range(count)]
-    logins = [uuid.uuid4() for _ in range(count)]
-    emails = [f"{tag}-{u.hex[:12]}@example.com" for u in users]
-    # One real hash for everyone: a person can still sign in with PASSWORD.
-    password_hash = hash_password(PASSWORD)
-    url = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
-    connection = await asyncpg.connect(url)
-    try:
-        async with connection.transaction():
-            await connection.execute(
-                "INSERT INTO users (id, email, name, password_hash)"
-                " SELECT u, e, 'Crowd', $3 FROM unnest($1::uuid[], $2::text[]) AS t(u, e)",
-                users,
-                emails,
-                password_hash,
-            )
-            await connection.execute(
-                "INSERT INTO login_sessions (id, user_id)"
-                " SELECT s, u FROM unnest($1::uuid[], $2::uuid[]) AS t(s, u)",
-                logins,
-                users,
-            )
-    finally:
-        await connection.close()
-    return [
-        Person(user, email, _pass(key, user, login))
-        for user, email, login in zip(users, emails, logins, strict=True)
-    ]
 
 
 @dataclass
