@@ -94,7 +94,7 @@ class HandshakeLine:
     def _refusal(self) -> Busy:
         # The time the line ahead takes to move at the pace seen lately, at least a second.
         ahead = self._waiting + self.in_progress
-        pace = ahead / self._rate if self._rate > 0 else self.wait_s
+        pace = ahead / self._rate if self._rate > 0 else MIN_RETRY_AFTER_S  # no pace seen yet
         seconds = max(MIN_RETRY_AFTER_S, math.ceil(min(pace, self.wait_s)))
         return Busy(
             f"Many people are opening the chat right now; try again in {seconds} s",
