@@ -217,7 +217,12 @@ async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
     figures["client_cpu_ms_per_chat"] = round(client_ms, 2)
     chats = [o.chat for o in openings if o.chat is not None]
     if args.idle > 0:
+        idle_cpu = sum(process.cpu_times()[:2])
         await asyncio.sleep(args.idle)
+        # The heartbeat (a ping per chat every 20 s, one timer each): its cost while idle.
+        idle_ms = (sum(process.cpu_times()[:2]) - idle_cpu) * 1000 / args.idle
+        print(f"service CPU while {len(chats)} chats idled: {idle_ms:.0f} ms per second")
+        figures["idle_cpu_ms_per_s"] = round(idle_ms)
         answered = sum(await asyncio.gather(*(_ping(c) for c in chats)))
         after = _rss_mb(service.pid)
         per_chat_kb = (after - before) * 1024 / max(1, len(chats))
