@@ -22,7 +22,8 @@ from driver.actors.questions import TheAnswer, TheMessages, TheRecordOfTheRun, a
 from driver.actors.tasks import Ask, Leave, LoadUsage, OpenChat, SignIn, SignUp
 from driver.answers import stated_total
 from driver.contract import AGENT_COMPLETED, AGENT_STARTED, ErrorCode
-from driver.errors import ApiError, SendRefused
+from driver.errors import ApiError, SendRefused, SocketClosed
+from driver.socket import ChatSocket
 from driver.stream import RunStream
 
 USAGE_DAYS_AGO = 10
@@ -162,6 +163,28 @@ async def open_at_once(customers: Sequence[Customer]) -> dict[str, float]:
 
     waits = await asyncio.gather(*(one(c) for c in customers))
     return {c.person.name: wait for c, wait in zip(customers, waits, strict=True)}
+
+
+async def keep_open(customers: Sequence[Customer], tabs: int) -> list[ChatSocket]:
+    """Every customer opens the chat in `tabs` tabs, everyone at the same moment."""
+    return await asyncio.gather(
+        *(c.person.attempts_to(OpenChat(f"tab {n}")) for c in customers for n in range(1, tabs + 1))
+    )
+
+
+async def silent_among(sockets: Sequence[ChatSocket], within: float) -> list[str]:
+    """The chats (by name) that were closed or did not answer a ping within `within` seconds."""
+
+    async def silent(socket: ChatSocket) -> str | None:
+        if not socket.is_open:
+            return f"{socket.name}: closed"
+        try:
+            await socket.ping(timeout=within)
+        except (SocketClosed, TimeoutError, AssertionError) as error:
+            return f"{socket.name}: {type(error).__name__}"
+        return None
+
+    return [s for s in await asyncio.gather(*(silent(s) for s in sockets)) if s is not None]
 
 
 async def wait_until_all_ended(customers: Sequence[Customer], within: float) -> None:

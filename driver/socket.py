@@ -13,7 +13,7 @@ import time
 import uuid
 from asyncio import FIRST_COMPLETED
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -21,7 +21,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin, Subprotocol
 
-from driver.contract import EVENT_TYPES, CloseCode, Frame, SocketObserver, TimedEvent
+from driver.contract import EVENT_TYPES, CloseCode, ErrorCode, Frame, SocketObserver, TimedEvent
 from driver.errors import (
     ContractViolation,
     FrameRefused,
@@ -35,6 +35,9 @@ from driver.stream import RunStream, describe_close
 
 T = TypeVar("T")
 SUBPROTOCOL = "chat.v1"
+# A handshake turned away as `busy` (too many opening the chat at once) is tried again after its
+# Retry-After, as the page and the load tool do, for at most this long.
+BUSY_PATIENCE_S = 60.0
 POOR_LINK_RECEIVE_BYTES = 4096
 
 
@@ -419,3 +422,20 @@ def _parse(raw: str | bytes) -> Frame | None:
     except ValueError:
         return None
     return frame if isinstance(frame, dict) else None
+
+
+async def patiently_busy(
+    attempt: Callable[[], Awaitable[T]], *, patience_s: float = BUSY_PATIENCE_S
+) -> T:
+    """`attempt()`, tried again after the Retry-After of each `busy` refusal of the handshake
+    (a crowd at the door) for up to `patience_s`; any other refusal is raised at once."""
+    give_up = time.monotonic() + patience_s
+    while True:
+        try:
+            return await attempt()
+        except HandshakeRefused as refused:
+            wait = refused.retry_after
+            busy = refused.code == ErrorCode.BUSY and wait is not None
+            if not busy or wait is None or time.monotonic() + wait > give_up:
+                raise
+            await asyncio.sleep(wait)

@@ -22,15 +22,20 @@ from load.stream import Question, is_event
 SUBPROTOCOL = "chat.v1"
 ABNORMAL_CLOSE = 1006  # the connection dropped without a close frame
 HANDSHAKE_TIMEOUT_S = 30.0
+# A handshake turned away as `busy` (503: too many opening the chat at once) is tried again after
+# its Retry-After, for at most this long.
+BUSY_STATUS = 503
+BUSY_PATIENCE_S = 60.0
 
 
 class ConnectRefused(Exception):
     """The handshake was refused: `fate` names how (HTTP status and error code, or the
     connection failing)."""
 
-    def __init__(self, fate: str) -> None:
+    def __init__(self, fate: str, come_back_in: float | None = None) -> None:
         super().__init__(fate)
         self.fate = fate
+        self.come_back_in = come_back_in  # a `busy` refusal's Retry-After
 
 
 @dataclass(frozen=True)
@@ -45,12 +50,25 @@ def ws_url(base_url: str) -> str:
 
 
 def _refusal(error: websocket.WebSocketBadStatusException) -> str:
-    code = ""
+    return f"connect refused: HTTP {error.status_code} {_code(error)}".rstrip()
+
+
+def _code(error: websocket.WebSocketBadStatusException) -> str:
     try:
-        code = str(json.loads(error.resp_body or b"{}").get("error", ""))
+        return str(json.loads(error.resp_body or b"{}").get("error", ""))
     except (ValueError, AttributeError):
-        pass
-    return f"connect refused: HTTP {error.status_code} {code}".rstrip()
+        return ""
+
+
+def _come_back_in(error: websocket.WebSocketBadStatusException) -> float | None:
+    """The seconds a `busy` refusal (a crowd at the door) asks to wait, or None for any other."""
+    if error.status_code != BUSY_STATUS or _code(error) != "busy":
+        return None
+    headers = {k.lower(): v for k, v in (error.resp_headers or {}).items()}
+    try:
+        return max(0.0, float(headers.get("retry-after", "1")))
+    except ValueError:
+        return 1.0
 
 
 class Chat:
@@ -75,7 +93,19 @@ class Chat:
         return self.ws is not None and self.closed is None
 
     def open(self) -> None:
-        """The handshake; raises ConnectRefused."""
+        """The handshake; raises ConnectRefused. Turned away as `busy` (a crowd arriving at
+        once), the person comes back after Retry-After, as the page does, for BUSY_PATIENCE_S."""
+        give_up = time.monotonic() + BUSY_PATIENCE_S
+        while True:
+            try:
+                return self._open_once()
+            except ConnectRefused as refused:
+                wait = refused.come_back_in
+                if wait is None or time.monotonic() + wait > give_up:
+                    raise
+                gevent.sleep(wait)
+
+    def _open_once(self) -> None:
         self.close()
         self.leaving, self.closed, self.inbox = False, None, Queue()
         try:
@@ -88,7 +118,7 @@ class Chat:
                 enable_multithread=True,  # the reader and the asker share it (gevent locks)
             )
         except websocket.WebSocketBadStatusException as error:
-            raise ConnectRefused(_refusal(error)) from error
+            raise ConnectRefused(_refusal(error), _come_back_in(error)) from error
         except (OSError, websocket.WebSocketException) as error:
             raise ConnectRefused(f"connect failed: {type(error).__name__}") from error
         self.ws.settimeout(None)

@@ -22,6 +22,7 @@ from service.auth.lockout import LoginLockout
 from service.auth.oidc import OidcVerifier
 from service.auth.revocation import Revocations
 from service.delivery.bus import Bus
+from service.delivery.chat.arrivals import HandshakeLine
 from service.delivery.chat.chat_limits import chat_limits_ctx
 from service.delivery.chat.handler import close_all, websocket
 from service.delivery.chat.hub import Hub
@@ -38,6 +39,7 @@ from service.http.routes import auth, health, sessions, threads, usage
 from service.http.routes import web as web_page
 from service.keys import (
     API_BUDGET,
+    ARRIVALS,
     BUDGET,
     BUS,
     ENGINE,
@@ -48,6 +50,7 @@ from service.keys import (
     LIFECYCLE,
     LOCKOUT,
     OIDC,
+    PLANS,
     REASONER,
     REDIS,
     REVOCATIONS,
@@ -56,6 +59,7 @@ from service.keys import (
     SETTINGS,
 )
 from service.lifecycle import Lifecycle
+from service.plan_cache import Plans
 from service.resilience.deadlines import REQUEST_TIMEOUT_S, deadline_middleware
 from service.resilience.redis_guard import BusyAwarePool, GuardedRedis
 from service.runs.admission import Admission
@@ -129,6 +133,7 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
     )
     if isinstance(client, GuardedRedis):
         metrics.watch_breaker("redis", lambda: client.breaker.tripped)
+    app[PLANS] = Plans(client, app[SESSIONS])
     yield
     await app[REDIS].aclose()
 
@@ -259,6 +264,12 @@ def create_app(settings: Settings) -> web.Application:
     metrics.describe_build(commit=settings.build_commit, instance_id=settings.instance_id)
     request_metrics.install(app)
     app[HUB] = Hub(outbox_frames=settings.delivery.socket_outbox_frames)
+    delivery = settings.delivery
+    app[ARRIVALS] = HandshakeLine(
+        at_once=delivery.handshakes_at_once,
+        waiting=delivery.handshakes_waiting,
+        wait_s=delivery.handshake_wait_s,
+    )
     app.cleanup_ctx.extend(
         [_database, _redis, _reasoner, _fan_out, _access, recovery_ctx, chat_limits_ctx]
     )

@@ -15,10 +15,12 @@ from service.auth.lockout import LoginLockout
 from service.auth.oidc import OidcVerifier
 from service.auth.revocation import Revocations
 from service.delivery.bus import Bus
+from service.delivery.chat.arrivals import HandshakeLine
 from service.delivery.chat.chat_limits import ChatLimits
 from service.delivery.chat.hub import Hub
 from service.delivery.event_log import EventLog
 from service.lifecycle import Lifecycle
+from service.plan_cache import Plans
 from service.runs.executor import RunExecutor
 from service.settings import Settings
 from service.store.db import Sessions
@@ -52,5 +54,9 @@ API_BUDGET = web.AppKey("api_budget", ApiBudget)
 REASONER = web.AppKey[Reasoner]("reasoner")
 # The subscription that brings other instances' events (readiness reports whether it is live).
 
+# Each person's plan at the chat's handshake (from Redis, PostgreSQL on a miss).
+PLANS = web.AppKey("plans", Plans)
+# A crowd opening the chat at once takes turns at the handshake.
+ARRIVALS = web.AppKey("arrivals", HandshakeLine)
 # Per-person limits on the chat: open chats, questions, resumes.
 CHAT_LIMITS = web.AppKey("chat_limits", ChatLimits)

@@ -56,6 +56,20 @@ async def step_customers_online(ctx: ScenarioContext, count: int) -> None:
     await crowd.open_at_once(ctx.crowd)
 
 
+@given("{people:d} of them keep {tabs:d} chats open each, without asking")
+async def step_idle_chats(ctx: ScenarioContext, people: int, tabs: int) -> None:
+    ctx.idle_people, ctx.crowd = ctx.crowd[:people], ctx.crowd[people:]
+    ctx.idle = await crowd.keep_open(ctx.idle_people, tabs)
+    if (watch := getattr(ctx, "memory", None)) is not None:
+        ctx.idle_rss = watch.rss()
+
+
+@given("the other {count:d} have the chat open")
+async def step_others_online(ctx: ScenarioContext, count: int) -> None:
+    assert len(ctx.crowd) == count, f"{len(ctx.crowd)} customers are left, not {count}"
+    await crowd.open_at_once(ctx.crowd)
+
+
 @when("they all open the chat at the same time")
 async def step_all_open(ctx: ScenarioContext) -> None:
     """Everyone in the crowd opens the chat at the same moment."""
@@ -173,6 +187,27 @@ async def step_latest_first(ctx: ScenarioContext) -> None:
     assert threads and threads[0].thread_id == person.current_thread, (
         f"{person.name}'s history does not start with her latest conversation "
         f"{person.current_thread}: {[t.thread_id for t in threads[:3]]}"
+    )
+
+
+@then("every one of the {count:d} idle chats is still open and answers within {seconds:g} seconds")
+async def step_idle_answer(ctx: ScenarioContext, count: int, seconds: float) -> None:
+    assert len(ctx.idle) == count, f"{len(ctx.idle)} idle chats were opened, not {count}"
+    silent = await crowd.silent_among(ctx.idle, seconds)
+    assert not silent, (
+        f"{len(silent)} of {count} idle chats were closed or did not answer within "
+        f"{seconds:g} s; the first: {silent[0]}"
+    )
+
+
+@then("the idle chats cost the service less than {kb:g} KB each")
+def step_idle_memory(ctx: ScenarioContext, kb: float) -> None:
+    watch: MemoryWatch = ctx.memory
+    per_chat = (ctx.idle_rss - watch.baseline) / len(ctx.idle) / 1024
+    _record_memory(ctx, {"per idle chat": f"{per_chat:.1f} KB"})
+    assert per_chat < kb, (
+        f"with {len(ctx.idle)} idle chats open the service grew from {watch.baseline / MB:.1f} "
+        f"MB to {ctx.idle_rss / MB:.1f} MB: {per_chat:.1f} KB for each, over {kb:g} KB"
     )
 
 

@@ -21,7 +21,7 @@ from fixtures.postgres import EmbeddedPostgres
 from fixtures.redis import EmbeddedRedis
 from service.delivery.chat.daily_questions import DailyQuestions, seconds_to_reset
 from service.errors import Forbidden
-from service.plan_cache import plan_for
+from service.plan_cache import Plans
 from service.plans import PLANS, Plan, cache_key, parse_plan, with_overrides
 from service.runs.admission import Admission
 from service.store import identities, usage
@@ -111,12 +111,12 @@ async def test_the_chats_copy_of_the_plan_is_cleared_by_the_command(
     with EmbeddedRedis() as server:
         redis = Redis.from_url(server.url)
         try:
-            assert await plan_for(redis, sessions, user_id) is Plan.FREE
+            assert await Plans(redis, sessions).of(user_id) is Plan.FREE
             assert await redis.get(cache_key(user_id)) == b"free"
             moved = _command(database_url, email, "Enterprise", redis_url=server.url)
             assert moved.returncode == 0, moved.stderr
             assert await redis.get(cache_key(user_id)) is None
-            assert await plan_for(redis, sessions, user_id) is Plan.ENTERPRISE
+            assert await Plans(redis, sessions).of(user_id) is Plan.ENTERPRISE
         finally:
             await redis.aclose()
             await engine.dispose()
@@ -127,7 +127,7 @@ async def test_a_database_that_cannot_answer_opens_the_chat_on_the_default_plan(
     with EmbeddedRedis() as server:
         redis = Redis.from_url(server.url)
         try:
-            assert await plan_for(redis, make_sessions(engine), uuid.uuid4()) is Plan.FREE
+            assert await Plans(redis, make_sessions(engine)).of(uuid.uuid4()) is Plan.FREE
         finally:
             await redis.aclose()
             await engine.dispose()

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from driver.api import ChatApi
 from driver.contract import SocketObserver
-from driver.socket import ChatSocket
+from driver.socket import ChatSocket, patiently_busy
 from driver.stream import RunStream
 
 
@@ -66,14 +66,16 @@ class ChatOnDevices:
         if current is not None and current.is_open:
             return current
         before = len(self.connections_of(device))
-        socket = await ChatSocket.connect(
-            self.url_of(device),
-            access_token=access_token,
-            origin=origin,
-            use_subprotocol=browser,
-            name=f"{who}'s {device}" + (f" (connection {before + 1})" if before else ""),
-            observers=observers,
-            poor_link=poor_link,
+        socket = await patiently_busy(
+            lambda: ChatSocket.connect(
+                self.url_of(device),
+                access_token=access_token,
+                origin=origin,
+                use_subprotocol=browser,
+                name=f"{who}'s {device}" + (f" (connection {before + 1})" if before else ""),
+                observers=observers,
+                poor_link=poor_link,
+            )
         )
         self.sockets[device] = socket
         self._opened.append((device, socket))

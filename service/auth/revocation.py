@@ -33,6 +33,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from service.auth.tokens import LEEWAY_S, AccessClaims
+from service.coalesce import Coalescer
 from service.contract import CloseCode
 from service.delivery.chat.hub import Connection, Hub
 from service.errors import InvalidToken
@@ -107,6 +108,9 @@ class Revocations:
         self._mirror_incomplete = False
         self._rebuild: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
+        # A crowd's checks share their round trips to the mirror (service/coalesce.py).
+        self._marks = Coalescer(self._read_marks)
+        self._ended_in_database = Coalescer(self._read_ended)
         # When the last successful catch-up began (monotonic); None: never, so the first one
         # reads (page by page) every session a pass of which may still be alive.
         self._caught_up_at: float | None = None
@@ -135,7 +139,7 @@ class Revocations:
         if self._recently_revoked(session_id):
             return True
         try:
-            loaded, mark = await self._redis.mget(LOADED_KEY, _key(session_id))
+            loaded, mark = await self._marks(session_id)
         except (RedisError, OSError) as exc:
             self._mirror_down.failed(exc)
         else:
@@ -148,8 +152,18 @@ class Revocations:
             elif self._mirror_trusted():
                 return False
         # Fail closed: a PostgreSQL error here becomes 503 temporarily_unavailable, never a yes.
+        return await self._ended_in_database(session_id)
+
+    async def _read_marks(self, session_ids: list[uuid.UUID]) -> list[tuple[object, object]]:
+        """(the "loaded" marker, the session's mark) for each: one MGET for a crowd's checks."""
+        loaded, *marks = await self._redis.mget(LOADED_KEY, *(_key(i) for i in session_ids))
+        return [(loaded, mark) for mark in marks]
+
+    async def _read_ended(self, session_ids: list[uuid.UUID]) -> list[bool]:
+        """Whether each session ended, from PostgreSQL: one query for a crowd's checks."""
         async with self._sessions() as session:
-            return bool(await store.revoked_among(session, session_ids=[session_id]))
+            ended = set(await store.revoked_among(session, session_ids=set(session_ids)))
+        return [i in ended for i in session_ids]
 
     def close_if_revoked(self, connection: Connection) -> None:
         """For a socket that just joined the hub: close it if its session ended meanwhile."""

@@ -175,7 +175,7 @@ async def _put(connection: Connection, frame: Frame) -> bool:
     deadline = time.monotonic() + REPLAY_STALL_S
     while not connection.offer(frame):
         remaining = deadline - time.monotonic()
-        if remaining <= 0 or connection.ws.closed or connection.closer.asked.is_set():
+        if remaining <= 0 or connection.ws.closed or connection.closer.asked:
             return False
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(min(remaining, 0.5)):

@@ -20,6 +20,14 @@ class DeliverySettings(EnvSettings):
     socket_send_buffer_bytes: int = Field(
         default=0, ge=0, le=2**26, alias="SOCKET_SEND_BUFFER_BYTES"
     )
+    # A crowd opening the chat at once (service/delivery/chat/arrivals.py): this many handshakes
+    # do their checks at a time, the others wait in line; more than HANDSHAKES_WAITING in line,
+    # or a wait past HANDSHAKE_WAIT_SECONDS, is refused with 503 and Retry-After.
+    handshakes_at_once: int = Field(default=32, ge=1, le=10_000, alias="HANDSHAKES_AT_ONCE")
+    handshakes_waiting: int = Field(default=20_000, ge=0, le=1_000_000, alias="HANDSHAKES_WAITING")
+    handshake_wait_s: float = Field(
+        default=15.0, ge=0.1, le=300, allow_inf_nan=False, alias="HANDSHAKE_WAIT_SECONDS"
+    )
     # Each run's events are also kept in a Redis stream for replay on any instance: this long
     # after its last event, and at most this many events (PostgreSQL keeps them all).
     run_stream_ttl_s: int = Field(default=3600, ge=1, le=7 * 86400, alias="RUN_STREAM_TTL_SECONDS")

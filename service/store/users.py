@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -47,10 +48,13 @@ async def change_password(
     return ended
 
 
-async def plan_of(session: AsyncSession, *, user_id: uuid.UUID) -> Plan:
-    """The person's plan (the default for an account that is gone: it is refused elsewhere)."""
-    plan = await session.scalar(select(User.plan).where(User.id == user_id))
-    return Plan(plan) if plan is not None else DEFAULT_PLAN
+async def plans_of(
+    session: AsyncSession, *, user_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Plan]:
+    """These people's plans (the default for an account that is gone: it is refused elsewhere)."""
+    rows = await session.execute(select(User.id, User.plan).where(User.id.in_(list(user_ids))))
+    found = {user_id: Plan(plan) for user_id, plan in rows}
+    return {user_id: found.get(user_id, DEFAULT_PLAN) for user_id in user_ids}
 
 
 async def set_plan(

@@ -30,6 +30,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from service.coalesce import Coalescer
 from service.contract import ErrorCode
 from service.delivery.chat.daily_questions import DailyQuestions
 from service.delivery.chat.frames import Frame as ClientFrame
@@ -110,6 +111,7 @@ class ChatLimits:
         self._instance_id = instance_id
         self.daily = DailyQuestions(redis)
         self._tickets: set[Ticket] = set()
+        self._admit = Coalescer(self._admit_all)
         self._local: dict[tuple[str, uuid.UUID], Bucket] = {}
         # Logged once per outage, not once per chat or question.
         self._count_down = OutageNotice(log, "shared chat count (counting locally)")
@@ -124,9 +126,7 @@ class ChatLimits:
         TooManyChats."""
         ticket = Ticket(user_id, f"{self._instance_id}:{uuid.uuid4().hex}")
         try:
-            admitted = await self._redis.eval(
-                _ADMIT, 1, _open_key(user_id), ticket.member, max_chats, int(TICKET_TTL_S * 1000)
-            )
+            admitted = await self._admit((ticket, max_chats))
             self._count_down.ok()
         except (RedisError, OSError) as exc:
             self._count_down.failed(exc)
@@ -139,6 +139,14 @@ class ChatLimits:
             )
         self._tickets.add(ticket)
         return ticket
+
+    async def _admit_all(self, asked: list[tuple[Ticket, int]]) -> list[Any]:
+        """One pipeline for a crowd's tickets (service/coalesce.py), each admitted in turn."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for ticket, max_chats in asked:
+                key = _open_key(ticket.user_id)
+                pipe.eval(_ADMIT, 1, key, ticket.member, max_chats, int(TICKET_TTL_S * 1000))
+            return list(await pipe.execute())
 
     async def close(self, ticket: Ticket) -> None:
         self._tickets.discard(ticket)

@@ -13,6 +13,7 @@ from aiohttp import WSMsgType, hdrs, web
 
 from service.auth.tokens import AccessClaims, decode_access_token
 from service.contract import CloseCode, ErrorCode
+from service.delivery.chat.arrivals import Turn
 from service.delivery.chat.asking import SEND_TIMEOUT_S, ask
 from service.delivery.chat.chat_limits import refused
 from service.delivery.chat.closing import finish, messages
@@ -20,8 +21,10 @@ from service.delivery.chat.flow import cap_send_buffer, writer_limit
 from service.delivery.chat.frames import PingFrame, ResumeFrame, parse_frame
 from service.delivery.chat.hub import Connection
 from service.delivery.chat.limits import frame_budget
+from service.delivery.chat.outbox import Outbox
 from service.delivery.replay import Replayer
 from service.errors import (
+    Busy,
     FrameError,
     InvalidFrame,
     InvalidRequest,
@@ -33,10 +36,9 @@ from service.errors import (
 )
 from service.http.common import as_service_error, bearer_token, error_response
 from service.http.origins import origin_allowed
-from service.keys import CHAT_LIMITS, HUB, REDIS, REVOCATIONS, SESSIONS, SETTINGS
+from service.keys import ARRIVALS, CHAT_LIMITS, HUB, PLANS, REDIS, REVOCATIONS, SESSIONS, SETTINGS
 from service.logs import note_user
 from service.metrics import REFUSALS
-from service.plan_cache import plan_for
 from service.plans import Plan
 from service.resilience.deadlines import within
 
@@ -54,6 +56,8 @@ BEARER_PREFIX = "bearer."
 FLUSH_TIMEOUT_S = 1.0
 # On shutdown, how long the closing handshakes may hold up the drain.
 SHUTDOWN_CLOSE_S = 2.0
+# How long a browser turned away with 1013 may take to answer the close.
+BUSY_CLOSE_S = 2.0
 
 
 def _offered(value: str) -> list[str]:
@@ -79,12 +83,16 @@ def _handshake_token(request: web.Request) -> str | None:
     """The pass from the Authorization header, or the browser's `bearer.<jwt>` subprotocol."""
     if (token := bearer_token(request)) is not None:
         return token
-    offered = [
+    offered = _offered_protocols(request)
+    return next((p[len(BEARER_PREFIX) :] for p in offered if p.startswith(BEARER_PREFIX)), None)
+
+
+def _offered_protocols(request: web.Request) -> list[str]:
+    return [
         p
         for line in request.headers.getall(hdrs.SEC_WEBSOCKET_PROTOCOL, ())
         for p in _offered(line)
     ]
-    return next((p[len(BEARER_PREFIX) :] for p in offered if p.startswith(BEARER_PREFIX)), None)
 
 
 async def _admit(request: web.Request) -> AccessClaims:
@@ -118,22 +126,50 @@ class BadFrameBudget:
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:
+    # A crowd arriving at once takes turns (service/delivery/chat/arrivals.py): the turn is held
+    # from the checks to the upgrade.
+    turn = request.app[ARRIVALS].turn()
     try:
-        claims = await _admit(request)
-        plan = await plan_for(request.app[REDIS], request.app[SESSIONS], claims.user_id)
-        quotas = request.app[SETTINGS].plans[plan]
-        ticket = await request.app[CHAT_LIMITS].open(
-            claims.user_id, max_chats=quotas.open_chats, plan=plan
-        )
-    except ServiceError as error:
-        return error_response(error)
-    try:
-        return await _serve(request, claims, plan)
+        try:
+            await turn.take()
+        except Busy as busy:
+            return await _busy(request, busy)
+        try:
+            claims = await _admit(request)
+            plan = await request.app[PLANS].of(claims.user_id)
+            quotas = request.app[SETTINGS].plans[plan]
+            ticket = await request.app[CHAT_LIMITS].open(
+                claims.user_id, max_chats=quotas.open_chats, plan=plan
+            )
+        except ServiceError as error:
+            return error_response(error)
+        try:
+            return await _serve(request, claims, plan, turn)
+        finally:
+            await request.app[CHAT_LIMITS].close(ticket)
     finally:
-        await request.app[CHAT_LIMITS].close(ticket)
+        turn.give_back()
 
 
-async def _serve(request: web.Request, claims: AccessClaims, plan: Plan) -> web.WebSocketResponse:
+async def _busy(request: web.Request, busy: Busy) -> web.StreamResponse:
+    """Turned away by the line: 503 `busy` with Retry-After. A browser cannot read a refused
+    handshake's answer (its WebSocket reports 1006 and nothing else), so a browser's handshake
+    (its pass in the subprotocols) is upgraded and closed at once with 1013 and the seconds in
+    the reason, which the page honours."""
+    if not any(p.startswith(BEARER_PREFIX) for p in _offered_protocols(request)):
+        return error_response(busy)
+    REFUSALS.labels(busy.code).inc()
+    ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), timeout=BUSY_CLOSE_S, compress=False)
+    await ws.prepare(request)
+    await ws.close(
+        code=CloseCode.TRY_AGAIN_LATER, message=f"busy; retry after {busy.retry_after} s".encode()
+    )
+    return ws
+
+
+async def _serve(
+    request: web.Request, claims: AccessClaims, plan: Plan, turn: Turn
+) -> web.WebSocketResponse:
     send_buffer = request.app[SETTINGS].delivery.socket_send_buffer_bytes
     ws = web.WebSocketResponse(
         protocols=(SUBPROTOCOL,),
@@ -145,39 +181,37 @@ async def _serve(request: web.Request, claims: AccessClaims, plan: Plan) -> web.
         compress=False,
     )
     await ws.prepare(request)
+    turn.give_back()
     cap_send_buffer(request, send_buffer)
     connection = Connection(
         ws,
         claims.user_id,
         claims.session_id,
         claims.expires_at,
-        outbox=asyncio.Queue(request.app[HUB].outbox_frames),
+        outbox=Outbox(request.app[HUB].outbox_frames),
         plan=plan,
     )
     hub = request.app[HUB]
     hub.add(connection)
     # A logout that landed between the check above and joining the hub still closes it.
     request.app[REVOCATIONS].close_if_revoked(connection)
-    writer = asyncio.create_task(_write(connection))
-    expiry = asyncio.create_task(_close_at_expiry(connection))
+    # An idle chat holds no task of its own but this handler's (10,000 open: issue 19): the
+    # outbox writes while it has frames, and the pass's expiry is a timer.
+    connection.outbox.start(ws.send_json)
+    expiry = asyncio.get_running_loop().call_later(
+        max(0.0, connection.expires_at - time.time()),
+        connection.closer.request,
+        CloseCode.PASS_EXPIRED,
+        b"pass expired",
+    )
     try:
         await _read(request, connection)
     finally:
         hub.remove(connection)
-        writer.cancel()
         expiry.cancel()
-        await asyncio.gather(writer, expiry, return_exceptions=True)
+        await connection.outbox.stop()
         await finish(ws, connection.closer)
     return ws
-
-
-async def _write(connection: Connection) -> None:
-    while True:
-        frame = await connection.outbox.get()
-        try:
-            await connection.ws.send_json(frame)
-        finally:
-            connection.outbox.task_done()
 
 
 async def _flush_then_close(connection: Connection, code: CloseCode, reason: bytes) -> None:
@@ -186,11 +220,6 @@ async def _flush_then_close(connection: Connection, code: CloseCode, reason: byt
         async with asyncio.timeout(FLUSH_TIMEOUT_S):
             await connection.outbox.join()
     connection.closer.request(code, reason)
-
-
-async def _close_at_expiry(connection: Connection) -> None:
-    await asyncio.sleep(max(0.0, connection.expires_at - time.time()))
-    connection.closer.request(CloseCode.PASS_EXPIRED, b"pass expired")
 
 
 async def _read(request: web.Request, connection: Connection) -> None:

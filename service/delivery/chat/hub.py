@@ -14,6 +14,7 @@ from aiohttp import web
 from service.contract import CloseCode
 from service.delivery.chat.closing import Closer
 from service.delivery.chat.limits import SendRateLimit
+from service.delivery.chat.outbox import Outbox
 from service.delivery.replay_gate import Admission, ReplayGate
 from service.plans import DEFAULT_PLAN, Plan
 
@@ -27,9 +28,7 @@ class Connection:
     user_id: uuid.UUID
     session_id: uuid.UUID
     expires_at: float
-    outbox: asyncio.Queue[dict[str, Any]] = field(
-        default_factory=lambda: asyncio.Queue(OUTBOX_FRAMES)
-    )
+    outbox: Outbox = field(default_factory=lambda: Outbox(OUTBOX_FRAMES))
     # Replays in progress and done on this socket (see service/delivery/replay_gate.py).
     gate: ReplayGate = field(default_factory=ReplayGate)
     sends: SendRateLimit = field(default_factory=SendRateLimit)
@@ -40,11 +39,7 @@ class Connection:
 
     def offer(self, frame: dict[str, Any]) -> bool:
         """Queue a frame; False when this socket cannot keep up."""
-        try:
-            self.outbox.put_nowait(frame)
-        except asyncio.QueueFull:
-            return False
-        return True
+        return self.outbox.put_nowait(frame)
 
     def offer_event(self, frame: dict[str, Any]) -> bool:
         """Queue a live run event, unless a replay of its run holds it back or already sent it."""

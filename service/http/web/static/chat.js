@@ -6,6 +6,13 @@ const PING_EVERY_MS = 20000;
 const PONG_WITHIN_MS = 10000;
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
 
+// 1013 "busy; retry after N s": a crowd opening the chat at once; a browser cannot read a refused
+// handshake's Retry-After, so the service says it in the close (3 s when it does not).
+function comeBackInMs(reason) {
+  const seconds = Number(/retry after (\d+)/.exec(reason)?.[1]);
+  return (seconds > 0 ? seconds : 3) * 1000;
+}
+
 function newId() {
   return crypto.randomUUID();
 }
@@ -96,7 +103,7 @@ export class Chat {
       if (this.ws !== ws) return; // replaced or stopped on purpose
       this.ws = null;
       this.stopTimers();
-      this.closed(closing.code, opened);
+      this.closed(closing.code, opened, closing.reason);
     });
   }
 
@@ -108,7 +115,7 @@ export class Chat {
     return true;
   }
 
-  async closed(code, opened) {
+  async closed(code, opened, reason = "") {
     if (this.stopped) return;
     if (code === 4401 || !opened) {
       // The pass expired or was revoked (4401), or the handshake was refused: a browser cannot
@@ -125,7 +132,7 @@ export class Chat {
     } else if (code === 1013) this.on.status("busy");
     else if (code === 1001) this.on.status("restarting");
     else this.on.status("lost", code);
-    this.retry(code === 1013 ? 3000 : undefined);
+    this.retry(code === 1013 ? comeBackInMs(reason) : undefined);
   }
 
   retry(atLeastMs) {
