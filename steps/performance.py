@@ -58,6 +58,7 @@ async def step_customers_online(ctx: ScenarioContext, count: int) -> None:
 
 @given("{people:d} of them keep {tabs:d} chats open each, without asking")
 async def step_idle_chats(ctx: ScenarioContext, people: int, tabs: int) -> None:
+    """That many of the crowd open that many chats each and leave them open without asking."""
     ctx.idle_people, ctx.crowd = ctx.crowd[:people], ctx.crowd[people:]
     ctx.idle = await crowd.keep_open(ctx.idle_people, tabs)
     if (watch := getattr(ctx, "memory", None)) is not None:
@@ -66,6 +67,7 @@ async def step_idle_chats(ctx: ScenarioContext, people: int, tabs: int) -> None:
 
 @given("the other {count:d} have the chat open")
 async def step_others_online(ctx: ScenarioContext, count: int) -> None:
+    """The rest of the crowd open the chat at the same moment."""
     assert len(ctx.crowd) == count, f"{len(ctx.crowd)} customers are left, not {count}"
     await crowd.open_at_once(ctx.crowd)
 
@@ -192,6 +194,7 @@ async def step_latest_first(ctx: ScenarioContext) -> None:
 
 @then("every one of the {count:d} idle chats is still open and answers within {seconds:g} seconds")
 async def step_idle_answer(ctx: ScenarioContext, count: int, seconds: float) -> None:
+    """Every idle chat is still open and answers a ping within the time given."""
     assert len(ctx.idle) == count, f"{len(ctx.idle)} idle chats were opened, not {count}"
     silent = await crowd.silent_among(ctx.idle, seconds)
     assert not silent, (
@@ -202,6 +205,7 @@ async def step_idle_answer(ctx: ScenarioContext, count: int, seconds: float) -> 
 
 @then("the idle chats cost the service less than {kb:g} KB each")
 def step_idle_memory(ctx: ScenarioContext, kb: float) -> None:
+    """The service grew by less than the KB given for each idle chat opened."""
     watch: MemoryWatch = ctx.memory
     per_chat = (ctx.idle_rss - watch.baseline) / len(ctx.idle) / 1024
     _record_memory(ctx, {"per idle chat": f"{per_chat:.1f} KB"})
