@@ -18,6 +18,6 @@ Feature: A thousand chats left open all day stay open and cost the service littl
     And 50 of them keep 20 chats open each, without asking
     And the other 20 have the chat open
     When they all ask the assistant about their spend at the same time
-    Then every one of them is told their own company's spend within 60 seconds of asking
+    Then every one of them is told their own company's spend, 20 in 20 within the time promised when 1000 ask at once
     And every one of the 1000 idle chats is still open and answers within 5 seconds
     And the idle chats cost the service less than 30 KB each
