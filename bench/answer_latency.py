@@ -275,12 +275,11 @@ async def _counts(options: Options) -> Counter[str]:
     return counts
 
 
-def _per_question(before: Counter[str], after: Counter[str], questions: int) -> str:
+def _per_question(before: Counter[str], after: Counter[str], questions: int) -> dict[str, float]:
     spent = after - before
     if not questions:
-        return "(no question)"
-    busy = {k: v / questions for k, v in spent.items() if v / questions >= 0.05}
-    return ", ".join(f"{k} {v:.1f}" for k, v in sorted(busy.items()))
+        return {}
+    return {k: v / questions for k, v in sorted(spent.items()) if v / questions >= 0.05}
 
 
 async def _bench(url: str, options: Options) -> dict[str, dict[str, float]]:
@@ -338,7 +337,9 @@ async def _bench(url: str, options: Options) -> dict[str, dict[str, float]]:
                     f"max {gaps.max:.2f} s (between two steps of one answer)"
                 )
             # Opening the chat is counted too: everyone reopens it for each round.
-            print(f"{label:<24} {'per question':<15} {spent}")
+            report[f"{size} per question"] = spent
+            described = ", ".join(f"{k} {v:.1f}" for k, v in spent.items())
+            print(f"{label:<24} {'per question':<15} {described}")
             broken = await _contract_problems(people)
             print(
                 f"{label:<24} {'fates':<15} "

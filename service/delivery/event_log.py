@@ -47,8 +47,10 @@ REFUSED = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 
 @dataclass(eq=False)
 class _Pending:
+    """One run's events that are stored together (all or none), in seq order."""
+
     user_id: uuid.UUID
-    envelope: dict[str, Any]
+    envelopes: list[dict[str, Any]]
     done: asyncio.Future[None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -75,10 +77,11 @@ class EventLog:
         # Stored events, in the order they were stored, for the other instances.
         self._outgoing: asyncio.Queue[list[tuple[uuid.UUID, dict[str, Any]]]] = asyncio.Queue()
 
-    async def append(self, user_id: uuid.UUID, envelope: dict[str, Any]) -> None:
-        """Store the event in PostgreSQL, then publish it; RunTakenOver if its seq is taken (another
-        instance ended the run meanwhile: service/runs/recovery.py)."""
-        pending = _Pending(user_id, envelope)
+    async def append(self, user_id: uuid.UUID, envelopes: list[dict[str, Any]]) -> None:
+        """Store one run's events (in one statement: all or none) in PostgreSQL, then publish
+        them; RunTakenOver if a seq is taken (another instance ended the run meanwhile:
+        service/runs/recovery.py)."""
+        pending = _Pending(user_id, envelopes)
         self._queue.put_nowait(pending)
         await pending.done
 
@@ -128,7 +131,7 @@ class EventLog:
 
     async def _write(self, batch: list[_Pending]) -> None:
         try:
-            taken = await self._store_retried([p.envelope for p in batch])
+            taken = await self._store_retried([e for p in batch for e in p.envelopes])
         except REFUSED as exc:
             if len(batch) > 1:  # one event PostgreSQL refuses must not fail the others
                 for pending in batch:
@@ -139,16 +142,17 @@ class EventLog:
         except Exception as exc:
             _fail(batch, exc)
             return
-        stored = [p for p in batch if _key(p.envelope) not in taken]
+        stored = [p for p in batch if not any(_key(e) in taken for e in p.envelopes)]
         for pending in batch:
-            if _key(pending.envelope) in taken:  # another instance ended the run meanwhile
-                pending.resolve(RunTakenOver(pending.envelope["run_id"]))
-        frames = [(p.user_id, p.envelope) for p in stored]
+            if any(_key(e) in taken for e in pending.envelopes):  # ended elsewhere meanwhile
+                pending.resolve(RunTakenOver(pending.envelopes[0]["run_id"]))
+        frames = [(p.user_id, e) for p in stored for e in p.envelopes]
         with contextlib.suppress(Exception):  # delivering never fails a stored event
             self._bus.deliver_here(frames)
         self._outgoing.put_nowait(frames)
         for pending in stored:
-            EVENTS_SENT.labels(pending.envelope["type"]).inc()
+            for envelope in pending.envelopes:
+                EVENTS_SENT.labels(envelope["type"]).inc()
             pending.resolve()
 
     async def _store_retried(self, envelopes: list[dict[str, Any]]) -> set[tuple[str, int]]:
