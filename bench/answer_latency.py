@@ -12,10 +12,13 @@ too much load the tool reports what went wrong instead of stopping.
     python bench/answer_latency.py [--crowds 20,100,1000] [--rounds 5] [--repeat 3]
         [--instances 2 --proxy] [--profile reports/profile] [--json figures.json]
 
-`--repeat N` asks each crowd N times (the figures pool every round); `--instances 2 --proxy`
-puts nginx in front of two instances and asks through it; `--profile DIR` records each crowd's
-rounds with py-spy (DIR/crowd-N-<pid>.txt, collapsed stacks; summarise with
-bench/profile_summary.py); `--json PATH` writes the figures in seconds, for comparing runs.
+`--repeat N` asks each crowd N times (the figures pool every round); `--open-at-once K` opens the
+chats K at a time (the questions still come all at once); `--instances 2 --proxy` puts nginx in
+front of two instances and asks through it; `--profile DIR` records each crowd's rounds with
+py-spy (DIR/crowd-N-<pid>.txt, collapsed stacks; summarise with bench/profile_summary.py);
+`--json PATH` writes the figures in seconds, for comparing runs. Each crowd also prints the CPU
+time of the service, PostgreSQL and Redis per question, and their work (transactions, rows,
+Redis commands) per question.
 """
 
 from __future__ import annotations
@@ -133,13 +136,21 @@ class Round:
         self.fates.update(other.fates)
 
 
-async def _crowd_round(customers: Sequence[Customer]) -> Round:
-    """Everyone opens the chat at the same moment, then everyone asks at the same moment."""
+async def _crowd_round(customers: Sequence[Customer], opening: int | None = None) -> Round:
+    """Everyone opens the chat at the same moment (at most `opening` at a time when given: to
+    time the questions of a crowd whose arrival all at once the instance refuses), then everyone
+    asks at the same moment."""
+    gate = asyncio.Semaphore(opening or len(customers))
+
+    async def open_one(customer: Customer) -> tuple[float, str | None]:
+        async with gate:
+            return await _open(customer)
+
     for customer in customers:
         await customer.person.attempts_to(
             Leave()
         )  # a fresh chat each round: opening is measured too
-    opened = await asyncio.gather(*(_open(c) for c in customers))
+    opened = await asyncio.gather(*(open_one(c) for c in customers))
     present = [c for c, (_, problem) in zip(customers, opened, strict=True) if problem is None]
     asked = await asyncio.gather(*(_ask(c) for c in present))
     acked = [c for c, problem in zip(present, asked, strict=True) if problem is None]
@@ -226,6 +237,7 @@ class Options:
     redis_url: str
     # The processes whose CPU time is counted: service instances, PostgreSQL, Redis.
     processes: dict[str, list[int]]
+    opening: int | None = None
 
 
 # What PostgreSQL and Redis count of their own work (the whole server: other databases are idle).
@@ -315,7 +327,7 @@ async def _bench(url: str, options: Options) -> dict[str, dict[str, float]]:
             before = await _counts(options)
             with _profiled(options.profile, f"crowd-{size}", options.pids):
                 for _ in range(max(1, round(rounds * 20 / size)) * options.repeat):
-                    merged.add(await _crowd_round(people))
+                    merged.add(await _crowd_round(people, options.opening))
             spent = _per_question(before, await _counts(options), len(merged.waits["first"]))
             for key, samples in merged.waits.items():
                 if (figures := _figures(samples)) is not None:
@@ -366,6 +378,9 @@ def main() -> int:
     parser.add_argument("--proxy", action="store_true", help="ask through nginx (the balancer)")
     parser.add_argument("--profile", type=Path, help="py-spy each crowd into this folder")
     parser.add_argument("--json", type=Path, help="write the figures (seconds) here")
+    parser.add_argument(
+        "--open-at-once", type=int, help="chats opening at a time (default: the whole crowd)"
+    )
     args = parser.parse_args()
     config = StackConfig.from_env(instances=args.instances, proxy=args.proxy)
     with Stack(config) as stack:
@@ -383,6 +398,7 @@ def main() -> int:
             stack.database_url,
             stack.redis_url,
             processes,
+            args.open_at_once,
         )
         report = asyncio.run(_bench(url, options))
     if args.json is not None:
