@@ -129,11 +129,22 @@ class Round:
         default_factory=lambda: {"open": [], "first": [], "answer": [], "gap": []}
     )
     fates: Counter[str] = field(default_factory=Counter)
+    # Per event of the answered runs (by seq): seconds from the ask to its arrival.
+    timeline: dict[int, list[float]] = field(default_factory=dict)
 
     def add(self, other: Round) -> None:
         for key, samples in other.waits.items():
             self.waits[key] += samples
         self.fates.update(other.fates)
+        for seq, arrivals in other.timeline.items():
+            self.timeline.setdefault(seq, []).extend(arrivals)
+
+    def describe_timeline(self) -> str:
+        """Median arrival of each event after the ask: where an answer's time goes."""
+        return ", ".join(
+            f"{seq}:{statistics.median(arrivals):.2f}"
+            for seq, arrivals in sorted(self.timeline.items())
+        )
 
 
 async def _crowd_round(customers: Sequence[Customer], opening: int | None = None) -> Round:
@@ -165,6 +176,10 @@ async def _crowd_round(customers: Sequence[Customer], opening: int | None = None
     result.waits["first"] = [latency.first_progress(r) for r in runs]
     result.waits["answer"] = [latency.answer_time(r) for r in ended]
     result.waits["gap"] = [latency.longest_step_gap(r)[0] for r in ended]
+    for run in ended:
+        for event in run.events:
+            if run.asked_at is not None and event.seq is not None:
+                result.timeline.setdefault(event.seq, []).append(event.at - run.asked_at)
     return result
 
 
@@ -350,6 +365,7 @@ async def _bench(url: str, options: Options) -> dict[str, dict[str, float]]:
                 )
             # Opening the chat is counted too: everyone reopens it for each round.
             report[f"{size} per question"] = spent
+            print(f"{label:<24} {'event arrivals':<15} (seq:median s) {merged.describe_timeline()}")
             described = ", ".join(f"{k} {v:.1f}" for k, v in spent.items())
             print(f"{label:<24} {'per question':<15} {described}")
             broken = await _contract_problems(people)
