@@ -9,21 +9,39 @@ or slower machine compares fairly; the seconds follow for the product's budgets 
 (answered with the person's own figures, each error, never acknowledged, never ended): under
 too much load the tool reports what went wrong instead of stopping.
 
-    python bench/answer_latency.py [--crowds 20,100,1000] [--rounds 5]
+    python bench/answer_latency.py [--crowds 20,100,1000] [--rounds 5] [--repeat 3]
+        [--instances 2 --proxy] [--profile reports/profile] [--json figures.json]
+
+`--repeat N` asks each crowd N times (the figures pool every round); `--open-at-once K` opens the
+chats K at a time (the questions still come all at once); `--instances 2 --proxy` puts nginx in
+front of two instances and asks through it; `--profile DIR` records each crowd's rounds with
+py-spy (DIR/crowd-N-<pid>.txt, collapsed stacks; summarise with bench/profile_summary.py);
+`--json PATH` writes the figures in seconds, for comparing runs. Each crowd also prints the CPU
+time of the service, PostgreSQL and Redis per question, and their work (transactions, rows,
+Redis commands) per question.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
+import asyncpg
+import psutil
+from redis.asyncio import Redis
 
 from driver import crowd, latency
 from driver.actors.questions import TheAnswer
@@ -39,6 +57,7 @@ from fixtures.stack import Stack, StackConfig
 SIGN_UPS_AT_ONCE = 10
 ANSWER_WITHIN_S = 90.0  # longer than the 60 s budget, so a late answer is seen as late
 VERIFY_AT_ONCE = 20
+FLOOR_PINGS = 20
 
 
 async def _settle_in(customer: Customer, gate: asyncio.Semaphore) -> str | None:
@@ -110,20 +129,39 @@ class Round:
         default_factory=lambda: {"open": [], "first": [], "answer": [], "gap": []}
     )
     fates: Counter[str] = field(default_factory=Counter)
+    # Per event of the answered runs (by seq): seconds from the ask to its arrival.
+    timeline: dict[int, list[float]] = field(default_factory=dict)
 
     def add(self, other: Round) -> None:
         for key, samples in other.waits.items():
             self.waits[key] += samples
         self.fates.update(other.fates)
+        for seq, arrivals in other.timeline.items():
+            self.timeline.setdefault(seq, []).extend(arrivals)
+
+    def describe_timeline(self) -> str:
+        """Median arrival of each event after the ask: where an answer's time goes."""
+        return ", ".join(
+            f"{seq}:{statistics.median(arrivals):.2f}"
+            for seq, arrivals in sorted(self.timeline.items())
+        )
 
 
-async def _crowd_round(customers: Sequence[Customer]) -> Round:
-    """Everyone opens the chat at the same moment, then everyone asks at the same moment."""
+async def _crowd_round(customers: Sequence[Customer], opening: int | None = None) -> Round:
+    """Everyone opens the chat at the same moment (at most `opening` at a time when given: to
+    time the questions of a crowd whose arrival all at once the instance refuses), then everyone
+    asks at the same moment."""
+    gate = asyncio.Semaphore(opening or len(customers))
+
+    async def open_one(customer: Customer) -> tuple[float, str | None]:
+        async with gate:
+            return await _open(customer)
+
     for customer in customers:
         await customer.person.attempts_to(
             Leave()
         )  # a fresh chat each round: opening is measured too
-    opened = await asyncio.gather(*(_open(c) for c in customers))
+    opened = await asyncio.gather(*(open_one(c) for c in customers))
     present = [c for c, (_, problem) in zip(customers, opened, strict=True) if problem is None]
     asked = await asyncio.gather(*(_ask(c) for c in present))
     acked = [c for c, problem in zip(present, asked, strict=True) if problem is None]
@@ -138,6 +176,10 @@ async def _crowd_round(customers: Sequence[Customer]) -> Round:
     result.waits["first"] = [latency.first_progress(r) for r in runs]
     result.waits["answer"] = [latency.answer_time(r) for r in ended]
     result.waits["gap"] = [latency.longest_step_gap(r)[0] for r in ended]
+    for run in ended:
+        for event in run.events:
+            if run.asked_at is not None and event.seq is not None:
+                result.timeline.setdefault(event.seq, []).append(event.at - run.asked_at)
     return result
 
 
@@ -171,20 +213,124 @@ def _ratio_row(label: str, what: str, samples: list[float], floor: float) -> str
     )
 
 
-async def _bench(url: str, crowds: list[int], rounds: int) -> None:
+@contextlib.contextmanager
+def _profiled(folder: Path | None, name: str, pids: Sequence[int]) -> Iterator[None]:
+    """py-spy records each service process (collapsed stacks) while the block runs."""
+    if folder is None:
+        yield
+        return
+    spy = shutil.which("py-spy")
+    if spy is None:
+        raise SystemExit("--profile needs py-spy (pip install py-spy; root may be needed)")
+    folder.mkdir(parents=True, exist_ok=True)
+    record = [spy, "record", "--rate", "200", "--format", "raw", "--nonblocking"]
+    recorders = [
+        subprocess.Popen(
+            [*record, "--pid", str(pid), "--output", str(folder / f"{name}-{pid}.txt")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for pid in pids
+    ]
+    try:
+        yield
+    finally:
+        for recorder in recorders:
+            recorder.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        for recorder in recorders:
+            recorder.wait(timeout=60)
+
+
+@dataclass(frozen=True)
+class Options:
+    crowds: list[int]
+    rounds: int
+    repeat: int
+    profile: Path | None
+    pids: Sequence[int]
+    database_url: str
+    redis_url: str
+    # The processes whose CPU time is counted: service instances, PostgreSQL, Redis.
+    processes: dict[str, list[int]]
+    opening: int | None = None
+
+
+# What PostgreSQL and Redis count of their own work (the whole server: other databases are idle).
+_PG_COUNTS = """
+SELECT sum(xact_commit)::bigint AS transactions, sum(tup_inserted)::bigint AS rows_inserted,
+       sum(tup_returned + tup_fetched)::bigint AS rows_read
+FROM pg_stat_database
+"""
+
+
+def _cpu_ms(pids: Sequence[int]) -> int:
+    """CPU time (user + system, ms) of these processes and their children so far (PostgreSQL
+    serves each connection from a child process)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for process in [root, *root.children(recursive=True)]:
+                times = process.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            continue
+    return round(total * 1000)
+
+
+async def _counts(options: Options) -> Counter[str]:
+    """CPU ms per process kind, PostgreSQL's transactions and rows, Redis's calls per command,
+    so far."""
+    counts: Counter[str] = Counter(
+        {f"cpu ms {kind}": _cpu_ms(pids) for kind, pids in options.processes.items()}
+    )
+    # This process asks for everyone: when it is as busy as the service, its own lag is measured.
+    mine = psutil.Process().cpu_times()
+    counts["cpu ms client"] = round((mine.user + mine.system) * 1000)
+    connection = await asyncpg.connect(options.database_url)
+    try:
+        row = await connection.fetchrow(_PG_COUNTS)
+        counts.update({f"postgres {key}": int(value) for key, value in row.items()})
+    finally:
+        await connection.close()
+    redis = Redis.from_url(options.redis_url)
+    try:
+        for command, stats in (await redis.info("commandstats")).items():
+            counts[f"redis {command.removeprefix('cmdstat_')}"] = int(stats["calls"])
+    finally:
+        await redis.aclose()
+    return counts
+
+
+def _per_question(before: Counter[str], after: Counter[str], questions: int) -> dict[str, float]:
+    spent = after - before
+    if not questions:
+        return {}
+    return {k: v / questions for k, v in sorted(spent.items()) if v / questions >= 0.05}
+
+
+async def _bench(url: str, options: Options) -> dict[str, dict[str, float]]:
+    """Prints the figures; returns them in seconds, per crowd and wait (p50/p99/max, count)."""
+    crowds, rounds = options.crowds, options.rounds
+    report: dict[str, dict[str, float]] = {}
     connector = aiohttp.TCPConnector(limit=200)
     async with aiohttp.ClientSession(connector=connector) as session:
         cast = Cast(url, session, "benchmark")
         everyone = await _arrive(cast, max(crowds))
         if not everyone:
             print("no account could be created: nothing to measure")
-            return
+            return report
         first = everyone[0]
         await first.person.attempts_to(OpenChat())
+        # Fewer pings than a socket's burst of frames (service/delivery/chat/limits.py): past it
+        # the service answers rate_limited, never pong.
         floor = statistics.median(
-            [await first.person.chat.sockets["laptop"].ping() for _ in range(50)]
+            [await first.person.chat.sockets["laptop"].ping() for _ in range(FLOOR_PINGS)]
         )
-        print(f"floor: ping round trip, median of 50 = {floor * 1000:.2f} ms (ratios are to it)")
+        print(
+            f"floor: ping round trip, median of {FLOOR_PINGS} = {floor * 1000:.2f} ms "
+            "(ratios are to it)"
+        )
         alone = [await _one_question(first) for _ in range(rounds)]
         print(_ratio_row("1 person", "first progress", [a[0] for a in alone], floor))
         print(_ratio_row("1 person", "answer", [a[1] for a in alone], floor))
@@ -193,8 +339,20 @@ async def _bench(url: str, crowds: list[int], rounds: int) -> None:
             label = f"{len(people)} people at once"
             merged = Round()
             started = time.monotonic()
-            for _ in range(max(1, round(rounds * 20 / size))):
-                merged.add(await _crowd_round(people))
+            before = await _counts(options)
+            with _profiled(options.profile, f"crowd-{size}", options.pids):
+                for _ in range(max(1, round(rounds * 20 / size)) * options.repeat):
+                    merged.add(await _crowd_round(people, options.opening))
+            spent = _per_question(before, await _counts(options), len(merged.waits["first"]))
+            for key, samples in merged.waits.items():
+                if (figures := _figures(samples)) is not None:
+                    report[f"{size} {key}"] = {
+                        "p50": figures.p50,
+                        "p99": figures.p99,
+                        "max": figures.max,
+                        "count": len(samples),
+                    }
+            report[f"{size} fates"] = {k: float(v) for k, v in merged.fates.items()}
             took = time.monotonic() - started
             for key, what in (("open", "chat open"), ("first", "first progress")):
                 print(_ratio_row(label, what, merged.waits[key], floor))
@@ -205,6 +363,11 @@ async def _bench(url: str, crowds: list[int], rounds: int) -> None:
                     f"{label:<24} {'longest pause':<15} p99 {gaps.p99:.2f} s, "
                     f"max {gaps.max:.2f} s (between two steps of one answer)"
                 )
+            # Opening the chat is counted too: everyone reopens it for each round.
+            report[f"{size} per question"] = spent
+            print(f"{label:<24} {'event arrivals':<15} (seq:median s) {merged.describe_timeline()}")
+            described = ", ".join(f"{k} {v:.1f}" for k, v in spent.items())
+            print(f"{label:<24} {'per question':<15} {described}")
             broken = await _contract_problems(people)
             print(
                 f"{label:<24} {'fates':<15} "
@@ -212,6 +375,7 @@ async def _bench(url: str, crowds: list[int], rounds: int) -> None:
                 + f"; {broken} saw a stream that broke the chat contract; {took:.1f} s"
             )
         await asyncio.gather(*(c.person.attempts_to(Leave()) for c in everyone))
+    return report
 
 
 def _sizes(text: str) -> list[int]:
@@ -225,9 +389,36 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--crowds", type=_sizes, default=[20, 100, 1000])
     parser.add_argument("--rounds", type=int, default=5, help="questions of one person alone")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of each crowd, times")
+    parser.add_argument("--instances", type=int, default=1, help="service instances")
+    parser.add_argument("--proxy", action="store_true", help="ask through nginx (the balancer)")
+    parser.add_argument("--profile", type=Path, help="py-spy each crowd into this folder")
+    parser.add_argument("--json", type=Path, help="write the figures (seconds) here")
+    parser.add_argument(
+        "--open-at-once", type=int, help="chats opening at a time (default: the whole crowd)"
+    )
     args = parser.parse_args()
-    with Stack(StackConfig.from_env()) as stack:
-        asyncio.run(_bench(stack.service_urls[0], args.crowds, args.rounds))
+    config = StackConfig.from_env(instances=args.instances, proxy=args.proxy)
+    with Stack(config) as stack:
+        url = stack.proxy_url if args.proxy else stack.service_urls[0]
+        pids = [service.pid for service in stack.services]
+        processes = {"service": pids}
+        if stack.postgres is not None and stack.redis is not None:
+            processes |= {"postgres": [stack.postgres.pid], "redis": [stack.redis.pid]}
+        options = Options(
+            args.crowds,
+            args.rounds,
+            max(1, args.repeat),
+            args.profile,
+            pids,
+            stack.database_url,
+            stack.redis_url,
+            processes,
+            args.open_at_once,
+        )
+        report = asyncio.run(_bench(url, options))
+    if args.json is not None:
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
     return 0
 
 

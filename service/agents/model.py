@@ -113,9 +113,14 @@ class Analysis:
         return cents(self.monthly_savings_usd * MONTHS_PER_YEAR)
 
 
+# `more` on a step: the next one follows at once (nothing is read or asked in between), so the
+# service may store and send the two together, one round trip instead of two (issue 19).
+
+
 @dataclass(frozen=True)
 class Thinking:
     text: str
+    more: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,7 @@ class ToolStarted:
     call_id: str
     tool: str
     args: dict[str, object]
+    more: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,7 @@ class ToolFinished:
     status: Literal["ok", "error"]
     summary: str
     duration_ms: int
+    more: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ Every run starts with a thought and the triage tool, so even a refused question 
 assistant thinking and using a tool. Each `ToolStarted` is followed by its `ToolFinished`, also
 when the usage data cannot be read: that tool reports `status="error"`, then the run raises
 `ToolFailed`. Any other exception is a bug and propagates as it is; so do cancellation and
-timeouts, which can leave a tool call open for the caller to close.
+timeouts, which can leave a tool call open for the caller to close. A step marked `more` is
+followed at once by the next one (never by a read, a model's answer or a long computation), so
+the service sends the two together.
 """
 
 from __future__ import annotations
@@ -61,7 +63,9 @@ async def run_agent(
     today: date,
 ) -> AsyncIterator[AgentStep]:
     """Answer `question`; `history` holds the thread's earlier questions, oldest first."""
-    yield Thinking(f'You asked: "{_shorten(question)}". First: is this about your AI spend?')
+    yield Thinking(
+        f'You asked: "{_shorten(question)}". First: is this about your AI spend?', more=True
+    )
 
     # The question in full is in the thread already; its tool call names only its beginning, so
     # the event stays small (an 8,000-character question of emoji is 96 KB of JSON).
@@ -78,7 +82,8 @@ async def run_agent(
         known_features=names.features,
         known_models=names.models | catalogue.MODELS,
     )
-    yield call.finished(triaged.reason)
+    # A refusal is written next (by a model, perhaps: seconds), a plan follows at once.
+    yield call.finished(triaged.reason, more=triaged.intent is not Intent.UNSUPPORTED)
 
     if triaged.intent is Intent.UNSUPPORTED:
         yield Answer(await reasoner.refuse(question), analysis=None)
@@ -89,7 +94,8 @@ async def run_agent(
     yield Thinking(
         f"Plan: read the usage of {scope.describe()} from {start} to {end}, total the spend by "
         "model and feature, then look for light requests on premium models and for background "
-        "work that a batch API could take."
+        "work that a batch API could take.",
+        more=True,
     )
 
     args: dict[str, object] = {
@@ -109,7 +115,9 @@ async def run_agent(
         len(found), select, found, scope=scope, period_start=start, period_end=end
     )
     spent = usd(sum((record.cost_usd for record in records), Decimal(0)))
-    yield call.finished(f"{_count(len(records), 'record')}, {spent} over {PERIOD_DAYS} days")
+    yield call.finished(
+        f"{_count(len(records), 'record')}, {spent} over {PERIOD_DAYS} days", more=True
+    )
 
     call = _Call("savings_optimizer", {"records": len(records)})
     yield call.started()
@@ -137,9 +145,11 @@ class _Call:
         self.since = time.monotonic()
         return ToolStarted(call_id=self.call_id, tool=self.tool, args=self.args)
 
-    def finished(self, summary: str, *, status: Literal["ok", "error"] = "ok") -> ToolFinished:
+    def finished(
+        self, summary: str, *, status: Literal["ok", "error"] = "ok", more: bool = False
+    ) -> ToolFinished:
         duration_ms = round((time.monotonic() - self.since) * 1000)
-        return ToolFinished(self.call_id, self.tool, status, summary, duration_ms)
+        return ToolFinished(self.call_id, self.tool, status, summary, duration_ms, more)
 
 
 async def _computed(records: int, work: Callable[..., T], *args: object, **kwargs: object) -> T:

@@ -6,6 +6,13 @@ pipeline) was most of an instance's work under load: at 300 simultaneous questio
 dry and runs failed. Each run still waits for its own event to be stored and published
 before it emits the next, so a run's events stay in order and nothing is sent before it is
 stored; events of different runs now share round trips (group commit).
+
+Under a crowd every run's step waited for two round trips, one batch at a time: the INSERT, then
+the Redis pipeline that fans the events out to the other instances. Now up to `WRITERS` batches
+are stored at once (a run never has two events in flight, so its order holds), and an event is
+delivered to this instance's sockets as soon as it is stored, its run going on at once; the
+fan-out to other instances follows in the background, in the order the events were stored (one
+publisher), and what is still queued is sent before the instance stops.
 """
 
 from __future__ import annotations
@@ -27,6 +34,10 @@ from service.store.hot_path import HotPath
 log = logging.getLogger("service.event_log")
 
 MAX_BATCH = 500
+# Batches stored at once (each on its own pooled connection): more would only queue in PostgreSQL.
+WRITERS = 4
+# At shutdown, how long the events stored but not yet fanned out may take to go.
+FLUSH_S = 2.0
 # A failed batch is tried again after these pauses (a statement already stored counts as
 # stored: service/store/hot_path.py), then its runs are told; a seq is never skipped.
 RETRY_DELAYS_S = (0.2, 0.8)
@@ -36,8 +47,10 @@ REFUSED = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 
 @dataclass(eq=False)
 class _Pending:
+    """One run's events that are stored together (all or none), in seq order."""
+
     user_id: uuid.UUID
-    envelope: dict[str, Any]
+    envelopes: list[dict[str, Any]]
     done: asyncio.Future[None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -52,30 +65,73 @@ class _Pending:
 
 
 class EventLog:
-    def __init__(self, store: HotPath, bus: Bus, *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, store: HotPath, bus: Bus, *, max_batch: int = MAX_BATCH, writers: int = WRITERS
+    ) -> None:
         self._store = store
         self._bus = bus
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._writers = asyncio.Semaphore(writers)
+        self._writing: set[asyncio.Task[None]] = set()
+        # Stored events, in the order they were stored, for the other instances.
+        self._outgoing: asyncio.Queue[list[tuple[uuid.UUID, dict[str, Any]]]] = asyncio.Queue()
 
-    async def append(self, user_id: uuid.UUID, envelope: dict[str, Any]) -> None:
-        """Store the event in PostgreSQL, then publish it; RunTakenOver if its seq is taken (another
-        instance ended the run meanwhile: service/runs/recovery.py)."""
-        pending = _Pending(user_id, envelope)
+    async def append(self, user_id: uuid.UUID, envelopes: list[dict[str, Any]]) -> None:
+        """Store one run's events (in one statement: all or none) in PostgreSQL, then publish
+        them; RunTakenOver if a seq is taken (another instance ended the run meanwhile:
+        service/runs/recovery.py)."""
+        pending = _Pending(user_id, envelopes)
         self._queue.put_nowait(pending)
         await pending.done
 
     async def run(self) -> None:
-        """Write batches until cancelled (after the runs have drained)."""
-        while True:
-            batch = [await self._queue.get()]
-            while len(batch) < self._max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+        """Write batches until cancelled (after the runs have drained), then send the other
+        instances what they have not had yet."""
+        publisher = asyncio.create_task(self._publish())
+        try:
+            while True:
+                await self._writers.acquire()
+                try:
+                    batch = [await self._queue.get()]
+                except asyncio.CancelledError:
+                    self._writers.release()
+                    raise
+                while len(batch) < self._max_batch and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                task = asyncio.create_task(self._write_one(batch))
+                self._writing.add(task)
+                task.add_done_callback(self._writing.discard)
+        finally:
+            await asyncio.gather(*self._writing, return_exceptions=True)
+            publisher.cancel()
+            await asyncio.gather(publisher, return_exceptions=True)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(FLUSH_S):
+                    await self._flush()
+
+    async def _write_one(self, batch: list[_Pending]) -> None:
+        try:
             await self._write(batch)
+        finally:
+            self._writers.release()
+
+    async def _publish(self) -> None:
+        while True:
+            frames = await self._outgoing.get()
+            while not self._outgoing.empty():
+                frames += self._outgoing.get_nowait()
+            await self._bus.publish_elsewhere(frames)
+
+    async def _flush(self) -> None:
+        frames: list[tuple[uuid.UUID, dict[str, Any]]] = []
+        while not self._outgoing.empty():
+            frames += self._outgoing.get_nowait()
+        await self._bus.publish_elsewhere(frames)
 
     async def _write(self, batch: list[_Pending]) -> None:
         try:
-            taken = await self._store_retried([p.envelope for p in batch])
+            taken = await self._store_retried([e for p in batch for e in p.envelopes])
         except REFUSED as exc:
             if len(batch) > 1:  # one event PostgreSQL refuses must not fail the others
                 for pending in batch:
@@ -86,14 +142,17 @@ class EventLog:
         except Exception as exc:
             _fail(batch, exc)
             return
-        stored = [p for p in batch if _key(p.envelope) not in taken]
+        stored = [p for p in batch if not any(_key(e) in taken for e in p.envelopes)]
         for pending in batch:
-            if _key(pending.envelope) in taken:  # another instance ended the run meanwhile
-                pending.resolve(RunTakenOver(pending.envelope["run_id"]))
-        with contextlib.suppress(Exception):  # publishing never fails a stored event
-            await self._bus.publish_many([(p.user_id, p.envelope) for p in stored])
+            if any(_key(e) in taken for e in pending.envelopes):  # ended elsewhere meanwhile
+                pending.resolve(RunTakenOver(pending.envelopes[0]["run_id"]))
+        frames = [(p.user_id, e) for p in stored for e in p.envelopes]
+        with contextlib.suppress(Exception):  # delivering never fails a stored event
+            self._bus.deliver_here(frames)
+        self._outgoing.put_nowait(frames)
         for pending in stored:
-            EVENTS_SENT.labels(pending.envelope["type"]).inc()
+            for envelope in pending.envelopes:
+                EVENTS_SENT.labels(envelope["type"]).inc()
             pending.resolve()
 
     async def _store_retried(self, envelopes: list[dict[str, Any]]) -> set[tuple[str, int]]:

@@ -77,6 +77,7 @@ class RunEmitter:
         self.finished = False  # a final event is stored: nothing may follow it
         self._open_tools: dict[str, str] = {}  # tool_call_id -> tool
         self._opening: dict[str, Any] | None = None  # agent_started's payload
+        self._held: list[dict[str, Any]] = []  # numbered, to go with the next event
 
     def continue_after(self, last_seq: int, open_tools: dict[str, str]) -> None:
         """Number on from an event log already written (recovery of an orphaned run)."""
@@ -91,8 +92,11 @@ class RunEmitter:
         step: str | None = None,
         tool_call_id: str | None = None,
         final: bool = False,
+        hold: bool = False,
     ) -> None:
-        seq = self._seq + 1
+        """Store and publish the event; `hold` keeps it back to go with the next one (the step
+        it came from said the next follows at once: one round trip for both)."""
+        seq = self._seq + len(self._held) + 1
         envelope: dict[str, Any] = {
             "v": 1,
             "type": type_,
@@ -108,19 +112,23 @@ class RunEmitter:
             envelope["step"] = step
         if tool_call_id is not None:
             envelope["tool_call_id"] = tool_call_id
-        # A deadline or a shutdown may cancel the run at any await: an event is stored and
-        # published entirely or not at all, and the next one waits for it (no gap, no reorder).
-        await uninterruptible(self._store_and_publish(envelope))
+        self._held.append(envelope)
+        if hold and not final:
+            return
+        envelopes, self._held = self._held, []
+        # A deadline or a shutdown may cancel the run at any await: events are stored and
+        # published entirely or not at all, and the next ones wait for them (no gap, no reorder).
+        await uninterruptible(self._store_and_publish(envelopes))
 
-    async def _store_and_publish(self, envelope: dict[str, Any]) -> None:
+    async def _store_and_publish(self, envelopes: list[dict[str, Any]]) -> None:
         try:
-            await self._events.append(self._run.user_id, envelope)
+            await self._events.append(self._run.user_id, envelopes)
         except Exception as exc:
-            log.warning("event %s not stored: %s", envelope["event_id"], type(exc).__name__)
+            log.warning("event %s not stored: %s", envelopes[0]["event_id"], type(exc).__name__)
             raise
-        # An event that could not be stored leaves no gap: the next one takes its number.
-        self._seq = envelope["seq"]
-        self.finished = self.finished or envelope["final"]
+        # Events that could not be stored leave no gap: the next one takes their number.
+        self._seq = envelopes[-1]["seq"]
+        self.finished = self.finished or any(e["final"] for e in envelopes)
 
     async def start(self, payload: dict[str, Any]) -> None:
         """The run's first event, `agent_started` (seq 1)."""
@@ -134,6 +142,7 @@ class RunEmitter:
             {"tool": step.tool, "args": step.args},
             step=STEP_OF_TOOL.get(step.tool),
             tool_call_id=step.call_id,
+            hold=step.more,
         )
 
     async def tool_finished(self, step: ToolFinished) -> None:
@@ -148,11 +157,13 @@ class RunEmitter:
             },
             step=STEP_OF_TOOL.get(step.tool),
             tool_call_id=step.call_id,
+            hold=step.more,
         )
 
     async def fail(self, error: AgentErrorCode, message: str, *, retryable: bool) -> None:
         """End the run with agent_error, first closing any tool call left open (unless it has
-        already ended: a deadline striking just as the answer went out)."""
+        already ended: a deadline striking just as the answer went out). Events held back go
+        first (a failed store has dropped them already)."""
         if self.finished:
             return
         if self._seq == 0 and self._opening is not None:
@@ -345,7 +356,7 @@ class RunExecutor:
         )
         async for step in steps:
             if isinstance(step, Thinking):
-                await emitter.emit("agent_thinking", {"text": step.text})
+                await emitter.emit("agent_thinking", {"text": step.text}, hold=step.more)
             elif isinstance(step, ToolStarted):
                 await emitter.tool_started(step)
             elif isinstance(step, ToolFinished):
