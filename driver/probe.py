@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from http import HTTPStatus
 
+from driver import refusals
 from driver.actors.actor import Actor
 from driver.actors.tasks import OpenChat, TryToAskIn
 from driver.api import ChatApi
@@ -106,6 +107,22 @@ GARBLED: dict[str, str | bytes] = {
 }
 
 
+# What is wrong with each, as a scenario says it (driver/refusals.py; the outline of
+# features/security/the_chat_connection.feature lists the same).
+GARBLED_PROBLEM: dict[str, str] = {
+    "half a message": "the message cannot be read",
+    "a message that is not text": "the message is incomplete or wrong",
+    "a request of a kind that does not exist": "the request is of an unknown kind",
+    "a question without its reference": "the message is incomplete or wrong",
+    "a question whose words are a number": "the message is incomplete or wrong",
+    "a question hiding an invisible null character": "the message is incomplete or wrong",
+    "a number too large to store": "the message cannot be read",
+    "a list instead of a request": "the message is incomplete or wrong",
+    "a request nested a thousand levels deep": "the message cannot be read",
+    "a question longer than the assistant reads": "the message is incomplete or wrong",
+}
+
+
 async def send_garbled(socket: ChatSocket, name: str, timeout: float = 5.0) -> ErrorFrame:
     """Send a garbled message; the explanation the service answers with."""
     if name not in GARBLED:
@@ -118,14 +135,38 @@ async def send_garbled(socket: ChatSocket, name: str, timeout: float = 5.0) -> E
         raise AssertionError(f"the service never explained what was wrong with {name}") from None
 
 
+def garbled_in_a_row(count: int) -> list[str]:
+    """The names of the `count` garbled messages `send_many_garbled` sends, in order."""
+    names = list(GARBLED)
+    return [names[i % len(names)] for i in range(count)]
+
+
 async def send_many_garbled(socket: ChatSocket, count: int) -> None:
     """Send `count` garbled messages back to back (without waiting for the answers)."""
-    names = list(GARBLED)
-    for i in range(count):
+    for name in garbled_in_a_row(count):
         try:
-            await socket.send_raw(GARBLED[names[i % len(names)]])
+            await socket.send_raw(GARBLED[name])
         except SocketClosed:
             return
+
+
+def explained_in_turn(explanations: list[ErrorFrame], count: int) -> list[str]:
+    """What is amiss with the explanations of `send_many_garbled(count)`'s messages: one each,
+    in order, each saying what was wrong with that message, in words."""
+    names = garbled_in_a_row(count)
+    problems = []
+    if len(explanations) != count:
+        problems.append(f"{len(explanations)} explanations for {count} messages")
+    for number, (name, told) in enumerate(zip(names, explanations, strict=False), start=1):
+        expected = GARBLED_PROBLEM[name]
+        if not refusals.is_refused_because(told, expected):
+            problems.append(
+                f"message {number} ({name}): told {refusals.reason(told)} ({told.code}), "
+                f"not that {expected}"
+            )
+        elif not told.message.strip():
+            problems.append(f"message {number} ({name}): {told.code} without a word of why")
+    return problems
 
 
 async def send_oversized(socket: ChatSocket) -> None:

@@ -14,7 +14,6 @@ from driver.actors.questions import (
     WhatTheSearchFinds,
 )
 from driver.actors.tasks import Ask, OpenChat
-from driver.contract import BAD_FRAME_CODES
 from driver.errors import HandshakeRefused
 from fixtures import security
 from fixtures.context import ScenarioContext, given, then, when
@@ -198,10 +197,8 @@ async def step_send_many_garbled(ctx: ScenarioContext, name: str, count: int) ->
 async def step_told_each(ctx: ScenarioContext, name: str, count: int) -> None:
     socket = ctx.cast.person(name).chat.sockets["laptop"]
     await ctx.cast.person(name).asks_for(HowTheChatWasClosed(within=5))
-    codes = [e.code for e in socket.errors]
-    assert len(codes) == count and set(codes) <= BAD_FRAME_CODES, (
-        f"{name} got {len(codes)} explanations for {count} garbled messages: {codes}"
-    )
+    problems = probe.explained_in_turn(list(socket.errors), count)
+    assert not problems, f"{name}'s garbled messages:\n  - " + "\n  - ".join(problems)
 
 
 @then("then {name}'s chat is closed for breaking the rules")
