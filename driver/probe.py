@@ -270,21 +270,29 @@ def foreign_frames(intruder: Actor, owner: Actor) -> list[dict[str, object]]:
 
 @dataclass(frozen=True)
 class BrowserAnswer:
-    """What a browser learns when a page on `origin` asks first whether it may read the history."""
+    """What a browser learns when a page on `origin` asks first whether it may read the history
+    (the preflight), then reads it: a browser hands the page the history only when the history's
+    own answer names the page's origin too."""
 
     origin: str
     status: int
     code: str
     allowed_origin: str | None
+    read_status: int
+    read_allowed_origin: str | None
 
     @property
     def lets_page_read(self) -> bool:
-        return self.status == HTTPStatus.NO_CONTENT and self.allowed_origin == self.origin
+        asked = self.status == HTTPStatus.NO_CONTENT and self.allowed_origin == self.origin
+        read = self.read_status == HTTPStatus.OK and self.read_allowed_origin == self.origin
+        return asked and read
 
 
 async def ask_from_page(person: Actor, origin: str) -> BrowserAnswer:
-    """The browser's question before a page on `origin` may read `person`'s conversations."""
-    raw = await person.api.raw(
+    """The browser's question before a page on `origin` may read `person`'s conversations, then
+    the reading itself (with her pass, as the page's script would send it)."""
+    allow = "Access-Control-Allow-Origin"
+    asked = await person.api.raw(
         "OPTIONS",
         "/api/threads",
         headers={
@@ -293,5 +301,10 @@ async def ask_from_page(person: Actor, origin: str) -> BrowserAnswer:
             "Access-Control-Request-Headers": "authorization",
         },
     )
-    code = "" if raw.status < 400 else error_fields(raw.status, raw.text, raw.headers)[0]
-    return BrowserAnswer(origin, raw.status, code, raw.headers.get("Access-Control-Allow-Origin"))
+    code = "" if asked.status < 400 else error_fields(asked.status, asked.text, asked.headers)[0]
+    read = await person.api.raw(
+        "GET", "/api/threads", access=person.access_token, headers={"Origin": origin}
+    )
+    return BrowserAnswer(
+        origin, asked.status, code, asked.headers.get(allow), read.status, read.headers.get(allow)
+    )
