@@ -79,7 +79,8 @@ async def step_start(ctx: ScenarioContext, name: str) -> None:
 
 @given('{name} has asked "{question}" in her browser and received the answer')
 async def step_asked(ctx: ScenarioContext, name: str, question: str) -> None:
-    await web_tasks.ask_and_wait(await _browsing(ctx, name), question, ANSWER_TIMEOUT_S)
+    answer = await web_tasks.ask_and_wait(await _browsing(ctx, name), question, ANSWER_TIMEOUT_S)
+    ctx.web_answers = {**getattr(ctx, "web_answers", {}), question: answer}
 
 
 @given('{name} has asked "{question}" in her browser, and her usage is being read')
@@ -174,7 +175,8 @@ async def step_scoped(ctx: ScenarioContext, name: str, feature: str) -> None:
 @then("{name}'s browser shows her question followed by the assistant's answer")
 async def step_question_then_answer(ctx: ScenarioContext, name: str) -> None:
     shown = await (await (await _web(ctx, name)).tab()).messages()
-    assert [role for role, _ in shown] == ["user", "assistant"], f"{name} sees {shown}"
+    problems = web_tasks.exchange_problems(shown, getattr(ctx, "web_answers", {}))
+    assert not problems, f"{name}'s browser shows {shown}: " + "; ".join(problems)
 
 
 @then('{name}\'s browser finds her question "{question}"')
