@@ -20,6 +20,7 @@ from fixtures.suite import (
     fault_tools,
     http_session,
     scenario_cast,
+    scenario_servers,
     service_target,
     verified_streams,
 )
@@ -63,6 +64,7 @@ def before_scenario(ctx: Context, scenario: Scenario) -> None:
     if NEEDS_NGINX & tags and not nginx_available():
         scenario.skip(MISSING)
         return
+    use_fixture(scenario_servers, ctx)  # the very last cleanup: the pool's instances stop
     service_url = None
     if "balancer" in tags:
         use_fixture(balanced_servers, ctx)  # ctx.balancer: nginx in front of two servers

@@ -12,8 +12,13 @@ from collections.abc import Mapping
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
+from driver.eventually import eventually
+
 Figures = Mapping[str, float]
 TIMEOUT_S = 10
+# A figure follows what happened within this long (a run's last figures are written just after
+# its answer is sent).
+SETTLE_S = 5.0
 
 
 async def figures(http: aiohttp.ClientSession, operator_url: str) -> Figures:
@@ -32,3 +37,59 @@ async def figures(http: aiohttp.ClientSession, operator_url: str) -> Figures:
 
 def increase(before: Figures, after: Figures, name: str) -> float:
     return after.get(name, 0.0) - before.get(name, 0.0)
+
+
+class FigureOvershot(Exception):
+    """A count went past what happened: waiting longer cannot bring it back."""
+
+
+async def wait_increases(
+    http: aiohttp.ClientSession,
+    operator_url: str,
+    before: Figures,
+    expected: Mapping[str, float],
+    names: Mapping[str, str],
+) -> Figures:
+    """Until each figure has grown by exactly its `expected` amount since `before` (a figure
+    that grows past it fails at once); `names` says each in words."""
+
+    async def grown() -> Figures:
+        after = await figures(http, operator_url)
+        short = []
+        for name, by in expected.items():
+            grew = increase(before, after, name)
+            if grew > by:
+                raise FigureOvershot(
+                    f"the operator's count of each {names[name]} grew by {grew:g}, "
+                    f"not {by:g} ({name})"
+                )
+            if grew < by:
+                short.append(f"{names[name]} grew by {grew:g}, not {by:g} ({name})")
+        if short:
+            raise AssertionError("; ".join(short))
+        return after
+
+    try:
+        found: Figures = await eventually(grown, timeout=SETTLE_S, describe="the operator's counts")
+    except FigureOvershot as overshot:
+        raise AssertionError(str(overshot)) from None
+    return found
+
+
+async def wait_figure(
+    http: aiohttp.ClientSession, operator_url: str, name: str, value: float, what: str
+) -> Figures:
+    """Until the figure `name` reads exactly `value`."""
+
+    async def reads() -> Figures:
+        now = await figures(http, operator_url)
+        if now.get(name) != value:
+            raise AssertionError(
+                f"{what}: the operator sees {now.get(name)}, not {value:g} ({name})"
+            )
+        return now
+
+    found: Figures = await eventually(
+        reads, timeout=SETTLE_S, describe=f"{what} on the operator's figures"
+    )
+    return found

@@ -48,6 +48,8 @@ class Persistence:
     question: str
     client_msg_id: str
     refusals: list[Refusal] = field(default_factory=list)
+    # Attempts whose chat closed instead of answering (code: "closed <close code>").
+    closures: list[Refusal] = field(default_factory=list)
     ack: Ack | None = None
     run: RunStream | None = None
     first_sent_at: float = 0.0
@@ -82,13 +84,17 @@ async def ask_until_stored(
                     f"{person.name}'s question was refused with {refusal.code} "
                     f"({refusal.message}), not as temporarily unavailable"
                 ) from None
-        except SocketClosed:
-            pass  # the next attempt opens the chat again
+        except SocketClosed as closed:  # the next attempt opens the chat again
+            now = time.monotonic()
+            attempt.closures.append(
+                Refusal(f"closed {closed.code}", closed.reason, now, now - sent_at)
+            )
         if time.monotonic() + pause > deadline:
-            codes = ", ".join(sorted({r.code for r in attempt.refusals})) or "no refusal"
+            found = [*attempt.refusals, *attempt.closures]
+            codes = ", ".join(sorted({r.code for r in found})) or "no refusal"
             raise AssertionError(
                 f"{person.name}'s question was never stored within {within:g} s "
-                f"({len(attempt.refusals)} refusals: {codes})"
+                f"({len(found)} refusals or closed chats: {codes})"
             )
         await asyncio.sleep(pause)
         pause = min(pause * 2, RETRY_PAUSE_CAP_S)
@@ -225,9 +231,18 @@ async def readiness(session: aiohttp.ClientSession, service_url: str) -> Readine
 def refusals_during(
     who: str, attempt: Persistence, start: float, end: float | None, *, within_s: float
 ) -> list[str]:
-    """Problems with how `who` was refused while a fault lasted (between start and end)."""
-    during = [r for r in attempt.refusals if r.at >= start and (end is None or r.at < end)]
-    problems = []
+    """Problems with how `who` was refused while a fault lasted (between start and end): each
+    attempt, refused or not, must have been told to try again, within `within_s`."""
+
+    def lasting(found: list[Refusal]) -> list[Refusal]:
+        return [r for r in found if r.at >= start and (end is None or r.at < end)]
+
+    during = lasting(attempt.refusals)
+    problems = [
+        f"{who}'s chat was {c.code} ({c.message or 'no reason'}) after {c.waited_s:.2f} s, "
+        f"instead of {who} being told to try again"
+        for c in lasting(attempt.closures)
+    ]
     if not during:
         problems.append(f"{who} was never told to try again while it lasted")
     for refusal in during:
@@ -285,6 +300,37 @@ async def wait_readiness(
         probe, timeout=within, interval=0.1, describe=f"{service_url} is ready with {body}"
     )
     return found
+
+
+async def wait_ready_at_once(
+    watch: ReadinessWatch, body: dict[str, str], *, within: float, timeout: float
+) -> Readiness:
+    """The watched server (watched since it was spawned) answers readiness within `timeout`,
+    and is ready "at once": its first answer is 200 with exactly `body`, given within `within`
+    seconds (how long a process takes to start is the machine's business, not the product's)."""
+
+    def answered() -> list[Readiness]:
+        found = sorted((s for s in watch.samples if s.status is not None), key=lambda s: s.sent_at)
+        if not found:
+            raise AssertionError(f"it has not answered yet ({len(watch.samples)} probes)")
+        return found
+
+    probe: Callable[[], list[Readiness]] = answered
+    await eventually(
+        probe, timeout=timeout, interval=0.1, describe=f"{watch.service_url} answers readiness"
+    )
+    await watch.settle()  # a probe sent earlier may still be on its way
+    first = answered()[0]
+    if (first.status, first.body) != (HTTPStatus.OK, body):
+        raise AssertionError(
+            f"{watch.service_url} first said {first.status} {first.body}, not ready with {body}"
+        )
+    if first.took_s > within:  # holding the answer back until it was ready
+        raise AssertionError(
+            f"{watch.service_url} took {first.took_s:.2f} s to say it was ready "
+            f"(at most {within:g} s)"
+        )
+    return first
 
 
 async def wait_not_ready(

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from http import HTTPStatus
 
+from driver import refusals
 from driver.actors.actor import Actor
 from driver.actors.tasks import OpenChat, TryToAskIn
 from driver.api import ChatApi
@@ -106,6 +107,22 @@ GARBLED: dict[str, str | bytes] = {
 }
 
 
+# What is wrong with each, as a scenario says it (driver/refusals.py; the outline of
+# features/security/the_chat_connection.feature lists the same).
+GARBLED_PROBLEM: dict[str, str] = {
+    "half a message": "the message cannot be read",
+    "a message that is not text": "the message is incomplete or wrong",
+    "a request of a kind that does not exist": "the request is of an unknown kind",
+    "a question without its reference": "the message is incomplete or wrong",
+    "a question whose words are a number": "the message is incomplete or wrong",
+    "a question hiding an invisible null character": "the message is incomplete or wrong",
+    "a number too large to store": "the message cannot be read",
+    "a list instead of a request": "the message is incomplete or wrong",
+    "a request nested a thousand levels deep": "the message cannot be read",
+    "a question longer than the assistant reads": "the message is incomplete or wrong",
+}
+
+
 async def send_garbled(socket: ChatSocket, name: str, timeout: float = 5.0) -> ErrorFrame:
     """Send a garbled message; the explanation the service answers with."""
     if name not in GARBLED:
@@ -118,14 +135,38 @@ async def send_garbled(socket: ChatSocket, name: str, timeout: float = 5.0) -> E
         raise AssertionError(f"the service never explained what was wrong with {name}") from None
 
 
+def garbled_in_a_row(count: int) -> list[str]:
+    """The names of the `count` garbled messages `send_many_garbled` sends, in order."""
+    names = list(GARBLED)
+    return [names[i % len(names)] for i in range(count)]
+
+
 async def send_many_garbled(socket: ChatSocket, count: int) -> None:
     """Send `count` garbled messages back to back (without waiting for the answers)."""
-    names = list(GARBLED)
-    for i in range(count):
+    for name in garbled_in_a_row(count):
         try:
-            await socket.send_raw(GARBLED[names[i % len(names)]])
+            await socket.send_raw(GARBLED[name])
         except SocketClosed:
             return
+
+
+def explained_in_turn(explanations: list[ErrorFrame], count: int) -> list[str]:
+    """What is amiss with the explanations of `send_many_garbled(count)`'s messages: one each,
+    in order, each saying what was wrong with that message, in words."""
+    names = garbled_in_a_row(count)
+    problems = []
+    if len(explanations) != count:
+        problems.append(f"{len(explanations)} explanations for {count} messages")
+    for number, (name, told) in enumerate(zip(names, explanations, strict=False), start=1):
+        expected = GARBLED_PROBLEM[name]
+        if not refusals.is_refused_because(told, expected):
+            problems.append(
+                f"message {number} ({name}): told {refusals.reason(told)} ({told.code}), "
+                f"not that {expected}"
+            )
+        elif not told.message.strip():
+            problems.append(f"message {number} ({name}): {told.code} without a word of why")
+    return problems
 
 
 async def send_oversized(socket: ChatSocket) -> None:
@@ -229,21 +270,29 @@ def foreign_frames(intruder: Actor, owner: Actor) -> list[dict[str, object]]:
 
 @dataclass(frozen=True)
 class BrowserAnswer:
-    """What a browser learns when a page on `origin` asks first whether it may read the history."""
+    """What a browser learns when a page on `origin` asks first whether it may read the history
+    (the preflight), then reads it: a browser hands the page the history only when the history's
+    own answer names the page's origin too."""
 
     origin: str
     status: int
     code: str
     allowed_origin: str | None
+    read_status: int
+    read_allowed_origin: str | None
 
     @property
     def lets_page_read(self) -> bool:
-        return self.status == HTTPStatus.NO_CONTENT and self.allowed_origin == self.origin
+        asked = self.status == HTTPStatus.NO_CONTENT and self.allowed_origin == self.origin
+        read = self.read_status == HTTPStatus.OK and self.read_allowed_origin == self.origin
+        return asked and read
 
 
 async def ask_from_page(person: Actor, origin: str) -> BrowserAnswer:
-    """The browser's question before a page on `origin` may read `person`'s conversations."""
-    raw = await person.api.raw(
+    """The browser's question before a page on `origin` may read `person`'s conversations, then
+    the reading itself (with her pass, as the page's script would send it)."""
+    allow = "Access-Control-Allow-Origin"
+    asked = await person.api.raw(
         "OPTIONS",
         "/api/threads",
         headers={
@@ -252,5 +301,10 @@ async def ask_from_page(person: Actor, origin: str) -> BrowserAnswer:
             "Access-Control-Request-Headers": "authorization",
         },
     )
-    code = "" if raw.status < 400 else error_fields(raw.status, raw.text, raw.headers)[0]
-    return BrowserAnswer(origin, raw.status, code, raw.headers.get("Access-Control-Allow-Origin"))
+    code = "" if asked.status < 400 else error_fields(asked.status, asked.text, asked.headers)[0]
+    read = await person.api.raw(
+        "GET", "/api/threads", access=person.access_token, headers={"Origin": origin}
+    )
+    return BrowserAnswer(
+        origin, asked.status, code, asked.headers.get(allow), read.status, read.headers.get(allow)
+    )

@@ -5,32 +5,53 @@ from __future__ import annotations
 
 import re
 
-from driver.contract import AGENT_COMPLETED
+from driver.contract import AGENT_COMPLETED, TimedEvent
 from driver.stream import RunStream
 
 ANSWER = "the answer"
 _MONEY = re.compile(r"\$[0-9][0-9,]*\.[0-9]{2}")
+# The pipeline's stages as a person names them, by the envelope's `step` (chat.v1).
+STAGE_OF_STEP = {
+    "triage": "understanding her ask",
+    "data": "reading her usage",
+    "optimization": "the savings analysis",
+    "report": ANSWER,
+}
 
 
-def stages_of(run: RunStream) -> list[str]:
-    """The tools the run named, in order, each one announced then finished (`ok`) before the
-    next began, then `ANSWER` if it ended with one. AssertionError, in business words, when a
-    tool was left open, finished under another name, or failed."""
-    stages: list[str] = []
-    open_call: tuple[str, str] | None = None
+def _stage(event: TimedEvent) -> str:
+    step = event.frame.get("step")
+    return STAGE_OF_STEP.get(str(step), f"no known stage ({step!r})")
+
+
+def stages_of(run: RunStream) -> list[tuple[str, str]]:
+    """(stage, tool) for each tool the run named, in order, each one announced then finished
+    (`ok`) in the same stage before the next began, then (`ANSWER`, "") if it ended with one;
+    the stage is read from each event's `step`. AssertionError, in business words, when a tool
+    was left open, finished under another name or in another stage, or failed."""
+    stages: list[tuple[str, str]] = []
+    open_call: tuple[str, str, str] | None = None
     for event in run.events:
         if event.type == "tool_executing":
             if open_call is not None:
                 raise AssertionError(f"{open_call[1]} was still running when {event.describe()}")
-            open_call = (str(event.frame.get("tool_call_id")), str(event.payload.get("tool")))
+            open_call = (
+                str(event.frame.get("tool_call_id")),
+                str(event.payload.get("tool")),
+                _stage(event),
+            )
         elif event.type == "tool_completed":
-            call = (str(event.frame.get("tool_call_id")), str(event.payload.get("tool")))
+            call = (
+                str(event.frame.get("tool_call_id")),
+                str(event.payload.get("tool")),
+                _stage(event),
+            )
             if call != open_call or event.payload.get("status") != "ok":
-                raise AssertionError(f"{event.describe()} does not finish {open_call}")
-            stages.append(call[1])
+                raise AssertionError(f"{event.describe()} ({call[2]}) does not finish {open_call}")
+            stages.append((call[2], call[1]))
             open_call = None
         elif event.type == AGENT_COMPLETED:
-            stages.append(ANSWER)
+            stages.append((_stage(event), ""))
     return stages
 
 

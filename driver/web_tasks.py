@@ -104,6 +104,22 @@ def progress_problems(steps: Sequence[Step]) -> list[str]:
     return problems
 
 
+def exchange_problems(shown: Sequence[tuple[str, str]], answers: Mapping[str, str]) -> list[str]:
+    """What is wrong with a conversation on screen that should hold one question, as it was
+    asked, followed by the answer the assistant gave to it (`answers`: by question, as shown
+    when it arrived); texts compared with their spacing evened out."""
+    roles = [role for role, _ in shown]
+    if roles != ["user", "assistant"]:
+        return [f"the speakers are {roles}, not her question then the assistant's answer"]
+    (_, question), (_, answer) = ((role, " ".join(text.split())) for role, text in shown)
+    given = {" ".join(q.split()): " ".join(a.split()) for q, a in answers.items()}
+    if question not in given:
+        return [f"the question {question!r} is not one she asked ({list(given)})"]
+    if answer != given[question]:
+        return [f"the answer is not the one she was given: {given[question][:120]!r}"]
+    return []
+
+
 async def start_with_usage(person: Actor, csv_file: Path) -> None:
     await sign_up(person)
     await load_usage(person, csv_file)

@@ -88,8 +88,9 @@ async def step_start(ctx: ScenarioContext, name: str) -> None:
 
 @given('{name} has asked "{question}" in her browser and received the answer')
 async def step_asked(ctx: ScenarioContext, name: str, question: str) -> None:
-    """The person has asked a question on the chat page and the answer is shown."""
-    await web_tasks.ask_and_wait(await _browsing(ctx, name), question, ANSWER_TIMEOUT_S)
+    """The person has asked a question on the chat page and the answer is shown (and remembered)."""
+    answer = await web_tasks.ask_and_wait(await _browsing(ctx, name), question, ANSWER_TIMEOUT_S)
+    ctx.web_answers = {**getattr(ctx, "web_answers", {}), question: answer}
 
 
 @given('{name} has asked "{question}" in her browser, and her usage is being read')
@@ -199,7 +200,8 @@ async def step_scoped(ctx: ScenarioContext, name: str, feature: str) -> None:
 async def step_question_then_answer(ctx: ScenarioContext, name: str) -> None:
     """The page shows exactly the person's question followed by the assistant's answer."""
     shown = await (await (await _web(ctx, name)).tab()).messages()
-    assert [role for role, _ in shown] == ["user", "assistant"], f"{name} sees {shown}"
+    problems = web_tasks.exchange_problems(shown, getattr(ctx, "web_answers", {}))
+    assert not problems, f"{name}'s browser shows {shown}: " + "; ".join(problems)
 
 
 @then('{name}\'s browser finds her question "{question}"')

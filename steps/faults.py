@@ -28,6 +28,9 @@ from fixtures.suite import RUN_LEASE_S
 ANSWER_TIMEOUT_S = 15.0
 BACK_TIMEOUT_S = 15.0  # for a dependency (and the service's view of it) to be whole again
 READINESS_WITHIN_S = 1.0
+# "Ready at once": the first readiness answer a new server gives says ready, within this long
+# (its start, 3 to 4 s on a busy machine here, is not the product's promise).
+READY_AT_ONCE_S = 2.0
 ABOUT_A_SECOND_S = 1.25  # "at most about a second longer": a quarter second for a busy machine
 
 LLM_TROUBLE: dict[str, tuple[str, dict[str, Any]]] = {
@@ -507,9 +510,13 @@ async def step_new_server_ready(ctx: ScenarioContext, seconds: float) -> None:
 
 @then("the new server is ready at once, with the session cache degraded")
 async def step_new_server_degraded(ctx: ScenarioContext) -> None:
-    """The new server is ready, with the session cache marked degraded."""
-    url = ctx.new_server.url
-    await outages.wait_readiness(ctx.http, url, outages.CACHE_DEGRADED, within=BACK_TIMEOUT_S)
+    """The new server's very first readiness answer says ready, with the session cache degraded."""
+    await outages.wait_ready_at_once(
+        ctx.new_server_watch,
+        outages.CACHE_DEGRADED,
+        within=READY_AT_ONCE_S,
+        timeout=BACK_TIMEOUT_S,
+    )
 
 
 @then('{name} can ask the new server "{question}" and get an answer')

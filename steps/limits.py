@@ -41,7 +41,9 @@ def step_flood_slowed_as_one(ctx: ScenarioContext, burst: int, name: str) -> Non
     flood = ctx.spread_flood
     # A burst, then one a second: a flood that took longer earns its refill, no more.
     allowed = burst + int(flood.seconds)
-    assert flood.accepted <= allowed, f"{name} got {flood.accepted} questions taken: {flood}"
+    assert burst <= flood.accepted <= allowed, (
+        f"{name} got {flood.accepted} questions taken (from {burst} to {allowed}): {flood}"
+    )
     assert flood.accepted + flood.slowed_down == flood.asked, f"unanswered questions: {flood}"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from driver import refusals
+from driver import refusals, sign_in_oracle
 from driver.actors.tasks import SignIn, SignUp, TryToSignIn, TryToSignUp
 from driver.errors import ApiError
 from fixtures.context import ScenarioContext, given, then, when
@@ -43,12 +43,22 @@ async def step_sign_in_with(ctx: ScenarioContext, name: str, password: str) -> N
     ctx.refusal = await ctx.cast.person(name).attempts_to(TryToSignIn(password))
 
 
-@when('{name} signs in as "{email}"')
-async def step_sign_in_as(ctx: ScenarioContext, name: str, email: str) -> None:
-    """The person tries to sign in with the email given and her password."""
+@when('{name} signs in as "{email}", each time {other} signs in with a wrong password')
+async def step_sign_in_side_by_side(
+    ctx: ScenarioContext, name: str, email: str, other: str
+) -> None:
+    """The person signs in with the email given while the other signs in with a wrong password, in turns."""
     person = ctx.cast.person(name)
     person.email = email
     ctx.refusal = await person.attempts_to(TryToSignIn())
+    ctx.sign_ins = await sign_in_oracle.side_by_side(person, email, ctx.cast.person(other))
+
+
+@then("{name} is told exactly what {other} is told, in about the same time")
+def step_told_the_same(ctx: ScenarioContext, name: str, other: str) -> None:
+    """Both were told the same status, code and words, in about the same time."""
+    found = sign_in_oracle.problems(ctx.sign_ins, name, other)
+    assert not found, "; ".join(found)
 
 
 @when("someone else signs up with {name}'s email")

@@ -46,9 +46,9 @@ async def step_stages(ctx: ScenarioContext, name: str) -> None:
     """The assistant works through the table's stages (tools, then the answer), in that order."""
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
-    expected = [row["tool named"] or stages.ANSWER for row in ctx.table]
+    expected = [(row["stage"], row["tool named"]) for row in ctx.table]
     seen = stages.stages_of(person.asked_last())
-    assert seen == expected, f"{name} saw the stages {seen}, expected {expected}"
+    assert seen == expected, f"{name} saw (stage, tool) {seen}, expected {expected}"
 
 
 @then("each step reached {name} within {seconds:g} second of the one before, up to the answer")

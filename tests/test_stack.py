@@ -29,7 +29,7 @@ from fixtures.postgres import SYSTEM_USER, EmbeddedPostgres
 from fixtures.readiness import readiness
 from fixtures.redis import EmbeddedRedis
 from fixtures.services import PROJECT_ROOT, StartError, free_port
-from fixtures.stack import Stack, StackConfig
+from fixtures.stack import Stack, StackConfig, stop_spawned
 
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -292,9 +292,7 @@ def test_command_prints_one_json_line_then_cleans_up_on_sigterm(proxy: bool) -> 
         assert list(tmp.iterdir()) == []
         assert elapsed < 15
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop_spawned(proc, timeout=30)  # SIGTERM: the stack stops what it started (not SIGKILL)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

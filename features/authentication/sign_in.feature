@@ -23,8 +23,10 @@ Feature: Signing in
 
   @critical
   Scenario: An unknown email gets the same answer as a wrong password
-    When Mallory signs in as "nobody-here@example.com"
+    Given Alice has signed up
+    When Mallory signs in as "nobody-here@example.com", each time Alice signs in with a wrong password
     Then Mallory is refused because the email or password is not correct
+    And Mallory is told exactly what Alice is told, in about the same time
 
   Scenario: The same email cannot be registered twice
     Given Alice has signed up

@@ -1,0 +1,57 @@
+"""The stack's pool stops a scenario's instances when it ends, and their PostgreSQL connections
+close with them (kept for later scenarios, a dozen instances had used up the connections of a
+run's PostgreSQL: "too many clients already"). Every instance reaches PostgreSQL through the
+stack's fault proxy, so the proxy's open connections are the instances' connections."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from fixtures.fault_proxy import FaultProxy
+from fixtures.readiness import readiness
+from fixtures.stack import Stack, StackConfig
+
+WITHIN_S = 10.0
+SLACK = 3  # connections the stack's own instance may still open meanwhile
+
+
+def until(check: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WITHIN_S
+    while not check():
+        assert time.monotonic() < deadline, f"not within {WITHIN_S:g} s: {what}"
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    with Stack(StackConfig.from_env(instances=1, fault_proxies=True)) as running:
+        yield running
+
+
+def open_connections(proxy: FaultProxy) -> int:
+    return proxy.stats().open
+
+
+def test_released_instances_stop_and_give_back_their_database_connections(stack: Stack) -> None:
+    database = stack.proxies["postgres"]
+    # The stack's own instance first warms its connections (24), and may open a few more later.
+    until(lambda: open_connections(database) >= 24, "the stack's instance connected")
+    baseline = open_connections(database) + SLACK
+    first = stack.pool.instance("first", {})
+    second = stack.pool.instance("second", {"HOT_PATH_POOL_SIZE": "4"})
+    # Each warms its pool of connections ahead of the first crowd (24 by default).
+    until(lambda: open_connections(database) >= baseline + 24, "the instances connected")
+
+    stack.pool.release()
+
+    assert not first.running and not second.running
+    until(lambda: open_connections(database) <= baseline, "their connections closed")
+    # The next scenario that asks gets the same instance again, on the same port.
+    port = first.port
+    again = stack.pool.instance("first", {})
+    assert again is first and again.running and again.port == port
+    assert readiness(again.url, timeout=5).ready
+    stack.pool.release()
