@@ -12,13 +12,16 @@ Feature: A hundred customers at once, each served as if alone
     never pausing more than a second between two steps. The promises are written down once,
     for this suite and the load test alike (docs/capacity.md). Each wait is measured from the
     moment the person acted, and every scenario shows the distribution of the waits against
-    the promise.
+    the promise. The load test holds the service to the promise itself, on a machine of its
+    own; here the hundred share two processor cores with the whole suite, so the start and the
+    answer are allowed a stated multiple of it: enough to catch a service that has lost its
+    way, never a merely busy machine.
 
   Scenario: A hundred customers ask at the same time and are all answered in good time
     Given 100 customers of different companies have the chat open, each with their own usage
     When they all ask the assistant about their spend at the same time
-    Then 99 in 100 of them see the assistant start within the time promised when 100 ask at once
-    And every one of them is told their own company's spend, 99 in 100 within the time promised when 100 ask at once
+    Then 99 in 100 of them see the assistant start within 10 times the time promised when 100 ask at once
+    And every one of them is told their own company's spend, 99 in 100 within 5 times the time promised when 100 ask at once
 
   Scenario: The chat opens within 2 seconds for a hundred customers at once
     Given 100 customers of different companies have signed up, each with their own usage
