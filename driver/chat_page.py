@@ -57,6 +57,13 @@ class Step:
     seq: int
     run_id: str
     title: str
+    # The first event the line stands for: a line that only repeats itself (the place in line
+    # as it moves, "still reading your usage") is updated in place, up to `seq`.
+    first_seq: int
+
+    @property
+    def seqs(self) -> range:
+        return range(self.first_seq, self.seq + 1)
 
 
 class ChatPage:
@@ -162,9 +169,10 @@ class ChatPage:
         rows = await self.page.eval_on_selector_all(
             "#timeline li",
             """items => items.map(li => ({kind: li.dataset.kind, seq: Number(li.dataset.seq),
-                run_id: li.dataset.run, title: li.querySelector('.title').textContent}))""",
+                from: Number(li.dataset.from || li.dataset.seq), run_id: li.dataset.run,
+                title: li.querySelector('.title').textContent}))""",
         )
-        return [Step(r["kind"], r["seq"], r["run_id"], r["title"]) for r in rows]
+        return [Step(r["kind"], r["seq"], r["run_id"], r["title"], r["from"]) for r in rows]
 
     async def answer(self) -> str:
         answers = self.page.locator("#messages .message.assistant .text")

@@ -172,8 +172,17 @@ class TimedEvent:
     def is_final(self) -> bool:
         return self.type in FINAL_TYPES
 
+    @property
+    def place_in_line(self) -> int | None:
+        """The place in line this event tells (`payload.queued.position`), if it tells one."""
+        queued = self.payload.get("queued")
+        position = queued.get("position") if isinstance(queued, dict) else None
+        return position if isinstance(position, int) and not isinstance(position, bool) else None
+
     def describe(self) -> str:
         """`tool_executing "usage_report"`: the type plus the detail a reader needs."""
+        if "queued" in self.payload:
+            return f"{self.type} (number {self.place_in_line} in line)"
         tool = self.payload.get("tool")
         if self.type in TOOL_TYPES and tool is not None:
             return f'{self.type} "{tool}"'

@@ -61,6 +61,13 @@ def envelope_problems(frame: Frame) -> list[str]:
 
 def _payload_problems(kind: str, payload: dict[str, Any]) -> list[str]:
     problems = [f"has no payload '{key}'" for key in PAYLOAD_KEYS[kind] if key not in payload]
+    if "queued" in payload:
+        queued = payload["queued"]
+        position = queued.get("position") if isinstance(queued, dict) else None
+        if kind not in (AGENT_STARTED, AGENT_THINKING):
+            problems.append("tells a place in line, which only agent_started and agent_thinking do")
+        elif not (is_int(position) and position >= 1):
+            problems.append(f"has the place in line {queued!r}, not a position from 1")
     if kind == TOOL_COMPLETED:
         if "status" in payload and payload["status"] not in ("ok", "error"):
             problems.append(f"has tool status {payload['status']!r}, not ok or error")
@@ -107,6 +114,27 @@ def pairing_problems(name: str, events: Sequence[TimedEvent]) -> list[str]:
     final = events[-1].describe() if events else "the end"
     for start in running.values():
         found.append(f"{name} never completed tool '{start.payload.get('tool')}' before {final}")
+    return found
+
+
+def place_problems(name: str, events: Sequence[TimedEvent]) -> list[str]:
+    """A queued run tells its place from `agent_started` on, then only while it waits (before
+    its first step), and the place told never goes up (../shared/PROTOCOL.md, issue 19)."""
+    found: list[str] = []
+    told: int | None = None
+    began = False  # a step came: the run left the line
+    for event in events:
+        place = event.place_in_line
+        if place is None:
+            began = began or event.type != AGENT_STARTED
+            continue
+        if began:
+            found.append(f"{name} was told it is number {place} in line after it began working")
+        elif told is None and event.type != AGENT_STARTED:
+            found.append(f"{name} was told it is number {place} in line, but it never had to wait")
+        elif told is not None and place > told:
+            found.append(f"{name} was told it is number {place} in line after number {told}")
+        told = place
     return found
 
 

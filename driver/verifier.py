@@ -26,7 +26,13 @@ from driver.contract import (
     short_id,
 )
 from driver.models import Message
-from driver.rules import envelope_problems, is_int, missing_types, pairing_problems
+from driver.rules import (
+    envelope_problems,
+    is_int,
+    missing_types,
+    pairing_problems,
+    place_problems,
+)
 
 
 class RunDirectory:
@@ -475,7 +481,7 @@ class StreamVerifier:
             if any(s not in run.log for s in seqs):
                 continue
             name, events = self._run_name(run), [run.log[s] for s in seqs]
-            sentences = pairing_problems(name, events)
+            sentences = pairing_problems(name, events) + place_problems(name, events)
             if run.final.type == AGENT_COMPLETED:
                 sentences += missing_types(name, events)
             started, ack = events[0], run.ack

@@ -4,7 +4,9 @@ The service runs a bounded number of questions at once and keeps a bounded line,
 queues or is refused early and clearly instead of failing runs: a question that has to wait is
 acknowledged and told its place (`agent_started` with `queued.position`); one more than the line
 holds, or than the asker's share of it, is refused with `busy` and a `retry_after`, and nothing
-of it is kept. The line is fair: people's waiting questions take turns.
+of it is kept. The line is fair: people's waiting questions take turns. While it waits, the
+person is told their place at least every second as it moves (an `agent_thinking` carrying
+`queued.position`, issue 19): `time_in_line` reads that from what their device received.
 """
 
 # Waits take an explicit timeout because it is part of the failure message a reader sees.
@@ -105,3 +107,39 @@ async def how_it_starts(person: Actor, timeout: float) -> Start:
         await outcome.wait_final(timeout, who=person.name)
         return Start(asked_at, None, f"put in line, told so after {took:.2f} s")
     return Start(asked_at, took, f"started after {took:.3f} s")
+
+
+@dataclass(frozen=True)
+class TimeInLine:
+    """A question's wait in line as its person lived it."""
+
+    places: list[int]  # every place they were told, in order (agent_started's first)
+    longest_silence: float  # seconds without hearing anything, from asking to the first step
+    silence_ended_by: str  # what broke that silence
+    left_by: str  # the first step: the assistant starting on the question (or its end)
+
+    def describe(self) -> str:
+        told = ", ".join(str(p) for p in self.places) or "no place"
+        return (
+            f"told {told}; the longest silence was {self.longest_silence:.2f} s, until "
+            f"{self.silence_ended_by}; the wait ended with {self.left_by}"
+        )
+
+
+def time_in_line(run: RunStream) -> TimeInLine:
+    """From asking to the first event that is not a place in line (the assistant starting on
+    the question, or its end)."""
+    waiting: list[TimedEvent] = []
+    for event in run.events:
+        waiting.append(event)
+        if event.place_in_line is None and event.type != AGENT_STARTED:
+            break
+    silences = []
+    before = run.origin
+    for event in waiting:
+        silences.append((event.at - before, event.describe()))
+        before = event.at
+    longest, ended_by = max(silences, default=(0.0, "nothing"))
+    places = [p for p in (e.place_in_line for e in waiting) if p is not None]
+    left_by = waiting[-1].describe() if waiting else "nothing"
+    return TimeInLine(places, longest, ended_by, left_by)

@@ -94,7 +94,7 @@ def progress_problems(steps: Sequence[Step]) -> list[str]:
     missing = [k for k in EVERY_KIND if k not in kinds]
     if missing:
         problems.append(f"no {', '.join(missing)} step")
-    seqs = [s.seq for s in steps]
+    seqs = [seq for s in steps for seq in s.seqs]
     if seqs != list(range(1, len(seqs) + 1)):
         problems.append(f"the steps are not each shown once, in order: {seqs}")
     if len({s.run_id for s in steps}) > 1:

@@ -10,7 +10,8 @@ What Locust reports, as request types (times in ms FROM THE MOMENT THE PERSON AS
   first progress  send -> agent_started (name says when the question was queued)
   agent_thinking / tool_executing / tool_completed   send -> that step (name: tool or step)
   step gap        time since the run's previous event (name: the step's kind)
-  longest silence one per answer: the longest time between two consecutive events of its run
+  longest silence per question, the longest time between two events of its run, places in line
+                  included (name says when the question was queued)
   answer          send -> agent_completed
   fate            one per question, name = how it ended: answered, agent_error: <code>,
                   refused: <code>, connect refused: HTTP <status> <code>, closed <code>,
@@ -411,10 +412,11 @@ class Person(FastHttpUser):
         for step in q.steps:
             self._fire(step.kind, step.name, _ms(step.at))
             self._fire("step gap", step.kind, _ms(step.gap))
+        if q.longest_silence is not None:
+            queued = " (queued)" if q.queued_position else ""
+            self._fire("longest silence", f"between two events{queued}", _ms(q.longest_silence))
         if q.answered_at is not None:
             self._fire("answer", "agent_completed", _ms(q.answered_at), length=len(q.answer))
-        if q.longest_silence is not None:
-            self._fire("longest silence", "in one answer", _ms(q.longest_silence))
         for violation in q.violations:
             self._fire("contract", violation, 0, ContractBroken(violation))
         fate = q.fate or "never ended"

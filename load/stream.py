@@ -52,6 +52,7 @@ class Question:
     acked_at: float | None = None
     started_at: float | None = None
     queued_position: int | None = None
+    places: list[int] = field(default_factory=list)  # every place in line told, in order
     steps: list[Step] = field(default_factory=list)
     answered_at: float | None = None
     answer: str = ""
@@ -146,15 +147,27 @@ class Question:
         final = frame.get("final") is True
         if final != (kind in ("agent_completed", "agent_error")):
             self._broken(f"{kind} with final={frame.get('final')}")
+        place = _place(payload)
         if kind == "agent_started":
             self.started_at = at
-            queued = payload.get("queued")
-            if isinstance(queued, dict) and isinstance(queued.get("position"), int):
-                self.queued_position = queued["position"]
+            self.queued_position = place
+            self._told(place)
+        elif place is not None:
+            self._told(place)
         elif kind in STEP_TYPES:
             self._step(kind, frame, payload, at, gap)
         if final:
             self._final(kind, payload, at)
+
+    def _told(self, place: int | None) -> None:
+        """A place in line: only while waiting (before any step), never further back."""
+        if place is None:
+            return
+        if self.steps:
+            self._broken(f"told place {place} in line after the work began")
+        elif self.places and place > self.places[-1]:
+            self._broken(f"told place {place} in line after place {self.places[-1]}")
+        self.places.append(place)
 
     def _step(
         self, kind: str, frame: dict[str, Any], payload: dict[str, Any], at: float, gap: float
@@ -179,3 +192,10 @@ class Question:
             self._end(ANSWERED, at)
         else:
             self._end(f"agent_error: {payload.get('error')}", at)
+
+
+def _place(payload: dict[str, Any]) -> int | None:
+    """The place in line an event tells (`queued.position`), if any."""
+    queued = payload.get("queued")
+    position = queued.get("position") if isinstance(queued, dict) else None
+    return position if isinstance(position, int) and not isinstance(position, bool) else None

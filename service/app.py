@@ -184,7 +184,11 @@ async def _fan_out(app: web.Application) -> AsyncIterator[None]:
         max_queued=admission.max_queued,
     )
     # Torn down after on_shutdown has drained the runs, whose last events it writes.
-    background = [asyncio.create_task(bus.listen()), asyncio.create_task(events.run())]
+    background = [
+        asyncio.create_task(bus.listen()),
+        asyncio.create_task(events.run()),
+        asyncio.create_task(app[RUNS].heartbeat.run()),
+    ]
     yield
     for task in background:
         task.cancel()

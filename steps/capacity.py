@@ -24,6 +24,8 @@ from load.promises import USUAL
 WAIT_S = 10.0
 # A flood of questions is answered one after the other, about a second each.
 FLOOD_WAIT_S = 20.0
+# A person waiting in line hears from the assistant at least this often (issue 19).
+HEARS_EVERY_S = 1.0
 
 
 @given("{count:d} other customers asked there just before {name}")
@@ -69,6 +71,27 @@ async def step_told_place(ctx: ScenarioContext, name: str, position: int) -> Non
     place = await waiting.place_in_line(person, WAIT_S)
     assert place == position, f"{name} was told her place in line is {place}, not {position}"
     assert await waiting.answered(person, WAIT_S), f"{name} waited in line but got no answer"
+
+
+@then(
+    "{name} hears her place in line at least once a second, never further back, until the "
+    "assistant starts on her question and answers it"
+)
+async def step_hears_place(ctx: ScenarioContext, name: str) -> None:
+    person = ctx.cast.person(name)
+    if isinstance(ctx.outcome, SendRefused):
+        raise AssertionError(f"{name} was refused ({ctx.outcome.code}) instead of waiting in line")
+    assert await waiting.answered(person, FLOOD_WAIT_S), f"{name} waited in line but got no answer"
+    wait = waiting.time_in_line(person.asked_last())
+    places = wait.places
+    assert len(places) > 1 and places[-1] < places[0], (
+        f"{name}'s place never moved: {wait.describe()}"
+    )
+    assert places == sorted(places, reverse=True), f"{name} went back in line: {wait.describe()}"
+    assert wait.longest_silence <= HEARS_EVERY_S, (
+        f"{name} waited in line {wait.longest_silence:.2f} s without hearing anything "
+        f"(at most {HEARS_EVERY_S:g} s): {wait.describe()}"
+    )
 
 
 @then("{name} is told the assistant is busy and when to ask again")

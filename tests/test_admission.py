@@ -205,3 +205,44 @@ async def test_one_person_asking_at_the_same_moment_keeps_their_share() -> None:
     admission = Admission(in_flight=1, queued=10, queued_per_person=2)
     assert [admission.reserve("mallory") for _ in range(4)] == [True, True, True, False]
     assert admission.reserve("alice"), "others still get in"
+
+
+# -- places as the line moves (issue 19)
+async def test_refreshed_places_are_the_order_the_line_serves() -> None:
+    admission = Admission(in_flight=1, queued=20, queued_per_person=10)
+    running = admission.enter("mallory")
+    people = ["mallory", "mallory", "mallory", "bob", "alice", "bob", "carol", "alice"]
+    places = [admission.enter(person) for person in people]
+    for waiting in places:  # as if never told a place (a place told never goes back)
+        waiting.position = len(places)
+    admission.refresh_positions()
+    told = sorted(places, key=lambda p: p.position)
+    assert [p.position for p in told] == list(range(1, len(places) + 1))
+    assert [str(p.person) for p in told] == serve_in_turn(admission, running, places)
+
+
+async def test_a_refreshed_place_never_goes_back() -> None:
+    admission = Admission(in_flight=1, queued=20, queued_per_person=10)
+    running = admission.enter("mallory")
+    flood = [admission.enter("mallory") for _ in range(3)]
+    admission.refresh_positions()
+    assert [p.position for p in flood] == [1, 2, 3]
+    # Alice has nothing in flight: she goes first (the line is fair) ...
+    alice = admission.enter("alice")
+    admission.refresh_positions()
+    assert alice.position == 1
+    # ... and Mallory hears her place hold still rather than go back, then move on.
+    assert [p.position for p in flood] == [1, 2, 3]
+    admission.release(running)
+    admission.refresh_positions()
+    assert [p.position for p in flood] == [1, 2, 3]
+    admission.release(alice)
+    admission.refresh_positions()
+    assert flood[0].ready.done() and [p.position for p in flood[1:]] == [1, 2]
+
+
+async def test_refreshing_an_empty_line_changes_nothing() -> None:
+    admission = Admission(in_flight=1, queued=10)
+    running = admission.enter("alice")
+    admission.refresh_positions()
+    assert running.position == 0

@@ -166,7 +166,13 @@ async def test_a_question_waits_in_line_at_most_its_bound(instance: Instance) ->
         admission.release(held)
     started, final = frames[1], _final(frames)
     assert started["payload"]["queued"] == {"position": 1}, started
-    assert _events(frames) == [(1, "agent_started"), (2, "agent_error")], frames
+    # Its place may have been told again meanwhile (issue 19); nothing else happened.
+    told = [f for f in frames if "queued" in f.get("payload", {})]
+    assert [t for _, t in _events(frames)] == [
+        "agent_started",
+        *["agent_thinking"] * (len(told) - 1),
+        "agent_error",
+    ], frames
     assert final["payload"]["error"] == "timeout" and final["payload"]["retryable"] is True
     assert waited >= WAIT_S, f"ended after {waited:.2f} s, before its {WAIT_S} s in line"
 

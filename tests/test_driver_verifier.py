@@ -398,3 +398,64 @@ def test_a_conversation_of_someone_else_in_the_history_is_caught() -> None:
     findings = conversation.findings
     assert findings[0] == "Alice was shown Bob's conversation 5e5e5e5e…", findings
     assert "of Bob's run 7b7b7b7b…" in findings[1]
+
+
+# -- the place in line (issue 19)
+def queued_start(position: int) -> Frame:
+    frame = started()
+    frame["payload"]["queued"] = {"position": position}
+    return frame
+
+
+def place(seq: int, position: object) -> Frame:
+    return event(
+        seq,
+        "agent_thinking",
+        text=f"You are number {position} in line",
+        queued={"position": position},
+    )
+
+
+def waited(*places: Frame) -> list[Frame]:
+    """A good run after waiting in line: its start, the places told, then the work."""
+    n = len(places)
+    rest = [thinking(2), executing(3), completed_tool(4), answer(5)]
+    return [queued_start(3), *places, *(event_after(f, n) for f in rest)]
+
+
+def event_after(frame: Frame, shift: int) -> Frame:
+    seq = frame["seq"] + shift
+    return {**frame, "seq": seq, "event_id": f"{frame['run_id']}:{seq}"}
+
+
+def test_places_told_while_waiting_that_come_closer_pass() -> None:
+    conversation = Conversation()
+    conversation.asked_and_answered(waited(place(2, 3), place(3, 2), place(4, 2), place(5, 1)))
+    assert conversation.findings == []
+
+
+def test_a_place_that_goes_back_is_caught() -> None:
+    conversation = Conversation()
+    conversation.asked_and_answered(waited(place(2, 2), place(3, 3)))
+    only_finding(conversation, "number 3 in line after number 2")
+
+
+def test_a_place_told_after_the_work_began_is_caught() -> None:
+    conversation = Conversation()
+    frames = [queued_start(1), thinking(2), place(3, 1), executing(4), completed_tool(5), answer(6)]
+    conversation.asked_and_answered(frames)
+    only_finding(conversation, "number 1 in line after it began working")
+
+
+def test_a_place_told_to_a_question_that_never_waited_is_caught() -> None:
+    conversation = Conversation()
+    frames = [started(), place(2, 1), thinking(3), executing(4), completed_tool(5), answer(6)]
+    conversation.asked_and_answered(frames)
+    only_finding(conversation, "never had to wait")
+
+
+@pytest.mark.parametrize("position", [0, -1, "2", None, True])
+def test_a_place_that_is_not_a_position_from_1_is_caught(position: object) -> None:
+    conversation = Conversation()
+    conversation.asked_and_answered(waited(place(2, position)))
+    assert any("not a position from 1" in f for f in conversation.findings), conversation.findings

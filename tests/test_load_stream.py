@@ -107,3 +107,36 @@ def test_the_longest_silence_is_between_two_events_a_place_in_line_update_includ
         unplaced.feed({**frame, "seq": frame["seq"] - 1} if frame.get("seq", 0) > 2 else frame, at)
     assert round(unplaced.longest_silence or 0, 3) == 1.5
     assert Question("q1").longest_silence is None
+
+
+def place(seq: int, position: int) -> dict[str, Any]:
+    payload = {"text": f"You are number {position} in line", "queued": {"position": position}}
+    return event(seq, "agent_thinking", payload=payload)
+
+
+def waited(*places: dict[str, Any]) -> list[dict[str, Any]]:
+    """a_run() with its places in line told after agent_started."""
+    run = a_run()
+    shifted = [{**e, "seq": e["seq"] + len(places)} for e in run[1:]]
+    return [run[0], *places, *shifted]
+
+
+def test_places_in_line_are_not_steps_and_count_in_the_longest_silence() -> None:
+    question = Question("q1")
+    times = [0.1, 0.2, 0.9, 1.7, 1.8, 1.9, 2.0, 2.1]  # ack, started, 2 places, 4 events
+    for at, frame in zip(times, [ACK, *waited(place(2, 2), place(3, 1))], strict=True):
+        question.feed(frame, at)
+    assert question.fate == "answered" and not question.violations
+    assert question.places == [3, 2, 1]
+    assert [s.kind for s in question.steps] == [
+        "agent_thinking",
+        "tool_executing",
+        "tool_completed",
+    ]
+    assert question.longest_silence is not None and round(question.longest_silence, 3) == 0.8
+
+
+def test_a_place_that_goes_back_breaks_the_contract() -> None:
+    question = fed([ACK, *waited(place(2, 2), place(3, 4))])
+    assert question.fate == "contract broken"
+    assert "place 4 in line after place 2" in question.violations[0]

@@ -7,9 +7,10 @@ Feature: When the assistant is busy, a question waits its turn or is clearly ref
   Business value:
     On a busy morning a thousand people may ask at once. Each server works on a bounded number
     of questions and keeps a bounded line: a question that has to wait is accepted, its asker is
-    told their place in line at once, and the answer follows in turn. A question beyond what the
-    line can hold is refused straight away, saying when to ask again, and nothing of it is kept,
-    so asking again is safe. Nobody's question fails or vanishes because the service is busy.
+    told their place in line at once, and again at least once a second as the line moves (nobody
+    waits in silence), and the answer follows in turn. A question beyond what the line can hold
+    is refused straight away, saying when to ask again, and nothing of it is kept, so asking
+    again is safe. Nobody's question fails or vanishes because the service is busy.
     The line is fair: customers' waiting questions take turns, a customer with nothing in
     progress goes first, and nobody may take more than a share of the line, so one customer
     flooding the assistant cannot hold everyone else back (a question takes about a second on
@@ -49,3 +50,10 @@ Feature: When the assistant is busy, a question waits its turn or is clearly ref
     Then Mallory was told the assistant is busy for 2 of her questions
     And Alice is told she is number 1 in line, and then gets the answer
     And all of Mallory's questions that were taken are answered as well
+
+  @performance @embedded @allure.issue:19
+  Scenario: A customer several places back in line hears her place at least every second as it moves
+    Given Alice's laptop is on a server where one question is answered at a time and eight may wait, at most six from one customer
+    And 4 other customers asked there just before Alice
+    When Alice asks "How can we cut our model spend?" while the assistant is that busy
+    Then Alice hears her place in line at least once a second, never further back, until the assistant starts on her question and answers it

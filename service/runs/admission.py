@@ -17,6 +17,8 @@ each person's own questions keep their order. A place waits at most `wait_s`, th
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import math
 import time
 from collections import Counter, deque
@@ -54,7 +56,8 @@ class _State(Enum):
 
 @dataclass(eq=False)
 class Place:
-    """A run's place: `position` 0 means it may start now; otherwise it waits for `ready`."""
+    """A run's place: `position` 0 means it may start now; otherwise it waits for `ready`, and
+    `position` is the place it was last given (`refresh_positions` only ever lowers it)."""
 
     person: Person
     position: int
@@ -63,6 +66,10 @@ class Place:
     )
     state: _State = _State.WAITING
     since: float = 0.0  # when it took its slot (time.monotonic())
+
+    @property
+    def waiting(self) -> bool:
+        return self.state is _State.WAITING
 
 
 class Admission:
@@ -201,6 +208,33 @@ class Admission:
             self._running -= 1
             self._next()
         place.state = _State.GONE
+
+    def refresh_positions(self) -> None:
+        """Every waiting place's position if the line moved on as it stands, in one pass (an
+        instance-wide ticker tells each waiting person theirs: service/runs/heartbeat.py).
+
+        It plays `_next` forwards: the person whose turn it is takes their oldest waiting
+        question and moves to the end of the next group. A place told N is never told more than
+        N afterwards: someone with nothing in flight who arrives later goes first (the line is
+        fair), which the person sees as their place holding still, not going back."""
+        if not self._queued:
+            return
+        order = itertools.count()
+        turns: list[tuple[int, int, Person]] = []
+        for group, people in self._turns.items():
+            turns.extend((group, next(order), person) for person in people)
+        heapq.heapify(turns)
+        taken = dict.fromkeys(self._waiting_of, 0)
+        position = 0
+        while turns:
+            group, _, person = heapq.heappop(turns)
+            own = self._waiting_of[person]
+            place = own[taken[person]]
+            taken[person] += 1
+            position += 1
+            place.position = min(place.position, position)
+            if taken[person] < len(own):
+                heapq.heappush(turns, (group + 1, next(order), person))
 
     # --- the line -------------------------------------------------------------------------------
     def _start(self, place: Place) -> None:

@@ -4,6 +4,8 @@ Every event is written to PostgreSQL (the audit log and the resync source) befor
 and `agent_completed` is sent only after the answer is committed. A run takes its place in the
 instance's admission queue when its question is acknowledged (service/runs/admission.py): its
 `agent_started` goes out at once, saying so when it is queued, and its steps wait for a slot.
+Meanwhile, and whenever a step takes long, the heartbeat (service/runs/heartbeat.py) has it tell
+its person where it stands, so nobody waits more than a second without hearing from it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -37,6 +39,7 @@ from service.delivery.event_log import EventLog
 from service.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
 from service.resilience.deadlines import uninterruptible
 from service.runs.admission import Admission, Place, QueueWaitExpired, Slot
+from service.runs.heartbeat import Heartbeat, Said
 from service.runs.tool_limits import LimitedUsage, ToolLimits
 from service.store import conversations
 from service.store.conversations import RunTakenOver
@@ -68,16 +71,24 @@ class DbUsage:
 
 
 class RunEmitter:
-    """Numbers, persists and publishes the events of one run, keeping tool calls paired."""
+    """Numbers, persists and publishes the events of one run, keeping tool calls paired.
 
-    def __init__(self, events: EventLog, run: Run) -> None:
+    Two tasks emit for a run: its own, and the instance's heartbeat (`speak_up`, when the run
+    has been quiet too long: service/runs/heartbeat.py). A lock numbers their events in turn."""
+
+    def __init__(
+        self, events: EventLog, run: Run, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._events = events
         self._run = run
+        self._clock = clock
         self._seq = 0  # the last stored event's: a seq is taken only once its event is stored
         self.finished = False  # a final event is stored: nothing may follow it
         self._open_tools: dict[str, str] = {}  # tool_call_id -> tool
         self._opening: dict[str, Any] | None = None  # agent_started's payload
         self._held: list[dict[str, Any]] = []  # numbered, to go with the next event
+        self._turn = asyncio.Lock()
+        self.last_at = clock()  # when its latest event was stored and sent
 
     def continue_after(self, last_seq: int, open_tools: dict[str, str]) -> None:
         """Number on from an event log already written (recovery of an orphaned run)."""
@@ -94,8 +105,51 @@ class RunEmitter:
         final: bool = False,
         hold: bool = False,
     ) -> None:
-        """Store and publish the event; `hold` keeps it back to go with the next one (the step
-        it came from said the next follows at once: one round trip for both)."""
+        # A deadline or a shutdown may cancel the run at any await: an event is stored and
+        # published entirely or not at all, and the next one waits for it (no gap, no reorder).
+        # `hold` keeps it back to go with the next one (the step it came from said the next
+        # follows at once: one round trip for both).
+        await uninterruptible(self._in_turn(type_, payload, step, tool_call_id, final, hold))
+
+    async def speak_up(self, say: Callable[[], Said | None], *, quiet_s: float) -> None:
+        """Emit what `say` returns if the run has said nothing for `quiet_s`, once its
+        `agent_started` is stored and before its final event (decided in turn with the run's own
+        events, so `say` sees the run as it is)."""
+        async with self._turn:
+            if self.finished or self._seq == 0 or self._held:
+                return  # not started, over, or its next event follows at once
+            if self._clock() - self.last_at < quiet_s:
+                return
+            said = say()
+            if said is not None:
+                await self._emit(said.type, said.payload, said.step, None, False, False)
+
+    @property
+    def stage(self) -> str | None:
+        """The pipeline stage of the tool running now, if one is."""
+        return next((STEP_OF_TOOL.get(t) for t in self._open_tools.values()), None)
+
+    async def _in_turn(
+        self,
+        type_: str,
+        payload: dict[str, Any],
+        step: str | None,
+        tool_call_id: str | None,
+        final: bool,
+        hold: bool,
+    ) -> None:
+        async with self._turn:
+            await self._emit(type_, payload, step, tool_call_id, final, hold)
+
+    async def _emit(
+        self,
+        type_: str,
+        payload: dict[str, Any],
+        step: str | None,
+        tool_call_id: str | None,
+        final: bool,
+        hold: bool,
+    ) -> None:
         seq = self._seq + len(self._held) + 1
         envelope: dict[str, Any] = {
             "v": 1,
@@ -116,9 +170,7 @@ class RunEmitter:
         if hold and not final:
             return
         envelopes, self._held = self._held, []
-        # A deadline or a shutdown may cancel the run at any await: events are stored and
-        # published entirely or not at all, and the next ones wait for them (no gap, no reorder).
-        await uninterruptible(self._store_and_publish(envelopes))
+        await self._store_and_publish(envelopes)
 
     async def _store_and_publish(self, envelopes: list[dict[str, Any]]) -> None:
         try:
@@ -129,6 +181,7 @@ class RunEmitter:
         # Events that could not be stored leave no gap: the next one takes their number.
         self._seq = envelopes[-1]["seq"]
         self.finished = self.finished or any(e["final"] for e in envelopes)
+        self.last_at = self._clock()
 
     async def start(self, payload: dict[str, Any]) -> None:
         """The run's first event, `agent_started` (seq 1)."""
@@ -215,6 +268,8 @@ class RunExecutor:
         self._deadline_s = deadline_s
         self._tools = tools or ToolLimits()
         self.admission = admission or Admission()
+        # Runs quiet for too long are told to say something (the app runs its `run()`).
+        self.heartbeat = Heartbeat(self.admission)
         self._tasks: set[asyncio.Task[None]] = set()
         self._live: dict[uuid.UUID, asyncio.Task[None]] = {}  # run_id -> its task
         self.run_started = asyncio.Event()  # wakes the lease keeper (service/runs/recovery.py)
@@ -277,6 +332,7 @@ class RunExecutor:
         if place.position:
             started["queued"] = {"position": place.position}
         status = "failed"
+        self.heartbeat.watch(run.id, emitter, place)
         try:
             await emitter.start(started)
             FIRST_EVENT_SECONDS.observe(time.monotonic() - question.asked_at)
@@ -318,6 +374,7 @@ class RunExecutor:
                 AgentErrorCode.INTERNAL, "Something went wrong on our side", retryable=True
             )
         finally:
+            self.heartbeat.forget(run.id)
             log.info("run ended: %s", status, extra=context)
             RUN_SECONDS.labels(status).observe(time.monotonic() - question.asked_at)
         if status == "failed":

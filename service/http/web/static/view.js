@@ -28,6 +28,18 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+function inLine(queued) {
+  return `You are number ${queued.position} in line`;
+}
+
+// Events that only repeat the line before them (the place in line as it moves, "still reading
+// your usage" while a step takes long) update that line instead of adding one a second.
+function repeatKey(frame) {
+  const p = frame.payload || {};
+  if (p.queued) return "line";
+  return frame.type === "agent_thinking" ? `thinking:${frame.step || ""}:${p.text || ""}` : "";
+}
+
 function stage(frame) {
   return STAGES[frame.step] || (frame.step ? frame.step : "");
 }
@@ -37,12 +49,11 @@ export function describe(frame) {
   const p = frame.payload || {};
   switch (frame.type) {
     case "agent_started":
-      return {
-        status: "started",
-        title: "The assistant started",
-        detail: p.queued ? `Waiting in line (position ${p.queued.position})` : "",
-      };
+      return p.queued
+        ? { status: "started", title: "Waiting in line", detail: inLine(p.queued) }
+        : { status: "started", title: "The assistant started", detail: "" };
     case "agent_thinking":
+      if (p.queued) return { status: "started", title: "Waiting in line", detail: inLine(p.queued) };
       return { status: "thinking", title: stage(frame) || "Thinking", detail: p.text || "" };
     case "tool_executing":
       return { status: "running", title: `${stage(frame) || "Working"}: ${p.tool}`, detail: "Running…" };
@@ -85,12 +96,28 @@ export class Timeline {
       this.runId = frame.run_id;
     }
     const { status, title, detail } = describe(frame);
+    const key = repeatKey(frame);
+    const last = this.list.lastElementChild;
+    if (key && last?.dataset.repeat === key && Number(last.dataset.seq) === frame.seq - 1) {
+      // data-from..data-seq: the events this line stands for.
+      last.dataset.seq = frame.seq;
+      last.querySelector(".title").textContent = title;
+      last.querySelector(".detail").textContent = detail;
+      return;
+    }
     const item = el(
       "li",
-      { className: `step ${status}`, "data-kind": frame.type, "data-seq": frame.seq, "data-run": frame.run_id },
+      {
+        className: `step ${status}`,
+        "data-kind": frame.type,
+        "data-seq": frame.seq,
+        "data-from": frame.seq,
+        "data-run": frame.run_id,
+        "data-repeat": key || undefined,
+      },
       el("span", { className: "mark", "aria-hidden": "true" }),
       el("span", { className: "title", text: title }),
-      detail ? el("span", { className: "detail", text: detail }) : "",
+      el("span", { className: "detail", text: detail }),
     );
     // Keep seq order even if a replayed event lands after a later live one.
     const later = [...this.list.children].find((li) => Number(li.dataset.seq) > frame.seq);
