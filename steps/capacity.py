@@ -78,6 +78,7 @@ async def step_told_place(ctx: ScenarioContext, name: str, position: int) -> Non
     "assistant starts on her question and answers it"
 )
 async def step_hears_place(ctx: ScenarioContext, name: str) -> None:
+    """While in line the person hears her place at least once a second, never further back."""
     person = ctx.cast.person(name)
     if isinstance(ctx.outcome, SendRefused):
         raise AssertionError(f"{name} was refused ({ctx.outcome.code}) instead of waiting in line")
