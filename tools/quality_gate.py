@@ -10,7 +10,9 @@ with the Allure results the run wrote. It fails (exit 1) when:
 - the filters select no scenario at all (a mistyped tag: behave itself would exit 0);
 - fewer scenarios were reported than selected (a crash, an aborted run, a lost worker), or some
   were skipped without a stated reason;
-- a @critical scenario failed or broke.
+- a @critical scenario failed or broke;
+- a @critical scenario was skipped because a tool is missing (Chromium, nginx), unless
+  $ALLOW_SKIPS allows it (tools/skip_rule.py).
 A scenario a hook skipped with a reason (e.g. @fault against a deployment) counts as accounted for.
 It also writes reports/quality-gate.json, which allurerc.mjs shows in the report's Quality Gates.
 """
@@ -26,6 +28,7 @@ from typing import Any, cast
 
 from behave.configuration import Configuration
 
+from tools import skip_rule
 from tools.features import Case, load_all
 from tools.vocabulary import severity
 
@@ -182,6 +185,8 @@ def judge(selection: Selection, results: list[Result]) -> Verdict:
         )
     if len(critical) > MAX_LISTED:
         verdict.failures.append(f"... and {len(critical) - MAX_LISTED} more critical failures")
+    # A @critical scenario never passes by skipping for want of a tool (unless $ALLOW_SKIPS).
+    verdict.failures.extend(skip_rule.failures(results, lambda r: _where(r, cases)))
     reasons = Counter(r.message.removeprefix(SKIP_PREFIX) for r in results if r.skipped_with_reason)
     for reason, count in reasons.items():
         verdict.notes.append(f"{count} skipped: {reason}")
