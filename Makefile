@@ -202,7 +202,9 @@ report: $(VENV_STAMP) $(NODE_STAMP)
 # scenarios), nginx (the topology behind a balancer), prometheus (promtool, make lint).
 # Idempotent: nothing to do, not even `apt-get update`, when every program is there; installs
 # the missing packages only as root (CI); otherwise one line says which and how, and what needs
-# them skips with its reason. In a container Debian's policy-rc.d keeps their daemons stopped.
+# them skips with its reason (a @critical scenario's skip fails the quality gate unless
+# ALLOW_SKIPS allows it). In a container Debian's policy-rc.d keeps their daemons stopped.
+# tools/doctor.py (make doctor) knows the same packages; tests/test_doctor.py keeps them equal.
 system:
 	@missing=(); \
 	for entry in $(SYSTEM_PACKAGES); do \
