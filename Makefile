@@ -5,6 +5,8 @@
 # Extra behave options: make accept BEHAVE_ARGS="-D service_url=https://chat.example"
 # Through nginx in front of two embedded instances: make accept TARGET=proxy (also behave, test)
 # One tag expression:   make behave TAGS="@slow and not @wip"  (default: behave.ini's)
+# Without Chromium or nginx a @critical scenario that needs it fails the run (tools/skip_rule.py)
+# unless allowed: make accept ALLOW_SKIPS=chromium (or ui,balancer; or 1 for any tool)
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -29,6 +31,9 @@ TARGET ?=
 RUN_ARGS = $(BEHAVE_ARGS) $(if $(TARGET),-D target=$(TARGET))
 # make bench: options for the benchmark, e.g. BENCH_ARGS="--crowds 20,100" (default 20,100,1000).
 BENCH_ARGS ?=
+# Tools whose absence may skip @critical scenarios without failing the quality gate.
+ALLOW_SKIPS ?=
+export ALLOW_SKIPS
 # 1 adds this run to reports/history.jsonl; `make report` alone re-renders without adding.
 ALLURE_APPEND_HISTORY ?= 0
 # make parallel: worker processes and what each one runs (a feature file, or a scenario).
@@ -45,11 +50,13 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lock lint pytest accept behave rerun check test report parallel system browser bench load soak mutants clean steps
+.PHONY: help doctor setup lock lint pytest accept behave rerun check test report parallel system browser bench load soak mutants clean steps
 
 help:
 	@echo "make accept   @critical acceptance scenarios on the embedded stack + HTML report"
 	@echo "make test     lint, pytest, all behave scenarios except @wip + HTML report"
+	@echo "make doctor   is every prerequisite here (Python, make, Node.js, Chromium, nginx, ...)?"
+	@echo "              prints the fix for each missing one"
 	@echo "make check    lint, pytest, the @critical scenarios + HTML report (CI on every push)"
 	@echo "make lint     ruff check, ruff format --check, mypy, the Gherkin check, the import contracts,"
 	@echo "             promtool on the alert rules (deploy/prometheus/), the step catalogue (make steps)"
@@ -71,6 +78,11 @@ help:
 	@echo "             node_modules from package-lock.json, Debian's packages (make system)"
 	@echo "make lock     requirements.txt anew from pyproject.toml, every extra (pip-compile, hashes)"
 	@echo "make clean    remove reports/ and tool caches"
+
+# Every prerequisite of the machine, and the command that installs each missing one. Standard
+# library only: it runs before the venv exists (which it also reports).
+doctor:
+	@PYTHON=$(PYTHON) $(PYTHON) tools/doctor.py
 
 setup: $(VENV_STAMP) $(NODE_STAMP) system
 
@@ -225,7 +237,9 @@ rerun: $(VENV_STAMP)
 # scenarios), nginx (the topology behind a balancer), prometheus (promtool, make lint).
 # Idempotent: nothing to do, not even `apt-get update`, when every program is there; installs
 # the missing packages only as root (CI); otherwise one line says which and how, and what needs
-# them skips with its reason. In a container Debian's policy-rc.d keeps their daemons stopped.
+# them skips with its reason (a @critical scenario's skip fails the quality gate unless
+# ALLOW_SKIPS allows it). In a container Debian's policy-rc.d keeps their daemons stopped.
+# tools/doctor.py (make doctor) knows the same packages; tests/test_doctor.py keeps them equal.
 system:
 	@missing=(); \
 	for entry in $(SYSTEM_PACKAGES); do \

@@ -275,7 +275,7 @@ def step_routine_increase(ctx: ScenarioContext, name: str) -> None:
 @then("all of it together took {name} at most about a second longer than usual")
 def step_routine_total_increase(ctx: ScenarioContext, name: str) -> None:
     # The circuit breaker's promise: after one slow failure the cache is skipped, so the whole
-    # routine pays about one timeout, not one per call (README, resilience).
+    # routine pays about one timeout, not one per call (docs/resilience.md).
     """The whole routine took at most about a second longer than usual."""
     took, usual = sum(ctx.routine.parts().values()), sum(ctx.usual.parts().values())
     assert took - usual <= ABOUT_A_SECOND_S, (

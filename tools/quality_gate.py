@@ -13,6 +13,8 @@ with the Allure results the run wrote. It fails (exit 1) when:
 - a @critical scenario failed or broke;
 - over the report history Allure keeps (reports/history.jsonl, the last 20 runs) and this run,
   the pass rate is below 99 % or the flaky rate reaches 1 % (`history_rates`).
+- a @critical scenario was skipped because a tool is missing (Chromium, nginx), unless
+  $ALLOW_SKIPS allows it (tools/skip_rule.py).
 A scenario a hook skipped with a reason (e.g. @fault against a deployment) counts as accounted for.
 A @quarantine scenario (a known flaky one, with its issue) runs and is reported, but its failure
 fails nothing: it counts neither as a critical failure nor in the rates.
@@ -31,6 +33,7 @@ from typing import Any, cast
 
 from behave.configuration import Configuration
 
+from tools import skip_rule
 from tools.features import Case, load_all
 from tools.vocabulary import QUARANTINE, severity
 
@@ -207,6 +210,8 @@ def judge(selection: Selection, results: list[Result]) -> Verdict:
         )
     if len(critical) > MAX_LISTED:
         verdict.failures.append(f"... and {len(critical) - MAX_LISTED} more critical failures")
+    # A @critical scenario never passes by skipping for want of a tool (unless $ALLOW_SKIPS).
+    verdict.failures.extend(skip_rule.failures(results, lambda r: _where(r, cases)))
     reasons = Counter(r.message.removeprefix(SKIP_PREFIX) for r in results if r.skipped_with_reason)
     for reason, count in reasons.items():
         verdict.notes.append(f"{count} skipped: {reason}")

@@ -1,6 +1,7 @@
 """The words of the feature files, in one place: the tags a feature may carry and the transport
 words no step may use. tools/gherkin_check.py enforces them; fixtures/allure_labels.py maps the
-severity tags; README.md and each features/<folder>/README.md explain them to product owners.
+severity tags; docs/writing-scenarios.md and each features/<folder>/README.md explain them to
+product owners.
 """
 
 from __future__ import annotations
