@@ -88,20 +88,19 @@ def test_a_slowed_service_misses_its_promise_and_the_run_fails(tmp_path: Path) -
     assert run.returncode == 1, output[-4000:]
     verdict = json.loads((reports / "promises.json").read_text())
     missed = {c["figure"] for c in verdict["checks"] if not c["kept"]}
-    # Everyone is still answered: only the promised times are missed.
-    assert missed == {"answer p99", "longest silence"}, verdict
+    # Everyone is still answered: only the answer's promised time is missed (the instance's
+    # heartbeat keeps telling each person the assistant is still at work, so no silence
+    # reaches 1 s; tests/test_load_verdict.py judges a missed silence).
+    assert missed == {"answer p99"}, verdict
     summary = [line for line in output.splitlines() if line.startswith("promises: ")]
-    assert summary and summary[-1].startswith("promises: 2 of 5 MISSED"), output[-4000:]
+    assert summary and summary[-1].startswith("promises: 1 of 5 MISSED"), output[-4000:]
     assert run.stdout.rstrip().endswith("load: FAILED: see above"), run.stdout[-2000:]
     # Locust's own report: a failed `promise` entry for each missed figure.
     rows = [r for r in stats(reports) if r["Name"] != "Aggregated"]
     failures = {(r["Type"], r["Name"]) for r in rows if int(r["Failure Count"])}
-    assert failures == {
-        ("promise", "answer p99 <= 3,000 ms"),
-        ("promise", "longest silence <= 1,000 ms"),
-    }
+    assert failures == {("promise", "answer p99 <= 3,000 ms")}
     html = (reports / "locust.html").read_text()
-    assert "MISSED: answer p99" in html and "MISSED: longest silence" in html
+    assert "MISSED: answer p99" in html and "MISSED: longest silence" not in html
 
 
 def test_the_nightly_ci_runs_the_soak() -> None:

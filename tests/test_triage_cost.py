@@ -40,7 +40,7 @@ def _asks(question: str, names: frozenset[str]) -> Callable[[], object]:
 def test_a_long_question_over_twenty_thousand_names_takes_milliseconds() -> None:
     long_s = _median_s(_asks(LONG, MANY_NAMES))
     short_s = _median_s(_asks(LONG[:80], MANY_NAMES))  # the same words, a hundredth as many
-    assert long_s < 0.05, f"an 8,000-character question took {long_s * 1000:.1f} ms"
+    assert long_s < 0.2, f"an 8,000-character question took {long_s * 1000:.1f} ms"
     # Linear: 100 times the words cost about 100 times as much (quadratic was 10,000 times).
     assert long_s / short_s < 100 * 3, f"{long_s * 1e3:.2f} ms vs {short_s * 1e3:.3f} ms"
 
@@ -50,7 +50,7 @@ def test_the_cost_does_not_grow_with_the_number_of_names() -> None:
     many = one_name | {f"feature-{i}" for i in range(20_000)}
     few_s = _median_s(_asks(LONG, one_name))
     many_s = _median_s(_asks(LONG, many))
-    assert many_s < 0.05, f"20,000 names: {many_s * 1000:.1f} ms for one question"
+    assert many_s < 0.2, f"20,000 names: {many_s * 1000:.1f} ms for one question"
     assert many_s / few_s < 3, f"1 name: {few_s * 1e3:.2f} ms, 20,000: {many_s * 1e3:.2f} ms"
 
 
