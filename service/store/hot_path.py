@@ -169,9 +169,7 @@ class HotPath:
             # Cancelled at the bound, the pool terminates its connections.
             await asyncio.wait_for(self._pool.close(), timeout_s)
         except TimeoutError:
-            log.warning(
-                "hot path connections still held after %g s at shutdown: cut", timeout_s
-            )
+            log.warning("hot path connections still held after %g s at shutdown: cut", timeout_s)
 
     async def accept_question(
         self,
