@@ -54,20 +54,20 @@ async def serve(app: web.Application, settings: Settings) -> None:
     clients send, so the clients' close frames would never be read (a cut-short handshake).
     The operators' listener stops last: readiness says "draining" and the figures stay readable
     until the runs have drained. A connection check that fails once the database answers
-    (service/store/budget.py) stops the instance the same way, then raises its BudgetExceeded."""
+    (service/store/budget.py) stops the instance the same way, then raises its BudgetExceeded.
+    The whole stop is bounded (service/shutdown.py)."""
     from aiohttp import web
 
     from service.delivery.chat.handler import close_all
     from service.http.operator import operator_app
     from service.keys import BUDGET, HUB, LIFECYCLE
+    from service.shutdown import arm_watchdog, shutdown_bound_s
 
     lifecycle = app[LIFECYCLE]
+    # aiohttp's own grace period for open handlers after on_shutdown has drained runs.
+    handlers_grace_s = settings.drain_s + 5
     runner = web.AppRunner(
-        app,
-        handle_signals=False,
-        access_log=None,
-        # aiohttp's own grace period for open handlers after on_shutdown has drained runs.
-        shutdown_timeout=settings.drain_s + 5,
+        app, handle_signals=False, access_log=None, shutdown_timeout=handlers_grace_s
     )
     operator = web.AppRunner(operator_app(app), handle_signals=False, access_log=None)
     await runner.setup()
@@ -85,6 +85,8 @@ async def serve(app: web.Application, settings: Settings) -> None:
         await site.stop()
         await close_all(app[HUB].connections())
     finally:
+        # However it stops, it ends: a close that waits for ever is cut (service/shutdown.py).
+        arm_watchdog(shutdown_bound_s(settings.drain_s, handlers_grace_s))
         try:
             await runner.cleanup()
         finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -67,6 +66,7 @@ from service.runs.executor import RunExecutor
 from service.runs.recovery import recovery_ctx
 from service.runs.tool_limits import ToolLimits
 from service.settings import Settings
+from service.shutdown import bounded, cancelled
 from service.store.budget import check_budget
 from service.store.db import make_engine, make_sessions
 from service.store.hot_path import HotPath
@@ -119,11 +119,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await hot_path.open()
     warming = asyncio.create_task(hot_path.warm())
     yield
-    warming.cancel()
-    budget.cancel()
-    await asyncio.gather(warming, budget, return_exceptions=True)
-    await hot_path.close()
-    await engine.dispose()
+    await cancelled("the pool's warming and the connection check", [warming, budget])
+    await hot_path.close()  # bounded itself: it cuts the connections still held
+    await bounded("the database engine", engine.dispose())
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:
@@ -135,7 +133,7 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         metrics.watch_breaker("redis", lambda: client.breaker.tripped)
     app[PLANS] = Plans(client, app[SESSIONS])
     yield
-    await app[REDIS].aclose()
+    await bounded("the Redis client", app[REDIS].aclose())
 
 
 async def _reasoner(app: web.Application) -> AsyncIterator[None]:
@@ -190,10 +188,8 @@ async def _fan_out(app: web.Application) -> AsyncIterator[None]:
         asyncio.create_task(app[RUNS].heartbeat.run()),
     ]
     yield
-    for task in background:
-        task.cancel()
-    await asyncio.gather(*background, return_exceptions=True)
-    await subscriber.aclose()
+    await cancelled("the fan-out listener, event writer and heartbeat", background)
+    await bounded("the fan-out subscriber", subscriber.aclose())
 
 
 async def _access(app: web.Application) -> AsyncIterator[None]:
@@ -226,14 +222,12 @@ async def _access(app: web.Application) -> AsyncIterator[None]:
     subscriber = subscriber_client(settings.redis_url)
     watcher = asyncio.create_task(revocations.run(subscriber))
     yield
-    watcher.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await watcher
-    await revocations.aclose()
+    await cancelled("the revocation listener", [watcher])
+    await bounded("the revocations", revocations.aclose())
     app[HASHING].close()
-    await subscriber.aclose()
+    await bounded("the revocation subscriber", subscriber.aclose())
     if http is not None:
-        await http.close()
+        await bounded("the sign-in provider's client", http.close())
 
 
 async def _on_shutdown(app: web.Application) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from driver.api import ChatApi
 from driver.eventually import eventually
-from fixtures.services import PROJECT_ROOT, free_port
+from fixtures.services import PROJECT_ROOT, exited, free_port, terminated
 from fixtures.stack import Stack, StackConfig
 
 SMALL_SERVER = 40
@@ -57,8 +57,7 @@ async def start(stack: Stack, **settings: str) -> tuple[asyncio.subprocess.Proce
 
 
 async def refusal_of(process: asyncio.subprocess.Process) -> str:
-    async with asyncio.timeout(30):
-        _, stderr = await process.communicate()
+    _, stderr = await exited(process, what="an instance refusing to start", timeout_s=30)
     lines = [line for line in stderr.decode().splitlines() if line.startswith("refusing")]
     assert process.returncode == 2, f"exit {process.returncode}: {stderr.decode()[-800:]}"
     assert len(lines) == 1, stderr.decode()[-800:]
@@ -90,8 +89,8 @@ async def test_pools_that_fit_start_and_serve(stack: Stack) -> None:
                 ready, timeout=15, describe="the instance", retry_on=(AssertionError, OSError)
             )
     finally:
-        process.terminate()
-        await process.communicate()
+        await terminated(process, what="a started instance after SIGTERM")
+    assert process.returncode == 0, f"exit {process.returncode} after SIGTERM"
 
 
 async def test_with_the_database_down_at_start_the_check_waits_for_it(stack: Stack) -> None:
@@ -152,5 +151,4 @@ async def test_a_server_out_of_connections_is_a_503_not_a_500(stack: Stack) -> N
     finally:
         for hog in hogs:
             await hog.close()
-        process.terminate()
-        await process.communicate()
+        await terminated(process, what="an instance out of connections after SIGTERM")

@@ -27,6 +27,7 @@ from service.contract import AgentErrorCode
 from service.delivery.event_log import EventLog
 from service.keys import EVENTS, RUNS, SESSIONS, SETTINGS
 from service.runs.executor import RunEmitter, RunExecutor
+from service.shutdown import bounded, cancelled
 from service.store import conversations, leases
 from service.store.db import Sessions, make_engine, make_sessions
 from service.store.models import Run
@@ -149,6 +150,5 @@ async def recovery_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     task = asyncio.create_task(recovery.run_forever(), name="run leases")
     yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    await engine.dispose()
+    await cancelled("the lease loop", [task])
+    await bounded("the lease loop's engine", engine.dispose())

@@ -14,6 +14,7 @@ it is retried once on a fresh connection (the pool has no pre-ping).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -35,6 +36,9 @@ TITLE_CHARS = 80
 CONNECT_TIMEOUT_S = 3.0
 COMMAND_TIMEOUT_S = 10.0
 ACQUIRE_TIMEOUT_S = 5.0
+# A shutdown waits this long for connections still in use (a statement is bounded by
+# COMMAND_TIMEOUT_S; the drain has already let the runs end).
+CLOSE_TIMEOUT_S = 5.0
 # The default of HOT_PATH_POOL_SIZE. A thousand questions at once wait for these connections:
 # each statement is a round trip whose answer waits its turn on a busy event loop, so more
 # connections in flight, not faster ones, keep acks within 2.5 s (8 left a quarter of them late).
@@ -144,19 +148,28 @@ class HotPath:
         simply not warmed."""
         if self._pool is None:
             return
+        pool = self._pool
         held: list[asyncpg.Connection] = []
         try:
             for _ in range(self._pool_size):
-                held.append(await self._pool.acquire(timeout=ACQUIRE_TIMEOUT_S))
+                held.append(await pool.acquire(timeout=ACQUIRE_TIMEOUT_S))
         except Exception as exc:
             log.info("connections not opened ahead: %s", type(exc).__name__)
         finally:
-            for connection in held:
-                await self._pool.release(connection)
+            # All of them in one shielded step: a shutdown that cancelled the warming between
+            # two releases left the rest held for ever, and close() waited for them for ever.
+            await asyncio.shield(asyncio.gather(*(pool.release(c) for c in held)))
 
-    async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
+    async def close(self, *, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
+        """Close the pool gracefully within timeout_s, then cut the connections still held (the
+        pool's own close waits for every connection to come back, for ever)."""
+        if self._pool is None:
+            return
+        try:
+            # Cancelled at the bound, the pool terminates its connections.
+            await asyncio.wait_for(self._pool.close(), timeout_s)
+        except TimeoutError:
+            log.warning("hot path connections still held after %g s at shutdown: cut", timeout_s)
 
     async def accept_question(
         self,

@@ -40,6 +40,7 @@ from service.delivery.chat.limits import Bucket
 from service.errors import TooManyChats
 from service.plans import DEFAULT_PLAN, Plan
 from service.resilience.outage_log import OutageNotice
+from service.shutdown import cancelled
 
 log = logging.getLogger("service.ws")
 
@@ -237,6 +238,4 @@ async def chat_limits_ctx(app: web.Application) -> AsyncIterator[None]:
     app[CHAT_LIMITS] = limits
     renewer = asyncio.create_task(limits.renew_forever())
     yield
-    renewer.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await renewer
+    await cancelled("the open chats' renewal", [renewer])
