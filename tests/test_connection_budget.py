@@ -86,7 +86,7 @@ async def test_pools_that_fit_start_and_serve(stack: Stack) -> None:
                     assert answer.status == 200, await answer.text()
 
             await eventually(
-                ready, timeout=15, describe="the instance", retry_on=(AssertionError, OSError)
+                ready, timeout=60, describe="the instance", retry_on=(AssertionError, OSError)
             )
     finally:
         await terminated(process, what="a started instance after SIGTERM")
@@ -108,7 +108,7 @@ async def test_with_the_database_down_at_start_the_check_waits_for_it(stack: Sta
 
             await eventually(
                 not_ready,
-                timeout=15,
+                timeout=60,
                 describe="a waiting instance",
                 retry_on=(AssertionError, OSError),
             )
@@ -133,7 +133,7 @@ async def test_a_server_out_of_connections_is_a_503_not_a_500(stack: Stack) -> N
                 assert (await api.readyz())[0] == 200
 
             await eventually(
-                ready, timeout=15, describe="the instance", retry_on=(AssertionError, OSError)
+                ready, timeout=60, describe="the instance", retry_on=(AssertionError, OSError)
             )
             await api.register("full@example.com", "a long password", "Fay")
             access = (await api.login("full@example.com", "a long password")).access_token
