@@ -200,14 +200,15 @@ class HotPath:
             return None
         return Accepted(row["thread_id"], row["id"], row["run_id"], duplicate=True)
 
-    async def append_events(self, envelopes: Sequence[dict[str, Any]]) -> set[tuple[str, int]]:
-        """Store the events in one statement; the (run_id, seq) keys another writer already
-        holds with a different event (a run taken over by recovery)."""
+    async def append_events(
+        self, envelopes: Sequence[dict[str, Any]], texts: Sequence[str]
+    ) -> set[tuple[str, int]]:
+        """Store the events (`texts`: each one's JSON) in one statement; the (run_id, seq) keys
+        another writer already holds with a different event (a run taken over by recovery)."""
         keys = [(uuid.UUID(e["run_id"]), int(e["seq"])) for e in envelopes]
-        texts = [json.dumps(e) for e in envelopes]
         run_ids, seqs = [k[0] for k in keys], [k[1] for k in keys]
         types = [str(e["type"]) for e in envelopes]
-        rows = await self._retried(lambda c: c.fetch(_EVENTS, run_ids, seqs, types, texts))
+        rows = await self._retried(lambda c: c.fetch(_EVENTS, run_ids, seqs, types, list(texts)))
         inserted = {(row["run_id"], row["seq"]) for row in rows}
         conflicts = [i for i, key in enumerate(keys) if key not in inserted]
         if not conflicts:
