@@ -16,7 +16,7 @@ from service.auth.tokens import AccessClaims, decode_access_token
 from service.contract import CloseCode, ErrorCode
 from service.delivery.chat.arrivals import Turn
 from service.delivery.chat.asking import SEND_TIMEOUT_S, ask
-from service.delivery.chat.chat_limits import refused
+from service.delivery.chat.chat_limits import over_the_rate
 from service.delivery.chat.closing import finish, messages
 from service.delivery.chat.flow import cap_send_buffer, writer_limit
 from service.delivery.chat.frames import PingFrame, ResumeFrame, parse_frame
@@ -283,14 +283,20 @@ async def _handle(request: web.Request, connection: Connection, raw: str) -> dic
         return _refusal(exc, exc.ref)
     if isinstance(frame, PingFrame):
         return {"type": "pong"}
-    if (refusal := await refused(request.app[CHAT_LIMITS], connection, frame)) is not None:
-        return refusal
+    limits = request.app[CHAT_LIMITS]
     if isinstance(frame, ResumeFrame):
+        wait = await limits.resume_wait(connection.user_id, len(frame.runs))
+        if (refusal := over_the_rate(connection, frame, wait)) is not None:
+            return refusal
         app = request.app
         await Replayer(app[SESSIONS], app[REDIS], app[HUB]).resume(connection, frame.runs)
         return None
+    per_day = request.app[SETTINGS].plans[connection.plan].questions_per_day
+    taken = await limits.take_question(connection.user_id, per_day)
+    if (refusal := over_the_rate(connection, frame, taken.wait)) is not None:
+        return refusal
     try:
-        await ask(request, connection, frame)
+        await ask(request, connection, frame, taken)
         return None
     except Exception as exc:
         error = as_service_error(exc)
