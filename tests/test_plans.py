@@ -216,6 +216,8 @@ async def test_questions_per_day_are_counted_per_person_and_given_back() -> None
 
 
 async def test_a_question_over_the_rate_is_not_counted_against_the_day() -> None:
+    """The rate and the day's count in one script: a question over the rate is refused as that,
+    and not counted against the day."""
     with EmbeddedRedis() as server:
         redis = Redis.from_url(server.url)
         limits = ChatLimits(redis, instance_id="here")
@@ -226,6 +228,9 @@ async def test_a_question_over_the_rate_is_not_counted_against_the_day() -> None
             )
             assert [t.wait > 0 for t in taken] == [False] * int(SEND_BURST) + [True, True]
             assert all(t.day_allows for t in taken)  # over the rate: refused as that, not quota
+            # One script each for the rate and the day (issue 19: two round trips were two).
+            stats = await redis.info("commandstats")
+            assert stats["cmdstat_eval"]["calls"] == len(taken)
             assert (
                 await redis.get(f"chat:day:{fiona}:{taken[0].day}") == str(int(SEND_BURST)).encode()
             )
