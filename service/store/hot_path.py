@@ -222,11 +222,7 @@ class HotPath:
             )
         )
         stored = {(str(row["run_id"]), row["seq"]): json.loads(row["envelope"]) for row in found}
-        return {
-            keys[i]
-            for i in conflicts
-            if stored.get(keys[i]) != json.loads(texts[i])
-        }
+        return {keys[i] for i in conflicts if stored.get(keys[i]) != json.loads(texts[i])}
 
     async def usage_between(self, *, user_id: uuid.UUID, since: date, until: date) -> list[Any]:
         """The person's usage records with `since <= day <= until`, in day order."""
