@@ -29,9 +29,9 @@ async def test_without_redis_the_limits_hold_per_instance() -> None:
     await limits.close(first)
     await limits.open(alice, max_chats=2)  # a closed chat makes room
 
-    waits = [await limits.send_wait(alice) for _ in range(int(SEND_BURST) + 1)]
+    waits = [(await limits.take_question(alice, 100)).wait for _ in range(int(SEND_BURST) + 1)]
     assert waits[:-1] == [0.0] * int(SEND_BURST) and waits[-1] > 0
-    assert await limits.send_wait(bob) == 0.0
+    assert (await limits.take_question(bob, 100)).wait == 0.0
     assert await limits.resume_wait(alice, 100) == 0.0
     assert await limits.resume_wait(alice, 50) > 0
     await unreachable.aclose()
@@ -56,11 +56,11 @@ async def test_the_shared_limits_keep_redis_time_not_the_instance_clock(
         await here.open(alice, max_chats=2)
         await here.open(alice, max_chats=2)
         for _ in range(int(SEND_BURST)):
-            assert await here.send_wait(alice) == 0.0
+            assert (await here.take_question(alice, 100)).wait == 0.0
         skewed = time.time() + 3600
         monkeypatch.setattr(time, "time", lambda: skewed)
         with pytest.raises(TooManyChats):
             await ahead.open(alice, max_chats=2)
-        assert await ahead.send_wait(alice) > 0
+        assert (await ahead.take_question(alice, 100)).wait > 0
     finally:
         await client.aclose()

@@ -4,6 +4,7 @@ PostgreSQL and a real Redis where they are involved."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -19,7 +20,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from fixtures.postgres import EmbeddedPostgres
 from fixtures.redis import EmbeddedRedis
-from service.delivery.chat.daily_questions import DailyQuestions, seconds_to_reset
+from service.delivery.chat.chat_limits import SEND_BURST, ChatLimits
+from service.delivery.chat.daily_questions import seconds_to_reset
 from service.errors import Forbidden
 from service.plan_cache import Plans
 from service.plans import PLANS, Plan, cache_key, parse_plan, with_overrides
@@ -200,15 +202,38 @@ async def test_enterprise_sign_in_makes_enterprise_accounts_and_is_for_them_only
 async def test_questions_per_day_are_counted_per_person_and_given_back() -> None:
     with EmbeddedRedis() as server:
         redis = Redis.from_url(server.url)
-        daily = DailyQuestions(redis)
+        limits = ChatLimits(redis, instance_id="here")
         fiona, erin = uuid.uuid4(), uuid.uuid4()
         try:
-            taken = [await daily.take(fiona, 3) for _ in range(4)]
-            assert [ok for _, ok in taken] == [True, True, True, False]
-            assert (await daily.take(erin, 3))[1]  # others are unaffected
-            await daily.give_back(fiona, taken[0][0])  # a question not kept after all
-            assert (await daily.take(fiona, 3))[1]
-            assert not (await daily.take(fiona, 3))[1]
+            taken = [await limits.take_question(fiona, 3) for _ in range(4)]
+            assert [t.day_allows for t in taken] == [True, True, True, False]
+            assert (await limits.take_question(erin, 3)).day_allows  # others are unaffected
+            await limits.daily.give_back(fiona, taken[0].day)  # a question not kept after all
+            assert (await limits.take_question(fiona, 3)).day_allows
+            assert not (await limits.take_question(fiona, 3)).day_allows
+        finally:
+            await redis.aclose()
+
+
+async def test_a_question_over_the_rate_is_not_counted_against_the_day() -> None:
+    """The rate and the day's count in one script: a question over the rate is refused as that,
+    and not counted against the day."""
+    with EmbeddedRedis() as server:
+        redis = Redis.from_url(server.url)
+        limits = ChatLimits(redis, instance_id="here")
+        fiona = uuid.uuid4()
+        try:
+            taken = await asyncio.gather(
+                *(limits.take_question(fiona, 100) for _ in range(int(SEND_BURST) + 2))
+            )
+            assert [t.wait > 0 for t in taken] == [False] * int(SEND_BURST) + [True, True]
+            assert all(t.day_allows for t in taken)  # over the rate: refused as that, not quota
+            # One script each for the rate and the day (issue 19: two round trips were two).
+            stats = await redis.info("commandstats")
+            assert stats["cmdstat_eval"]["calls"] == len(taken)
+            assert (
+                await redis.get(f"chat:day:{fiona}:{taken[0].day}") == str(int(SEND_BURST)).encode()
+            )
         finally:
             await redis.aclose()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -66,12 +67,15 @@ async def redis(redis_server: EmbeddedRedis) -> AsyncIterator[Redis]:
 
 
 async def add(redis: Redis, run: str, seqs: range, owner: uuid.UUID) -> None:
-    async with redis.pipeline(transaction=True) as pipe:
-        for seq in seqs:
-            streams.queue_append(
-                pipe, event(seq, run), user_id=owner, policy=streams.StreamPolicy(ttl_s=60)
-            )
-        await pipe.execute()
+    append = streams.Appender(
+        redis,
+        head='{"origin": "here", "frame": ',
+        policy=streams.StreamPolicy(ttl_s=60),
+        channel_prefix="chat:user:",
+    )
+    await append(
+        [streams.Outgoing(owner, e, json.dumps(e)) for e in map(event, seqs, [run] * len(seqs))]
+    )
 
 
 async def test_a_slice_is_read_exactly_with_its_owner(redis: Redis) -> None:

@@ -2,8 +2,9 @@
 
 Events are delivered to local sockets directly (so a person keeps chatting on this instance while
 Redis is down) and published on the person's channel for the other instances, which ignore their
-own publications. In the same Redis transaction each event is added to its run's stream
-(`service.streams`), so whoever sees an event live can also find it there for a replay.
+own publications. In the same Redis script call each event is first added to its run's stream
+(`service.streams`), so whoever sees an event live can also find it there for a replay. An
+event is encoded to JSON once: the same text is stored, streamed, published and sent.
 
 Every instance hears its own publications too (one pattern subscription): they are recognised by
 the body's first bytes and dropped unparsed. Parsing them was a tenth of a busy instance's time.
@@ -22,7 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from service.delivery.chat.hub import Hub
-from service.delivery.streams import StreamPolicy, queue_append
+from service.delivery.streams import Appender, Outgoing, StreamPolicy
 from service.resilience.outage_log import OutageNotice
 
 log = logging.getLogger("service.bus")
@@ -44,38 +45,35 @@ class Bus:
         instance_id: str,
         streams: StreamPolicy | None = None,
     ) -> None:
-        self._redis = redis
         # A connection of its own with no read timeout: it waits for messages indefinitely.
         self._subscriber = subscriber
         self._hub = hub
         self._instance_id = instance_id
-        self._streams = streams or StreamPolicy()
         # True while `listen` holds a confirmed subscription (readiness reports it).
         self.listening = False
         # How this instance's own publications begin (json.dumps writes "origin" first).
         self._own_prefix = json.dumps({"origin": instance_id})[:-1].encode() + b","
+        # Each publication is this head, the event's text and "}": json.dumps of
+        # {"origin": instance_id, "frame": event}, byte for byte, without encoding it again.
+        head = self._own_prefix.decode() + ' "frame": '
+        self._append = Appender(
+            redis, head=head, policy=streams or StreamPolicy(), channel_prefix=CHANNEL_PREFIX
+        )
         self._fan_out = OutageNotice(log, "fan-out to other instances")
         self._subscription = OutageNotice(log, "fan-out subscription")
 
-    def deliver_here(self, frames: Sequence[tuple[uuid.UUID, dict[str, Any]]]) -> None:
+    def deliver_here(self, events: Sequence[Outgoing]) -> None:
         """To this instance's sockets, at once."""
-        for user_id, frame in frames:
-            self._hub.deliver(user_id, frame)
+        for event in events:
+            self._hub.deliver(event.user_id, event.envelope, event.text)
 
-    async def publish_elsewhere(self, frames: Sequence[tuple[uuid.UUID, dict[str, Any]]]) -> None:
-        """To the other instances (and the runs' streams) in one Redis round trip; a failure is
+    async def publish_elsewhere(self, events: Sequence[Outgoing]) -> None:
+        """To the other instances (and the runs' streams) in one Redis script call; a failure is
         logged once per outage, never raised."""
-        if not frames:
+        if not events:
             return
         try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                for user_id, frame in frames:
-                    if "run_id" in frame and "seq" in frame:
-                        queue_append(pipe, frame, user_id=user_id, policy=self._streams)
-                    message = json.dumps({"origin": self._instance_id, "frame": frame})
-                    # (listen's test of `_own_prefix` relies on this key order)
-                    pipe.publish(user_channel(user_id), message)
-                await pipe.execute()
+            await self._append(events)
         except (RedisError, OSError) as exc:
             self._fan_out.failed(exc)
         else:

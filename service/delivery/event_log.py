@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import Any
 import asyncpg
 
 from service.delivery.bus import Bus
+from service.delivery.streams import Outgoing
 from service.metrics import DEPENDENCY_ERRORS, EVENTS_SENT
 from service.store.conversations import RunTakenOver
 from service.store.hot_path import HotPath
@@ -51,6 +53,8 @@ class _Pending:
 
     user_id: uuid.UUID
     envelopes: list[dict[str, Any]]
+    # Each event's JSON, encoded once: stored, streamed, published and sent as it is.
+    texts: list[str]
     done: asyncio.Future[None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -75,13 +79,13 @@ class EventLog:
         self._writers = asyncio.Semaphore(writers)
         self._writing: set[asyncio.Task[None]] = set()
         # Stored events, in the order they were stored, for the other instances.
-        self._outgoing: asyncio.Queue[list[tuple[uuid.UUID, dict[str, Any]]]] = asyncio.Queue()
+        self._outgoing: asyncio.Queue[list[Outgoing]] = asyncio.Queue()
 
     async def append(self, user_id: uuid.UUID, envelopes: list[dict[str, Any]]) -> None:
         """Store one run's events (in one statement: all or none) in PostgreSQL, then publish
         them; RunTakenOver if a seq is taken (another instance ended the run meanwhile:
         service/runs/recovery.py)."""
-        pending = _Pending(user_id, envelopes)
+        pending = _Pending(user_id, envelopes, [json.dumps(e) for e in envelopes])
         self._queue.put_nowait(pending)
         await pending.done
 
@@ -124,14 +128,16 @@ class EventLog:
             await self._bus.publish_elsewhere(frames)
 
     async def _flush(self) -> None:
-        frames: list[tuple[uuid.UUID, dict[str, Any]]] = []
+        frames: list[Outgoing] = []
         while not self._outgoing.empty():
             frames += self._outgoing.get_nowait()
         await self._bus.publish_elsewhere(frames)
 
     async def _write(self, batch: list[_Pending]) -> None:
         try:
-            taken = await self._store_retried([e for p in batch for e in p.envelopes])
+            taken = await self._store_retried(
+                [e for p in batch for e in p.envelopes], [t for p in batch for t in p.texts]
+            )
         except REFUSED as exc:
             if len(batch) > 1:  # one event PostgreSQL refuses must not fail the others
                 for pending in batch:
@@ -146,7 +152,11 @@ class EventLog:
         for pending in batch:
             if any(_key(e) in taken for e in pending.envelopes):  # ended elsewhere meanwhile
                 pending.resolve(RunTakenOver(pending.envelopes[0]["run_id"]))
-        frames = [(p.user_id, e) for p in stored for e in p.envelopes]
+        frames = [
+            Outgoing(p.user_id, e, t)
+            for p in stored
+            for e, t in zip(p.envelopes, p.texts, strict=True)
+        ]
         with contextlib.suppress(Exception):  # delivering never fails a stored event
             self._bus.deliver_here(frames)
         self._outgoing.put_nowait(frames)
@@ -155,13 +165,15 @@ class EventLog:
                 EVENTS_SENT.labels(envelope["type"]).inc()
             pending.resolve()
 
-    async def _store_retried(self, envelopes: list[dict[str, Any]]) -> set[tuple[str, int]]:
+    async def _store_retried(
+        self, envelopes: list[dict[str, Any]], texts: list[str]
+    ) -> set[tuple[str, int]]:
         """Store the events, trying again after each of RETRY_DELAYS_S while a dependency fails
         (an event PostgreSQL refuses is not tried again)."""
         delays = iter(RETRY_DELAYS_S)
         while True:
             try:
-                return await self._store.append_events(envelopes)
+                return await self._store.append_events(envelopes, texts)
             except REFUSED:
                 raise
             except Exception as exc:

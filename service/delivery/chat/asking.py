@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from service.delivery.chat.chat_limits import Taken
 from service.delivery.chat.daily_questions import seconds_to_reset
 from service.delivery.chat.frames import SendFrame
 from service.delivery.chat.hub import Connection
@@ -30,15 +31,16 @@ from service.store.hot_path import Accepted
 SEND_TIMEOUT_S = 2.5
 
 
-async def ask(request: web.Request, connection: Connection, frame: SendFrame) -> None:
-    """Take the question or raise the contract's error (`busy`, `not_found`, a timeout...)."""
+async def ask(request: web.Request, connection: Connection, frame: SendFrame, taken: Taken) -> None:
+    """Take the question (within the rate, counted on `taken.day`) or raise the contract's error
+    (`quota_reached`, `busy`, `not_found`, a timeout...)."""
     asked_at = time.monotonic()
     runs = request.app[RUNS]
     plan = connection.plan
     quotas = request.app[SETTINGS].plans[plan]
     daily = request.app[CHAT_LIMITS].daily
-    day, allowed = await daily.take(connection.user_id, quotas.questions_per_day)
-    if not allowed:
+    day = taken.day
+    if not taken.day_allows:
         # A resend of a question kept earlier today gets its duplicate ack, as always.
         looking = request.app[HOT_PATH].earlier_question(
             user_id=connection.user_id, client_msg_id=frame.client_msg_id

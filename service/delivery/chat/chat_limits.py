@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -32,9 +33,10 @@ from redis.exceptions import RedisError
 
 from service.coalesce import Coalescer
 from service.contract import ErrorCode
+from service.delivery.chat import daily_questions
 from service.delivery.chat.daily_questions import DailyQuestions
 from service.delivery.chat.frames import Frame as ClientFrame
-from service.delivery.chat.frames import ResumeFrame, SendFrame
+from service.delivery.chat.frames import SendFrame
 from service.delivery.chat.hub import Connection
 from service.delivery.chat.limits import Bucket
 from service.errors import TooManyChats
@@ -82,10 +84,9 @@ return 1
 """
 )
 
-# KEYS[1] the bucket; ARGV burst, tokens per second, cost. Returns the seconds to wait (0: taken).
-_TAKE = (
-    _NOW
-    + """
+# KEYS[1] the bucket; ARGV burst, tokens per second, cost. Leaves `wait`, the seconds to wait
+# (0: taken).
+_BUCKET = """
 local burst, rate, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local held = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(held[1]) or burst
@@ -95,9 +96,30 @@ local wait = 0
 if tokens >= cost then tokens = tokens - cost else wait = (cost - tokens) / rate end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
-return tostring(wait)
 """
+
+_TAKE = _NOW + _BUCKET + "return tostring(wait)"
+
+# A question: the rate's token, then (only when one was taken) the day's count, in one script
+# (two round trips were two of a question's Redis calls). Returns {wait, counted}: a question
+# over the rate is not counted, and not refused by the day either (counted 1).
+_QUESTION = (
+    _NOW
+    + _BUCKET
+    + "if wait > 0 then return {tostring(wait), 1} end"
+    + daily_questions.COUNT
+    + "return {'0', counted}"
 )
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A question's turn: the seconds to wait (0: within the rate), the UTC day it was counted
+    on, and whether the day's allowance had room (over the rate it is not counted: True)."""
+
+    wait: float
+    day: str
+    day_allows: bool
 
 
 @dataclass(frozen=True)
@@ -113,6 +135,7 @@ class ChatLimits:
         self.daily = DailyQuestions(redis)
         self._tickets: set[Ticket] = set()
         self._admit = Coalescer(self._admit_all)
+        self._questions = Coalescer(self._take_questions)
         self._local: dict[tuple[str, uuid.UUID], Bucket] = {}
         # Logged once per outage, not once per chat or question.
         self._count_down = OutageNotice(log, "shared chat count (counting locally)")
@@ -173,9 +196,36 @@ class ChatLimits:
                 self._renew_down.ok()
 
     # -- rates
-    async def send_wait(self, user_id: uuid.UUID) -> float:
-        """0 when the person may ask one more question now, else the seconds to wait."""
-        return await self._take("rate", user_id, 1, SEND_BURST, SEND_PER_SECOND)
+    async def take_question(self, user_id: uuid.UUID, per_day: int) -> Taken:
+        """The rate's token and, if taken, one of the day's `per_day` questions: one script,
+        and a crowd's questions in one round trip (service/coalesce.py)."""
+        now = time.time()
+        day, count_key = self.daily.key(user_id, now)
+        try:
+            wait, counted = await self._questions((user_id, count_key, per_day))
+            self._rates_down.ok()
+            self.daily.available()
+        except (RedisError, OSError) as exc:
+            self._rates_down.failed(exc)
+            self.daily.unavailable(exc)
+            wait, counted = self._take_here("rate", user_id, 1, SEND_BURST, SEND_PER_SECOND), 1
+        return Taken(float(wait), day, bool(counted))
+
+    async def _take_questions(self, asked: list[tuple[uuid.UUID, str, int]]) -> list[Any]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for user_id, count_key, per_day in asked:
+                keys = (f"chat:rate:{user_id}", count_key)
+                pipe.eval(
+                    _QUESTION,
+                    2,
+                    *keys,
+                    SEND_BURST,
+                    SEND_PER_SECOND,
+                    1,
+                    per_day,
+                    daily_questions.KEEP_S,
+                )
+            return list(await pipe.execute())
 
     async def resume_wait(self, user_id: uuid.UUID, runs: int) -> float:
         """0 when the person may catch up on `runs` more runs now, else the seconds to wait."""
@@ -192,27 +242,27 @@ class ChatLimits:
             return float(wait)
         except (RedisError, OSError) as exc:
             self._rates_down.failed(exc)
+        return self._take_here(kind, user_id, cost, burst, per_second)
+
+    def _take_here(
+        self, kind: str, user_id: uuid.UUID, cost: int, burst: float, per_second: float
+    ) -> float:
+        """The limit as this instance alone sees it (Redis is not answering)."""
         if len(self._local) > LOCAL_BUCKETS_MAX:
             self._local = {k: b for k, b in self._local.items() if not b.full}
         bucket = self._local.setdefault((kind, user_id), Bucket(burst, per_second))
         return bucket.take(cost)
 
 
-async def refused(
-    limits: ChatLimits, connection: Connection, frame: ClientFrame
-) -> dict[str, Any] | None:
-    """The `rate_limited` error for a question or resume over the person's limit, else None
+def over_the_rate(connection: Connection, frame: ClientFrame, wait: float) -> dict[str, Any] | None:
+    """The `rate_limited` error for a question or resume that must `wait` (seconds), else None
     (the socket counts each refusal: past its tolerance it is closed with 4429)."""
-    if isinstance(frame, SendFrame):
-        wait, ref = await limits.send_wait(connection.user_id), str(frame.client_msg_id)
-        what = "Too many questions at once"
-    elif isinstance(frame, ResumeFrame):
-        wait, ref = await limits.resume_wait(connection.user_id, len(frame.runs)), None
-        what = "Too many catch-up requests"
-    else:
-        return None
     if wait <= 0:
         return None
+    if isinstance(frame, SendFrame):
+        what, ref = "Too many questions at once", str(frame.client_msg_id)
+    else:
+        what, ref = "Too many catch-up requests", None
     connection.sends.refused()
     seconds = max(1, math.ceil(wait))
     error: dict[str, Any] = {

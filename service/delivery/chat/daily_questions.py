@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import time
 import uuid
 
 from redis.asyncio import Redis
@@ -29,11 +28,14 @@ DAY_S = 24 * 3600
 # A day's count outlives the day a little, so a clock a few seconds off does not reset it early.
 KEEP_S = DAY_S + 3600
 
-_TAKE = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-if n > tonumber(ARGV[1]) then redis.call('DECR', KEYS[1]) return 0 end
-return 1
+# A Lua fragment (service/delivery/chat/chat_limits.py runs it with the rate's bucket, one
+# script for both): KEYS[2] the day's count, ARGV[4] the questions allowed, ARGV[5] KEEP_S;
+# `counted` is 1 when the question is within the day's allowance.
+COUNT = """
+local counted = 1
+local n = redis.call('INCR', KEYS[2])
+if n == 1 then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
+if n > tonumber(ARGV[4]) then redis.call('DECR', KEYS[2]) counted = 0 end
 """
 
 
@@ -52,16 +54,17 @@ class DailyQuestions:
         # Logged once per outage, not once per question.
         self._down = OutageNotice(log, "daily question count (not counting)")
 
-    async def take(self, user_id: uuid.UUID, allowed: int) -> tuple[str, bool]:
-        """Count one question of today; the day counted and False when `allowed` are used up."""
-        day = utc_day(time.time())
-        try:
-            taken = await self._redis.eval(_TAKE, 1, _key(user_id, day), allowed, KEEP_S)
-        except (RedisError, OSError) as exc:
-            self._down.failed(exc)
-            return day, True
+    def key(self, user_id: uuid.UUID, now: float) -> tuple[str, str]:
+        """The day of `now` and the person's count for it (counted by ChatLimits.take_question)."""
+        day = utc_day(now)
+        return day, _key(user_id, day)
+
+    def unavailable(self, exc: BaseException) -> None:
+        """Redis could not count: questions are let through (logged once per outage)."""
+        self._down.failed(exc)
+
+    def available(self) -> None:
         self._down.ok()
-        return day, bool(taken)
 
     async def give_back(self, user_id: uuid.UUID, day: str) -> None:
         """A question counted on `day` was not kept after all."""

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import math
 import time
+from functools import partial
 from typing import Any
 
 from aiohttp import WSMsgType, hdrs, web
@@ -15,13 +16,13 @@ from service.auth.tokens import AccessClaims, decode_access_token
 from service.contract import CloseCode, ErrorCode
 from service.delivery.chat.arrivals import Turn
 from service.delivery.chat.asking import SEND_TIMEOUT_S, ask
-from service.delivery.chat.chat_limits import refused
+from service.delivery.chat.chat_limits import over_the_rate
 from service.delivery.chat.closing import finish, messages
 from service.delivery.chat.flow import cap_send_buffer, writer_limit
 from service.delivery.chat.frames import PingFrame, ResumeFrame, parse_frame
 from service.delivery.chat.hub import Connection
 from service.delivery.chat.limits import frame_budget
-from service.delivery.chat.outbox import Outbox
+from service.delivery.chat.outbox import Frame, Outbox
 from service.delivery.replay import Replayer
 from service.errors import (
     Busy,
@@ -197,7 +198,7 @@ async def _serve(
     request.app[REVOCATIONS].close_if_revoked(connection)
     # An idle chat holds no task of its own but this handler's (10,000 open: issue 19): the
     # outbox writes while it has frames, and the pass's expiry is a timer.
-    connection.outbox.start(ws.send_json)
+    connection.outbox.start(partial(_send, ws))
     expiry = asyncio.get_running_loop().call_later(
         max(0.0, connection.expires_at - time.time()),
         connection.closer.request,
@@ -212,6 +213,14 @@ async def _serve(
         await connection.outbox.stop()
         await finish(ws, connection.closer)
     return ws
+
+
+async def _send(ws: web.WebSocketResponse, frame: Frame) -> None:
+    """A frame, or a run event's JSON text as it was stored (the same bytes send_json writes)."""
+    if isinstance(frame, str):
+        await ws.send_str(frame)
+    else:
+        await ws.send_json(frame)
 
 
 async def _flush_then_close(connection: Connection, code: CloseCode, reason: bytes) -> None:
@@ -274,14 +283,20 @@ async def _handle(request: web.Request, connection: Connection, raw: str) -> dic
         return _refusal(exc, exc.ref)
     if isinstance(frame, PingFrame):
         return {"type": "pong"}
-    if (refusal := await refused(request.app[CHAT_LIMITS], connection, frame)) is not None:
-        return refusal
+    limits = request.app[CHAT_LIMITS]
     if isinstance(frame, ResumeFrame):
+        wait = await limits.resume_wait(connection.user_id, len(frame.runs))
+        if (refusal := over_the_rate(connection, frame, wait)) is not None:
+            return refusal
         app = request.app
         await Replayer(app[SESSIONS], app[REDIS], app[HUB]).resume(connection, frame.runs)
         return None
+    per_day = request.app[SETTINGS].plans[connection.plan].questions_per_day
+    taken = await limits.take_question(connection.user_id, per_day)
+    if (refusal := over_the_rate(connection, frame, taken.wait)) is not None:
+        return refusal
     try:
-        await ask(request, connection, frame)
+        await ask(request, connection, frame, taken)
         return None
     except Exception as exc:
         error = as_service_error(exc)

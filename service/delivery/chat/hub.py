@@ -41,11 +41,12 @@ class Connection:
         """Queue a frame; False when this socket cannot keep up."""
         return self.outbox.put_nowait(frame)
 
-    def offer_event(self, frame: dict[str, Any]) -> bool:
-        """Queue a live run event, unless a replay of its run holds it back or already sent it."""
+    def offer_event(self, frame: dict[str, Any], text: str | None = None) -> bool:
+        """Queue a live run event (as `text`, its JSON, when given), unless a replay of its run
+        holds it back or already sent it."""
         verdict = self.gate.admit(frame)
         if verdict is Admission.SEND:
-            return self.offer(frame)
+            return self.outbox.put_nowait(frame if text is None else text)
         return verdict is not Admission.OVERFLOW
 
 
@@ -77,9 +78,9 @@ class Hub:
             return list(self._by_user.get(user_id, ()))
         return [c for peers in self._by_user.values() for c in peers]
 
-    def deliver(self, user_id: uuid.UUID, frame: dict[str, Any]) -> None:
+    def deliver(self, user_id: uuid.UUID, frame: dict[str, Any], text: str | None = None) -> None:
         for connection in self.connections(user_id):
-            if not connection.offer_event(frame):
+            if not connection.offer_event(frame, text):
                 self.too_slow(connection)
 
     def too_slow(self, connection: Connection) -> None:

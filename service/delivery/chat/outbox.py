@@ -14,7 +14,8 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-Frame = dict[str, Any]
+# A frame, or a run event's JSON text as it was stored (encoded once: service/delivery/bus.py).
+Frame = dict[str, Any] | str
 
 
 class Outbox:
