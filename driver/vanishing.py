@@ -24,7 +24,9 @@ async def place_taken_by(person: Actor, device: str, *, since: float, within: fl
         except HandshakeRefused as refused:
             if refused.code != ErrorCode.TOO_MANY_CHATS:
                 raise
-            raise AssertionError(f"{person.name}'s {device} was refused: {refused.message}") from None
+            raise AssertionError(
+                f"{person.name}'s {device} was refused: {refused.message}"
+            ) from None
 
     await eventually(
         admitted,
@@ -51,7 +53,10 @@ async def reconnect_when_a_place_is_free(person: Actor, device: str, *, within: 
             raise AssertionError(f"refused: {refused.message}") from None
 
     await eventually(
-        reconnected, timeout=within, interval=0.1, describe=f"{person.name}'s {device} never got back in"
+        reconnected,
+        timeout=within,
+        interval=0.1,
+        describe=f"{person.name}'s {device} never got back in",
     )
 
 

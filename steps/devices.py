@@ -171,7 +171,9 @@ async def step_phone_has_everything(ctx: ScenarioContext, name: str) -> None:
     assert not wrong, f"{name}'s phone did not get everything:\n" + "\n".join(wrong)
 
 
-@then("{name}'s laptop, back on a working network, catches up on everything, each step once and in order")
+@then(
+    "{name}'s laptop, back on a working network, catches up on everything, each step once and in order"
+)
 async def step_laptop_catches_up(ctx: ScenarioContext, name: str) -> None:
     """With its network working again, the laptop reconnects and has every step, once each and in order."""
     person = ctx.cast.person(name)

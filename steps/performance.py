@@ -305,7 +305,9 @@ def _record_memory(ctx: ScenarioContext, figures: dict[str, str]) -> None:
     "they all ask the assistant about their spend while {name} opens her history, her latest "
     'conversation and searches for "{words}", {rounds:d} times each'
 )
-async def step_read_while_crowd_asks(ctx: ScenarioContext, name: str, words: str, rounds: int) -> None:
+async def step_read_while_crowd_asks(
+    ctx: ScenarioContext, name: str, words: str, rounds: int
+) -> None:
     """The crowd asks at once while the person reads her history, conversation and search, each timed."""
     person = ctx.cast.spotlight_on(name)
     ctx.reading = await reading.timed_while(
