@@ -56,12 +56,18 @@ def differences(
     ]
 
 
-def over(figures: Figures, most: Mapping[str, float], names: Mapping[str, str]) -> list[str]:
-    """Each figure above its most, in words."""
+def kept(pool: str) -> str:
+    """The figure of the most connections that pool keeps open when idle."""
+    return f"chat_database_connections_kept{{pool={pool}}}"
+
+
+def over_kept(figures: Figures) -> list[str]:
+    """Each pool with more connections open than it keeps when idle, in words."""
     return [
-        f"{names[name]}: {figures.get(name, 'missing')}, more than {value:g} ({name})"
-        for name, value in most.items()
-        if figures.get(name, float("inf")) > value
+        f"{pool}: {figures.get(connections(pool, 'open'))} connections open, more than the "
+        f"{figures.get(kept(pool))} it keeps when idle"
+        for pool in POOLS
+        if figures.get(connections(pool, "open"), float("inf")) > figures.get(kept(pool), -1.0)
     ]
 
 

@@ -70,7 +70,7 @@ def not_everything(person: Actor, device: str) -> list[str]:
         got = [e.seq for e in events]
         if final is None:
             problems.append(f"question {short_id(run)}: no answer (received steps {got})")
-        elif got != list(range(1, final.seq + 1)):
+        elif got != list(range(1, (final.seq or 0) + 1)):
             problems.append(
                 f"question {short_id(run)}: received steps {got}, not 1 to {final.seq} once each"
             )

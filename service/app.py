@@ -121,10 +121,16 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     pool = engine.sync_engine.pool
     if isinstance(pool, QueuePool):  # the service's own engine always is
         metrics.watch_database(
-            "sessions", in_use=pool.checkedout, open_=lambda: pool.checkedin() + pool.checkedout()
+            "sessions",
+            in_use=pool.checkedout,
+            open_=lambda: pool.checkedin() + pool.checkedout(),
+            kept=pool.size(),
         )
     metrics.watch_database(
-        "hot_path", in_use=hot_path.connections_in_use, open_=hot_path.connections_open
+        "hot_path",
+        in_use=hot_path.connections_in_use,
+        open_=hot_path.connections_open,
+        kept=settings.hot_path_pool_size,
     )
     warming = asyncio.create_task(hot_path.warm())
     yield

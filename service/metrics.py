@@ -47,6 +47,12 @@ DATABASE_CONNECTIONS = Gauge(
     "(in_use: lent out now; open: held, in use or idle)",
     ["pool", "state"],
 )
+DATABASE_CONNECTIONS_KEPT = Gauge(
+    "chat_database_connections_kept",
+    "The most PostgreSQL connections a pool of this instance keeps open when idle (its size; "
+    "those opened beyond it under load are closed once given back)",
+    ["pool"],
+)
 RUNS_IN_FLIGHT_LIMIT = Gauge(
     "chat_runs_in_flight_limit", "Runs this instance executes at once at most (RUNS_IN_FLIGHT)"
 )
@@ -137,10 +143,13 @@ def watch_held(*, chat_places: Callable[[], int]) -> None:
     OPEN_CHAT_PLACES.set_function(chat_places)
 
 
-def watch_database(pool: str, *, in_use: Callable[[], int], open_: Callable[[], int]) -> None:
-    """Bind one connection pool's figures (in use now, open in all)."""
+def watch_database(
+    pool: str, *, in_use: Callable[[], int], open_: Callable[[], int], kept: int
+) -> None:
+    """Bind one connection pool's figures (in use now, open in all, kept when idle)."""
     DATABASE_CONNECTIONS.labels(pool, "in_use").set_function(in_use)
     DATABASE_CONNECTIONS.labels(pool, "open").set_function(open_)
+    DATABASE_CONNECTIONS_KEPT.labels(pool).set(kept)
 
 
 def watch_breaker(dependency: str, is_open: Callable[[], bool]) -> None:

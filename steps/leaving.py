@@ -9,7 +9,7 @@ from driver.operations import Figures
 from fixtures import kept_for_people
 from fixtures.context import ScenarioContext, then, when
 from fixtures.security import stack_of
-from fixtures.servers import idle_connections, servers_of, tagged_profile
+from fixtures.servers import servers_of, tagged_profile
 
 ANSWER_BUDGET_S = 60.0  # the seed plans' minute for every answer
 
@@ -71,9 +71,7 @@ async def step_nothing_held(ctx: ScenarioContext, seconds: float) -> None:
 )
 async def step_connections_back(ctx: ScenarioContext, seconds: float) -> None:
     """Soon after everyone left, no PostgreSQL connection is in use and each pool is back to its idle size at most."""
-    idle = idle_connections(_profile(ctx))
     in_use = {leaving.connections(pool, "in_use"): 0.0 for pool in leaving.POOLS}
-    most = {leaving.connections(pool, "open"): float(idle[pool]) for pool in leaving.POOLS}
     names = {
         leaving.connections(pool, state): f"{pool} connections {state.replace('_', ' ')}"
         for pool in leaving.POOLS
@@ -81,7 +79,7 @@ async def step_connections_back(ctx: ScenarioContext, seconds: float) -> None:
     }
 
     def wrong(found: Figures) -> list[str]:
-        return leaving.differences(found, in_use, names) + leaving.over(found, most, names)
+        return leaving.differences(found, in_use, names) + leaving.over_kept(found)
 
     await leaving.until_figures(
         lambda: _figures(ctx),

@@ -138,8 +138,7 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.clock_timestamp(), nullable=False
     )
-    # Never loaded (only searched in): asyncpg has no codec for tsvector, so a result holding it
-    # costs every pooled connection a type lookup, and a search twice the time of a history page.
+    # Never loaded, only searched in: a search's fifty hits need not carry it (issue 21).
     search: Mapped[Any] = mapped_column(
         TSVECTOR, Computed("to_tsvector('english', text)", persisted=True), deferred=True
     )
