@@ -12,6 +12,7 @@ from fixtures.browsing import run_browser, web_evidence, web_scenario
 from fixtures.deployment import deployment_stack
 from fixtures.nginx import MISSING, nginx_available
 from fixtures.run_facts import write_run_facts
+from fixtures.servers import servers_of, tagged_profile
 from fixtures.suite import (
     balanced_servers,
     checked_nothing_lost,
@@ -52,7 +53,8 @@ def before_all(ctx: Context) -> None:
 
 def before_scenario(ctx: Context, scenario: Scenario) -> None:
     tags = set(scenario.effective_tags)
-    if NEEDS_STACK & tags and not ctx.target.embedded:
+    profile = tagged_profile(tags)  # @server:<profile>: the cast's server (fixtures/servers.py)
+    if (NEEDS_STACK & tags or profile) and not ctx.target.embedded:
         scenario.skip("needs control of the stack; the suite runs against a deployment")
         return
     if NEEDS_ONE_SERVER & tags and ctx.target.through_balancer:
@@ -65,7 +67,7 @@ def before_scenario(ctx: Context, scenario: Scenario) -> None:
         scenario.skip(MISSING)
         return
     use_fixture(scenario_servers, ctx)  # the very last cleanup: the pool's instances stop
-    service_url = None
+    service_url = servers_of(ctx.target.stack).url(profile) if profile else None
     if "balancer" in tags:
         use_fixture(balanced_servers, ctx)  # ctx.balancer: nginx in front of two servers
         service_url = ctx.balancer.url

@@ -58,3 +58,9 @@ def promise_for(crowd: int) -> Promise:
     if crowd < 1:
         raise ValueError(f"a crowd of {crowd} people")
     return next((p for p in PROMISES if p.crowd >= crowd), PROMISES[-1])
+
+
+# Issue 21: reading what is stored (the history, a conversation's messages, a search) answers
+# within this long, 19 times in 20, for a busy account (1,000 conversations); the seed plans'
+# "< 100 ms". With a crowd asking the suite holds it to a stated multiple on the shared machine.
+READING_S = 0.1

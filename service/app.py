@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.pool import QueuePool
 
 from service import metrics
 from service.agents.llm import reasoner_for
@@ -117,6 +118,20 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[SESSIONS] = make_sessions(engine)
     hot_path = app[HOT_PATH] = HotPath(settings.database_url, pool_size=settings.hot_path_pool_size)
     await hot_path.open()
+    pool = engine.sync_engine.pool
+    if isinstance(pool, QueuePool):  # the service's own engine always is
+        metrics.watch_database(
+            "sessions",
+            in_use=pool.checkedout,
+            open_=lambda: pool.checkedin() + pool.checkedout(),
+            kept=pool.size(),
+        )
+    metrics.watch_database(
+        "hot_path",
+        in_use=hot_path.connections_in_use,
+        open_=hot_path.connections_open,
+        kept=settings.hot_path_pool_size,
+    )
     warming = asyncio.create_task(hot_path.warm())
     yield
     await cancelled("the pool's warming and the connection check", [warming, budget])

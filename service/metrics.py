@@ -35,6 +35,24 @@ READY = Gauge(
 OPEN_CHATS = Gauge("chat_open_connections", "Chat sockets open on this instance")
 RUNS_IN_FLIGHT = Gauge("chat_runs_in_flight", "Agent runs executing on this instance")
 RUNS_QUEUED = Gauge("chat_runs_queued", "Acknowledged questions waiting for a run slot")
+# Issue 21, cleanup over time: what an instance holds for people, back to 0 when they leave.
+OPEN_CHAT_PLACES = Gauge(
+    "chat_open_chat_places",
+    "Open-chat places this instance holds for people in Redis (one per open chat; renewed "
+    "while it is open, given back when it closes)",
+)
+DATABASE_CONNECTIONS = Gauge(
+    "chat_database_connections",
+    "PostgreSQL connections of this instance by pool (sessions, hot_path) and state "
+    "(in_use: lent out now; open: held, in use or idle)",
+    ["pool", "state"],
+)
+DATABASE_CONNECTIONS_KEPT = Gauge(
+    "chat_database_connections_kept",
+    "The most PostgreSQL connections a pool of this instance keeps open when idle (its size; "
+    "those opened beyond it under load are closed once given back)",
+    ["pool"],
+)
 RUNS_IN_FLIGHT_LIMIT = Gauge(
     "chat_runs_in_flight_limit", "Runs this instance executes at once at most (RUNS_IN_FLIGHT)"
 )
@@ -118,6 +136,20 @@ def watch(
     RUNS_QUEUED.set_function(queued)
     RUNS_IN_FLIGHT_LIMIT.set(max_in_flight)
     RUNS_QUEUED_LIMIT.set(max_queued)
+
+
+def watch_held(*, chat_places: Callable[[], int]) -> None:
+    """Bind the figure of the open-chat places this instance holds for people."""
+    OPEN_CHAT_PLACES.set_function(chat_places)
+
+
+def watch_database(
+    pool: str, *, in_use: Callable[[], int], open_: Callable[[], int], kept: int
+) -> None:
+    """Bind one connection pool's figures (in use now, open in all, kept when idle)."""
+    DATABASE_CONNECTIONS.labels(pool, "in_use").set_function(in_use)
+    DATABASE_CONNECTIONS.labels(pool, "open").set_function(open_)
+    DATABASE_CONNECTIONS_KEPT.labels(pool).set(kept)
 
 
 def watch_breaker(dependency: str, is_open: Callable[[], bool]) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from driver import delivery, refusals
+from driver import delivery, refusals, vanishing
 from driver.actors.questions import HowTheChatWasClosed
-from driver.actors.tasks import OpenChat, Reconnect
+from driver.actors.tasks import Ask, OpenChat, Reconnect
 from fixtures import balancer, security
 from fixtures.context import ScenarioContext, given, then, when
-from fixtures.servers import servers_of
+from fixtures.device_network import device_network
+from fixtures.servers import free_open_chats, heartbeat_s, servers_of, tagged_profile
 
 
 def _servers(ctx: ScenarioContext) -> Any:
@@ -107,3 +109,76 @@ async def step_reconnect_elsewhere(ctx: ScenarioContext, name: str, device: str)
     """The person's device reconnects through the balancer and lands on the other server."""
     person = ctx.cast.person(name)
     await balancer.reconnect_elsewhere(ctx.http, ctx.balancer, person, device)
+
+
+# -- a device that vanishes (its network freezes: no close, no reset)
+def _profile(ctx: ScenarioContext) -> str:
+    profile = tagged_profile(ctx.scenario.effective_tags)
+    if profile is None:
+        raise AssertionError("this step needs a @server: tag naming the scenario's server")
+    return profile
+
+
+@given("{name}'s plan lets her keep {count:d} chats open at once")
+def step_plan_open_chats(ctx: ScenarioContext, name: str, count: int) -> None:
+    """The person's plan allows that many open chats (the scenario's server is set up so)."""
+    allowed = free_open_chats(_profile(ctx))
+    assert allowed == count, f"{name}'s plan on this server allows {allowed} open chats"
+
+
+@given("{name} has her phone open, and her laptop open over a network that may freeze")
+async def step_laptop_on_fragile_network(ctx: ScenarioContext, name: str) -> None:
+    """The person's phone is open, and her laptop reaches the server through a network that may freeze."""
+    person = ctx.cast.person(name)
+    ctx.device_network = device_network(ctx, "laptop", delivery.server_of(person, "laptop"))
+    person.chat.serve_from("laptop", ctx.device_network.url)
+    await person.attempts_to(OpenChat("phone"))
+    await person.attempts_to(OpenChat("laptop"))
+
+
+@given('{name} asked "{question}" on her {device:DeviceName}')
+async def step_asked_on(ctx: ScenarioContext, name: str, question: str, device: str) -> None:
+    """The person asked the question on that device (its answer still to come)."""
+    await ctx.cast.person(name).attempts_to(Ask(question, device=device))
+
+
+@when("the network under {name}'s laptop freezes without a word")
+def step_network_freezes(ctx: ScenarioContext, name: str) -> None:
+    """Nothing gets through the laptop's network any more, and neither end is told."""
+    ctx.network_frozen_at = time.monotonic()
+    ctx.device_network.freeze()
+    ctx.cast.person(name).note("laptop's network froze")
+
+
+@then(
+    "the service lets go of {name}'s laptop within two of its heartbeats, so her tablet can take "
+    "its place"
+)
+async def step_vanished_place_freed(ctx: ScenarioContext, name: str) -> None:
+    """Within two heartbeats of the freeze the laptop's open-chat place is free: the tablet gets in."""
+    within = 2 * heartbeat_s(_profile(ctx))
+    await vanishing.place_taken_by(
+        ctx.cast.person(name), "tablet", since=ctx.network_frozen_at, within=within
+    )
+
+
+@then("{name}'s phone has the whole answer, each step once and in order")
+async def step_phone_has_everything(ctx: ScenarioContext, name: str) -> None:
+    """The phone, open all along, received every step of the answer, once each and in order."""
+    person = ctx.cast.person(name)
+    await delivery.wait_for_every_answer_on(person, "phone")
+    wrong = vanishing.not_everything(person, "phone")
+    assert not wrong, f"{name}'s phone did not get everything:\n" + "\n".join(wrong)
+
+
+@then(
+    "{name}'s laptop, back on a working network, catches up on everything, each step once and in order"
+)
+async def step_laptop_catches_up(ctx: ScenarioContext, name: str) -> None:
+    """With its network working again, the laptop reconnects and has every step, once each and in order."""
+    person = ctx.cast.person(name)
+    ctx.device_network.restore()
+    await vanishing.reconnect_when_a_place_is_free(person, "laptop", within=5)
+    await delivery.wait_for_every_answer_on(person, "laptop")
+    wrong = vanishing.not_everything(person, "laptop")
+    assert not wrong, f"{name}'s laptop did not get everything:\n" + "\n".join(wrong)

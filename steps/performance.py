@@ -6,8 +6,8 @@ to `ctx.measurements`, which after_scenario attaches as a chart and a table.
 
 from __future__ import annotations
 
-from driver import crowd, latency
-from driver.actors.questions import TheAnswer, TheirConversations
+from driver import crowd, latency, reading
+from driver.actors.questions import TheAnswer, TheirConversations, TheMessages, WhatTheSearchFinds
 from driver.actors.tasks import Ask, SignIn, SignUp
 from driver.eventually import eventually
 from driver.latency import Series
@@ -16,7 +16,7 @@ from fixtures.context import ScenarioContext, given, then, when
 from fixtures.memory_watch import MB, MemoryWatch, watch_service_memory
 from fixtures.performance_evidence import Measurements
 from fixtures.security import stack_of
-from load.promises import promise_for
+from load.promises import READING_S, promise_for
 
 # How long a Then waits for every answer (the seed plans' minute) before judging the waits
 # against the promise (load/promises.py, the one place `make load` reads too).
@@ -179,18 +179,36 @@ async def step_busy_account(ctx: ScenarioContext, name: str, count: int) -> None
 async def step_open_history_times(ctx: ScenarioContext, name: str, times: int) -> None:
     """The person opens her conversation history that many times, each one timed."""
     person = ctx.cast.spotlight_on(name)
+    ctx.timed_what = "opening the history"
     ctx.history_waits = await latency.timed(lambda: person.asks_for(TheirConversations()), times)
 
 
-@then("it opens in under {ms:d} milliseconds, {part:d} times in {whole:d}")
-def step_history_within(ctx: ScenarioContext, ms: int, part: int, whole: int) -> None:
-    """The history opened within the milliseconds given at least that share of the times."""
-    waits = {f"opening {n}": s for n, s in enumerate(ctx.history_waits, start=1)}
-    _held(
-        _measurements(ctx).add(Series("opening the history", waits, ms / 1000, counted="times")),
-        part,
-        whole,
+@when("{name} opens her latest conversation {times:d} times")
+async def step_open_conversation_times(ctx: ScenarioContext, name: str, times: int) -> None:
+    """The person opens her latest conversation's messages that many times, each one timed."""
+    person = ctx.cast.spotlight_on(name)
+    ctx.timed_what = "opening her conversation"
+    ctx.history_waits = await latency.timed(lambda: person.asks_for(TheMessages()), times)
+
+
+@when('{name} searches her history for "{words}" {times:d} times')
+async def step_search_times(ctx: ScenarioContext, name: str, words: str, times: int) -> None:
+    """The person searches her history for those words that many times, each one timed."""
+    person = ctx.cast.spotlight_on(name)
+    ctx.timed_what = f'searching for "{words}"'
+    ctx.hits = await person.asks_for(WhatTheSearchFinds(words))
+    ctx.history_waits = await latency.timed(
+        lambda: person.asks_for(WhatTheSearchFinds(words)), times
     )
+
+
+@then("it opens in under {ms:d} milliseconds, {part:d} times in {whole:d}")
+@then("it answers in under {ms:d} milliseconds, {part:d} times in {whole:d}")
+def step_history_within(ctx: ScenarioContext, ms: int, part: int, whole: int) -> None:
+    """What the person read answered within the milliseconds given at least that share of the times."""
+    waits = {f"{n}": s for n, s in enumerate(ctx.history_waits, start=1)}
+    series = Series(ctx.timed_what, waits, ms / 1000, counted="times")
+    _held(_measurements(ctx).add(series), part, whole)
 
 
 @then("it lists her latest conversation first")
@@ -280,3 +298,41 @@ def _record_memory(ctx: ScenarioContext, figures: dict[str, str]) -> None:
     known = measured.memory.figures if measured.memory is not None else {}
     everything = {"baseline": f"{watch.baseline / MB:.1f} MB", **known, **figures}
     measured.memory = watch.evidence(everything)
+
+
+# -- reading a busy account while a crowd asks (issue 21)
+@when(
+    "they all ask the assistant about their spend while {name} opens her history, her latest "
+    'conversation and searches for "{words}", {rounds:d} times each'
+)
+async def step_read_while_crowd_asks(
+    ctx: ScenarioContext, name: str, words: str, rounds: int
+) -> None:
+    """The crowd asks at once while the person reads her history, conversation and search, each timed."""
+    person = ctx.cast.spotlight_on(name)
+    ctx.reading = await reading.timed_while(
+        person, reading.reads(words), rounds, crowd.ask_at_once(ctx.crowd)
+    )
+
+
+@then(
+    "{name}'s history, her conversation and her search each answered within {times:d} times the "
+    "{ms:d} milliseconds promised, {part:d} times in {whole:d}, while they were asking"
+)
+async def step_read_within_while_crowd(
+    ctx: ScenarioContext, name: str, times: int, ms: int, part: int, whole: int
+) -> None:
+    """Each read answered within the multiple of the promise that share of the times, timed while the crowd's questions ran."""
+    assert ms / 1000 == READING_S, f"the promise is {READING_S * 1000:g} ms, not {ms} ms"
+    await crowd.wait_until_all_ended(ctx.crowd, ANSWER_BUDGET_S)
+    ended = [run.final.at for run in crowd.runs(ctx.crowd).values() if run.final is not None]
+    during = reading.share_during(ctx.reading, ended)
+    # Most of the reading must have happened while someone was still waiting for an answer.
+    assert during >= 0.5, (
+        f"{name} read mostly after the crowd was answered ({during:.0%} of it while they waited)"
+    )
+    measurements = _measurements(ctx)
+    for label, seconds in ctx.reading.waits.items():
+        waits = {f"{n}": s for n, s in enumerate(seconds, start=1)}
+        series = Series(f"{label} (crowd asking)", waits, times * READING_S, counted="times")
+        _held(measurements.add(series), part, whole)

@@ -42,6 +42,8 @@ VALUE_TAGS: dict[str, str] = {
     "Enterprise): the report groups by it",
     "allure.issue:": "the issue a scenario covers (a number or a URL)",
     "allure.link.": "a named link (`@allure.link.spec:https://...`)",
+    "server:": "the test server the scenario runs on, a profile of fixtures/servers.py "
+    "(`@server:quick-to-notice`): its set-up, not its story; skipped against a deployment",
 }
 
 # Words that describe how the product is built, not what it does. A step using one would

@@ -21,7 +21,7 @@ Feature: Ask the assistant how to cut AI spend
   Scenario: Alice learns what her company spent and how much it can save
     When Alice asks "How can we cut our model spend?"
     Then Alice sees the assistant start working within 2 seconds
-    And Alice sees every kind of progress, in order, ending with the answer within 15 seconds
+    And Alice sees every kind of progress, in order, ending with the answer within 5 seconds
     And Alice is told her company spent $3,785.00 in the last 30 days
     And Alice is told she can save about $1,383.50 a month
     And the answer suggests moving "support-bot" from "gpt-4o" to "gpt-4o-mini"
@@ -53,7 +53,7 @@ Feature: Ask the assistant how to cut AI spend
   @critical
   Scenario: A question the assistant cannot help with gets a clear, polite answer
     When Alice asks "What's the weather like in Paris?"
-    Then Alice sees every kind of progress, in order, ending with the answer within 15 seconds
+    Then Alice sees every kind of progress, in order, ending with the answer within 5 seconds
     And Alice is told politely that the assistant can only help with AI spend
 
   @critical

@@ -2,12 +2,13 @@
 Feature: A long history opens at once
   In order to find what the assistant told me weeks ago
   As a customer who uses the assistant every day
-  I want my list of conversations to open without a wait, however long it has grown
+  I want my conversations, each conversation and my searches to answer without a wait, however long my history has grown
 
   Business value:
     The customers who ask most are the ones who pay most. If their history grows slow as it
-    grows long, the product punishes its best users. The promise: a history of 1,000
-    conversations opens in under 100 milliseconds.
+    grows long, the product punishes its best users. The promise: with 1,000 conversations,
+    the history, a conversation and a search each answer in under 100 milliseconds, and
+    still quickly while a hundred other customers are asking the assistant.
 
   @embedded
   Scenario: The history of a busy account opens in under 100 milliseconds
@@ -15,3 +16,27 @@ Feature: A long history opens at once
     When Alice opens her conversation history 20 times
     Then it opens in under 100 milliseconds, 19 times in 20
     And it lists her latest conversation first
+
+  @embedded
+  Scenario: A conversation of a busy account opens in under 100 milliseconds
+    Given Alice has had 1,000 conversations with the assistant
+    When Alice opens her latest conversation 20 times
+    Then it opens in under 100 milliseconds, 19 times in 20
+
+  @embedded
+  Scenario: Searching a busy account's history answers in under 100 milliseconds
+    Given Alice has had 1,000 conversations with the assistant
+    When Alice searches her history for "model spend" 20 times
+    Then it answers in under 100 milliseconds, 19 times in 20
+    And Alice finds her question "How can we cut our model spend?"
+
+  # The shared test machine runs the service, its database and the hundred customers together:
+  # the reads are held to a stated multiple of the promise there, and the promise itself is
+  # judged where the service has a machine of its own.
+  @embedded @slow
+  Scenario: A busy account's history, conversation and search stay quick while a hundred customers ask
+    Given Alice has had 1,000 conversations with the assistant
+    And 100 customers of different companies have the chat open, each with their own usage
+    When they all ask the assistant about their spend while Alice opens her history, her latest conversation and searches for "model spend", 20 times each
+    Then Alice's history, her conversation and her search each answered within 10 times the 100 milliseconds promised, 19 times in 20, while they were asking
+    And each of them sees only their own progress and is told their own company's spend

@@ -12,6 +12,11 @@ from service.env import EnvSettings
 
 
 class DeliverySettings(EnvSettings):
+    # The chat's heartbeat: a ping this often; a device that has not answered half a beat later
+    # (a frozen or dropped network sends no close) is let go, and its open-chat place freed.
+    heartbeat_s: float = Field(
+        default=20.0, ge=0.1, le=300, allow_inf_nan=False, alias="CHAT_HEARTBEAT_SECONDS"
+    )
     # A socket may have this many frames waiting in the service; one more and it is closed
     # with 4409 (too slow), so a stalled client cannot make the service's memory grow.
     socket_outbox_frames: int = Field(default=1000, ge=1, le=100_000, alias="SOCKET_OUTBOX_FRAMES")

@@ -171,6 +171,13 @@ class HotPath:
         except TimeoutError:
             log.warning("hot path connections still held after %g s at shutdown: cut", timeout_s)
 
+    def connections_in_use(self) -> int:
+        pool = self._pool
+        return 0 if pool is None else pool.get_size() - pool.get_idle_size()
+
+    def connections_open(self) -> int:
+        return 0 if self._pool is None else self._pool.get_size()
+
     async def accept_question(
         self,
         *,

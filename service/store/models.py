@@ -138,8 +138,9 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.clock_timestamp(), nullable=False
     )
+    # Never loaded, only searched in: a search's fifty hits need not carry it (issue 21).
     search: Mapped[Any] = mapped_column(
-        TSVECTOR, Computed("to_tsvector('english', text)", persisted=True)
+        TSVECTOR, Computed("to_tsvector('english', text)", persisted=True), deferred=True
     )
     __table_args__ = (
         UniqueConstraint("user_id", "client_msg_id", name="uq_messages_user_client_msg"),

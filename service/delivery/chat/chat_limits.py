@@ -31,6 +31,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from service import metrics
 from service.coalesce import Coalescer
 from service.contract import ErrorCode
 from service.delivery.chat import daily_questions
@@ -172,6 +173,11 @@ class ChatLimits:
                 pipe.eval(_ADMIT, 1, key, ticket.member, max_chats, int(TICKET_TTL_S * 1000))
             return list(await pipe.execute())
 
+    @property
+    def held(self) -> int:
+        """The open-chat places this instance holds (and renews) in Redis."""
+        return len(self._tickets)
+
     async def close(self, ticket: Ticket) -> None:
         self._tickets.discard(ticket)
         with contextlib.suppress(RedisError, OSError):  # else it lapses by itself
@@ -286,6 +292,7 @@ async def chat_limits_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     limits = ChatLimits(app[REDIS], instance_id=settings.instance_id)
     app[CHAT_LIMITS] = limits
+    metrics.watch_held(chat_places=lambda: limits.held)
     renewer = asyncio.create_task(limits.renew_forever())
     yield
     await cancelled("the open chats' renewal", [renewer])

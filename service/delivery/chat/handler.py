@@ -46,7 +46,6 @@ from service.resilience.deadlines import within
 log = logging.getLogger("service.ws")
 
 MAX_FRAME_BYTES = 64 * 1024
-HEARTBEAT_S = 20.0
 BAD_FRAMES_PER_MINUTE = 10
 BAD_FRAME_CODES = frozenset(
     {ErrorCode.INVALID_JSON, ErrorCode.INVALID_FRAME, ErrorCode.UNKNOWN_TYPE}
@@ -171,10 +170,11 @@ async def _busy(request: web.Request, busy: Busy) -> web.StreamResponse:
 async def _serve(
     request: web.Request, claims: AccessClaims, plan: Plan, turn: Turn
 ) -> web.WebSocketResponse:
-    send_buffer = request.app[SETTINGS].delivery.socket_send_buffer_bytes
+    delivery = request.app[SETTINGS].delivery
+    send_buffer = delivery.socket_send_buffer_bytes
     ws = web.WebSocketResponse(
         protocols=(SUBPROTOCOL,),
-        heartbeat=HEARTBEAT_S,
+        heartbeat=delivery.heartbeat_s,
         max_msg_size=MAX_FRAME_BYTES,
         writer_limit=writer_limit(send_buffer),
         # No permessage-deflate: frames are small, and a zlib context per socket cost more CPU
