@@ -17,10 +17,6 @@ from fixtures.context import register_type
 # The servers a scenario can put a device on, in the scenario's words -> fixtures/servers.py.
 SERVER_KINDS = {
     "reading usage data takes a while": "slow tools",
-    "each question has very little time": "short deadline",
-    "reading usage data gives up quickly": "impatient tools",
-    "a shutdown leaves little time to finish": "short drain",
-    "each device may only fall a little behind": "small buffers",
     "one question is answered at a time and one more may wait": "one at a time",
     "one question is answered at a time and eight may wait, at most six from one customer": (
         "fair line"

@@ -22,14 +22,6 @@ def step_device_on_server(ctx: ScenarioContext, name: str, device: str, kind: st
     ctx.cast.person(name).chat.serve_from(device, _servers(ctx).url(kind))
 
 
-@given("{name}'s laptop and phone are on a server where {kind:ServerKind}")
-def step_devices_on_server(ctx: ScenarioContext, name: str, kind: str) -> None:
-    """The person's laptop and phone will both use a server set up as described."""
-    url = _servers(ctx).url(kind)
-    for device in ("laptop", "phone"):
-        ctx.cast.person(name).chat.serve_from(device, url)
-
-
 @given("{name}'s {device:DeviceName} is on a second server")
 def step_device_on_second_server(ctx: ScenarioContext, name: str, device: str) -> None:
     """The person's device will use a second server of the same service."""

@@ -15,7 +15,6 @@ Feature: Answers keep coming when the language model provider has trouble
     Given Alice has signed up and is signed in
     And Alice's company has a month of AI usage on record
     And the assistant writes its answers with an external language model
-    And that server gives each question 8 seconds
 
   @critical
   Scenario: The language model words the answer and the figures stay the computed ones
