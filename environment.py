@@ -79,8 +79,8 @@ def before_scenario(ctx: Context, scenario: Scenario) -> None:
     if "balancer" in tags:
         use_fixture(balanced_servers, ctx)  # ctx.balancer: nginx in front of two servers
         service_url = ctx.balancer.url
-    if real_model is not None:  # @real_llm: everything on an instance answering with it
-        service_url = use_fixture(real_llm_instance, ctx, real_model).url
+    if real_model is not None:  # @real_llm: the people chat with an instance answering with it
+        chat_url = use_fixture(real_llm_instance, ctx, real_model).url
     if profile is not None:  # the people chat on that server from the start
         chat_url = use_fixture(setup_server, ctx, profile)
     use_fixture(scenario_cast, ctx, scenario, service_url, chat_url)  # ctx.cast; evidence at end
