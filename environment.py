@@ -80,9 +80,11 @@ def before_scenario(ctx: Context, scenario: Scenario) -> None:
         use_fixture(balanced_servers, ctx)  # ctx.balancer: nginx in front of two servers
         service_url = ctx.balancer.url
     if real_model is not None:  # @real_llm: the people chat with an instance answering with it
-        chat_url = use_fixture(real_llm_instance, ctx, real_model).url
+        use_fixture(real_llm_instance, ctx, real_model)  # ctx.chat_url
+        chat_url = ctx.chat_url
     if profile is not None:  # the people chat on that server from the start
-        chat_url = use_fixture(setup_server, ctx, profile)
+        use_fixture(setup_server, ctx, profile)  # ctx.chat_url
+        chat_url = ctx.chat_url
     use_fixture(scenario_cast, ctx, scenario, service_url, chat_url)  # ctx.cast; evidence at end
     if "deployment" in tags:
         use_fixture(deployment_stack, ctx)  # ctx.deployment; the cast goes through its balancer
