@@ -102,6 +102,11 @@ def models_words(answer: str) -> str:
     return ""
 
 
+def opens_with_report(answer: str) -> bool:
+    """The answer's first line is the computed report's."""
+    return bool(_REPORT_OPENING.match(answer.strip()))
+
+
 def off_topic(words: str) -> str | None:
     """Why these words are not about the person's AI spend, or None when they are."""
     if not words:

@@ -38,6 +38,7 @@ LLM_TROUBLE: dict[str, tuple[str, dict[str, Any]]] = {
     "answers too slowly": ("slow", {"delay_s": 3.0}),
     "answers with nonsense": ("garbage", {}),
     "streams its answer word by word": ("stream", {}),
+    "declines to word the answer": ("decline", {}),
 }
 
 

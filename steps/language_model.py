@@ -28,3 +28,13 @@ async def step_words_on_topic(ctx: ScenarioContext, name: str) -> None:
     words = held_prose.models_words(answer)
     wrong = held_prose.off_topic(words)
     assert wrong is None, f"the language model's words are off the question: {wrong}\n{answer}"
+
+
+@then("the answer is the assistant's computed report alone, with no words of the language model")
+async def step_report_alone(ctx: ScenarioContext) -> None:
+    """The answer opens with the computed report: nothing of the language model's before it."""
+    answer = await ctx.cast.in_the_spotlight().asks_for(TheAnswerText())
+    words = held_prose.models_words(answer)
+    assert not words and held_prose.opens_with_report(answer), (
+        f"the answer does not open with the computed report:\n{answer}"
+    )

@@ -47,6 +47,13 @@ Feature: Answers keep coming when the language model provider has trouble
     And the answer opens with the language model's words
     And Alice is told she can save about $1,383.50 a month
 
+  Scenario: When the language model declines to word the answer, Alice gets the computed answer alone
+    Given the language model declines to word the answer
+    When Alice asks "How can we cut our model spend?"
+    Then Alice gets the answer within 8 seconds of asking
+    And the answer is the assistant's computed report alone, with no words of the language model
+    And Alice is told she can save about $1,383.50 a month
+
   Scenario: Without a fallback, Alice is told clearly and in time that the language model is unavailable
     Given the assistant has no fallback when the language model is unavailable
     And the language model fails with server errors
