@@ -11,8 +11,9 @@ from fixtures import allure_labels, redaction
 from fixtures.browsing import run_browser, web_evidence, web_scenario
 from fixtures.deployment import deployment_stack
 from fixtures.nginx import MISSING, nginx_available
+from fixtures.real_llm import NOT_CONFIGURED, ON_A_DEPLOYMENT, real_llm_instance, real_model_of
 from fixtures.run_facts import write_run_facts
-from fixtures.servers import servers_of, tagged_profile
+from fixtures.servers import setup_profile, setup_server
 from fixtures.suite import (
     balanced_servers,
     checked_nothing_lost,
@@ -53,8 +54,7 @@ def before_all(ctx: Context) -> None:
 
 def before_scenario(ctx: Context, scenario: Scenario) -> None:
     tags = set(scenario.effective_tags)
-    profile = tagged_profile(tags)  # @server:<profile>: the cast's server (fixtures/servers.py)
-    if (NEEDS_STACK & tags or profile) and not ctx.target.embedded:
+    if NEEDS_STACK & tags and not ctx.target.embedded:
         scenario.skip("needs control of the stack; the suite runs against a deployment")
         return
     if NEEDS_ONE_SERVER & tags and ctx.target.through_balancer:
@@ -66,12 +66,26 @@ def before_scenario(ctx: Context, scenario: Scenario) -> None:
     if NEEDS_NGINX & tags and not nginx_available():
         scenario.skip(MISSING)
         return
+    real_model = real_model_of(ctx) if "real_llm" in tags else None
+    if "real_llm" in tags and real_model is None:
+        scenario.skip(NOT_CONFIGURED)
+        return
+    profile = setup_profile(tags)  # @server:<name>: the scenario's set-up, not its story
+    if (real_model or profile) and not ctx.target.embedded:
+        scenario.skip(ON_A_DEPLOYMENT if real_model else "needs a server set up for it")
+        return
     use_fixture(scenario_servers, ctx)  # the very last cleanup: the pool's instances stop
-    service_url = servers_of(ctx.target.stack).url(profile) if profile else None
+    service_url = chat_url = None
     if "balancer" in tags:
         use_fixture(balanced_servers, ctx)  # ctx.balancer: nginx in front of two servers
         service_url = ctx.balancer.url
-    use_fixture(scenario_cast, ctx, scenario, service_url)  # ctx.cast; the evidence at the end
+    if real_model is not None:  # @real_llm: the people chat with an instance answering with it
+        use_fixture(real_llm_instance, ctx, real_model)  # ctx.chat_url
+        chat_url = ctx.chat_url
+    if profile is not None:  # the people chat on that server from the start
+        use_fixture(setup_server, ctx, profile)  # ctx.chat_url
+        chat_url = ctx.chat_url
+    use_fixture(scenario_cast, ctx, scenario, service_url, chat_url)  # ctx.cast; evidence at end
     if "deployment" in tags:
         use_fixture(deployment_stack, ctx)  # ctx.deployment; the cast goes through its balancer
     if {"fault", "deployment"} & tags:

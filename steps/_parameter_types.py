@@ -17,17 +17,6 @@ from fixtures.context import register_type
 # The servers a scenario can put a device on, in the scenario's words -> fixtures/servers.py.
 SERVER_KINDS = {
     "reading usage data takes a while": "slow tools",
-    "each question has very little time": "short deadline",
-    "reading usage data gives up quickly": "impatient tools",
-    "a shutdown leaves little time to finish": "short drain",
-    "each device may only fall a little behind": "small buffers",
-    "one question is answered at a time and one more may wait": "one at a time",
-    "one question is answered at a time and eight may wait, at most six from one customer": (
-        "fair line"
-    ),
-    "two questions are answered at a time and four more may wait": "short line",
-    "the Free plan allows 3 questions a day and 2 open chats, the Early plan 5 questions a day "
-    "and the Mid plan 4 open chats": "small plans",
 }
 # A weak password, in the scenario's words -> the password (made from the person's email).
 WEAK_PASSWORDS: Mapping[str, Callable[[str], str]] = {

@@ -13,7 +13,6 @@ from driver.browser import WebBrowsing
 from driver.usage_table import usage_records
 from fixtures import security
 from fixtures.context import ScenarioContext, given, then, when
-from fixtures.servers import servers_of
 
 ANSWER_TIMEOUT_S = 15.0
 PASS_RENEWAL_TIMEOUT_S = 10.0
@@ -36,12 +35,6 @@ def step_usage_file(ctx: ScenarioContext, name: str) -> None:
     records = usage_records(ctx.table)
     path = Path(tempfile.mkdtemp()) / f"{name.lower()}-usage.csv"
     ctx.usage_file = web_tasks.write_usage_csv(records, path)
-
-
-@given("{name}'s browser is on a server where {kind:ServerKind}")
-def step_browser_on_server(ctx: ScenarioContext, name: str, kind: str) -> None:
-    """The person's browser will use a server set up as described (slow tools, small plans...)."""
-    ctx.web.urls[name] = servers_of(security.stack_of(ctx)).url(kind)
 
 
 @given("{name}'s browser is on a server whose passes last only a couple of seconds")

@@ -28,11 +28,11 @@ FLOOD_WAIT_S = 20.0
 HEARS_EVERY_S = 1.0
 
 
-@given("{count:d} other customers asked there just before {name}")
-@given("{count:d} other customer asked there just before {name}")
+@given("{count:d} other customers asked just before {name}")
+@given("{count:d} other customer asked just before {name}")
 async def step_others_asked_there(ctx: ScenarioContext, count: int, name: str) -> None:
     """That many other customers on the person's server each asked a question just before her."""
-    server = ctx.cast.person(name).chat.device_ws_urls["laptop"]
+    server = ctx.cast.person(name).chat.url_of("laptop")
     others = [ctx.cast.person(f"Customer{i + 1}") for i in range(count)]
     for other in others:
         await other.attempts_to(SignUp(), SignIn())
@@ -46,7 +46,7 @@ async def step_others_asked_there(ctx: ScenarioContext, count: int, name: str) -
 )
 async def step_flooded_there(ctx: ScenarioContext, name: str, count: int, other: str) -> None:
     """The person asks that many questions at once on the same server as another person."""
-    server = ctx.cast.person(other).chat.device_ws_urls["laptop"]
+    server = ctx.cast.person(other).chat.url_of("laptop")
     flooder = ctx.cast.person(name)
     await flooder.attempts_to(SignUp(), SignIn())
     flooder.chat.device_ws_urls["laptop"] = server
@@ -144,7 +144,7 @@ async def _opens_on(person: Actor, server: str) -> None:
 @given("{count:d} other customers have the chat open on the same server as {name}")
 async def step_others_on_same_server(ctx: ScenarioContext, count: int, name: str) -> None:
     """That many other customers open the chat on the same server as the person."""
-    server = ctx.cast.person(name).chat.device_ws_urls["laptop"]
+    server = ctx.cast.person(name).chat.url_of("laptop")
     # The performance scenarios' customers, signed up once per run (fixtures/crowds.py).
     ctx.rush_people = [c.person for c in await crowds.customers(ctx.cast, count)]
     await asyncio.gather(*(_opens_on(p, server) for p in ctx.rush_people))

@@ -11,7 +11,7 @@ from driver.actors.tasks import Ask, OpenChat, Reconnect
 from fixtures import balancer, security
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.device_network import device_network
-from fixtures.servers import free_open_chats, heartbeat_s, servers_of, tagged_profile
+from fixtures.servers import free_open_chats, heartbeat_s, servers_of, setup_profile
 
 
 def _servers(ctx: ScenarioContext) -> Any:
@@ -22,14 +22,6 @@ def _servers(ctx: ScenarioContext) -> Any:
 def step_device_on_server(ctx: ScenarioContext, name: str, device: str, kind: str) -> None:
     """The person's device will use a server set up as described (slow tools, small buffers...)."""
     ctx.cast.person(name).chat.serve_from(device, _servers(ctx).url(kind))
-
-
-@given("{name}'s laptop and phone are on a server where {kind:ServerKind}")
-def step_devices_on_server(ctx: ScenarioContext, name: str, kind: str) -> None:
-    """The person's laptop and phone will both use a server set up as described."""
-    url = _servers(ctx).url(kind)
-    for device in ("laptop", "phone"):
-        ctx.cast.person(name).chat.serve_from(device, url)
 
 
 @given("{name}'s {device:DeviceName} is on a second server")
@@ -113,7 +105,7 @@ async def step_reconnect_elsewhere(ctx: ScenarioContext, name: str, device: str)
 
 # -- a device that vanishes (its network freezes: no close, no reset)
 def _profile(ctx: ScenarioContext) -> str:
-    profile = tagged_profile(ctx.scenario.effective_tags)
+    profile = setup_profile(ctx.scenario.effective_tags)
     if profile is None:
         raise AssertionError("this step needs a @server: tag naming the scenario's server")
     return profile

@@ -21,7 +21,6 @@ from driver.actors.questions import (
 from driver.actors.tasks import Ask, CloseChat, OpenChat, Reconnect
 from driver.contract import EventType, RunError
 from fixtures.context import ScenarioContext, given, then, when
-from fixtures.faults import LLM_RUN_DEADLINE_S
 from fixtures.llm_server import DEFAULT_TEXT
 from fixtures.suite import RUN_LEASE_S
 
@@ -39,6 +38,7 @@ LLM_TROUBLE: dict[str, tuple[str, dict[str, Any]]] = {
     "answers too slowly": ("slow", {"delay_s": 3.0}),
     "answers with nonsense": ("garbage", {}),
     "streams its answer word by word": ("stream", {}),
+    "declines to word the answer": ("decline", {}),
 }
 
 
@@ -360,15 +360,6 @@ async def step_uses_llm(ctx: ScenarioContext) -> None:
     instance = await ctx.faults.llm_instance(fallback=True)
     for person in ctx.cast.people:
         person.chat.serve_from("laptop", instance.url)
-
-
-@given("that server gives each question {seconds:g} seconds")
-def step_llm_server_deadline(ctx: ScenarioContext, seconds: float) -> None:
-    # A test server's setting (the product default is 30 s): said in the scenario, checked here.
-    """That server gives each question the time given (the suite's server setting, checked)."""
-    assert seconds == LLM_RUN_DEADLINE_S, (
-        f"that server gives each question {LLM_RUN_DEADLINE_S:g} s"
-    )
 
 
 @given("the assistant has no fallback when the language model is unavailable")

@@ -9,13 +9,13 @@ from driver.operations import Figures
 from fixtures import kept_for_people
 from fixtures.context import ScenarioContext, then, when
 from fixtures.security import stack_of
-from fixtures.servers import servers_of, tagged_profile
+from fixtures.servers import servers_of, setup_profile
 
 ANSWER_BUDGET_S = 60.0  # the seed plans' minute for every answer
 
 
 def _profile(ctx: ScenarioContext) -> str:
-    profile = tagged_profile(ctx.scenario.effective_tags)
+    profile = setup_profile(ctx.scenario.effective_tags)
     assert profile is not None, "this step needs a @server: tag: a server of the scenario's own"
     return profile
 

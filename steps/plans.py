@@ -100,15 +100,15 @@ def step_told_quota(ctx: ScenarioContext, name: str, plan: str) -> None:
     )
 
 
-@given("{name} has {count:d} chats open there")
+@given("{name} has {count:d} chats open")
 async def step_chats_open_there(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person has that many chats open on her laptop's server."""
     person = ctx.cast.person(name)
     await chat_limits.open_chats(person, count, [_laptop_server(ctx, name)])
 
 
-@given("{name} cannot open one more chat there, because {reason:Refusal}")
-@then("{name} cannot open one more chat there, because {reason:Refusal}")
+@given("{name} cannot open one more chat, because {reason:Refusal}")
+@then("{name} cannot open one more chat, because {reason:Refusal}")
 async def step_no_more_chats(ctx: ScenarioContext, name: str, reason: str) -> None:
     """The person tries to open one more chat on her laptop's server and is refused for the reason given."""
     person = ctx.cast.person(name)
@@ -118,7 +118,7 @@ async def step_no_more_chats(ctx: ScenarioContext, name: str, reason: str) -> No
     refusals.expect_refused(opened, reason, who=name)
 
 
-@then("{name} can open {count:d} more chats there")
+@then("{name} can open {count:d} more chats")
 async def step_more_chats(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person opens that many more chats on her laptop's server."""
     person = ctx.cast.person(name)
@@ -126,7 +126,7 @@ async def step_more_chats(ctx: ScenarioContext, name: str, count: int) -> None:
 
 
 def _laptop_server(ctx: ScenarioContext, name: str) -> str:
-    ws_url = ctx.cast.person(name).chat.device_ws_urls["laptop"]
+    ws_url = ctx.cast.person(name).chat.url_of("laptop")
     return "http" + ws_url.removeprefix("ws").removesuffix("/ws")
 
 

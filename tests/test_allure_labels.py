@@ -28,6 +28,7 @@ Feature: Catch up after a dropped connection
     When Alice reconnects
     Then Alice sees every step
 
+  @set_up
   Scenario Outline: Bob reconnects <how>
     When Bob reconnects <how>
     Then Bob sees every step
@@ -81,6 +82,7 @@ ENVIRONMENT = """\
 import allure
 from behave.fixture import use_fixture
 from fixtures import allure_labels
+from fixtures.servers import show_setup
 from fixtures.verdict import cleanup_verdicts, has_failed
 allure_labels.install()
 
@@ -105,6 +107,9 @@ def before_scenario(ctx, scenario):
         scenario.skip("needs control of the stack; the suite runs against a deployment")
         return
     use_fixture(evidence, ctx, scenario)  # runs last, as the suite's evidence does
+    if "set_up" in scenario.effective_tags:
+        show_setup("the usual server")
+        show_setup("a server where reading usage data takes a while")  # the people moved
     if "loses_a_question" in scenario.effective_tags:
         use_fixture(nothing_lost, ctx)
 
@@ -228,6 +233,19 @@ def test_a_failing_cleanup_fails_the_scenario_everywhere(
     junit = "".join(p.read_text() for p in (work / "junit").glob("*.xml"))
     assert 'status="cleanup_error"' in junit and "something was lost" in junit
     assert "C" in (work / "progress.txt").read_text()  # behave's own map has no mark for it
+
+
+def test_the_set_up_is_a_parameter_apart_from_the_story(
+    results: dict[str, dict[str, Any]],
+) -> None:
+    rows = {name.split(" -- ")[0]: result for name, result in results.items()}
+    for how in ("quickly", "slowly"):
+        parameters = {p["name"]: p for p in rows[f"Bob reconnects {how}"]["parameters"]}
+        assert parameters["how"]["value"] == how  # the outline's own, kept
+        setup = parameters["set-up"]
+        assert setup["value"] == "a server where reading usage data takes a while"
+        assert setup.get("excluded") is True  # not part of the scenario's history id
+    assert not results["Alice catches up"].get("parameters")
 
 
 def test_epic_and_description_helpers() -> None:

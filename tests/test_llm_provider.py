@@ -85,6 +85,16 @@ async def test_a_streamed_answer_is_put_together(llm: LlmServer, stream: bool) -
     assert answer.splitlines()[0] == DEFAULT_TEXT
 
 
+async def test_a_model_that_declines_leaves_the_plain_report(llm: LlmServer) -> None:
+    llm.set_mode("decline")  # `content: null` and a `refusal`: no intro, not the word "None"
+    reasoner = provider(llm)
+    try:
+        assert await reasoner.write_report(ANALYSIS, QUESTION) == await plain_report()
+    finally:
+        await reasoner.aclose()
+    assert len(llm.requests) == 1  # an answer, not a failure to retry
+
+
 async def test_an_intro_stating_amounts_is_dropped(llm: LlmServer) -> None:
     llm.set_mode("answer", text="You could save $9,999.00 a month!")
     reasoner = provider(llm)

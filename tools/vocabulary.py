@@ -30,6 +30,8 @@ TAGS: dict[str, str] = {
     "wip": "work in progress: never run by CI",
     "quarantine": "known to be flaky: runs and is reported in its own category but does not "
     "fail the quality gate; needs an @allure.issue: tag (the issue that fixes it)",
+    "real_llm": "answers with a real language model: runs when one is configured (-D llm_url=... "
+    "-D llm_model=..., fixtures/real_llm.py), skipped with the reason otherwise",
     "customer": "audience: what a customer (or their company's administrator) experiences",
     "operator": "audience: what the team running the service relies on",
 }
@@ -41,9 +43,10 @@ VALUE_TAGS: dict[str, str] = {
     "allure.label.segment:": "the plan's segment a scenario is about (Free, Early, Mid, "
     "Enterprise): the report groups by it",
     "allure.issue:": "the issue a scenario covers (a number or a URL)",
+    "server:": "the scenario's set-up, not its story: its people chat on a test server with "
+    "these settings (`@server:slow_usage`; fixtures/servers.py lists them); the report shows "
+    "it as the scenario's `set-up` parameter",
     "allure.link.": "a named link (`@allure.link.spec:https://...`)",
-    "server:": "the test server the scenario runs on, a profile of fixtures/servers.py "
-    "(`@server:quick-to-notice`): its set-up, not its story; skipped against a deployment",
 }
 
 # Words that describe how the product is built, not what it does. A step using one would

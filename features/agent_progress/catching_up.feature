@@ -14,19 +14,17 @@ Feature: Catch up on exactly what was missed after a dropped connection
   Background:
     Given Alice has signed up and is signed in
 
-  @critical @fault
+  @critical @fault @server:slow_usage
   Scenario: Alice's laptop drops mid-answer and catches up on the several steps it missed
-    Given Alice's laptop is on a server where reading usage data takes a while
-    And Alice asked "How can we cut our model spend?" and her laptop lost its connection right away
+    Given Alice asked "How can we cut our model spend?" and her laptop lost its connection right away
     And the assistant has since started reading Alice's usage
     When Alice's laptop reconnects
     Then Alice's laptop catches up on the several steps it missed, once each and in order
     And Alice's laptop then follows the assistant live until the answer
 
-  @critical @fault
+  @critical @fault @server:slow_usage
   Scenario: Alice's laptop reconnects having missed nothing and simply carries on
-    Given Alice's laptop is on a server where reading usage data takes a while
-    And Alice asked "How can we cut our model spend?" and her laptop saw the assistant start checking it
+    Given Alice asked "How can we cut our model spend?" and her laptop saw the assistant start checking it
     When Alice's laptop reconnects
     Then Alice's laptop is sent nothing it had already seen
     And Alice's laptop then follows the assistant live until the answer

@@ -19,41 +19,36 @@ Feature: Every way a question can end is clear, and nothing confirmed is lost
     Then Alice gets the answer
     And the record of Alice's question lists every step she saw, in order, ending with the answer
 
-  @critical @fault
+  @critical @fault @server:slow_usage
   Scenario: Alice closes her laptop mid-answer; the assistant carries on and the answer waits for her
-    Given Alice's laptop is on a server where reading usage data takes a while
-    And Alice asked "How can we cut our model spend?" and her laptop lost its connection right away
+    Given Alice asked "How can we cut our model spend?" and her laptop lost its connection right away
     And the answer is already in Alice's history
     When Alice's laptop reconnects
     Then Alice's laptop catches up on every missed step, once each and in order, ending with the answer
 
-  @critical @fault
+  @critical @fault @server:impatient_usage
   Scenario: A tool that fails is reported clearly
-    Given Alice's laptop is on a server where reading usage data gives up quickly
     When Alice asks "How can we cut our model spend?"
     Then Alice is told the assistant could not read her usage data
     And the record of Alice's question shows the failed step
 
-  @critical @fault
+  @critical @fault @server:short_deadline
   Scenario: A question that runs out of time ends clearly and keeps the steps already done
-    Given Alice's laptop is on a server where each question has very little time
     When Alice asks "How can we cut our model spend?"
     Then Alice is told the assistant ran out of time
     And the record of Alice's question keeps the steps finished before that
 
-  @critical @fault
+  @critical @fault @server:slow_usage
   Scenario: A server shut down mid-answer finishes it, and Alice gets it from another server
-    Given Alice's laptop is on a server where reading usage data takes a while
-    And Alice asked "How can we cut our model spend?" and her laptop saw her usage being read
+    Given Alice asked "How can we cut our model spend?" and her laptop saw her usage being read
     When the server Alice's laptop is on is shut down for maintenance
     Then Alice's laptop is told the server is going away
     And Alice's laptop gets the answer after reconnecting to the first server
     And Alice's history holds her question and the answer
 
-  @critical @fault
+  @critical @fault @server:short_drain
   Scenario: A server shut down before it can finish; Alice learns her question was interrupted
-    Given Alice's laptop is on a server where a shutdown leaves little time to finish
-    And Alice asked "How can we cut our model spend?" and her laptop saw her usage being read
+    Given Alice asked "How can we cut our model spend?" and her laptop saw her usage being read
     When the server Alice's laptop is on is shut down for maintenance
     Then Alice's laptop is told the server is going away
     And Alice's laptop, back on the first server, learns she may ask the interrupted question again

@@ -10,10 +10,9 @@ Feature: A device that cannot keep up is let go, and catches up when it returns
     let go with a clear reason, and when it comes back it catches up on everything it missed, so
     letting it go costs its owner nothing.
 
-  @critical @fault
+  @critical @fault @server:small_buffers
   Scenario: Alice's stalled phone is let go, then catches up on every answer without loss
     Given Alice has signed up and is signed in
-    And Alice's laptop and phone are on a server where each device may only fall a little behind
     And Alice's phone is open on a poor connection that lets nothing through
     And Alice has asked 8 questions on her laptop and received every answer
     When Alice's phone gets through again

@@ -11,7 +11,7 @@ Feature: A device that vanishes without a word is let go, and its owner loses no
     checks on every device at a steady beat, lets go of one that stopped answering, and the
     person's other device, or the same one coming back, still sees the whole answer.
 
-  @critical @fault @direct @server:quick-to-notice
+  @critical @fault @direct @server:quick_to_notice
   Scenario: Alice's laptop vanishes mid-answer: its place is given back and nothing is lost
     Given Alice has signed up and is signed in
     And Alice's plan lets her keep 2 chats open at once

@@ -19,10 +19,9 @@ Feature: The chat follows Alice across devices, whichever server each one reache
     When Alice asks "How can we cut our model spend?"
     Then Alice's phone sees every step, in order, ending with the answer
 
-  @critical @fault
+  @critical @fault @server:slow_usage
   Scenario: Alice's laptop moves to another server mid-answer and picks up there
-    Given Alice's laptop is on a server where reading usage data takes a while
-    And Alice asked "How can we cut our model spend?" and her laptop lost its connection right away
+    Given Alice asked "How can we cut our model spend?" and her laptop lost its connection right away
     And the assistant has since started reading Alice's usage
     When Alice's laptop reconnects to the first server
     Then Alice's laptop catches up on the several steps it missed, once each and in order

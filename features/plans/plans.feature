@@ -13,37 +13,33 @@ Feature: Each plan sets what its people may use, and says so when they reach it
     allowance is told which one and when she can go on; a paying customer's question is not
     stuck behind a crowd of free ones.
 
-  @critical @embedded @allure.label.segment:Free
+  @critical @embedded @allure.label.segment:Free @server:small_plans
   Scenario: Fiona on the Free plan has asked all her questions for today and is told when she can ask again
     Given Fiona has signed up and is signed in
-    And Fiona's laptop is on a server where the Free plan allows 3 questions a day and 2 open chats, the Early plan 5 questions a day and the Mid plan 4 open chats
     And Fiona has asked 3 questions today and got her answers
     When Fiona asks "How can we cut our model spend?" once more
     Then Fiona is told she has asked all the questions her Free plan allows today, and that she can ask again at midnight UTC
 
-  @embedded @allure.label.segment:Early
+  @embedded @allure.label.segment:Early @server:small_plans
   Scenario: Elena on the Early plan asks more questions in a day than the Free plan allows
     Given Elena has signed up and is signed in
     And the operator has moved Elena to the Early plan
-    And Elena's laptop is on a server where the Free plan allows 3 questions a day and 2 open chats, the Early plan 5 questions a day and the Mid plan 4 open chats
     When Elena asks 5 questions today
     Then Elena gets all her answers
 
-  @critical @embedded @allure.label.segment:Mid
+  @critical @embedded @allure.label.segment:Mid @server:small_plans
   Scenario: The operator moves Alice to the Mid plan and she can open more chats
     Given Alice has signed up and is signed in
-    And Alice's laptop is on a server where the Free plan allows 3 questions a day and 2 open chats, the Early plan 5 questions a day and the Mid plan 4 open chats
-    And Alice has 2 chats open there
-    And Alice cannot open one more chat there, because she has too many chats open
+    And Alice has 2 chats open
+    And Alice cannot open one more chat, because she has too many chats open
     When the operator moves Alice to the Mid plan
-    Then Alice can open 2 more chats there
-    And Alice cannot open one more chat there, because she has too many chats open
+    Then Alice can open 2 more chats
+    And Alice cannot open one more chat, because she has too many chats open
 
-  @critical @embedded @allure.label.segment:Enterprise
+  @critical @embedded @allure.label.segment:Enterprise @server:fair_line
   Scenario: Erin on the Enterprise plan asks while a Free flood fills the line and is answered within the normal time
     Given Erin has signed up and is signed in
     And the operator has moved Erin to the Enterprise plan
-    And Erin's laptop is on a server where one question is answered at a time and eight may wait, at most six from one customer
     And Mallory has just asked the assistant 9 questions at once, on the same server as Erin
     And Frank has just asked the assistant 3 questions at once, on the same server as Erin
     When Erin asks "How can we cut our model spend?" while the assistant is that busy

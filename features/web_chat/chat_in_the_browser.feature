@@ -54,10 +54,9 @@ Feature: Ask the assistant from a web page
     Then Alice's browser tells her the email or password is not correct
     And Alice is still signed out in her browser
 
-  @critical @embedded
+  @critical @embedded @server:slow_usage
   Scenario: Alice's connection drops mid-answer and the page catches up
-    Given Alice's browser is on a server where reading usage data takes a while
-    And Alice has signed up in her browser and loaded her usage file
+    Given Alice has signed up in her browser and loaded her usage file
     And Alice has asked "How can we cut our model spend?" in her browser, and her usage is being read
     When Alice's browser loses its connection
     Then within 15 seconds Alice's browser is back on its own, showing every step once, in order, to the answer

@@ -189,9 +189,11 @@ class LlmReasoner:
                 return await _read_stream(response)
             try:
                 answer = await response.json(content_type=None)
-                return str(answer["choices"][0]["message"]["content"])
-            except (ValueError, KeyError, IndexError, TypeError) as exc:
+                content = answer["choices"][0]["message"].get("content")
+            except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
                 raise LlmError(f"unreadable completion: {exc!r}", retryable=True) from exc
+            # A model that declines answers `content: null` (and a `refusal`): no intro, not "None".
+            return content if isinstance(content, str) else ""
 
 
 async def _read_stream(response: aiohttp.ClientResponse) -> str:
@@ -205,7 +207,10 @@ async def _read_stream(response: aiohttp.ClientResponse) -> str:
         if data == "[DONE]":
             return "".join(parts)
         try:
-            delta = json.loads(data)["choices"][0].get("delta", {})
+            choices = json.loads(data)["choices"]
+            # Chunks without choices carry no text: Azure OpenAI's content-filter results first,
+            # the usage totals last (`stream_options.include_usage`). Skipped, not an error.
+            delta = choices[0].get("delta", {}) if choices else {}
         except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
             raise LlmError(f"unreadable stream chunk: {exc!r}", retryable=True) from exc
         if isinstance(delta, dict) and isinstance(delta.get("content"), str):
