@@ -19,6 +19,8 @@ SERVER_KINDS = {
     "reading usage data takes a while": "slow tools",
     "each question has very little time": "short deadline",
     "reading usage data gives up quickly": "impatient tools",
+    "reading usage data fails once, then works": "flaky usage data",
+    "the savings analysis is out of order": "no savings analysis",
     "a shutdown leaves little time to finish": "short drain",
     "each device may only fall a little behind": "small buffers",
     "one question is answered at a time and one more may wait": "one at a time",
