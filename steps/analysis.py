@@ -11,14 +11,11 @@ from driver.answers import stated_costliest, stated_unit_costs
 from fixtures.context import ScenarioContext, then
 
 ANSWER_TIMEOUT_S = 15.0
-# The measures in the scenario's words -> in the answer's.
-_MEASURES = {"a request": "request", "per thousand tokens": "thousand tokens"}
 
 
 @then("{name} sees the usage report fail once and be tried again")
 async def step_tool_retried(ctx: ScenarioContext, name: str) -> None:
-    """The usage report is seen failing once, then tried again as a new step that works, and the
-    question is answered."""
+    """The usage report is seen failing once, then working as a new step, and the question answered."""
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswerText(within=ANSWER_TIMEOUT_S))
     tries = stages.tool_attempts(person.asked_last(), "usage_report")
@@ -29,8 +26,7 @@ async def step_tool_retried(ctx: ScenarioContext, name: str) -> None:
 
 @then("{name} is told the savings are only an estimate")
 async def step_told_estimate(ctx: ScenarioContext, name: str) -> None:
-    """The answer says its savings are an estimate, and the person saw the savings analysis
-    fail before the estimate was made."""
+    """The answer says it is an estimate, made after the savings analysis was seen failing."""
     person = ctx.cast.person(name)
     answer = await person.asks_for(TheAnswerText(within=ANSWER_TIMEOUT_S))
     assert "This is an estimate" in answer, f"{name} was not told it is an estimate:\n{answer}"
@@ -42,22 +38,18 @@ async def step_told_estimate(ctx: ScenarioContext, name: str) -> None:
     )
 
 
-@then('{name} is told "{feature}" costs the most, at {amount} {measure}')
-async def step_told_costliest(
-    ctx: ScenarioContext, name: str, feature: str, amount: str, measure: str
-) -> None:
-    """The answer names the feature that costs the most per request (or per thousand tokens),
-    with that cost exactly as given."""
+@then('{name} is told "{feature}" costs the most, at {amount} a request')
+async def step_told_costliest(ctx: ScenarioContext, name: str, feature: str, amount: str) -> None:
+    """The answer names the feature that costs the most per request, at exactly that cost."""
     answer = await ctx.cast.person(name).asks_for(TheAnswerText(within=ANSWER_TIMEOUT_S))
-    expected = (_MEASURES[measure], feature, amount)
+    expected = ("request", feature, amount)
     stated = stated_costliest(answer)
     assert stated == expected, f"{name} was told {stated}, expected {expected}:\n{answer}"
 
 
 @then("{name} is told what each feature costs:")
 async def step_told_unit_costs(ctx: ScenarioContext, name: str) -> None:
-    """The answer states every feature of the table, and no other, at exactly the table's cost
-    per request and per thousand tokens."""
+    """The answer states each feature of the table, and no other, at exactly the table's costs."""
     answer = await ctx.cast.person(name).asks_for(TheAnswerText(within=ANSWER_TIMEOUT_S))
     expected = {
         row["feature"]: {
@@ -75,8 +67,7 @@ async def step_told_unit_costs(ctx: ScenarioContext, name: str) -> None:
     "last 30 days"
 )
 async def step_plan_names_period_and_scope(ctx: ScenarioContext, name: str, scope: str) -> None:
-    """The assistant's plan, said while it works, names the scope it reads and the 30 days
-    ending today (by date)."""
+    """The plan said while working names that scope and the 30 days ending today, by date."""
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     today = datetime.now(UTC).date()

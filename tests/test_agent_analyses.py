@@ -151,6 +151,7 @@ async def test_the_full_analysis_never_says_it_is_an_estimate() -> None:
         "Per call, which of our features is the priciest?",
         "What do we pay per 1,000 tokens for each feature?",
         "And per thousand tokens?",
+        "Show me the unit cost of each feature",
     ],
 )
 def test_questions_about_unit_costs_go_to_the_performance_analysis(question: str) -> None:
@@ -202,6 +203,19 @@ def test_a_feature_without_requests_is_left_out_of_the_cost_per_request() -> Non
     report = write_performance_report(costs, "cost per request?")
     assert "Cost per request: support-bot $0.2000." in report
     assert "backfill $0.2000" in report  # 1.00 * 1000 / 5000 tokens
+
+
+def test_a_question_about_tokens_leads_with_the_costliest_per_thousand_tokens() -> None:
+    # support-bot: $0.2000 a request, $0.2105 per thousand tokens; digest: $3.0000 a request
+    # (heavier requests), $0.0300 per thousand tokens (100,000 tokens for $3.00).
+    records = [SUPPORT_BOT, usage("digest", "gpt-4o", 1, 90_000, 10_000, "3.00")]
+    costs = unit_costs(records, scope=Scope(), period_start=START, period_end=END)
+    by_tokens = write_performance_report(costs, "Which feature costs the most per 1,000 tokens?")
+    by_request = write_performance_report(costs, "Which feature costs the most per request?")
+    assert "cost the most per thousand tokens was support-bot: $0.2105" in by_tokens
+    assert "cost the most per request was digest: $3.0000 a request" in by_request
+    # Same figures either way: only the opening sentence follows the wording.
+    assert by_tokens.splitlines()[1:] == by_request.splitlines()[1:]
 
 
 def test_no_usage_asks_for_an_upload() -> None:

@@ -37,7 +37,3 @@ Feature: Which feature costs the most for each request it serves
       | contract-review | $0.1125     | $0.0205             |
       | nightly-report  | $0.0450     | $0.0038             |
       | support-bot     | $0.0028     | $0.0035             |
-
-  Scenario: Asked about tokens, Alice learns which feature costs the most per thousand tokens
-    When Alice asks "Which feature costs the most per thousand tokens?"
-    Then Alice is told "contract-review" costs the most, at $0.0205 per thousand tokens

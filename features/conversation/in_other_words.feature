@@ -39,4 +39,4 @@ Feature: The same question in other words gets the same figures
       | Which feature costs the most per request?             |
       | What does each request cost us, feature by feature?   |
       | Per call, which of our features is the priciest?      |
-      | What do we pay per 1,000 tokens for each feature?     |
+      | Show me the unit cost of each feature                 |
