@@ -169,22 +169,20 @@ async def run_agent(
         yield Answer(write_performance_report(costs, question), analysis=None)
         return
 
-    analysis: Analysis | None = None
     optimized = _Tried[Analysis]()
+    savings = optimizer or LocalOptimizer()
     try:
         async for step in _attempts(
             "savings_optimizer",
             {"records": len(records)},
-            lambda: (optimizer or LocalOptimizer()).analyse(
-                records, scope=scope, period_start=start, period_end=end
-            ),
+            lambda: savings.analyse(records, scope=scope, period_start=start, period_end=end),
             optimized,
             failure="could not run the savings analysis",
         ):
             yield step
         call, analysis = optimized.call, optimized.result
     except ToolFailed:
-        # The simpler estimate needs nothing the analysis needed beyond the records: in place.
+        # The simpler estimate needs only the records' spend, which are already here.
         call = _Call("savings_estimate", {"records": len(records)})
         yield call.started()
         analysis = await _computed(
