@@ -55,3 +55,28 @@ def own_spend(
     ]
     total = sum((Decimal(str(r["cost_usd"])) for r in chosen), Decimal(0))
     return f"${total.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+
+
+_UNIT_MONEY = r"\$[0-9][0-9,]*\.[0-9]{4}"
+_COSTLIEST = re.compile(
+    rf"the feature that cost the most per (request|thousand tokens) was (\S+): ({_UNIT_MONEY})"
+)
+_UNIT_LIST = re.compile(r"^Cost per (request|thousand tokens): (.*)\.$", re.MULTILINE)
+_UNIT_ITEM = re.compile(rf"(\S+) ({_UNIT_MONEY})")
+
+
+def stated_costliest(answer: str) -> tuple[str, str, str] | None:
+    """(measure, feature, amount) of the costliest feature the answer names first, e.g.
+    ("request", "doc-search", "$0.5100")."""
+    found = _COSTLIEST.search(answer)
+    return (found.group(1), found.group(2), found.group(3)) if found else None
+
+
+def stated_unit_costs(answer: str) -> dict[str, dict[str, str]]:
+    """Each feature's stated costs by measure: {"doc-search": {"request": "$0.5100",
+    "thousand tokens": "$0.0025"}}."""
+    costs: dict[str, dict[str, str]] = {}
+    for measure, items in _UNIT_LIST.findall(answer):
+        for feature, amount in _UNIT_ITEM.findall(items):
+            costs.setdefault(feature, {})[measure] = amount
+    return costs

@@ -75,3 +75,28 @@ def longest_pause(run: RunStream) -> tuple[float, str]:
 def figures(answer: str) -> list[str]:
     """Every dollar amount of an answer, in order."""
     return _MONEY.findall(answer)
+
+
+def tool_attempts(run: RunStream, tool: str) -> list[str]:
+    """The status of each call of that tool, in order (`["error", "ok"]`: failed once, then
+    worked when tried again); each call must be a new one, announced and then finished."""
+    statuses: list[str] = []
+    announced: list[str] = []
+    for event in run.events:
+        if event.payload.get("tool") != tool:
+            continue
+        call = str(event.frame.get("tool_call_id"))
+        if event.type == "tool_executing":
+            if call in announced:
+                raise AssertionError(f"{tool} was tried again under the same call: {call}")
+            announced.append(call)
+        elif event.type == "tool_completed":
+            if not announced or announced[-1] != call:
+                raise AssertionError(f"{event.describe()} does not finish the latest {tool} call")
+            statuses.append(str(event.payload.get("status")))
+    return statuses
+
+
+def thoughts(run: RunStream) -> list[str]:
+    """What the assistant said while thinking, in order."""
+    return [str(e.payload.get("text", "")) for e in run.events if e.type == "agent_thinking"]

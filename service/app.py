@@ -178,7 +178,12 @@ async def _fan_out(app: web.Application) -> AsyncIterator[None]:
         events,
         app[REASONER],
         deadline_s=settings.run_deadline_s,
-        tools=ToolLimits(timeout_s=delivery.tool_timeout_s, delay_s=delivery.tool_delay_s),
+        tools=ToolLimits(
+            timeout_s=delivery.tool_timeout_s,
+            delay_s=delivery.tool_delay_s,
+            failed_reads=delivery.usage_read_failures,
+            failed_analyses=delivery.savings_analysis_failures,
+        ),
         admission=Admission(
             in_flight=settings.runs_in_flight,
             queued=settings.runs_queued,

@@ -17,6 +17,8 @@ from fixtures.context import register_type
 # The servers a scenario can put a device on, in the scenario's words -> fixtures/servers.py.
 SERVER_KINDS = {
     "reading usage data takes a while": "slow tools",
+    "reading usage data fails once, then works": "flaky usage data",
+    "the savings analysis is out of order": "no savings analysis",
 }
 # A weak password, in the scenario's words -> the password (made from the person's email).
 WEAK_PASSWORDS: Mapping[str, Callable[[str], str]] = {

@@ -52,6 +52,7 @@ class KnownNames:
 class Intent(Enum):
     SPEND = "spend"
     FOLLOW_UP = "follow_up"
+    PERFORMANCE = "performance"  # what each feature costs per request / per thousand tokens
     UNSUPPORTED = "unsupported"
 
 
@@ -102,6 +103,8 @@ class Analysis:
     spend_by_feature: dict[str, Decimal]
     savings: tuple[Saving, ...]
     monthly_savings_usd: Decimal
+    # The simpler estimate that stands in when the savings analysis cannot run (batching only).
+    estimate: bool = False
 
     @property
     def days(self) -> int:

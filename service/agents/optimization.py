@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -48,11 +49,37 @@ def analyse(
     records: Sequence[UsageRecord], *, scope: Scope, period_start: date, period_end: date
 ) -> Analysis:
     chosen = select(records, scope=scope, period_start=period_start, period_end=period_end)
+    return _analysis(
+        chosen, _savings, scope=scope, period_start=period_start, period_end=period_end
+    )
+
+
+def estimate(
+    records: Sequence[UsageRecord], *, scope: Scope, period_start: date, period_end: date
+) -> Analysis:
+    """The simpler estimate that answers when the savings analysis cannot run: from the spend
+    alone, only what batching the background features would save (half of what they cost, on
+    the models with a known batch discount). No token counts, no model switches."""
+    chosen = select(records, scope=scope, period_start=period_start, period_end=period_end)
+    found = _analysis(
+        chosen, _batching_only, scope=scope, period_start=period_start, period_end=period_end
+    )
+    return replace(found, estimate=True)
+
+
+def _analysis(
+    chosen: Sequence[UsageRecord],
+    savings_of: Callable[[str, str, Sequence[UsageRecord]], list[Saving]],
+    *,
+    scope: Scope,
+    period_start: date,
+    period_end: date,
+) -> Analysis:
     groups: defaultdict[tuple[str, str], list[UsageRecord]] = defaultdict(list)
     for record in chosen:
         groups[record.feature, record.model].append(record)
     # Both savings of a pair stay together, the pair that saves most first.
-    found = {pair: _savings(*pair, rows) for pair, rows in groups.items()}
+    found = {pair: savings_of(*pair, rows) for pair, rows in groups.items()}
     ranked = sorted(found, key=lambda pair: (-_total(found[pair]), pair))
     savings = tuple(saving for pair in ranked for saving in found[pair])
     return Analysis(
@@ -95,6 +122,13 @@ def _savings(feature: str, model: str, rows: Sequence[UsageRecord]) -> list[Savi
     remaining = cost - switch.monthly_savings_usd if switch else cost
     batching = _batching(feature, model, remaining, switch)
     return [saving for saving in (switch, batching) if saving is not None]
+
+
+def _batching_only(feature: str, model: str, rows: Sequence[UsageRecord]) -> list[Saving]:
+    if catalogue.price_of(model) is None:
+        return []
+    batching = _batching(feature, model, _spend(rows), None)
+    return [batching] if batching else []
 
 
 def _model_switch(

@@ -2,30 +2,36 @@
 
 Every run starts with a thought and the triage tool, so even a refused question shows the
 assistant thinking and using a tool. Each `ToolStarted` is followed by its `ToolFinished`, also
-when the usage data cannot be read: that tool reports `status="error"`, then the run raises
-`ToolFailed`. Any other exception is a bug and propagates as it is; so do cancellation and
-timeouts, which can leave a tool call open for the caller to close. A step marked `more` is
-followed at once by the next one (never by a read, a model's answer or a long computation), so
-the service sends the two together.
+when the usage data cannot be read: that call reports `status="error"` and the tool is tried
+again under a new call (`TOOL_ATTEMPTS` in all), so the person sees the failure and the retry;
+when every attempt fails the run raises `ToolFailed`. A savings analysis that fails every attempt
+is replaced by a simpler estimate (the `savings_estimate` tool), and the answer says so. A
+question about cost per request or per thousand tokens gets the performance analysis instead.
+Any other exception is a bug and propagates as it is; so do cancellation and timeouts, which
+can leave a tool call open for the caller to close. A step marked `more` is followed at once by
+the next one (never by a read, a model's answer or a long computation), so the service sends
+the two together.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Literal, Protocol, TypeVar
+from typing import Generic, Literal, Protocol, TypeVar
 from uuid import uuid4
 
 from service.agents import catalogue
 from service.agents.model import (
     AgentStep,
+    Analysis,
     Answer,
     Intent,
     KnownNames,
+    Scope,
     Thinking,
     ToolFailed,
     ToolFinished,
@@ -33,11 +39,16 @@ from service.agents.model import (
     UsageRecord,
     usd,
 )
-from service.agents.optimization import PERIOD_DAYS, analyse, analysis_period, select
+from service.agents.optimization import PERIOD_DAYS, analyse, analysis_period, estimate, select
+from service.agents.performance import unit_costs, write_performance_report
 from service.agents.reasoner import Reasoner
 
 MAX_ARG_CHARS = 1000
 IN_PLACE_RECORDS = 500
+# A tool whose dependency fails is tried this many times in all, a short pause apart: a dropped
+# connection or a busy moment passes; a dependency that stays down ends the run soon enough.
+TOOL_ATTEMPTS = 2
+RETRY_PAUSE_S = 0.1
 T = TypeVar("T")
 
 
@@ -54,6 +65,30 @@ class UsageSource(Protocol):
         ...
 
 
+class Optimizer(Protocol):
+    """The savings analysis (the service may wrap it, as it wraps the usage data)."""
+
+    async def analyse(
+        self, records: Sequence[UsageRecord], *, scope: Scope, period_start: date, period_end: date
+    ) -> Analysis: ...
+
+
+class LocalOptimizer:
+    """The savings analysis computed here (`optimization.analyse`)."""
+
+    async def analyse(
+        self, records: Sequence[UsageRecord], *, scope: Scope, period_start: date, period_end: date
+    ) -> Analysis:
+        return await _computed(
+            len(records),
+            analyse,
+            records,
+            scope=scope,
+            period_start=period_start,
+            period_end=period_end,
+        )
+
+
 async def run_agent(
     question: str,
     *,
@@ -61,6 +96,7 @@ async def run_agent(
     usage: UsageSource,
     reasoner: Reasoner,
     today: date,
+    optimizer: Optimizer | None = None,
 ) -> AsyncIterator[AgentStep]:
     """Answer `question`; `history` holds the thread's earlier questions, oldest first."""
     yield Thinking(
@@ -69,13 +105,12 @@ async def run_agent(
 
     # The question in full is in the thread already; its tool call names only its beginning, so
     # the event stays small (an 8,000-character question of emoji is 96 KB of JSON).
-    call = _Call("triage", {"question": _shorten(question, MAX_ARG_CHARS)})
-    yield call.started()
-    try:
-        names = await usage.known_names()
-    except Exception as error:
-        yield call.finished("could not read your usage data", status="error")
-        raise ToolFailed("triage", "Could not read your usage data.") from error
+    tried = _Tried[KnownNames]()
+    async for step in _attempts(
+        "triage", {"question": _shorten(question, MAX_ARG_CHARS)}, usage.known_names, tried
+    ):
+        yield step
+    call, names = tried.call, tried.result
     triaged = await reasoner.triage(
         question,
         history=history,
@@ -91,11 +126,15 @@ async def run_agent(
 
     scope = triaged.scope
     start, end = analysis_period(today)
+    performance = triaged.intent is Intent.PERFORMANCE
+    then = (
+        "work out what each feature costs per request and per thousand tokens"
+        if performance
+        else "total the spend by model and feature, then look for light requests on premium "
+        "models and for background work that a batch API could take"
+    )
     yield Thinking(
-        f"Plan: read the usage of {scope.describe()} from {start} to {end}, total the spend by "
-        "model and feature, then look for light requests on premium models and for background "
-        "work that a batch API could take.",
-        more=True,
+        f"Plan: read the usage of {scope.describe()} from {start} to {end}, {then}.", more=True
     )
 
     args: dict[str, object] = {
@@ -104,13 +143,12 @@ async def run_agent(
         "feature": scope.feature,
         "model": scope.model,
     }
-    call = _Call("usage_report", args)
-    yield call.started()
-    try:
-        found = await usage.records(since=start, until=end)
-    except Exception as error:
-        yield call.finished("could not read your usage data", status="error")
-        raise ToolFailed("usage_report", "Could not read your usage data.") from error
+    read = _Tried[Sequence[UsageRecord]]()
+    async for step in _attempts(
+        "usage_report", args, lambda: usage.records(since=start, until=end), read
+    ):
+        yield step
+    call, found = read.call, read.result
     records = await _computed(
         len(found), select, found, scope=scope, period_start=start, period_end=end
     )
@@ -119,17 +157,78 @@ async def run_agent(
         f"{_count(len(records), 'record')}, {spent} over {PERIOD_DAYS} days", more=True
     )
 
-    call = _Call("savings_optimizer", {"records": len(records)})
-    yield call.started()
-    analysis = await _computed(
-        len(records), analyse, records, scope=scope, period_start=start, period_end=end
-    )
+    if performance:
+        call = _Call("performance_analyzer", {"records": len(records)})
+        yield call.started()
+        costs = await _computed(
+            len(records), unit_costs, records, scope=scope, period_start=start, period_end=end
+        )
+        yield call.finished(
+            f"cost per request and per thousand tokens of {_count(len(costs.features), 'feature')}"
+        )
+        yield Answer(write_performance_report(costs, question), analysis=None)
+        return
+
+    optimized = _Tried[Analysis]()
+    savings = optimizer or LocalOptimizer()
+    try:
+        async for step in _attempts(
+            "savings_optimizer",
+            {"records": len(records)},
+            lambda: savings.analyse(records, scope=scope, period_start=start, period_end=end),
+            optimized,
+            failure="could not run the savings analysis",
+        ):
+            yield step
+        call, analysis = optimized.call, optimized.result
+    except ToolFailed:
+        # The simpler estimate needs only the records' spend, which are already here.
+        call = _Call("savings_estimate", {"records": len(records)})
+        yield call.started()
+        analysis = await _computed(
+            len(records), estimate, records, scope=scope, period_start=start, period_end=end
+        )
     yield call.finished(
         f"{_count(len(analysis.savings), 'opportunity', 'opportunities')}, "
         f"about {usd(analysis.monthly_savings_usd)} a month"
+        + (" (an estimate)" if analysis.estimate else "")
     )
 
     yield Answer(await reasoner.write_report(analysis, question), analysis=analysis)
+
+
+class _Tried(Generic[T]):
+    """What `_attempts` leaves: the call that succeeded (still open) and its result."""
+
+    call: _Call
+    result: T
+
+
+async def _attempts(
+    tool: str,
+    args: dict[str, object],
+    work: Callable[[], Awaitable[T]],
+    tried: _Tried[T],
+    *,
+    failure: str = "could not read your usage data",
+) -> AsyncIterator[AgentStep]:
+    """Announce `tool` and run `work`, up to `TOOL_ATTEMPTS` times: each failed attempt is
+    finished with `status="error"` (saying whether it is tried again) and the next one is a new
+    call. The call that succeeds is left open in `tried`; when none does, `ToolFailed`."""
+    for attempt in range(1, TOOL_ATTEMPTS + 1):
+        call = _Call(tool, args)
+        yield call.started()
+        try:
+            result = await work()
+        except Exception as error:
+            last = attempt == TOOL_ATTEMPTS
+            yield call.finished(failure if last else f"{failure}; trying again", status="error")
+            if last:
+                raise ToolFailed(tool, f"{failure[0].upper()}{failure[1:]}.") from error
+            await asyncio.sleep(RETRY_PAUSE_S)
+            continue
+        tried.call, tried.result = call, result
+        return
 
 
 @dataclass

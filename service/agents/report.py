@@ -43,6 +43,12 @@ def write_report(analysis: Analysis, question: str) -> str:
         f"By model: {_amounts(analysis.spend_by_model, total, 'models')}.",
         f"By feature: {_amounts(analysis.spend_by_feature, total, 'features')}.",
     ]
+    if analysis.estimate:
+        lines.append(
+            "This is an estimate: the full savings analysis could not run just now, so I only "
+            "counted what batching background work would save (half of what it cost). Ask again "
+            "later for the full analysis."
+        )
     if analysis.savings:
         lines.append(f"You could save about {usd(analysis.monthly_savings_usd)} a month:")
         listed = analysis.savings[:MAX_LISTED]

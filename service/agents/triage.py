@@ -19,6 +19,12 @@ _SPEND_WORDS = re.compile(
     r"|bill\w*|invoice\w*|pric\w*|pay\w*|paid|charge[sd]?|money|dollars?|usage|tokens?"
     r"|models?|llms?|optimi[sz]\w*|cut|reduce|waste\w*|how much)\b"
 )
+# A question about what one request or a thousand tokens costs gets the performance analysis
+# (service/agents/performance.py) instead of the savings one.
+_PER_UNIT = re.compile(
+    r"\b(per|each|every)\s+(single\s+)?(request|call|query)\b"
+    r"|\bper\s+((a\s+)?(thousand|million|1,?000|1k|1m)\s+)?tokens?\b|\bunit costs?\b"
+)
 # Triage of a question this short over indexed names costs microseconds: done in place.
 CHEAP_QUESTION_CHARS = 1000
 # A follow-up that names nothing looks this many questions back for the scope it continues (and
@@ -55,12 +61,21 @@ def triage_over(
     text = question.casefold()
     scope = Scope(feature=_named(question, features), model=_named(question, models))
     named = scope != Scope()
-    on_topic = named or _SPEND_WORDS.search(text) is not None
+    per_unit = _PER_UNIT.search(text) is not None
+    on_topic = named or per_unit or _SPEND_WORDS.search(text) is not None
     if not on_topic:
         return TriageResult(Intent.UNSUPPORTED, Scope(), "not about AI spend, costs or usage")
-    if history and (named or _REFERS_BACK.search(text)):
-        if not named:
-            scope = _earlier_scope(history, features, models)
+    follow_up = bool(history) and (named or _REFERS_BACK.search(text) is not None)
+    if follow_up and not named:
+        scope = _earlier_scope(history, features, models)
+    if per_unit:
+        return TriageResult(
+            Intent.PERFORMANCE,
+            scope,
+            f"{'follow-up' if follow_up else 'question'} about the cost per request and per "
+            f"thousand tokens of {scope.describe()}",
+        )
+    if follow_up:
         return TriageResult(Intent.FOLLOW_UP, scope, f"follow-up about {scope.describe()}")
     return TriageResult(Intent.SPEND, scope, f"question about the AI spend of {scope.describe()}")
 

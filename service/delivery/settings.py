@@ -47,3 +47,9 @@ class DeliverySettings(EnvSettings):
     tool_delay_s: float = Field(
         default=0.0, ge=0, le=60, allow_inf_nan=False, alias="AGENT_TOOL_DELAY_SECONDS"
     )
+    # TEST ONLY: in each run, the first N reads of the usage records fail (a dropped connection),
+    # and the first N tries of the savings analysis. Always 0 in a deployment.
+    usage_read_failures: int = Field(default=0, ge=0, le=10, alias="AGENT_USAGE_READ_FAILURES")
+    savings_analysis_failures: int = Field(
+        default=0, ge=0, le=10, alias="AGENT_SAVINGS_ANALYSIS_FAILURES"
+    )

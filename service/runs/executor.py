@@ -40,7 +40,7 @@ from service.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
 from service.resilience.deadlines import uninterruptible
 from service.runs.admission import Admission, Place, QueueWaitExpired, Slot
 from service.runs.heartbeat import Heartbeat, Said
-from service.runs.tool_limits import LimitedUsage, ToolLimits
+from service.runs.tool_limits import FailingFirstOptimizer, LimitedUsage, ToolLimits
 from service.store import conversations
 from service.store.conversations import RunTakenOver
 from service.store.db import Sessions
@@ -51,7 +51,13 @@ log = logging.getLogger("service.runs")
 
 
 # Which stage of the pipeline each tool belongs to (the envelope's `step`).
-STEP_OF_TOOL = {"triage": "triage", "usage_report": "data", "savings_optimizer": "optimization"}
+STEP_OF_TOOL = {
+    "triage": "triage",
+    "usage_report": "data",
+    "savings_optimizer": "optimization",
+    "savings_estimate": "optimization",
+    "performance_analyzer": "optimization",
+}
 
 
 class DbUsage:
@@ -410,6 +416,7 @@ class RunExecutor:
             usage=LimitedUsage(DbUsage(self._store, run.user_id), self._tools),
             reasoner=self._reasoner,
             today=utc_today(),
+            optimizer=FailingFirstOptimizer(self._tools),
         )
         async for step in steps:
             if isinstance(step, Thinking):
