@@ -31,6 +31,12 @@ RUN_ARGS = $(BEHAVE_ARGS) $(if $(TARGET),-D target=$(TARGET))
 BENCH_ARGS ?=
 # 1 adds this run to reports/history.jsonl; `make report` alone re-renders without adding.
 ALLURE_APPEND_HISTORY ?= 0
+# make behave, accept, test: behave processes, each with a stack of its own, the features dealt
+# between them (tools/shards.py: docs/developing.md, "Where the suite's time goes"); SHARDS=1 is
+# one plain behave process, as are external servers (DATABASE_URL, REDIS_URL: one database).
+SHARDS ?= 2
+BEHAVE_RUN = $(strip $(if $(or $(filter 1,$(SHARDS)),$(DATABASE_URL),$(REDIS_URL)),\
+	python -m behave,python -m tools.shards --shards $(SHARDS)))
 # make parallel: worker processes and what each one runs (a feature file, or a scenario).
 WORKERS ?= 2
 SCHEME ?= feature
@@ -144,8 +150,8 @@ behave: $(VENV_STAMP)
 	@rm -rf $(RESULTS) $(JUNIT) reports/quality-gate.json $(RERUN_FILE)
 	@mkdir -p $(RESULTS) $(JUNIT)
 	@status=0; \
-	echo "python -m behave $(if $(TAGS),--tags='$(TAGS)') $(RUN_ARGS)"; \
-	python -m behave $(if $(TAGS),--tags='$(TAGS)') $(RUN_ARGS) || status=$$?; \
+	echo "$(BEHAVE_RUN) $(if $(TAGS),--tags='$(TAGS)') $(RUN_ARGS)"; \
+	$(BEHAVE_RUN) $(if $(TAGS),--tags='$(TAGS)') $(RUN_ARGS) || status=$$?; \
 	python -m tools.quality_gate $(if $(TAGS),--tags='$(TAGS)') $(RUN_ARGS) || status=1; \
 	python -m tools.behave_summary $(JUNIT) || status=1; \
 	exit $$status
