@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -96,7 +97,9 @@ def run(argv: list[str], shards: int) -> int:
         command += ["-f", "rerun", "-o", str(folder / "rerun.txt"), *paths]
         output = (folder / "behave.log").open("w")
         print(f"shards: {number}: {len(paths)} features, output {output.name}", flush=True)
-        running.append((number, subprocess.Popen(command, stdout=output, stderr=output), output))
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # the log follows the run
+        shard = subprocess.Popen(command, stdout=output, stderr=output, env=env)
+        running.append((number, shard, output))
     code = 0
     for number, process, output in running:
         shard_code = process.wait()
