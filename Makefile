@@ -61,6 +61,7 @@ help:
 	@echo "             promtool on the alert rules (deploy/prometheus/), the step catalogue (make steps)"
 	@echo "make pytest   fast tests (tests/), with coverage"
 	@echo "make behave   one behave run and its summary line (TAGS=..., BEHAVE_ARGS=...)"
+	@echo "             (accept, behave, test: SHARDS=2 processes, each with its own stack; SHARDS=1: one)"
 	@echo "make rerun    again only the scenarios that failed last time (reports/rerun.txt) + report"
 	@echo "make report   rebuild the HTML report (and the capability overview) from the last run"
 	@echo "make steps    the step catalogue docs/steps.md (every sentence, its parameters, an example)"
