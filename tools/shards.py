@@ -104,11 +104,14 @@ def run(argv: list[str], shards: int) -> int:
     for number, process, output in running:
         shard_code = process.wait()
         output.close()
+        lines = Path(output.name).read_text(errors="replace").splitlines()
         summary = [
             line.rstrip()
-            for line in Path(output.name).read_text(errors="replace").splitlines()
+            for line in lines
             if " passed, " in line or line.startswith(("Failing scenarios:", "  features/"))
         ]
+        if shard_code and not summary:  # it never got to run: say why
+            summary = lines[-10:]
         print(f"shards: {number} exited {shard_code}: " + " | ".join(summary), flush=True)
         code = code or shard_code
     merge_reruns(len(dealt))
