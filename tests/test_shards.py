@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
+from behave.configuration import Configuration
 
 from tools import shards
 
@@ -48,3 +50,14 @@ def test_no_rerun_file_when_nothing_failed(tmp_path: Path, monkeypatch: pytest.M
     shards.RERUN_FILE.write_text("features/old.feature:1\n")
     shards.merge_reruns(2)
     assert not shards.RERUN_FILE.exists()
+
+
+@pytest.mark.parametrize("options", [[], ["-f", "progress"], ["--format=plain"]])
+def test_each_shard_writes_its_own_rerun_file_and_its_output_on_screen(options: list[str]) -> None:
+    args: Any = cast(Any, Configuration)(
+        command_args=shards.shard_args(options, 2, ["features/x.feature"]), load_config=True
+    )
+    pairs = list(zip(args.format, args.outfiles, strict=True))
+    assert pairs[-1] == ("rerun", str(Path("reports/logs/shard-2/rerun.txt")))
+    if not options:
+        assert ("pretty", "-") in pairs  # behave.ini's default_format, on the screen

@@ -25,6 +25,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any, cast
+
+from behave.configuration import Configuration
 
 from tools.quality_gate import select
 from tools.suite_time import load
@@ -82,6 +85,33 @@ def options_only(argv: list[str]) -> list[str]:
     return [arg for arg in argv if arg not in paths]
 
 
+def own_output(options: list[str]) -> list[str]:
+    """behave pairs formats with outfiles in order, and adds its default format (behave.ini)
+    only when the command line names none; each shard's names its rerun file. So the default is
+    named too, unless one was given, and every format before it gets an outfile (the screen)."""
+    config: Any = cast(Any, Configuration)(command_args=options, load_config=True)
+    given = any(o in ("-f", "--format") or o.startswith(("-f", "--format=")) for o in options)
+    named = [] if given else ["-f", str(config.default_format)]
+    formats = len(config.format or []) + len(named) // 2
+    return named + ["-o", "-"] * max(0, formats - len(config.outfiles or []))
+
+
+def shard_args(options: list[str], number: int, paths: list[str]) -> list[str]:
+    """behave's arguments for one shard: its stack's logs apart, its own rerun file."""
+    rerun = str(shard_dir(number) / "rerun.txt")
+    return [
+        *options,
+        "-D",
+        f"shard={number}",
+        *own_output(options),
+        "-f",
+        "rerun",
+        "-o",
+        rerun,
+        *paths,
+    ]
+
+
 def run(argv: list[str], shards: int) -> int:
     if any(":" in location for location in select(argv).locations):
         # FILE:LINE picks scenarios, not features: one plain behave run.
@@ -93,8 +123,7 @@ def run(argv: list[str], shards: int) -> int:
     for number, paths in enumerate(dealt, start=1):
         folder = shard_dir(number)
         folder.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "behave", *options, "-D", f"shard={number}"]
-        command += ["-f", "rerun", "-o", str(folder / "rerun.txt"), *paths]
+        command = [sys.executable, "-m", "behave", *shard_args(options, number, paths)]
         output = (folder / "behave.log").open("w")
         print(f"shards: {number}: {len(paths)} features, output {output.name}", flush=True)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # the log follows the run
