@@ -36,6 +36,12 @@ ALLOW_SKIPS ?=
 export ALLOW_SKIPS
 # 1 adds this run to reports/history.jsonl; `make report` alone re-renders without adding.
 ALLURE_APPEND_HISTORY ?= 0
+# make behave, accept, test: behave processes, each with a stack of its own, the features dealt
+# between them (tools/shards.py: docs/developing.md, "Where the suite's time goes"); SHARDS=1 is
+# one plain behave process, as are external servers (DATABASE_URL, REDIS_URL: one database).
+SHARDS ?= 2
+BEHAVE_RUN = $(strip $(if $(or $(filter 1,$(SHARDS)),$(DATABASE_URL),$(REDIS_URL)),\
+	python -m behave,python -m tools.shards --shards $(SHARDS)))
 # make parallel: worker processes and what each one runs (a feature file, or a scenario).
 WORKERS ?= 2
 SCHEME ?= feature
@@ -62,6 +68,7 @@ help:
 	@echo "             promtool on the alert rules (deploy/prometheus/), the step catalogue (make steps)"
 	@echo "make pytest   fast tests (tests/), with coverage"
 	@echo "make behave   one behave run and its summary line (TAGS=..., BEHAVE_ARGS=...)"
+	@echo "             (accept, behave, test: SHARDS=2 processes, each with its own stack; SHARDS=1: one)"
 	@echo "make rerun    again only the scenarios that failed last time (reports/rerun.txt) + report"
 	@echo "make report   rebuild the HTML report (and the capability overview) from the last run"
 	@echo "make steps    the step catalogue docs/steps.md (every sentence, its parameters, an example)"
@@ -156,8 +163,8 @@ behave: $(VENV_STAMP)
 	@rm -rf $(RESULTS) $(JUNIT) reports/quality-gate.json $(RERUN_FILE)
 	@mkdir -p $(RESULTS) $(JUNIT)
 	@status=0; \
-	echo "python -m behave $(if $(TAGS),--tags='$(TAGS)') $(RUN_ARGS)"; \
-	python -m behave $(if $(TAGS),--tags='$(TAGS)') $(RUN_ARGS) || status=$$?; \
+	echo "$(BEHAVE_RUN) $(if $(TAGS),--tags='$(TAGS)') $(RUN_ARGS)"; \
+	$(BEHAVE_RUN) $(if $(TAGS),--tags='$(TAGS)') $(RUN_ARGS) || status=$$?; \
 	python -m tools.quality_gate $(if $(TAGS),--tags='$(TAGS)') $(RUN_ARGS) || status=1; \
 	python -m tools.behave_summary $(JUNIT) || status=1; \
 	exit $$status

@@ -1,0 +1,63 @@
+"""tools/shards.py: how the features are dealt and what each shard is told (no behave run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from behave.configuration import Configuration
+
+from tools import shards
+
+
+def test_the_longest_features_are_spread_first() -> None:
+    dealt = shards.deal({"a": 5.0, "b": 3.0, "c": 3.0, "d": 1.0}, 2)
+    assert dealt == [["a", "d"], ["b", "c"]]
+
+
+def test_no_empty_shard_when_there_are_fewer_features() -> None:
+    assert shards.deal({"a": 1.0}, 3) == [["a"]]
+
+
+def test_every_selected_feature_is_dealt_once() -> None:
+    weights = shards.weights_of(["--tags=@critical and not @wip"])
+    dealt = shards.deal(weights, 2)
+    assert sorted(p for shard in dealt for p in shard) == sorted(weights)
+    assert len(dealt) == 2
+
+
+def test_a_shard_gets_the_options_but_not_the_paths() -> None:
+    argv = ["--tags=@critical", "features/plans", "-D", "target=proxy"]
+    assert shards.options_only(argv) == ["--tags=@critical", "-D", "target=proxy"]
+
+
+def test_the_shards_rerun_files_become_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for number, failed in ((1, "features/a.feature:3"), (2, "features/b.feature:9")):
+        folder = shards.shard_dir(number)
+        folder.mkdir(parents=True)
+        (folder / "rerun.txt").write_text(f"# -- RERUN: 1 failing scenarios\n{failed}\n")
+    shards.RERUN_FILE.write_text("features/b.feature:9\n")  # the last shard's own word
+    shards.merge_reruns(2)
+    lines = shards.RERUN_FILE.read_text().splitlines()
+    assert lines[1:] == ["features/a.feature:3", "features/b.feature:9"]
+
+
+def test_no_rerun_file_when_nothing_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shards.RERUN_FILE.parent.mkdir()
+    shards.RERUN_FILE.write_text("features/old.feature:1\n")
+    shards.merge_reruns(2)
+    assert not shards.RERUN_FILE.exists()
+
+
+@pytest.mark.parametrize("options", [[], ["-f", "progress"], ["--format=plain"]])
+def test_each_shard_writes_its_own_rerun_file_and_its_output_on_screen(options: list[str]) -> None:
+    args: Any = cast(Any, Configuration)(
+        command_args=shards.shard_args(options, 2, ["features/x.feature"]), load_config=True
+    )
+    pairs = list(zip(args.format, args.outfiles, strict=True))
+    assert pairs[-1] == ("rerun", str(Path("reports/logs/shard-2/rerun.txt")))
+    if not options:
+        assert ("pretty", "-") in pairs  # behave.ini's default_format, on the screen
