@@ -278,7 +278,8 @@ the step definitions (`cucumber.glue`) are, and the parameters of behave's sente
 
 
 def _anchor(module: str) -> str:
-    return module.replace("_", "-")
+    # GitHub's heading anchors keep underscores (tests/test_docs.py checks every link).
+    return module
 
 
 def _in_folder(use: Use) -> bool:
