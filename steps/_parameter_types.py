@@ -17,6 +17,7 @@ from fixtures.context import register_type
 # The servers a scenario can put a device on, in the scenario's words -> fixtures/servers.py.
 SERVER_KINDS = {
     "reading usage data takes a while": "slow tools",
+    "each read of usage data takes over a second": "slower tools",
     "each question has very little time": "short deadline",
     "reading usage data gives up quickly": "impatient tools",
     "a shutdown leaves little time to finish": "short drain",
