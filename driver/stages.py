@@ -61,6 +61,18 @@ def tool_summary(run: RunStream, tool: str) -> str:
     return str(done[0].payload.get("summary", "")) if done else ""
 
 
+def as_seen(streams: list[RunStream]) -> RunStream:
+    """One run as a person saw it over several connections (a reconnection catches up from the
+    last step seen): each step once, in order."""
+    merged = RunStream(streams[0].run_id, owner=streams[0].owner)
+    by_seq = {
+        event.seq: event for stream in streams for event in stream.events if event.seq is not None
+    }
+    for seq in sorted(by_seq):
+        merged.add(by_seq[seq])
+    return merged
+
+
 def longest_pause(run: RunStream) -> tuple[float, str]:
     """The longest wait between the question and the first step, or between two steps, and the
     step that ended it."""

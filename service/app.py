@@ -116,7 +116,11 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     engine = make_engine(settings)
     app[ENGINE] = engine
     app[SESSIONS] = make_sessions(engine)
-    hot_path = app[HOT_PATH] = HotPath(settings.database_url, pool_size=settings.hot_path_pool_size)
+    hot_path = app[HOT_PATH] = HotPath(
+        settings.database_url,
+        instance_id=settings.instance_id,
+        pool_size=settings.hot_path_pool_size,
+    )
     await hot_path.open()
     pool = engine.sync_engine.pool
     if isinstance(pool, QueuePool):  # the service's own engine always is

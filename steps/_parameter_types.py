@@ -19,6 +19,7 @@ SERVER_KINDS = {
     "reading usage data takes a while": "slow tools",
     "reading usage data fails once, then works": "flaky usage data",
     "the savings analysis is out of order": "no savings analysis",
+    "each read of usage data takes over a second": "slower tools",
 }
 # A weak password, in the scenario's words -> the password (made from the person's email).
 WEAK_PASSWORDS: Mapping[str, Callable[[str], str]] = {

@@ -101,7 +101,7 @@ async def test_a_follow_up_reads_only_the_earlier_questions_triage_uses(
 
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[HotPath]:
-    hot_path = HotPath(database_url)
+    hot_path = HotPath(database_url, instance_id="test")
     await hot_path.open()
     try:
         yield hot_path

@@ -77,6 +77,12 @@ Feature: Ask the assistant how to cut AI spend
     When Alice asks "How can we cut our model spend?"
     Then each step reached Alice within 1 second of the one before, up to the answer
 
+  @critical @fault @allure.issue:12
+  Scenario: Regression: while her usage takes long to read, Alice still hears every second
+    Given Alice's laptop is on a server where each read of usage data takes over a second
+    When Alice asks "How can we cut our model spend?"
+    Then each step reached Alice within 1 second of the one before, up to the answer
+
   @critical
   Scenario: Without any usage the assistant says there is nothing to analyse yet
     Given Bob has signed up and is signed in

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
@@ -142,6 +143,8 @@ class ToolFinished:
     summary: str
     duration_ms: int
     more: bool = False
+    # The stage's result, kept with the run before its person is told it finished (Kept).
+    output: TriageResult | tuple[UsageRecord, ...] | Analysis | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,20 @@ class Answer:
 
 
 AgentStep = Thinking | ToolStarted | ToolFinished | Answer
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a run already did on an instance that died (service/runs/stages.py), for the one
+    that carries it on: the results of its finished stages, the tools its person was told had
+    finished, and the tool calls announced but never completed (tool -> call id), which the run
+    completes rather than announcing them again."""
+
+    triage: TriageResult | None = None
+    records: Sequence[UsageRecord] | None = None
+    analysis: Analysis | None = None
+    told: frozenset[str] = frozenset()
+    open_calls: Mapping[str, str] = field(default_factory=dict)
 
 
 class ToolFailed(Exception):

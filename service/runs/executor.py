@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import sys
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -22,6 +24,7 @@ from typing import Any
 from service.agents.llm import LlmUnavailable
 from service.agents.model import (
     Answer,
+    Kept,
     KnownNames,
     Thinking,
     ToolFailed,
@@ -40,6 +43,7 @@ from service.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
 from service.resilience.deadlines import uninterruptible
 from service.runs.admission import Admission, Place, QueueWaitExpired, Slot
 from service.runs.heartbeat import Heartbeat, Said
+from service.runs.stages import STAGE_OF_TOOL, encode
 from service.runs.tool_limits import FailingFirstOptimizer, LimitedUsage, ToolLimits
 from service.store import conversations
 from service.store.conversations import RunTakenOver
@@ -252,6 +256,16 @@ class Question:
     asked_at: float
 
 
+@dataclass(frozen=True)
+class Carried:
+    """A run taken over from an instance that died: its events so far (the last seq, the tool
+    calls left open) and what its stages already did."""
+
+    last_seq: int
+    open_tools: dict[str, str]  # tool_call_id -> tool
+    kept: Kept
+
+
 class RunExecutor:
     """Starts runs as background tasks, in admission order, and keeps track of them for a
     graceful shutdown."""
@@ -280,11 +294,12 @@ class RunExecutor:
         self._live: dict[uuid.UUID, asyncio.Task[None]] = {}  # run_id -> its task
         self.run_started = asyncio.Event()  # wakes the lease keeper (service/runs/recovery.py)
 
-    def start(self, question: Question) -> None:
-        """Run it now or queue it (callers `admission.reserve()` its room before accepting)."""
+    def start(self, question: Question, carried: Carried | None = None) -> None:
+        """Run it now or queue it (callers `admission.reserve()` its room before accepting);
+        `carried` on from its last finished stage when another instance had it and died."""
         place = self.admission.enter(question.user_id)
         run_id = question.accepted.run_id
-        task = asyncio.create_task(self._guarded(question, place))
+        task = asyncio.create_task(self._guarded(question, place, carried))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         self._live[run_id] = task
@@ -295,10 +310,16 @@ class RunExecutor:
         """The runs this instance is executing or has queued (their leases are renewed)."""
         return list(self._live)
 
-    async def _guarded(self, question: Question, place: Place) -> None:
+    def carry_on(self, question: Question, carried: Carried) -> None:
+        """Carry on a run taken over from an instance that died: it waits for a slot like any
+        question already taken (never refused: it was accepted long ago)."""
+        self.admission.reserve(question.user_id, places=sys.maxsize, reach=math.inf)
+        self.start(question, carried)
+
+    async def _guarded(self, question: Question, place: Place, carried: Carried | None) -> None:
         context = {"user_id": question.user_id, "run_id": question.accepted.run_id}
         try:
-            await self._execute(question, place)
+            await self._execute(question, place, carried)
         except RunTakenOver:
             log.warning("run ended by another instance meanwhile", extra=context)
         except asyncio.CancelledError:
@@ -319,7 +340,7 @@ class RunExecutor:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _execute(self, question: Question, place: Place) -> None:
+    async def _execute(self, question: Question, place: Place, carried: Carried | None) -> None:
         accepted = question.accepted
         run = Run(
             id=accepted.run_id,
@@ -338,15 +359,20 @@ class RunExecutor:
         if place.position:
             started["queued"] = {"position": place.position}
         status = "failed"
+        if carried is not None:
+            emitter.continue_after(carried.last_seq, carried.open_tools)
         self.heartbeat.watch(run.id, emitter, place)
         try:
-            await emitter.start(started)
-            FIRST_EVENT_SECONDS.observe(time.monotonic() - question.asked_at)
+            if carried is None or carried.last_seq == 0:  # the stream starts here
+                await emitter.start(started)
+            if carried is None:
+                FIRST_EVENT_SECONDS.observe(time.monotonic() - question.asked_at)
             # The deadline counts from the moment the run leaves the queue: waiting there is
             # the instance's doing, not the question's.
             async with Slot(self.admission, place), asyncio.timeout(self._deadline_s):
                 history = await self._history(question)
-                await self._steps(emitter, run, question.text, history)
+                kept = carried.kept if carried is not None else None
+                await self._steps(emitter, run, question.text, history, kept)
             status = "completed"
         except QueueWaitExpired:
             await emitter.fail(
@@ -408,7 +434,12 @@ class RunExecutor:
             await conversations.finish_run(session, run_id=run.id, status="interrupted")
 
     async def _steps(
-        self, emitter: RunEmitter, run: Run, question: str, history: Sequence[str]
+        self,
+        emitter: RunEmitter,
+        run: Run,
+        question: str,
+        history: Sequence[str],
+        kept: Kept | None,
     ) -> None:
         steps = run_agent(
             question,
@@ -417,6 +448,7 @@ class RunExecutor:
             reasoner=self._reasoner,
             today=utc_today(),
             optimizer=FailingFirstOptimizer(self._tools),
+            kept=kept,
         )
         async for step in steps:
             if isinstance(step, Thinking):
@@ -424,6 +456,12 @@ class RunExecutor:
             elif isinstance(step, ToolStarted):
                 await emitter.tool_started(step)
             elif isinstance(step, ToolFinished):
+                if step.output is not None and step.status == "ok":
+                    # Kept before its person is told the stage finished: whatever they saw
+                    # finish, another instance can carry on from (service/runs/stages.py).
+                    await self._store.keep_stage(
+                        run_id=run.id, stage=STAGE_OF_TOOL[step.tool], output=encode(step.output)
+                    )
                 await emitter.tool_finished(step)
             elif isinstance(step, Answer):
                 # Stored and sent as one: a deadline meanwhile cannot leave a stored answer

@@ -1,16 +1,22 @@
-"""Orphaned runs: every instance renews the leases of its runs and ends those whose instance died.
+"""Orphaned runs: every instance renews the leases of its runs and carries on those whose
+instance died.
 
 A SIGKILLed instance leaves its runs `running` forever, and their people waiting for a final
 event that never comes. Each instance therefore, every third of a lease:
 - renews the lease (`runs.lease_expires_at`) of the runs it is executing, and
-- claims, one at a time, runs whose lease expired (never its own live ones) and ends each with
-  `agent_error` `interrupted` (retryable), first closing any tool call left open, so the stream
-  keeps every invariant; the run is then `interrupted` in PostgreSQL. The events are published
-  like any others: the person, reconnected to whichever instance, is told.
+- claims, one at a time, runs whose lease expired (never its own live ones) and carries each on
+  from its last finished stage (service/runs/stages.py): its events number on from the last one
+  stored, a tool call left open is completed under its own id, and the person gets the answer.
+  A run that cannot be carried on (handed on too often already: it may be what kills its
+  servers; or begun before stage results were kept) is ended with `agent_error` `interrupted`
+  (retryable), first closing any tool call left open, so the stream keeps every invariant.
+  The events are published like any others: the person, reconnected to whichever instance,
+  sees them.
 
-A claim is an atomic UPDATE, so two instances never end the same run. A run that already had its
-final event (its instance died just before recording the status) only gets its status.
-A dependency being down just skips a round; the loop never ends before shutdown.
+A claim is an atomic UPDATE, so two instances never take the same run, and it makes the claimer
+the only instance that may write the run's events (a frozen one that wakes writes nothing). A run
+that already had its final event (its instance died just before recording the status) only gets
+its status. A dependency being down just skips a round; the loop never ends before shutdown.
 """
 
 from __future__ import annotations
@@ -26,10 +32,12 @@ from aiohttp import web
 from service.contract import AgentErrorCode
 from service.delivery.event_log import EventLog
 from service.keys import EVENTS, RUNS, SESSIONS, SETTINGS
-from service.runs.executor import RunEmitter, RunExecutor
+from service.runs import stages
+from service.runs.executor import Carried, Question, RunEmitter, RunExecutor
 from service.shutdown import bounded, cancelled
 from service.store import conversations, leases
 from service.store.db import Sessions, make_engine, make_sessions
+from service.store.hot_path import Accepted
 from service.store.models import Run
 
 log = logging.getLogger("service.recovery")
@@ -38,6 +46,8 @@ INTERRUPTED_MESSAGE = (
     "The server working on your question stopped before the answer was ready; please ask again"
 )
 MAX_CLAIMS_PER_ROUND = 20
+# A run handed on this many times is ended instead: it may be what kills its servers.
+MAX_HANDOFFS = 2
 
 
 class Recovery:
@@ -85,7 +95,9 @@ class Recovery:
         live = self._runs.live_run_ids()
         if live:
             async with self._lease_sessions() as session:
-                await leases.renew(session, run_ids=live, lease_s=self._lease_s)
+                await leases.renew(
+                    session, run_ids=live, instance_id=self._instance_id, lease_s=self._lease_s
+                )
 
     async def recover(self) -> int:
         """End the orphaned runs found now; how many."""
@@ -117,6 +129,9 @@ class Recovery:
                 if error == AgentErrorCode.INTERRUPTED
                 else "failed"
             )
+        elif await self._carry_on(run, found):
+            log.warning("orphaned run carried on from its last finished stage", extra=context)
+            return
         else:
             emitter = RunEmitter(self._events, run)
             emitter.continue_after(found.last_seq, found.open_tools)
@@ -134,6 +149,28 @@ class Recovery:
         async with self._sessions() as session:
             await conversations.finish_run(session, run_id=run.id, status=status)
         log.warning("orphaned run recovered as %s", status, extra=context)
+
+    async def _carry_on(self, run: Run, found: leases.RunLog) -> bool:
+        """Hand the run to this instance's executor, from its last finished stage; False when
+        it cannot be carried on."""
+        if run.handoffs > MAX_HANDOFFS or found.client_msg_id is None:
+            return False
+        async with self._sessions() as session:
+            outputs = await leases.stage_outputs(session, run_id=run.id)
+        open_calls = {tool: call_id for call_id, tool in found.open_tools.items()}
+        kept = stages.kept_from(outputs, told=found.told, open_calls=open_calls)
+        if kept is None:
+            return False
+        question = Question(
+            accepted=Accepted(run.thread_id, run.input_message_id, run.id, duplicate=False),
+            user_id=run.user_id,
+            client_msg_id=found.client_msg_id,
+            text=found.question,
+            follow_up=True,  # its earlier questions, if any, are read again
+            asked_at=time.monotonic(),
+        )
+        self._runs.carry_on(question, Carried(found.last_seq, found.open_tools, kept))
+        return True
 
 
 async def recovery_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -82,12 +82,20 @@ _EXISTING = (
     "SELECT thread_id, id, run_id FROM messages "
     "WHERE user_id = $1 AND client_msg_id = $2 AND run_id IS NOT NULL"
 )
+# Only the instance that holds the run may write its events: one that was taken for dead and
+# wakes (SIGSTOP, a long pause) finds its run handed to another and writes nothing more.
 _EVENTS = """
 INSERT INTO run_events (run_id, seq, type, envelope)
-SELECT run_id, seq, type, envelope::jsonb
+SELECT e.run_id, e.seq, e.type, e.envelope::jsonb
 FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS e(run_id, seq, type, envelope)
+JOIN runs ON runs.id = e.run_id AND runs.instance_id = $5
 ON CONFLICT (run_id, seq) DO NOTHING
 RETURNING run_id, seq
+"""
+_STAGE = """
+INSERT INTO run_stages (run_id, stage, output)
+SELECT id, $2, $3::jsonb FROM runs WHERE id = $1 AND instance_id = $4
+ON CONFLICT (run_id, stage) DO NOTHING
 """
 _USAGE = """
 SELECT day, model, feature, requests, input_tokens, output_tokens, cost_usd FROM usage_records
@@ -103,7 +111,7 @@ SELECT
 _ANSWER = """
 WITH closed AS (
     UPDATE runs SET status = 'completed', finished_at = now()
-    WHERE id = $1 AND status = 'running'
+    WHERE id = $1 AND status = 'running' AND instance_id = $4
     RETURNING thread_id, user_id
 ),
 answer AS (
@@ -126,8 +134,9 @@ async def _keep_as_is(_: asyncpg.Connection) -> None:
 
 
 class HotPath:
-    def __init__(self, database_url: str, *, pool_size: int = POOL_SIZE) -> None:
+    def __init__(self, database_url: str, *, instance_id: str, pool_size: int = POOL_SIZE) -> None:
         self._url = database_url
+        self._instance_id = instance_id  # the runs it may write to are those it holds
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
 
@@ -230,7 +239,9 @@ class HotPath:
         keys = [(str(e["run_id"]), int(e["seq"])) for e in envelopes]
         run_ids, seqs = [k[0] for k in keys], [k[1] for k in keys]
         types = [str(e["type"]) for e in envelopes]
-        rows = await self._retried(lambda c: c.fetch(_EVENTS, run_ids, seqs, types, list(texts)))
+        rows = await self._retried(
+            lambda c: c.fetch(_EVENTS, run_ids, seqs, types, list(texts), self._instance_id)
+        )
         inserted = {(str(row["run_id"]), row["seq"]) for row in rows}
         conflicts = [i for i, key in enumerate(keys) if key not in inserted]
         if not conflicts:
@@ -256,10 +267,17 @@ class HotPath:
 
     async def record_answer(self, *, run_id: uuid.UUID, text: str) -> uuid.UUID | None:
         """Commit the answer and close the run together; None when the run had already been
-        ended elsewhere (service/runs/recovery.py), and then nothing is written."""
+        ended or taken over elsewhere (service/runs/recovery.py), and then nothing is written."""
         answer_id = uuid.uuid4()
-        stored = await self._retried(lambda c: c.fetchval(_ANSWER, run_id, answer_id, text))
+        stored = await self._retried(
+            lambda c: c.fetchval(_ANSWER, run_id, answer_id, text, self._instance_id)
+        )
         return answer_id if stored is not None else None
+
+    async def keep_stage(self, *, run_id: uuid.UUID, stage: str, output: dict[str, Any]) -> None:
+        """Keep a finished stage's result with its run (while this instance holds the run)."""
+        text = json.dumps(output)
+        await self._retried(lambda c: c.execute(_STAGE, run_id, stage, text, self._instance_id))
 
     async def _retried(self, statement: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         try:

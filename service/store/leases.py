@@ -2,7 +2,8 @@
 
 A run whose instance died (SIGKILL, power loss) stays `running` in PostgreSQL. Its lease stops
 being renewed, and once it has expired any instance may claim the run (one at a time: the claim
-is an atomic UPDATE of an unlocked row) and end it.
+is an atomic UPDATE of an unlocked row), and carry it on or end it. The claim makes the claimer
+the run's instance: only it may write the run's events from then on (service/store/hot_path.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.store.models import Message, Run, RunEvent
+from service.store.models import Message, Run, RunEvent, RunStage
 
 
 @dataclass(frozen=True)
@@ -26,19 +27,24 @@ class RunLog:
     final: dict[str, Any] | None  # the final event's envelope, if one was written
     open_tools: dict[str, str]  # tool_call_id -> tool, announced but never completed
     client_msg_id: uuid.UUID | None
+    told: set[str]  # the tools whose completion was stored (and so sent)
+    question: str  # the question the run answers
 
 
 def _lease_end(lease_s: float) -> Any:
     return func.now() + func.make_interval(0, 0, 0, 0, 0, 0, lease_s)
 
 
-async def renew(session: AsyncSession, *, run_ids: Collection[uuid.UUID], lease_s: float) -> int:
-    """Extend the leases of runs this instance is executing; how many are still running."""
+async def renew(
+    session: AsyncSession, *, run_ids: Collection[uuid.UUID], instance_id: str, lease_s: float
+) -> int:
+    """Extend the leases of runs this instance is executing (and still holds: one taken over
+    while this instance was frozen is not); how many are still running."""
     if not run_ids:
         return 0
     result = await session.execute(
         update(Run)
-        .where(Run.id.in_(list(run_ids)), Run.status == "running")
+        .where(Run.id.in_(list(run_ids)), Run.status == "running", Run.instance_id == instance_id)
         .values(lease_expires_at=_lease_end(lease_s))
     )
     await session.commit()
@@ -66,7 +72,11 @@ async def claim_orphan(
     claimed = await session.scalar(
         update(Run)
         .where(Run.id == candidate.scalar_subquery())
-        .values(instance_id=instance_id, lease_expires_at=_lease_end(lease_s))
+        .values(
+            instance_id=instance_id,
+            lease_expires_at=_lease_end(lease_s),
+            handoffs=Run.handoffs + 1,
+        )
         .returning(Run)
     )
     await session.commit()
@@ -82,16 +92,28 @@ async def run_log(session: AsyncSession, *, run: Run) -> RunLog:
         )
     ).all()
     open_tools: dict[str, str] = {}
+    told: set[str] = set()
     final: dict[str, Any] | None = None
     for _, type_, envelope in rows:
         call_id = envelope.get("tool_call_id")
         if type_ == "tool_executing" and isinstance(call_id, str):
             open_tools[call_id] = str(envelope.get("payload", {}).get("tool", "tool"))
         elif type_ == "tool_completed" and isinstance(call_id, str):
-            open_tools.pop(call_id, None)
+            told.add(open_tools.pop(call_id, str(envelope.get("payload", {}).get("tool"))))
         if envelope.get("final") is True and final is None:
             final = envelope
-    client_msg_id = await session.scalar(
-        select(Message.client_msg_id).where(Message.id == run.input_message_id)
+    asked = (
+        await session.execute(
+            select(Message.client_msg_id, Message.text).where(Message.id == run.input_message_id)
+        )
+    ).one()
+    last_seq = rows[-1][0] if rows else 0
+    return RunLog(last_seq, final, open_tools, asked.client_msg_id, told, asked.text)
+
+
+async def stage_outputs(session: AsyncSession, *, run_id: uuid.UUID) -> dict[str, dict[str, Any]]:
+    """The results kept of the run's finished stages, by stage."""
+    rows = await session.execute(
+        select(RunStage.stage, RunStage.output).where(RunStage.run_id == run_id)
     )
-    return RunLog(rows[-1][0] if rows else 0, final, open_tools, client_msg_id)
+    return {stage: output for stage, output in rows.all()}

@@ -168,6 +168,8 @@ class Run(Base):
         server_default=text("now() + interval '30 seconds'"),
         nullable=False,
     )
+    # Times another instance took the run over and carried it on (service/runs/recovery.py).
+    handoffs: Mapped[int] = mapped_column(Integer, server_default=text("0"), nullable=False)
     __table_args__ = (
         Index(
             "ix_runs_running_lease",
@@ -185,4 +187,15 @@ class RunEvent(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     type: Mapped[str] = mapped_column(String(32), nullable=False)
     envelope: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = _created_at()
+
+
+class RunStage(Base):
+    """A finished stage's result (triage, data, optimization), kept so that another instance can
+    carry the run on from there when its own dies (service/runs/stages.py)."""
+
+    __tablename__ = "run_stages"
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(32), primary_key=True)
+    output: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     created_at: Mapped[datetime] = _created_at()
