@@ -199,7 +199,7 @@ async def run_agent(
         yield Answer(write_performance_report(costs, question), analysis=None)
         return
 
-    if "savings_optimizer" in kept.told and kept.analysis is not None:
+    if {"savings_optimizer", "savings_estimate"} & kept.told and kept.analysis is not None:
         analysis = kept.analysis
     else:
         if kept.analysis is not None:

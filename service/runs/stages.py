@@ -25,7 +25,12 @@ from service.agents.model import (
 )
 
 # The stage a tool's result belongs to (as stored), by tool.
-STAGE_OF_TOOL = {"triage": "triage", "usage_report": "data", "savings_optimizer": "optimization"}
+STAGE_OF_TOOL = {
+    "triage": "triage",
+    "usage_report": "data",
+    "savings_optimizer": "optimization",
+    "savings_estimate": "optimization",  # stands in when the analysis cannot run
+}
 
 Output = TriageResult | tuple[UsageRecord, ...] | Analysis
 
@@ -53,6 +58,7 @@ def encode(output: Output) -> dict[str, Any]:
                 for s in output.savings
             ],
             "monthly_savings": str(output.monthly_savings_usd),
+            "estimate": output.estimate,
         }
     return {
         "records": [
@@ -103,6 +109,7 @@ def _analysis(data: dict[str, Any]) -> Analysis:
             for s in data["savings"]
         ),
         monthly_savings_usd=Decimal(data["monthly_savings"]),
+        estimate=bool(data.get("estimate", False)),
     )
 
 
@@ -123,6 +130,7 @@ def kept_from(
         "triage": kept.triage,
         "usage_report": kept.records,
         "savings_optimizer": kept.analysis,
+        "savings_estimate": kept.analysis,
     }
     if any(results.get(tool, object()) is None for tool in told):
         return None
