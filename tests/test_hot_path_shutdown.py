@@ -28,7 +28,7 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture
 async def hot_path(database_url: str) -> AsyncIterator[HotPath]:
-    path = HotPath(database_url, pool_size=POOL_SIZE)
+    path = HotPath(database_url, instance_id="test", pool_size=POOL_SIZE)
     await path.open()
     try:
         yield path
