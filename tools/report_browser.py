@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.async_api import ConsoleMessage, Page, Request, Route, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 # The report's own origin, and what it builds in memory.
@@ -113,8 +114,10 @@ class ReportPage:
 
     async def expand_attachment(self, name: str) -> None:
         header = self.page.locator(self._header(name)).first
-        if not await header.count():
-            raise LookupError(f"no attachment named {name!r}")
+        try:  # the page renders the scenario's attachments after its steps: wait for them
+            await header.wait_for(timeout=TIMEOUT_MS)
+        except PlaywrightTimeout as error:
+            raise LookupError(f"no attachment named {name!r}") from error
         await header.locator("button").first.click()
 
     async def attachment_table(self, name: str) -> list[list[str]]:
