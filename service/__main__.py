@@ -58,7 +58,7 @@ async def serve(app: web.Application, settings: Settings) -> None:
     The whole stop is bounded (service/shutdown.py)."""
     from aiohttp import web
 
-    from service.delivery.chat.handler import close_all
+    from service.http.chat.handler import close_all
     from service.http.operator import operator_app
     from service.keys import BUDGET, HUB, LIFECYCLE
     from service.shutdown import arm_watchdog, shutdown_bound_s

@@ -24,7 +24,7 @@ from service.auth.revocation import Revocations
 from service.delivery.bus import Bus
 from service.delivery.chat.arrivals import HandshakeLine
 from service.delivery.chat.chat_limits import chat_limits_ctx
-from service.delivery.chat.handler import close_all, websocket
+from service.http.chat.handler import close_all, websocket
 from service.delivery.chat.hub import Hub
 from service.delivery.event_log import EventLog
 from service.delivery.streams import StreamPolicy

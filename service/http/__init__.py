@@ -1,1 +1,2 @@
-"""The HTTP side: API routes, shared request plumbing, CORS, origins, metrics, the web page."""
+"""The web edge: API routes and the chat socket's endpoint, shared request plumbing, CORS,
+origins, metrics, the web page."""

@@ -50,7 +50,7 @@ async def deadline_middleware(
     if request.path == CHAT_PATH:
         return await handler(
             request
-        )  # the chat bounds its own waits (service/delivery/chat/handler.py)
+        )  # the chat bounds its own waits (service/http/chat/handler.py)
     # Any other route gets the deadline whatever its headers say (an `Upgrade: websocket`
     # header used to switch it off anywhere).
 

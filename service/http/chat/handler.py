@@ -15,7 +15,7 @@ from aiohttp import WSMsgType, hdrs, web
 from service.auth.tokens import AccessClaims, decode_access_token
 from service.contract import CloseCode, ErrorCode
 from service.delivery.chat.arrivals import Turn
-from service.delivery.chat.asking import SEND_TIMEOUT_S, ask
+from service.http.chat.asking import SEND_TIMEOUT_S, ask
 from service.delivery.chat.chat_limits import over_the_rate
 from service.delivery.chat.closing import finish, messages
 from service.delivery.chat.flow import cap_send_buffer, writer_limit

@@ -1,0 +1,1 @@
+"""The chat socket's endpoint (`/ws`): the handshake, then each frame a person sends."""
