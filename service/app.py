@@ -1,4 +1,8 @@
-"""The aiohttp application factory: one cleanup context per external resource."""
+"""The aiohttp application factory: one cleanup context per external resource, all of them here.
+
+It wires the rooms together: where a lower room needs a higher one it declares a port, and this
+hands it the higher room's object (the run executor writes to the event log; revocation closes
+the hub's sockets), and it binds the operators' figures to the live state (service/metrics.py)."""
 
 from __future__ import annotations
 
@@ -23,12 +27,12 @@ from service.auth.oidc import OidcVerifier
 from service.auth.revocation import Revocations
 from service.delivery.bus import Bus
 from service.delivery.chat.arrivals import HandshakeLine
-from service.delivery.chat.chat_limits import chat_limits_ctx
-from service.http.chat.handler import close_all, websocket
+from service.delivery.chat.chat_limits import ChatLimits
 from service.delivery.chat.hub import Hub
 from service.delivery.event_log import EventLog
 from service.delivery.streams import StreamPolicy
 from service.http import request_metrics
+from service.http.chat.handler import close_all, websocket
 from service.http.common import errors_middleware
 from service.http.cors import cors_middleware
 from service.http.draining import draining_middleware
@@ -42,6 +46,7 @@ from service.keys import (
     ARRIVALS,
     BUDGET,
     BUS,
+    CHAT_LIMITS,
     ENGINE,
     EVENTS,
     HASHING,
@@ -64,11 +69,11 @@ from service.resilience.deadlines import REQUEST_TIMEOUT_S, deadline_middleware
 from service.resilience.redis_guard import BusyAwarePool, GuardedRedis
 from service.runs.admission import Admission
 from service.runs.executor import RunExecutor
-from service.runs.recovery import recovery_ctx
+from service.runs.recovery import Recovery
 from service.runs.tool_limits import ToolLimits
 from service.settings import Settings
 from service.shutdown import bounded, cancelled
-from service.store.budget import check_budget
+from service.store.budget import RECOVERY_CONNECTIONS, check_budget
 from service.store.db import make_engine, make_sessions
 from service.store.hot_path import HotPath
 
@@ -219,7 +224,8 @@ async def _fan_out(app: web.Application) -> AsyncIterator[None]:
 async def _access(app: web.Application) -> AsyncIterator[None]:
     """Revocation (checked on every request and handshake), sign-in lockout, enterprise sign-in."""
     settings = app[SETTINGS]
-    revocations = Revocations(app[SESSIONS], app[REDIS], app[HUB], instance_id=settings.instance_id)
+    hub: Hub = app[HUB]  # the open chats that revocation closes (its port)
+    revocations = Revocations(app[SESSIONS], app[REDIS], hub, instance_id=settings.instance_id)
     app[REVOCATIONS] = revocations
     app[API_BUDGET] = ApiBudget(
         app[REDIS], burst=settings.api_burst, per_second=settings.api_per_second
@@ -252,6 +258,34 @@ async def _access(app: web.Application) -> AsyncIterator[None]:
     await bounded("the revocation subscriber", subscriber.aclose())
     if http is not None:
         await bounded("the sign-in provider's client", http.close())
+
+
+async def _recovery(app: web.Application) -> AsyncIterator[None]:
+    """The lease loop of this instance (service/runs/recovery.py), on an engine of its own."""
+    settings = app[SETTINGS]
+    engine = make_engine(settings, connections=RECOVERY_CONNECTIONS)
+    recovery = Recovery(
+        app[SESSIONS],
+        app[RUNS],
+        app[EVENTS],
+        lease_sessions=make_sessions(engine),
+        instance_id=settings.instance_id,
+        lease_s=settings.run_lease_s,
+    )
+    task = asyncio.create_task(recovery.run_forever(), name="run leases")
+    yield
+    await cancelled("the lease loop", [task])
+    await bounded("the lease loop's engine", engine.dispose())
+
+
+async def _chat_limits(app: web.Application) -> AsyncIterator[None]:
+    """Per-person limits on the chat, and the renewal of the open-chat places they hold."""
+    settings = app[SETTINGS]
+    limits = app[CHAT_LIMITS] = ChatLimits(app[REDIS], instance_id=settings.instance_id)
+    metrics.watch_held(chat_places=lambda: limits.held)
+    renewer = asyncio.create_task(limits.renew_forever())
+    yield
+    await cancelled("the open chats' renewal", [renewer])
 
 
 async def _on_shutdown(app: web.Application) -> None:
@@ -293,7 +327,7 @@ def create_app(settings: Settings) -> web.Application:
         wait_s=delivery.handshake_wait_s,
     )
     app.cleanup_ctx.extend(
-        [_database, _redis, _reasoner, _fan_out, _access, recovery_ctx, chat_limits_ctx]
+        [_database, _redis, _reasoner, _fan_out, _access, _recovery, _chat_limits]
     )
     app.on_shutdown.append(_on_shutdown)
     for module in (auth, sessions, usage, threads, health, web_page):

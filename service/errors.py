@@ -3,7 +3,7 @@
 The HTTP API answers them as `{"error": code, "message": ...}` with their status (and
 `Retry-After` when `retry_after` is set); the chat answers them as `error` frames. Anything else
 raised while serving a request is a defect of ours (or a dependency that is down: see
-`service.http.common.as_service_error`), never an answer a client can provoke.
+`service.resilience.failures.as_service_error`), never an answer a client can provoke.
 
     ServiceError                 (abstract)
     ├── InvalidRequest           invalid_request           400

@@ -17,7 +17,7 @@ from service.auth.revocation import Revocations
 from service.delivery.bus import Bus
 from service.delivery.chat.arrivals import HandshakeLine
 from service.delivery.chat.chat_limits import ChatLimits
-from service.delivery.chat.hub import Hub
+from service.delivery.chat.hub import Connection, Hub
 from service.delivery.event_log import EventLog
 from service.lifecycle import Lifecycle
 from service.plan_cache import Plans
@@ -43,7 +43,7 @@ RUNS = web.AppKey("runs", RunExecutor)
 # Capacity: run events stored and published in batches.
 EVENTS = web.AppKey("events", EventLog)
 # Accounts and access: revocation, sign-in lockout, optional enterprise sign-in.
-REVOCATIONS = web.AppKey("revocations", Revocations)
+REVOCATIONS = web.AppKey[Revocations[Connection]]("revocations")
 LOCKOUT = web.AppKey("lockout", LoginLockout)
 OIDC = web.AppKey("oidc", OidcVerifier)
 # Password hashing, bounded and fair between sign-ins and sign-ups, and between clients.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
 import re
 import secrets
@@ -15,6 +16,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 
 from service.agents.llm_settings import LlmSettings
 from service.auth.secret_policy import secret_problem
+from service.auth.tokens import MAX_ACCESS_TOKEN_TTL_S
 from service.delivery.settings import DeliverySettings
 from service.env import (
     EnvSettings,
@@ -24,7 +26,6 @@ from service.env import (
     read,
     with_secret_files,
 )
-from service.http.proxies import Networks, parse_networks
 from service.plans import PLANS, Plan, Quotas, with_overrides
 from service.runs.admission import (
     RUN_QUEUE_WAIT_S,
@@ -32,16 +33,32 @@ from service.runs.admission import (
     RUNS_QUEUED,
     RUNS_QUEUED_PER_PERSON,
 )
+from service.store.db import async_database_url
 
-# Access passes live at most a day: revocation marks are kept that long
-# (service/auth/revocation.py).
-MAX_ACCESS_TOKEN_TTL_S = 24 * 3600
+# The trusted proxies' addresses (service/http/proxies.py believes their forwarding headers).
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Networks = tuple[Network, ...]
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 # A label value of chat_build_info: a commit id or a tag, nothing a scrape would mangle.
 _COMMIT = re.compile(r"[0-9A-Za-z._+-]{1,64}")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
-__all__ = ["MAX_ACCESS_TOKEN_TTL_S", "Settings", "SettingsError", "async_database_url"]
+__all__ = ["MAX_ACCESS_TOKEN_TTL_S", "Settings", "SettingsError"]
+
+
+def parse_networks(text: str) -> Networks:
+    """`10.0.0.1, 10.1.0.0/16, ::1, fd00::/8` as networks; ValueError names a bad entry."""
+    networks: list[Network] = []
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"must be comma-separated IP addresses or networks (CIDR), not {entry!r}"
+            ) from None
+    return tuple(networks)
 
 
 def unique_instance_id() -> str:
@@ -53,14 +70,6 @@ def unique_instance_id() -> str:
 def _default_workers() -> int:
     # One core stays with the event loop: hashing at full tilt must not slow everyone else.
     return max(1, min(8, (os.cpu_count() or 1) - 1))
-
-
-def async_database_url(url: str) -> str:
-    """A libpq URL rewritten for SQLAlchemy's asyncpg dialect."""
-    scheme, _, rest = url.partition("://")
-    if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
-        return f"postgresql+asyncpg://{rest}"
-    raise SettingsError(f"DATABASE_URL must be a postgresql:// URL, not {scheme}://")
 
 
 class Settings(EnvSettings):

@@ -28,17 +28,16 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Collection, Iterable, Iterator
 from datetime import UTC, datetime
+from typing import Generic, Protocol, TypeVar
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from service.auth.tokens import LEEWAY_S, AccessClaims
+from service.auth.tokens import LEEWAY_S, MAX_ACCESS_TOKEN_TTL_S, AccessClaims
 from service.coalesce import Coalescer
 from service.contract import CloseCode
-from service.delivery.chat.hub import Connection, Hub
 from service.errors import InvalidToken
 from service.resilience.outage_log import OutageNotice
-from service.settings import MAX_ACCESS_TOKEN_TTL_S
 from service.store import sessions as store
 from service.store.db import Sessions
 
@@ -96,8 +95,34 @@ def _revoked_ids(data: object) -> tuple[set[uuid.UUID], object] | None:
     return ids, origin
 
 
-class Revocations:
-    def __init__(self, sessions: Sessions, redis: Redis, hub: Hub, *, instance_id: str) -> None:
+class ChatCloser(Protocol):
+    async def close(self, code: CloseCode, reason: bytes) -> None: ...
+
+
+class OpenChat(Protocol):
+    """A chat socket open on this instance, as revocation sees it."""
+
+    @property
+    def session_id(self) -> uuid.UUID: ...
+    @property
+    def closer(self) -> ChatCloser: ...
+
+
+Chat = TypeVar("Chat", bound=OpenChat)
+
+
+class OpenChats(Protocol[Chat]):
+    """The port to the chat sockets open on this instance, which revocation closes: the chat
+    hub (service/delivery/chat/hub.py), above this room, wired in service/app.py."""
+
+    def connections(self) -> Iterable[Chat]: ...
+    def remove(self, connection: Chat) -> None: ...
+
+
+class Revocations(Generic[Chat]):
+    def __init__(
+        self, sessions: Sessions, redis: Redis, hub: OpenChats[Chat], *, instance_id: str
+    ) -> None:
         self._sessions = sessions
         self._redis = redis
         self._hub = hub
@@ -165,7 +190,7 @@ class Revocations:
             ended = set(await store.revoked_among(session, session_ids=set(session_ids)))
         return [i in ended for i in session_ids]
 
-    def close_if_revoked(self, connection: Connection) -> None:
+    def close_if_revoked(self, connection: Chat) -> None:
         """For a socket that just joined the hub: close it if its session ended meanwhile."""
         if self._recently_revoked(connection.session_id):
             self._close([connection])
@@ -342,7 +367,7 @@ class Revocations:
             and time.monotonic() - self._caught_up_at < TRUST_S
         )
 
-    def _close(self, connections: Iterable[Connection]) -> None:
+    def _close(self, connections: Iterable[Chat]) -> None:
         for connection in connections:
             self._hub.remove(connection)
             task = asyncio.create_task(

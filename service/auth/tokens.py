@@ -7,17 +7,35 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 import jwt
+from pydantic import SecretStr
 
 from service.errors import InvalidToken, TokenExpired
-from service.settings import Settings
 
 ALGORITHM = "HS256"  # pinned here: never taken from the token's header
 ACCESS_TYPE = "at+jwt"
 REQUIRED_CLAIMS = ["sub", "iss", "aud", "exp", "iat", "jti", "sid"]
 LEEWAY_S = 5
 MAX_TOKEN_CHARS = 4096
+# Access passes live at most a day: revocation marks are kept that long
+# (service/auth/revocation.py).
+MAX_ACCESS_TOKEN_TTL_S = 24 * 3600
+
+
+class PassSettings(Protocol):
+    """What passes are made and checked with, of the service's settings (service/settings.py,
+    above this room)."""
+
+    @property
+    def jwt_secret(self) -> SecretStr: ...
+    @property
+    def jwt_issuer(self) -> str: ...
+    @property
+    def jwt_audience(self) -> str: ...
+    @property
+    def access_token_ttl_s(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -29,7 +47,7 @@ class AccessClaims:
 
 
 def issue_access_token(
-    settings: Settings, *, user_id: uuid.UUID, session_id: uuid.UUID, now: float | None = None
+    settings: PassSettings, *, user_id: uuid.UUID, session_id: uuid.UUID, now: float | None = None
 ) -> str:
     issued = int(time.time() if now is None else now)
     claims = {
@@ -49,7 +67,7 @@ def issue_access_token(
     )
 
 
-def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+def decode_access_token(settings: PassSettings, token: str) -> AccessClaims:
     """Verify signature, type and every required claim, or raise the contract's error."""
     if not token or len(token) > MAX_TOKEN_CHARS:
         raise InvalidToken("The access token is missing or malformed")

@@ -33,8 +33,8 @@ from service.contract import ErrorCode
 from service.delivery import streams
 from service.delivery.chat.hub import Connection, Hub
 from service.errors import NotFound
-from service.http.common import as_service_error
 from service.resilience.deadlines import within
+from service.resilience.failures import as_service_error
 from service.resilience.outage_log import OutageNotice
 from service.store import run_log
 from service.store.db import Sessions

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
 from aiohttp import web
 from redis.exceptions import RedisError
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from service.auth.tokens import AccessClaims, decode_access_token
 from service.contract import ErrorCode
@@ -24,19 +20,14 @@ from service.errors import (
 )
 from service.keys import API_BUDGET, REVOCATIONS, SETTINGS
 from service.logs import current_request_id, error_class, note_user
-from service.metrics import DEPENDENCY_ERRORS, REFUSALS
+from service.metrics import REFUSALS
+from service.resilience.failures import as_service_error
 from service.resilience.outage_log import OutageNotice
 from service.validation import JsonError, loads_strict
 
 log = logging.getLogger("service.http")
 # aiohttp's default body limit (client_max_size), named here for the 413 message.
 MAX_BODY_BYTES = 1024**2
-RETRY_AFTER_S = 5
-# Failures of a dependency, not of the request: the client should retry later.
-UNAVAILABLE = (OperationalError, PoolTimeout, RedisError, OSError, asyncio.TimeoutError)
-# SQLSTATEs of a database that cannot serve now, whatever the request: a connection exception
-# (08), insufficient resources such as too many connections (53), shutting down or starting (57P).
-UNAVAILABLE_STATES = ("08", "53", "57P")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _REASONS = {
@@ -62,28 +53,6 @@ def error_response(error: ServiceError) -> web.Response:
 def token_response(body: dict[str, object]) -> web.Response:
     """An answer carrying passes: never kept by a browser, a proxy or any cache (RFC 6749)."""
     return web.json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
-
-
-def as_service_error(exc: BaseException) -> ServiceError | None:
-    """The contract error for an exception, or None when it is a defect of ours."""
-    if isinstance(exc, ServiceError):
-        return exc
-    if isinstance(exc, UNAVAILABLE) or _database_unavailable(exc):
-        if not isinstance(exc, RedisError):  # Redis failures are counted by its circuit breaker
-            DEPENDENCY_ERRORS.labels("postgres").inc()
-        return TemporarilyUnavailable(
-            "A service we depend on is unavailable; try again shortly", retry_after=RETRY_AFTER_S
-        )
-    return None
-
-
-def _database_unavailable(exc: BaseException) -> bool:
-    if not isinstance(exc, DBAPIError | asyncpg.PostgresError):
-        return False
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    state = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
-    return isinstance(state, str) and state.startswith(UNAVAILABLE_STATES)
 
 
 @web.middleware

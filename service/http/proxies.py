@@ -22,29 +22,14 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+from service.settings import Networks
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-Networks = tuple[Network, ...]
 
 SCHEMES = frozenset({"http", "https"})
 # A host name or address with an optional port, as a Host header carries it.
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
 MAX_HOST_CHARS = 255
-
-
-def parse_networks(text: str) -> Networks:
-    """`10.0.0.1, 10.1.0.0/16, ::1, fd00::/8` as networks; ValueError names a bad entry."""
-    networks: list[Network] = []
-    for entry in (part.strip() for part in text.split(",")):
-        if not entry:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            raise ValueError(
-                f"must be comma-separated IP addresses or networks (CIDR), not {entry!r}"
-            ) from None
-    return tuple(networks)
 
 
 def _address(text: str) -> Address | None:

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from service.agents.llm import LlmUnavailable
 from service.agents.model import (
@@ -38,7 +38,6 @@ from service.agents.reasoner import Reasoner
 from service.agents.triage import EARLIER_QUESTIONS_READ
 from service.clock import utc_today
 from service.contract import AgentErrorCode
-from service.delivery.event_log import EventLog
 from service.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
 from service.resilience.deadlines import uninterruptible
 from service.runs.admission import Admission, Place, QueueWaitExpired, Slot
@@ -64,6 +63,14 @@ STEP_OF_TOOL = {
 }
 
 
+class EventSink(Protocol):
+    """Where a run's numbered events go: stored, then published to the person's sockets. The
+    port to the event log (service/delivery/event_log.py), above this room, wired in
+    service/app.py."""
+
+    async def append(self, user_id: uuid.UUID, envelopes: list[dict[str, Any]]) -> None: ...
+
+
 class DbUsage:
     """The agent's view of one person's usage records."""
 
@@ -87,7 +94,7 @@ class RunEmitter:
     has been quiet too long: service/runs/heartbeat.py). A lock numbers their events in turn."""
 
     def __init__(
-        self, events: EventLog, run: Run, *, clock: Callable[[], float] = time.monotonic
+        self, events: EventSink, run: Run, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._events = events
         self._run = run
@@ -274,7 +281,7 @@ class RunExecutor:
         self,
         sessions: Sessions,
         store: HotPath,
-        events: EventLog,
+        events: EventSink,
         reasoner: Reasoner,
         *,
         deadline_s: float,

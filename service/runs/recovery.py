@@ -25,18 +25,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
-
-from aiohttp import web
 
 from service.contract import AgentErrorCode
-from service.delivery.event_log import EventLog
-from service.keys import EVENTS, RUNS, SESSIONS, SETTINGS
 from service.runs import stages
-from service.runs.executor import Carried, Question, RunEmitter, RunExecutor
-from service.shutdown import bounded, cancelled
+from service.runs.executor import Carried, EventSink, Question, RunEmitter, RunExecutor
 from service.store import conversations, leases
-from service.store.db import Sessions, make_engine, make_sessions
+from service.store.db import Sessions
 from service.store.hot_path import Accepted
 from service.store.models import Run
 
@@ -55,7 +49,7 @@ class Recovery:
         self,
         sessions: Sessions,
         runs: RunExecutor,
-        events: EventLog,
+        events: EventSink,
         *,
         lease_sessions: Sessions,
         instance_id: str,
@@ -171,21 +165,3 @@ class Recovery:
         )
         self._runs.carry_on(question, Carried(found.last_seq, found.open_tools, kept))
         return True
-
-
-async def recovery_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: the lease loop of this instance, from startup to shutdown."""
-    settings = app[SETTINGS]
-    engine = make_engine(settings, connections=1)
-    recovery = Recovery(
-        app[SESSIONS],
-        app[RUNS],
-        app[EVENTS],
-        lease_sessions=make_sessions(engine),
-        instance_id=settings.instance_id,
-        lease_s=settings.run_lease_s,
-    )
-    task = asyncio.create_task(recovery.run_forever(), name="run leases")
-    yield
-    await cancelled("the lease loop", [task])
-    await bounded("the lease loop's engine", engine.dispose())

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from service.settings import Settings
+from service.store.db import DatabaseSettings
 
 log = logging.getLogger("service.store")
 
@@ -52,7 +52,7 @@ class ServerRoom:
         return self.max_connections - self.reserved - self.in_use
 
 
-def instance_connections(settings: Settings) -> tuple[int, str]:
+def instance_connections(settings: DatabaseSettings) -> tuple[int, str]:
     """The most connections this instance opens, and the sum that makes it."""
     parts = (
         ("DATABASE_POOL_SIZE", settings.database_pool_size),
@@ -64,7 +64,7 @@ def instance_connections(settings: Settings) -> tuple[int, str]:
     return total, f"{sum_text} + {RECOVERY_CONNECTIONS} for recovery"
 
 
-def verdict(settings: Settings, room: ServerRoom) -> str | None:
+def verdict(settings: DatabaseSettings, room: ServerRoom) -> str | None:
     """The refusal line, or None when this instance fits."""
     wanted, how = instance_connections(settings)
     if wanted <= room.free:
@@ -96,7 +96,7 @@ async def server_room(database_url: str, *, timeout_s: float) -> ServerRoom:
     )
 
 
-async def check_budget(settings: Settings) -> asyncio.Future[None]:
+async def check_budget(settings: DatabaseSettings) -> asyncio.Future[None]:
     """Raise BudgetExceeded when the server answers and this instance does not fit; when it
     does not answer, the check goes on in the returned task (done at once otherwise), which
     raises BudgetExceeded once the server answers and it does not fit."""
@@ -116,7 +116,7 @@ async def check_budget(settings: Settings) -> asyncio.Future[None]:
     return done
 
 
-async def _check_when_reachable(settings: Settings) -> None:
+async def _check_when_reachable(settings: DatabaseSettings) -> None:
     while True:
         await asyncio.sleep(RETRY_S)
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -9,19 +11,41 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from service.settings import Settings
+from service.env import SettingsError
 
 Sessions = async_sessionmaker[AsyncSession]
 
 
-def make_engine(settings: Settings, *, connections: int | None = None) -> AsyncEngine:
+class DatabaseSettings(Protocol):
+    """What the store reads of the service's settings (service/settings.py gathers them, above
+    the store): the engine and the connection budget (service/store/budget.py) take this."""
+
+    @property
+    def database_url(self) -> str: ...
+    @property
+    def database_pool_size(self) -> int: ...
+    @property
+    def database_pool_overflow(self) -> int: ...
+    @property
+    def hot_path_pool_size(self) -> int: ...
+
+
+def async_database_url(url: str) -> str:
+    """A libpq URL rewritten for SQLAlchemy's asyncpg dialect."""
+    scheme, _, rest = url.partition("://")
+    if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
+        return f"postgresql+asyncpg://{rest}"
+    raise SettingsError(f"DATABASE_URL must be a postgresql:// URL, not {scheme}://")
+
+
+def make_engine(settings: DatabaseSettings, *, connections: int | None = None) -> AsyncEngine:
     """The service's engine; `connections` makes a small one of its own for a background task."""
     # pre_ping: after a PostgreSQL restart the first query would otherwise hit a dead connection.
     # The connect timeout bounds how long a request waits on an unreachable database.
     # Questions and run events have their own pool (service/store/hot_path.py): this one
     # serves the HTTP calls, the handshakes' revocation checks and the runs' bookkeeping.
     return create_async_engine(
-        settings.async_database_url,
+        async_database_url(settings.database_url),
         pool_pre_ping=True,
         pool_size=connections or settings.database_pool_size,
         max_overflow=0 if connections else settings.database_pool_overflow,

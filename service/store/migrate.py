@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 
 from service.env import with_secret_files
-from service.settings import async_database_url
+from service.store.db import async_database_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -23,15 +23,12 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from service import metrics
 from service.coalesce import Coalescer
 from service.contract import ErrorCode
 from service.delivery.chat import daily_questions
@@ -43,7 +40,6 @@ from service.delivery.chat.limits import Bucket
 from service.errors import TooManyChats
 from service.plans import DEFAULT_PLAN, Plan
 from service.resilience.outage_log import OutageNotice
-from service.shutdown import cancelled
 
 log = logging.getLogger("service.ws")
 
@@ -284,15 +280,3 @@ def over_the_rate(connection: Connection, frame: ClientFrame, wait: float) -> di
 
 def _open_key(user_id: uuid.UUID) -> str:
     return f"chat:open:{user_id}"
-
-
-async def chat_limits_ctx(app: web.Application) -> AsyncIterator[None]:
-    from service.keys import CHAT_LIMITS, REDIS, SETTINGS  # (keys imports this module)
-
-    settings = app[SETTINGS]
-    limits = ChatLimits(app[REDIS], instance_id=settings.instance_id)
-    app[CHAT_LIMITS] = limits
-    metrics.watch_held(chat_places=lambda: limits.held)
-    renewer = asyncio.create_task(limits.renew_forever())
-    yield
-    await cancelled("the open chats' renewal", [renewer])

@@ -15,7 +15,6 @@ from aiohttp import WSMsgType, hdrs, web
 from service.auth.tokens import AccessClaims, decode_access_token
 from service.contract import CloseCode, ErrorCode
 from service.delivery.chat.arrivals import Turn
-from service.http.chat.asking import SEND_TIMEOUT_S, ask
 from service.delivery.chat.chat_limits import over_the_rate
 from service.delivery.chat.closing import finish, messages
 from service.delivery.chat.flow import cap_send_buffer, writer_limit
@@ -35,13 +34,15 @@ from service.errors import (
     ServiceError,
     TemporarilyUnavailable,
 )
-from service.http.common import as_service_error, bearer_token, error_response
+from service.http.chat.asking import SEND_TIMEOUT_S, ask
+from service.http.common import bearer_token, error_response
 from service.http.origins import origin_allowed
 from service.keys import ARRIVALS, CHAT_LIMITS, HUB, PLANS, REDIS, REVOCATIONS, SESSIONS, SETTINGS
 from service.logs import note_user
 from service.metrics import REFUSALS
 from service.plans import Plan
 from service.resilience.deadlines import within
+from service.resilience.failures import as_service_error
 
 log = logging.getLogger("service.ws")
 
