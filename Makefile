@@ -122,6 +122,7 @@ lint: $(VENV_STAMP)
 	echo "== step catalogue (docstrings, dead steps, make steps)"; \
 		python -m tools.step_catalogue --check || status=1; \
 	echo "== import contracts"; lint-imports --no-logo --no-cache || status=1; \
+		python -m tools.import_drawing --check || status=1; \
 	echo "== promtool (deploy/prometheus)"; \
 	if [ -x $(PROMTOOL) ]; then \
 		$(PROMTOOL) check config deploy/prometheus/prometheus.yml >/dev/null || status=1; \

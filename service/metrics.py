@@ -1,4 +1,4 @@
-"""What operators watch, in the Prometheus text format (prometheus-client), served on the
+"""What operators watch, in the Prometheus formats (prometheus-client), served on the
 operators' own listener (service/http/operator.py). Every name and what it means is listed in
 docs/operations.md; deploy/prometheus/ and deploy/grafana/ use them (tests/test_metric_names.py
 fails when either names one that is not exported).

@@ -39,6 +39,11 @@ SUFFIXES = {
     "stateset": ("",),
     "gaugehistogram": ("_bucket", "_gcount", "_gsum"),
 }
+# What Prometheus 2.x asks for when it scrapes.
+PROMETHEUS_ACCEPT = (
+    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
+    "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+)
 KEYWORDS = frozenset(
     {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right"}
     | {"bool", "offset", "inf", "nan", "atan2"}
@@ -148,6 +153,32 @@ def test_the_name_reader_finds_metrics_and_nothing_else() -> None:
         " unless chat_y offset 1h or label_values(chat_z, instance)"
     )
     assert promql_metric_names(expr) == {"chat_x_bucket", "up", "chat_y", "chat_z"}
+
+
+def sample_names(exposition: str) -> set[str]:
+    return {
+        re.split(r"[{ ]", line, maxsplit=1)[0]
+        for line in exposition.splitlines()
+        if line and not line.startswith("#")
+    }
+
+
+async def test_a_scraper_that_asks_for_openmetrics_gets_it_with_the_same_samples(
+    http: aiohttp.ClientSession, instance: ServiceProcess
+) -> None:
+    """prometheus-client's own handler serves /metrics: the text format by default, OpenMetrics
+    (and gzip) when the scraper asks, as Prometheus does; the samples are the same."""
+    text = await scrape(http, instance)
+    headers = {"Accept": PROMETHEUS_ACCEPT, "Accept-Encoding": "gzip"}
+    async with http.get(f"{instance.operator_url}/metrics", headers=headers) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("application/openmetrics-text")
+        assert response.headers["Content-Encoding"] == "gzip"
+        openmetrics = await response.text()
+    assert openmetrics.endswith("# EOF\n")
+    # Labelled series only appear between the two scrapes, never go.
+    assert "chat_ready" in sample_names(text)
+    assert sample_names(text) <= sample_names(openmetrics)
 
 
 async def test_every_metric_the_rules_and_the_dashboard_name_is_exported(

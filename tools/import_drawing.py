@@ -108,7 +108,8 @@ def circles(edges: Edges) -> list[list[str]]:
     return sorted(found)
 
 
-def drawing() -> str:
+def drawing() -> tuple[str, list[str]]:
+    """The drawing, and what is wrong in it (circles, rooms in no layer)."""
     contract = layers_contract()
     order = room_order(contract)
     rank = {room: i for i, layer in enumerate(order) for room in layer}
@@ -150,7 +151,9 @@ def drawing() -> str:
         "```",
         END,
     ]
-    return "\n".join(lines) + "\n"
+    wrong = [f"a circle: {' <-> '.join(c)}" for c in module_circles + room_circles]
+    wrong += [f"{room} is in no layer of the contract" for room in sorted(unplaced)]
+    return "\n".join(lines) + "\n", wrong
 
 
 def _listed(items: Iterable[str]) -> str:
@@ -160,11 +163,11 @@ def _listed(items: Iterable[str]) -> str:
 
 def _mermaid(order: list[list[str]], rooms: Mapping[str, Mapping[str, int]]) -> list[str]:
     """The rooms as nodes, layer by layer; the bottom layer (what every room may use) is one
-    node, so the arrows that matter stay readable."""
+    node that no arrow points to, so the arrows that matter stay readable."""
     *upper, bottom = order
     shared = "shared"
     node = {room: room for layer in upper for room in layer} | {r: shared for r in bottom}
-    lines = [f'    {shared}["{" · ".join(bottom)}"]']
+    lines = [f'    {shared}["used by every room: {" · ".join(bottom)}"]']
     for i, layer in enumerate(upper):
         lines.append(f'    subgraph L{i + 1}[" "]')
         lines.extend(f"        {_id(room)}[{room}]" for room in layer)
@@ -172,7 +175,7 @@ def _mermaid(order: list[list[str]], rooms: Mapping[str, Mapping[str, int]]) -> 
     arrows: dict[tuple[str, str], int] = defaultdict(int)
     for a, targets in rooms.items():
         for b, n in targets.items():
-            if a in node and b in node and node[a] != node[b]:
+            if a in node and b in node and node[b] != shared and node[a] != node[b]:
                 arrows[(node[a], node[b])] += n
     lines.extend(f"    {_id(a)} -->|{n}| {_id(b)}" for (a, b), n in sorted(arrows.items()))
     return lines
@@ -196,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     what.add_argument("--write", action="store_true", help="update service/README.md")
     what.add_argument("--check", action="store_true", help="fail if service/README.md is stale")
     args = parser.parse_args(argv)
-    new = drawing()
+    new, wrong = drawing()
+    for problem in wrong:
+        print(f"service/: {problem}", file=sys.stderr)
     if not (args.write or args.check):
         print(new, end="")
         return 0
@@ -206,10 +211,13 @@ def main(argv: list[str] | None = None) -> int:
         README.write_text(updated)
         return 0
     if updated != text:
-        print("service/README.md: the import drawing is stale (python -m tools.import_drawing "
-              "--write)", file=sys.stderr)
+        print(
+            "service/README.md: the import drawing is stale (python -m tools.import_drawing "
+            "--write)",
+            file=sys.stderr,
+        )
         return 1
-    return 0
+    return 1 if wrong else 0
 
 
 if __name__ == "__main__":

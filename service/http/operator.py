@@ -1,7 +1,9 @@
 """The operators' listener (METRICS_HOST:METRICS_PORT), apart from the public port: metrics,
 health and readiness, and the controls a redeploy uses.
 
-    GET  /metrics   Prometheus text format
+    GET  /metrics   prometheus-client's own exposition: the Prometheus text format, or
+                    OpenMetrics to a scraper that asks for it (Prometheus does), gzipped
+                    when the scraper accepts it
     GET  /healthz   200 while the process serves
     GET  /readyz    as on the public port (503 while draining)
     POST /drain     out of readiness: new requests and chats are refused with 503 and
@@ -16,7 +18,7 @@ Like Envoy's admin port, it has no authentication: bind it to a private address.
 from __future__ import annotations
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.aiohttp import make_aiohttp_handler
 
 from service.http.routes.health import healthz, readiness
 from service.keys import LIFECYCLE
@@ -26,16 +28,18 @@ from service.metrics import READY
 SERVED = web.AppKey("served", web.Application)
 
 routes = web.RouteTableDef()
+# The library's handler: it picks the format the scraper asks for (the same samples either way).
+_exposition = make_aiohttp_handler()
 
 
 @routes.get("/metrics")
-async def metrics(request: web.Request) -> web.Response:
+async def metrics(request: web.Request) -> web.StreamResponse:
     # Readiness as the balancer sees it, checked at each scrape (within about half a second even
     # with a frozen dependency): the alert on an instance out of rotation needs no other probe.
     # Its Redis ping also lets the Redis circuit breaker close once Redis answers again.
     status, _ = await readiness(request.app[SERVED])
     READY.set(1 if status == 200 else 0)
-    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+    return await _exposition(request)
 
 
 @routes.get("/readyz")

@@ -16,8 +16,8 @@ from aiohttp import web
 
 T = TypeVar("T")
 # An HTTP request (not the chat socket, which lives long) gets this long; a dependency that does
-# not answer in time turns into 503 temporarily_unavailable (service/http/common.py maps the
-# timeout).
+# not answer in time turns into 503 temporarily_unavailable (service/resilience/failures.py
+# maps the timeout).
 REQUEST_TIMEOUT_S = 5.0
 CHAT_PATH = "/ws"
 
