@@ -23,9 +23,9 @@ from service.auth.oidc import OidcVerifier
 from service.auth.revocation import Revocations
 from service.delivery.bus import Bus
 from service.delivery.chat.arrivals import HandshakeLine
-from service.delivery.chat.chat_limits import chat_limits_ctx
 from service.delivery.chat.handler import close_all, websocket
 from service.delivery.chat.hub import Hub
+from service.delivery.chat.person_limits import chat_limits_ctx
 from service.delivery.event_log import EventLog
 from service.delivery.streams import StreamPolicy
 from service.http import request_metrics
@@ -35,7 +35,7 @@ from service.http.draining import draining_middleware
 from service.http.edge import add_request_id, edge_middleware
 from service.http.proxies import TrustedProxies
 from service.http.request_metrics import request_metrics_middleware
-from service.http.routes import auth, health, sessions, threads, usage
+from service.http.routes import auth, health, login_sessions, threads, usage
 from service.http.routes import web as web_page
 from service.keys import (
     API_BUDGET,
@@ -296,7 +296,7 @@ def create_app(settings: Settings) -> web.Application:
         [_database, _redis, _reasoner, _fan_out, _access, recovery_ctx, chat_limits_ctx]
     )
     app.on_shutdown.append(_on_shutdown)
-    for module in (auth, sessions, usage, threads, health, web_page):
+    for module in (auth, login_sessions, usage, threads, health, web_page):
         app.add_routes(module.routes)
     app.router.add_get("/ws", websocket)
     return app

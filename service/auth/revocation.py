@@ -39,7 +39,7 @@ from service.delivery.chat.hub import Connection, Hub
 from service.errors import InvalidToken
 from service.resilience.outage_log import OutageNotice
 from service.settings import MAX_ACCESS_TOKEN_TTL_S
-from service.store import sessions as store
+from service.store import login_sessions as store
 from service.store.db import Sessions
 
 log = logging.getLogger("service.revocation")
@@ -346,7 +346,7 @@ class Revocations:
         for connection in connections:
             self._hub.remove(connection)
             task = asyncio.create_task(
-                connection.closer.close(CloseCode.PASS_EXPIRED, b"pass revoked")
+                connection.closer.close(CloseCode.PASS_ENDED, b"pass revoked")
             )
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)

@@ -33,14 +33,13 @@ from redis.exceptions import RedisError
 
 from service import metrics
 from service.coalesce import Coalescer
-from service.contract import ErrorCode
 from service.delivery.chat import daily_questions
 from service.delivery.chat.daily_questions import DailyQuestions
 from service.delivery.chat.frames import Frame as ClientFrame
 from service.delivery.chat.frames import SendFrame
 from service.delivery.chat.hub import Connection
-from service.delivery.chat.limits import Bucket
-from service.errors import TooManyChats
+from service.delivery.chat.socket_limits import Bucket
+from service.errors import RateLimited, TooManyChats
 from service.plans import DEFAULT_PLAN, Plan
 from service.resilience.outage_log import OutageNotice
 from service.shutdown import cancelled
@@ -129,7 +128,7 @@ class Ticket:
     member: str
 
 
-class ChatLimits:
+class PersonLimits:
     def __init__(self, redis: Redis, *, instance_id: str) -> None:
         self._redis = redis
         self._instance_id = instance_id
@@ -271,15 +270,7 @@ def over_the_rate(connection: Connection, frame: ClientFrame, wait: float) -> di
         what, ref = "Too many catch-up requests", None
     connection.sends.refused()
     seconds = max(1, math.ceil(wait))
-    error: dict[str, Any] = {
-        "type": "error",
-        "error": ErrorCode.RATE_LIMITED,
-        "message": f"{what}; wait {seconds} s",
-    }
-    error["retry_after"] = seconds
-    if ref is not None:
-        error["ref"] = ref
-    return error
+    return RateLimited(f"{what}; wait {seconds} s", retry_after=seconds).frame(ref)
 
 
 def _open_key(user_id: uuid.UUID) -> str:
@@ -290,7 +281,7 @@ async def chat_limits_ctx(app: web.Application) -> AsyncIterator[None]:
     from service.keys import CHAT_LIMITS, REDIS, SETTINGS  # (keys imports this module)
 
     settings = app[SETTINGS]
-    limits = ChatLimits(app[REDIS], instance_id=settings.instance_id)
+    limits = PersonLimits(app[REDIS], instance_id=settings.instance_id)
     app[CHAT_LIMITS] = limits
     metrics.watch_held(chat_places=lambda: limits.held)
     renewer = asyncio.create_task(limits.renew_forever())
