@@ -322,8 +322,8 @@ async def _bench(url: str, options: Options) -> dict[str, dict[str, float]]:
             return report
         first = everyone[0]
         await first.person.attempts_to(OpenChat())
-        # Fewer pings than a socket's burst of frames (service/delivery/chat/limits.py): past it
-        # the service answers rate_limited, never pong.
+        # Fewer pings than a socket's burst of frames (service/delivery/chat/socket_limits.py):
+        # past it the service answers rate_limited, never pong.
         floor = statistics.median(
             [await first.person.chat.sockets["laptop"].ping() for _ in range(FLOOR_PINGS)]
         )

@@ -1,7 +1,9 @@
 """What chat.v1 promises a client, as data: frame types, codes, and the timed event record.
 
 The driver's own copy of the chat.v1 contract (shared/PROTOCOL.md), written from the contract
-and never imported from the service: it is the oracle the service is checked against."""
+and never imported from the service: it is the oracle the service is checked against. The
+service's copy (service/contract.py) uses the same names; tests/test_contract.py holds the two
+(and the load tool's, load/contract.py) to the same values."""
 
 from __future__ import annotations
 
@@ -62,6 +64,8 @@ class ErrorCode(StrEnum):
     INVALID_FRAME = "invalid_frame"
     UNKNOWN_TYPE = "unknown_type"
     BUSY = "busy"
+    # Never expected: the service's last resort for a defect of its own (an HTTP 500).
+    INTERNAL = "internal"
 
 
 class RunError(StrEnum):

@@ -17,10 +17,10 @@ import gevent
 import websocket
 from gevent.queue import Empty, Queue
 
+from load.contract import ClientType, CloseCode, ControlType, ErrorCode
 from load.stream import Question, is_event
 
 SUBPROTOCOL = "chat.v1"
-ABNORMAL_CLOSE = 1006  # the connection dropped without a close frame
 HANDSHAKE_TIMEOUT_S = 30.0
 # A handshake turned away as `busy` (503: too many opening the chat at once) is tried again after
 # its Retry-After, for at most this long.
@@ -62,7 +62,7 @@ def _code(error: websocket.WebSocketBadStatusException) -> str:
 
 def _come_back_in(error: websocket.WebSocketBadStatusException) -> float | None:
     """The seconds a `busy` refusal (a crowd at the door) asks to wait, or None for any other."""
-    if error.status_code != BUSY_STATUS or _code(error) != "busy":
+    if error.status_code != BUSY_STATUS or _code(error) != ErrorCode.BUSY:
         return None
     headers = {k.lower(): v for k, v in (error.resp_headers or {}).items()}
     try:
@@ -131,13 +131,13 @@ class Chat:
                 at = time.perf_counter()
                 if opcode == websocket.ABNF.OPCODE_CLOSE:
                     data = frame.data or b""
-                    code = struct.unpack("!H", data[:2])[0] if len(data) >= 2 else 1005
+                    code = struct.unpack("!H", data[:2])[0] if len(data) >= 2 else CloseCode.NO_CODE
                     self._closed(Closed(code, at))
                     return
                 if opcode == websocket.ABNF.OPCODE_TEXT:
                     self._frame(frame.data, at)
         except (OSError, websocket.WebSocketException):
-            self._closed(Closed(ABNORMAL_CLOSE, time.perf_counter()))
+            self._closed(Closed(CloseCode.DROPPED, time.perf_counter()))
 
     def _frame(self, data: bytes | str, at: float) -> None:
         try:
@@ -145,7 +145,7 @@ class Chat:
         except ValueError:
             self.on_stray("a frame that is not JSON")
             return
-        if not isinstance(frame, dict) or frame.get("type") == "pong":
+        if not isinstance(frame, dict) or frame.get("type") == ControlType.PONG:
             return
         if self.asking is None and is_event(frame):
             kind, run = frame.get("type"), frame.get("run_id")
@@ -173,13 +173,13 @@ class Chat:
         assert self.ws is not None
         self.asking = question
         try:
-            frame = {"type": "send", "client_msg_id": question.client_msg_id, "text": text}
+            frame = {"type": ClientType.SEND, "client_msg_id": question.client_msg_id, "text": text}
             sent = time.perf_counter()
             origin = sent if asked_at is None else asked_at
             try:
                 self.ws.send(json.dumps(frame))
             except (OSError, websocket.WebSocketException):
-                question.closed(ABNORMAL_CLOSE, sent - origin)
+                question.closed(CloseCode.DROPPED, sent - origin)
                 return question
             deadline = sent + timeout
             while not question.over:

@@ -9,25 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-EVENT_TYPES = frozenset(
-    {
-        "agent_started",
-        "agent_thinking",
-        "tool_executing",
-        "tool_completed",
-        "agent_completed",
-        "agent_error",
-    }
-)
-STEP_TYPES = ("agent_thinking", "tool_executing", "tool_completed")
+from load.contract import FINAL_TYPES, ControlType, ErrorCode, EventType
+
+EVENT_TYPES = frozenset(EventType)
+STEP_TYPES = (EventType.AGENT_THINKING, EventType.TOOL_EXECUTING, EventType.TOOL_COMPLETED)
 # Invariant 7: a completed run has shown every kind of progress.
-COMPLETED_KINDS = frozenset(EVENT_TYPES - {"agent_error"})
+COMPLETED_KINDS = frozenset(EVENT_TYPES - {EventType.AGENT_ERROR})
 
 ANSWERED = "answered"
 CONTRACT_BROKEN = "contract broken"
 NEVER_ACKED = "never acked"
 NEVER_ENDED = "never ended"
-BUSY = "busy"
 
 
 def is_event(frame: dict[str, Any]) -> bool:
@@ -80,9 +72,9 @@ class Question:
         if self.over:
             return
         kind = frame.get("type")
-        if kind == "ack" and frame.get("client_msg_id") == self.client_msg_id:
+        if kind == ControlType.ACK and frame.get("client_msg_id") == self.client_msg_id:
             self._acked(frame, at)
-        elif kind == "error" and frame.get("ref") in (None, self.client_msg_id):
+        elif kind == ControlType.ERROR and frame.get("ref") in (None, self.client_msg_id):
             self._refused(frame, at)
         elif is_event(frame) and frame.get("run_id") == self.run_id:
             self._event(frame, at)
@@ -121,7 +113,7 @@ class Question:
             # After the ack the question's fate is its run's: a refusal cannot undo it.
             self._broken(f"an error {code} about a question already acked")
             return
-        if code == BUSY:
+        if code == ErrorCode.BUSY:
             retry_after = frame.get("retry_after")
             if not isinstance(retry_after, int | float) or retry_after < 0:
                 self._broken("busy without a usable retry_after")
@@ -135,7 +127,7 @@ class Question:
             self._broken(f"{kind} has seq {seq} after {self._seq}")
         if isinstance(seq, int):
             self._seq = seq
-        if (seq == 1) != (kind == "agent_started"):
+        if (seq == 1) != (kind == EventType.AGENT_STARTED):
             self._broken(f"seq {seq} is {kind}")
         gap = at - (self._last_at if self._last_at is not None else 0.0)
         if self._last_at is not None:
@@ -145,10 +137,10 @@ class Question:
         payload = frame.get("payload") if isinstance(frame.get("payload"), dict) else {}
         assert isinstance(payload, dict)
         final = frame.get("final") is True
-        if final != (kind in ("agent_completed", "agent_error")):
+        if final != (kind in FINAL_TYPES):
             self._broken(f"{kind} with final={frame.get('final')}")
         place = _place(payload)
-        if kind == "agent_started":
+        if kind == EventType.AGENT_STARTED:
             self.started_at = at
             self.queued_position = place
             self._told(place)
@@ -174,9 +166,9 @@ class Question:
     ) -> None:
         name = str(payload.get("tool") or frame.get("step") or kind)
         call = str(frame.get("tool_call_id"))
-        if kind == "tool_executing":
+        if kind == EventType.TOOL_EXECUTING:
             self._open_tools.add(call)
-        elif kind == "tool_completed":
+        elif kind == EventType.TOOL_COMPLETED:
             if call not in self._open_tools:
                 self._broken(f"tool_completed {name} without its tool_executing")
             self._open_tools.discard(call)
@@ -185,7 +177,7 @@ class Question:
     def _final(self, kind: str, payload: dict[str, Any], at: float) -> None:
         if self._open_tools:
             self._broken(f"{len(self._open_tools)} tool call(s) never completed")
-        if kind == "agent_completed":
+        if kind == EventType.AGENT_COMPLETED:
             if missing := COMPLETED_KINDS - self._kinds:
                 self._broken(f"completed without {', '.join(sorted(missing))}")
             self.answered_at, self.answer = at, str(payload.get("text", ""))

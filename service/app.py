@@ -27,7 +27,7 @@ from service.auth.oidc import OidcVerifier
 from service.auth.revocation import Revocations
 from service.delivery.bus import Bus
 from service.delivery.chat.arrivals import HandshakeLine
-from service.delivery.chat.chat_limits import ChatLimits
+from service.delivery.chat.person_limits import PersonLimits
 from service.delivery.chat.hub import Hub
 from service.delivery.event_log import EventLog
 from service.delivery.streams import StreamPolicy
@@ -39,7 +39,7 @@ from service.http.draining import draining_middleware
 from service.http.edge import add_request_id, edge_middleware
 from service.http.proxies import TrustedProxies
 from service.http.request_metrics import request_metrics_middleware
-from service.http.routes import auth, health, sessions, threads, usage
+from service.http.routes import auth, health, login_sessions, threads, usage
 from service.http.routes import web as web_page
 from service.keys import (
     API_BUDGET,
@@ -281,7 +281,7 @@ async def _recovery(app: web.Application) -> AsyncIterator[None]:
 async def _chat_limits(app: web.Application) -> AsyncIterator[None]:
     """Per-person limits on the chat, and the renewal of the open-chat places they hold."""
     settings = app[SETTINGS]
-    limits = app[CHAT_LIMITS] = ChatLimits(app[REDIS], instance_id=settings.instance_id)
+    limits = app[CHAT_LIMITS] = PersonLimits(app[REDIS], instance_id=settings.instance_id)
     metrics.watch_held(chat_places=lambda: limits.held)
     renewer = asyncio.create_task(limits.renew_forever())
     yield
@@ -330,7 +330,7 @@ def create_app(settings: Settings) -> web.Application:
         [_database, _redis, _reasoner, _fan_out, _access, _recovery, _chat_limits]
     )
     app.on_shutdown.append(_on_shutdown)
-    for module in (auth, sessions, usage, threads, health, web_page):
+    for module in (auth, login_sessions, usage, threads, health, web_page):
         app.add_routes(module.routes)
     app.router.add_get("/ws", websocket)
     return app

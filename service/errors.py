@@ -1,9 +1,9 @@
 """The errors a client may cause or see, each mapped to one error code of the chat.v1 contract.
 
 The HTTP API answers them as `{"error": code, "message": ...}` with their status (and
-`Retry-After` when `retry_after` is set); the chat answers them as `error` frames. Anything else
-raised while serving a request is a defect of ours (or a dependency that is down: see
-`service.resilience.failures.as_service_error`), never an answer a client can provoke.
+`Retry-After` when `retry_after` is set); the chat answers them as `error` frames (`frame()`).
+Anything else raised while serving a request is a defect of ours (or a dependency that is down:
+see `service.resilience.failures.as_service_error`), never an answer a client can provoke.
 
     ServiceError                 (abstract)
     ├── InvalidRequest           invalid_request           400
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from service.contract import ErrorCode
+from service.contract import ErrorCode, Frame, error_frame
 
 
 class ServiceError(Exception):
@@ -48,6 +48,10 @@ class ServiceError(Exception):
         if self.retry_after is not None:
             body["retry_after"] = self.retry_after
         return body
+
+    def frame(self, ref: str | None = None) -> Frame:
+        """The chat's `error` frame for it; `ref` names the question or run it is about."""
+        return error_frame(self.code, self.message, ref=ref, retry_after=self.retry_after)
 
 
 class InvalidRequest(ServiceError):

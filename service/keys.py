@@ -16,8 +16,8 @@ from service.auth.oidc import OidcVerifier
 from service.auth.revocation import Revocations
 from service.delivery.bus import Bus
 from service.delivery.chat.arrivals import HandshakeLine
-from service.delivery.chat.chat_limits import ChatLimits
 from service.delivery.chat.hub import Connection, Hub
+from service.delivery.chat.person_limits import PersonLimits
 from service.delivery.event_log import EventLog
 from service.lifecycle import Lifecycle
 from service.plan_cache import Plans
@@ -59,4 +59,4 @@ PLANS = web.AppKey("plans", Plans)
 # A crowd opening the chat at once takes turns at the handshake.
 ARRIVALS = web.AppKey("arrivals", HandshakeLine)
 # Per-person limits on the chat: open chats, questions, resumes.
-CHAT_LIMITS = web.AppKey("chat_limits", ChatLimits)
+CHAT_LIMITS = web.AppKey("chat_limits", PersonLimits)

@@ -7,7 +7,7 @@ of free sign-ups; with them the generous figures belong to the plans people pay 
 - `questions_per_day`: questions one person may ask per UTC day, all chats and instances
   together (counted in Redis: service/delivery/chat/daily_questions.py).
 - `usage_records`: usage records one account keeps (service/store/usage.py).
-- `open_chats`: chats one person may hold open at once (service/delivery/chat/chat_limits.py).
+- `open_chats`: chats one person may hold open at once (service/delivery/chat/person_limits.py).
 - `line_places`: questions one person may have waiting for a run slot on one instance.
 - `line_reach`: how full the line may be (a multiple of RUNS_QUEUED) and still take one more
   question of this plan's people: a Free flood fills the line to 1.0, an Enterprise person's

@@ -12,13 +12,13 @@ from redis.asyncio import Redis
 
 from fixtures.redis import EmbeddedRedis
 from service.app import redis_client
-from service.delivery.chat.chat_limits import SEND_BURST, ChatLimits
+from service.delivery.chat.person_limits import SEND_BURST, PersonLimits
 from service.errors import TooManyChats
 
 
 async def test_without_redis_the_limits_hold_per_instance() -> None:
     unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
-    limits = ChatLimits(unreachable, instance_id="test")
+    limits = PersonLimits(unreachable, instance_id="test")
     alice, bob = uuid.uuid4(), uuid.uuid4()
     first = await limits.open(alice, max_chats=2)
     await limits.open(alice, max_chats=2)
@@ -49,8 +49,8 @@ async def test_the_shared_limits_keep_redis_time_not_the_instance_clock(
     """Two instances, one with its clock an hour ahead: the ahead one neither sees the other's
     open chats as lapsed nor finds the question bucket refilled."""
     client = redis_client(redis_server.url, max_connections=4)
-    here = ChatLimits(client, instance_id="here")
-    ahead = ChatLimits(client, instance_id="ahead")
+    here = PersonLimits(client, instance_id="here")
+    ahead = PersonLimits(client, instance_id="ahead")
     alice = uuid.uuid4()
     try:
         await here.open(alice, max_chats=2)

@@ -27,7 +27,7 @@ from service.delivery.chat.frames import (
     SendFrame,
     parse_frame,
 )
-from service.delivery.chat.limits import FRAME_BURST, REFUSALS_BEFORE_CLOSE
+from service.delivery.chat.socket_limits import FRAME_BURST, REFUSALS_BEFORE_CLOSE
 from service.errors import FrameError
 from tests.chat_clients import CLIENTS, sign_up, ws_url
 

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from fixtures.postgres import EmbeddedPostgres
 from fixtures.redis import EmbeddedRedis
-from service.delivery.chat.chat_limits import SEND_BURST, ChatLimits
 from service.delivery.chat.daily_questions import seconds_to_reset
+from service.delivery.chat.person_limits import SEND_BURST, PersonLimits
 from service.errors import Forbidden
 from service.plan_cache import Plans
 from service.plans import PLANS, Plan, cache_key, parse_plan, with_overrides
@@ -202,7 +202,7 @@ async def test_enterprise_sign_in_makes_enterprise_accounts_and_is_for_them_only
 async def test_questions_per_day_are_counted_per_person_and_given_back() -> None:
     with EmbeddedRedis() as server:
         redis = Redis.from_url(server.url)
-        limits = ChatLimits(redis, instance_id="here")
+        limits = PersonLimits(redis, instance_id="here")
         fiona, erin = uuid.uuid4(), uuid.uuid4()
         try:
             taken = [await limits.take_question(fiona, 3) for _ in range(4)]
@@ -220,7 +220,7 @@ async def test_a_question_over_the_rate_is_not_counted_against_the_day() -> None
     and not counted against the day."""
     with EmbeddedRedis() as server:
         redis = Redis.from_url(server.url)
-        limits = ChatLimits(redis, instance_id="here")
+        limits = PersonLimits(redis, instance_id="here")
         fiona = uuid.uuid4()
         try:
             taken = await asyncio.gather(

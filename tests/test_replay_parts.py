@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from fixtures.redis import EmbeddedRedis
 from service.delivery import streams
-from service.delivery.replay_gate import HELD_FRAMES, Admission, ReplayGate
+from service.delivery.replay_gate import HELD_FRAMES, ReplayGate, Verdict
 
 RUN = str(uuid.uuid4())
 OTHER = str(uuid.uuid4())
@@ -23,15 +23,15 @@ def event(seq: int, run: str = RUN) -> dict[str, object]:
 
 # -- the gate
 def test_events_pass_when_nothing_is_replayed() -> None:
-    assert ReplayGate().admit(event(1)) is Admission.SEND
+    assert ReplayGate().admit(event(1)) is Verdict.SEND
 
 
 def test_events_wait_while_a_resume_is_answered_and_only_new_ones_follow_it() -> None:
     gate = ReplayGate()
     gate.hold()
     for seq in (5, 6, 7):
-        assert gate.admit(event(seq)) is Admission.HELD
-    assert gate.admit(event(1, OTHER)) is Admission.HELD
+        assert gate.admit(event(seq)) is Verdict.HELD
+    assert gate.admit(event(1, OTHER)) is Verdict.HELD
     released = gate.release({RUN: 6})  # the replay queued up to seq 6
     assert [(e["run_id"], e["seq"]) for e in released] == [(RUN, 7), (OTHER, 1)]
 
@@ -40,16 +40,16 @@ def test_a_live_event_the_replay_already_sent_is_not_sent_again() -> None:
     gate = ReplayGate()
     gate.hold()
     gate.release({RUN: 6})
-    assert gate.admit(event(6)) is Admission.ALREADY_SENT  # published after the replay read it
-    assert gate.admit(event(7)) is Admission.SEND
+    assert gate.admit(event(6)) is Verdict.ALREADY_SENT  # published after the replay read it
+    assert gate.admit(event(7)) is Verdict.SEND
 
 
 def test_a_socket_that_holds_too_much_is_too_slow() -> None:
     gate = ReplayGate()
     gate.hold()
     for seq in range(1, HELD_FRAMES + 1):
-        assert gate.admit(event(seq)) is Admission.HELD
-    assert gate.admit(event(HELD_FRAMES + 1)) is Admission.OVERFLOW
+        assert gate.admit(event(seq)) is Verdict.HELD
+    assert gate.admit(event(HELD_FRAMES + 1)) is Verdict.OVERFLOW
 
 
 # -- the stream

@@ -18,7 +18,7 @@ from service.auth.lockout import LoginLockout
 from service.auth.oidc import OidcVerifier
 from service.auth.secret_policy import secret_problem
 from service.auth.tokens import decode_access_token, issue_access_token
-from service.delivery.chat.limits import SendRateLimit
+from service.delivery.chat.socket_limits import SendRateLimit
 from service.errors import InvalidToken, RateLimited, ServiceError, TokenExpired
 from service.settings import Settings, SettingsError
 

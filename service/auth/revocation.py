@@ -38,7 +38,7 @@ from service.coalesce import Coalescer
 from service.contract import CloseCode
 from service.errors import InvalidToken
 from service.resilience.outage_log import OutageNotice
-from service.store import sessions as store
+from service.store import login_sessions as store
 from service.store.db import Sessions
 
 log = logging.getLogger("service.revocation")
@@ -371,7 +371,7 @@ class Revocations(Generic[Chat]):
         for connection in connections:
             self._hub.remove(connection)
             task = asyncio.create_task(
-                connection.closer.close(CloseCode.PASS_EXPIRED, b"pass revoked")
+                connection.closer.close(CloseCode.PASS_ENDED, b"pass revoked")
             )
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from service.contract import ErrorCode
+from service.contract import ControlType, Frame, control_frame
 from service.delivery import streams
 from service.delivery.chat.hub import Connection, Hub
 from service.errors import NotFound
@@ -43,7 +43,6 @@ log = logging.getLogger("service.replay")
 # One line per outage, not one per catch-up (the instance has one replayer).
 _STREAM_DOWN = OutageNotice(log, "replay from the run streams")
 
-Frame = dict[str, Any]
 T = TypeVar("T")
 # A replay waits at most this long for a client that has stopped reading; then it is too slow.
 REPLAY_STALL_S = 10.0
@@ -104,13 +103,13 @@ class Replayer:
         try:
             top = await _bounded(db_deadline, self._top(user_id, run_id))
         except NotFound:
-            return Outcome([_error(ErrorCode.NOT_FOUND, "No such run to resume", run_id)])
+            return Outcome([NotFound("No such run to resume").frame(str(run_id))])
         except Exception as exc:
             if as_service_error(exc) is None:
                 raise
             return await self._from_stream_alone(user_id, run_id, first)
         if last_seq > top:
-            return Outcome([{"type": "resync_required", "run_id": str(run_id)}])
+            return Outcome([_resync_required(run_id)])
         if first > top:
             return Outcome([_resumed(run_id, first, top)], top)
         events = await self._from_stream(user_id, run_id, first, top)
@@ -124,7 +123,7 @@ class Replayer:
                     raise
                 return Outcome([_unavailable(run_id)])
         if events is None:
-            return Outcome([{"type": "resync_required", "run_id": str(run_id)}], source=source)
+            return Outcome([_resync_required(run_id)], source=source)
         return Outcome([_resumed(run_id, first, top), *events], top, source)
 
     async def _top(self, user_id: uuid.UUID, run_id: uuid.UUID) -> int:
@@ -185,16 +184,13 @@ async def _put(connection: Connection, frame: Frame) -> bool:
 
 
 def _resumed(run_id: uuid.UUID, first: int, top: int) -> Frame:
-    return {"type": "resumed", "run_id": str(run_id), "from": first, "to": top}
+    return control_frame(ControlType.RESUMED, {"run_id": str(run_id), "from": first, "to": top})
 
 
-def _error(code: ErrorCode, message: str, run_id: uuid.UUID) -> Frame:
-    return {"type": "error", "error": code, "message": message, "ref": str(run_id)}
+def _resync_required(run_id: uuid.UUID) -> Frame:
+    return control_frame(ControlType.RESYNC_REQUIRED, {"run_id": str(run_id)})
 
 
 def _unavailable(run_id: uuid.UUID) -> Frame:
-    return _error(
-        ErrorCode.TEMPORARILY_UNAVAILABLE,
-        "Cannot replay this run right now; resume again shortly",
-        run_id,
-    )
+    message = "Cannot replay this run right now; resume again shortly"
+    return TemporarilyUnavailable(message).frame(str(run_id))

@@ -17,7 +17,9 @@ from typing import Any
 HELD_FRAMES = 1000
 
 
-class Admission(Enum):
+class Verdict(Enum):
+    """What the gate does with a live event (the runs' line is `Admission`, runs/admission.py)."""
+
     SEND = auto()  # send it now
     HELD = auto()  # kept until the replay in progress is queued
     ALREADY_SENT = auto()  # a replay on this socket already sent it
@@ -29,16 +31,16 @@ class ReplayGate:
         self._held: list[dict[str, Any]] | None = None  # a list while a resume is answered
         self._sent_to: dict[str, int] = {}  # run_id -> last seq a replay sent on this socket
 
-    def admit(self, frame: dict[str, Any]) -> Admission:
+    def admit(self, frame: dict[str, Any]) -> Verdict:
         if self._held is not None:
             if len(self._held) >= HELD_FRAMES:
-                return Admission.OVERFLOW
+                return Verdict.OVERFLOW
             self._held.append(frame)
-            return Admission.HELD
+            return Verdict.HELD
         run_id, seq = frame.get("run_id"), frame.get("seq")
         if isinstance(run_id, str) and isinstance(seq, int) and seq <= self._sent_to.get(run_id, 0):
-            return Admission.ALREADY_SENT
-        return Admission.SEND
+            return Verdict.ALREADY_SENT
+        return Verdict.SEND
 
     def hold(self) -> None:
         if self._held is None:
@@ -50,4 +52,4 @@ class ReplayGate:
         held, self._held = self._held or [], None
         for run_id, seq in replayed_to.items():
             self._sent_to[run_id] = max(self._sent_to.get(run_id, 0), seq)
-        return [frame for frame in held if self.admit(frame) is Admission.SEND]
+        return [frame for frame in held if self.admit(frame) is Verdict.SEND]

@@ -37,7 +37,7 @@ from service.agents.pipeline import run_agent
 from service.agents.reasoner import Reasoner
 from service.agents.triage import EARLIER_QUESTIONS_READ
 from service.clock import utc_today
-from service.contract import AgentErrorCode
+from service.contract import EventType, RunError
 from service.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
 from service.resilience.deadlines import uninterruptible
 from service.runs.admission import Admission, Place, QueueWaitExpired, Slot
@@ -114,7 +114,7 @@ class RunEmitter:
 
     async def emit(
         self,
-        type_: str,
+        type_: EventType,
         payload: dict[str, Any],
         *,
         step: str | None = None,
@@ -148,7 +148,7 @@ class RunEmitter:
 
     async def _in_turn(
         self,
-        type_: str,
+        type_: EventType,
         payload: dict[str, Any],
         step: str | None,
         tool_call_id: str | None,
@@ -160,7 +160,7 @@ class RunEmitter:
 
     async def _emit(
         self,
-        type_: str,
+        type_: EventType,
         payload: dict[str, Any],
         step: str | None,
         tool_call_id: str | None,
@@ -203,12 +203,12 @@ class RunEmitter:
     async def start(self, payload: dict[str, Any]) -> None:
         """The run's first event, `agent_started` (seq 1)."""
         self._opening = payload
-        await self.emit("agent_started", payload)
+        await self.emit(EventType.AGENT_STARTED, payload)
 
     async def tool_started(self, step: ToolStarted) -> None:
         self._open_tools[step.call_id] = step.tool
         await self.emit(
-            "tool_executing",
+            EventType.TOOL_EXECUTING,
             {"tool": step.tool, "args": step.args},
             step=STEP_OF_TOOL.get(step.tool),
             tool_call_id=step.call_id,
@@ -218,7 +218,7 @@ class RunEmitter:
     async def tool_finished(self, step: ToolFinished) -> None:
         self._open_tools.pop(step.call_id, None)
         await self.emit(
-            "tool_completed",
+            EventType.TOOL_COMPLETED,
             {
                 "tool": step.tool,
                 "status": step.status,
@@ -230,7 +230,7 @@ class RunEmitter:
             hold=step.more,
         )
 
-    async def fail(self, error: AgentErrorCode, message: str, *, retryable: bool) -> None:
+    async def fail(self, error: RunError, message: str, *, retryable: bool) -> None:
         """End the run with agent_error, first closing any tool call left open (unless it has
         already ended: a deadline striking just as the answer went out). Events held back go
         first (a failed store has dropped them already)."""
@@ -239,11 +239,11 @@ class RunEmitter:
         if self._seq == 0 and self._opening is not None:
             # agent_started could not be stored (a database blip): the stream still opens with
             # it at seq 1, as the contract says, and the error follows at seq 2.
-            await self.emit("agent_started", self._opening)
+            await self.emit(EventType.AGENT_STARTED, self._opening)
         for call_id, tool in list(self._open_tools.items()):
             await self.tool_finished(ToolFinished(call_id, tool, "error", message, 0))
         await self.emit(
-            "agent_error",
+            EventType.AGENT_ERROR,
             {"error": error, "message": message, "retryable": retryable},
             final=True,
         )
@@ -383,7 +383,7 @@ class RunExecutor:
             status = "completed"
         except QueueWaitExpired:
             await emitter.fail(
-                AgentErrorCode.TIMEOUT,
+                RunError.TIMEOUT,
                 "The assistant was too busy to start on this question in time; please ask again",
                 retryable=True,
             )
@@ -392,14 +392,14 @@ class RunExecutor:
                 status = "completed"
             else:
                 await emitter.fail(
-                    AgentErrorCode.TIMEOUT,
+                    RunError.TIMEOUT,
                     "The assistant ran out of time for this question",
                     retryable=True,
                 )
         except ToolFailed as exc:
-            await emitter.fail(AgentErrorCode.TOOL_FAILED, str(exc), retryable=True)
+            await emitter.fail(RunError.TOOL_FAILED, str(exc), retryable=True)
         except LlmUnavailable as exc:
-            await emitter.fail(AgentErrorCode.LLM_UNAVAILABLE, str(exc), retryable=True)
+            await emitter.fail(RunError.LLM_UNAVAILABLE, str(exc), retryable=True)
         except RunTakenOver:
             status = "taken over"
             raise
@@ -410,7 +410,7 @@ class RunExecutor:
         except Exception:
             log.exception("run failed", extra=context)
             await emitter.fail(
-                AgentErrorCode.INTERNAL, "Something went wrong on our side", retryable=True
+                RunError.INTERNAL, "Something went wrong on our side", retryable=True
             )
         finally:
             self.heartbeat.forget(run.id)
@@ -433,7 +433,7 @@ class RunExecutor:
 
     async def _interrupted(self, emitter: RunEmitter, run: Run) -> None:
         await emitter.fail(
-            AgentErrorCode.INTERRUPTED,
+            RunError.INTERRUPTED,
             "The service restarted before the answer was ready",
             retryable=True,
         )
@@ -459,7 +459,7 @@ class RunExecutor:
         )
         async for step in steps:
             if isinstance(step, Thinking):
-                await emitter.emit("agent_thinking", {"text": step.text}, hold=step.more)
+                await emitter.emit(EventType.AGENT_THINKING, {"text": step.text}, hold=step.more)
             elif isinstance(step, ToolStarted):
                 await emitter.tool_started(step)
             elif isinstance(step, ToolFinished):
@@ -480,7 +480,7 @@ class RunExecutor:
         if answer_id is None:
             raise RunTakenOver(str(run.id))
         await emitter.emit(
-            "agent_completed",
+            EventType.AGENT_COMPLETED,
             {"final_message_id": str(answer_id), "text": text, "outcome": "success"},
             step="report",
             final=True,

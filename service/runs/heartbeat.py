@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from service.contract import EventType
 from service.runs.admission import Admission, Place
 
 log = logging.getLogger("service.runs")
@@ -46,7 +47,7 @@ STILL_WORKING = "Still working on your question"
 class Said:
     """An event a run is told to emit."""
 
-    type: str
+    type: EventType
     payload: dict[str, Any]
     step: str | None = None
 
@@ -64,13 +65,13 @@ class Speaker(Protocol):
 
 def place_in_line(position: int) -> Said:
     return Said(
-        "agent_thinking",
+        EventType.AGENT_THINKING,
         {"text": f"You are number {position} in line", "queued": {"position": position}},
     )
 
 
 def still_working(stage: str | None) -> Said:
-    return Said("agent_thinking", {"text": STILL.get(stage or "", STILL_WORKING)}, stage)
+    return Said(EventType.AGENT_THINKING, {"text": STILL.get(stage or "", STILL_WORKING)}, stage)
 
 
 class Heartbeat:

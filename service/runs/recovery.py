@@ -26,7 +26,7 @@ import contextlib
 import logging
 import time
 
-from service.contract import AgentErrorCode
+from service.contract import EventType, RunError
 from service.runs import stages
 from service.runs.executor import Carried, EventSink, Question, RunEmitter, RunExecutor
 from service.store import conversations, leases
@@ -118,9 +118,9 @@ class Recovery:
             error = found.final.get("payload", {}).get("error")
             status = (
                 "completed"
-                if found.final.get("type") == "agent_completed"
+                if found.final.get("type") == EventType.AGENT_COMPLETED
                 else "interrupted"
-                if error == AgentErrorCode.INTERRUPTED
+                if error == RunError.INTERRUPTED
                 else "failed"
             )
         elif await self._carry_on(run, found):
@@ -131,14 +131,14 @@ class Recovery:
             emitter.continue_after(found.last_seq, found.open_tools)
             if found.last_seq == 0:  # it died before its first event: the stream starts here
                 await emitter.emit(
-                    "agent_started",
+                    EventType.AGENT_STARTED,
                     {
                         "agent": "spend_advisor",
                         "input_message_id": str(run.input_message_id),
                         "client_msg_id": str(found.client_msg_id),
                     },
                 )
-            await emitter.fail(AgentErrorCode.INTERRUPTED, INTERRUPTED_MESSAGE, retryable=True)
+            await emitter.fail(RunError.INTERRUPTED, INTERRUPTED_MESSAGE, retryable=True)
             status = "interrupted"
         async with self._sessions() as session:
             await conversations.finish_run(session, run_id=run.id, status=status)

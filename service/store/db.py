@@ -1,4 +1,5 @@
-"""The database engine and session factory."""
+"""The database engine and its session factory (`Sessions`). A "session" in the service is a
+database session; a person's sign-in is a login session (service/store/login_sessions.py)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.contract import EventType
 from service.store.models import Message, Run, RunEvent, RunStage
 
 
@@ -96,9 +97,9 @@ async def run_log(session: AsyncSession, *, run: Run) -> RunLog:
     final: dict[str, Any] | None = None
     for _, type_, envelope in rows:
         call_id = envelope.get("tool_call_id")
-        if type_ == "tool_executing" and isinstance(call_id, str):
+        if type_ == EventType.TOOL_EXECUTING and isinstance(call_id, str):
             open_tools[call_id] = str(envelope.get("payload", {}).get("tool", "tool"))
-        elif type_ == "tool_completed" and isinstance(call_id, str):
+        elif type_ == EventType.TOOL_COMPLETED and isinstance(call_id, str):
             told.add(open_tools.pop(call_id, str(envelope.get("payload", {}).get("tool"))))
         if envelope.get("final") is True and final is None:
             final = envelope

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import Conflict
 from service.plans import DEFAULT_PLAN, Plan
+from service.store.login_sessions import end_sessions
 from service.store.models import User
-from service.store.sessions import end_sessions
 
 
 async def create_user(session: AsyncSession, *, email: str, name: str, password_hash: str) -> User:

@@ -28,7 +28,7 @@ DAY_S = 24 * 3600
 # A day's count outlives the day a little, so a clock a few seconds off does not reset it early.
 KEEP_S = DAY_S + 3600
 
-# A Lua fragment (service/delivery/chat/chat_limits.py runs it with the rate's bucket, one
+# A Lua fragment (service/delivery/chat/person_limits.py runs it with the rate's bucket, one
 # script for both): KEYS[2] the day's count, ARGV[4] the questions allowed, ARGV[5] KEEP_S;
 # `counted` is 1 when the question is within the day's allowance.
 COUNT = """
@@ -55,7 +55,7 @@ class DailyQuestions:
         self._down = OutageNotice(log, "daily question count (not counting)")
 
     def key(self, user_id: uuid.UUID, now: float) -> tuple[str, str]:
-        """The day of `now` and the person's count for it (counted by ChatLimits.take_question)."""
+        """The day of `now` and the person's count for it (PersonLimits.take_question counts)."""
         day = utc_day(now)
         return day, _key(user_id, day)
 

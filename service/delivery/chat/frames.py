@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from service.contract import ClientType
 from service.errors import InvalidFrame, InvalidJson, InvalidRequest, UnknownType
 from service.validation import (
     JsonError,
@@ -36,10 +37,10 @@ MAX_RESUME_RUNS = 50
 MAX_VALUES = 512
 # The longest frame of each kind: `{"type": "ping"}` with room for a field or two of the
 # client's own, and a catch-up on 50 runs (about 3,300 characters as json.dumps writes it).
-MAX_CHARS = {"ping": 256, "resume": 8192}
+MAX_CHARS = {ClientType.PING: 256, ClientType.RESUME: 8192}
 # A key `"type"` and the kind it names. Inside a JSON string every `"` is escaped, so in a
 # frame of ours this matches the key only.
-_KIND = re.compile(r'"type"\s*:\s*"(ping|resume)"')
+_KIND = re.compile(r'"type"\s*:\s*"(' + "|".join(MAX_CHARS) + ')"')
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,9 @@ def _ping(_: dict[str, Any]) -> PingFrame:
 
 
 _PARSERS: dict[str, Callable[[dict[str, Any]], Frame]] = {
-    "send": _send,
-    "resume": _resume,
-    "ping": _ping,
+    ClientType.SEND: _send,
+    ClientType.RESUME: _resume,
+    ClientType.PING: _ping,
 }
 
 

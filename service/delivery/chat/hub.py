@@ -13,9 +13,9 @@ from aiohttp import web
 
 from service.contract import CloseCode
 from service.delivery.chat.closing import Closer
-from service.delivery.chat.limits import SendRateLimit
 from service.delivery.chat.outbox import Outbox
-from service.delivery.replay_gate import Admission, ReplayGate
+from service.delivery.chat.socket_limits import SendRateLimit
+from service.delivery.replay_gate import ReplayGate, Verdict
 from service.plans import DEFAULT_PLAN, Plan
 
 OUTBOX_FRAMES = 1000
@@ -45,9 +45,9 @@ class Connection:
         """Queue a live run event (as `text`, its JSON, when given), unless a replay of its run
         holds it back or already sent it."""
         verdict = self.gate.admit(frame)
-        if verdict is Admission.SEND:
+        if verdict is Verdict.SEND:
             return self.outbox.put_nowait(frame if text is None else text)
-        return verdict is not Admission.OVERFLOW
+        return verdict is not Verdict.OVERFLOW
 
 
 class Hub:

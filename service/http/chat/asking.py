@@ -18,10 +18,11 @@ from typing import Any
 
 from aiohttp import web
 
-from service.delivery.chat.chat_limits import Taken
+from service.contract import ControlType, Frame, control_frame
 from service.delivery.chat.daily_questions import seconds_to_reset
 from service.delivery.chat.frames import SendFrame
 from service.delivery.chat.hub import Connection
+from service.delivery.chat.person_limits import Taken
 from service.errors import Busy, QuotaReached
 from service.keys import CHAT_LIMITS, HOT_PATH, RUNS, SETTINGS
 from service.resilience.deadlines import DependencyTimeout, within
@@ -108,15 +109,17 @@ async def _store(request: web.Request, connection: Connection, frame: SendFrame)
     )
 
 
-def _ack(frame: SendFrame, accepted: Accepted) -> dict[str, Any]:
-    return {
-        "type": "ack",
-        "client_msg_id": str(frame.client_msg_id),
-        "thread_id": str(accepted.thread_id),
-        "message_id": str(accepted.message_id),
-        "run_id": str(accepted.run_id),
-        "duplicate": accepted.duplicate,
-    }
+def _ack(frame: SendFrame, accepted: Accepted) -> Frame:
+    return control_frame(
+        ControlType.ACK,
+        {
+            "client_msg_id": str(frame.client_msg_id),
+            "thread_id": str(accepted.thread_id),
+            "message_id": str(accepted.message_id),
+            "run_id": str(accepted.run_id),
+            "duplicate": accepted.duplicate,
+        },
+    )
 
 
 def _duration(seconds: int) -> str:

@@ -13,15 +13,16 @@ from typing import Any
 from aiohttp import WSMsgType, hdrs, web
 
 from service.auth.tokens import AccessClaims, decode_access_token
-from service.contract import CloseCode, ErrorCode
+from service.contract import CloseCode, ControlType, ErrorCode, control_frame
 from service.delivery.chat.arrivals import Turn
-from service.delivery.chat.chat_limits import over_the_rate
+from service.delivery.chat.person_limits import over_the_rate
 from service.delivery.chat.closing import finish, messages
 from service.delivery.chat.flow import cap_send_buffer, writer_limit
 from service.delivery.chat.frames import PingFrame, ResumeFrame, parse_frame
 from service.delivery.chat.hub import Connection
-from service.delivery.chat.limits import frame_budget
 from service.delivery.chat.outbox import Frame, Outbox
+from service.delivery.chat.person_limits import over_the_rate
+from service.delivery.chat.socket_limits import frame_budget
 from service.delivery.replay import Replayer
 from service.errors import (
     Busy,
@@ -163,7 +164,7 @@ async def _busy(request: web.Request, busy: Busy) -> web.StreamResponse:
     ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), timeout=BUSY_CLOSE_S, compress=False)
     await ws.prepare(request)
     await ws.close(
-        code=CloseCode.TRY_AGAIN_LATER, message=f"busy; retry after {busy.retry_after} s".encode()
+        code=CloseCode.TRY_LATER, message=f"busy; retry after {busy.retry_after} s".encode()
     )
     return ws
 
@@ -203,7 +204,7 @@ async def _serve(
     expiry = asyncio.get_running_loop().call_later(
         max(0.0, connection.expires_at - time.time()),
         connection.closer.request,
-        CloseCode.PASS_EXPIRED,
+        CloseCode.PASS_ENDED,
         b"pass expired",
     )
     try:
@@ -247,10 +248,10 @@ async def _read(request: web.Request, connection: Connection) -> None:
         elif message.type == WSMsgType.TEXT:
             reply = await _handle(request, connection, message.data)
         else:
-            reply = _refusal(InvalidFrame("Frames must be JSON text"))
+            reply = InvalidFrame("Frames must be JSON text").frame()
         if reply is None:
             continue
-        if reply["type"] == "error":
+        if reply["type"] == ControlType.ERROR:
             REFUSALS.labels(reply["error"]).inc()
         connection.offer(reply)
         if reply.get("error") in BAD_FRAME_CODES and not bad_frames.spend():
@@ -264,26 +265,16 @@ async def _read(request: web.Request, connection: Connection) -> None:
 def _over_budget(wait: float) -> dict[str, Any]:
     seconds = max(1, math.ceil(wait))
     message = f"Too many messages at once; wait {seconds} s"
-    return _refusal(RateLimited(message, retry_after=seconds))
-
-
-def _refusal(error: ServiceError, ref: str | None = None) -> dict[str, Any]:
-    """The `error` frame for a refusal (keys in the order clients have always seen)."""
-    frame: dict[str, Any] = {"type": "error", "error": error.code, "message": error.message}
-    if ref is not None:
-        frame["ref"] = ref
-    if error.retry_after is not None:
-        frame["retry_after"] = error.retry_after
-    return frame
+    return RateLimited(message, retry_after=seconds).frame()
 
 
 async def _handle(request: web.Request, connection: Connection, raw: str) -> dict[str, Any] | None:
     try:
         frame = parse_frame(raw)
     except FrameError as exc:
-        return _refusal(exc, exc.ref)
+        return exc.frame(exc.ref)
     if isinstance(frame, PingFrame):
-        return {"type": "pong"}
+        return control_frame(ControlType.PONG)
     limits = request.app[CHAT_LIMITS]
     if isinstance(frame, ResumeFrame):
         wait = await limits.resume_wait(connection.user_id, len(frame.runs))
@@ -304,8 +295,8 @@ async def _handle(request: web.Request, connection: Connection, raw: str) -> dic
         if error is None:
             log.exception("send failed", extra={"user_id": connection.user_id})
             message = "Could not take the question; resend it"
-            return _refusal(TemporarilyUnavailable(message), str(frame.client_msg_id))
-        return _refusal(error, str(frame.client_msg_id))
+            return TemporarilyUnavailable(message).frame(str(frame.client_msg_id))
+        return error.frame(str(frame.client_msg_id))
 
 
 async def close_all(connections: list[Connection]) -> None:

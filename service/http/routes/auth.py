@@ -21,8 +21,7 @@ from service.http.common import authenticate, read_json, token_response
 from service.http.renewal import Renewal, renewal_asked, set_renewal_cookie
 from service.keys import HASHING, LOCKOUT, REDIS, SESSIONS, SETTINGS
 from service.plans import Plan
-from service.store import sessions as login_sessions
-from service.store import users
+from service.store import login_sessions, users
 from service.validation import clean_text
 
 routes = web.RouteTableDef()

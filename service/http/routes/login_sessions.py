@@ -1,5 +1,6 @@
-"""Sessions: renew a pass, sign out (one device or everywhere), change the password, and the
-optional enterprise sign-in. Every way of ending a session ends it on every instance."""
+"""Login sessions: renew a pass, sign out (one device or everywhere), change the password, and
+the optional enterprise sign-in. Every way of ending a login session ends it on every instance.
+(A bare "session" in the service is a database session: service/store/db.py.)"""
 
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ from service.http.routes.auth import Pair, hashed, issue_session, pair_response
 from service.keys import LOCKOUT, OIDC, REDIS, REVOCATIONS, SESSIONS, SETTINGS
 from service.plans import Plan
 from service.store import identities, users
-from service.store import sessions as store
-from service.store.sessions import Outcome
+from service.store import login_sessions as store
+from service.store.login_sessions import Outcome
 from service.validation import clean_text
 
 routes = web.RouteTableDef()

@@ -5,7 +5,7 @@
   unread and answered `rate_limited`. One socket can then cost an instance at most the parse
   of `FRAMES_PER_SECOND` frames a second, each bounded in cost (service/delivery/chat/frames.py).
 - Refusals: past the tolerance (10 refused requests in a minute: over the frame budget, or over
-  the person's limits on questions and resumes, service/delivery/chat/chat_limits.py), the
+  the person's limits on questions and resumes, service/delivery/chat/person_limits.py), the
   socket is closed with 4429, so a client that keeps pushing after being told to slow down is
   cut off.
 """

@@ -30,14 +30,13 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from service.coalesce import Coalescer
-from service.contract import ErrorCode
 from service.delivery.chat import daily_questions
 from service.delivery.chat.daily_questions import DailyQuestions
 from service.delivery.chat.frames import Frame as ClientFrame
 from service.delivery.chat.frames import SendFrame
 from service.delivery.chat.hub import Connection
-from service.delivery.chat.limits import Bucket
-from service.errors import TooManyChats
+from service.delivery.chat.socket_limits import Bucket
+from service.errors import RateLimited, TooManyChats
 from service.plans import DEFAULT_PLAN, Plan
 from service.resilience.outage_log import OutageNotice
 
@@ -125,7 +124,7 @@ class Ticket:
     member: str
 
 
-class ChatLimits:
+class PersonLimits:
     def __init__(self, redis: Redis, *, instance_id: str) -> None:
         self._redis = redis
         self._instance_id = instance_id
@@ -267,15 +266,7 @@ def over_the_rate(connection: Connection, frame: ClientFrame, wait: float) -> di
         what, ref = "Too many catch-up requests", None
     connection.sends.refused()
     seconds = max(1, math.ceil(wait))
-    error: dict[str, Any] = {
-        "type": "error",
-        "error": ErrorCode.RATE_LIMITED,
-        "message": f"{what}; wait {seconds} s",
-    }
-    error["retry_after"] = seconds
-    if ref is not None:
-        error["ref"] = ref
-    return error
+    return RateLimited(f"{what}; wait {seconds} s", retry_after=seconds).frame(ref)
 
 
 def _open_key(user_id: uuid.UUID) -> str:
