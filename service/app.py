@@ -27,8 +27,8 @@ from service.auth.oidc import OidcVerifier
 from service.auth.revocation import Revocations
 from service.delivery.bus import Bus
 from service.delivery.chat.arrivals import HandshakeLine
-from service.delivery.chat.person_limits import PersonLimits
 from service.delivery.chat.hub import Hub
+from service.delivery.chat.person_limits import PersonLimits
 from service.delivery.event_log import EventLog
 from service.delivery.streams import StreamPolicy
 from service.http import request_metrics

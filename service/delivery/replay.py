@@ -32,7 +32,7 @@ from redis.exceptions import RedisError
 from service.contract import ControlType, Frame, control_frame
 from service.delivery import streams
 from service.delivery.chat.hub import Connection, Hub
-from service.errors import NotFound
+from service.errors import NotFound, TemporarilyUnavailable
 from service.resilience.deadlines import within
 from service.resilience.failures import as_service_error
 from service.resilience.outage_log import OutageNotice

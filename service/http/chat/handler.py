@@ -15,7 +15,6 @@ from aiohttp import WSMsgType, hdrs, web
 from service.auth.tokens import AccessClaims, decode_access_token
 from service.contract import CloseCode, ControlType, ErrorCode, control_frame
 from service.delivery.chat.arrivals import Turn
-from service.delivery.chat.person_limits import over_the_rate
 from service.delivery.chat.closing import finish, messages
 from service.delivery.chat.flow import cap_send_buffer, writer_limit
 from service.delivery.chat.frames import PingFrame, ResumeFrame, parse_frame
