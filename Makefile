@@ -170,7 +170,7 @@ behave: $(VENV_STAMP)
 	exit $$status
 
 # The suite in parallel processes over one shared stack (tools/parallel.py starts it with
-# `python -m fixtures.stack` and points every worker at it, as at a deployment: @fault and
+# `python -m harness.stack` and points every worker at it, as at a deployment: @fault and
 # @embedded scenarios skip with their reason), one merged Allure result set, the gate, the
 # summary, the report. TAGS as for `make behave` (default: not @wip). BASELINE=1 first times
 # one plain behave process on the same stack and prints the speed-up. The workers would share

@@ -35,8 +35,8 @@ import psutil
 import websockets
 from websockets.exceptions import InvalidStatus
 
-from fixtures.people_in_bulk import Person, people
-from fixtures.stack import Stack, StackConfig
+from harness.people_in_bulk import Person, people
+from harness.stack import Stack, StackConfig
 
 # Time a refused chat may keep trying with --retry; the promise is "open within 10 s".
 RETRY_WITHIN_S = 30.0

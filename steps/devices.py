@@ -8,10 +8,11 @@ from typing import Any
 from driver import delivery, refusals, vanishing
 from driver.actors.questions import HowTheChatWasClosed
 from driver.actors.tasks import Ask, OpenChat, Reconnect
-from fixtures import balancer, security
+from fixtures import security
 from fixtures.context import ScenarioContext, given, then, when
-from fixtures.device_network import device_network
-from fixtures.servers import free_open_chats, heartbeat_s, servers_of, setup_profile
+from harness import balancer
+from harness.device_network import device_network
+from harness.servers import free_open_chats, heartbeat_s, servers_of, setup_profile
 
 
 def _servers(ctx: ScenarioContext) -> Any:

@@ -4,7 +4,7 @@ no process it started outlives it.
 Stacks stop through their fixtures' finalizers and, as a safety net, `atexit`
 (fixtures/stack.py, fixtures/services.py). Two ways still left a service process and its
 PostgreSQL running after the run: a process whose owner was killed (a `python -m
-fixtures.stack` child SIGKILLed by a failing test: its PostgreSQL and instances, each in a
+harness.stack` child SIGKILLed by a failing test: its PostgreSQL and instances, each in a
 session of its own, were adopted by init), and SIGTERM, which ends Python without running
 finalizers or `atexit`. So this run adopts orphaned descendants (Linux's child subreaper), turns
 SIGTERM into the KeyboardInterrupt pytest cleans up after, and at exit, after every stack's own

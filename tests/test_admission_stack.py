@@ -24,7 +24,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from driver.eventually import eventually
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 from service.app import create_app
 from service.delivery.event_log import RETRY_DELAYS_S
 from service.keys import RUNS

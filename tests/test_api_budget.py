@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 
-from fixtures.redis import EmbeddedRedis
-from fixtures.stack import Stack, StackConfig
+from harness.redis import EmbeddedRedis
+from harness.stack import Stack, StackConfig
 from service.app import redis_client
 from service.auth.api_budget import ApiBudget
 from service.auth.lockout import LoginLockout

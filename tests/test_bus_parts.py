@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 
 from driver.eventually import eventually
-from fixtures.redis import EmbeddedRedis
+from harness.redis import EmbeddedRedis
 from service.app import redis_client, subscriber_client
 from service.delivery.bus import Bus, user_channel
 from service.delivery.chat.hub import Connection, Hub

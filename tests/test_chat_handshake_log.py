@@ -21,7 +21,7 @@ import pytest
 
 from driver.eventually import eventually
 from driver.passes import expired_pass, pass_signed_by_someone_else
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 from service.logs import JsonFormatter
 from tests.chat_clients import sign_up, ws_url
 

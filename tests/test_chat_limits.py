@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from redis.asyncio import Redis
 
-from fixtures.redis import EmbeddedRedis
+from harness.redis import EmbeddedRedis
 from service.app import redis_client
 from service.delivery.chat.chat_limits import SEND_BURST, ChatLimits
 from service.errors import TooManyChats

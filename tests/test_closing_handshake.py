@@ -17,7 +17,7 @@ import pytest
 import websockets.asyncio.client
 
 from driver.api import ChatApi
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 from service.delivery.replay import REPLAY_STALL_S
 from tests.chat_clients import CLIENTS, Client, send_frame, sign_up, ws_url
 

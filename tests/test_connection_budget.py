@@ -17,8 +17,8 @@ import pytest
 
 from driver.api import ChatApi
 from driver.eventually import eventually
-from fixtures.services import PROJECT_ROOT, exited, free_port, terminated
-from fixtures.stack import Stack, StackConfig
+from harness.services import PROJECT_ROOT, exited, free_port, terminated
+from harness.stack import Stack, StackConfig
 
 SMALL_SERVER = 40
 REFUSAL = re.compile(

@@ -19,8 +19,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Subprotocol
 
 from driver.socket import ChatSocket, patiently_busy
-from fixtures.people_in_bulk import Person, people
-from fixtures.stack import Stack, StackConfig
+from harness.people_in_bulk import Person, people
+from harness.stack import Stack, StackConfig
 from service.app import create_app
 from service.coalesce import Coalescer
 from service.delivery.chat.arrivals import HandshakeLine

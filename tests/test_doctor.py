@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from driver.browser import CHROMIUM
-from fixtures.nginx import DEBIAN_NGINX, MISSING, NGINX_VARIABLE
+from harness.nginx import DEBIAN_NGINX, MISSING, NGINX_VARIABLE
 from tools import doctor
 
 ROOT = Path(__file__).resolve().parents[1]

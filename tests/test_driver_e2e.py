@@ -34,7 +34,7 @@ from driver.api import ChatApi
 from driver.errors import ApiError
 from driver.transcript import Transcript
 from driver.verifier import RunDirectory
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 
 ORIGIN = "http://localhost:3000"
 USAGE = [

@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 
 from driver.eventually import eventually
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, ws_url
 
 PROXY = "127.0.0.1"

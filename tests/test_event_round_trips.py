@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 import websockets.asyncio.client
 
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, sign_up, ws_url
 
 # agent_started | thinking, triage | triage done, plan, usage_report | its result,

@@ -14,8 +14,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from fixtures.fault_proxy import Fault, FaultProxy, address_of, with_address
-from fixtures.redis import EmbeddedRedis
+from harness.fault_proxy import Fault, FaultProxy, address_of, with_address
+from harness.redis import EmbeddedRedis
 
 LATENCY_S = 0.2
 

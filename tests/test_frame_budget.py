@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import websockets.asyncio.client
 
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 from service.delivery.chat import frames
 from service.delivery.chat.frames import (
     MAX_CHARS,

@@ -25,7 +25,7 @@ import pytest
 from driver.api import ChatApi
 from driver.errors import ApiError
 from driver.models import Tokens
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 from service.auth.passwords import hash_password
 
 PASSWORD = "a long enough password"

@@ -16,8 +16,8 @@ import asyncpg
 import pytest
 
 from driver.api import ChatApi
-from fixtures.services import PROJECT_ROOT, free_port
-from fixtures.stack import Stack, StackConfig
+from harness.services import PROJECT_ROOT, free_port
+from harness.stack import Stack, StackConfig
 
 ORIGIN = "http://localhost:3000"
 PASSWORD = "a long enough password"

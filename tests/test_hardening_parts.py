@@ -23,8 +23,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from driver.eventually import eventually
-from fixtures.postgres import EmbeddedPostgres
-from fixtures.services import free_port
+from harness.postgres import EmbeddedPostgres
+from harness.services import free_port
 from service.auth.lockout import LoginLockout
 from service.errors import InvalidCredentials
 from service.logs import JsonFormatter

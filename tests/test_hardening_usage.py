@@ -23,7 +23,7 @@ import aiohttp
 import pytest
 
 from driver.api import ChatApi
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 from service.http.routes.usage import MAX_RECORDS, MAX_RECORDS_PER_DAY
 
 MAX_FRAME_BYTES = 64 * 1024

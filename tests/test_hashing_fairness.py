@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import aiohttp
 import pytest
 
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 
 PROXY = "127.0.0.1"
 PASSWORD = "a long enough password"

@@ -23,7 +23,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from driver.verifier import StreamVerifier
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 from service.app import create_app
 from service.keys import RUNS
 from service.settings import Settings

@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 
 from driver.eventually import eventually
-from fixtures.postgres import EmbeddedPostgres
+from harness.postgres import EmbeddedPostgres
 from service.store.hot_path import HotPath
 
 POOL_SIZE = 8

@@ -28,10 +28,10 @@ from pathlib import Path
 import pytest
 
 from driver.eventually import eventually
-from fixtures.postgres import EmbeddedPostgres
-from fixtures.readiness import readiness
-from fixtures.redis import EmbeddedRedis
-from fixtures.services import free_port
+from harness.postgres import EmbeddedPostgres
+from harness.readiness import readiness
+from harness.redis import EmbeddedRedis
+from harness.services import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the issue names, whatever the extras say.

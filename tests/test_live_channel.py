@@ -20,8 +20,8 @@ from websockets.asyncio.client import ClientConnection
 
 from driver.api import ChatApi
 from driver.eventually import eventually
-from fixtures.services import ServiceProcess
-from fixtures.stack import Stack, StackConfig
+from harness.services import ServiceProcess
+from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, sign_up, ws_url
 
 GARBAGE = [

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from prometheus_client import REGISTRY
 
-from fixtures.llm_server import DEFAULT_TEXT, LlmServer
+from harness.llm_server import DEFAULT_TEXT, LlmServer
 from service.agents.llm import LlmReasoner, LlmUnavailable, reasoner_for
 from service.agents.llm_settings import LlmSettings
 from service.agents.model import Analysis, Scope

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fixtures.services import PROJECT_ROOT
+from harness.services import PROJECT_ROOT
 
 PEOPLE = 10
 REQUEST_TYPES = {

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from fixtures.nginx import MISSING, SERVED_BY_HEADER, Nginx, nginx_available
-from fixtures.services import free_port
-from fixtures.threaded_server import ThreadedApp
+from harness.nginx import MISSING, SERVED_BY_HEADER, Nginx, nginx_available
+from harness.services import free_port
+from harness.threaded_server import ThreadedApp
 
 pytestmark = pytest.mark.skipif(not nginx_available(), reason=MISSING)
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))

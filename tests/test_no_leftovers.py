@@ -1,6 +1,6 @@
 """A pytest run leaves no process behind, whatever stops it (tests/conftest.py): an inner
 `python -m pytest -x` whose tests start a stack (in a fixture, and as a `python -m
-fixtures.stack` child that a failing test kills outright) stops at a failure, or is interrupted
+harness.stack` child that a failing test kills outright) stops at a failure, or is interrupted
 with Ctrl-C or SIGTERM while its stack runs; afterwards none of the processes it started (the
 service, PostgreSQL, Redis) is still running."""
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from fixtures.services import PROJECT_ROOT
+from harness.services import PROJECT_ROOT
 
 RUN_TIMEOUT_S = 180
 INNER = textwrap.dedent(
@@ -28,7 +28,7 @@ INNER = textwrap.dedent(
 
     import pytest
 
-    from fixtures.stack import Stack, StackConfig, spawn
+    from harness.stack import Stack, StackConfig, spawn
 
     PIDS = Path(os.environ["LEFTOVER_PIDS"])
 

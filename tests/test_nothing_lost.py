@@ -12,8 +12,8 @@ import asyncpg
 import pytest
 
 from driver.models import Ack
-from fixtures.nothing_lost import Witness, check_nothing_lost
-from fixtures.stack import Stack, StackConfig
+from harness.nothing_lost import Witness, check_nothing_lost
+from harness.stack import Stack, StackConfig
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import pytest
 
 from driver import operations
 from driver.api import ChatApi
-from fixtures.services import ServiceProcess
-from fixtures.stack import Stack, StackConfig
+from harness.services import ServiceProcess
+from harness.stack import Stack, StackConfig
 
 
 @pytest.fixture(scope="module")

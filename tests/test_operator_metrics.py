@@ -16,8 +16,8 @@ import pytest
 
 from driver import operations
 from driver.eventually import eventually
-from fixtures.services import PROJECT_ROOT, ServiceProcess
-from fixtures.stack import Stack, StackConfig
+from harness.services import PROJECT_ROOT, ServiceProcess
+from harness.stack import Stack, StackConfig
 from tests.chat_clients import aiohttp_client, sign_up
 
 ALERTS = PROJECT_ROOT / "deploy/prometheus/alerts.yml"

@@ -20,8 +20,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
-from fixtures.services import ServiceProcess
-from fixtures.stack import Stack, StackConfig
+from harness.services import ServiceProcess
+from harness.stack import Stack, StackConfig
 from service.auth import passwords
 from service.http.renewal import COOKIE, COOKIE_PATH, set_renewal_cookie
 from service.store.identities import NO_PASSWORD

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 import websockets.asyncio.client
 
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, sign_up, ws_url
 
 

@@ -18,8 +18,8 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from fixtures.postgres import EmbeddedPostgres
-from fixtures.redis import EmbeddedRedis
+from harness.postgres import EmbeddedPostgres
+from harness.redis import EmbeddedRedis
 from service.delivery.chat.chat_limits import SEND_BURST, ChatLimits
 from service.delivery.chat.daily_questions import seconds_to_reset
 from service.errors import Forbidden

@@ -18,7 +18,7 @@ import pytest
 import websockets.asyncio.client
 from aiohttp.test_utils import TestServer
 
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 from service.app import create_app
 from service.keys import RUNS
 from service.settings import Settings

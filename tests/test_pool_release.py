@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from fixtures.fault_proxy import FaultProxy
-from fixtures.idle import busy_figures
-from fixtures.readiness import readiness
-from fixtures.stack import Stack, StackConfig
+from harness.fault_proxy import FaultProxy
+from harness.idle import busy_figures
+from harness.readiness import readiness
+from harness.stack import Stack, StackConfig
 from tests.chat_clients import sign_up, websockets_client
 
 WITHIN_S = 10.0

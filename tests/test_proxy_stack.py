@@ -25,8 +25,8 @@ from driver.actors.tasks import (
 from driver.api import ChatApi
 from driver.transcript import Transcript
 from driver.verifier import RunDirectory
-from fixtures.nginx import MISSING, SERVED_BY_HEADER, nginx_available, served_by
-from fixtures.stack import Stack, StackConfig
+from harness.nginx import MISSING, SERVED_BY_HEADER, nginx_available, served_by
+from harness.stack import Stack, StackConfig
 
 pytestmark = pytest.mark.skipif(not nginx_available(), reason=MISSING)
 QUESTION = "How can we cut our model spend?"

@@ -16,7 +16,7 @@ import websockets.asyncio.client
 
 from driver.api import ChatApi
 from driver.eventually import eventually
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, ws_url
 
 PASSWORD = "a long enough password"

@@ -22,9 +22,9 @@ from driver.actors.questions import TheAnswer, answer_text
 from driver.actors.tasks import Ask, Leave, LoadUsage, SignIn, SignUp
 from driver.api import ChatApi
 from driver.transcript import Transcript
-from fixtures.llm_server import DEFAULT_TEXT, LlmServer
 from fixtures.real_llm import RealModel, configured
-from fixtures.stack import Stack, StackConfig
+from harness.llm_server import DEFAULT_TEXT, LlmServer
+from harness.stack import Stack, StackConfig
 
 QUESTION = "How can we cut our model spend?"
 # One feature on one model: every figure of a correct answer is one of the tools' totals.

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from redis.asyncio import Redis
 
-from fixtures.redis import EmbeddedRedis
+from harness.redis import EmbeddedRedis
 from service.delivery import streams
 from service.delivery.replay_gate import HELD_FRAMES, Admission, ReplayGate
 

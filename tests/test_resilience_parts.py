@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from redis.exceptions import TimeoutError as RedisTimeout
 
-from fixtures.redis import EmbeddedRedis
+from harness.redis import EmbeddedRedis
 from service.app import redis_client
 from service.http.common import errors_middleware
 from service.metrics import BREAKER_OPENED

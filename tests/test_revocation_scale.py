@@ -15,8 +15,8 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from driver.eventually import eventually
-from fixtures.postgres import EmbeddedPostgres
-from fixtures.redis import EmbeddedRedis
+from harness.postgres import EmbeddedPostgres
+from harness.redis import EmbeddedRedis
 from service.auth import revocation
 from service.auth.revocation import (
     CHANNEL,

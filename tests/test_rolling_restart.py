@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from driver.eventually import eventually
-from fixtures.readiness import readiness
-from fixtures.services import ServiceProcess, free_port
-from fixtures.stack import Stack, StackConfig
-from fixtures.supervisor import Supervisor
+from harness.readiness import readiness
+from harness.services import ServiceProcess, free_port
+from harness.stack import Stack, StackConfig
+from harness.supervisor import Supervisor
 
 TOOL = str(Path(sys.executable).parent / "golden-path-rolling-restart")
 

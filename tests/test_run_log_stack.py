@@ -20,7 +20,7 @@ import pytest
 import websockets.asyncio.client
 
 from driver.eventually import eventually
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, sign_up, ws_url
 
 DEADLINE_S = 2

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.servers import PROFILES, SERVER_TAG, SETUP_PROFILES, setup_of, setup_profile
+from harness.servers import PROFILES, SERVER_TAG, SETUP_PROFILES, setup_of, setup_profile
 
 FEATURES = Path(__file__).resolve().parent.parent / "features"
 _TAG = re.compile(rf"@{re.escape(SERVER_TAG)}(\S+)")

@@ -9,7 +9,7 @@ import sys
 import textwrap
 import time
 
-from fixtures.services import exited
+from harness.services import exited
 from service.shutdown import CLOSE_TIMEOUT_S, EXIT_OVERRUN, bounded, cancelled
 
 STUCK_STOP = textwrap.dedent(

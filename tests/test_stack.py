@@ -1,4 +1,4 @@
-"""The embedded stack's real processes: PostgreSQL, Redis, and `python -m fixtures.stack`."""
+"""The embedded stack's real processes: PostgreSQL, Redis, and `python -m harness.stack`."""
 
 from __future__ import annotations
 
@@ -24,12 +24,12 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from fixtures.nginx import MISSING, NGINX_VARIABLE, nginx_available
-from fixtures.postgres import SYSTEM_USER, EmbeddedPostgres
-from fixtures.readiness import readiness
-from fixtures.redis import EmbeddedRedis
-from fixtures.services import PROJECT_ROOT, StartError, free_port
-from fixtures.stack import Stack, StackConfig, stop_spawned
+from harness.nginx import MISSING, NGINX_VARIABLE, nginx_available
+from harness.postgres import SYSTEM_USER, EmbeddedPostgres
+from harness.readiness import readiness
+from harness.redis import EmbeddedRedis
+from harness.services import PROJECT_ROOT, StartError, free_port
+from harness.stack import Stack, StackConfig, stop_spawned
 
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -248,7 +248,7 @@ def test_command_prints_one_json_line_then_cleans_up_on_sigterm(proxy: bool) -> 
     env["TMPDIR"] = str(tmp)
     began = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fixtures.stack", "--instances", "2"]
+        [sys.executable, "-m", "harness.stack", "--instances", "2"]
         + (["--proxy"] if proxy else []),
         cwd=PROJECT_ROOT,
         env=env,
@@ -299,7 +299,7 @@ def test_command_prints_one_json_line_then_cleans_up_on_sigterm(proxy: bool) -> 
 def test_proxy_without_nginx_fails_in_one_line_saying_how_to_get_it() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     proc = subprocess.run(
-        [sys.executable, "-m", "fixtures.stack", "--proxy"],
+        [sys.executable, "-m", "harness.stack", "--proxy"],
         cwd=PROJECT_ROOT,
         env={**env, NGINX_VARIABLE: "/nonexistent/nginx"},  # as on a machine without nginx
         capture_output=True,

@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from fixtures.postgres import EmbeddedPostgres
+from harness.postgres import EmbeddedPostgres
 from service.agents.catalogue import MODELS
 from service.agents.name_index import MAX_INDEXED_NAMES, NAMES_READ
 from service.agents.triage import EARLIER_QUESTIONS_READ

@@ -12,8 +12,8 @@ from redis.asyncio import Redis
 
 from driver import passes
 from driver.passes import PassFactory
-from fixtures.listener import SilentListener
-from fixtures.oidc_issuer import OidcIssuer, SigningKey
+from harness.listener import SilentListener
+from harness.oidc_issuer import OidcIssuer, SigningKey
 from service.auth.lockout import LoginLockout
 from service.auth.oidc import OidcVerifier
 from service.auth.secret_policy import secret_problem
