@@ -26,7 +26,8 @@ from fixtures.suite import (
 )
 from fixtures.verdict import cleanup_verdicts
 from harness.nginx import MISSING, nginx_available
-from harness.servers import setup_profile, setup_server
+from fixtures.server_setup import setup_server
+from harness.servers import setup_profile
 
 # Scenarios that need control of the stack (its secrets or processes).
 NEEDS_STACK = {"fault", "embedded", "balancer", "deployment"}

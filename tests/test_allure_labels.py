@@ -82,7 +82,7 @@ ENVIRONMENT = """\
 import allure
 from behave.fixture import use_fixture
 from fixtures import allure_labels
-from harness.servers import show_setup
+from fixtures.server_setup import show_setup
 from fixtures.verdict import cleanup_verdicts, has_failed
 allure_labels.install()
 
