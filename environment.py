@@ -12,6 +12,7 @@ from fixtures.browsing import run_browser, web_evidence, web_scenario
 from fixtures.deployment import deployment_stack
 from fixtures.real_llm import NOT_CONFIGURED, ON_A_DEPLOYMENT, real_llm_instance, real_model_of
 from fixtures.run_facts import write_run_facts
+from fixtures.server_setup import setup_server
 from fixtures.suite import (
     balanced_servers,
     checked_nothing_lost,
@@ -26,7 +27,6 @@ from fixtures.suite import (
 )
 from fixtures.verdict import cleanup_verdicts
 from harness.nginx import MISSING, nginx_available
-from fixtures.server_setup import setup_server
 from harness.servers import setup_profile
 
 # Scenarios that need control of the stack (its secrets or processes).

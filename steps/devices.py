@@ -10,8 +10,7 @@ from driver.actors.questions import HowTheChatWasClosed
 from driver.actors.tasks import Ask, OpenChat, Reconnect
 from fixtures import balancing, security
 from fixtures.context import ScenarioContext, given, then, when
-
-from harness.device_network import device_network
+from fixtures.device_network import device_network
 from harness.servers import free_open_chats, heartbeat_s, servers_of, setup_profile
 
 
