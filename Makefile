@@ -145,7 +145,7 @@ pytest: $(VENV_STAMP) $(NODE_STAMP) system
 	coverage combine -q && coverage json -q -o $(COVERAGE)/coverage.json \
 		&& coverage html -q -d $(COVERAGE)/html \
 		&& echo "coverage: $$(coverage report --format=total)% of the lines of service, driver," \
-			"fixtures, tools and load (reports/coverage/html)" || status=1; \
+			"harness, fixtures, tools and load (reports/coverage/html)" || status=1; \
 	exit $$status
 
 # The report is rendered even when scenarios failed; the exit code still says so. The @ui

@@ -11,8 +11,8 @@ chat.
     python bench/crowd.py --chats 3000                       # a crowd at once, 1 instance
     python bench/crowd.py --chats 10000 --tabs 20 --at-once 200 --idle 30  # 500 people, 20 tabs
 
-The stack is the embedded one (fixtures/stack.py). Extra service settings: `--env NAME=VALUE`
-(repeatable). The people are prepared in bulk (fixtures/people_in_bulk.py).
+The stack is the embedded one (harness/stack.py). Extra service settings: `--env NAME=VALUE`
+(repeatable). The people are prepared in bulk (harness/people_in_bulk.py).
 """
 
 from __future__ import annotations

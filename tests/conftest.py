@@ -2,7 +2,7 @@
 no process it started outlives it.
 
 Stacks stop through their fixtures' finalizers and, as a safety net, `atexit`
-(fixtures/stack.py, fixtures/services.py). Two ways still left a service process and its
+(harness/stack.py, harness/services.py). Two ways still left a service process and its
 PostgreSQL running after the run: a process whose owner was killed (a `python -m
 harness.stack` child SIGKILLed by a failing test: its PostgreSQL and instances, each in a
 session of its own, were adopted by init), and SIGTERM, which ends Python without running

@@ -1,4 +1,4 @@
-"""`@server:<name>` tags (fixtures/servers.py): the scenario's set-up, named in its tags, each
+"""`@server:<name>` tags (harness/servers.py): the scenario's set-up, named in its tags, each
 name a known server profile, every one of them used by some feature."""
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ CHROMIUM = Tool(
 )
 NGINX = Tool(
     "nginx",
-    ("nginx", "/usr/sbin/nginx"),  # fixtures/nginx.py: $GOLDEN_PATH_NGINX, PATH, Debian's
+    ("nginx", "/usr/sbin/nginx"),  # harness/nginx.py: $GOLDEN_PATH_NGINX, PATH, Debian's
     ("nginx",),
     "the @balancer and @deployment scenarios, make accept TARGET=proxy",
     tags=("balancer", "deployment"),

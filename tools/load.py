@@ -9,7 +9,7 @@ its instances. It starts the master and the workers, waits for the run (`--run-t
 includes the ramp), stops everything (also on Ctrl-C or an error), and prints how every
 question ended (the `fate` entries of reports/load/locust_stats.csv) and the main latencies.
 With the embedded stack it then checks in PostgreSQL that nothing acked was lost and every run
-ended exactly once (fixtures/nothing_lost.py). `--soak` also samples the service processes'
+ended exactly once (harness/nothing_lost.py). `--soak` also samples the service processes'
 memory and open files into reports/load/service-resources.csv and says whether they stayed flat.
 
 Exit code 0 only when the run kept its promise (load/promises.py: chat open, first progress and
