@@ -27,7 +27,7 @@ from service.agents.performance import unit_costs, write_performance_report
 from service.agents.pipeline import run_agent
 from service.agents.reasoner import DeterministicReasoner
 from service.agents.triage import triage
-from tests.test_agents import (
+from tests.service.agents.test_pipeline import (
     END,
     NIGHTLY_REPORT,
     START,

@@ -18,7 +18,7 @@ from service.agents.model import (
 from service.agents.pipeline import run_agent
 from service.agents.reasoner import DeterministicReasoner
 from service.runs import stages
-from tests.test_agents import NIGHTLY_REPORT, SUPPORT_BOT, TODAY, MemoryUsage, run
+from tests.service.agents.test_pipeline import NIGHTLY_REPORT, SUPPORT_BOT, TODAY, MemoryUsage, run
 
 QUESTION = "How can we cut our model spend?"
 

@@ -13,7 +13,7 @@ from driver.errors import ApiError, error_fields
 from driver.eventually import eventually
 from driver.stream import RunStream, StreamStalled
 from driver.transcript import Transcript
-from tests.test_driver_verifier import RUN, ack, good_run
+from tests.driver.test_verifier import RUN, ack, good_run
 
 
 async def test_eventually_returns_once_the_check_holds() -> None:
