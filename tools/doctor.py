@@ -72,7 +72,7 @@ CHROMIUM = Tool(
     "chromium",
     ("/usr/bin/chromium",),  # driver/browser.py launches this one
     ("chromium", "chromium-driver"),
-    "the @ui scenarios and the report check (tests/test_report_browser.py)",
+    "the @ui scenarios and the report check (tests/tools/test_report_browser.py)",
     tags=("ui",),
 )
 NGINX = Tool(

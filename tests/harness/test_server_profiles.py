@@ -10,7 +10,7 @@ import pytest
 
 from harness.servers import PROFILES, SERVER_TAG, SETUP_PROFILES, setup_of, setup_profile
 
-FEATURES = Path(__file__).resolve().parent.parent / "features"
+FEATURES = Path(__file__).resolve().parents[2] / "features"
 _TAG = re.compile(rf"@{re.escape(SERVER_TAG)}(\S+)")
 
 

@@ -90,7 +90,7 @@ def test_a_slowed_service_misses_its_promise_and_the_run_fails(tmp_path: Path) -
     missed = {c["figure"] for c in verdict["checks"] if not c["kept"]}
     # Everyone is still answered: only the answer's promised time is missed (the instance's
     # heartbeat keeps telling each person the assistant is still at work, so no silence
-    # reaches 1 s; tests/test_load_verdict.py judges a missed silence).
+    # reaches 1 s; tests/load/test_verdict.py judges a missed silence).
     assert missed == {"answer p99"}, verdict
     summary = [line for line in output.splitlines() if line.startswith("promises: ")]
     assert summary and summary[-1].startswith("promises: 1 of 5 MISSED"), output[-4000:]

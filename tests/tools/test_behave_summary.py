@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tools.behave_summary import Counts, main, summarize
 
-SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "behave_summary.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "behave_summary.py"
 
 
 def suite(*cases: str, root: str = "testsuite") -> str:

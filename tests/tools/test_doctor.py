@@ -13,7 +13,7 @@ from driver.browser import CHROMIUM
 from harness.nginx import DEBIAN_NGINX, MISSING, NGINX_VARIABLE
 from tools import doctor
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 APT = "apt-get install -y --no-install-recommends"
 
 

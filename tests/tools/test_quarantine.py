@@ -22,7 +22,7 @@ import pytest
 
 from tools.report_browser import report_data
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")
 QUARANTINED = "Quarantined (known flaky)"
 FLAKY = "Carol pays at the busy hour"

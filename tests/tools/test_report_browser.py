@@ -31,7 +31,7 @@ from fixtures.evidence import CONVERSATION_COLUMNS, TIMING_COLUMNS, _csv, conver
 from fixtures.run_facts import properties
 from tools import capabilities, offline_report, report_browser
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ALLURE = ROOT / "node_modules" / "@allurereport" / "core"
 NODE = shutil.which("node")
 QUESTION = "How can we cut our model spend?"

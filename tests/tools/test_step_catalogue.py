@@ -14,7 +14,7 @@ from cucumber_expressions.parameter_type_registry import ParameterTypeRegistry
 
 from tools import step_catalogue
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 FEATURE = """\
 Feature: Pay for a basket

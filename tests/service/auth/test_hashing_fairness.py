@@ -1,10 +1,11 @@
 """The password-hashing line of a real instance under sign-up floods that come from many
 addresses, and the size of what sign-in and sign-up read.
 
-The test plays a trusted proxy from 127.0.0.1 (as tests/test_edge.py does) and names the
-clients in X-Forwarded-For, so the flood can come from as many IPv6 addresses as it likes. The
-instance has one hashing thread: its line holds about three seconds of hashes (the request
-deadline, 5 s, less 2), and what cannot be hashed in time is refused at once with 429.
+The test plays a trusted proxy from 127.0.0.1 (as tests/service/http/test_trusted_proxy.py
+does) and names the clients in X-Forwarded-For, so the flood can come from as many IPv6
+addresses as it likes. The instance has one hashing thread: its line holds about three seconds
+of hashes (the request deadline, 5 s, less 2), and what cannot be hashed in time is refused at
+once with 429.
 
 - 200 sign-ups from 200 addresses of one /64 are one client: another person's sign-up waits
   for about one of them, not for all (counted per address, it waited for all or was refused);

@@ -3,7 +3,7 @@
 asyncpg's Pool.close() waits for every connection to come back, for ever. A SIGTERM just after
 an instance became ready cancelled the warming of the pool (service/store/hot_path.py) between
 two of its releases: the connections not yet given back stayed held, and the instance never
-exited (CI hung in tests/test_connection_budget.py)."""
+exited (CI hung in tests/service/store/test_connection_budget.py)."""
 
 from __future__ import annotations
 
