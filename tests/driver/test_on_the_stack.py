@@ -36,6 +36,8 @@ from driver.transcript import Transcript
 from driver.verifier import RunDirectory
 from harness.stack import Stack, StackConfig
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 ORIGIN = "http://localhost:3000"
 USAGE = [
     {

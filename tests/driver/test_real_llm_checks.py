@@ -26,6 +26,8 @@ from fixtures.real_llm import RealModel, configured
 from harness.llm_server import DEFAULT_TEXT, LlmServer
 from harness.stack import Stack, StackConfig
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 QUESTION = "How can we cut our model spend?"
 # One feature on one model: every figure of a correct answer is one of the tools' totals.
 USAGE = [

@@ -17,6 +17,8 @@ from redis.retry import Retry
 from harness.fault_proxy import Fault, FaultProxy, address_of, with_address
 from harness.redis import EmbeddedRedis
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 LATENCY_S = 0.2
 
 

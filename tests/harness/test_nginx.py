@@ -18,7 +18,7 @@ from harness.nginx import MISSING, SERVED_BY_HEADER, Nginx, nginx_available
 from harness.services import free_port
 from harness.threaded_server import ThreadedApp
 
-pytestmark = pytest.mark.skipif(not nginx_available(), reason=MISSING)
+pytestmark = [pytest.mark.stack, pytest.mark.skipif(not nginx_available(), reason=MISSING)]
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 

@@ -20,6 +20,8 @@ import pytest
 
 from harness.services import PROJECT_ROOT
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 RUN_TIMEOUT_S = 180
 INNER = textwrap.dedent(
     """

@@ -15,6 +15,8 @@ from driver.models import Ack
 from harness.nothing_lost import Witness, check_nothing_lost
 from harness.stack import Stack, StackConfig
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:

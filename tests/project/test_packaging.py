@@ -43,6 +43,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     return zipfile.ZipFile(built)
 
 
+@pytest.mark.stack
 def test_every_console_script_resolves_to_a_function(wheel: zipfile.ZipFile) -> None:
     (entry_points,) = [n for n in wheel.namelist() if n.endswith("entry_points.txt")]
     parser = configparser.ConfigParser()
@@ -72,6 +73,7 @@ def test_the_launcher_reads_each_extra_from_the_package_metadata() -> None:
         assert missing(extra) == [], f"make setup installs every extra; {extra} is not complete"
 
 
+@pytest.mark.stack
 def test_the_files_the_service_reads_at_run_time_are_packaged(wheel: zipfile.ZipFile) -> None:
     names = set(wheel.namelist())
     static = ROOT / "service" / "http" / "web" / "static"

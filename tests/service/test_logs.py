@@ -29,6 +29,8 @@ from service.auth.lockout import LoginLockout
 from service.errors import InvalidCredentials
 from service.logs import JsonFormatter
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 SECRET_VALUE = "alice.secret@example.com"
 
 

@@ -13,6 +13,8 @@ from driver.api import ChatApi
 from harness.services import ServiceProcess
 from harness.stack import Stack, StackConfig
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:

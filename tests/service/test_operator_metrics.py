@@ -20,6 +20,8 @@ from harness.services import PROJECT_ROOT, ServiceProcess
 from harness.stack import Stack, StackConfig
 from tests.chat_clients import aiohttp_client, sign_up
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 ALERTS = PROJECT_ROOT / "deploy/prometheus/alerts.yml"
 DASHBOARD = PROJECT_ROOT / "deploy/grafana/golden-path.json"
 OPERATIONS_GUIDE = PROJECT_ROOT / "docs/operations.md"

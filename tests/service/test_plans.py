@@ -31,6 +31,8 @@ from service.store.db import make_sessions
 from service.store.migrate import upgrade
 from service.store.models import UsageRecord
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:

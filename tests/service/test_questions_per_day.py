@@ -24,6 +24,8 @@ from service.keys import RUNS
 from service.settings import Settings
 from tests.chat_clients import send_frame, sign_up, ws_url
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 SETTINGS = {
     "RUNS_IN_FLIGHT": "1",
     "RUNS_QUEUED": "0",

@@ -22,6 +22,8 @@ from harness.services import ServiceProcess, free_port
 from harness.stack import Stack, StackConfig
 from harness.supervisor import Supervisor
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 TOOL = str(Path(sys.executable).parent / "golden-path-rolling-restart")
 
 

@@ -9,8 +9,12 @@ import sys
 import textwrap
 import time
 
+import pytest
+
 from harness.services import exited
 from service.shutdown import CLOSE_TIMEOUT_S, EXIT_OVERRUN, bounded, cancelled
+
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
 
 STUCK_STOP = textwrap.dedent(
     """

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tools.behave_summary import Counts, main, summarize
 
 SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "behave_summary.py"
@@ -48,6 +50,7 @@ def test_counts_across_files_errors_are_failures(tmp_path: Path) -> None:
     assert summarize([a, b]) == Counts(passed=2, failed=3, skipped=1)
 
 
+@pytest.mark.stack
 def test_all_passed_exits_zero_with_one_line(tmp_path: Path) -> None:
     write(tmp_path, "TESTS-a.xml", suite(PASSED, SKIPPED))
 
@@ -57,6 +60,7 @@ def test_all_passed_exits_zero_with_one_line(tmp_path: Path) -> None:
     assert result.stdout == "behave: 1 passed, 0 failed, 1 skipped\n"
 
 
+@pytest.mark.stack
 def test_a_failure_exits_non_zero(tmp_path: Path) -> None:
     write(tmp_path, "TESTS-a.xml", suite(PASSED, ERROR))
 
@@ -72,6 +76,7 @@ def test_nothing_ran_is_not_green(tmp_path: Path) -> None:
     assert main([str(tmp_path)]) == 1
 
 
+@pytest.mark.stack
 def test_missing_directory_prints_zero_line_and_fails(tmp_path: Path) -> None:
     result = run_cli(tmp_path / "absent")
 
@@ -80,6 +85,7 @@ def test_missing_directory_prints_zero_line_and_fails(tmp_path: Path) -> None:
     assert "did behave run?" in result.stderr
 
 
+@pytest.mark.stack
 def test_unreadable_file_counts_as_a_failure(tmp_path: Path) -> None:
     write(tmp_path, "TESTS-a.xml", suite(PASSED))
     write(tmp_path, "TESTS-b.xml", "<testsuite><testcase")

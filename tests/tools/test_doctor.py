@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from driver.browser import CHROMIUM
 from harness.nginx import DEBIAN_NGINX, MISSING, NGINX_VARIABLE
 from tools import doctor
@@ -28,6 +30,7 @@ def run_doctor(**env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.stack
 def test_every_prerequisite_of_this_machine_is_found() -> None:
     done = run_doctor()
     assert done.returncode == 0, done.stdout
@@ -35,6 +38,7 @@ def test_every_prerequisite_of_this_machine_is_found() -> None:
     assert done.stdout.rstrip().endswith("doctor: every prerequisite is here")
 
 
+@pytest.mark.stack
 def test_without_any_program_on_path_it_names_each_and_its_fix(tmp_path: Path) -> None:
     done = run_doctor(PATH=str(tmp_path))  # an empty folder: no make, git, node, npm
     assert done.returncode == 1
@@ -47,6 +51,7 @@ def test_without_any_program_on_path_it_names_each_and_its_fix(tmp_path: Path) -
     assert out.rstrip().endswith("doctor: 4 prerequisite(s) missing")
 
 
+@pytest.mark.stack
 def test_without_nginx_it_says_what_needs_it_and_how_to_install_it() -> None:
     done = run_doctor(**{NGINX_VARIABLE: "/nonexistent/nginx"})
     assert done.returncode == 1

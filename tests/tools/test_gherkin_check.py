@@ -68,6 +68,7 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # problems name files relative to the current folder
 
 
+@pytest.mark.stack
 def test_a_good_feature_passes_every_check(tmp_path: Path) -> None:
     root = project(tmp_path, GOOD)
     assert problems(root, steps=True) == []
@@ -154,6 +155,7 @@ def test_a_folder_without_readme_fails(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.stack
 def test_undefined_steps_and_unused_step_definitions_fail(tmp_path: Path) -> None:
     unused = STEPS + '\n\n@then("{name} gets a receipt")\ndef receipt(ctx, name):\n    pass\n'
     root = project(

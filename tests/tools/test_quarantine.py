@@ -124,10 +124,13 @@ def flow(work: Path, tags: str) -> Flow:
     )
 
 
-pytestmark = pytest.mark.skipif(
-    NODE is None or not (ROOT / "node_modules" / "@allurereport" / "core").exists(),
-    reason="no Allure: `make setup` (npm ci)",
-)
+pytestmark = [
+    pytest.mark.stack,
+    pytest.mark.skipif(
+        NODE is None or not (ROOT / "node_modules" / "@allurereport" / "core").exists(),
+        reason="no Allure: `make setup` (npm ci)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

@@ -39,6 +39,7 @@ ANSWER = "Over the last 30 days your company spent $3,785.00 on AI models."
 CHROMIUM = report_browser.find_chromium()
 
 pytestmark = [
+    pytest.mark.stack,
     pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: `make browser` (as root)"),
     pytest.mark.skipif(
         NODE is None or not ALLURE.exists(), reason="no Allure: `make setup` (npm ci)"

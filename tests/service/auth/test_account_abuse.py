@@ -28,6 +28,8 @@ from driver.models import Tokens
 from harness.stack import Stack, StackConfig
 from service.auth.passwords import hash_password
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 PASSWORD = "a long enough password"
 OTHER_PEER = "127.0.0.2"
 

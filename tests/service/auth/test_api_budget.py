@@ -19,6 +19,8 @@ from service.auth.lockout import LoginLockout
 from service.errors import RateLimited
 from tests.chat_clients import sign_up
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 BURST = 5
 
 

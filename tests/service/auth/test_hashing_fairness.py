@@ -27,6 +27,8 @@ import pytest
 
 from harness.stack import Stack, StackConfig
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 PROXY = "127.0.0.1"
 PASSWORD = "a long enough password"
 # A bystander is answered in about two hashes (a tenth of a second); counted per address or in

@@ -26,6 +26,8 @@ from service.auth import passwords
 from service.http.renewal import COOKIE, COOKIE_PATH, set_renewal_cookie
 from service.store.identities import NO_PASSWORD
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 PASSWORD = "a long enough password"
 FOREIGN = "http://evil.example"
 CONFIGURED = "http://localhost:3000"  # StackConfig's ALLOWED_ORIGINS

@@ -30,6 +30,8 @@ from service.delivery.chat.hub import Hub
 from service.store.db import make_sessions
 from service.store.migrate import upgrade
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 Parts = tuple[Revocations, Redis, asyncpg.Connection]
 
 

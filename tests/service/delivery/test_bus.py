@@ -22,6 +22,8 @@ from service.delivery.bus import Bus, user_channel
 from service.delivery.chat.hub import Connection, Hub
 from service.delivery.streams import Outgoing, stream_key
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 
 @pytest.fixture
 def redis_server() -> Iterator[EmbeddedRedis]:

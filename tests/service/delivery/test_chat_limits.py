@@ -15,6 +15,8 @@ from service.app import redis_client
 from service.delivery.chat.chat_limits import SEND_BURST, ChatLimits
 from service.errors import TooManyChats
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 
 async def test_without_redis_the_limits_hold_per_instance() -> None:
     unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)

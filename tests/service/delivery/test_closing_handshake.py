@@ -21,6 +21,8 @@ from harness.stack import Stack, StackConfig
 from service.delivery.replay import REPLAY_STALL_S
 from tests.chat_clients import CLIENTS, Client, send_frame, sign_up, ws_url
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 every_client = pytest.mark.parametrize("client", sorted(CLIENTS))
 
 

@@ -29,6 +29,8 @@ from service.errors import Busy
 from service.keys import ARRIVALS
 from service.settings import Settings
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 CROWD = 300
 
 

@@ -31,6 +31,8 @@ from service.delivery.chat.limits import FRAME_BURST, REFUSALS_BEFORE_CLOSE
 from service.errors import FrameError
 from tests.chat_clients import CLIENTS, sign_up, ws_url
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 FLOOD = 200
 
 

@@ -25,6 +25,8 @@ from harness.stack import Stack, StackConfig
 from service.logs import JsonFormatter
 from tests.chat_clients import sign_up, ws_url
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:

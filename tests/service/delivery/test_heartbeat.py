@@ -29,6 +29,8 @@ from service.keys import RUNS
 from service.settings import Settings
 from tests.chat_clients import send_frame, sign_up, ws_url
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 HELD_S = 2.5  # how long the only slot stays taken: several updates' worth
 READ_S = 1.5  # each read of usage data: longer than a person may go without hearing anything
 SETTINGS = {"RUNS_IN_FLIGHT": "1", "AGENT_TOOL_DELAY_SECONDS": str(READ_S)}

@@ -24,6 +24,8 @@ from harness.services import ServiceProcess
 from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, sign_up, ws_url
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 GARBAGE = [
     b"not json",
     b"\xff\xfe\x00",

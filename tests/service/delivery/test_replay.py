@@ -13,6 +13,8 @@ from harness.redis import EmbeddedRedis
 from service.delivery import streams
 from service.delivery.replay_gate import HELD_FRAMES, Admission, ReplayGate
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 RUN = str(uuid.uuid4())
 OTHER = str(uuid.uuid4())
 

@@ -13,6 +13,8 @@ import websockets.asyncio.client
 from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, sign_up, ws_url
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:

@@ -19,6 +19,8 @@ from driver.api import ChatApi
 from harness.services import PROJECT_ROOT, free_port
 from harness.stack import Stack, StackConfig
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 ORIGIN = "http://localhost:3000"
 PASSWORD = "a long enough password"
 

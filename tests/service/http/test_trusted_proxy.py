@@ -21,6 +21,8 @@ from driver.eventually import eventually
 from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, ws_url
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 PROXY = "127.0.0.1"
 STRANGER = "127.0.0.2"
 PASSWORD = "a long enough password"

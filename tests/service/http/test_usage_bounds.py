@@ -26,6 +26,8 @@ from driver.api import ChatApi
 from harness.stack import Stack, StackConfig
 from service.http.routes.usage import MAX_RECORDS, MAX_RECORDS_PER_DAY
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 MAX_FRAME_BYTES = 64 * 1024
 PASSWORD = "a long enough password"
 DAYS = 30

@@ -12,7 +12,10 @@ import pytest
 from service.http.routes.web import STATIC
 
 NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
+pytestmark = [
+    pytest.mark.stack,
+    pytest.mark.skipif(NODE is None, reason="Node.js is not installed"),
+]
 HEADER = "day,model,feature,requests,input tokens,output tokens,cost\n"
 
 

@@ -20,6 +20,8 @@ from service.resilience import deadlines
 from service.resilience.deadlines import DependencyTimeout, within
 from service.resilience.redis_guard import GuardedRedis, PoolBusy, RedisUnavailable
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 
 async def test_within_answers_on_time_even_when_the_cleanup_hangs() -> None:
     cleaned = asyncio.Event()

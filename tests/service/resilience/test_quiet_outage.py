@@ -19,6 +19,8 @@ from driver.eventually import eventually
 from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, ws_url
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 PASSWORD = "a long enough password"
 REQUESTS = 40
 # Each kind of failure writes its first line; a handful of kinds is touched by the requests.

@@ -32,6 +32,8 @@ from service.runs.admission import Admission
 from service.settings import Settings
 from tests.chat_clients import send_frame, sign_up, ws_url
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 WAIT_S = 0.5
 DEADLINE_S = 2.0  # a healthy run frees its slot within 2 x this: a longer stall is a wedge
 SETTINGS = {

@@ -19,6 +19,8 @@ import websockets.asyncio.client
 from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, sign_up, ws_url
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 # agent_started | thinking, triage | triage done, plan, usage_report | its result,
 # savings_optimizer | its result | agent_completed
 WRITES = [[1], [2, 3], [4, 5, 6], [7, 8], [9], [10]]

@@ -23,6 +23,8 @@ from driver.eventually import eventually
 from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, sign_up, ws_url
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 DEADLINE_S = 2
 
 

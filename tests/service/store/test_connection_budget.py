@@ -20,6 +20,8 @@ from driver.eventually import eventually
 from harness.services import PROJECT_ROOT, exited, free_port, terminated
 from harness.stack import Stack, StackConfig
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 SMALL_SERVER = 40
 REFUSAL = re.compile(
     r"refusing to start: this instance may open 45 PostgreSQL connections "

@@ -17,6 +17,8 @@ from driver.eventually import eventually
 from harness.postgres import EmbeddedPostgres
 from service.store.hot_path import HotPath
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 POOL_SIZE = 8
 
 

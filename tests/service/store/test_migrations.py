@@ -15,6 +15,8 @@ from harness.postgres import EmbeddedPostgres
 from service.store.migrate import MIGRATIONS, upgrade
 from service.store.models import Base
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 
 @pytest.fixture(scope="module")
 def migrated() -> Iterator[Config]:

@@ -24,6 +24,8 @@ from service.store.db import make_sessions
 from service.store.hot_path import HotPath
 from service.store.migrate import upgrade
 
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
 QUESTION_CHARS = 8_000
 EARLIER = 30
 
