@@ -1,10 +1,6 @@
-"""Logs and the lockout fallback, each with its real dependency.
-
-- A database error quotes the statement's values (a person's email, the figures they sent):
-  the service's log lines name its class and SQLSTATE, never those values.
-- With Redis unreachable the sign-in lockout counts per instance; those counters used to keep
-  every email ever tried. Emails whose window is over are forgotten now.
-"""
+"""The service's logs with a real PostgreSQL: a database error quotes the statement's values (a
+person's email, the figures they sent); the service's log lines name its class and SQLSTATE,
+never those values."""
 
 from __future__ import annotations
 
@@ -12,21 +8,14 @@ import io
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from driver.eventually import eventually
 from harness.postgres import EmbeddedPostgres
-from harness.services import free_port
-from service.auth.lockout import LoginLockout
-from service.errors import InvalidCredentials
 from service.logs import JsonFormatter
 
 pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
@@ -83,27 +72,3 @@ async def test_a_database_error_is_logged_without_the_values_it_quotes(
     trace = str(lines[1]["exc"])
     assert "SQLSTATE 22P02" in trace and "storing the answer failed" in trace, trace
     assert "a_database_error_quoting" in trace and lines[1]["run_id"] == "r-1"
-
-
-async def test_the_local_lockout_forgets_emails_whose_window_is_over() -> None:
-    # Unreachable (nothing listens there): the lockout counts locally.
-    nowhere = Redis(port=free_port(), socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
-    lockout = LoginLockout(nowhere, window_s=1, max_failures=5)
-    try:
-        for i in range(50):
-            with pytest.raises(InvalidCredentials):
-                async with lockout.guard(f"guess-{i}@example.com"):
-                    raise InvalidCredentials("wrong password")
-        assert lockout.local_emails == 50
-
-        async def forgotten() -> bool:
-            async with lockout.guard("someone-new@example.com"):
-                pass  # a success: counted, then forgiven
-            assert lockout.local_emails == 0, f"{lockout.local_emails} emails still remembered"
-            return True
-
-        check: Callable[[], Awaitable[bool]] = forgotten
-        done: bool = await eventually(check, timeout=5, describe="the old emails are forgotten")
-        assert done
-    finally:
-        await nowhere.aclose()
