@@ -134,7 +134,7 @@ lint: $(VENV_STAMP)
 	fi; \
 	exit $$status
 
-# tests/test_report_browser.py renders a report (Allure from node_modules) and opens it in
+# tests/tools/test_report_browser.py renders a report (Allure from node_modules) and opens it in
 # Chromium (make system): both are set up first.
 # Under coverage, the service processes the tests start included (pyproject's [tool.coverage]):
 # the total is printed, kept in reports/coverage/ (HTML too) and shown in the report's environment.
@@ -146,7 +146,7 @@ pytest: $(VENV_STAMP) $(NODE_STAMP) system
 	coverage combine -q && coverage json -q -o $(COVERAGE)/coverage.json \
 		&& coverage html -q -d $(COVERAGE)/html \
 		&& echo "coverage: $$(coverage report --format=total)% of the lines of service, driver," \
-			"fixtures, tools and load (reports/coverage/html)" || status=1; \
+			"harness, fixtures, tools and load (reports/coverage/html)" || status=1; \
 	exit $$status
 
 # The report is rendered even when scenarios failed; the exit code still says so. The @ui
@@ -171,7 +171,7 @@ behave: $(VENV_STAMP)
 	exit $$status
 
 # The suite in parallel processes over one shared stack (tools/parallel.py starts it with
-# `python -m fixtures.stack` and points every worker at it, as at a deployment: @fault and
+# `python -m harness.stack` and points every worker at it, as at a deployment: @fault and
 # @embedded scenarios skip with their reason), one merged Allure result set, the gate, the
 # summary, the report. TAGS as for `make behave` (default: not @wip). BASELINE=1 first times
 # one plain behave process on the same stack and prints the speed-up. The workers would share
@@ -241,13 +241,13 @@ rerun: $(VENV_STAMP)
 	$(MAKE) report ALLURE_APPEND_HISTORY=1 || status=1; \
 	exit $$status
 
-# Debian's packages beside the Python ones: Chromium (tests/test_report_browser.py, the @ui
+# Debian's packages beside the Python ones: Chromium (tests/tools/test_report_browser.py, the @ui
 # scenarios), nginx (the topology behind a balancer), prometheus (promtool, make lint).
 # Idempotent: nothing to do, not even `apt-get update`, when every program is there; installs
 # the missing packages only as root (CI); otherwise one line says which and how, and what needs
 # them skips with its reason (a @critical scenario's skip fails the quality gate unless
 # ALLOW_SKIPS allows it). In a container Debian's policy-rc.d keeps their daemons stopped.
-# tools/doctor.py (make doctor) knows the same packages; tests/test_doctor.py keeps them equal.
+# tools/doctor.py (make doctor) knows the same packages; tests/tools/test_doctor.py keeps them equal.
 system:
 	@missing=(); \
 	for entry in $(SYSTEM_PACKAGES); do \

@@ -10,10 +10,9 @@ from behave.runner import Context  # its attributes: fixtures/context.py
 from fixtures import allure_labels, redaction
 from fixtures.browsing import run_browser, web_evidence, web_scenario
 from fixtures.deployment import deployment_stack
-from fixtures.nginx import MISSING, nginx_available
 from fixtures.real_llm import NOT_CONFIGURED, ON_A_DEPLOYMENT, real_llm_instance, real_model_of
 from fixtures.run_facts import write_run_facts
-from fixtures.servers import setup_profile, setup_server
+from fixtures.server_setup import setup_server
 from fixtures.suite import (
     balanced_servers,
     checked_nothing_lost,
@@ -27,6 +26,8 @@ from fixtures.suite import (
     verified_streams,
 )
 from fixtures.verdict import cleanup_verdicts
+from harness.nginx import MISSING, nginx_available
+from harness.servers import setup_profile
 
 # Scenarios that need control of the stack (its secrets or processes).
 NEEDS_STACK = {"fault", "embedded", "balancer", "deployment"}

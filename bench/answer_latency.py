@@ -50,7 +50,7 @@ from driver.crowd import Customer
 from driver.errors import ApiError, HandshakeRefused, SendRefused, SocketClosed
 from driver.latency import Figures
 from fixtures.cast import Cast
-from fixtures.stack import Stack, StackConfig
+from harness.stack import Stack, StackConfig
 
 # Accounts are created this many at a time: each sign-up and sign-in is an argon2 hash, and the
 # service answers any call within 5 s or gives up, so a thousand at once would mostly fail.

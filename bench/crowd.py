@@ -11,8 +11,8 @@ chat.
     python bench/crowd.py --chats 3000                       # a crowd at once, 1 instance
     python bench/crowd.py --chats 10000 --tabs 20 --at-once 200 --idle 30  # 500 people, 20 tabs
 
-The stack is the embedded one (fixtures/stack.py). Extra service settings: `--env NAME=VALUE`
-(repeatable). The people are prepared in bulk (fixtures/people_in_bulk.py).
+The stack is the embedded one (harness/stack.py). Extra service settings: `--env NAME=VALUE`
+(repeatable). The people are prepared in bulk (harness/people_in_bulk.py).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ import psutil
 import websockets
 from websockets.exceptions import InvalidStatus
 
-from fixtures.people_in_bulk import Person, people
-from fixtures.stack import Stack, StackConfig
+from harness.people_in_bulk import Person, people
+from harness.stack import Stack, StackConfig
 
 # Time a refused chat may keep trying with --retry; the promise is "open within 10 s".
 RETRY_WITHIN_S = 30.0

@@ -14,7 +14,7 @@ from driver import passes, probe, refusals
 from fixtures import security
 from fixtures.context import register_type
 
-# The servers a scenario can put a device on, in the scenario's words -> fixtures/servers.py.
+# The servers a scenario can put a device on, in the scenario's words -> harness/servers.py.
 SERVER_KINDS = {
     "reading usage data takes a while": "slow tools",
     "reading usage data fails once, then works": "flaky usage data",

@@ -16,9 +16,9 @@ from driver.latency import NEVER, Series
 from driver.stream import RunStream
 from fixtures import crowds
 from fixtures.context import ScenarioContext, given, then, when
-from fixtures.nothing_lost import Witness, check_nothing_lost
 from fixtures.performance_evidence import Measurements
 from fixtures.security import stack_of
+from harness.nothing_lost import Witness, check_nothing_lost
 from load.promises import USUAL
 
 WAIT_S = 10.0

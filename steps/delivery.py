@@ -10,7 +10,7 @@ from driver.actors.tasks import Ask, AskAgain, Reconnect
 from driver.contract import ControlType, EventType, RunError
 from fixtures import security
 from fixtures.context import ScenarioContext, given, then, when
-from fixtures.servers import forget_short_term_copy, servers_of
+from harness.servers import forget_short_term_copy, servers_of
 
 ANSWER_TIMEOUT_S = 15.0
 COPY_LOSSES = {"time limit": 0, "size limit": 2}  # events of the short-term copy that remain

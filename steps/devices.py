@@ -8,10 +8,10 @@ from typing import Any
 from driver import delivery, refusals, vanishing
 from driver.actors.questions import HowTheChatWasClosed
 from driver.actors.tasks import Ask, OpenChat, Reconnect
-from fixtures import balancer, security
+from fixtures import balancing, security
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.device_network import device_network
-from fixtures.servers import free_open_chats, heartbeat_s, servers_of, setup_profile
+from harness.servers import free_open_chats, heartbeat_s, servers_of, setup_profile
 
 
 def _servers(ctx: ScenarioContext) -> Any:
@@ -93,14 +93,14 @@ async def step_told_too_slow(ctx: ScenarioContext, name: str, device: str) -> No
 async def step_devices_on_different_servers(ctx: ScenarioContext, name: str) -> None:
     """The person's laptop and phone are open, the balancer having put them on different servers."""
     person = ctx.cast.person(name)
-    await balancer.open_on_different_servers(ctx.http, ctx.balancer, person, ("laptop", "phone"))
+    await balancing.open_on_different_servers(ctx.http, ctx.balancer, person, ("laptop", "phone"))
 
 
 @when("{name}'s {device:DeviceName} reconnects and reaches another server than before")
 async def step_reconnect_elsewhere(ctx: ScenarioContext, name: str, device: str) -> None:
     """The person's device reconnects through the balancer and lands on the other server."""
     person = ctx.cast.person(name)
-    await balancer.reconnect_elsewhere(ctx.http, ctx.balancer, person, device)
+    await balancing.reconnect_elsewhere(ctx.http, ctx.balancer, person, device)
 
 
 # -- a device that vanishes (its network freezes: no close, no reset)

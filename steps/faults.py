@@ -21,8 +21,8 @@ from driver.actors.questions import (
 from driver.actors.tasks import Ask, CloseChat, OpenChat, Reconnect
 from driver.contract import EventType, RunError
 from fixtures.context import ScenarioContext, given, then, when
-from fixtures.llm_server import DEFAULT_TEXT
 from fixtures.suite import RUN_LEASE_S
+from harness.llm_server import DEFAULT_TEXT
 
 ANSWER_TIMEOUT_S = 15.0
 BACK_TIMEOUT_S = 15.0  # for a dependency (and the service's view of it) to be whole again

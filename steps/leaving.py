@@ -7,10 +7,10 @@ from __future__ import annotations
 from driver import leaving, operations
 from driver.eventually import eventually
 from driver.operations import Figures
-from fixtures import kept_for_people
 from fixtures.context import ScenarioContext, then, when
 from fixtures.security import stack_of
-from fixtures.servers import servers_of, setup_profile
+from harness import kept_for_people
+from harness.servers import servers_of, setup_profile
 
 ANSWER_BUDGET_S = 60.0  # the seed plans' minute for every answer
 # A chat place lapses this long after its server last renewed it (service: TICKET_TTL_S, 60 s).

@@ -7,7 +7,7 @@ from driver.actors.tasks import OpenChat
 from driver.errors import HandshakeRefused
 from fixtures import security
 from fixtures.context import ScenarioContext, given, then, when
-from fixtures.servers import servers_of
+from harness.servers import servers_of
 
 
 def _two_servers(ctx: ScenarioContext) -> list[str]:

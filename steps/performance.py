@@ -11,11 +11,12 @@ from driver.actors.questions import TheAnswer, TheirConversations, TheMessages, 
 from driver.actors.tasks import Ask, SignIn, SignUp
 from driver.eventually import eventually
 from driver.latency import Series
-from fixtures import busy_account, crowds
+from fixtures import crowds
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.memory_watch import MB, MemoryWatch, watch_service_memory
 from fixtures.performance_evidence import Measurements
 from fixtures.security import stack_of
+from harness import busy_account
 from load.promises import READING_S, promise_for
 
 # How long a Then waits for every answer (the seed plans' minute) before judging the waits

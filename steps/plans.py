@@ -8,8 +8,9 @@ from driver import chat_limits, refusals, waiting
 from driver.actors.questions import TheAnswer
 from driver.contract import EventType
 from driver.errors import ApiError, HandshakeRefused, SendRefused
-from fixtures import plans, security
+from fixtures import security
 from fixtures.context import ScenarioContext, given, then, when
+from harness import plans
 
 ANSWER_TIMEOUT_S = 15.0
 DAY_S = 24 * 3600

@@ -14,7 +14,7 @@ from driver.eventually import eventually
 from driver.models import Tokens
 from fixtures import redaction, security
 from fixtures.context import ScenarioContext, given, then, when
-from fixtures.servers import servers_of
+from harness.servers import servers_of
 
 ANSWER_TIMEOUT_S = 15.0
 

@@ -2,13 +2,14 @@
 no process it started outlives it.
 
 Stacks stop through their fixtures' finalizers and, as a safety net, `atexit`
-(fixtures/stack.py, fixtures/services.py). Two ways still left a service process and its
+(harness/stack.py, harness/services.py). Two ways still left a service process and its
 PostgreSQL running after the run: a process whose owner was killed (a `python -m
-fixtures.stack` child SIGKILLed by a failing test: its PostgreSQL and instances, each in a
+harness.stack` child SIGKILLed by a failing test: its PostgreSQL and instances, each in a
 session of its own, were adopted by init), and SIGTERM, which ends Python without running
 finalizers or `atexit`. So this run adopts orphaned descendants (Linux's child subreaper), turns
 SIGTERM into the KeyboardInterrupt pytest cleans up after, and at exit, after every stack's own
-`atexit` stop, ends whatever is still running below it. `tests/test_no_leftovers.py` proves it.
+`atexit` stop, ends whatever is still running below it. `tests/harness/test_no_leftovers.py`
+proves it. A test that starts processes says so (`@pytest.mark.stack`: tests/stack_marker.py).
 """
 
 from __future__ import annotations
@@ -18,13 +19,17 @@ import contextlib
 import ctypes
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 
 import psutil
 import pytest
 
+from tests.stack_marker import StackMarker
+
 PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 GRACE_S = 5.0  # SIGTERM first (PostgreSQL and the service clean up), then SIGKILL
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _adopt_orphans() -> None:
@@ -72,3 +77,7 @@ def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGTERM, _terminated)
     # Registered first, so it runs last: after the `atexit` stop of any stack still up.
     atexit.register(_at_exit)
+    # The project's own run (not an inner run of tests/harness/test_no_leftovers.py, whose
+    # made-up tests start stacks unmarked on purpose).
+    if config.rootpath == ROOT:
+        config.pluginmanager.register(StackMarker(), "stack_marker")

@@ -72,12 +72,12 @@ CHROMIUM = Tool(
     "chromium",
     ("/usr/bin/chromium",),  # driver/browser.py launches this one
     ("chromium", "chromium-driver"),
-    "the @ui scenarios and the report check (tests/test_report_browser.py)",
+    "the @ui scenarios and the report check (tests/tools/test_report_browser.py)",
     tags=("ui",),
 )
 NGINX = Tool(
     "nginx",
-    ("nginx", "/usr/sbin/nginx"),  # fixtures/nginx.py: $GOLDEN_PATH_NGINX, PATH, Debian's
+    ("nginx", "/usr/sbin/nginx"),  # harness/nginx.py: $GOLDEN_PATH_NGINX, PATH, Debian's
     ("nginx",),
     "the @balancer and @deployment scenarios, make accept TARGET=proxy",
     tags=("balancer", "deployment"),

@@ -63,7 +63,7 @@ class Script:
         return getattr(importlib.import_module(module), function)()
 
 
-stack = Script("fixtures.stack:main")
+stack = Script("harness.stack:main")
 load_tool = Script("tools.load:main", ("suite", "load"))
 parallel = Script("tools.parallel:main")
 mutants = Script("tools.mutants:main")

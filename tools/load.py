@@ -4,12 +4,12 @@ workers, against the embedded stack or a deployment.
     python -m tools.load --users 1000 --spawn-rate 50 --run-time 3m [--workers 2]
                          [--instances 1 | --host URL[,URL...]] [--soak] [-- LOCUSTFILE OPTIONS]
 
-Without --host it starts `python -m fixtures.stack --instances N` and spreads the people over
+Without --host it starts `python -m harness.stack --instances N` and spreads the people over
 its instances. It starts the master and the workers, waits for the run (`--run-time`, which
 includes the ramp), stops everything (also on Ctrl-C or an error), and prints how every
 question ended (the `fate` entries of reports/load/locust_stats.csv) and the main latencies.
 With the embedded stack it then checks in PostgreSQL that nothing acked was lost and every run
-ended exactly once (fixtures/nothing_lost.py). `--soak` also samples the service processes'
+ended exactly once (harness/nothing_lost.py). `--soak` also samples the service processes'
 memory and open files into reports/load/service-resources.csv and says whether they stayed flat.
 
 Exit code 0 only when the run kept its promise (load/promises.py: chat open, first progress and
@@ -43,9 +43,9 @@ from typing import Any
 import psutil
 
 from driver.models import Ack
-from fixtures.nothing_lost import Witness, check_nothing_lost
-from fixtures.services import StartError
-from fixtures.stack import spawn, stop_spawned
+from harness.nothing_lost import Witness, check_nothing_lost
+from harness.services import StartError
+from harness.stack import spawn, stop_spawned
 from load.fates import fate_table
 from load.verdict import FAILING_TYPES, Verdict
 

@@ -19,7 +19,7 @@ document. Opened from disk (file://) that document is of another origin to the r
 fails and the frame keeps the browser's default 150 px: the capability page showed its title
 only. A style rule gives such an unmeasured frame most of the window (it scrolls inside); over
 HTTP Allure sets the height itself and the rule does not apply.
-tests/test_report_browser.py opens the result in Chromium with the network blocked.
+tests/tools/test_report_browser.py opens the result in Chromium with the network blocked.
 """
 
 from __future__ import annotations

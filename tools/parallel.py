@@ -3,7 +3,7 @@
     python -m tools.parallel [--workers 2] [--scheme feature|scenario] [--tags EXPR]
                              [--output reports/behavex] [--service-url URL] [BEHAVEX ARGS ...]
 
-Starts the embedded stack once (`python -m fixtures.stack`, unless --service-url names a running
+Starts the embedded stack once (`python -m harness.stack`, unless --service-url names a running
 service), points every worker at it with `-D service_url=...` (each worker then treats it as a
 deployment: @fault and @embedded scenarios skip with their reason, because a fault injected by
 one worker would hit the others' scenarios and a deployment never shares its signing secret),
@@ -23,8 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from fixtures.services import StartError
-from fixtures.stack import spawn, stop_spawned
+from harness.services import StartError
+from harness.stack import spawn, stop_spawned
 
 # Run from the checkout (as make does): its features/ and reports/.
 PROJECT_ROOT = Path.cwd()

@@ -5,7 +5,7 @@ Playwright, with the network blocked (a report opened from disk needs none).
         [--scenario "Alice learns what her company spent"] [--out docs/report-screenshot.png]
 
 opens a scenario of the report (the first one without --scenario), expands its conversation
-and saves a screenshot. tests/test_report_browser.py uses the same helpers; every request the
+and saves a screenshot. tests/tools/test_report_browser.py uses the same helpers; every request the
 page makes to another origin is refused and kept in `ReportPage.outside`, with what the page's
 own Content-Security-Policy refused (tools/private_report.py).
 """

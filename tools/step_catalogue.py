@@ -278,7 +278,7 @@ the step definitions (`cucumber.glue`) are, and the parameters of behave's sente
 
 
 def _anchor(module: str) -> str:
-    # GitHub's heading anchors keep underscores (tests/test_docs.py checks every link).
+    # GitHub's heading anchors keep underscores (tests/project/test_docs.py checks every link).
     return module
 
 

@@ -44,7 +44,7 @@ VALUE_TAGS: dict[str, str] = {
     "Enterprise): the report groups by it",
     "allure.issue:": "the issue a scenario covers (a number or a URL)",
     "server:": "the scenario's set-up, not its story: its people chat on a test server with "
-    "these settings (`@server:slow_usage`; fixtures/servers.py lists them); the report shows "
+    "these settings (`@server:slow_usage`; harness/servers.py lists them); the report shows "
     "it as the scenario's `set-up` parameter",
     "allure.link.": "a named link (`@allure.link.spec:https://...`)",
 }

@@ -1,0 +1,135 @@
+"""A question reads only what its triage uses (issue 18, findings 1 and 8), on a real PostgreSQL.
+
+A follow-up used to read every earlier question of its thread (up to 8,000 characters each)
+though triage looks at the latest 10; and every question read every feature and model name the
+person ever reported (100,000 records may hold 100,000 of each).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, timedelta
+
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from harness.postgres import EmbeddedPostgres
+from service.agents.catalogue import MODELS
+from service.agents.name_index import MAX_INDEXED_NAMES, NAMES_READ
+from service.agents.triage import EARLIER_QUESTIONS_READ
+from service.store.conversations import earlier_questions
+from service.store.db import make_sessions
+from service.store.hot_path import HotPath
+from service.store.migrate import upgrade
+
+pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
+
+QUESTION_CHARS = 8_000
+EARLIER = 30
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    with EmbeddedPostgres() as server, pytest.MonkeyPatch.context() as env:
+        env.setenv("DATABASE_URL", server.url)
+        upgrade()
+        yield server.url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn: asyncpg.Connection = await asyncpg.connect(database_url)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def _person(conn: asyncpg.Connection) -> uuid.UUID:
+    user_id = uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, 'Alice', 'x')",
+        user_id,
+        f"{user_id}@example.com",
+    )
+    return user_id
+
+
+async def _thread_of_long_questions(conn: asyncpg.Connection) -> tuple[uuid.UUID, list[str]]:
+    """A thread of `EARLIER` questions of 8,000 characters and their answers, then a follow-up:
+    its id and the earlier questions, oldest first."""
+    user_id = await _person(conn)
+    thread_id = uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO threads (id, user_id, title) VALUES ($1, $2, 'Spend')", thread_id, user_id
+    )
+    asked = [f"{i:03} " + "What do we spend? " * 500 for i in range(EARLIER)]
+    asked = [question[:QUESTION_CHARS] for question in asked]
+    texts = [text for question in asked for text in (question, "An answer.")] + ["And that?"]
+    roles = ["user", "assistant"] * EARLIER + ["user"]
+    ids = [uuid.uuid4() for _ in texts]
+    await conn.execute(
+        "INSERT INTO messages (id, thread_id, user_id, role, text, created_at) "
+        "SELECT id, $2, $3, role, text, now() + n * interval '1 millisecond' "
+        "FROM unnest($1::uuid[], $4::text[], $5::text[]) WITH ORDINALITY AS m(id, role, text, n)",
+        ids,
+        thread_id,
+        user_id,
+        roles,
+        texts,
+    )
+    return ids[-1], asked
+
+
+async def test_a_follow_up_reads_only_the_earlier_questions_triage_uses(
+    database: asyncpg.Connection, database_url: str
+) -> None:
+    follow_up, asked = await _thread_of_long_questions(database)
+    thread_id = await database.fetchval("SELECT thread_id FROM messages WHERE id = $1", follow_up)
+    engine = create_async_engine(database_url.replace("postgresql://", "postgresql+asyncpg://"))
+    try:
+        async with make_sessions(engine)() as session:
+            read = await earlier_questions(
+                session, thread_id=thread_id, before=follow_up, limit=EARLIER_QUESTIONS_READ
+            )
+    finally:
+        await engine.dispose()
+    # The latest ten, oldest first: what triage looked at when every one was read.
+    assert read == asked[-EARLIER_QUESTIONS_READ:]
+    assert sum(map(len, read)) <= EARLIER_QUESTIONS_READ * QUESTION_CHARS
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[HotPath]:
+    hot_path = HotPath(database_url, instance_id="test")
+    await hot_path.open()
+    try:
+        yield hot_path
+    finally:
+        await hot_path.close()
+
+
+async def test_a_question_reads_the_most_recently_reported_names_only(
+    database: asyncpg.Connection, store: HotPath
+) -> None:
+    user_id = await _person(database)
+    today = date(2026, 11, 21)
+    # Feature f0 and model m0 were last reported the longest ago; f4 and m4 today.
+    rows = [(today - timedelta(days=10 - i), f"m{i}", f"f{i}") for i in range(5)]
+    rows += [(today - timedelta(days=20), "m4", "f4")]  # reported earlier too
+    await database.executemany(
+        "INSERT INTO usage_records (user_id, day, model, feature, requests, input_tokens, "
+        "output_tokens, cost_usd) VALUES ($1, $2, $3, $4, 1, 1, 1, 1)",
+        [(user_id, *row) for row in rows],
+    )
+    features, models = await store.usage_names(user_id=user_id, limit=3)
+    assert (features, models) == ({"f2", "f3", "f4"}, {"m2", "m3", "m4"})
+    features, models = await store.usage_names(user_id=await _person(database), limit=3)
+    assert (features, models) == (set(), set())
+
+
+def test_the_names_read_and_the_catalogue_fit_in_one_index() -> None:
+    # Triage indexes at most MAX_INDEXED_NAMES: it never drops a name the service read.
+    assert NAMES_READ + len(MODELS) <= MAX_INDEXED_NAMES
