@@ -21,7 +21,6 @@ from service.env import (
     SettingsError,
     Stripped,
     describe,
-    read,
     with_secret_files,
 )
 from service.http.proxies import Networks, parse_networks
@@ -290,7 +289,7 @@ class Settings(EnvSettings):
             except SettingsError as exc:
                 problems.append(str(exc))
         try:
-            settings = cls(**read(cls, env), **parts)
+            settings = cls.read_env(env, **parts)
         except ValidationError as exc:
             problems[:0] = describe(cls, exc)
         # A secret whose file was refused is not also said to be missing.
