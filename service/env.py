@@ -2,9 +2,13 @@
 
 Each settings model (`service.settings.Settings`, `service.delivery.settings.DeliverySettings`,
 `service.agents.llm_settings.LlmSettings`) declares its variables as fields whose alias is the
-variable's name, with their types and bounds. `from_env` reads one mapping (`os.environ` by
-default) and nothing else, so a test's dict is the whole environment; a blank value means "the
-default".
+variable's name, with their types and bounds. pydantic-settings reads them (its environment
+source: names matched exactly, values handed to the fields' validators as written) from one
+mapping, `os.environ` by default, so a test's dict is the whole environment; a blank value means
+"the default". What stays ours, because pydantic-settings has no equivalent: `<NAME>_FILE`
+secrets (its secrets_dir reads a folder of files named after the variables, and the service's
+refusals, both given, unreadable, empty, are documented in docs/operations.md) and one plain
+sentence per bad variable, named as the operator wrote it, instead of pydantic's error report.
 """
 
 from __future__ import annotations
@@ -16,7 +20,14 @@ from typing import Annotated, Any, Self
 
 from pydantic import BeforeValidator, ValidationError
 from pydantic_core import ErrorDetails
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings.sources import DefaultSettingsSource
 
 
 class SettingsError(ValueError):
@@ -31,11 +42,46 @@ def _stripped(value: object) -> object:
 Stripped = Annotated[str, BeforeValidator(_stripped)]
 
 
+def variables(model: type[BaseSettings]) -> set[str]:
+    """The environment variables a settings model reads: its fields' aliases."""
+    return {
+        field.validation_alias
+        for field in model.model_fields.values()
+        if isinstance(field.validation_alias, str)
+    }
+
+
+class Environment(EnvSettingsSource):
+    """pydantic-settings' environment source over a given mapping rather than `os.environ`."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        # Only the variables the fields' aliases name: pydantic-settings would also read a field
+        # by its Python name (`port`, `model`: the models accept those from code) and read the
+        # fields that are no variable (`login_max_failures`). A blank value is unset
+        # (env_ignore_empty drops only the empty string).
+        names = variables(settings_cls)
+        self.environ = {
+            name: value for name, value in environ.items() if name in names and value.strip()
+        }
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        # The hook pydantic-settings' own dotenv and cloud sources override to read elsewhere
+        # (names kept as written: the models are case_sensitive).
+        return self.environ
+
+
 class EnvSettings(BaseSettings):
     """A frozen settings model read from the variables named by its fields' aliases."""
 
     model_config = SettingsConfigDict(
-        frozen=True, extra="ignore", validate_by_name=True, validate_by_alias=True
+        frozen=True,
+        extra="ignore",
+        validate_by_name=True,
+        validate_by_alias=True,
+        case_sensitive=True,
+        # Values reach the validators as written (ALLOWED_ORIGINS is comma-separated, not JSON).
+        enable_decoding=False,
     )
 
     @classmethod
@@ -47,23 +93,28 @@ class EnvSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # `from_env` hands the environment in: no second, implicit read of os.environ.
+        # A bare `Settings()` is its defaults and its arguments: the environment is read by
+        # `from_env`, which also reads `<NAME>_FILE` secrets and applies the secret policy that
+        # an implicit read of os.environ would skip.
         return (init_settings,)
 
     @classmethod
-    def variables(cls) -> dict[str, str]:
-        """Environment variable name -> field name."""
-        return {
-            field.validation_alias: name
-            for name, field in cls.model_fields.items()
-            if isinstance(field.validation_alias, str)
-        }
+    def read_env(cls, env: Mapping[str, str] | None = None, **parts: Any) -> Self:
+        """The model from `env` (os.environ when None), `parts` (its sub-settings, already read)
+        taking precedence; pydantic's ValidationError when a variable is bad."""
+        sources = (
+            InitSettingsSource(cls, init_kwargs=parts),
+            Environment(cls, os.environ if env is None else env),
+            DefaultSettingsSource(cls),
+        )
+        # BaseSettings' `_build_sources` (pre-built sources); typed checkers see only the fields.
+        return cls(_build_sources=(sources, parts))  # type: ignore[call-arg]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
         """The settings of `env` (os.environ when None)."""
         try:
-            return cls(**read(cls, env))
+            return cls.read_env(env)
         except ValidationError as exc:
             raise SettingsError("; ".join(describe(cls, exc))) from None
 
@@ -104,12 +155,6 @@ def with_secret_files(
     return resolved, problems
 
 
-def read(model: type[EnvSettings], env: Mapping[str, str] | None) -> dict[str, Any]:
-    """The model's variables that are set (not blank) in `env`, by variable name."""
-    env = os.environ if env is None else env
-    return {name: env[name] for name in model.variables() if env.get(name, "").strip()}
-
-
 def describe(model: type[EnvSettings], exc: ValidationError) -> list[str]:
     """One plain sentence per bad variable, named as the operator wrote it."""
     return [_sentence(model, error) for error in exc.errors()]
@@ -142,7 +187,7 @@ def _sentence(model: type[EnvSettings], error: ErrorDetails) -> str:
 
 
 def _bounds(model: type[EnvSettings], name: str) -> tuple[float, float]:
-    field = model.model_fields[model.variables()[name]]
+    field = next(f for f in model.model_fields.values() if name in (f.alias, f.validation_alias))
     # Field(ge=..., le=...) keeps each bound as its own metadata item (annotated_types.Ge/Le).
     low = next((m.ge for m in field.metadata if hasattr(m, "ge")), float("-inf"))
     high = next((m.le for m in field.metadata if hasattr(m, "le")), float("inf"))

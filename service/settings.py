@@ -23,7 +23,6 @@ from service.env import (
     SettingsError,
     Stripped,
     describe,
-    read,
     with_secret_files,
 )
 from service.plans import PLANS, Plan, Quotas, with_overrides
@@ -299,7 +298,7 @@ class Settings(EnvSettings):
             except SettingsError as exc:
                 problems.append(str(exc))
         try:
-            settings = cls(**read(cls, env), **parts)
+            settings = cls.read_env(env, **parts)
         except ValidationError as exc:
             problems[:0] = describe(cls, exc)
         # A secret whose file was refused is not also said to be missing.

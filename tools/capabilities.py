@@ -4,7 +4,8 @@ covers (its README), its scenarios, their severity and their last result.
     python -m tools.capabilities [--features features] [--results reports/allure-results]
                                  [--history reports/history.jsonl] [--out reports]
 
-Writes capabilities.md, capabilities.html (one page, no scripts) and capabilities.csv (the same
+Writes capabilities.md, capabilities.html (one page, no scripts: the Jinja2 template
+tools/templates/capabilities.html, every value escaped) and capabilities.csv (the same
 table; Allure shows a CSV as a table even when the report is opened from disk). `make report`
 runs it before Allure, which attaches the page and the table to the report (allurerc.mjs,
 globalAttachments). The last result of a scenario comes from the last run, or, for a scenario
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import html
 import io
 import json
 import sys
@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import jinja2
 
 from tools.features import FeatureFile, load_all
 from tools.vocabulary import SEVERITY_TAGS, severity
@@ -245,56 +247,22 @@ def markdown(caps: list[Capability], generated: str) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-STYLE = """
-body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#1f2933;
-padding:0 1rem}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}
-th,td{border-bottom:1px solid #e4e7eb;padding:.35rem .5rem;text-align:left;vertical-align:top}
-th{background:#f5f7fa}.passed{color:#127a3f}.failed,.broken{color:#b42318;font-weight:600}
-.skipped,.not-run{color:#7b8794}.sev-critical,.sev-blocker{font-weight:600}
-code{background:#f5f7fa;padding:0 .25rem}
-"""
+# The page is a Jinja2 template (tools/templates/capabilities.html), every value escaped.
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("tools", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+)
+TEMPLATES.filters.update(
+    totals=_totals,
+    result_text=_result_text,
+    critical=lambda scenarios: sum(1 for s in scenarios if s.severity in ("critical", "blocker")),
+)
 
 
 def page(caps: list[Capability], generated: str) -> str:
-    e = html.escape
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        "<title>Capabilities</title>",
-        f"<style>{STYLE}</style></head><body>",
-        "<h1>Capabilities</h1>",
-        f"<p>Generated {e(generated)} from <code>features/</code> and the last run. Each "
-        "capability is a folder of feature files; a scenario outline counts once.</p>",
-        "<table><tr><th>Capability</th><th>Features</th><th>Scenarios</th><th>Critical</th>"
-        "<th>Last results</th></tr>",
-    ]
-    for cap in caps:
-        critical = sum(1 for s in cap.scenarios if s.severity in ("critical", "blocker"))
-        parts.append(
-            f"<tr><td><a href='#{e(cap.folder)}'>{e(cap.title)}</a></td>"
-            f"<td>{len(cap.features)}</td><td>{len(cap.scenarios)}</td><td>{critical}</td>"
-            f"<td>{e(_totals(cap.scenarios))}</td></tr>"
-        )
-    parts.append("</table>")
-    for cap in caps:
-        parts.append(f"<h2 id='{e(cap.folder)}'>{e(cap.title)}</h2>")
-        if cap.summary:
-            summary = e(cap.summary).replace("**", "")
-            parts.append(f"<p>{summary}</p>")
-        for feature in cap.features:
-            parts.append(f"<h3>{e(feature.name)}</h3><p><code>{e(str(feature.path))}</code></p>")
-            parts.append("<table><tr><th>Scenario</th><th>Severity</th><th>Last result</th></tr>")
-            for s in feature.scenarios:
-                examples = f" ({s.examples} examples)" if s.examples else ""
-                css = s.outcome.status.replace(" ", "-")
-                parts.append(
-                    f"<tr><td>{e(s.name)}{examples}</td>"
-                    f"<td class='sev-{e(s.severity)}'>{e(s.severity)}</td>"
-                    f"<td class='{e(css)}'>{e(_result_text(s.outcome))}</td></tr>"
-                )
-            parts.append("</table>")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return TEMPLATES.get_template("capabilities.html").render(caps=caps, generated=generated)
 
 
 def table(caps: list[Capability]) -> str:

@@ -9,6 +9,10 @@ deployment: @fault and @embedded scenarios skip with their reason, because a fau
 one worker would hit the others' scenarios and a deployment never shares its signing secret),
 and stops the stack at the end. Every worker's Allure formatter (behave.ini) writes into the same
 reports/allure-results: one merged result set. behavex's own JUnit files land in OUTPUT/behave.
+BEHAVEX ARGS are read by behavex's own parser (behavex.arguments; not behave's, whose options
+differ: `-c` is behavex's --config but behave's --no-color), which tells their feature paths (the
+serial baseline's) from option values, and refuses what behavex would refuse before the stack
+starts.
 
 Exit code: behavex's (non-zero when a scenario failed or nothing ran).
 """
@@ -23,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from behavex.arguments import parse_arguments
+
 from harness.services import StartError
 from harness.stack import spawn, stop_spawned
 
@@ -31,26 +37,10 @@ PROJECT_ROOT = Path.cwd()
 STACK_LOG = Path("reports/logs/shared-stack.log")
 
 
-# Options (of behave and behavex) that take the next argument as their value.
-VALUE_OPTIONS = {"-D", "--define", "-t", "--tags", "-i", "--include", "-e", "--exclude"}
-VALUE_OPTIONS |= {"-n", "--name", "-f", "--format", "--formatter", "-o", "--outfile"}
-
-
-def split_args(extra: list[str]) -> tuple[list[str], list[str]]:
-    """Options (with their values) and feature paths, in order."""
-    options: list[str] = []
-    paths: list[str] = []
-    expect_value = False
-    for arg in extra:
-        if expect_value:
-            options.append(arg)
-            expect_value = False
-        elif arg.startswith("-"):
-            options.append(arg)
-            expect_value = arg in VALUE_OPTIONS
-        else:
-            paths.append(arg)
-    return options, paths
+def feature_paths(extra: list[str]) -> list[str]:
+    """The feature paths among the arguments handed on to behavex, as behavex's own parser reads
+    them (an argument it does not take ends the run here, with its usage line)."""
+    return list(parse_arguments(extra).paths or [])
 
 
 def behavex_command(args: argparse.Namespace, service_url: str, extra: list[str]) -> list[str]:
@@ -61,14 +51,13 @@ def behavex_command(args: argparse.Namespace, service_url: str, extra: list[str]
     # behavex adds `not @WIP and not @MANUAL` (upper case; behave's tags are case-sensitive),
     # so the expression must say `not @wip` itself: the Makefile's default does.
     command += ["--tags", args.tags, "--show-progress-bar"]
-    options, paths = split_args(extra)
-    return command + options + (paths or ["features"])
+    return command + extra + ([] if feature_paths(extra) else ["features"])
 
 
 def serial_baseline(args: argparse.Namespace, service_url: str, extra: list[str]) -> float:
     """Seconds one plain behave process takes for the same scenarios against the same stack.
     Run from an empty folder (no behave.ini, so no Allure results or JUnit files of its own)."""
-    paths = [str((PROJECT_ROOT / a).resolve()) for a in split_args(extra)[1]]
+    paths = [str((PROJECT_ROOT / a).resolve()) for a in feature_paths(extra)]
     with tempfile.TemporaryDirectory(prefix="serial-baseline-") as empty:
         Path(empty, "behave.ini").write_text("[behave]\n")
         began = time.monotonic()
@@ -103,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         "and print the speed-up",
     )
     args, extra = parser.parse_known_args(argv)
+    feature_paths(extra)  # an argument behavex would refuse is refused before the stack starts
 
     STACK_LOG.parent.mkdir(parents=True, exist_ok=True)
     began = time.monotonic()

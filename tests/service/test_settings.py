@@ -47,6 +47,20 @@ def test_blank_values_mean_the_defaults_and_only_the_given_mapping_is_read(
     assert settings.allowed_origins == frozenset({"http://a", "http://b"})
 
 
+def test_only_the_documented_names_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A field's name in code (`port`, `model`), a value that is no variable
+    (`login_max_failures`) and lower case are not settings; a bare constructor reads nothing."""
+    odd = {"port": "1", "Port": "2", "model": "x", "login_max_failures": "1", "llm": "{}"}
+    settings = Settings.from_env({**ENV, **odd})
+    assert (settings.port, settings.llm.model, settings.login_max_failures) == (
+        8080,
+        "gpt-4o-mini",
+        5,
+    )
+    monkeypatch.setenv("PORT", "1")
+    assert Settings(database_url="d", redis_url="redis://r", jwt_secret=GOOD).port == 8080
+
+
 def test_secrets_stay_out_of_reprs() -> None:
     settings = Settings.from_env(
         {**ENV, "LLM_BASE_URL": "http://127.0.0.1:1/v1", "LLM_API_KEY": "sk-x" * 8}

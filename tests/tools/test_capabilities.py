@@ -91,3 +91,6 @@ def test_the_overview_lists_capabilities_scenarios_severity_and_last_result(
     page = (out / "capabilities.html").read_text()
     assert "<h2 id='paying'>Paying</h2>" in page
     assert "money comes in" in page and "**" not in page
+    # Every value is escaped (the template's autoescape): an outline's <card> is text.
+    assert "<td>Bob pays with &lt;card&gt; (2 examples)</td>" in page
+    assert "<card>" not in page
