@@ -35,6 +35,11 @@ NEEDS_STACK = {"fault", "embedded", "balancer", "deployment"}
 NEEDS_ONE_SERVER = {"direct"}
 # Scenarios with a balancer of their own (nginx): skipped with the reason where it is missing.
 NEEDS_NGINX = {"balancer", "deployment"}
+# What a deployment's operator may tell the suite (-D ...): scenarios that need it skip without.
+NO_SIGNING_KEY = (
+    "needs the service's signing key: run with -D signing_secret=... (the deployment's)"
+)
+NO_WEB_APP = "needs the web app the service trusts: run with -D web_app=https://... (its origin)"
 
 # Before behave builds its formatters: epics from folders, severity, descriptions, skip reasons.
 allure_labels.install()
@@ -56,6 +61,12 @@ def before_scenario(ctx: Context, scenario: Scenario) -> None:
     tags = set(scenario.effective_tags)
     if NEEDS_STACK & tags and not ctx.target.embedded:
         scenario.skip("needs control of the stack; the suite runs against a deployment")
+        return
+    if "signing_key" in tags and not ctx.target.knows_signing_key:
+        scenario.skip(NO_SIGNING_KEY)
+        return
+    if "own_web_app" in tags and not ctx.target.knows_web_app:
+        scenario.skip(NO_WEB_APP)
         return
     if NEEDS_ONE_SERVER & tags and ctx.target.through_balancer:
         scenario.skip("needs direct access to one server; the suite runs through the balancer")
