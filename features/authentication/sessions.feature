@@ -33,7 +33,7 @@ Feature: Staying signed in, and signing out
     And that new pass and its renewal stop working too, as the same renewal was used twice
     And Alice can sign in again with her password
 
-  @critical @embedded
+  @critical
   Scenario: Signing out closes that sign-in's chats on every server within 2 seconds
     Given Alice has signed up and is signed in
     And Alice has the chat open in two tabs, each served by a different server
