@@ -50,6 +50,7 @@ Feature: Staying signed in, and signing out
     When the session cache restarts and loses everything it held
     Then Alice's old pass still does not open the chat
 
+  # @embedded (here and below): passes that last 2 seconds, on a server the suite starts.
   @embedded
   Scenario: The chat closes when the pass expires, and a renewed pass opens it again
     Given Alice is signed in on a server whose passes last 2 seconds, with the chat open
