@@ -17,8 +17,6 @@ from fixtures.context import ScenarioContext, given, then, when
 from fixtures.servers import servers_of
 
 ANSWER_TIMEOUT_S = 15.0
-# A deployment whose balancer does not say which server took a chat (the stack's X-Served-By).
-NOT_SAID = "the deployment does not say which server took each chat"
 
 
 # -- renewing ----------------------------------------------------------------------------------
@@ -111,7 +109,7 @@ async def step_two_tabs(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     if not ctx.target.embedded:  # a deployment: its balancer spreads the tabs
         if not await balancer.open_apart(person, ("first tab", "second tab")):
-            ctx.scenario.skip(NOT_SAID)
+            ctx.scenario.skip(balancer.NOT_SAID)
         return
     person.chat.serve_from("second tab", (await security.second_instance(ctx)).url)
     await person.attempts_to(OpenChat("first tab"), OpenChat("second tab"))

@@ -25,6 +25,8 @@ TAGS: dict[str, str] = {
     "deployment; a comment next to the tag says which",
     "signing_key": "shows passes made with the service's own signing key: the embedded stack's, "
     "or a deployment's given with -D signing_secret=...; skipped without it",
+    "two_servers": "people spread over two servers: the embedded stack starts a second one; a "
+    "deployment's balancer spreads them (skipped when it does not say which server took a chat)",
     "own_web_app": "pages of the web app the service trusts: the embedded stack starts a server "
     "trusting one; a deployment names its own with -D web_app=https://...; skipped without it",
     "direct": "talks to one particular server: skipped when the suite runs through the balancer",
