@@ -99,7 +99,7 @@ def before_scenario(ctx: Context, scenario: Scenario) -> None:
     use_fixture(scenario_cast, ctx, scenario, service_url, chat_url)  # ctx.cast; evidence at end
     if "deployment" in tags:
         use_fixture(deployment_stack, ctx)  # ctx.deployment; the cast goes through its balancer
-    if {"fault", "deployment"} & tags or ("two_servers" in tags and ctx.target.embedded):
+    if {"fault", "deployment", "nothing_lost"} & tags and ctx.target.embedded:
         use_fixture(checked_nothing_lost, ctx)  # every ack stored once, every run ended once
     use_fixture(verified_streams, ctx)  # every stream anyone saw kept the contract
     if "ui" in tags:

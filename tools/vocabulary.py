@@ -25,6 +25,8 @@ TAGS: dict[str, str] = {
     "deployment; a comment next to the tag says which",
     "signing_key": "shows passes made with the service's own signing key: the embedded stack's, "
     "or a deployment's given with -D signing_secret=...; skipped without it",
+    "nothing_lost": "an extra check where the database is at hand (the embedded stack): every "
+    "question acknowledged is stored once and every run ended once (implied by @fault)",
     "two_servers": "people spread over two servers: the embedded stack starts a second one; a "
     "deployment's balancer spreads them (skipped when it does not say which server took a chat)",
     "own_web_app": "pages of the web app the service trusts: the embedded stack starts a server "

@@ -110,14 +110,14 @@ Feature: The chat connection defends itself
     Then Mallory's app is answered 30 times at most, told to slow down, and then her chat is closed for flooding
     And Bob sees the assistant start working within 2 seconds
 
-  @critical @two_servers
+  @critical @two_servers @nothing_lost
   Scenario: Mallory may hold only so many chats open, on all our servers together
     Given Mallory has signed up and is signed in
     And Mallory has 20 chats open, spread over two servers
     When Mallory tries to open one more chat
     Then Mallory is turned away before the chat opens, because she has too many chats open
 
-  @two_servers
+  @two_servers @nothing_lost
   Scenario: A flood of questions spread over several chats is slowed down as one
     Given Mallory has signed up and is signed in
     And Mallory has 4 chats open, spread over two servers
