@@ -4,6 +4,9 @@
 #   make parallel the suite in parallel processes (behavex) over one shared stack, then the report
 # Extra behave options: make accept BEHAVE_ARGS="-D service_url=https://chat.example"
 # Through nginx in front of two embedded instances: make accept TARGET=proxy (also behave, test)
+# Against a deployment: make accept SERVICE_URL=https://staging.example [OPERATOR_URL=...]
+#   [WEB_APP=...] [SIGNING_SECRET=...]; a staging started here first: make accept TARGET=staging
+#   (docs/developing.md, "Against a staging deployment")
 # One tag expression:   make behave TAGS="@slow and not @wip"  (default: behave.ini's)
 # Without Chromium or nginx a @critical scenario that needs it fails the run (tools/skip_rule.py)
 # unless allowed: make accept ALLOW_SKIPS=chromium (or ui,balancer; or 1 for any tool)
@@ -27,8 +30,19 @@ BEHAVEX_OUT := reports/behavex
 TAGS ?=
 BEHAVE_ARGS ?=
 # proxy: the embedded stack behind nginx (deploy/nginx/), every scenario through the balancer.
+# staging: a deployment started here as a process of its own (tools/staging.py), the suite
+# pointed at it as at any deployment.
 TARGET ?=
-RUN_ARGS = $(BEHAVE_ARGS) $(if $(TARGET),-D target=$(TARGET))
+# A deployment the suite does not control: its address, its operators' listeners (comma-separated),
+# the web app it trusts; SIGNING_SECRET (its key: @signing_key scenarios) is read from the
+# environment, so it is never printed on a command line.
+SERVICE_URL ?=
+OPERATOR_URL ?=
+WEB_APP ?=
+DEPLOYMENT_ARGS = $(if $(SERVICE_URL),-D service_url=$(SERVICE_URL)) \
+	$(if $(OPERATOR_URL),-D operator_url=$(OPERATOR_URL)) $(if $(WEB_APP),-D web_app=$(WEB_APP))
+RUN_ARGS = $(strip $(BEHAVE_ARGS) $(if $(filter-out staging,$(TARGET)),-D target=$(TARGET)) \
+	$(DEPLOYMENT_ARGS))
 # make bench: options for the benchmark, e.g. BENCH_ARGS="--crowds 20,100" (default 20,100,1000).
 BENCH_ARGS ?=
 # Tools whose absence may skip @critical scenarios without failing the quality gate.
@@ -38,10 +52,12 @@ export ALLOW_SKIPS
 ALLURE_APPEND_HISTORY ?= 0
 # make behave, accept, test: behave processes, each with a stack of its own, the features dealt
 # between them (tools/shards.py: docs/developing.md, "Where the suite's time goes"); SHARDS=1 is
-# one plain behave process, as are external servers (DATABASE_URL, REDIS_URL: one database).
+# one plain behave process, as are external servers (DATABASE_URL, REDIS_URL: one database) and
+# deployments (SERVICE_URL, TARGET=staging: one service).
 SHARDS ?= 2
-BEHAVE_RUN = $(strip $(if $(or $(filter 1,$(SHARDS)),$(DATABASE_URL),$(REDIS_URL)),\
-	python -m behave,python -m tools.shards --shards $(SHARDS)))
+BEHAVE_RUN = $(strip $(if $(filter staging,$(TARGET)),python -m tools.staging -- python -m behave,\
+	$(if $(or $(filter 1,$(SHARDS)),$(DATABASE_URL),$(REDIS_URL),$(SERVICE_URL)),\
+	python -m behave,python -m tools.shards --shards $(SHARDS))))
 # make parallel: worker processes and what each one runs (a feature file, or a scenario).
 WORKERS ?= 2
 SCHEME ?= feature

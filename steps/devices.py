@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from driver import delivery, refusals, vanishing
+from driver.actors.actor import DEFAULT_DEVICE
 from driver.actors.questions import HowTheChatWasClosed
 from driver.actors.tasks import Ask, OpenChat, Reconnect
 from fixtures import balancing, security
@@ -25,9 +26,14 @@ def step_device_on_server(ctx: ScenarioContext, name: str, device: str, kind: st
 
 
 @given("{name}'s {device:DeviceName} is on a second server")
-def step_device_on_second_server(ctx: ScenarioContext, name: str, device: str) -> None:
+async def step_device_on_second_server(ctx: ScenarioContext, name: str, device: str) -> None:
     """The person's device will use a second server of the same service."""
-    ctx.cast.person(name).chat.serve_from(device, _servers(ctx).url("second"))
+    person = ctx.cast.person(name)
+    if not ctx.target.embedded:  # a deployment: the device opens apart from the laptop
+        if not await balancing.open_apart(person, (DEFAULT_DEVICE, device)):
+            ctx.scenario.skip(balancing.NOT_SAID)
+        return
+    person.chat.serve_from(device, _servers(ctx).url("second"))
 
 
 @given("{name}'s {device:DeviceName} is open")

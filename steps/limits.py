@@ -5,12 +5,14 @@ from __future__ import annotations
 from driver import chat_limits
 from driver.actors.tasks import OpenChat
 from driver.errors import HandshakeRefused
-from fixtures import security
+from fixtures import balancing, security
 from fixtures.context import ScenarioContext, given, then, when
 from harness.servers import servers_of
 
 
 def _two_servers(ctx: ScenarioContext) -> list[str]:
+    if not ctx.target.embedded:  # a deployment: its balancer spreads the chats
+        return [ctx.target.service_url]
     return [ctx.target.service_url, servers_of(security.stack_of(ctx)).url("second")]
 
 
@@ -18,6 +20,8 @@ def _two_servers(ctx: ScenarioContext) -> list[str]:
 async def step_chats_open(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person has that many chats open, spread over two servers."""
     ctx.chats = await chat_limits.open_chats(ctx.cast.person(name), count, _two_servers(ctx))
+    if not ctx.target.embedded and not balancing.spread_over_servers(ctx.chats, f"{name}'s chats"):
+        ctx.scenario.skip(balancing.NOT_SAID)
 
 
 @when("{name} tries to open one more chat")

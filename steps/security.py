@@ -127,14 +127,14 @@ async def step_each_answered(ctx: ScenarioContext, first: str, second: str) -> N
 @given("the chat trusts only our own web app")
 async def step_trusted_site(ctx: ScenarioContext) -> None:
     """The people use a server whose chat trusts only our own web app."""
-    security.move_cast_to(ctx, await security.second_instance(ctx))
+    await security.trusting_our_web_app(ctx)
 
 
 @when("a page on {page:Page} tries to open the chat in {name}'s signed-in browser")
 async def step_page_opens_chat(ctx: ScenarioContext, page: str, name: str) -> None:
     """A page on the site described tries to open the chat in the person's signed-in browser."""
     try:
-        origin = security.PAGES[page]
+        origin = security.page_origin(ctx, page)
         ctx.opened = await ctx.cast.person(name).attempts_to(OpenChat(origin=origin, browser=True))
         ctx.refusal = None
     except HandshakeRefused as refused:
@@ -144,7 +144,9 @@ async def step_page_opens_chat(ctx: ScenarioContext, page: str, name: str) -> No
 @when("a page on {page:Page} asks {name}'s signed-in browser for her conversation history")
 async def step_page_reads_history(ctx: ScenarioContext, page: str, name: str) -> None:
     """A page on the site described asks the person's signed-in browser for her history."""
-    ctx.browser_answer = await probe.ask_from_page(ctx.cast.person(name), security.PAGES[page])
+    ctx.browser_answer = await probe.ask_from_page(
+        ctx.cast.person(name), security.page_origin(ctx, page)
+    )
 
 
 @then("the browser lets the page read it")

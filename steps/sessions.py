@@ -12,7 +12,7 @@ from driver.contract import EventType
 from driver.errors import ApiError
 from driver.eventually import eventually
 from driver.models import Tokens
-from fixtures import redaction, security
+from fixtures import balancing, redaction, security
 from fixtures.context import ScenarioContext, given, then, when
 from harness.servers import servers_of
 
@@ -107,6 +107,10 @@ async def step_winner_ended(ctx: ScenarioContext) -> None:
 async def step_two_tabs(ctx: ScenarioContext, name: str) -> None:
     """The person has the chat open in two tabs, each served by a different server."""
     person = ctx.cast.person(name)
+    if not ctx.target.embedded:  # a deployment: its balancer spreads the tabs
+        if not await balancing.open_apart(person, ("first tab", "second tab")):
+            ctx.scenario.skip(balancing.NOT_SAID)
+        return
     person.chat.serve_from("second tab", (await security.second_instance(ctx)).url)
     await person.attempts_to(OpenChat("first tab"), OpenChat("second tab"))
 

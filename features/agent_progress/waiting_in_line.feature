@@ -19,27 +19,27 @@ Feature: When the assistant is busy, a question waits its turn or is clearly ref
   Background:
     Given Alice has signed up and is signed in
 
-  @critical @embedded @server:one_at_a_time
+  @critical @server:one_at_a_time
   Scenario: A customer who has to wait is told her place in line, then gets her answer
     Given 1 other customer asked just before Alice
     When Alice asks "How can we cut our model spend?" while the assistant is that busy
     Then Alice is told she is number 1 in line, and then gets the answer
 
-  @critical @embedded @server:one_at_a_time
+  @critical @server:one_at_a_time
   Scenario: When even the line is full, a customer is told to ask again shortly, and nothing is kept
     Given 2 other customers asked just before Alice
     When Alice asks "How can we cut our model spend?" while the assistant is that busy
     Then Alice is told the assistant is busy and when to ask again
     And nothing of Alice's question was kept
 
-  @critical @embedded @allure.issue:18 @server:fair_line
+  @critical @allure.issue:18 @server:fair_line
   Scenario: While Mallory floods the assistant with questions, Alice's question is answered within the normal time
     Given Mallory has just asked the assistant 7 questions at once, on the same server as Alice
     When Alice asks "How can we cut our model spend?" while the assistant is that busy
     Then Alice gets the answer within 4 seconds of asking
     And all of Mallory's questions that were taken are answered as well
 
-  @critical @embedded @allure.issue:18 @server:fair_line
+  @critical @allure.issue:18 @server:fair_line
   Scenario: One customer cannot fill the line: her questions beyond her share are refused, and others still get in
     Given Mallory has just asked the assistant 9 questions at once, on the same server as Alice
     When Alice asks "How can we cut our model spend?" while the assistant is that busy
@@ -47,7 +47,7 @@ Feature: When the assistant is busy, a question waits its turn or is clearly ref
     And Alice is told she is number 1 in line, and then gets the answer
     And all of Mallory's questions that were taken are answered as well
 
-  @performance @embedded @allure.issue:19 @server:fair_line
+  @performance @allure.issue:19 @server:fair_line
   Scenario: A customer several places back in line hears her place at least every second as it moves
     Given 4 other customers asked just before Alice
     When Alice asks "How can we cut our model spend?" while the assistant is that busy

@@ -1,3 +1,4 @@
+# @embedded: the company's sign-in provider is the suite's own, trusted by a server it starts.
 @allure.label.epic:Authentication @embedded @customer
 Feature: Enterprise sign-in through the company's own provider
   In order to manage who in my company uses the assistant in one place

@@ -29,6 +29,7 @@ Feature: Guessing passwords does not work
     When Alice mistypes her password 4 times and then types it right
     Then Alice is recognised as herself
 
+  # @embedded: a lock of 1 second, on a server the suite starts (a deployment locks for minutes).
   @critical @embedded
   Scenario: The lock lifts once the waiting time has passed
     Given sign-in locks an account for 1 second after 5 wrong passwords

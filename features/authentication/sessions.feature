@@ -33,7 +33,7 @@ Feature: Staying signed in, and signing out
     And that new pass and its renewal stop working too, as the same renewal was used twice
     And Alice can sign in again with her password
 
-  @critical @embedded
+  @critical
   Scenario: Signing out closes that sign-in's chats on every server within 2 seconds
     Given Alice has signed up and is signed in
     And Alice has the chat open in two tabs, each served by a different server
@@ -50,6 +50,7 @@ Feature: Staying signed in, and signing out
     When the session cache restarts and loses everything it held
     Then Alice's old pass still does not open the chat
 
+  # @embedded (here and below): passes that last 2 seconds, on a server the suite starts.
   @embedded
   Scenario: The chat closes when the pass expires, and a renewed pass opens it again
     Given Alice is signed in on a server whose passes last 2 seconds, with the chat open

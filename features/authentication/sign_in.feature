@@ -57,7 +57,7 @@ Feature: Signing in
       | with a made-up pass                | the pass is not valid |
       | with a pass signed by someone else | the pass is not valid |
 
-    @embedded
+    @signing_key
     Examples: Passes only our own signing key could make
       | with what                    | reason               |
       | with a pass that has expired | the pass has expired |

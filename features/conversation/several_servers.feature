@@ -12,7 +12,7 @@ Feature: The chat follows Alice across devices, whichever server each one reache
   Background:
     Given Alice has signed up and is signed in
 
-  @critical @fault
+  @critical @two_servers @nothing_lost
   Scenario: Alice's phone on another server follows a question asked on her laptop
     Given Alice's phone is on a second server
     And Alice's phone is open

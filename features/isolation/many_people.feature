@@ -10,7 +10,7 @@ Feature: Many people at once, and each sees only their own
     spending data and end both relationships. Every stream each person sees is checked, and so
     is what the service stored for them.
 
-  @critical @fault @slow
+  @critical @two_servers @nothing_lost @slow
   Scenario: Twenty customers ask at the same time across two servers
     Given 20 customers of different companies, each with their own usage, are split evenly across two servers
     When they all ask the assistant about their spend at the same time

@@ -15,7 +15,7 @@ Feature: After a rush bigger than the line can hold, the assistant is soon back 
   Background:
     Given Alice has signed up and is signed in
 
-  @embedded @server:short_line
+  @server:short_line
   Scenario: Ten seconds after a rush bigger than the line, a new question starts as fast as usual
     Given 20 other customers have the chat open on the same server as Alice
     When they all ask the assistant at the same moment, more than it can take

@@ -11,6 +11,7 @@ Feature: Once customers leave, the service holds nothing for them
     customers have gone, and nothing about them may be kept for good.
 
   # On a server of its own (the tag), so its figures are this crowd's alone.
+  # @embedded: what the shared cache keeps per person is read there, not through the service.
   @embedded @direct @server:second
   Scenario: A hundred customers visit and leave, and every figure is back where it was
     Given 100 customers of different companies have signed up, each with their own usage

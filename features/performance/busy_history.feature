@@ -10,6 +10,7 @@ Feature: A long history opens at once
     the history, a conversation and a search each answer in under 100 milliseconds, and
     still quickly while a hundred other customers are asking the assistant.
 
+  # @embedded: the 1,000 conversations are copied in the database (features/performance/README.md).
   @embedded
   Scenario: The history of a busy account opens in under 100 milliseconds
     Given Alice has had 1,000 conversations with the assistant
@@ -17,12 +18,14 @@ Feature: A long history opens at once
     Then it opens in under 100 milliseconds, 19 times in 20
     And it lists her latest conversation first
 
+  # @embedded: the 1,000 conversations are copied in the database (features/performance/README.md).
   @embedded
   Scenario: A conversation of a busy account opens in under 100 milliseconds
     Given Alice has had 1,000 conversations with the assistant
     When Alice opens her latest conversation 20 times
     Then it opens in under 100 milliseconds, 19 times in 20
 
+  # @embedded: the 1,000 conversations are copied in the database (features/performance/README.md).
   @embedded
   Scenario: Searching a busy account's history answers in under 100 milliseconds
     Given Alice has had 1,000 conversations with the assistant
@@ -33,6 +36,7 @@ Feature: A long history opens at once
   # The shared test machine runs the service, its database and the hundred customers together:
   # the reads are held to a stated multiple of the promise there, and the promise itself is
   # judged where the service has a machine of its own.
+  # @embedded: the 1,000 conversations are copied in the database.
   @embedded @slow
   Scenario: A busy account's history, conversation and search stay quick while a hundred customers ask
     Given Alice has had 1,000 conversations with the assistant

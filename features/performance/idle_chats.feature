@@ -11,6 +11,7 @@ Feature: A thousand chats left open all day stay open and cost the service littl
     end, while other customers are answered as usual. Here a thousand open chats (fifty
     customers with twenty tabs each) hold the same promise in seconds.
 
+  # @embedded: the service's memory is read from its process.
   @embedded
   Scenario: A thousand idle chats stay open and answer at once while other customers ask
     Given 70 customers of different companies have signed up, each with their own usage

@@ -9,6 +9,7 @@ Feature: Open chats cost the service little memory, and it gives it back
     needs a fraction of it serves many customers per server, and one that gives memory back when
     they leave does not slowly run out of it as customers come and go.
 
+  # @embedded: the service's memory is read from its process.
   @embedded
   Scenario: A hundred open chats cost the service little memory, returned when they leave
     Given 100 customers of different companies have signed up, each with their own usage

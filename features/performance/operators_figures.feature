@@ -13,7 +13,6 @@ Feature: Operators see how busy the service is and what it refuses
   Background:
     Given the operator has noted the service's figures
 
-  @embedded
   Scenario: The figures follow a customer's question to its answer
     Given Alice has signed up and is signed in
     When Alice asks "How can we cut our model spend?"
@@ -21,7 +20,6 @@ Feature: Operators see how busy the service is and what it refuses
     And the operator sees one more answer, one more finished question and one more first step
     And the operator sees Alice's chat among the open chats
 
-  @embedded
   Scenario: Every garbled message is counted as a refusal
     Given Mallory has signed up and is signed in
     When Mallory sends 3 garbled messages in a row

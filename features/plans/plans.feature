@@ -13,20 +13,21 @@ Feature: Each plan sets what its people may use, and says so when they reach it
     allowance is told which one and when she can go on; a paying customer's question is not
     stuck behind a crowd of free ones.
 
-  @critical @embedded @allure.label.segment:Free @server:small_plans
+  @critical @allure.label.segment:Free @server:small_plans
   Scenario: Fiona on the Free plan has asked all her questions for today and is told when she can ask again
     Given Fiona has signed up and is signed in
     And Fiona has asked 3 questions today and got her answers
     When Fiona asks "How can we cut our model spend?" once more
     Then Fiona is told she has asked all the questions her Free plan allows today, and that she can ask again at midnight UTC
 
-  @embedded @allure.label.segment:Early @server:small_plans
+  @allure.label.segment:Early @server:small_plans
   Scenario: Elena on the Early plan asks more questions in a day than the Free plan allows
     Given Elena has signed up and is signed in
     And the operator has moved Elena to the Early plan
     When Elena asks 5 questions today
     Then Elena gets all her answers
 
+  # @embedded: the operator's plan command works on the service's database.
   @critical @embedded @allure.label.segment:Mid @server:small_plans
   Scenario: The operator moves Alice to the Mid plan and she can open more chats
     Given Alice has signed up and is signed in
@@ -36,7 +37,7 @@ Feature: Each plan sets what its people may use, and says so when they reach it
     Then Alice can open 2 more chats
     And Alice cannot open one more chat, because she has too many chats open
 
-  @critical @embedded @allure.label.segment:Enterprise @server:fair_line
+  @critical @allure.label.segment:Enterprise @server:fair_line
   Scenario: Erin on the Enterprise plan asks while a Free flood fills the line and is answered within the normal time
     Given Erin has signed up and is signed in
     And the operator has moved Erin to the Enterprise plan
@@ -48,12 +49,14 @@ Feature: Each plan sets what its people may use, and says so when they reach it
     And all of Mallory's questions that were taken are answered as well
     And all of Frank's questions that were taken are answered as well
 
+  # @embedded: the company's sign-in provider is the suite's own, trusted by a server it starts.
   @critical @embedded @allure.label.segment:Enterprise
   Scenario: Carol signs in through her company's provider for the first time and her account is on the Enterprise plan
     Given Carol's company lets its people sign in through its own provider
     When Carol signs in through her company's provider
     Then the operator sees Carol is on the Enterprise plan
 
+  # @embedded: the suite's own sign-in provider, and the operator's plan command (database).
   @embedded @allure.label.segment:Enterprise
   Scenario: Once the operator has moved Carol off the Enterprise plan, her company's provider no longer lets her in
     Given Carol's company lets its people sign in through its own provider

@@ -1,4 +1,4 @@
-@allure.label.epic:Resilience @fault @customer
+@allure.label.epic:Resilience @nothing_lost @customer
 Feature: Malformed messages at volume are refused cleanly and nothing is half stored
   In order to keep the assistant dependable whatever apps and networks send it
   As a customer

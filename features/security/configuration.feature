@@ -1,3 +1,4 @@
+# @embedded: the service is started here with bad settings, and must refuse to start.
 @allure.label.epic:Security @embedded @operator
 Feature: The service refuses to start with a weak signing secret
   In order that no one can make passes for our customers' accounts

@@ -10,7 +10,7 @@ Feature: The chat connection defends itself
     keep working; one that keeps sending garbage, oversized messages or a flood of questions is
     cut off before it slows the assistant down for other customers.
 
-  @critical @embedded
+  @critical @own_web_app
   Scenario Outline: The chat opens only from our own web app
     Given the chat trusts only our own web app
     And Mallory has signed up and is signed in
@@ -27,28 +27,28 @@ Feature: The chat connection defends itself
       | our own address without encryption                      |
       | our own address on another port                         |
 
-  @embedded
+  @own_web_app
   Scenario: Our own web app opens the chat
     Given the chat trusts only our own web app
     And Alice has signed up and is signed in
     When a page on our own web app tries to open the chat in Alice's signed-in browser
     Then Alice's chat is open
 
-  @critical @embedded
+  @critical
   Scenario: An app that shows its pass as a browser does but does not name our chat's version is turned away, and the pass is never written down
     Given Mallory has signed up and is signed in
     When Mallory's app asks to open the chat, showing her pass as a browser does but without naming the chat's version
     Then Mallory is turned away before the chat opens, because the chat's version was not named
     And Mallory's pass appears nowhere in what our servers wrote down
 
-  @embedded
+  @own_web_app
   Scenario: Our own web app may read a customer's conversation history from her browser
     Given the chat trusts only our own web app
     And Alice has signed up and is signed in
     When a page on our own web app asks Alice's signed-in browser for her conversation history
     Then the browser lets the page read it
 
-  @critical @embedded
+  @critical @own_web_app
   Scenario Outline: A page on another site may not read a customer's conversation history
     Given the chat trusts only our own web app
     And Mallory has signed up and is signed in
@@ -110,14 +110,14 @@ Feature: The chat connection defends itself
     Then Mallory's app is answered 30 times at most, told to slow down, and then her chat is closed for flooding
     And Bob sees the assistant start working within 2 seconds
 
-  @critical @fault
+  @critical @two_servers @nothing_lost
   Scenario: Mallory may hold only so many chats open, on all our servers together
     Given Mallory has signed up and is signed in
     And Mallory has 20 chats open, spread over two servers
     When Mallory tries to open one more chat
     Then Mallory is turned away before the chat opens, because she has too many chats open
 
-  @fault
+  @two_servers @nothing_lost
   Scenario: A flood of questions spread over several chats is slowed down as one
     Given Mallory has signed up and is signed in
     And Mallory has 4 chats open, spread over two servers

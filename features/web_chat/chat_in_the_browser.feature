@@ -54,7 +54,7 @@ Feature: Ask the assistant from a web page
     Then Alice's browser tells her the email or password is not correct
     And Alice is still signed out in her browser
 
-  @critical @embedded @server:slow_usage
+  @critical @server:slow_usage
   Scenario: Alice's connection drops mid-answer and the page catches up
     Given Alice has signed up in her browser and loaded her usage file
     And Alice has asked "How can we cut our model spend?" in her browser, and her usage is being read
@@ -86,6 +86,7 @@ Feature: Ask the assistant from a web page
     When Alice signs out in her first browser tab
     Then Alice's second browser tab tells her she has been signed out within 2 seconds
 
+  # @embedded: passes that last a couple of seconds, on a server the suite starts.
   @embedded
   Scenario: Alice's pass runs out while the page is open, and the page renews it by itself
     Given Alice's browser is on a server whose passes last only a couple of seconds
