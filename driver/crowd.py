@@ -45,6 +45,9 @@ class Customer:
 
 def customer(person: Actor, number: int) -> Customer:
     """The `number`th customer of a crowd: their own question and a usage total of their own."""
+    # A crowd's reads as each answer arrives would weigh on the timings it measures; each
+    # customer's stored answer is checked afterwards instead (`problems_of`).
+    person.lookout.enabled = False
     cents = 100_000 + 1_111 * number
     question = f"How can we cut our model spend? (asked by {person.name})"
     return Customer(person, f"${cents // 100:,}.{cents % 100:02d}", question, cents)

@@ -29,6 +29,7 @@ class TheAnswer:
             final = await run.wait_final(limit, who=actor.name)
         except StreamStalled as exc:
             raise StreamStalled(f"{exc}\n{_transcript_tail(actor)}") from None
+        await actor.lookout.settled(run.run_id)  # the read made as the answer arrived
         due = dict(actor.verifier.answers_to_check())
         if final.type == AGENT_COMPLETED and run.run_id in due:
             messages = await actor.api.messages(actor.access_token, due[run.run_id])
@@ -38,6 +39,17 @@ class TheAnswer:
             listed = "\n".join(f"  - {p}" for p in problems)
             raise AssertionError(f"{actor.name}'s answer broke the chat.v1 contract:\n{listed}")
         return final
+
+
+@dataclass(frozen=True)
+class WhatTheHistoryHeldOnArrival:
+    """What a read of their history, started the moment the last question's answer arrived,
+    found: "held" (the answer was there), "missing", or "unread: why" (driver/answer_lookout.py)."""
+
+    async def answered_by(self, actor: Actor) -> str:
+        run = actor.asked_last()
+        await actor.lookout.settled(run.run_id)
+        return actor.lookout.found.get(run.run_id, "unread: no answer arrived")
 
 
 @dataclass(frozen=True)
