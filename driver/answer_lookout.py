@@ -72,7 +72,7 @@ class AnswerLookout:
         try:
             async with asyncio.timeout(READ_TIMEOUT_S):
                 messages = await self._read(thread_id)
-        except Exception as exc:  # noqa: BLE001 - no read, no verdict (signed out, service down)
+        except Exception as exc:  # no read, no verdict (signed out, the service down...)
             self.found[run_id] = f"unread: {exc!r}"
             with contextlib.suppress(Exception):
                 self._note(f"could not read the history as an answer arrived: {exc!r}")
