@@ -40,11 +40,12 @@ class AnswerLookout:
         # no read could be made ("unread: ...").
         self.found: dict[str, str] = {}
 
-    async def settled(self, run_id: str | None = None) -> None:
-        """Wait for the reads started so far (that run's only, if given) to be judged."""
+    async def settled(self, run_id: str | None = None, *, within: float | None = None) -> None:
+        """Wait for the reads started so far (that run's only, if given) to be judged, for at
+        most `within` seconds (a read still going on is judged later: `CheckEverythingSeen`)."""
         reads = [t for r, t in self._reads.items() if run_id is None or r == run_id]
         if reads:
-            await asyncio.wait(reads)
+            await asyncio.wait(reads, timeout=within)
 
     # -- SocketObserver
     def frame_received(self, socket: str, frame: Frame, at: float) -> None:
