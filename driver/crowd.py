@@ -42,12 +42,14 @@ class Customer:
     question: str
     cents: int = 0  # the same total in cents
 
+    def __post_init__(self) -> None:
+        # A crowd's reads as each answer arrives would weigh on the timings it measures; each
+        # customer's stored answer is checked afterwards instead (`problems_of`).
+        self.person.lookout.enabled = False
+
 
 def customer(person: Actor, number: int) -> Customer:
     """The `number`th customer of a crowd: their own question and a usage total of their own."""
-    # A crowd's reads as each answer arrives would weigh on the timings it measures; each
-    # customer's stored answer is checked afterwards instead (`problems_of`).
-    person.lookout.enabled = False
     cents = 100_000 + 1_111 * number
     question = f"How can we cut our model spend? (asked by {person.name})"
     return Customer(person, f"${cents // 100:,}.{cents % 100:02d}", question, cents)
