@@ -188,8 +188,11 @@ class StreamVerifier:
                 due.append((run.run_id, run.thread_id))
         return due
 
-    def check_answer_visible(self, run_id: str, messages: Sequence[Message]) -> None:
-        """Invariant 5: the thread's messages show the answer agent_completed announced."""
+    def check_answer_visible(
+        self, run_id: str, messages: Sequence[Message], *, on_arrival: bool = False
+    ) -> None:
+        """Invariant 5: the thread's messages show the answer agent_completed announced
+        (`on_arrival`: read the moment it arrived, driver/answer_lookout.py)."""
         run = self._runs.get(run_id)
         if run is None or run.final is None or run.final.type != AGENT_COMPLETED:
             return
@@ -198,11 +201,12 @@ class StreamVerifier:
         name = self._run_name(run)
         found = next((m for m in messages if m.message_id == message_id), None)
         if found is None:
-            self._flag(
-                f"{name} finished, but the thread's messages do not show its answer "
-                f"(message {short_id(message_id)})",
-                run_id,
+            when = (
+                "the history read the moment the answer arrived does not hold it yet"
+                if on_arrival
+                else "the thread's messages do not show its answer"
             )
+            self._flag(f"{name} finished, but {when} (message {short_id(message_id)})", run_id)
         elif found.role != "assistant" or found.text != text:
             self._flag(
                 f"{name} finished with {_clip(text)}, but the thread shows "

@@ -19,9 +19,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from driver.actors.actor import Actor
+from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.questions import TheAnswer, TheEvent
-from driver.actors.tasks import Ask
+from driver.actors.tasks import Ask, OpenChat
 from driver.contract import AGENT_COMPLETED, AGENT_STARTED, ErrorCode, TimedEvent
 from driver.errors import SendRefused
 from driver.stream import RunStream
@@ -51,12 +51,23 @@ async def all_taken_answered(outcomes: Sequence[RunStream | SendRefused], timeou
     return sum(1 for final in finals if final.type == AGENT_COMPLETED)
 
 
-async def try_ask(person: Actor, question: str) -> RunStream | SendRefused:
-    """Ask; the refusal instead of an acknowledgement, if the service refuses."""
+async def try_ask(
+    person: Actor, question: str, device: str = DEFAULT_DEVICE
+) -> RunStream | SendRefused:
+    """Ask (on that device); the refusal instead of an acknowledgement, if the service refuses."""
     try:
-        return await person.attempts_to(Ask(question))
+        return await person.attempts_to(Ask(question, device=device))
     except SendRefused as refusal:
         return refusal
+
+
+async def try_ask_at_once(
+    person: Actor, question: str, devices: Sequence[str]
+) -> list[RunStream | SendRefused]:
+    """Ask the same question on each device (their chats opened first) at the same moment."""
+    for device in devices:
+        await person.attempts_to(OpenChat(device))
+    return list(await asyncio.gather(*(try_ask(person, question, d) for d in devices)))
 
 
 async def place_in_line(person: Actor, timeout: float) -> int | None:

@@ -116,3 +116,19 @@ async def step_no_price(ctx: ScenarioContext, model: str) -> None:
     answer = await ctx.cast.in_the_spotlight().asks_for(TheAnswerText())
     said = [line for line in answer.splitlines() if "no prices for" in line and model in line]
     assert said, f"the answer does not say it has no price for {model}:\n{answer}"
+
+
+@then("{name}'s answer names none of {other}'s features")
+async def step_names_none_of_theirs(ctx: ScenarioContext, name: str, other: str) -> None:
+    """The person's answer names no feature found only in the other person's usage."""
+    answer = await _answer(ctx, name)
+    theirs = {str(r["feature"]) for r in ctx.cast.person(other).usage}
+    own = {str(r["feature"]) for r in ctx.cast.person(name).usage}
+    said = answer.casefold()
+    named = sorted(f for f in theirs - own if f.casefold() in said or spoken(f) in said)
+    assert not named, f"{name}'s answer names {other}'s {', '.join(named)}:\n{answer}"
+
+
+def spoken(name: str) -> str:
+    """A feature's name as a sentence says it ("nightly-digest": "nightly digest")."""
+    return name.replace("-", " ").replace("_", " ").casefold()

@@ -10,6 +10,7 @@ from typing import Any
 
 from driver import bad_input, outages, refusals, sessions, stages
 from driver.actors.questions import (
+    TheAnswer,
     TheAnswerSinceAsking,
     TheAnswerText,
     TheErrorsSeen,
@@ -17,9 +18,11 @@ from driver.actors.questions import (
     TheirOwnSpend,
     TheMessages,
     TheRecordOfTheRun,
+    WhatTheHistoryHeldOnArrival,
 )
 from driver.actors.tasks import Ask, CloseChat, OpenChat, Reconnect
 from driver.contract import EventType, RunError
+from fixtures import security, slow_answers
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.suite import RUN_LEASE_S
 from harness.llm_server import DEFAULT_TEXT
@@ -572,3 +575,37 @@ async def step_history_matches_acks(ctx: ScenarioContext, name: str) -> None:
 
 def _questions(count: int) -> str:
     return "1 question" if count == 1 else f"{count} questions"
+
+
+@when(
+    '{name} asks "{question}", and the database then takes {seconds:g} seconds to store the answer'
+)
+async def step_ask_answer_slow_to_store(
+    ctx: ScenarioContext, name: str, question: str, seconds: float
+) -> None:
+    """The person asks; once her question is confirmed, storing the answer in that conversation is held up that long."""
+    person = ctx.cast.spotlight_on(name)
+    await person.attempts_to(Ask(question))
+    thread_id = person.current_thread
+    assert thread_id is not None
+    ctx.hold = await slow_answers.hold_conversation(
+        security.stack_of(ctx).database_url, thread_id, seconds
+    )
+
+
+@then(
+    "{name}'s answer was already in her history the moment it arrived, after the database's delay"
+)
+async def step_answer_held_on_arrival(ctx: ScenarioContext, name: str) -> None:
+    """The read of her history started as the answer arrived held it; the answer came once the database's hold was over."""
+    person = ctx.cast.person(name)
+    final = await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
+    found = await person.asks_for(WhatTheHistoryHeldOnArrival())
+    assert found == "held", (
+        f"{name}'s history, read the moment her answer arrived, did not hold it ({found})"
+    )
+    hold = ctx.hold
+    assert final.at >= hold.started_at + hold.seconds, (
+        f"{name}'s answer arrived {hold.seconds - (final.at - hold.started_at):.2f} s before the "
+        "database's delay was over: the delay held nothing up, so this proves nothing"
+    )

@@ -31,6 +31,16 @@ async def step_one_more_chat(ctx: ScenarioContext, name: str) -> None:
     ctx.refusal = opened if isinstance(opened, HandshakeRefused) else None
 
 
+@when("{name} tries to open the chat on her {device:DeviceName}")
+async def step_open_chat_on(ctx: ScenarioContext, name: str, device: str) -> None:
+    """The person tries to open the chat on that device (with that device's own sign-in)."""
+    try:
+        await ctx.cast.person(name).attempts_to(OpenChat(device))
+        ctx.refusal = None
+    except HandshakeRefused as refused:
+        ctx.refusal = refused
+
+
 @when("{name} sends {count:d} questions on each of her chats at once")
 async def step_flood_across(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person sends that many questions on each of her open chats at the same moment."""

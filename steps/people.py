@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from driver import refusals, sign_in_oracle
-from driver.actors.tasks import SignIn, SignUp, TryToSignIn, TryToSignUp
+from driver.actors.tasks import SignIn, SignUp, SignUpTwiceAtOnce, TryToSignIn, TryToSignUp
 from driver.errors import ApiError
 from fixtures.context import ScenarioContext, given, then, when
 
@@ -119,3 +119,35 @@ async def step_no_account(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     refused = await person.attempts_to(TryToSignIn())
     refusals.expect_refused(refused, "the email or password is not correct", who=name)
+
+
+@when("{name} signs up twice at the same moment, from two devices with two different passwords")
+async def step_sign_up_twice_at_once(ctx: ScenarioContext, name: str) -> None:
+    """The person sends two sign-ups with her email and different passwords at the same moment."""
+    ctx.sign_ups = await ctx.cast.person(name).attempts_to(SignUpTwiceAtOnce())
+
+
+@then(
+    "exactly one sign-up makes her account, and the other is refused because the account already exists"
+)
+def step_one_sign_up(ctx: ScenarioContext) -> None:
+    """One of the two sign-ups got an account; the other was refused: the account already exists."""
+    outcomes = [outcome for _, outcome in ctx.sign_ups]
+    refused = [o for o in outcomes if isinstance(o, ApiError)]
+    said = ", ".join(
+        f"refused ({o})" if isinstance(o, ApiError) else "an account" for o in outcomes
+    )
+    assert len(refused) == 1, f"the two sign-ups at the same moment ended as: {said}"
+    refusals.expect_refused(refused[0], "the account already exists", who="the other sign-up")
+
+
+@then("only the password of the sign-up that made the account lets {name} in")
+async def step_only_winner_password(ctx: ScenarioContext, name: str) -> None:
+    """Signing in works with the winning sign-up's password and is refused with the other's."""
+    person = ctx.cast.person(name)
+    for password, outcome in ctx.sign_ups:
+        refused = await person.attempts_to(TryToSignIn(password))
+        if isinstance(outcome, ApiError):
+            refusals.expect_refused(refused, "the email or password is not correct", who=name)
+        else:
+            assert refused is None, f"{name} cannot sign in with her account's password: {refused}"

@@ -82,6 +82,35 @@ async def step_asks_once_more(ctx: ScenarioContext, name: str, question: str) ->
     ctx.outcome = await waiting.try_ask(ctx.cast.person(name), question)
 
 
+@when('{name} asks "{question}" once more on her {device:DeviceName}')
+async def step_asks_once_more_on(
+    ctx: ScenarioContext, name: str, question: str, device: str
+) -> None:
+    """The person asks one more question, on that device."""
+    ctx.outcome = await waiting.try_ask(ctx.cast.person(name), question, device)
+
+
+@when('{name} asks "{question}" on her laptop and on her phone at the same moment')
+async def step_asks_on_both_at_once(ctx: ScenarioContext, name: str, question: str) -> None:
+    """The person sends the same question from her laptop and her phone at the same moment."""
+    person = ctx.cast.spotlight_on(name)
+    ctx.outcomes = await waiting.try_ask_at_once(person, question, ["laptop", "phone"])
+
+
+@then(
+    "exactly one of them is taken, and the other is told she has asked all the questions "
+    "her {plan} plan allows today"
+)
+def step_one_taken_one_told_quota(ctx: ScenarioContext, plan: str) -> None:
+    """Of the questions sent at the same moment, one is taken and the other refused: today's questions are used up."""
+    name = ctx.cast.in_the_spotlight().name
+    refused = [o for o in ctx.outcomes if isinstance(o, SendRefused)]
+    said = ", ".join(f"refused ({o})" if o in refused else "taken" for o in ctx.outcomes)
+    assert len(refused) == len(ctx.outcomes) - 1, f"{name}'s questions at the same moment: {said}"
+    ctx.outcome = refused[0]
+    step_told_quota(ctx, name, plan)
+
+
 @then(
     "{name} is told she has asked all the questions her {plan} plan allows today, "
     "and that she can ask again at midnight UTC"

@@ -12,12 +12,13 @@ scenario's Transcript (the evidence).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, TypeVar, overload
 
 from driver.actors.abilities import CallTheApi, ChatOnDevices
+from driver.answer_lookout import AnswerLookout
 from driver.api import ChatApi
-from driver.models import Ack, Tokens
+from driver.models import Ack, Message, Tokens
 from driver.stream import RunStream
 from driver.transcript import Transcript
 from driver.verifier import RunDirectory, StreamVerifier
@@ -64,6 +65,8 @@ class Actor:
         self.last_run: RunStream | None = None  # their last question, on the device they asked
         # What they see: checked against the contract, written down for the report.
         self.verifier = StreamVerifier(name, directory=directory)
+        # Each answer, the moment it arrives, is looked up in their history (invariant 5).
+        self.lookout = AnswerLookout(self.verifier, self._read_thread, self.note)
         self.transcript = transcript
         self._abilities: dict[type[Any], object] = {}
 
@@ -135,6 +138,9 @@ class Actor:
     def acks(self) -> list[Ack]:
         """Every confirmation any of their connections received, old connections included."""
         return [ack for socket in self.chat.connections() for ack in socket.acks]
+
+    async def _read_thread(self, thread_id: str) -> Sequence[Message]:
+        return await self.api.messages(self.access_token, thread_id)
 
     def note(self, detail: str, *, kind: str = "note") -> None:
         self.transcript.note(self.name, detail, kind=kind)

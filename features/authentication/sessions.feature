@@ -26,6 +26,7 @@ Feature: Staying signed in, and signing out
     Then Mallory is refused because the renewal was already used
     And Alice's newest pass and renewal stop working too
 
+  @critical
   Scenario: Two renewals of one pass at the same moment: one succeeds, then the sign-in ends for safety
     Given Alice has signed up and is signed in
     When Alice's laptop and phone renew the same pass at the same moment

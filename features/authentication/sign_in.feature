@@ -34,6 +34,12 @@ Feature: Signing in
     Then the sign-up is refused because the account already exists
 
   @critical
+  Scenario: Two sign-ups with the same email at the same moment make one account
+    When Alice signs up twice at the same moment, from two devices with two different passwords
+    Then exactly one sign-up makes her account, and the other is refused because the account already exists
+    And only the password of the sign-up that made the account lets Alice in
+
+  @critical
   Scenario Outline: A weak password is refused at sign-up, saying why
     When Alice signs up with <a weak password>
     Then the sign-up is refused because <why>

@@ -20,6 +20,31 @@ Feature: Each plan sets what its people may use, and says so when they reach it
     When Fiona asks "How can we cut our model spend?" once more
     Then Fiona is told she has asked all the questions her Free plan allows today, and that she can ask again at midnight UTC
 
+  @critical @allure.label.segment:Free @server:small_plans
+  Scenario: Fiona signed in on her laptop and on her phone has one person's questions for today, not two people's
+    Given Fiona has signed up and is signed in
+    And Fiona has signed in again on her phone
+    And Fiona has asked 3 questions today and got her answers
+    When Fiona asks "How can we cut our model spend?" once more on her phone
+    Then Fiona is told she has asked all the questions her Free plan allows today, and that she can ask again at midnight UTC
+
+  @critical @allure.label.segment:Free @server:small_plans
+  Scenario: Fiona sends her last question of the day from her laptop and her phone at the same moment, and it is taken once
+    Given Fiona has signed up and is signed in
+    And Fiona is also signed in on her phone, with the chat open
+    And Fiona has asked 2 questions today and got her answers
+    When Fiona asks "How can we cut our model spend?" on her laptop and on her phone at the same moment
+    Then exactly one of them is taken, and the other is told she has asked all the questions her Free plan allows today
+    And Fiona's history holds exactly the questions she was told were stored
+
+  @critical @allure.label.segment:Free @server:small_plans
+  Scenario: Alice signed in on her laptop and on her phone may keep one person's chats open, not two people's
+    Given Alice has signed up and is signed in
+    And Alice has 2 chats open
+    And Alice has signed in again on her phone
+    When Alice tries to open the chat on her phone
+    Then Alice is turned away before the chat opens, because she has too many chats open
+
   @allure.label.segment:Early @server:small_plans
   Scenario: Elena on the Early plan asks more questions in a day than the Free plan allows
     Given Elena has signed up and is signed in

@@ -28,6 +28,13 @@ Feature: Database trouble never loses a question
       | has restarted                    |
       | has had all its connections cut  |
 
+  @critical
+  Scenario: An answer the database is slow to store reaches Alice only once it is in her history
+    Given Alice's laptop is on a server where reading usage data takes a while
+    When Alice asks "How can we cut our model spend?", and the database then takes 2 seconds to store the answer
+    Then Alice is told she can save about $1,383.50 a month
+    And Alice's answer was already in her history the moment it arrived, after the database's delay
+
   @critical @direct
   Scenario: A question asked while the database is down is refused clearly, then stored once
     Given the database goes down for a while

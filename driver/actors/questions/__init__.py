@@ -8,6 +8,7 @@ from driver.actors.questions.answers import (
     TheFirstEventSinceAsking,
     TheirOwnSpend,
     TheKindsOfEventSeen,
+    WhatTheHistoryHeldOnArrival,
     answer_text,
 )
 from driver.actors.questions.history import (
@@ -31,6 +32,7 @@ __all__ = [
     "TheRecordOfTheRun",
     "TheirConversations",
     "TheirOwnSpend",
+    "WhatTheHistoryHeldOnArrival",
     "WhatTheSearchFinds",
     "answer_text",
 ]

@@ -14,6 +14,8 @@ from driver.answers import own_spend, stated_total
 from driver.contract import AGENT_COMPLETED, AGENT_ERROR, TimedEvent
 from driver.stream import StreamStalled
 
+LOOKOUT_WAIT_S = 2.0
+
 
 @dataclass(frozen=True)
 class TheAnswer:
@@ -29,6 +31,9 @@ class TheAnswer:
             final = await run.wait_final(limit, who=actor.name)
         except StreamStalled as exc:
             raise StreamStalled(f"{exc}\n{_transcript_tail(actor)}") from None
+        # The read made as the answer arrived (a server too frozen to answer it soon is left
+        # for the end of the scenario rather than slow this question down).
+        await actor.lookout.settled(run.run_id, within=LOOKOUT_WAIT_S)
         due = dict(actor.verifier.answers_to_check())
         if final.type == AGENT_COMPLETED and run.run_id in due:
             messages = await actor.api.messages(actor.access_token, due[run.run_id])
@@ -38,6 +43,17 @@ class TheAnswer:
             listed = "\n".join(f"  - {p}" for p in problems)
             raise AssertionError(f"{actor.name}'s answer broke the chat.v1 contract:\n{listed}")
         return final
+
+
+@dataclass(frozen=True)
+class WhatTheHistoryHeldOnArrival:
+    """What a read of their history, started the moment the last question's answer arrived,
+    found: "held" (the answer was there), "missing", or "unread: why" (driver/answer_lookout.py)."""
+
+    async def answered_by(self, actor: Actor) -> str:
+        run = actor.asked_last()
+        await actor.lookout.settled(run.run_id)
+        return actor.lookout.found.get(run.run_id, "unread: no answer arrived")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,13 @@
 """What actors do: one class per task, performed with `actor.attempts_to(...)`."""
 
-from driver.actors.tasks.accounts import LoadUsage, SignIn, SignUp, TryToSignIn, TryToSignUp
+from driver.actors.tasks.accounts import (
+    LoadUsage,
+    SignIn,
+    SignUp,
+    SignUpTwiceAtOnce,
+    TryToSignIn,
+    TryToSignUp,
+)
 from driver.actors.tasks.conversation import Ask, AskAgain, ContinueLatestConversation, TryToAskIn
 from driver.actors.tasks.devices import (
     CloseChat,
@@ -24,6 +31,7 @@ __all__ = [
     "Reconnect",
     "SignIn",
     "SignUp",
+    "SignUpTwiceAtOnce",
     "TryToAskIn",
     "TryToOpenChat",
     "TryToOpenChatFrom",

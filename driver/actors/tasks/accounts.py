@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +38,29 @@ class TryToSignUp:
         actor.password = self.password
         actor.note("signed up")
         return None
+
+
+@dataclass(frozen=True)
+class SignUpTwiceAtOnce:
+    """Sign up twice at the same moment, with their email and two different passwords (as two
+    devices would); each attempt's outcome, with its password: the user id, or the refusal. The
+    password of the attempt that got an account becomes theirs."""
+
+    async def perform_as(self, actor: Actor) -> list[tuple[str, str | ApiError]]:
+        passwords = [actor.password, secrets.token_urlsafe(12)]
+
+        async def attempt(password: str) -> str | ApiError:
+            try:
+                return await actor.api.register(actor.email, password, actor.name)
+            except ApiError as refusal:
+                return refusal
+
+        outcomes = await asyncio.gather(*(attempt(p) for p in passwords))
+        for password, outcome in zip(passwords, outcomes, strict=True):
+            if isinstance(outcome, str):
+                actor.user_id, actor.password = outcome, password
+        actor.note("signed up twice at the same moment")
+        return list(zip(passwords, outcomes, strict=True))
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ class OpenChat:
             self.device,
             who=actor.name,
             access_token=actor.pass_for(self.device),
-            observers=(actor.verifier, actor.transcript),
+            observers=(actor.verifier, actor.lookout, actor.transcript),
             origin=self.origin,
             browser=self.browser,
             poor_link=self.poor_link,

@@ -35,6 +35,7 @@ class CheckEverythingSeen:
                         await stream.wait_final(max(0.0, deadline - time.monotonic()))
                     except StreamStalled:
                         pass  # the verifier reports it with the run's last event
+        await actor.lookout.settled()
         if actor.tokens is not None:
             try:
                 await TheirConversations().answered_by(actor)
