@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from driver.answer_lookout import AnswerLookout
 from driver.errors import ApiError
 from driver.models import Message
-from tests.test_driver_verifier import LAPTOP, PHONE, RUN, THREAD, Conversation, ack, good_run
+from tests.driver.test_verifier import LAPTOP, PHONE, RUN, THREAD, Conversation, ack, good_run
 
 ANSWER = Message("m-answer", "assistant", "Save $3,100 a month", "t2", RUN)
 QUESTION = Message("m-q-1", "user", "How can we cut our spend?", "t1", RUN)
