@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from driver import passes, refusals
 from driver.actors.tasks import TryToOpenChat
+from driver.client import passes
+from driver.oracle import refusals
 from fixtures.context import ScenarioContext, then, when
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from driver import delivery, refusals, vanishing
+from driver.actors import delivery, vanishing
 from driver.actors.questions import HowTheChatWasClosed
 from driver.actors.tasks import Ask, OpenChat, Reconnect
+from driver.oracle import refusals
 from fixtures import balancer, security
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.device_network import device_network

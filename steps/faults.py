@@ -8,7 +8,7 @@ import time
 from http import HTTPStatus
 from typing import Any
 
-from driver import bad_input, outages, refusals, sessions, stages
+from driver.actors import bad_input, outages, sessions
 from driver.actors.questions import (
     TheAnswerSinceAsking,
     TheAnswerText,
@@ -19,7 +19,9 @@ from driver.actors.questions import (
     TheRecordOfTheRun,
 )
 from driver.actors.tasks import Ask, CloseChat, OpenChat, Reconnect
-from driver.contract import EventType, RunError
+from driver.client.contract import EventType, RunError
+from driver.evidence import stages
+from driver.oracle import refusals
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.llm_server import DEFAULT_TEXT
 from fixtures.suite import RUN_LEASE_S

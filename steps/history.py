@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from driver import refusals, sessions, stages
+from driver.actors import sessions
 from driver.actors.questions import (
     TheAnswer,
     TheAnswerText,
@@ -10,7 +10,9 @@ from driver.actors.questions import (
     TheMessages,
 )
 from driver.actors.tasks import Ask, ContinueLatestConversation
-from driver.errors import ApiError
+from driver.client.errors import ApiError
+from driver.evidence import stages
+from driver.oracle import refusals
 from fixtures.context import ScenarioContext, given, then, when
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from driver import chat_limits
+from driver.actors import chat_limits
 from driver.actors.tasks import OpenChat
-from driver.errors import HandshakeRefused
+from driver.client.errors import HandshakeRefused
 from fixtures import security
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.servers import servers_of

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from driver import refusals, sign_in_oracle
+from driver.actors import sign_in_oracle
 from driver.actors.tasks import SignIn, SignUp, TryToSignIn, TryToSignUp
-from driver.errors import ApiError
+from driver.client.errors import ApiError
+from driver.oracle import refusals
 from fixtures.context import ScenarioContext, given, then, when
 
 # Why, in the scenario's words -> what the service's explanation says.

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 
-from driver import chat_limits, refusals, waiting
+from driver.actors import chat_limits, waiting
 from driver.actors.questions import TheAnswer
-from driver.contract import EventType
-from driver.errors import ApiError, HandshakeRefused, SendRefused
+from driver.client.contract import EventType
+from driver.client.errors import ApiError, HandshakeRefused, SendRefused
+from driver.oracle import refusals
 from fixtures import plans, security
 from fixtures.context import ScenarioContext, given, then, when
 

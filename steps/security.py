@@ -6,7 +6,7 @@ import asyncio
 import re
 from typing import Any
 
-from driver import passes, probe, refusals
+from driver.actors import probe
 from driver.actors.questions import (
     HowTheChatWasClosed,
     TheirConversations,
@@ -14,7 +14,9 @@ from driver.actors.questions import (
     WhatTheSearchFinds,
 )
 from driver.actors.tasks import Ask, OpenChat
-from driver.errors import HandshakeRefused
+from driver.client import passes
+from driver.client.errors import HandshakeRefused
+from driver.oracle import refusals
 from fixtures import security
 from fixtures.context import ScenarioContext, given, then, when
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from driver import delivery, probe, refusals, sessions
+from driver.actors import delivery, probe, sessions
 from driver.actors.questions import HowTheChatWasClosed, TheAnswer, TheirOwnSpend
 from driver.actors.tasks import Ask, OpenChat, Reconnect, SignIn, SignUp, TryToSignIn
-from driver.contract import EventType
-from driver.errors import ApiError
-from driver.eventually import eventually
-from driver.models import Tokens
+from driver.client.contract import EventType
+from driver.client.errors import ApiError
+from driver.client.eventually import eventually
+from driver.client.models import Tokens
+from driver.oracle import refusals
 from fixtures import redaction, security
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.servers import servers_of

@@ -10,8 +10,8 @@ import pytest
 
 from driver.actors.abilities import CallTheApi, ChatOnDevices
 from driver.actors.actor import Actor
-from driver.api import ChatApi
-from driver.transcript import Transcript
+from driver.client.api import ChatApi
+from driver.evidence.transcript import Transcript
 from fixtures.cast import Cast
 
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from driver.browser import CHROMIUM
+from driver.web.browser import CHROMIUM
 from fixtures.nginx import DEBIAN_NGINX, MISSING, NGINX_VARIABLE
 from tools import doctor
 

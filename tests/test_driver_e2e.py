@@ -30,10 +30,10 @@ from driver.actors.tasks import (
     TryToOpenChat,
     TryToOpenChatFrom,
 )
-from driver.api import ChatApi
-from driver.errors import ApiError
-from driver.transcript import Transcript
-from driver.verifier import RunDirectory
+from driver.client.api import ChatApi
+from driver.client.errors import ApiError
+from driver.evidence.transcript import Transcript
+from driver.oracle.verifier import RunDirectory
 from fixtures.stack import Stack, StackConfig
 
 ORIGIN = "http://localhost:3000"

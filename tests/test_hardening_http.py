@@ -15,7 +15,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from driver.api import ChatApi
+from driver.client.api import ChatApi
 from fixtures.services import PROJECT_ROOT, free_port
 from fixtures.stack import Stack, StackConfig
 

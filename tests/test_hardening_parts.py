@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from driver.eventually import eventually
+from driver.client.eventually import eventually
 from fixtures.postgres import EmbeddedPostgres
 from fixtures.services import free_port
 from service.auth.lockout import LoginLockout

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from driver.eventually import eventually
+from driver.client.eventually import eventually
 from fixtures.postgres import EmbeddedPostgres
 from fixtures.readiness import readiness
 from fixtures.redis import EmbeddedRedis

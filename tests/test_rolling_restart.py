@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from driver.eventually import eventually
+from driver.client.eventually import eventually
 from fixtures.readiness import readiness
 from fixtures.services import ServiceProcess, free_port
 from fixtures.stack import Stack, StackConfig

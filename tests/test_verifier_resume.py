@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from driver.verifier import RunDirectory
+from driver.oracle.verifier import RunDirectory
 from tests.test_driver_verifier import RUN, Conversation, good_run, only_finding
 
 LAPTOP2 = "Alice's laptop (connection 2)"

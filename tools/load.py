@@ -42,7 +42,7 @@ from typing import Any
 
 import psutil
 
-from driver.models import Ack
+from driver.client.models import Ack
 from fixtures.nothing_lost import Witness, check_nothing_lost
 from fixtures.services import StartError
 from fixtures.stack import spawn, stop_spawned

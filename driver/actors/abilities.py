@@ -2,18 +2,18 @@
 
 An ability holds the tool and its state (the HTTP client; each device's connections), not the
 actor's memory: tasks and questions use them on the actor's behalf. The third, browsing the web,
-is `driver/browser.py`'s WebBrowsing (a browser profile; fixtures/browsing.py starts one per
-person, the browsing steps give it to them) used by `driver/web_tasks.py`.
+is `driver/web/browser.py`'s WebBrowsing (a browser profile; fixtures/browsing.py starts one per
+person, the browsing steps give it to them) used by `driver/web/web_tasks.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from driver.api import ChatApi
-from driver.contract import SocketObserver
-from driver.socket import ChatSocket, patiently_busy
-from driver.stream import RunStream
+from driver.client.api import ChatApi
+from driver.client.contract import SocketObserver
+from driver.client.socket import ChatSocket, patiently_busy
+from driver.client.stream import RunStream
 
 
 class CallTheApi:

@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar, overload
 
 from driver.actors.abilities import CallTheApi, ChatOnDevices
-from driver.api import ChatApi
-from driver.models import Ack, Tokens
-from driver.stream import RunStream
-from driver.transcript import Transcript
-from driver.verifier import RunDirectory, StreamVerifier
+from driver.client.api import ChatApi
+from driver.client.models import Ack, Tokens
+from driver.client.stream import RunStream
+from driver.evidence.transcript import Transcript
+from driver.oracle.verifier import RunDirectory, StreamVerifier
 
 DEFAULT_DEVICE = "laptop"
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from driver.actors.actor import Actor
-from driver.answers import own_spend, stated_total
-from driver.contract import AGENT_COMPLETED, AGENT_ERROR, TimedEvent
-from driver.stream import StreamStalled
+from driver.client.contract import AGENT_COMPLETED, AGENT_ERROR, TimedEvent
+from driver.client.stream import StreamStalled
+from driver.oracle.answers import own_spend, stated_total
 
 
 @dataclass(frozen=True)

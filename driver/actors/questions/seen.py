@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from driver.actors.actor import DEFAULT_DEVICE, Actor
-from driver.models import ErrorFrame
+from driver.client.models import ErrorFrame
 
 
 @dataclass(frozen=True)

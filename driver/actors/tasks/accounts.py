@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from driver.actors.actor import Actor
-from driver.errors import ApiError
-from driver.models import Tokens
+from driver.client.errors import ApiError
+from driver.client.models import Tokens
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from driver.actors.actor import DEFAULT_DEVICE, Actor
-from driver.contract import Frame
-from driver.errors import HandshakeRefused
-from driver.socket import ChatSocket
+from driver.client.contract import Frame
+from driver.client.errors import HandshakeRefused
+from driver.client.socket import ChatSocket
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,3 @@
+"""The independent oracle: what the contract promises, checked on every stream a person sees
+(`verifier.py`, `rules.py`), the refusal table in the scenario's own words (`refusals.py`), and
+what an answer's figures and prose are held to (`answers.py`, `held_prose.py`)."""
