@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import aiohttp
 import pytest
 
-from driver.actors.abilities import CallTheApi, ChatOnDevices
+from driver.actors.abilities import Ability, CallTheApi, ChatOnDevices
 from driver.actors.actor import Actor
 from driver.client.api import ChatApi
 from driver.evidence.transcript import Transcript
@@ -68,3 +68,34 @@ async def test_moving_the_cast_moves_everyone(session: aiohttp.ClientSession) ->
         api: ChatApi = person.ability_to(CallTheApi).api
         assert api.base_url == "http://127.0.0.1:2" and person.api is api
         assert person.chat.ws_url == "ws://127.0.0.1:2/ws"
+
+
+@dataclass
+class Remembered:
+    """An ability that writes down when it is forgotten (and can refuse to be)."""
+
+    log: list[str]
+    fails: bool = False
+
+    async def forget(self) -> None:
+        self.log.append("forgotten")
+        if self.fails:
+            raise RuntimeError("could not let go")
+
+
+async def test_dismissing_the_cast_makes_everyone_forget_every_ability(
+    session: aiohttp.ClientSession,
+) -> None:
+    cast, log = Cast("http://127.0.0.1:1", session, "dismiss"), list[str]()
+    alice, bob = cast.person("Alice"), cast.person("Bob")
+    assert isinstance(alice.chat, Ability) and isinstance(alice.ability_to(CallTheApi), Ability)
+    alice.can(Remembered(log, fails=True))  # one failing does not keep the others
+    bob.can(Remembered(log))
+    with pytest.raises(RuntimeError, match="could not let go"):
+        await cast.dismiss()
+    assert log == ["forgotten", "forgotten"]
+    for person in (alice, bob):
+        with pytest.raises(AssertionError, match="has no ability to ChatOnDevices"):
+            person.ability_to(ChatOnDevices)
+        with pytest.raises(AssertionError, match="has no ability to CallTheApi"):
+            person.ability_to(CallTheApi)

@@ -125,7 +125,9 @@ async def test_strangers_and_foreign_pages_are_turned_away(cast: dict[str, Actor
     with pytest.raises(ApiError) as wrong:
         await alice.api.login(alice.email, "not the password")
     assert (wrong.value.status, wrong.value.code) == (401, "invalid_credentials")
-    await alice.attempts_to(Leave())
+    devices = alice.chat
+    await alice.exit()  # forgetting the ability to chat hangs up every device
+    assert devices.connections() and not any(s.is_open for s in devices.connections())
 
 
 async def test_bad_frames_get_error_frames_and_the_socket_stays_open(

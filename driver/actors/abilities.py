@@ -9,6 +9,7 @@ person, the browsing steps give it to them) used by `driver/web/web_tasks.py`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 from driver.client.api import ChatApi
 from driver.client.contract import SocketObserver
@@ -16,11 +17,22 @@ from driver.client.socket import ChatSocket, patiently_busy
 from driver.client.stream import RunStream
 
 
+@runtime_checkable
+class Ability(Protocol):
+    """What an actor can do (screenpy's Forgettable): it can be forgotten when the cast dismisses
+    the actor, releasing what it holds (connections, a browser profile)."""
+
+    async def forget(self) -> None: ...
+
+
 class CallTheApi:
     """The ability to call the service's HTTP API (chat.v1), on one server or another."""
 
     def __init__(self, api: ChatApi) -> None:
         self.api = api
+
+    async def forget(self) -> None:
+        """Nothing of theirs to release: the HTTP session is the scenario's, shared by all."""
 
     def on(self, service_url: str | None) -> ChatApi:
         """The API of another server (same HTTP session), or this one's when None."""
@@ -125,3 +137,7 @@ class ChatOnDevices:
         for _, socket in self._opened:
             if socket.is_open:
                 await socket.close()
+
+    async def forget(self) -> None:
+        """Hang up every device; what the connections saw stays readable for the evidence."""
+        await self.close_all()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar, overload
 
-from driver.actors.abilities import CallTheApi, ChatOnDevices
+from driver.actors.abilities import Ability, CallTheApi, ChatOnDevices
 from driver.client.api import ChatApi
 from driver.client.models import Ack, Tokens
 from driver.client.stream import RunStream
@@ -65,20 +65,33 @@ class Actor:
         # What they see: checked against the contract, written down for the report.
         self.verifier = StreamVerifier(name, directory=directory)
         self.transcript = transcript
-        self._abilities: dict[type[Any], object] = {}
+        self._abilities: dict[type[Any], Ability] = {}
 
     def __repr__(self) -> str:
         return f"Actor({self.name!r}, {self.email!r})"
 
     # -- abilities
-    def who_can(self, *abilities: object) -> Actor:
+    def who_can(self, *abilities: Ability) -> Actor:
         for ability in abilities:
             self.can(ability)
         return self
 
-    def can(self, ability: object) -> None:
+    def can(self, ability: Ability) -> None:
         """Give them an ability, replacing the one of the same kind they had."""
         self._abilities[type(ability)] = ability
+
+    async def exit(self) -> None:
+        """Forget every ability (screenpy's `exit`), each releasing what it holds, even when one
+        of them fails; afterwards they can do nothing until given an ability again."""
+        abilities, self._abilities = list(self._abilities.values()), {}
+        failures: list[BaseException] = []
+        for ability in abilities:
+            try:
+                await ability.forget()
+            except Exception as failure:
+                failures.append(failure)
+        if failures:
+            raise failures[0]
 
     def ability_to(self, kind: type[A]) -> A:
         ability = self._abilities.get(kind)

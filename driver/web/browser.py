@@ -96,6 +96,7 @@ class WebBrowsing:
         self.tabs: list[ChatPage] = []
         self.console_errors: list[str] = []
         self._frames: dict[int, PageFrames] = {}
+        self._closed = False
 
     async def open_tab(self) -> ChatPage:
         page = await self.context.new_page()
@@ -139,9 +140,17 @@ class WebBrowsing:
 
     async def close(self, trace: Path | None = None) -> None:
         """Close the profile; with `trace`, keep its Playwright trace there (tracing must be on)."""
+        if self._closed:
+            return
+        self._closed = True
         if trace is not None:
             await self.context.tracing.stop(path=trace)
         await self.context.close()
+
+    async def forget(self) -> None:
+        """The ability forgotten: the profile closed (the scenario's web fixture closes it first,
+        keeping a failed scenario's trace; then this does nothing)."""
+        await self.close()
 
     async def settle(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Let questions in flight on the tabs end (up to `timeout`), so that every run a tab
