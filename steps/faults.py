@@ -4,12 +4,12 @@ server) and what people experience meanwhile. Faults come from `ctx.faults`
 
 from __future__ import annotations
 
-import time
 from http import HTTPStatus
 from typing import Any
 
-from driver.actors import bad_input, outages, sessions
+from driver.actors import bad_input, outages
 from driver.actors.questions import (
+    HowTheServiceClosed,
     TheAnswerSinceAsking,
     TheAnswerText,
     TheErrorsSeen,
@@ -17,8 +17,9 @@ from driver.actors.questions import (
     TheirOwnSpend,
     TheMessages,
     TheRecordOfTheRun,
+    WhenTheEndedPassIsLetIn,
 )
-from driver.actors.tasks import Ask, CloseChat, OpenChat, Reconnect
+from driver.actors.tasks import SIGN_IN_ENDED_AT, Ask, CloseChat, OpenChat, Reconnect, SignOut
 from driver.client.contract import EventType, RunError
 from driver.evidence import stages
 from driver.oracle import refusals
@@ -180,8 +181,7 @@ async def step_sign_out_then_crash(ctx: ScenarioContext, name: str) -> None:
     """The person signs out on her phone while the session cache fails, then that server crashes."""
     person, phone_server = ctx.cast.person(name), ctx.faults.started[-1]
     await ctx.faults.unreachable("session cache")
-    ctx.signed_out_at = time.monotonic()
-    await sessions.sign_out_on(person, phone_server.url)
+    await person.attempts_to(SignOut(through=phone_server.url))
     await ctx.faults.crash(phone_server)
     await ctx.faults.reachable_again("session cache")
 
@@ -190,8 +190,8 @@ async def step_sign_out_then_crash(ctx: ScenarioContext, name: str) -> None:
 async def step_laptop_closed(ctx: ScenarioContext, name: str, seconds: float) -> None:
     """The person's laptop chat is closed within the time given of signing out, saying the pass ended."""
     person = ctx.cast.person(name)
-    [closed] = await sessions.wait_closed_by_service(
-        person, ["laptop"], within=seconds, since=ctx.signed_out_at
+    [closed] = await person.asks_for(
+        HowTheServiceClosed(("laptop",), seconds, since=SIGN_IN_ENDED_AT)
     )
     refusals.expect_closed(closed.code, "the pass ended", who=f"{name}'s laptop")
 
@@ -205,10 +205,7 @@ async def step_old_pass_refused_throughout(
 ) -> None:
     """The person's ended pass is refused every time throughout the period given after signing out."""
     person = ctx.cast.person(name)
-    began = ctx.signed_out_at + start
-    let_in = await sessions.let_in_between(
-        person.api, person.access_token, start=began, until=began + seconds
-    )
+    let_in = await person.asks_for(WhenTheEndedPassIsLetIn(SIGN_IN_ENDED_AT, start, seconds))
     assert not let_in, f"{name}'s ended pass was still let in: {', '.join(let_in)}"
 
 

@@ -10,13 +10,14 @@ import pytest
 
 from driver.actors.abilities import Ability, CallTheApi, ChatOnDevices
 from driver.actors.actor import Actor
+from driver.actors.notepad import Note
 from driver.client.api import ChatApi
 from driver.evidence.transcript import Transcript
 from fixtures.cast import Cast
 
 
 @dataclass
-class Note:
+class Word:
     """A task that writes down that it ran; its outcome is its word."""
 
     word: str
@@ -44,8 +45,8 @@ def test_an_actor_uses_the_ability_of_that_kind_given_last() -> None:
 
 async def test_tasks_run_in_order_and_one_task_gives_its_outcome() -> None:
     alice, log = Actor("Alice", "a@example.com", "pw", Transcript("t")), list[str]()
-    assert await alice.attempts_to(Note("sign up", log)) == "sign up"
-    await alice.attempts_to(Note("one", log), Note("two", log))
+    assert await alice.attempts_to(Word("sign up", log)) == "sign up"
+    await alice.attempts_to(Word("one", log), Word("two", log))
     assert log == ["Alice: sign up", "Alice: one", "Alice: two"]
 
 
@@ -99,3 +100,13 @@ async def test_dismissing_the_cast_makes_everyone_forget_every_ability(
             person.ability_to(ChatOnDevices)
         with pytest.raises(AssertionError, match="has no ability to CallTheApi"):
             person.ability_to(CallTheApi)
+
+
+def test_a_person_reads_back_what_they_noted_and_says_what_they_do_not_remember() -> None:
+    alice = Actor("Alice", "a@example.com", "pw", Transcript("t"))
+    old_password, also = Note[str]("her old password"), Note[str]("her old password")
+    with pytest.raises(AssertionError, match="Alice does not remember her old password"):
+        alice.notes.read(old_password)
+    alice.notes.write(old_password, "hunter2")
+    assert alice.notes.read(old_password) == "hunter2"
+    assert not alice.notes.has(also)  # a note is its own key, not its words

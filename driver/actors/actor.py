@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar, overload
 
 from driver.actors.abilities import Ability, CallTheApi, ChatOnDevices
+from driver.actors.notepad import Notepad
 from driver.client.api import ChatApi
 from driver.client.models import Ack, Tokens
 from driver.client.stream import RunStream
@@ -62,6 +63,7 @@ class Actor:
         self.current_thread: str | None = None  # the conversation they are in
         self.last_ack: Ack | None = None
         self.last_run: RunStream | None = None  # their last question, on the device they asked
+        self.notes = Notepad(name)  # the rest of what they remember, one typed note each
         # What they see: checked against the contract, written down for the report.
         self.verifier = StreamVerifier(name, directory=directory)
         self.transcript = transcript

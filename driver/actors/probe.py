@@ -68,18 +68,6 @@ async def _knock_on_chat(person: Actor, token: str | None, showing: str) -> Refu
     raise AssertionError(f"{person.name} was let into the chat showing {showing}")
 
 
-async def pass_still_works(person: Actor, token: str) -> bool:
-    """Whether a pass still opens the chat (the door only: no history is read)."""
-    try:
-        socket = await ChatSocket.connect(
-            person.chat.ws_url, access_token=token, name=f"{person.name}'s check of an old pass"
-        )
-    except HandshakeRefused:
-        return False
-    await socket.close()
-    return True
-
-
 async def try_enterprise_sign_in(api: ChatApi, id_token: str) -> ApiError:
     try:
         await api.enterprise_sign_in(id_token)

@@ -16,10 +16,21 @@ from driver.actors.questions.history import (
     TheRecordOfTheRun,
     WhatTheSearchFinds,
 )
+from driver.actors.questions.notes import TheNoted
 from driver.actors.questions.seen import HowTheChatWasClosed, TheErrorsSeen
+from driver.actors.questions.sessions import (
+    Closed,
+    HowTheServiceClosed,
+    ThePass,
+    WhatARenewalGets,
+    WhatStillWorks,
+    WhenTheEndedPassIsLetIn,
+)
 
 __all__ = [
+    "Closed",
     "HowTheChatWasClosed",
+    "HowTheServiceClosed",
     "TheAnswer",
     "TheAnswerSinceAsking",
     "TheAnswerText",
@@ -28,9 +39,14 @@ __all__ = [
     "TheFirstEventSinceAsking",
     "TheKindsOfEventSeen",
     "TheMessages",
+    "TheNoted",
+    "ThePass",
     "TheRecordOfTheRun",
     "TheirConversations",
     "TheirOwnSpend",
+    "WhatARenewalGets",
+    "WhatStillWorks",
     "WhatTheSearchFinds",
+    "WhenTheEndedPassIsLetIn",
     "answer_text",
 ]
