@@ -30,9 +30,7 @@ LEGACY: dict[str, frozenset[str]] = {
     "driver.actors.probe": frozenset({"_parameter_types", "security", "sessions"}),
     "driver.actors.reading": frozenset({"performance"}),
     "driver.actors.redeploys": frozenset({"deployment"}),
-    "driver.actors.sign_in_oracle": frozenset({"people"}),
     "driver.actors.usage_table": frozenset({"browsing", "usage"}),
-    "driver.actors.vanishing": frozenset({"devices"}),
     "driver.actors.waiting": frozenset({"capacity", "plans"}),
     "driver.client.contract": frozenset(
         {"delivery", "faults", "operations", "plans", "progress", "sessions"}

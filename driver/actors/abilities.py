@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from driver.client.api import ChatApi
-from driver.client.contract import SocketObserver
+from driver.client.contract import SocketObserver, TimedEvent
 from driver.client.socket import ChatSocket, patiently_busy
 from driver.client.stream import RunStream
 
@@ -114,6 +114,19 @@ class ChatOnDevices:
     def streams_on(self, device: str) -> list[RunStream]:
         """Every run stream of every connection this device has had."""
         return [s for sock in self.connections_of(device) for s in sock.streams.values()]
+
+    def events_on(self, run_id: str, device: str) -> list[TimedEvent]:
+        """Every event of that run the device received, over all its connections, in arrival
+        order."""
+        return [e for s in self.streams_on(device) if s.run_id == run_id for e in s.events]
+
+    def runs_asked(self) -> list[str]:
+        """Every run their questions started (from the confirmations their devices read)."""
+        seen: list[str] = []
+        for ack in (ack for socket in self.connections() for ack in socket.acks):
+            if ack.run_id not in seen:
+                seen.append(ack.run_id)
+        return seen
 
     def last_in_order(self, run_id: str, device: str | None = None) -> int:
         """The highest seq seen (on that device's connections, or any) without a gap from 1:

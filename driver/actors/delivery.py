@@ -104,8 +104,7 @@ def resume_answers(person: Actor, device: str = DEFAULT_DEVICE) -> list[Frame]:
 
 def events_on(person: Actor, run_id: str, device: str = DEFAULT_DEVICE) -> list[TimedEvent]:
     """Every event of that run the device received, over all its connections, in arrival order."""
-    streams = [s.streams[run_id] for s in person.chat.connections_of(device) if run_id in s.streams]
-    return [event for stream in streams for event in stream.events]
+    return person.chat.events_on(run_id, device)
 
 
 def last_in_order(person: Actor, run_id: str, device: str = DEFAULT_DEVICE) -> int:
@@ -161,13 +160,7 @@ async def follow_to_answer(
 
 def runs_asked(person: Actor) -> list[str]:
     """Every run the person's questions started (from the confirmations they read)."""
-    seen: list[str] = []
-    for device in {name for name in person.chat.sockets}:
-        for socket in person.chat.connections_of(device):
-            for ack in socket.acks:
-                if ack.run_id not in seen:
-                    seen.append(ack.run_id)
-    return seen
+    return person.chat.runs_asked()
 
 
 def missing_answers(person: Actor, device: str, run_ids: Sequence[str]) -> list[str]:

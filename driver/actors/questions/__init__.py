@@ -17,7 +17,7 @@ from driver.actors.questions.history import (
     WhatTheSearchFinds,
 )
 from driver.actors.questions.notes import TheNoted
-from driver.actors.questions.seen import HowTheChatWasClosed, TheErrorsSeen
+from driver.actors.questions.seen import HowTheChatWasClosed, TheErrorsSeen, WhatTheDeviceGotWrong
 from driver.actors.questions.sessions import (
     Closed,
     HowTheServiceClosed,
@@ -26,11 +26,13 @@ from driver.actors.questions.sessions import (
     WhatStillWorks,
     WhenTheEndedPassIsLetIn,
 )
+from driver.actors.questions.sign_in import HowTheirSignInAnswersDiffer
 
 __all__ = [
     "Closed",
     "HowTheChatWasClosed",
     "HowTheServiceClosed",
+    "HowTheirSignInAnswersDiffer",
     "TheAnswer",
     "TheAnswerSinceAsking",
     "TheAnswerText",
@@ -46,6 +48,7 @@ __all__ = [
     "TheirOwnSpend",
     "WhatARenewalGets",
     "WhatStillWorks",
+    "WhatTheDeviceGotWrong",
     "WhatTheSearchFinds",
     "WhenTheEndedPassIsLetIn",
     "answer_text",

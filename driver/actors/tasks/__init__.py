@@ -1,12 +1,22 @@
 """What actors do: one class per task, performed with `actor.attempts_to(...)`."""
 
-from driver.actors.tasks.accounts import LoadUsage, SignIn, SignUp, TryToSignIn, TryToSignUp
+from driver.actors.tasks.accounts import (
+    SIGN_INS_SIDE_BY_SIDE,
+    LoadUsage,
+    SignIn,
+    SignInSideBySide,
+    SignUp,
+    TryToSignIn,
+    TryToSignUp,
+)
 from driver.actors.tasks.conversation import Ask, AskAgain, ContinueLatestConversation, TryToAskIn
 from driver.actors.tasks.devices import (
     CloseChat,
     Leave,
     OpenChat,
     Reconnect,
+    ReconnectWhenAPlaceIsFree,
+    TakeAFreedPlace,
     TryToOpenChat,
     TryToOpenChatFrom,
 )
@@ -36,6 +46,7 @@ __all__ = [
     "PREVIOUS_PASS",
     "RENEWED_TWICE_AT_ONCE",
     "RENEWED_WITH_THE_COPY",
+    "SIGN_INS_SIDE_BY_SIDE",
     "SIGN_IN_ENDED_AT",
     "Ask",
     "AskAgain",
@@ -48,14 +59,17 @@ __all__ = [
     "LoadUsage",
     "OpenChat",
     "Reconnect",
+    "ReconnectWhenAPlaceIsFree",
     "RenewThePass",
     "RenewTwiceAtOnce",
     "RenewWithTheCopy",
     "SignIn",
     "SignInOn",
+    "SignInSideBySide",
     "SignOut",
     "SignOutEverywhere",
     "SignUp",
+    "TakeAFreedPlace",
     "TryToAskIn",
     "TryToOpenChat",
     "TryToOpenChatFrom",

@@ -1,16 +1,13 @@
 """Whether a sign-in refusal gives away that an email has no account: the answer to an unknown
 email and to a wrong password, asked side by side, must be the same words and take about the
 same time (an early return that skips the password check answers several times faster).
+The attempts are the actors' (`SignInSideBySide`); this is what they are held to.
 """
 
 from __future__ import annotations
 
 import statistics
-import time
 from dataclasses import dataclass
-
-from driver.actors.actor import Actor
-from driver.client.errors import ApiError
 
 # "About the same time": the fastest of each within this factor of each other. A check of the
 # password takes most of a refusal's time (about 25 ms of argon2 here); the round trip the rest.
@@ -28,36 +25,6 @@ class Attempt:
 class SideBySide:
     unknown: list[Attempt]  # an email without an account, a new one each round
     wrong: list[Attempt]  # a real account's email with a wrong password
-
-
-async def _attempt(actor: Actor, email: str, password: str) -> Attempt:
-    began = time.perf_counter()
-    try:
-        await actor.api.login(email, password)
-        answer = (200, "", "")
-    except ApiError as refusal:
-        answer = (refusal.status, refusal.code, refusal.message)
-    return Attempt(answer, time.perf_counter() - began)
-
-
-async def side_by_side(
-    stranger: Actor, unknown_email: str, holder: Actor, rounds: int = ROUNDS
-) -> SideBySide:
-    """`stranger` signs in as `unknown_email` (then as variants of it, each unknown too) and
-    `holder` with a wrong password, in turns (who goes first alternates)."""
-    local, _, domain = unknown_email.partition("@")
-    result = SideBySide([], [])
-    for n in range(rounds):
-        email = unknown_email if n == 0 else f"{local}+{n}@{domain}"
-        unknown = _attempt(stranger, email, "Any-password-at-all-1")
-        wrong = _attempt(holder, holder.email, f"not-{holder.password}")
-        if n % 2:
-            result.wrong.append(await wrong)
-            result.unknown.append(await unknown)
-        else:
-            result.unknown.append(await unknown)
-            result.wrong.append(await wrong)
-    return result
 
 
 def problems(found: SideBySide, who: str, other: str) -> list[str]:
