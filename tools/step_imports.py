@@ -22,7 +22,6 @@ ALLOWED = ("driver.actors.tasks", "driver.actors.questions", "driver.actors.inte
 LEGACY: dict[str, frozenset[str]] = {
     "driver.actors.actor": frozenset({"browsing", "capacity"}),
     "driver.actors.bad_input": frozenset({"faults"}),
-    "driver.actors.chat_limits": frozenset({"limits", "plans"}),
     "driver.actors.crowd": frozenset({"delivery", "performance"}),
     "driver.actors.delivery": frozenset({"delivery", "devices", "sessions"}),
     "driver.actors.leaving": frozenset({"leaving"}),

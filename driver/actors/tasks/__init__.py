@@ -22,6 +22,15 @@ from driver.actors.tasks.devices import (
 )
 
 # Last: sessions' questions use tasks above (through the probe).
+from driver.actors.tasks.limits import (
+    CAUGHT_UP,
+    CHATS_OPENED,
+    SPREAD_FLOOD,
+    AskOnEveryChatAtOnce,
+    CatchUpOnUnknownRuns,
+    OpenMoreChats,
+    TryToOpenOneMoreChat,
+)
 from driver.actors.tasks.sessions import (
     COPIED_RENEWAL,
     OLD_PASSWORD,
@@ -41,6 +50,8 @@ from driver.actors.tasks.sessions import (
 from driver.actors.tasks.verification import CheckEverythingSeen
 
 __all__ = [
+    "CAUGHT_UP",
+    "CHATS_OPENED",
     "COPIED_RENEWAL",
     "OLD_PASSWORD",
     "PREVIOUS_PASS",
@@ -48,8 +59,11 @@ __all__ = [
     "RENEWED_WITH_THE_COPY",
     "SIGN_INS_SIDE_BY_SIDE",
     "SIGN_IN_ENDED_AT",
+    "SPREAD_FLOOD",
     "Ask",
     "AskAgain",
+    "AskOnEveryChatAtOnce",
+    "CatchUpOnUnknownRuns",
     "ChangePassword",
     "CheckEverythingSeen",
     "CloseChat",
@@ -58,6 +72,7 @@ __all__ = [
     "Leave",
     "LoadUsage",
     "OpenChat",
+    "OpenMoreChats",
     "Reconnect",
     "ReconnectWhenAPlaceIsFree",
     "RenewThePass",
@@ -73,6 +88,7 @@ __all__ = [
     "TryToAskIn",
     "TryToOpenChat",
     "TryToOpenChatFrom",
+    "TryToOpenOneMoreChat",
     "TryToSignIn",
     "TryToSignUp",
 ]
