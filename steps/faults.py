@@ -8,13 +8,13 @@ from http import HTTPStatus
 from typing import Any
 
 from driver.actors import bad_input, outages
+from driver.actors.interactions import See, StatesTheirOwnSpend
 from driver.actors.questions import (
     HowTheServiceClosed,
     TheAnswerSinceAsking,
     TheAnswerText,
     TheErrorsSeen,
     TheirConversations,
-    TheirOwnSpend,
     TheMessages,
     TheRecordOfTheRun,
     WhenTheEndedPassIsLetIn,
@@ -524,7 +524,7 @@ async def step_ask_new_server(ctx: ScenarioContext, name: str, question: str) ->
     person = ctx.cast.person(name)
     person.chat.serve_from("laptop", ctx.new_server.url)
     await person.attempts_to(Ask(question))
-    await person.asks_for(TheirOwnSpend(ANSWER_TIMEOUT_S))
+    await person.should(See(TheAnswerText(ANSWER_TIMEOUT_S), StatesTheirOwnSpend()))
 
 
 @then(

@@ -6,11 +6,12 @@ import time
 from typing import Any
 
 from driver.actors import delivery, probe
+from driver.actors.interactions import See, StatesTheirOwnSpend
 from driver.actors.questions import (
     HowTheChatWasClosed,
     HowTheServiceClosed,
     TheAnswer,
-    TheirOwnSpend,
+    TheAnswerText,
     TheNoted,
     ThePass,
     WhatARenewalGets,
@@ -325,7 +326,7 @@ async def step_renew_and_answer(ctx: ScenarioContext, name: str) -> None:
     """After renewing her pass the person reconnects, asks and gets her own spend."""
     person = ctx.cast.person(name)
     await person.attempts_to(RenewThePass(), Reconnect(), Ask("How can we cut our model spend?"))
-    await person.asks_for(TheirOwnSpend(ANSWER_TIMEOUT_S))
+    await person.should(See(TheAnswerText(ANSWER_TIMEOUT_S), StatesTheirOwnSpend()))
 
 
 # -- a pass that ends while an answer is running ---------------------------------------------
@@ -518,7 +519,7 @@ async def step_can_ask(ctx: ScenarioContext, name: str, question: str) -> None:
     """The person asks a question and gets her own company's spend."""
     person = ctx.cast.person(name)
     await person.attempts_to(Ask(question))
-    await person.asks_for(TheirOwnSpend(ANSWER_TIMEOUT_S))
+    await person.should(See(TheAnswerText(ANSWER_TIMEOUT_S), StatesTheirOwnSpend()))
 
 
 @when(

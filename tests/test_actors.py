@@ -10,6 +10,7 @@ import pytest
 
 from driver.actors.abilities import Ability, CallTheApi, ChatOnDevices
 from driver.actors.actor import Actor
+from driver.actors.interactions import See
 from driver.actors.notepad import Note
 from driver.client.api import ChatApi
 from driver.evidence.transcript import Transcript
@@ -110,3 +111,29 @@ def test_a_person_reads_back_what_they_noted_and_says_what_they_do_not_remember(
     alice.notes.write(old_password, "hunter2")
     assert alice.notes.read(old_password) == "hunter2"
     assert not alice.notes.has(also)  # a note is its own key, not its words
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """A question whose answer is a fixed word."""
+
+    word: str
+
+    async def answered_by(self, actor: Actor) -> str:
+        return self.word
+
+
+@dataclass(frozen=True)
+class IsPolite:
+    """A resolution: the word is "please"."""
+
+    def problems(self, actor: Actor, answer: str) -> list[str]:
+        return [] if answer == "please" else [f"{actor.name} heard {answer!r}, not 'please'"]
+
+
+async def test_checks_live_in_see_and_questions_only_answer() -> None:
+    alice = Actor("Alice", "a@example.com", "pw", Transcript("t"))
+    assert await alice.asks_for(Spoken("now")) == "now"  # a question never fails on its answer
+    await alice.should(See(Spoken("please"), IsPolite()))
+    with pytest.raises(AssertionError, match="Alice heard 'now', not 'please'"):
+        await alice.should(See(Spoken("please"), IsPolite()), See(Spoken("now"), IsPolite()))

@@ -126,6 +126,11 @@ class Actor:
             outcome = await task.perform_as(self)
         return outcome if len(tasks) == 1 else None
 
+    async def should(self, *checks: Task[None]) -> None:
+        """Perform checks (interactions such as See), in order: screenpy's `should`."""
+        for check in checks:
+            await check.perform_as(self)
+
     async def asks_for(self, question: Question[T]) -> T:
         return await question.answered_by(self)
 

@@ -6,7 +6,6 @@ from driver.actors.questions.answers import (
     TheAnswerText,
     TheEvent,
     TheFirstEventSinceAsking,
-    TheirOwnSpend,
     TheKindsOfEventSeen,
     answer_text,
 )
@@ -45,7 +44,6 @@ __all__ = [
     "ThePass",
     "TheRecordOfTheRun",
     "TheirConversations",
-    "TheirOwnSpend",
     "WhatARenewalGets",
     "WhatStillWorks",
     "WhatTheDeviceGotWrong",
