@@ -1,4 +1,4 @@
-"""Tasks of an account: signing up and in, renewing the pass, signing out, uploading usage."""
+"""Tasks of an account: signing up and in, side by side with someone else, uploading usage."""
 
 from __future__ import annotations
 
