@@ -7,7 +7,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from driver.actors import bad_input, outages
+from driver.actors import outages
 from driver.actors.interactions import See, StatesTheirOwnSpend
 from driver.actors.questions import (
     HowTheServiceClosed,
@@ -16,10 +16,20 @@ from driver.actors.questions import (
     TheErrorsSeen,
     TheirConversations,
     TheMessages,
+    TheNoted,
     TheRecordOfTheRun,
     WhenTheEndedPassIsLetIn,
 )
-from driver.actors.tasks import SIGN_IN_ENDED_AT, Ask, CloseChat, OpenChat, Reconnect, SignOut
+from driver.actors.tasks import (
+    GARBLED_MESSAGES,
+    SIGN_IN_ENDED_AT,
+    Ask,
+    CloseChat,
+    OpenChat,
+    Reconnect,
+    SendGarbledMessages,
+    SignOut,
+)
 from driver.client.contract import EventType, RunError
 from driver.evidence import stages
 from driver.oracle import refusals
@@ -542,14 +552,13 @@ async def step_new_server_cache_back(ctx: ScenarioContext, seconds: float) -> No
 @when("{name}'s app sends {count:d} garbled messages and every kind known to trip up software")
 async def step_barrage(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person's app sends that many generated garbled messages and every known tricky one."""
-    frames = bad_input.generated_frames(count) + [f for _, f in bad_input.edge_case_frames()]
-    ctx.barrage = await bad_input.send_barrage(ctx.cast.person(name), frames)
+    await ctx.cast.spotlight_on(name).attempts_to(SendGarbledMessages(count))
 
 
 @then("every message got its own answer, and none closed the chat or was met with silence")
-def step_barrage_answered(ctx: ScenarioContext) -> None:
+async def step_barrage_answered(ctx: ScenarioContext) -> None:
     """Every message got its own answer; none closed the chat or went unanswered."""
-    report = ctx.barrage
+    report = await ctx.cast.in_the_spotlight().asks_for(TheNoted(GARBLED_MESSAGES))
     _problems(f"Of {len(report.answers)} messages", report.problems())
 
 

@@ -21,7 +21,6 @@ ALLOWED = ("driver.actors.tasks", "driver.actors.questions", "driver.actors.inte
 # driver module -> the step modules that still import it (to be turned into tasks and questions).
 LEGACY: dict[str, frozenset[str]] = {
     "driver.actors.actor": frozenset({"browsing", "capacity"}),
-    "driver.actors.bad_input": frozenset({"faults"}),
     "driver.actors.crowd": frozenset({"delivery", "performance"}),
     "driver.actors.delivery": frozenset({"delivery", "devices", "sessions"}),
     "driver.actors.leaving": frozenset({"leaving"}),

@@ -22,6 +22,7 @@ from driver.actors.tasks.devices import (
 )
 
 # Last: sessions' questions use tasks above (through the probe).
+from driver.actors.tasks.garbled import GARBLED_MESSAGES, SendGarbledMessages
 from driver.actors.tasks.limits import (
     CAUGHT_UP,
     CHATS_OPENED,
@@ -53,6 +54,7 @@ __all__ = [
     "CAUGHT_UP",
     "CHATS_OPENED",
     "COPIED_RENEWAL",
+    "GARBLED_MESSAGES",
     "OLD_PASSWORD",
     "PREVIOUS_PASS",
     "RENEWED_TWICE_AT_ONCE",
@@ -78,6 +80,7 @@ __all__ = [
     "RenewThePass",
     "RenewTwiceAtOnce",
     "RenewWithTheCopy",
+    "SendGarbledMessages",
     "SignIn",
     "SignInOn",
     "SignInSideBySide",
