@@ -137,6 +137,8 @@ lint: $(VENV_STAMP)
 	echo "== gherkin check"; python -m tools.gherkin_check || status=1; \
 	echo "== step catalogue (docstrings, dead steps, make steps)"; \
 		python -m tools.step_catalogue --check || status=1; \
+	echo "== step imports (tasks, questions, interactions only)"; \
+		python -m tools.step_imports || status=1; \
 	echo "== import contracts"; lint-imports --no-logo --no-cache || status=1; \
 		python -m tools.import_drawing --check || status=1; \
 	echo "== promtool (deploy/prometheus)"; \

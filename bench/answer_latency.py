@@ -43,12 +43,13 @@ import asyncpg
 import psutil
 from redis.asyncio import Redis
 
-from driver import crowd, latency
+from driver.actors import crowd
+from driver.actors.crowd import Customer
 from driver.actors.questions import TheAnswer
 from driver.actors.tasks import Ask, CheckEverythingSeen, Leave, OpenChat
-from driver.crowd import Customer
-from driver.errors import ApiError, HandshakeRefused, SendRefused, SocketClosed
-from driver.latency import Figures
+from driver.client.errors import ApiError, HandshakeRefused, SendRefused, SocketClosed
+from driver.evidence import latency
+from driver.evidence.latency import Figures
 from fixtures.cast import Cast
 from harness.stack import Stack, StackConfig
 

@@ -10,7 +10,9 @@ from typing import Any, Protocol
 from parse import with_pattern
 from parse_type import TypeBuilder
 
-from driver import passes, probe, refusals
+from driver.actors import probe
+from driver.client import passes
+from driver.oracle import refusals
 from fixtures import security
 from fixtures.context import register_type
 

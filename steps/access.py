@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 import allure
 
-from driver import passes, refusals
 from driver.actors.tasks import TryToOpenChat
+from driver.client import passes
+from driver.oracle import refusals
 from fixtures.context import ScenarioContext, then, when
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from driver import stages
 from driver.actors.questions import TheAnswer, TheAnswerText
-from driver.answers import stated_costliest, stated_unit_costs
+from driver.evidence import stages
+from driver.oracle.answers import stated_costliest, stated_unit_costs
 from fixtures.context import ScenarioContext, then
 
 ANSWER_TIMEOUT_S = 15.0

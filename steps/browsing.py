@@ -6,11 +6,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from driver import web_tasks
 from driver.actors.actor import Actor
-from driver.answers import stated_monthly_savings, stated_total
-from driver.browser import WebBrowsing
-from driver.usage_table import usage_records
+from driver.actors.usage_table import usage_records
+from driver.oracle.answers import stated_monthly_savings, stated_total
+from driver.web import web_tasks
+from driver.web.browser import WebBrowsing
 from fixtures import security
 from fixtures.context import ScenarioContext, given, then, when
 

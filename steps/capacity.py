@@ -6,14 +6,15 @@ from __future__ import annotations
 import asyncio
 import time
 
-from driver import refusals, waiting
+from driver.actors import waiting
 from driver.actors.actor import Actor
 from driver.actors.questions import TheAnswer, TheirConversations
 from driver.actors.tasks import OpenChat, SignIn, SignUp
-from driver.errors import SendRefused
-from driver.eventually import eventually
-from driver.latency import NEVER, Series
-from driver.stream import RunStream
+from driver.client.errors import SendRefused
+from driver.client.eventually import eventually
+from driver.client.stream import RunStream
+from driver.evidence.latency import NEVER, Series
+from driver.oracle import refusals
 from fixtures import crowds
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.performance_evidence import Measurements

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from driver.actors.questions import TheAnswer, TheAnswerText
 from driver.actors.tasks import Ask
-from driver.answers import stated_monthly_savings, stated_total, stated_yearly_savings
+from driver.oracle.answers import stated_monthly_savings, stated_total, stated_yearly_savings
 from fixtures.context import ScenarioContext, given, then, when
 
 ANSWER_TIMEOUT_S = 15.0

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from driver import crowd, delivery, refusals
+from driver.actors import crowd, delivery
 from driver.actors.questions import TheAnswer, TheAnswerText, TheEvent, TheMessages
 from driver.actors.tasks import Ask, AskAgain, OpenChat, Reconnect
-from driver.contract import ControlType, EventType, RunError
+from driver.client.contract import ControlType, EventType, RunError
+from driver.oracle import refusals
 from fixtures import balancing, security
 from fixtures.context import ScenarioContext, given, then, when
 from harness.servers import forget_short_term_copy, servers_of

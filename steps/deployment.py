@@ -1,11 +1,11 @@
 """Redeploying while people are in the middle of an answer (@deployment): the scenario's own
 deployment behind the balancer (fixtures/deployment.py), people who keep asking
-(driver/redeploys.py), and the operator's real redeploy command."""
+(driver/actors/redeploys.py), and the operator's real redeploy command."""
 
 from __future__ import annotations
 
-from driver import redeploys
-from driver.redeploys import KeepAsking
+from driver.actors import redeploys
+from driver.actors.redeploys import KeepAsking
 from fixtures import crowds
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.deployment import redeploy

@@ -5,10 +5,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from driver import delivery, refusals, vanishing
-from driver.actors.actor import DEFAULT_DEVICE
-from driver.actors.questions import HowTheChatWasClosed
-from driver.actors.tasks import Ask, OpenChat, Reconnect
+from driver.actors import delivery
+from driver.actors.questions import HowTheChatWasClosed, WhatTheDeviceGotWrong
+from driver.actors.tasks import (
+    DEFAULT_DEVICE,
+    Ask,
+    OpenChat,
+    Reconnect,
+    ReconnectWhenAPlaceIsFree,
+    TakeAFreedPlace,
+)
+from driver.oracle import refusals
 from fixtures import balancing, security
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.device_network import device_network
@@ -155,9 +162,8 @@ def step_network_freezes(ctx: ScenarioContext, name: str) -> None:
 async def step_vanished_place_freed(ctx: ScenarioContext, name: str) -> None:
     """Within two heartbeats of the freeze the laptop's open-chat place is free: the tablet gets in."""
     within = 2 * heartbeat_s(_profile(ctx))
-    await vanishing.place_taken_by(
-        ctx.cast.person(name), "tablet", since=ctx.network_frozen_at, within=within
-    )
+    freed = TakeAFreedPlace("tablet", since=ctx.network_frozen_at, within=within)
+    await ctx.cast.person(name).attempts_to(freed)
 
 
 @then("{name}'s phone has the whole answer, each step once and in order")
@@ -165,7 +171,7 @@ async def step_phone_has_everything(ctx: ScenarioContext, name: str) -> None:
     """The phone, open all along, received every step of the answer, once each and in order."""
     person = ctx.cast.person(name)
     await delivery.wait_for_every_answer_on(person, "phone")
-    wrong = vanishing.not_everything(person, "phone")
+    wrong = await person.asks_for(WhatTheDeviceGotWrong("phone"))
     assert not wrong, f"{name}'s phone did not get everything:\n" + "\n".join(wrong)
 
 
@@ -176,7 +182,7 @@ async def step_laptop_catches_up(ctx: ScenarioContext, name: str) -> None:
     """With its network working again, the laptop reconnects and has every step, once each and in order."""
     person = ctx.cast.person(name)
     ctx.device_network.restore()
-    await vanishing.reconnect_when_a_place_is_free(person, "laptop", within=5)
+    await person.attempts_to(ReconnectWhenAPlaceIsFree("laptop", within=5))
     await delivery.wait_for_every_answer_on(person, "laptop")
-    wrong = vanishing.not_everything(person, "laptop")
+    wrong = await person.asks_for(WhatTheDeviceGotWrong("laptop"))
     assert not wrong, f"{name}'s laptop did not get everything:\n" + "\n".join(wrong)

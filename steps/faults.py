@@ -4,24 +4,37 @@ server) and what people experience meanwhile. Faults come from `ctx.faults`
 
 from __future__ import annotations
 
-import time
 from http import HTTPStatus
 from typing import Any
 
-from driver import bad_input, outages, refusals, sessions, stages
+from driver.actors import outages
+from driver.actors.interactions import See, StatesTheirOwnSpend
 from driver.actors.questions import (
+    HowTheServiceClosed,
     TheAnswer,
     TheAnswerSinceAsking,
     TheAnswerText,
     TheErrorsSeen,
     TheirConversations,
-    TheirOwnSpend,
     TheMessages,
+    TheNoted,
     TheRecordOfTheRun,
     WhatTheHistoryHeldOnArrival,
+    WhenTheEndedPassIsLetIn,
 )
-from driver.actors.tasks import Ask, CloseChat, OpenChat, Reconnect
-from driver.contract import EventType, RunError
+from driver.actors.tasks import (
+    GARBLED_MESSAGES,
+    SIGN_IN_ENDED_AT,
+    Ask,
+    CloseChat,
+    OpenChat,
+    Reconnect,
+    SendGarbledMessages,
+    SignOut,
+)
+from driver.client.contract import EventType, RunError
+from driver.evidence import stages
+from driver.oracle import refusals
 from fixtures import security, slow_answers
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.suite import RUN_LEASE_S
@@ -181,8 +194,7 @@ async def step_sign_out_then_crash(ctx: ScenarioContext, name: str) -> None:
     """The person signs out on her phone while the session cache fails, then that server crashes."""
     person, phone_server = ctx.cast.person(name), ctx.faults.started[-1]
     await ctx.faults.unreachable("session cache")
-    ctx.signed_out_at = time.monotonic()
-    await sessions.sign_out_on(person, phone_server.url)
+    await person.attempts_to(SignOut(through=phone_server.url))
     await ctx.faults.crash(phone_server)
     await ctx.faults.reachable_again("session cache")
 
@@ -191,8 +203,8 @@ async def step_sign_out_then_crash(ctx: ScenarioContext, name: str) -> None:
 async def step_laptop_closed(ctx: ScenarioContext, name: str, seconds: float) -> None:
     """The person's laptop chat is closed within the time given of signing out, saying the pass ended."""
     person = ctx.cast.person(name)
-    [closed] = await sessions.wait_closed_by_service(
-        person, ["laptop"], within=seconds, since=ctx.signed_out_at
+    [closed] = await person.asks_for(
+        HowTheServiceClosed(("laptop",), seconds, since=SIGN_IN_ENDED_AT)
     )
     refusals.expect_closed(closed.code, "the pass ended", who=f"{name}'s laptop")
 
@@ -206,10 +218,7 @@ async def step_old_pass_refused_throughout(
 ) -> None:
     """The person's ended pass is refused every time throughout the period given after signing out."""
     person = ctx.cast.person(name)
-    began = ctx.signed_out_at + start
-    let_in = await sessions.let_in_between(
-        person.api, person.access_token, start=began, until=began + seconds
-    )
+    let_in = await person.asks_for(WhenTheEndedPassIsLetIn(SIGN_IN_ENDED_AT, start, seconds))
     assert not let_in, f"{name}'s ended pass was still let in: {', '.join(let_in)}"
 
 
@@ -528,7 +537,7 @@ async def step_ask_new_server(ctx: ScenarioContext, name: str, question: str) ->
     person = ctx.cast.person(name)
     person.chat.serve_from("laptop", ctx.new_server.url)
     await person.attempts_to(Ask(question))
-    await person.asks_for(TheirOwnSpend(ANSWER_TIMEOUT_S))
+    await person.should(See(TheAnswerText(ANSWER_TIMEOUT_S), StatesTheirOwnSpend()))
 
 
 @then(
@@ -546,14 +555,13 @@ async def step_new_server_cache_back(ctx: ScenarioContext, seconds: float) -> No
 @when("{name}'s app sends {count:d} garbled messages and every kind known to trip up software")
 async def step_barrage(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person's app sends that many generated garbled messages and every known tricky one."""
-    frames = bad_input.generated_frames(count) + [f for _, f in bad_input.edge_case_frames()]
-    ctx.barrage = await bad_input.send_barrage(ctx.cast.person(name), frames)
+    await ctx.cast.spotlight_on(name).attempts_to(SendGarbledMessages(count))
 
 
 @then("every message got its own answer, and none closed the chat or was met with silence")
-def step_barrage_answered(ctx: ScenarioContext) -> None:
+async def step_barrage_answered(ctx: ScenarioContext) -> None:
     """Every message got its own answer; none closed the chat or went unanswered."""
-    report = ctx.barrage
+    report = await ctx.cast.in_the_spotlight().asks_for(TheNoted(GARBLED_MESSAGES))
     _problems(f"Of {len(report.answers)} messages", report.problems())
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from driver import refusals, sessions, stages
 from driver.actors.questions import (
     TheAnswer,
     TheAnswerText,
     TheirConversations,
     TheMessages,
 )
-from driver.actors.tasks import Ask, ContinueLatestConversation
-from driver.errors import ApiError
+from driver.actors.tasks import Ask, ContinueLatestConversation, SignInOn
+from driver.client.errors import ApiError
+from driver.evidence import stages
+from driver.oracle import refusals
 from fixtures.context import ScenarioContext, given, then, when
 
 
@@ -120,7 +121,7 @@ async def step_finds_none_of(ctx: ScenarioContext, name: str, other: str) -> Non
 @given("{name} has signed in again on her phone")
 async def step_signed_in_on_phone(ctx: ScenarioContext, name: str) -> None:
     """The person has signed in again, on her phone."""
-    await sessions.sign_in_on(ctx.cast.person(name), "phone")
+    await ctx.cast.person(name).attempts_to(SignInOn("phone"))
 
 
 @when('{name} continues her latest conversation on her phone with "{question}"')

@@ -1,10 +1,10 @@
 """What a language model's wording is held to: the figures stay the assistant's, the words stay
-on the question (driver/held_prose.py)."""
+on the question (driver/oracle/held_prose.py)."""
 
 from __future__ import annotations
 
-from driver import held_prose
 from driver.actors.questions import TheAnswerText
+from driver.oracle import held_prose
 from fixtures.context import ScenarioContext, then
 
 

@@ -4,9 +4,10 @@ keeps it."""
 
 from __future__ import annotations
 
-from driver import leaving, operations
-from driver.eventually import eventually
-from driver.operations import Figures
+from driver.actors import leaving
+from driver.client import operations
+from driver.client.eventually import eventually
+from driver.client.operations import Figures
 from fixtures.context import ScenarioContext, then, when
 from fixtures.security import stack_of
 from harness import kept_for_people

@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
-from driver import chat_limits
-from driver.actors.tasks import OpenChat
-from driver.errors import HandshakeRefused
+from driver.actors.questions import TheNoted
+from driver.actors.tasks import (
+    CAUGHT_UP,
+    CHATS_OPENED,
+    SPREAD_FLOOD,
+    AskOnEveryChatAtOnce,
+    CatchUpOnUnknownRuns,
+    OpenChat,
+    OpenMoreChats,
+    TryToOpenOneMoreChat,
+)
+from driver.client.errors import HandshakeRefused
 from fixtures import balancing, security
 from fixtures.context import ScenarioContext, given, then, when
 from harness.servers import servers_of
 
 
-def _two_servers(ctx: ScenarioContext) -> list[str]:
+def _two_servers(ctx: ScenarioContext) -> tuple[str, ...]:
     if not ctx.target.embedded:  # a deployment: its balancer spreads the chats
-        return [ctx.target.service_url]
-    return [ctx.target.service_url, servers_of(security.stack_of(ctx)).url("second")]
+        return (ctx.target.service_url,)
+    return (ctx.target.service_url, servers_of(security.stack_of(ctx)).url("second"))
 
 
 @given("{name} has {count:d} chats open, spread over two servers")
 async def step_chats_open(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person has that many chats open, spread over two servers."""
-    ctx.chats = await chat_limits.open_chats(ctx.cast.person(name), count, _two_servers(ctx))
-    if not ctx.target.embedded and not balancing.spread_over_servers(ctx.chats, f"{name}'s chats"):
+    person = ctx.cast.person(name)
+    await person.attempts_to(OpenMoreChats(count, _two_servers(ctx)))
+    chats = person.notes.read(CHATS_OPENED)
+    if not ctx.target.embedded and not balancing.spread_over_servers(chats, f"{name}'s chats"):
         ctx.scenario.skip(balancing.NOT_SAID)
 
 
 @when("{name} tries to open one more chat")
 async def step_one_more_chat(ctx: ScenarioContext, name: str) -> None:
     """The person tries to open one more chat."""
-    opened = await chat_limits.try_open_chat(ctx.cast.person(name), ctx.target.service_url)
+    opened = await ctx.cast.person(name).attempts_to(TryToOpenOneMoreChat(ctx.target.service_url))
     ctx.refusal = opened if isinstance(opened, HandshakeRefused) else None
 
 
@@ -44,15 +55,15 @@ async def step_open_chat_on(ctx: ScenarioContext, name: str, device: str) -> Non
 @when("{name} sends {count:d} questions on each of her chats at once")
 async def step_flood_across(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person sends that many questions on each of her open chats at the same moment."""
-    ctx.spread_flood = await chat_limits.flood_across(ctx.chats, count)
+    await ctx.cast.person(name).attempts_to(AskOnEveryChatAtOnce(count))
 
 
 @then(
     "only about {burst:d} of {name}'s questions are taken, and she is told to slow down for the others"
 )
-def step_flood_slowed_as_one(ctx: ScenarioContext, burst: int, name: str) -> None:
+async def step_flood_slowed_as_one(ctx: ScenarioContext, burst: int, name: str) -> None:
     """Her chats share one allowance: about that many questions are taken, the rest told to slow down."""
-    flood = ctx.spread_flood
+    flood = await ctx.cast.person(name).asks_for(TheNoted(SPREAD_FLOOD))
     # A burst, then one a second: a flood that took longer earns its refill, no more.
     allowed = burst + int(flood.seconds)
     assert burst <= flood.accepted <= allowed, (
@@ -66,16 +77,15 @@ def step_flood_slowed_as_one(ctx: ScenarioContext, burst: int, name: str) -> Non
 )
 async def step_catch_up_in_bulk(ctx: ScenarioContext, name: str, batches: int, size: int) -> None:
     """The person's app asks, batch after batch, to catch up on conversations that do not exist."""
-    chat = await ctx.cast.person(name).attempts_to(OpenChat())
-    ctx.catch_up = await chat_limits.catch_up_on_unknown(chat, batches, size)
+    await ctx.cast.person(name).attempts_to(CatchUpOnUnknownRuns(batches, size))
 
 
 @then(
     "{name} is told there is no such conversation for the first {count:d}, and to slow down for the rest"
 )
-def step_catch_up_slowed(ctx: ScenarioContext, name: str, count: int) -> None:
+async def step_catch_up_slowed(ctx: ScenarioContext, name: str, count: int) -> None:
     """The first catch-ups are answered "no such conversation", every one after is told to slow down."""
-    catch_up = ctx.catch_up
+    catch_up = await ctx.cast.person(name).asks_for(TheNoted(CAUGHT_UP))
     looked_up, asked = catch_up.no_such_run, catch_up.asked_about
     assert looked_up == count, f"{name} had {looked_up} conversations looked up: {catch_up}"
     assert looked_up + catch_up.slowed_down * (asked // catch_up.batches) == asked, (

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from driver import operations
-from driver.contract import BAD_FRAME_CODES, EventType
-from driver.eventually import eventually
+from driver.client import operations
+from driver.client.contract import BAD_FRAME_CODES, EventType
+from driver.client.eventually import eventually
 from fixtures.context import ScenarioContext, given, then
 
 ANSWERS = f"chat_events_sent_total{{type={EventType.AGENT_COMPLETED}}}"

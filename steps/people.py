@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from driver import refusals, sign_in_oracle
-from driver.actors.tasks import SignIn, SignUp, SignUpTwiceAtOnce, TryToSignIn, TryToSignUp
-from driver.errors import ApiError
+from driver.actors.questions import HowTheirSignInAnswersDiffer
+from driver.actors.tasks import (
+    SignIn,
+    SignInSideBySide,
+    SignUp,
+    SignUpTwiceAtOnce,
+    TryToSignIn,
+    TryToSignUp,
+)
+from driver.client.errors import ApiError
+from driver.oracle import refusals
 from fixtures.context import ScenarioContext, given, then, when
 
 # Why, in the scenario's words -> what the service's explanation says.
@@ -51,13 +59,13 @@ async def step_sign_in_side_by_side(
     person = ctx.cast.person(name)
     person.email = email
     ctx.refusal = await person.attempts_to(TryToSignIn())
-    ctx.sign_ins = await sign_in_oracle.side_by_side(person, email, ctx.cast.person(other))
+    await person.attempts_to(SignInSideBySide(ctx.cast.person(other)))
 
 
 @then("{name} is told exactly what {other} is told, in about the same time")
-def step_told_the_same(ctx: ScenarioContext, name: str, other: str) -> None:
+async def step_told_the_same(ctx: ScenarioContext, name: str, other: str) -> None:
     """Both were told the same status, code and words, in about the same time."""
-    found = sign_in_oracle.problems(ctx.sign_ins, name, other)
+    found = await ctx.cast.person(name).asks_for(HowTheirSignInAnswersDiffer(other))
     assert not found, "; ".join(found)
 
 

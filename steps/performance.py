@@ -1,16 +1,17 @@
 """Speed and memory with many people at once, held to the product's budgets.
 
-Every wait is measured from what the person did (driver/latency.py); what a step measured goes
+Every wait is measured from what the person did (driver/evidence/latency.py); what a step measured goes
 to `ctx.measurements`, which after_scenario attaches as a chart and a table.
 """
 
 from __future__ import annotations
 
-from driver import crowd, latency, reading
+from driver.actors import crowd, reading
 from driver.actors.questions import TheAnswer, TheirConversations, TheMessages, WhatTheSearchFinds
 from driver.actors.tasks import Ask, SignIn, SignUp
-from driver.eventually import eventually
-from driver.latency import Series
+from driver.client.eventually import eventually
+from driver.evidence import latency
+from driver.evidence.latency import Series
 from fixtures import crowds
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.memory_watch import MB, MemoryWatch, watch_service_memory

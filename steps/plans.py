@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 
-from driver import chat_limits, refusals, waiting
+from driver.actors import waiting
 from driver.actors.questions import TheAnswer
-from driver.contract import EventType
-from driver.errors import ApiError, HandshakeRefused, SendRefused
+from driver.actors.tasks import OpenMoreChats, TryToOpenOneMoreChat
+from driver.client.contract import EventType
+from driver.client.errors import ApiError, HandshakeRefused, SendRefused
+from driver.oracle import refusals
 from fixtures import security
 from fixtures.context import ScenarioContext, given, then, when
 from harness import plans
@@ -134,7 +136,7 @@ def step_told_quota(ctx: ScenarioContext, name: str, plan: str) -> None:
 async def step_chats_open_there(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person has that many chats open on her laptop's server."""
     person = ctx.cast.person(name)
-    await chat_limits.open_chats(person, count, [_laptop_server(ctx, name)])
+    await person.attempts_to(OpenMoreChats(count, (_laptop_server(ctx, name),)))
 
 
 @given("{name} cannot open one more chat, because {reason:Refusal}")
@@ -142,7 +144,7 @@ async def step_chats_open_there(ctx: ScenarioContext, name: str, count: int) -> 
 async def step_no_more_chats(ctx: ScenarioContext, name: str, reason: str) -> None:
     """The person tries to open one more chat on her laptop's server and is refused for the reason given."""
     person = ctx.cast.person(name)
-    opened = await chat_limits.try_open_chat(person, _laptop_server(ctx, name))
+    opened = await person.attempts_to(TryToOpenOneMoreChat(_laptop_server(ctx, name)))
     if not isinstance(opened, HandshakeRefused):
         await opened.close()
     refusals.expect_refused(opened, reason, who=name)
@@ -152,7 +154,7 @@ async def step_no_more_chats(ctx: ScenarioContext, name: str, reason: str) -> No
 async def step_more_chats(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person opens that many more chats on her laptop's server."""
     person = ctx.cast.person(name)
-    await chat_limits.open_chats(person, count, [_laptop_server(ctx, name)])
+    await person.attempts_to(OpenMoreChats(count, (_laptop_server(ctx, name),)))
 
 
 def _laptop_server(ctx: ScenarioContext, name: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from driver import stages
 from driver.actors.questions import (
     TheAnswer,
     TheAnswerSinceAsking,
@@ -11,7 +10,8 @@ from driver.actors.questions import (
     TheKindsOfEventSeen,
 )
 from driver.actors.tasks import Ask
-from driver.contract import EVENT_TYPES, EventType
+from driver.client.contract import EVENT_TYPES, EventType
+from driver.evidence import stages
 from fixtures.context import ScenarioContext, then, when
 
 ANSWER_TIMEOUT_S = 15.0

@@ -6,15 +6,18 @@ import asyncio
 import re
 from typing import Any
 
-from driver import passes, probe, refusals
+from driver.actors import probe
+from driver.actors.interactions import See, StatesTheirOwnSpend
 from driver.actors.questions import (
     HowTheChatWasClosed,
+    TheAnswerText,
     TheirConversations,
-    TheirOwnSpend,
     WhatTheSearchFinds,
 )
 from driver.actors.tasks import Ask, OpenChat
-from driver.errors import HandshakeRefused
+from driver.client import passes
+from driver.client.errors import HandshakeRefused
+from driver.oracle import refusals
 from fixtures import security
 from fixtures.context import ScenarioContext, given, then, when
 
@@ -116,7 +119,8 @@ async def step_both_ask(ctx: ScenarioContext, first: str, second: str, question:
 async def step_each_answered(ctx: ScenarioContext, first: str, second: str) -> None:
     """The two people each get their own company's spend, in conversations of their own."""
     people = [ctx.cast.person(first), ctx.cast.person(second)]
-    await asyncio.gather(*(p.asks_for(TheirOwnSpend(15)) for p in people))
+    own_spend = See(TheAnswerText(15), StatesTheirOwnSpend())
+    await asyncio.gather(*(p.should(own_spend) for p in people))
     threads = {p.current_thread for p in people}
     assert len(threads) == 2, f"{first} and {second} were answered in one conversation"
 

@@ -5,13 +5,44 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from driver import delivery, probe, refusals, sessions
-from driver.actors.questions import HowTheChatWasClosed, TheAnswer, TheirOwnSpend
-from driver.actors.tasks import Ask, OpenChat, Reconnect, SignIn, SignUp, TryToSignIn
-from driver.contract import EventType
-from driver.errors import ApiError
-from driver.eventually import eventually
-from driver.models import Tokens
+from driver.actors import delivery, probe
+from driver.actors.interactions import See, StatesTheirOwnSpend
+from driver.actors.questions import (
+    HowTheChatWasClosed,
+    HowTheServiceClosed,
+    TheAnswer,
+    TheAnswerText,
+    TheNoted,
+    ThePass,
+    WhatARenewalGets,
+    WhatStillWorks,
+)
+from driver.actors.tasks import (
+    OLD_PASSWORD,
+    PREVIOUS_PASS,
+    RENEWED_TWICE_AT_ONCE,
+    RENEWED_WITH_THE_COPY,
+    SIGN_IN_ENDED_AT,
+    Ask,
+    ChangePassword,
+    CopyTheRenewalOf,
+    OpenChat,
+    Reconnect,
+    RenewThePass,
+    RenewTwiceAtOnce,
+    RenewWithTheCopy,
+    SignIn,
+    SignInOn,
+    SignOut,
+    SignOutEverywhere,
+    SignUp,
+    TryToSignIn,
+)
+from driver.client.contract import EventType
+from driver.client.errors import ApiError
+from driver.client.eventually import eventually
+from driver.client.models import Tokens
+from driver.oracle import refusals
 from fixtures import balancing, redaction, security
 from fixtures.context import ScenarioContext, given, then, when
 from harness.servers import servers_of
@@ -26,16 +57,15 @@ ANSWER_TIMEOUT_S = 15.0
 @given("{name}'s app has renewed {her:Her} pass")
 async def step_renew(ctx: ScenarioContext, name: str, her: str) -> None:
     """The person's app renews her pass (the previous pass and renewal are remembered)."""
-    person = ctx.cast.person(name)
-    ctx.previous = sessions.tokens_of(person)
-    await sessions.renew(person)
+    await ctx.cast.person(name).attempts_to(RenewThePass())
 
 
 @then("{name} can open the chat with her new pass")
 async def step_chat_with_new_pass(ctx: ScenarioContext, name: str) -> None:
     """The person got a different pass and can open the chat with it."""
     person = ctx.cast.person(name)
-    assert person.access_token != ctx.previous.access_token, f"{name} got the same pass again"
+    previous = await person.asks_for(TheNoted(PREVIOUS_PASS))
+    assert person.access_token != previous.access_token, f"{name} got the same pass again"
     await (await person.attempts_to(OpenChat())).ping()
 
 
@@ -43,60 +73,62 @@ async def step_chat_with_new_pass(ctx: ScenarioContext, name: str) -> None:
 async def step_previous_renewal_spent(ctx: ScenarioContext, name: str) -> None:
     """The person's previous renewal is refused: it was already used."""
     person = ctx.cast.person(name)
-    again = await sessions.try_renewal(person.api, ctx.previous.refresh_token)
+    previous = await person.asks_for(TheNoted(PREVIOUS_PASS))
+    again = await person.asks_for(WhatARenewalGets(previous.refresh_token))
     refusals.expect_refused(again, "the renewal was already used", who=f"{name}'s previous renewal")
 
 
 @given("{attacker} has copied {victim}'s renewal")
-def step_copy_renewal(ctx: ScenarioContext, attacker: str, victim: str) -> None:
+async def step_copy_renewal(ctx: ScenarioContext, attacker: str, victim: str) -> None:
     """The attacker has a copy of the victim's current renewal."""
-    ctx.copied = sessions.tokens_of(ctx.cast.person(victim)).refresh_token
+    await ctx.cast.person(attacker).attempts_to(CopyTheRenewalOf(ctx.cast.person(victim)))
 
 
 @when("{attacker} renews {victim}'s pass with the copy")
 async def step_replay_renewal(ctx: ScenarioContext, attacker: str, victim: str) -> None:
     """The attacker tries to renew the victim's pass with the copied renewal."""
-    ctx.renewal = await sessions.try_renewal(ctx.cast.api, ctx.copied)
+    await ctx.cast.spotlight_on(attacker).attempts_to(RenewWithTheCopy())
 
 
 @then("{name} is refused because the renewal was already used")
-def step_refused_reuse(ctx: ScenarioContext, name: str) -> None:
+async def step_refused_reuse(ctx: ScenarioContext, name: str) -> None:
     """The renewal is refused: it was already used."""
-    refusals.expect_refused(ctx.renewal, "the renewal was already used", who=name)
+    renewal = await ctx.cast.person(name).asks_for(TheNoted(RENEWED_WITH_THE_COPY))
+    refusals.expect_refused(renewal, "the renewal was already used", who=name)
 
 
 @then("{name}'s newest pass and renewal stop working too")
 async def step_family_ended(ctx: ScenarioContext, name: str) -> None:
     """The person's newest pass and renewal no longer work either (the whole sign-in ended)."""
     person = ctx.cast.person(name)
-    working = await sessions.ended_sign_in(person, sessions.tokens_of(person))
+    working = await person.asks_for(WhatStillWorks())
     assert not working, f"after the replay, {name}'s sign-in goes on: {', '.join(working)}"
 
 
 @when("{name}'s laptop and phone renew the same pass at the same moment")
 async def step_renew_twice(ctx: ScenarioContext, name: str) -> None:
     """The person's laptop and phone renew the same pass at the same moment."""
-    ctx.renewals = await sessions.renew_twice_at_once(ctx.cast.spotlight_on(name))
+    await ctx.cast.spotlight_on(name).attempts_to(RenewTwiceAtOnce())
 
 
 @then("exactly one of them gets a new pass")
-def step_exactly_one(ctx: ScenarioContext) -> None:
+async def step_exactly_one(ctx: ScenarioContext) -> None:
     """Exactly one of the two renewals gets a new pass; the other is refused as already used."""
-    won = [r for r in ctx.renewals if isinstance(r, Tokens)]
-    lost = [r for r in ctx.renewals if isinstance(r, ApiError)]
-    said = ", ".join(
-        "a new pass" if isinstance(r, Tokens) else f"refused ({r})" for r in ctx.renewals
-    )
+    renewals = await ctx.cast.in_the_spotlight().asks_for(TheNoted(RENEWED_TWICE_AT_ONCE))
+    won = [r for r in renewals if isinstance(r, Tokens)]
+    lost = [r for r in renewals if isinstance(r, ApiError)]
+    said = ", ".join("a new pass" if isinstance(r, Tokens) else f"refused ({r})" for r in renewals)
     assert len(won) == 1 and len(lost) == 1, f"the two renewals ended as: {said}"
     refusals.expect_refused(lost[0], "the renewal was already used", who="the second renewal")
-    ctx.winner = won[0]
 
 
 @then("that new pass and its renewal stop working too, as the same renewal was used twice")
 async def step_winner_ended(ctx: ScenarioContext) -> None:
     """The winning renewal's pass and renewal no longer work, as the renewal was used twice."""
     person = ctx.cast.in_the_spotlight()
-    working = await sessions.ended_sign_in(person, ctx.winner)
+    renewals = await person.asks_for(TheNoted(RENEWED_TWICE_AT_ONCE))
+    [winner] = [r for r in renewals if isinstance(r, Tokens)]
+    working = await person.asks_for(WhatStillWorks(winner))
     assert not working, f"after the double renewal, {person.name}'s sign-in goes on: {working}"
 
 
@@ -119,8 +151,7 @@ async def step_two_tabs(ctx: ScenarioContext, name: str) -> None:
 async def step_phone_too(ctx: ScenarioContext, name: str) -> None:
     """The person has also signed in on her phone, with the chat open there."""
     person = ctx.cast.person(name)
-    await sessions.sign_in_on(person, "phone")
-    await person.attempts_to(OpenChat("phone"))
+    await person.attempts_to(SignInOn("phone"), OpenChat("phone"))
 
 
 @given("{name} is signed in on her laptop and on her phone, with the chat open on both")
@@ -128,32 +159,27 @@ async def step_laptop_and_phone(ctx: ScenarioContext, name: str) -> None:
     """The person is signed in separately on her laptop and her phone, with the chat open on both."""
     person = ctx.cast.person(name)
     for device in ("laptop", "phone"):
-        tokens = await sessions.sign_in_on(person, device)
-        if person.tokens is None:
-            person.tokens = tokens
-        await person.attempts_to(OpenChat(device))
+        await person.attempts_to(SignInOn(device), OpenChat(device))
 
 
 @when("{name} signs out in her first tab")
 async def step_sign_out_tab(ctx: ScenarioContext, name: str) -> None:
-    """The person signs out in her first tab (the moment is remembered)."""
-    ctx.signed_out_at = time.monotonic()
-    await sessions.sign_out(ctx.cast.spotlight_on(name))
+    """The person signs out in her first tab (she remembers the moment)."""
+    await ctx.cast.spotlight_on(name).attempts_to(SignOut())
 
 
 @given("{name} has signed out")
 async def step_has_signed_out(ctx: ScenarioContext, name: str) -> None:
     """The person has signed out."""
-    await sessions.sign_out(ctx.cast.person(name))
+    await ctx.cast.person(name).attempts_to(SignOut())
 
 
 @then("both of {name}'s tabs are closed within {seconds:g} seconds, asking her to sign in again")
 async def step_tabs_closed(ctx: ScenarioContext, name: str, seconds: float) -> None:
     """Both tabs' chats are closed within the time given, each saying the pass ended."""
     person = ctx.cast.person(name)
-    closed = await sessions.wait_closed_by_service(
-        person, ["first tab", "second tab"], within=seconds, since=ctx.signed_out_at
-    )
+    tabs = ("first tab", "second tab")
+    closed = await person.asks_for(HowTheServiceClosed(tabs, seconds, since=SIGN_IN_ENDED_AT))
     for tab in closed:
         refusals.expect_closed(tab.code, "the pass ended", who=f"{name}'s {tab.device}")
 
@@ -162,7 +188,7 @@ async def step_tabs_closed(ctx: ScenarioContext, name: str, seconds: float) -> N
 async def step_sign_in_ended(ctx: ScenarioContext) -> None:
     """The pass and renewal of the signed-out sign-in no longer work."""
     person = ctx.cast.in_the_spotlight()
-    working = await sessions.ended_sign_in(person, sessions.tokens_of(person))
+    working = await person.asks_for(WhatStillWorks())
     assert not working, f"after signing out, {person.name}'s sign-in goes on: {', '.join(working)}"
 
 
@@ -177,15 +203,13 @@ async def step_phone_connected(ctx: ScenarioContext, name: str) -> None:
 @when("{name} signs out everywhere from her laptop")
 async def step_sign_out_everywhere(ctx: ScenarioContext, name: str) -> None:
     """The person signs out on every device, from her laptop."""
-    ctx.ended_at = time.monotonic()
-    await sessions.sign_out_everywhere(ctx.cast.person(name), "laptop")
+    await ctx.cast.person(name).attempts_to(SignOutEverywhere("laptop"))
 
 
 @when("{name} changes her password on her laptop")
 async def step_change_password(ctx: ScenarioContext, name: str) -> None:
     """The person changes her password on her laptop."""
-    ctx.ended_at = time.monotonic()
-    ctx.old_password = await sessions.change_password(ctx.cast.person(name), "laptop")
+    await ctx.cast.person(name).attempts_to(ChangePassword("laptop"))
     redaction.remember(ctx.cast.person(name).password)  # the new one: never in the report
 
 
@@ -196,9 +220,8 @@ async def step_change_password(ctx: ScenarioContext, name: str) -> None:
 async def step_devices_closed(ctx: ScenarioContext, name: str, seconds: float) -> None:
     """The chat closes on the person's laptop and phone within the time given, saying the pass ended."""
     person = ctx.cast.person(name)
-    closed = await sessions.wait_closed_by_service(
-        person, ["laptop", "phone"], within=seconds, since=ctx.ended_at
-    )
+    devices = ("laptop", "phone")
+    closed = await person.asks_for(HowTheServiceClosed(devices, seconds, since=SIGN_IN_ENDED_AT))
     for device in closed:
         refusals.expect_closed(device.code, "the pass ended", who=f"{name}'s {device.device}")
 
@@ -208,7 +231,7 @@ async def step_devices_ended(ctx: ScenarioContext) -> None:
     """No pass or renewal of any of the people's devices works any more."""
     for person in ctx.cast.people:
         for device, tokens in person.device_passes.items():
-            working = await sessions.ended_sign_in(person, tokens)
+            working = await person.asks_for(WhatStillWorks(tokens))
             assert not working, f"{person.name}'s {device} goes on: {', '.join(working)}"
 
 
@@ -223,7 +246,8 @@ async def step_can_sign_in_again(ctx: ScenarioContext, name: str) -> None:
 async def step_only_new_password(ctx: ScenarioContext, name: str) -> None:
     """The person's old password is refused and her new one lets her in."""
     person = ctx.cast.person(name)
-    old = await person.attempts_to(TryToSignIn(ctx.old_password))
+    old_password = await person.asks_for(TheNoted(OLD_PASSWORD))
+    old = await person.attempts_to(TryToSignIn(old_password))
     refusals.expect_refused(
         old, "the email or password is not correct", who=f"{name}, with her old password,"
     )
@@ -282,19 +306,19 @@ async def step_wait_expiry(ctx: ScenarioContext, name: str) -> None:
     """The person keeps the chat open until it is closed, at most until just past her pass's expiry."""
     person = ctx.cast.person(name)
     ctx.expired_code = await person.asks_for(
-        HowTheChatWasClosed(within=sessions.tokens_of(person).expires_in + 2.0)
+        HowTheChatWasClosed(within=(await person.asks_for(ThePass())).expires_in + 2.0)
     )
 
 
 @then("{name}'s chat was closed at the expiry, asking her to sign in again")
-def step_closed_at_expiry(ctx: ScenarioContext, name: str) -> None:
+async def step_closed_at_expiry(ctx: ScenarioContext, name: str) -> None:
     """The person's chat was closed at her pass's expiry, saying the pass ended."""
     person = ctx.cast.person(name)
     refusals.expect_closed(ctx.expired_code, "the pass ended", who=f"{name}'s chat")
     closed_at = person.chat.sockets["laptop"].closed_at
     assert closed_at is not None, f"{name}'s chat is still open"
     after = closed_at - ctx.signed_in_at
-    lifetime = sessions.tokens_of(person).expires_in
+    lifetime = (await person.asks_for(ThePass())).expires_in
     # Expiry is in whole seconds from the moment of issue: up to a second earlier than ours.
     assert lifetime - 1.2 <= after <= lifetime + 1.0, (
         f"{name}'s chat closed {after:.2f} s after sign-in; the pass lasted {lifetime} s"
@@ -305,9 +329,8 @@ def step_closed_at_expiry(ctx: ScenarioContext, name: str) -> None:
 async def step_renew_and_answer(ctx: ScenarioContext, name: str) -> None:
     """After renewing her pass the person reconnects, asks and gets her own spend."""
     person = ctx.cast.person(name)
-    await sessions.renew(person)
-    await person.attempts_to(Reconnect(), Ask("How can we cut our model spend?"))
-    await person.asks_for(TheirOwnSpend(ANSWER_TIMEOUT_S))
+    await person.attempts_to(RenewThePass(), Reconnect(), Ask("How can we cut our model spend?"))
+    await person.should(See(TheAnswerText(ANSWER_TIMEOUT_S), StatesTheirOwnSpend()))
 
 
 # -- a pass that ends while an answer is running ---------------------------------------------
@@ -321,7 +344,7 @@ async def step_short_passes_slow_tools(ctx: ScenarioContext, name: str, seconds:
     assert seconds == security.SHORT_PASS_SECONDS, f"that server's passes last {seconds} s"
     person = ctx.cast.person(name)
     url = servers_of(security.stack_of(ctx)).url("short passes")
-    person.tokens = await sessions.sign_in_on(person, "laptop", service_url=url)
+    await person.attempts_to(SignInOn("laptop", service_url=url, main=True))
 
 
 def _still_working(person: Any) -> None:
@@ -335,7 +358,7 @@ async def step_pass_expires_mid_answer(ctx: ScenarioContext, name: str) -> None:
     """The person's chat closes as her pass expires, before the answer has come."""
     person = ctx.cast.person(name)
     ctx.expired_code = await person.asks_for(
-        HowTheChatWasClosed(within=sessions.tokens_of(person).expires_in + 2.0)
+        HowTheChatWasClosed(within=(await person.asks_for(ThePass())).expires_in + 2.0)
     )
     _still_working(person)
 
@@ -344,7 +367,7 @@ async def step_pass_expires_mid_answer(ctx: ScenarioContext, name: str) -> None:
 async def step_renew_mid_answer(ctx: ScenarioContext, name: str) -> None:
     """The person's app renews her pass before the answer has come."""
     person = ctx.cast.person(name)
-    person.tokens = await sessions.renew(person, "laptop")
+    await person.attempts_to(RenewThePass("laptop", main=True))
     _still_working(person)
 
 
@@ -358,7 +381,7 @@ def step_told_pass_expired(ctx: ScenarioContext, name: str) -> None:
 async def step_renew_then_answer(ctx: ScenarioContext, name: str) -> None:
     """After renewing her pass, the person's laptop gets the answer, each step once and in order."""
     person = ctx.cast.person(name)
-    person.tokens = await sessions.renew(person, "laptop")
+    await person.attempts_to(RenewThePass("laptop", main=True))
     await _answer_once_in_order(person)
 
 
@@ -500,7 +523,7 @@ async def step_can_ask(ctx: ScenarioContext, name: str, question: str) -> None:
     """The person asks a question and gets her own company's spend."""
     person = ctx.cast.person(name)
     await person.attempts_to(Ask(question))
-    await person.asks_for(TheirOwnSpend(ANSWER_TIMEOUT_S))
+    await person.should(See(TheAnswerText(ANSWER_TIMEOUT_S), StatesTheirOwnSpend()))
 
 
 @when(

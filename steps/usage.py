@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from driver.actors.tasks import LoadUsage
-from driver.usage_table import last_month, usage_record, usage_records
+from driver.actors.usage_table import last_month, usage_record, usage_records
 from fixtures.context import ScenarioContext, given
 
 

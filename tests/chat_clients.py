@@ -17,7 +17,7 @@ import aiohttp
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from driver.api import ChatApi
+from driver.client.api import ChatApi
 
 # A receive window this small makes a client that stops reading back up the server quickly.
 SMALL_WINDOW_BYTES = 4096

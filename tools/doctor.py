@@ -70,7 +70,7 @@ class Tool:
 # Debian's packages beside the Python ones (the Makefile's SYSTEM_PACKAGES installs the same).
 CHROMIUM = Tool(
     "chromium",
-    ("/usr/bin/chromium",),  # driver/browser.py launches this one
+    ("/usr/bin/chromium",),  # driver/web/browser.py launches this one
     ("chromium", "chromium-driver"),
     "the @ui scenarios and the report check (tests/tools/test_report_browser.py)",
     tags=("ui",),

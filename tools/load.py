@@ -42,7 +42,7 @@ from typing import Any
 
 import psutil
 
-from driver.models import Ack
+from driver.client.models import Ack
 from harness.nothing_lost import Witness, check_nothing_lost
 from harness.services import StartError
 from harness.stack import spawn, stop_spawned

@@ -2,18 +2,27 @@
 
 An ability holds the tool and its state (the HTTP client; each device's connections), not the
 actor's memory: tasks and questions use them on the actor's behalf. The third, browsing the web,
-is `driver/browser.py`'s WebBrowsing (a browser profile; fixtures/browsing.py starts one per
-person, the browsing steps give it to them) used by `driver/web_tasks.py`.
+is `driver/web/browser.py`'s WebBrowsing (a browser profile; fixtures/browsing.py starts one per
+person, the browsing steps give it to them) used by `driver/web/web_tasks.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
-from driver.api import ChatApi
-from driver.contract import SocketObserver
-from driver.socket import ChatSocket, patiently_busy
-from driver.stream import RunStream
+from driver.client.api import ChatApi
+from driver.client.contract import SocketObserver, TimedEvent
+from driver.client.socket import ChatSocket, patiently_busy
+from driver.client.stream import RunStream
+
+
+@runtime_checkable
+class Ability(Protocol):
+    """What an actor can do (screenpy's Forgettable): it can be forgotten when the cast dismisses
+    the actor, releasing what it holds (connections, a browser profile)."""
+
+    async def forget(self) -> None: ...
 
 
 class CallTheApi:
@@ -21,6 +30,9 @@ class CallTheApi:
 
     def __init__(self, api: ChatApi) -> None:
         self.api = api
+
+    async def forget(self) -> None:
+        """Nothing of theirs to release: the HTTP session is the scenario's, shared by all."""
 
     def on(self, service_url: str | None) -> ChatApi:
         """The API of another server (same HTTP session), or this one's when None."""
@@ -103,6 +115,19 @@ class ChatOnDevices:
         """Every run stream of every connection this device has had."""
         return [s for sock in self.connections_of(device) for s in sock.streams.values()]
 
+    def events_on(self, run_id: str, device: str) -> list[TimedEvent]:
+        """Every event of that run the device received, over all its connections, in arrival
+        order."""
+        return [e for s in self.streams_on(device) if s.run_id == run_id for e in s.events]
+
+    def runs_asked(self) -> list[str]:
+        """Every run their questions started (from the confirmations their devices read)."""
+        seen: list[str] = []
+        for ack in (ack for socket in self.connections() for ack in socket.acks):
+            if ack.run_id not in seen:
+                seen.append(ack.run_id)
+        return seen
+
     def last_in_order(self, run_id: str, device: str | None = None) -> int:
         """The highest seq seen (on that device's connections, or any) without a gap from 1:
         what to resume after."""
@@ -125,3 +150,7 @@ class ChatOnDevices:
         for _, socket in self._opened:
             if socket.is_open:
                 await socket.close()
+
+    async def forget(self) -> None:
+        """Hang up every device; what the connections saw stays readable for the evidence."""
+        await self.close_all()

@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, TypeVar, overload
 
-from driver.actors.abilities import CallTheApi, ChatOnDevices
-from driver.answer_lookout import AnswerLookout
-from driver.api import ChatApi
-from driver.models import Ack, Message, Tokens
-from driver.stream import RunStream
-from driver.transcript import Transcript
-from driver.verifier import RunDirectory, StreamVerifier
+from driver.actors.abilities import Ability, CallTheApi, ChatOnDevices
+from driver.actors.notepad import Notepad
+from driver.client.api import ChatApi
+from driver.client.models import Ack, Message, Tokens
+from driver.client.stream import RunStream
+from driver.evidence.transcript import Transcript
+from driver.oracle.answer_lookout import AnswerLookout
+from driver.oracle.verifier import RunDirectory, StreamVerifier
 
 DEFAULT_DEVICE = "laptop"
 
@@ -63,25 +64,39 @@ class Actor:
         self.current_thread: str | None = None  # the conversation they are in
         self.last_ack: Ack | None = None
         self.last_run: RunStream | None = None  # their last question, on the device they asked
+        self.notes = Notepad(name)  # the rest of what they remember, one typed note each
         # What they see: checked against the contract, written down for the report.
         self.verifier = StreamVerifier(name, directory=directory)
         # Each answer, the moment it arrives, is looked up in their history (invariant 5).
         self.lookout = AnswerLookout(self.verifier, self._read_thread, self.note)
         self.transcript = transcript
-        self._abilities: dict[type[Any], object] = {}
+        self._abilities: dict[type[Any], Ability] = {}
 
     def __repr__(self) -> str:
         return f"Actor({self.name!r}, {self.email!r})"
 
     # -- abilities
-    def who_can(self, *abilities: object) -> Actor:
+    def who_can(self, *abilities: Ability) -> Actor:
         for ability in abilities:
             self.can(ability)
         return self
 
-    def can(self, ability: object) -> None:
+    def can(self, ability: Ability) -> None:
         """Give them an ability, replacing the one of the same kind they had."""
         self._abilities[type(ability)] = ability
+
+    async def exit(self) -> None:
+        """Forget every ability (screenpy's `exit`), each releasing what it holds, even when one
+        of them fails; afterwards they can do nothing until given an ability again."""
+        abilities, self._abilities = list(self._abilities.values()), {}
+        failures: list[BaseException] = []
+        for ability in abilities:
+            try:
+                await ability.forget()
+            except Exception as failure:
+                failures.append(failure)
+        if failures:
+            raise failures[0]
 
     def ability_to(self, kind: type[A]) -> A:
         ability = self._abilities.get(kind)
@@ -113,6 +128,11 @@ class Actor:
         for task in tasks:
             outcome = await task.perform_as(self)
         return outcome if len(tasks) == 1 else None
+
+    async def should(self, *checks: Task[None]) -> None:
+        """Perform checks (interactions such as See), in order: screenpy's `should`."""
+        for check in checks:
+            await check.perform_as(self)
 
     async def asks_for(self, question: Question[T]) -> T:
         return await question.answered_by(self)

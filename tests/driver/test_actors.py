@@ -8,15 +8,17 @@ from dataclasses import dataclass, field
 import aiohttp
 import pytest
 
-from driver.actors.abilities import CallTheApi, ChatOnDevices
+from driver.actors.abilities import Ability, CallTheApi, ChatOnDevices
 from driver.actors.actor import Actor
-from driver.api import ChatApi
-from driver.transcript import Transcript
+from driver.actors.interactions import See
+from driver.actors.notepad import Note
+from driver.client.api import ChatApi
+from driver.evidence.transcript import Transcript
 from fixtures.cast import Cast
 
 
 @dataclass
-class Note:
+class Word:
     """A task that writes down that it ran; its outcome is its word."""
 
     word: str
@@ -44,8 +46,8 @@ def test_an_actor_uses_the_ability_of_that_kind_given_last() -> None:
 
 async def test_tasks_run_in_order_and_one_task_gives_its_outcome() -> None:
     alice, log = Actor("Alice", "a@example.com", "pw", Transcript("t")), list[str]()
-    assert await alice.attempts_to(Note("sign up", log)) == "sign up"
-    await alice.attempts_to(Note("one", log), Note("two", log))
+    assert await alice.attempts_to(Word("sign up", log)) == "sign up"
+    await alice.attempts_to(Word("one", log), Word("two", log))
     assert log == ["Alice: sign up", "Alice: one", "Alice: two"]
 
 
@@ -68,3 +70,70 @@ async def test_moving_the_cast_moves_everyone(session: aiohttp.ClientSession) ->
         api: ChatApi = person.ability_to(CallTheApi).api
         assert api.base_url == "http://127.0.0.1:2" and person.api is api
         assert person.chat.ws_url == "ws://127.0.0.1:2/ws"
+
+
+@dataclass
+class Remembered:
+    """An ability that writes down when it is forgotten (and can refuse to be)."""
+
+    log: list[str]
+    fails: bool = False
+
+    async def forget(self) -> None:
+        self.log.append("forgotten")
+        if self.fails:
+            raise RuntimeError("could not let go")
+
+
+async def test_dismissing_the_cast_makes_everyone_forget_every_ability(
+    session: aiohttp.ClientSession,
+) -> None:
+    cast, log = Cast("http://127.0.0.1:1", session, "dismiss"), list[str]()
+    alice, bob = cast.person("Alice"), cast.person("Bob")
+    assert isinstance(alice.chat, Ability) and isinstance(alice.ability_to(CallTheApi), Ability)
+    alice.can(Remembered(log, fails=True))  # one failing does not keep the others
+    bob.can(Remembered(log))
+    with pytest.raises(RuntimeError, match="could not let go"):
+        await cast.dismiss()
+    assert log == ["forgotten", "forgotten"]
+    for person in (alice, bob):
+        with pytest.raises(AssertionError, match="has no ability to ChatOnDevices"):
+            person.ability_to(ChatOnDevices)
+        with pytest.raises(AssertionError, match="has no ability to CallTheApi"):
+            person.ability_to(CallTheApi)
+
+
+def test_a_person_reads_back_what_they_noted_and_says_what_they_do_not_remember() -> None:
+    alice = Actor("Alice", "a@example.com", "pw", Transcript("t"))
+    old_password, also = Note[str]("her old password"), Note[str]("her old password")
+    with pytest.raises(AssertionError, match="Alice does not remember her old password"):
+        alice.notes.read(old_password)
+    alice.notes.write(old_password, "hunter2")
+    assert alice.notes.read(old_password) == "hunter2"
+    assert not alice.notes.has(also)  # a note is its own key, not its words
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """A question whose answer is a fixed word."""
+
+    word: str
+
+    async def answered_by(self, actor: Actor) -> str:
+        return self.word
+
+
+@dataclass(frozen=True)
+class IsPolite:
+    """A resolution: the word is "please"."""
+
+    def problems(self, actor: Actor, answer: str) -> list[str]:
+        return [] if answer == "please" else [f"{actor.name} heard {answer!r}, not 'please'"]
+
+
+async def test_checks_live_in_see_and_questions_only_answer() -> None:
+    alice = Actor("Alice", "a@example.com", "pw", Transcript("t"))
+    assert await alice.asks_for(Spoken("now")) == "now"  # a question never fails on its answer
+    await alice.should(See(Spoken("please"), IsPolite()))
+    with pytest.raises(AssertionError, match="Alice heard 'now', not 'please'"):
+        await alice.should(See(Spoken("please"), IsPolite()), See(Spoken("now"), IsPolite()))

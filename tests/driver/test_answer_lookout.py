@@ -1,14 +1,14 @@
-"""The answer lookout (driver/answer_lookout.py): the history is read the moment an answer arrives,
-and what that read found is judged by the person's verifier."""
+"""The answer lookout (driver/oracle/answer_lookout.py): the history is read the moment an
+answer arrives, and what that read found is judged by the person's verifier."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
 
-from driver.answer_lookout import AnswerLookout
-from driver.errors import ApiError
-from driver.models import Message
+from driver.client.errors import ApiError
+from driver.client.models import Message
+from driver.oracle.answer_lookout import AnswerLookout
 from tests.driver.test_verifier import LAPTOP, PHONE, RUN, THREAD, Conversation, ack, good_run
 
 ANSWER = Message("m-answer", "assistant", "Save $3,100 a month", "t2", RUN)

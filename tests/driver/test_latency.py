@@ -6,9 +6,16 @@ import math
 
 import pytest
 
-from driver.contract import TimedEvent
-from driver.latency import NEVER, Figures, Series, answer_time, first_progress, longest_step_gap
-from driver.stream import RunStream
+from driver.client.contract import TimedEvent
+from driver.client.stream import RunStream
+from driver.evidence.latency import (
+    NEVER,
+    Figures,
+    Series,
+    answer_time,
+    first_progress,
+    longest_step_gap,
+)
 from fixtures.performance_evidence import figures_table, latency_chart
 
 

@@ -30,10 +30,10 @@ from driver.actors.tasks import (
     TryToOpenChat,
     TryToOpenChatFrom,
 )
-from driver.api import ChatApi
-from driver.errors import ApiError
-from driver.transcript import Transcript
-from driver.verifier import RunDirectory
+from driver.client.api import ChatApi
+from driver.client.errors import ApiError
+from driver.evidence.transcript import Transcript
+from driver.oracle.verifier import RunDirectory
 from harness.stack import Stack, StackConfig
 
 pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
@@ -127,7 +127,9 @@ async def test_strangers_and_foreign_pages_are_turned_away(cast: dict[str, Actor
     with pytest.raises(ApiError) as wrong:
         await alice.api.login(alice.email, "not the password")
     assert (wrong.value.status, wrong.value.code) == (401, "invalid_credentials")
-    await alice.attempts_to(Leave())
+    devices = alice.chat
+    await alice.exit()  # forgetting the ability to chat hangs up every device
+    assert devices.connections() and not any(s.is_open for s in devices.connections())
 
 
 async def test_bad_frames_get_error_frames_and_the_socket_stays_open(

@@ -15,13 +15,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from driver import held_prose
 from driver.actors.abilities import CallTheApi, ChatOnDevices, ws_url_of
 from driver.actors.actor import Actor
 from driver.actors.questions import TheAnswer, answer_text
 from driver.actors.tasks import Ask, Leave, LoadUsage, SignIn, SignUp
-from driver.api import ChatApi
-from driver.transcript import Transcript
+from driver.client.api import ChatApi
+from driver.evidence.transcript import Transcript
+from driver.oracle import held_prose
 from fixtures.real_llm import RealModel, configured
 from harness.llm_server import DEFAULT_TEXT, LlmServer
 from harness.stack import Stack, StackConfig

@@ -1,13 +1,13 @@
-"""The driver's table from business outcomes to the contract's answers (driver/refusals.py)."""
+"""The driver's table from business outcomes to the contract's answers (oracle/refusals.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from driver import refusals
-from driver.contract import CLOSE_CODES, CloseCode, ErrorCode
-from driver.errors import ApiError, FrameRefused, HandshakeRefused
-from driver.models import ErrorFrame
+from driver.client.contract import CLOSE_CODES, CloseCode, ErrorCode
+from driver.client.errors import ApiError, FrameRefused, HandshakeRefused
+from driver.client.models import ErrorFrame
+from driver.oracle import refusals
 
 
 def test_each_outcome_is_told_back_in_its_own_words_or_a_synonym() -> None:

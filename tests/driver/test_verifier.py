@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from driver.contract import Frame
-from driver.models import Message
-from driver.verifier import RunDirectory, StreamVerifier
+from driver.client.contract import Frame
+from driver.client.models import Message
+from driver.oracle.verifier import RunDirectory, StreamVerifier
 
 RUN = "3f2a9c1d-0000-4000-8000-000000000001"
 OTHER_RUN = "7b7b7b7b-0000-4000-8000-000000000002"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from driver.verifier import RunDirectory
+from driver.oracle.verifier import RunDirectory
 from tests.driver.test_verifier import RUN, Conversation, good_run, only_finding
 
 LAPTOP2 = "Alice's laptop (connection 2)"

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from driver.contract import TimedEvent
-from driver.errors import ApiError, error_fields
-from driver.eventually import eventually
-from driver.stream import RunStream, StreamStalled
-from driver.transcript import Transcript
+from driver.client.contract import TimedEvent
+from driver.client.errors import ApiError, error_fields
+from driver.client.eventually import eventually
+from driver.client.stream import RunStream, StreamStalled
+from driver.evidence.transcript import Transcript
 from tests.driver.test_verifier import RUN, ack, good_run
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 
-from driver.models import Ack
+from driver.client.models import Ack
 from harness.nothing_lost import Witness, check_nothing_lost
 from harness.stack import Stack, StackConfig
 

@@ -22,9 +22,9 @@ from driver.actors.tasks import (
     SignIn,
     SignUp,
 )
-from driver.api import ChatApi
-from driver.transcript import Transcript
-from driver.verifier import RunDirectory
+from driver.client.api import ChatApi
+from driver.evidence.transcript import Transcript
+from driver.oracle.verifier import RunDirectory
 from harness.nginx import MISSING, SERVED_BY_HEADER, nginx_available, served_by
 from harness.stack import Stack, StackConfig
 

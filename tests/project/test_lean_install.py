@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from driver.eventually import eventually
+from driver.client.eventually import eventually
 from harness.postgres import EmbeddedPostgres
 from harness.readiness import readiness
 from harness.redis import EmbeddedRedis

@@ -10,7 +10,7 @@ from enum import Enum
 
 import pytest
 
-import driver.contract
+import driver.client.contract
 import load.contract
 import service.contract
 from service.contract import CloseCode, ErrorCode, RunError

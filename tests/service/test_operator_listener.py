@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 import aiohttp
 import pytest
 
-from driver import operations
-from driver.api import ChatApi
+from driver.client import operations
+from driver.client.api import ChatApi
 from harness.services import ServiceProcess
 from harness.stack import Stack, StackConfig
 

@@ -14,8 +14,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from driver import operations
-from driver.eventually import eventually
+from driver.client import operations
+from driver.client.eventually import eventually
 from harness.services import PROJECT_ROOT, ServiceProcess
 from harness.stack import Stack, StackConfig
 from tests.chat_clients import aiohttp_client, sign_up

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from driver.eventually import eventually
+from driver.client.eventually import eventually
 from harness.readiness import readiness
 from harness.services import ServiceProcess, free_port
 from harness.stack import Stack, StackConfig

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from driver.browser import CHROMIUM
+from driver.web.browser import CHROMIUM
 from harness.nginx import DEBIAN_NGINX, MISSING, NGINX_VARIABLE
 from tools import doctor
 

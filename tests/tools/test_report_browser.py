@@ -25,7 +25,7 @@ import allure_commons
 import pytest
 from allure_commons import hookimpl
 
-from driver.transcript import Transcript
+from driver.evidence.transcript import Transcript
 from fixtures.browsing import PLAYWRIGHT_TRACE, attach_trace
 from fixtures.evidence import CONVERSATION_COLUMNS, TIMING_COLUMNS, _csv, conversation_rows
 from fixtures.run_facts import properties

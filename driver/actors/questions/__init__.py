@@ -6,7 +6,6 @@ from driver.actors.questions.answers import (
     TheAnswerText,
     TheEvent,
     TheFirstEventSinceAsking,
-    TheirOwnSpend,
     TheKindsOfEventSeen,
     WhatTheHistoryHeldOnArrival,
     answer_text,
@@ -17,10 +16,23 @@ from driver.actors.questions.history import (
     TheRecordOfTheRun,
     WhatTheSearchFinds,
 )
-from driver.actors.questions.seen import HowTheChatWasClosed, TheErrorsSeen
+from driver.actors.questions.notes import TheNoted
+from driver.actors.questions.seen import HowTheChatWasClosed, TheErrorsSeen, WhatTheDeviceGotWrong
+from driver.actors.questions.sessions import (
+    Closed,
+    HowTheServiceClosed,
+    ThePass,
+    WhatARenewalGets,
+    WhatStillWorks,
+    WhenTheEndedPassIsLetIn,
+)
+from driver.actors.questions.sign_in import HowTheirSignInAnswersDiffer
 
 __all__ = [
+    "Closed",
     "HowTheChatWasClosed",
+    "HowTheServiceClosed",
+    "HowTheirSignInAnswersDiffer",
     "TheAnswer",
     "TheAnswerSinceAsking",
     "TheAnswerText",
@@ -29,10 +41,15 @@ __all__ = [
     "TheFirstEventSinceAsking",
     "TheKindsOfEventSeen",
     "TheMessages",
+    "TheNoted",
+    "ThePass",
     "TheRecordOfTheRun",
     "TheirConversations",
-    "TheirOwnSpend",
+    "WhatARenewalGets",
+    "WhatStillWorks",
+    "WhatTheDeviceGotWrong",
     "WhatTheHistoryHeldOnArrival",
     "WhatTheSearchFinds",
+    "WhenTheEndedPassIsLetIn",
     "answer_text",
 ]

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from driver.actors.actor import Actor
-from driver.answers import own_spend, stated_total
-from driver.contract import AGENT_COMPLETED, AGENT_ERROR, TimedEvent
-from driver.stream import StreamStalled
+from driver.client.contract import AGENT_COMPLETED, AGENT_ERROR, TimedEvent
+from driver.client.stream import StreamStalled
 
 LOOKOUT_WAIT_S = 2.0
 
@@ -48,7 +47,8 @@ class TheAnswer:
 @dataclass(frozen=True)
 class WhatTheHistoryHeldOnArrival:
     """What a read of their history, started the moment the last question's answer arrived,
-    found: "held" (the answer was there), "missing", or "unread: why" (driver/answer_lookout.py)."""
+    found: "held" (the answer was there), "missing", or "unread: why"
+    (driver/oracle/answer_lookout.py)."""
 
     async def answered_by(self, actor: Actor) -> str:
         run = actor.asked_last()
@@ -103,26 +103,6 @@ class TheAnswerText:
         if self.within is not None:
             await TheAnswer(self.within).answered_by(actor)
         return answer_text(actor)
-
-
-@dataclass(frozen=True)
-class TheirOwnSpend:
-    """The answer, waited for, which states the spend of their own usage (`own_spend`), not
-    someone else's or nobody's; its text."""
-
-    within: float | None = None
-
-    async def answered_by(self, actor: Actor) -> str:
-        await TheAnswer(self.within).answered_by(actor)
-        text = answer_text(actor)
-        question = actor.asked_last().question or ""
-        expected, stated = own_spend(actor.usage, question), stated_total(text)
-        if stated != expected:
-            raise AssertionError(
-                f"{actor.name} was told a spend of {stated}, but {actor.name}'s own usage adds "
-                f"up to {expected}:\n{text}"
-            )
-        return text
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from driver.actors.actor import Actor
-from driver.models import Message, Thread
+from driver.client.models import Message, Thread
 
 
 @dataclass(frozen=True)

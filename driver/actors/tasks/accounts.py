@@ -1,16 +1,21 @@
-"""Tasks of an account: signing up and in, renewing the pass, signing out, uploading usage."""
+"""Tasks of an account: signing up and in, side by side with someone else, uploading usage."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from driver.actors.actor import Actor
-from driver.errors import ApiError
-from driver.models import Tokens
+from driver.actors.notepad import Note
+from driver.client.errors import ApiError
+from driver.client.models import Tokens
+from driver.oracle.sign_in_answers import ROUNDS, Attempt, SideBySide
+
+SIGN_INS_SIDE_BY_SIDE = Note[SideBySide]("the sign-ins side by side")
 
 
 @dataclass(frozen=True)
@@ -102,3 +107,38 @@ class LoadUsage:
         actor.usage.extend(self.records)
         actor.note(f"loaded {accepted} usage records")
         return accepted
+
+
+async def _attempt(actor: Actor, email: str, password: str) -> Attempt:
+    began = time.perf_counter()
+    try:
+        await actor.api.login(email, password)
+        answer = (200, "", "")
+    except ApiError as refusal:
+        answer = (refusal.status, refusal.code, refusal.message)
+    return Attempt(answer, time.perf_counter() - began)
+
+
+@dataclass(frozen=True)
+class SignInSideBySide:
+    """They sign in with their (unknown) email, then variants of it, each unknown too, in turns
+    with `holder` signing in with a wrong password (who goes first alternates); both answers
+    and times are noted on their notepad."""
+
+    holder: Actor
+    rounds: int = ROUNDS
+
+    async def perform_as(self, actor: Actor) -> None:
+        local, _, domain = actor.email.partition("@")
+        result = SideBySide([], [])
+        for n in range(self.rounds):
+            email = actor.email if n == 0 else f"{local}+{n}@{domain}"
+            unknown = _attempt(actor, email, "Any-password-at-all-1")
+            wrong = _attempt(self.holder, self.holder.email, f"not-{self.holder.password}")
+            if n % 2:
+                result.wrong.append(await wrong)
+                result.unknown.append(await unknown)
+            else:
+                result.unknown.append(await unknown)
+                result.wrong.append(await wrong)
+        actor.notes.write(SIGN_INS_SIDE_BY_SIDE, result)

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.tasks.devices import OpenChat
-from driver.contract import short_id
-from driver.errors import SendRefused
-from driver.models import Ack
-from driver.stream import RunStream
+from driver.client.contract import short_id
+from driver.client.errors import SendRefused
+from driver.client.models import Ack
+from driver.client.stream import RunStream
 
 
 @dataclass(frozen=True)

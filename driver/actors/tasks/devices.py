@@ -3,12 +3,14 @@ turned away."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from driver.actors.actor import DEFAULT_DEVICE, Actor
-from driver.contract import Frame
-from driver.errors import HandshakeRefused
-from driver.socket import ChatSocket
+from driver.client.contract import ErrorCode, Frame
+from driver.client.errors import HandshakeRefused
+from driver.client.eventually import eventually
+from driver.client.socket import ChatSocket
 
 
 @dataclass(frozen=True)
@@ -143,3 +145,63 @@ class TryToOpenChatFrom:
             actor.access_token, f"a page on {self.origin}", self.origin, self.browser
         )
         return await attempt.perform_as(actor)
+
+
+@dataclass(frozen=True)
+class TakeAFreedPlace:
+    """A device vanished (its network froze at `since`, time.monotonic()): open the chat on
+    `device` until the service lets it in (a place was freed), then close it again. Only "too
+    many chats open" is waited out; past `within` seconds, an AssertionError naming the last
+    refusal."""
+
+    device: str
+    since: float
+    within: float
+
+    async def perform_as(self, actor: Actor) -> None:
+        device = self.device
+
+        async def admitted() -> None:
+            try:
+                await actor.attempts_to(OpenChat(device))
+            except HandshakeRefused as refused:
+                if refused.code != ErrorCode.TOO_MANY_CHATS:
+                    raise
+                raise AssertionError(
+                    f"{actor.name}'s {device} was refused: {refused.message}"
+                ) from None
+
+        await eventually(
+            admitted,
+            timeout=max(0.0, self.since + self.within - time.monotonic()),
+            interval=0.1,
+            describe=f"{actor.name}'s {device} never got a place among her open chats",
+        )
+        taken = time.monotonic() - self.since
+        actor.note(f"{device} took a freed place {taken:.1f} s after the other device vanished")
+        await actor.attempts_to(CloseChat(device))
+
+
+@dataclass(frozen=True)
+class ReconnectWhenAPlaceIsFree:
+    """Reconnect `device` and catch up; a place another device just gave back may take a moment
+    to be counted free, so "too many chats open" is waited out for `within` seconds."""
+
+    device: str
+    within: float
+
+    async def perform_as(self, actor: Actor) -> None:
+        async def reconnected() -> None:
+            try:
+                await actor.attempts_to(Reconnect(self.device))
+            except HandshakeRefused as refused:
+                if refused.code != ErrorCode.TOO_MANY_CHATS:
+                    raise
+                raise AssertionError(f"refused: {refused.message}") from None
+
+        await eventually(
+            reconnected,
+            timeout=self.within,
+            interval=0.1,
+            describe=f"{actor.name}'s {self.device} never got back in",
+        )

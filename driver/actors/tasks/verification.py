@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from driver.actors.actor import Actor
 from driver.actors.questions.history import TheirConversations, TheMessages
-from driver.errors import ApiError, SocketClosed
-from driver.stream import StreamStalled
+from driver.client.errors import ApiError, SocketClosed
+from driver.client.stream import StreamStalled
 
 
 @dataclass(frozen=True)

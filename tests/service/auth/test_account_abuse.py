@@ -22,9 +22,9 @@ import aiohttp
 import asyncpg
 import pytest
 
-from driver.api import ChatApi
-from driver.errors import ApiError
-from driver.models import Tokens
+from driver.client.api import ChatApi
+from driver.client.errors import ApiError
+from driver.client.models import Tokens
 from harness.stack import Stack, StackConfig
 from service.auth.passwords import hash_password
 

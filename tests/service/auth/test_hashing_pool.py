@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from driver.eventually import eventually
+from driver.client.eventually import eventually
 from service.auth.hashing import HashingPool, Line
 from service.auth.passwords import hash_password
 from service.errors import RateLimited

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from driver.eventually import eventually
+from driver.client.eventually import eventually
 from harness.services import free_port
 from service.auth.lockout import LoginLockout
 from service.errors import InvalidCredentials

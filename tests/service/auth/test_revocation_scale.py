@@ -14,7 +14,7 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from driver.eventually import eventually
+from driver.client.eventually import eventually
 from harness.postgres import EmbeddedPostgres
 from harness.redis import EmbeddedRedis
 from service.auth import revocation

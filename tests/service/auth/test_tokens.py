@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 from redis.asyncio import Redis
 
-from driver import passes
-from driver.passes import PassFactory
+from driver.client import passes
+from driver.client.passes import PassFactory
 from harness.listener import SilentListener
 from harness.oidc_issuer import OidcIssuer, SigningKey
 from service.auth.lockout import LoginLockout

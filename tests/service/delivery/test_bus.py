@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from driver.eventually import eventually
+from driver.client.eventually import eventually
 from harness.redis import EmbeddedRedis
 from service.app import redis_client, subscriber_client
 from service.delivery.bus import Bus, user_channel

@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 import websockets.asyncio.client
 
-from driver.api import ChatApi
+from driver.client.api import ChatApi
 from harness.stack import Stack, StackConfig
 from service.delivery.replay import REPLAY_STALL_S
 from tests.chat_clients import CLIENTS, Client, send_frame, sign_up, ws_url

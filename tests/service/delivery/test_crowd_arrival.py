@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Subprotocol
 
-from driver.socket import ChatSocket, patiently_busy
+from driver.client.socket import ChatSocket, patiently_busy
 from harness.people_in_bulk import Person, people
 from harness.stack import Stack, StackConfig
 from service.app import create_app

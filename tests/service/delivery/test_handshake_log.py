@@ -19,8 +19,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from driver.eventually import eventually
-from driver.passes import expired_pass, pass_signed_by_someone_else
+from driver.client.eventually import eventually
+from driver.client.passes import expired_pass, pass_signed_by_someone_else
 from harness.stack import Stack, StackConfig
 from service.logs import JsonFormatter
 from tests.chat_clients import sign_up, ws_url

@@ -22,7 +22,7 @@ import websockets.asyncio.client
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from driver.verifier import StreamVerifier
+from driver.oracle.verifier import StreamVerifier
 from harness.stack import Stack, StackConfig
 from service.app import create_app
 from service.keys import RUNS

@@ -18,8 +18,8 @@ import redis.asyncio
 import websockets.asyncio.client
 from websockets.asyncio.client import ClientConnection
 
-from driver.api import ChatApi
-from driver.eventually import eventually
+from driver.client.api import ChatApi
+from driver.client.eventually import eventually
 from harness.services import ServiceProcess
 from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, sign_up, ws_url

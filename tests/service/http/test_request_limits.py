@@ -11,7 +11,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from driver.api import ChatApi
+from driver.client.api import ChatApi
 from harness.stack import Stack, StackConfig
 
 pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from driver.eventually import eventually
+from driver.client.eventually import eventually
 from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, ws_url
 

@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from driver.api import ChatApi
+from driver.client.api import ChatApi
 from harness.stack import Stack, StackConfig
 from service.http.routes.usage import MAX_RECORDS, MAX_RECORDS_PER_DAY
 

@@ -1,6 +1,6 @@
 """The chat web page's serving (service/http/routes/web.py), the same-origin rule for opening
 the chat (service/http/origins.py), and a page's frame log reaching the verifier
-(driver/page_frames.py)."""
+(driver/web/page_frames.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
-from driver.page_frames import PageFrames
-from driver.verifier import StreamVerifier
+from driver.oracle.verifier import StreamVerifier
+from driver.web.page_frames import PageFrames
 from service.http.common import errors_middleware
 from service.http.origins import origin_allowed
 from service.http.routes import web as web_page
@@ -117,7 +117,7 @@ def test_a_page_that_saw_a_step_twice_breaks_the_contract() -> None:
 
 def test_the_page_ships_no_test_hook() -> None:
     """What the suite observes of the page's chat it records with its own script
-    (driver/chat_page.py, TRACK_SOCKETS); the page itself adds nothing to `window` for it
+    (driver/web/chat_page.py, TRACK_SOCKETS); the page itself adds nothing to `window` for it
     (a frame log on every customer's page grew without bound and outlived signing out)."""
     hook = re.compile(r"\bwindow\.__\w+|__chatEvents")
     for script in web_page.STATIC.glob("*.js"):

@@ -14,8 +14,8 @@ import aiohttp
 import pytest
 import websockets.asyncio.client
 
-from driver.api import ChatApi
-from driver.eventually import eventually
+from driver.client.api import ChatApi
+from driver.client.eventually import eventually
 from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, ws_url
 

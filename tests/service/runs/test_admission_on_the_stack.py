@@ -23,7 +23,7 @@ import websockets.asyncio.client
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from driver.eventually import eventually
+from driver.client.eventually import eventually
 from harness.stack import Stack, StackConfig
 from service.app import create_app
 from service.delivery.event_log import RETRY_DELAYS_S

@@ -19,7 +19,7 @@ import asyncpg
 import pytest
 import websockets.asyncio.client
 
-from driver.eventually import eventually
+from driver.client.eventually import eventually
 from harness.stack import Stack, StackConfig
 from tests.chat_clients import send_frame, sign_up, ws_url
 

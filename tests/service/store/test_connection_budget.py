@@ -15,8 +15,8 @@ import aiohttp
 import asyncpg
 import pytest
 
-from driver.api import ChatApi
-from driver.eventually import eventually
+from driver.client.api import ChatApi
+from driver.client.eventually import eventually
 from harness.services import PROJECT_ROOT, exited, free_port, terminated
 from harness.stack import Stack, StackConfig
 

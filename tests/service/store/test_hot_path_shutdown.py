@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 
-from driver.eventually import eventually
+from driver.client.eventually import eventually
 from harness.postgres import EmbeddedPostgres
 from service.store.hot_path import HotPath
 

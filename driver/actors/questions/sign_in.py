@@ -1,0 +1,21 @@
+"""What a person can tell from the sign-ins they made side by side with someone else's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from driver.actors.actor import Actor
+from driver.actors.tasks.accounts import SIGN_INS_SIDE_BY_SIDE
+from driver.oracle import sign_in_answers
+
+
+@dataclass(frozen=True)
+class HowTheirSignInAnswersDiffer:
+    """How their answers (an unknown email) differ from `other`'s (a wrong password), in words
+    and in time; empty when an onlooker could not tell them apart."""
+
+    other: str
+
+    async def answered_by(self, actor: Actor) -> list[str]:
+        found = actor.notes.read(SIGN_INS_SIDE_BY_SIDE)
+        return sign_in_answers.problems(found, actor.name, self.other)

@@ -1,0 +1,123 @@
+"""Steps reach the driver only through the Screenplay: from `driver/` a step module imports
+tasks, questions and interactions (`driver.actors.tasks`, `.questions`, `.interactions`), nothing
+else (not the client, the oracle, the evidence, the web page, nor the actor's free functions).
+
+What steps still import otherwise is listed in LEGACY, per step module, until it is turned into
+tasks and questions (issue 22). The list only shrinks: an entry no step needs any more fails
+the check too, so it is deleted with the last import it allowed.
+
+    python -m tools.step_imports   # make lint runs it
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+ALLOWED = ("driver.actors.tasks", "driver.actors.questions", "driver.actors.interactions")
+
+# driver module -> the step modules that still import it (to be turned into tasks and questions).
+LEGACY: dict[str, frozenset[str]] = {
+    "driver.actors.actor": frozenset({"browsing", "capacity"}),
+    "driver.actors.crowd": frozenset({"delivery", "performance"}),
+    "driver.actors.delivery": frozenset({"delivery", "devices", "sessions"}),
+    "driver.actors.leaving": frozenset({"leaving"}),
+    "driver.actors.outages": frozenset({"faults"}),
+    "driver.actors.probe": frozenset({"_parameter_types", "security", "sessions"}),
+    "driver.actors.reading": frozenset({"performance"}),
+    "driver.actors.redeploys": frozenset({"deployment"}),
+    "driver.actors.usage_table": frozenset({"browsing", "usage"}),
+    "driver.actors.waiting": frozenset({"capacity", "plans"}),
+    "driver.client.contract": frozenset(
+        {"delivery", "faults", "operations", "plans", "progress", "sessions"}
+    ),
+    "driver.client.errors": frozenset(
+        {"capacity", "history", "limits", "people", "plans", "security", "sessions"}
+    ),
+    "driver.client.eventually": frozenset(
+        {"capacity", "leaving", "operations", "performance", "sessions"}
+    ),
+    "driver.client.models": frozenset({"sessions"}),
+    "driver.client.operations": frozenset({"leaving", "operations"}),
+    "driver.client.passes": frozenset({"_parameter_types", "access", "security"}),
+    "driver.client.stream": frozenset({"capacity"}),
+    "driver.evidence.latency": frozenset({"capacity", "performance"}),
+    "driver.evidence.stages": frozenset({"analysis", "faults", "history", "progress"}),
+    "driver.oracle.answers": frozenset({"analysis", "browsing", "conversation"}),
+    "driver.oracle.held_prose": frozenset({"language_model"}),
+    "driver.oracle.refusals": frozenset(
+        {
+            "_parameter_types",
+            "access",
+            "capacity",
+            "delivery",
+            "devices",
+            "faults",
+            "history",
+            "people",
+            "plans",
+            "security",
+            "sessions",
+        }
+    ),
+    "driver.web.browser": frozenset({"browsing"}),
+    "driver.web.web_tasks": frozenset({"browsing"}),
+}
+
+
+def driver_imports(source: str) -> Iterator[str]:
+    """Every driver module the source imports (`from driver.actors import crowd` imports
+    driver.actors.crowd; `from driver.actors.tasks import Ask` imports driver.actors.tasks)."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names if a.name.split(".")[0] == "driver")
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.split(".")[0] != "driver":
+                continue
+            if node.module.count(".") < 2:  # a room or the driver: the names are modules
+                yield from (f"{node.module}.{a.name}" for a in node.names)
+            else:
+                yield node.module
+
+
+def allowed(module: str) -> bool:
+    return any(module == a or module.startswith(a + ".") for a in ALLOWED)
+
+
+def problems(steps: Path, legacy: Mapping[str, frozenset[str]] = LEGACY) -> list[str]:
+    found: list[str] = []
+    used: set[tuple[str, str]] = set()
+    for path in sorted(steps.glob("*.py")):
+        for module in sorted(set(driver_imports(path.read_text(encoding="utf-8")))):
+            if allowed(module):
+                continue
+            if path.stem in legacy.get(module, frozenset()):
+                used.add((module, path.stem))
+                continue
+            found.append(
+                f"{path}: imports {module}; a step calls only tasks, questions and "
+                f"interactions ({', '.join(ALLOWED)})"
+            )
+    for module, step_modules in sorted(legacy.items()):
+        for stale in sorted(step_modules):
+            if (module, stale) not in used:
+                found.append(
+                    f"tools/step_imports.py: LEGACY lets steps/{stale}.py import {module}, "
+                    "which it no longer does: delete the entry"
+                )
+    return found
+
+
+def main() -> int:
+    found = problems(Path("steps"))
+    for problem in found:
+        print(problem)
+    left = sum(len(v) for v in LEGACY.values())
+    print(f"step imports: {'OK' if not found else f'{len(found)} problem(s)'} ({left} legacy left)")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
