@@ -5,7 +5,7 @@
 # Extra behave options: make accept BEHAVE_ARGS="-D service_url=https://chat.example"
 # Through nginx in front of two embedded instances: make accept TARGET=proxy (also behave, test)
 # Against a deployment: make accept SERVICE_URL=https://staging.example [OPERATOR_URL=...]
-#   [WEB_APP=...] [SIGNING_SECRET=...]; a staging started here first: make accept TARGET=staging
+#   [WEB_APP=...] [OIDC_ISSUER=...] [SIGNING_SECRET=...]; a staging started here first: make accept TARGET=staging
 #   (docs/developing.md, "Against a staging deployment")
 # One tag expression:   make behave TAGS="@slow and not @wip"  (default: behave.ini's)
 # Without Chromium or nginx a @critical scenario that needs it fails the run (tools/skip_rule.py)
@@ -34,13 +34,19 @@ BEHAVE_ARGS ?=
 # pointed at it as at any deployment.
 TARGET ?=
 # A deployment the suite does not control: its address, its operators' listeners (comma-separated),
-# the web app it trusts; SIGNING_SECRET (its key: @signing_key scenarios) is read from the
-# environment, so it is never printed on a command line.
+# the web app it trusts, the test sign-in provider it trusts (OIDC_ISSUER=http://HOST:PORT: the
+# suite's provider listens there; OIDC_CLIENT_ID when not golden-path-web); SIGNING_SECRET (its
+# key: @signing_key scenarios) is read from the environment, so it is never printed on a command
+# line.
 SERVICE_URL ?=
 OPERATOR_URL ?=
 WEB_APP ?=
+OIDC_ISSUER ?=
+OIDC_CLIENT_ID ?=
 DEPLOYMENT_ARGS = $(if $(SERVICE_URL),-D service_url=$(SERVICE_URL)) \
-	$(if $(OPERATOR_URL),-D operator_url=$(OPERATOR_URL)) $(if $(WEB_APP),-D web_app=$(WEB_APP))
+	$(if $(OPERATOR_URL),-D operator_url=$(OPERATOR_URL)) $(if $(WEB_APP),-D web_app=$(WEB_APP)) \
+	$(if $(OIDC_ISSUER),-D oidc_issuer=$(OIDC_ISSUER)) \
+	$(if $(OIDC_CLIENT_ID),-D oidc_client_id=$(OIDC_CLIENT_ID))
 RUN_ARGS = $(strip $(BEHAVE_ARGS) $(if $(filter-out staging,$(TARGET)),-D target=$(TARGET)) \
 	$(DEPLOYMENT_ARGS))
 # make bench: options for the benchmark, e.g. BENCH_ARGS="--crowds 20,100" (default 20,100,1000).

@@ -41,6 +41,10 @@ NO_SIGNING_KEY = (
     "needs the service's signing key: run with -D signing_secret=... (the deployment's)"
 )
 NO_WEB_APP = "needs the web app the service trusts: run with -D web_app=https://... (its origin)"
+NO_SIGN_IN_PROVIDER = (
+    "needs the sign-in provider the service trusts: run with -D oidc_issuer=http://HOST:PORT "
+    "(the address it was told to trust; the suite's provider listens there)"
+)
 
 # Before behave builds its formatters: epics from folders, severity, descriptions, skip reasons.
 allure_labels.install()
@@ -68,6 +72,9 @@ def before_scenario(ctx: Context, scenario: Scenario) -> None:
         return
     if "own_web_app" in tags and not ctx.target.knows_web_app:
         scenario.skip(NO_WEB_APP)
+        return
+    if "sign_in_provider" in tags and not ctx.target.knows_sign_in_provider:
+        scenario.skip(NO_SIGN_IN_PROVIDER)
         return
     if NEEDS_ONE_SERVER & tags and ctx.target.through_balancer:
         scenario.skip("needs direct access to one server; the suite runs through the balancer")

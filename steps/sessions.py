@@ -488,13 +488,27 @@ async def step_lock_lifts(ctx: ScenarioContext, name: str, seconds: float) -> No
 async def step_company_provider(ctx: ScenarioContext, name: str) -> None:
     """The person's company has its own sign-in provider, which the service trusts."""
     ctx.provider = security.sign_in_provider(ctx)
-    security.move_cast_to(ctx, await security.second_instance(ctx))
+    await security.trusting_the_provider(ctx)
+    # A service that does not trust this provider (a deployment told another address) refuses
+    # every pass: say so here, before a refusal scenario passes for the wrong reason. Only a
+    # provider it trusts and reaches gets an expired pass refused as expired.
+    expired = ctx.provider.id_token("trust-check", "trust-check@example.com", issued_ago_s=7200)
+    try:
+        refusals.expect_refused(
+            await probe.try_enterprise_sign_in(ctx.cast.api, expired),
+            "the pass has expired",
+            who="a pass of the provider",
+        )
+    except AssertionError as error:
+        raise AssertionError(
+            f"the service does not trust the provider at {ctx.provider.url}: {error}"
+        ) from error
 
 
 @given("the provider has started signing with a new key")
 def step_provider_rotates(ctx: ScenarioContext) -> None:
     """The company's sign-in provider has started signing with a new key."""
-    ctx.provider.rotate()
+    security.rotate_for_scenario(ctx, ctx.provider)
 
 
 @when("{name} signs in through her company's provider")
@@ -510,7 +524,7 @@ async def step_enterprise_sign_in(ctx: ScenarioContext, name: str) -> None:
     # A new provider key is picked up within the key-refresh interval, not instantly.
     await eventually(
         signed_in,
-        timeout=security.JWKS_REFETCH_SECONDS + 2,
+        timeout=security.key_refresh_s(ctx) + 2,
         interval=0.2,
         describe=f"{name} could not sign in through her provider",
         retry_on=(ApiError,),
@@ -551,9 +565,13 @@ def step_refused_every_time(ctx: ScenarioContext, name: str) -> None:
 @then("the provider was asked for its keys at most {count:d} times")
 @then("the provider was asked for its keys at most twice")
 def step_keys_fetched(ctx: ScenarioContext, count: int = 2) -> None:
-    """The service asked the provider for its keys at most that many times."""
+    """The service asked the provider for its keys at most that many times, per server."""
     fetched = ctx.provider.jwks_fetches - ctx.fetches_before
-    assert fetched <= count, f"the provider was asked for its keys {fetched} times"
+    # Each server of a deployment keeps the provider's keys on its own.
+    servers = security.servers_asking_for_keys(ctx)
+    assert fetched <= count * servers, (
+        f"the provider was asked for its keys {fetched} times by {servers} server(s)"
+    )
 
 
 @when("{name} signs in through the provider with {owner}'s email")

@@ -21,7 +21,7 @@ TAGS: dict[str, str] = {
     "slow": "takes more than a few seconds (real timeouts, many people)",
     "fault": "needs control of the stack's processes: skipped against a deployment",
     "embedded": "needs what only the suite's own stack has (a server set up for the scenario, "
-    "a sign-in provider of the suite, the service's processes or storage): skipped against a "
+    "the service's processes or storage): skipped against a "
     "deployment; a comment next to the tag says which",
     "signing_key": "shows passes made with the service's own signing key: the embedded stack's, "
     "or a deployment's given with -D signing_secret=...; skipped without it",
@@ -31,6 +31,9 @@ TAGS: dict[str, str] = {
     "deployment's balancer spreads them (skipped when it does not say which server took a chat)",
     "own_web_app": "pages of the web app the service trusts: the embedded stack starts a server "
     "trusting one; a deployment names its own with -D web_app=https://...; skipped without it",
+    "sign_in_provider": "enterprise sign-in through the suite's own provider: the embedded stack "
+    "starts a server trusting it; a deployment told to trust an address the suite listens on "
+    "names it with -D oidc_issuer=http://HOST:PORT; skipped without it",
     "direct": "talks to one particular server: skipped when the suite runs through the balancer",
     "balancer": "through a load balancer in front of two servers (nginx; skipped without it)",
     "deployment": "starts a deployment of its own (the balancer in front of supervised servers) "

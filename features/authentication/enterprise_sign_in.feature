@@ -1,5 +1,4 @@
-# @embedded: the company's sign-in provider is the suite's own, trusted by a server it starts.
-@allure.label.epic:Authentication @embedded @customer
+@allure.label.epic:Authentication @sign_in_provider @customer
 Feature: Enterprise sign-in through the company's own provider
   In order to manage who in my company uses the assistant in one place
   As the administrator of a company that uses a single sign-on provider
