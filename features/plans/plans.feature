@@ -74,7 +74,7 @@ Feature: Each plan sets what its people may use, and says so when they reach it
     And all of Mallory's questions that were taken are answered as well
     And all of Frank's questions that were taken are answered as well
 
-  # @embedded: the company's sign-in provider is the suite's own, trusted by a server it starts.
+  # @embedded: the operator's view of the plan is read in the database.
   @critical @embedded @allure.label.segment:Enterprise
   Scenario: Carol signs in through her company's provider for the first time and her account is on the Enterprise plan
     Given Carol's company lets its people sign in through its own provider

@@ -32,8 +32,7 @@ Feature: Nobody gets in with a forged, stale or tricked pass
       | a forged pass   | reason                |
       | a pass of 12 KB | the pass is not valid |
 
-    # @embedded: the sign-in provider is the suite's own, trusted only by a server it starts.
-    @embedded
+    @sign_in_provider
     Examples: Forgeries made with what our sign-in provider publishes
       | a forged pass                                        | reason                |
       | a pass signed with the sign-in provider's public key | the pass is not valid |
@@ -56,8 +55,7 @@ Feature: Nobody gets in with a forged, stale or tricked pass
       | a pass that is not an access pass        | the pass is not valid |
       | Alice's renewal code                     | the pass is not valid |
 
-    # @embedded: the sign-in provider is the suite's own, trusted only by a server it starts.
-    @embedded
+    @sign_in_provider
     Examples: A pass of our sign-in provider
       | a stale pass                  | reason                |
       | Alice's sign-in provider pass | the pass is not valid |
