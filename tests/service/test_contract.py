@@ -51,10 +51,10 @@ VOCABULARIES = ["EventType", "ControlType", "ClientType", "ErrorCode", "RunError
 @pytest.mark.parametrize("name", VOCABULARIES)
 def test_the_service_and_the_driver_name_the_same_values_alike(name: str) -> None:
     service_side = members(getattr(service.contract, name))
-    driver_side = members(getattr(driver.contract, name))
+    driver_side = members(getattr(driver.client.contract, name))
     if name == "CloseCode":
         # Codes a client sees when the connection vanishes: received, never sent.
-        for code in driver.contract.TRANSPORT_CLOSE_CODES:
+        for code in driver.client.contract.TRANSPORT_CLOSE_CODES:
             driver_side.pop(code.name)
     assert service_side == driver_side
 
@@ -63,7 +63,7 @@ def test_the_service_and_the_driver_name_the_same_values_alike(name: str) -> Non
 def test_the_load_tool_names_what_it_speaks_as_the_driver_does(name: str) -> None:
     if not hasattr(load.contract, name):
         pytest.skip(f"the load tool names no {name}")
-    driver_side = members(getattr(driver.contract, name))
+    driver_side = members(getattr(driver.client.contract, name))
     load_side = members(getattr(load.contract, name))
     if name in ("EventType", "ControlType", "ClientType"):
         assert load_side == driver_side  # every frame and event the load tool may meet
