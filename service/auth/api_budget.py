@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 import uuid
-from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from service.errors import RateLimited
 from service.resilience.outage_log import OutageNotice
+from service.token_bucket import Bucket
 
 log = logging.getLogger("service.api_budget")
 PREFIX = "api:budget:"
@@ -46,36 +45,12 @@ return tostring(wait)
 """
 
 
-@dataclass
-class _Bucket:
-    burst: float
-    per_second: float
-    tokens: float = field(init=False)
-    at: float = field(default_factory=time.monotonic)
-
-    def __post_init__(self) -> None:
-        self.tokens = self.burst
-
-    def take(self) -> float:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.per_second)
-        self.at = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.per_second
-
-    @property
-    def full(self) -> bool:
-        return self.tokens + (time.monotonic() - self.at) * self.per_second >= self.burst
-
-
 class ApiBudget:
     def __init__(self, redis: Redis, *, burst: int, per_second: float) -> None:
         self._redis = redis
         self.burst = burst
         self.per_second = per_second
-        self._local: dict[uuid.UUID, _Bucket] = {}
+        self._local: dict[uuid.UUID, Bucket] = {}
         self._down = OutageNotice(log, "shared API budget (limiting locally)")
 
     async def spend(self, user_id: uuid.UUID) -> None:
@@ -98,4 +73,4 @@ class ApiBudget:
             return float(wait)
         if len(self._local) > LOCAL_BUCKETS_MAX:
             self._local = {k: b for k, b in self._local.items() if not b.full}
-        return self._local.setdefault(user_id, _Bucket(self.burst, self.per_second)).take()
+        return self._local.setdefault(user_id, Bucket(self.burst, self.per_second)).take()

@@ -35,10 +35,10 @@ from service.delivery.chat.daily_questions import DailyQuestions
 from service.delivery.chat.frames import Frame as ClientFrame
 from service.delivery.chat.frames import SendFrame
 from service.delivery.chat.hub import Connection
-from service.delivery.chat.socket_limits import Bucket
 from service.errors import RateLimited, TooManyChats
 from service.plans import DEFAULT_PLAN, Plan
 from service.resilience.outage_log import OutageNotice
+from service.token_bucket import Bucket
 
 log = logging.getLogger("service.ws")
 

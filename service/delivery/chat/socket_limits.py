@@ -15,6 +15,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from service.token_bucket import Bucket
+
 REFUSALS_BEFORE_CLOSE = 10  # refused requests within a minute that are tolerated
 REFUSAL_WINDOW_S = 60.0
 # A person's client sends a ping every 20 s, a catch-up after a reconnect and a question now
@@ -22,33 +24,6 @@ REFUSAL_WINDOW_S = 60.0
 # the burst with room to spare.
 FRAME_BURST = 30.0
 FRAMES_PER_SECOND = 10.0
-
-
-@dataclass
-class Bucket:
-    """A token bucket (the same arithmetic as the shared limits' `_TAKE` in Redis)."""
-
-    burst: float
-    per_second: float
-    tokens: float = field(init=False)
-    at: float = field(default_factory=time.monotonic)
-
-    def __post_init__(self) -> None:
-        self.tokens = self.burst
-
-    def take(self, cost: float) -> float:
-        """0 when `cost` tokens were taken, else the seconds until they could be."""
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.per_second)
-        self.at = now
-        if self.tokens >= cost:
-            self.tokens -= cost
-            return 0.0
-        return (cost - self.tokens) / self.per_second
-
-    @property
-    def full(self) -> bool:
-        return self.tokens + (time.monotonic() - self.at) * self.per_second >= self.burst
 
 
 def frame_budget() -> Bucket:
