@@ -38,7 +38,7 @@ LEGACY: dict[str, frozenset[str]] = {
     "driver.actors.probe": frozenset({"_parameter_types", "security", "sessions"}),
     "driver.actors.reading": frozenset({"performance"}),
     "driver.actors.redeploys": frozenset({"deployment"}),
-    "driver.actors.usage_table": frozenset({"browsing", "usage"}),
+    "driver.actors.usage_table": frozenset({"browsing"}),
     "driver.actors.waiting": frozenset({"capacity", "plans"}),
     "driver.client.errors": frozenset(
         {"capacity", "history", "limits", "people", "plans", "security", "sessions"}

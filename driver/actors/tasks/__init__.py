@@ -50,6 +50,7 @@ from driver.actors.tasks.sessions import (
     SignOut,
     SignOutEverywhere,
 )
+from driver.actors.tasks.usage import LoadAMonthOfUsage, LoadUsageByDay, LoadUsageOfLastMonth
 from driver.actors.tasks.verification import CheckEverythingSeen
 
 __all__ = [
@@ -75,7 +76,10 @@ __all__ = [
     "ContinueLatestConversation",
     "CopyTheRenewalOf",
     "Leave",
+    "LoadAMonthOfUsage",
     "LoadUsage",
+    "LoadUsageByDay",
+    "LoadUsageOfLastMonth",
     "OpenChat",
     "OpenMoreChats",
     "Reconnect",
