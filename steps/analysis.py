@@ -5,9 +5,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from driver.actors.questions import TheAnswer, TheAnswerText
-from driver.evidence import stages
-from driver.oracle.answers import stated_costliest, stated_unit_costs
+from driver.actors.interactions import (
+    IsEqualTo,
+    NamesTheCostliest,
+    See,
+    StatesWhatEachFeatureCosts,
+)
+from driver.actors.questions import (
+    TheAnswer,
+    TheAnswerText,
+    TheToolAttempts,
+    WhatTheAssistantThought,
+)
 from fixtures.context import ScenarioContext, then
 
 ANSWER_TIMEOUT_S = 15.0
@@ -18,10 +27,11 @@ async def step_tool_retried(ctx: ScenarioContext, name: str) -> None:
     """The usage report is seen failing once, then working as a new step, and the question answered."""
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswerText(within=ANSWER_TIMEOUT_S))
-    tries = stages.tool_attempts(person.asked_last(), "usage_report")
-    assert tries == ["error", "ok"], (
-        f"{name} saw the usage report end {tries}, expected one failure then one success"
+    once_then_ok = IsEqualTo(
+        ["error", "ok"],
+        instead="{name} saw the usage report end {answer}, expected one failure then one success",
     )
+    await person.should(See(TheToolAttempts("usage_report"), once_then_ok))
 
 
 @then("{name} is told the savings are only an estimate")
@@ -30,9 +40,8 @@ async def step_told_estimate(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     answer = await person.asks_for(TheAnswerText(within=ANSWER_TIMEOUT_S))
     assert "This is an estimate" in answer, f"{name} was not told it is an estimate:\n{answer}"
-    run = person.asked_last()
-    tried = stages.tool_attempts(run, "savings_optimizer")
-    estimated = stages.tool_attempts(run, "savings_estimate")
+    tried = await person.asks_for(TheToolAttempts("savings_optimizer"))
+    estimated = await person.asks_for(TheToolAttempts("savings_estimate"))
     assert tried and "ok" not in tried and estimated == ["ok"], (
         f"{name} saw the savings analysis end {tried} and the estimate {estimated}"
     )
@@ -41,16 +50,13 @@ async def step_told_estimate(ctx: ScenarioContext, name: str) -> None:
 @then('{name} is told "{feature}" costs the most, at {amount} a request')
 async def step_told_costliest(ctx: ScenarioContext, name: str, feature: str, amount: str) -> None:
     """The answer names the feature that costs the most per request, at exactly that cost."""
-    answer = await ctx.cast.person(name).asks_for(TheAnswerText(within=ANSWER_TIMEOUT_S))
-    expected = ("request", feature, amount)
-    stated = stated_costliest(answer)
-    assert stated == expected, f"{name} was told {stated}, expected {expected}:\n{answer}"
+    answer = TheAnswerText(within=ANSWER_TIMEOUT_S)
+    await ctx.cast.person(name).should(See(answer, NamesTheCostliest(feature, amount)))
 
 
 @then("{name} is told what each feature costs:")
 async def step_told_unit_costs(ctx: ScenarioContext, name: str) -> None:
     """The answer states each feature of the table, and no other, at exactly the table's costs."""
-    answer = await ctx.cast.person(name).asks_for(TheAnswerText(within=ANSWER_TIMEOUT_S))
     expected = {
         row["feature"]: {
             "request": row["per request"],
@@ -58,8 +64,8 @@ async def step_told_unit_costs(ctx: ScenarioContext, name: str) -> None:
         }
         for row in ctx.table
     }
-    stated = stated_unit_costs(answer)
-    assert stated == expected, f"{name} was told {stated}, expected {expected}:\n{answer}"
+    answer = TheAnswerText(within=ANSWER_TIMEOUT_S)
+    await ctx.cast.person(name).should(See(answer, StatesWhatEachFeatureCosts(expected)))
 
 
 @then(
@@ -72,7 +78,7 @@ async def step_plan_names_period_and_scope(ctx: ScenarioContext, name: str, scop
     await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     today = datetime.now(UTC).date()
     promise = f"read the usage of {scope} from {today - timedelta(days=29)} to {today}"
-    said = stages.thoughts(person.asked_last())
+    said = await person.asks_for(WhatTheAssistantThought())
     assert any(promise in thought for thought in said), (
         f"{name} never heard the assistant plan to {promise}; it said: {said}"
     )

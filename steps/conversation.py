@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from driver.actors.interactions import (
+    DeclinesPolitely,
+    IsAboutTheFeatureOnly,
+    See,
+    StatesTheSavings,
+    StatesTheTotal,
+)
 from driver.actors.questions import TheAnswer, TheAnswerText
 from driver.actors.tasks import Ask
-from driver.oracle.answers import stated_monthly_savings, stated_total, stated_yearly_savings
 from fixtures.context import ScenarioContext, given, then, when
 
 ANSWER_TIMEOUT_S = 15.0
@@ -37,33 +43,22 @@ async def _answer(ctx: ScenarioContext, name: str) -> str:
 @then("{name} is told {her:Her} company spent {amount} in the last 30 days")
 async def step_told_total(ctx: ScenarioContext, name: str, her: str, amount: str) -> None:
     """The answer tells the person her company's spend over the last 30 days, exactly as given."""
-    answer = await _answer(ctx, name)
-    assert stated_total(answer) == amount, (
-        f"{name} was told a total of {stated_total(answer)}, expected {amount}:\n{answer}"
-    )
+    answer = TheAnswerText(within=ANSWER_TIMEOUT_S)
+    await ctx.cast.person(name).should(See(answer, StatesTheTotal(amount)))
 
 
 @then("{name} is told {she:She} can save about {amount} a month")
 async def step_told_savings(ctx: ScenarioContext, name: str, she: str, amount: str) -> None:
     """The answer tells the person the monthly saving she could make, as given."""
-    await _expect_savings(ctx, name, amount, "month")
+    answer = TheAnswerText(within=ANSWER_TIMEOUT_S)
+    await ctx.cast.person(name).should(See(answer, StatesTheSavings(amount, "month")))
 
 
 @then("{name} is told {she:She} can save about {amount} a year")
 async def step_told_yearly_savings(ctx: ScenarioContext, name: str, she: str, amount: str) -> None:
     """The answer tells the person the yearly saving she could make, as given."""
-    await _expect_savings(ctx, name, amount, "year")
-
-
-SAVINGS_STATED = {"month": stated_monthly_savings, "year": stated_yearly_savings}
-
-
-async def _expect_savings(ctx: ScenarioContext, name: str, amount: str, per: str) -> None:
-    answer = await _answer(ctx, name)
-    stated = SAVINGS_STATED[per](answer)
-    assert stated == amount, (
-        f"{name} was told savings of {stated} a {per}, expected {amount}:\n{answer}"
-    )
+    answer = TheAnswerText(within=ANSWER_TIMEOUT_S)
+    await ctx.cast.person(name).should(See(answer, StatesTheSavings(amount, "year")))
 
 
 @then('the answer suggests moving "{feature}" from "{model}" to "{cheaper}"')
@@ -89,18 +84,14 @@ async def step_suggests_batching(ctx: ScenarioContext, feature: str) -> None:
 @then('the answer is about the "{feature}" feature only')
 async def step_answer_scoped(ctx: ScenarioContext, feature: str) -> None:
     """The answer covers only the named feature and mentions no other."""
-    answer = await ctx.cast.in_the_spotlight().asks_for(TheAnswerText())
-    assert f"For the {feature} feature" in answer, f"the answer is not about {feature}:\n{answer}"
-    for other in ("nightly-report", "contract-review"):
-        assert other not in answer, f"the answer still mentions {other}:\n{answer}"
+    await ctx.cast.in_the_spotlight().should(See(TheAnswerText(), IsAboutTheFeatureOnly(feature)))
 
 
 @then("{name} is told politely that the assistant can only help with AI spend")
 async def step_polite_refusal(ctx: ScenarioContext, name: str) -> None:
     """The assistant politely declines a question that is not about AI spend, giving no figures."""
-    answer = await _answer(ctx, name)
-    assert "Sorry" in answer and "AI spend" in answer, f"{name} was told:\n{answer}"
-    assert stated_total(answer) is None, f"{name} was given figures nobody asked for:\n{answer}"
+    answer = TheAnswerText(within=ANSWER_TIMEOUT_S)
+    await ctx.cast.person(name).should(See(answer, DeclinesPolitely()))
 
 
 @then("{name} is told to upload {her:Her} usage first")

@@ -10,6 +10,7 @@ from typing import Any
 from driver.actors import outages
 from driver.actors.interactions import See, StatesTheirOwnSpend
 from driver.actors.questions import (
+    ANSWER_STAGE,
     HowTheServiceClosed,
     TheAnswer,
     TheAnswerSinceAsking,
@@ -19,6 +20,7 @@ from driver.actors.questions import (
     TheMessages,
     TheNoted,
     TheRecordOfTheRun,
+    TheStepsSeenOverEveryConnection,
     WhatTheHistoryHeldOnArrival,
     WhenTheEndedPassIsLetIn,
 )
@@ -33,7 +35,6 @@ from driver.actors.tasks import (
     SignOut,
 )
 from driver.client.contract import EventType, RunError
-from driver.evidence import stages
 from driver.oracle import refusals
 from fixtures import security, slow_answers
 from fixtures.context import ScenarioContext, given, then, when
@@ -486,12 +487,11 @@ async def step_answer_after_hand_off(ctx: ScenarioContext, name: str, seconds: f
 
 
 @then("{name} saw each stage of her answer once: none was done again after the crash")
-def step_stages_once(ctx: ScenarioContext, name: str) -> None:
+async def step_stages_once(ctx: ScenarioContext, name: str) -> None:
     """Each tool, then the answer, reached the person once: no stage was begun again."""
     person = ctx.cast.person(name)
-    run = stages.as_seen(person.chat.streams_of(person.asked_last().run_id))
-    seen = [tool or stage for stage, tool in stages.stages_of(run)]
-    expected = ["triage", "usage_report", "savings_optimizer", stages.ANSWER]
+    seen = await person.asks_for(TheStepsSeenOverEveryConnection())
+    expected = ["triage", "usage_report", "savings_optimizer", ANSWER_STAGE]
     assert seen == expected, f"{name} saw the stages {seen}, expected each once: {expected}"
 
 

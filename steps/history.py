@@ -7,10 +7,10 @@ from driver.actors.questions import (
     TheAnswerText,
     TheirConversations,
     TheMessages,
+    WhatTheToolSaid,
 )
 from driver.actors.tasks import Ask, ContinueLatestConversation, SignInOn
 from driver.client.errors import ApiError
-from driver.evidence import stages
 from driver.oracle import refusals
 from fixtures.context import ScenarioContext, given, then, when
 
@@ -136,7 +136,7 @@ async def step_taken_as_follow_up(ctx: ScenarioContext, name: str) -> None:
     """The assistant answers and treats the question as a follow-up to the earlier one."""
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswer(15.0))
-    said = stages.tool_summary(person.asked_last(), "triage")
+    said = await person.asks_for(WhatTheToolSaid("triage"))
     assert said.startswith("follow-up"), (
         f"the assistant did not connect {name}'s question to the conversation: {said!r}"
     )

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from driver.actors.interactions import HasTheSameFiguresAsTheFirstTime, IsEqualTo, See
 from driver.actors.questions import (
     TheAnswer,
     TheAnswerSinceAsking,
     TheAnswerText,
     TheFirstEventSinceAsking,
     TheKindsOfEventSeen,
+    TheLongestPause,
+    TheStagesSeen,
 )
-from driver.actors.tasks import Ask
+from driver.actors.tasks import AskTheSameAgain
 from driver.client.contract import EVENT_TYPES, EventType
-from driver.evidence import stages
 from fixtures.context import ScenarioContext, then, when
 
 ANSWER_TIMEOUT_S = 15.0
@@ -47,8 +49,7 @@ async def step_stages(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
     expected = [(row["stage"], row["tool named"]) for row in ctx.table]
-    seen = stages.stages_of(person.asked_last())
-    assert seen == expected, f"{name} saw (stage, tool) {seen}, expected {expected}"
+    await person.should(See(TheStagesSeen(), IsEqualTo(expected, saw="saw (stage, tool)")))
 
 
 @then("each step reached {name} within {seconds:g} second of the one before, up to the answer")
@@ -56,29 +57,18 @@ async def step_no_long_pause(ctx: ScenarioContext, name: str, seconds: float) ->
     """No step reached the person more than the time given after the one before it."""
     person = ctx.cast.person(name)
     await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
-    pause, step = stages.longest_pause(person.asked_last())
+    pause, step = await person.asks_for(TheLongestPause())
     assert pause <= seconds, f"{name} waited {pause:.2f} s for {step} (at most {seconds:g} s)"
 
 
 @when("{name} asks the same question again in a new conversation")
 async def step_ask_same_again(ctx: ScenarioContext, name: str) -> None:
     """The person asks her last question again, in a new conversation."""
-    person = ctx.cast.person(name)
-    ctx.first_answer = await person.asks_for(TheAnswerText())
-    question = person.asked_last().question
-    assert question is not None, f"{name} has not asked anything yet"
-    await person.attempts_to(Ask(question))
+    await ctx.cast.person(name).attempts_to(AskTheSameAgain())
 
 
 @then("{name} is told the same figures as the first time")
 async def step_same_figures(ctx: ScenarioContext, name: str) -> None:
     """The person is told the same figures as the first time."""
-    person = ctx.cast.person(name)
-    await person.asks_for(TheAnswer(ANSWER_TIMEOUT_S))
-    first, again = (
-        stages.figures(ctx.first_answer),
-        stages.figures(await person.asks_for(TheAnswerText())),
-    )
-    assert first and again == first, (
-        f"{name} was told {again} the second time, {first} the first time"
-    )
+    answer = TheAnswerText(within=ANSWER_TIMEOUT_S)
+    await ctx.cast.person(name).should(See(answer, HasTheSameFiguresAsTheFirstTime()))

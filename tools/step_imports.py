@@ -51,9 +51,7 @@ LEGACY: dict[str, frozenset[str]] = {
     "driver.client.passes": frozenset({"_parameter_types", "access", "security"}),
     "driver.client.stream": frozenset({"capacity"}),
     "driver.evidence.latency": frozenset({"capacity", "performance"}),
-    "driver.evidence.stages": frozenset({"analysis", "faults", "history", "progress"}),
-    "driver.oracle.answers": frozenset({"analysis", "browsing", "conversation"}),
-    "driver.oracle.held_prose": frozenset({"language_model"}),
+    "driver.oracle.answers": frozenset({"browsing"}),
     "driver.web.browser": frozenset({"browsing"}),
     "driver.web.web_tasks": frozenset({"browsing"}),
 }

@@ -27,8 +27,18 @@ from driver.actors.questions.sessions import (
     WhenTheEndedPassIsLetIn,
 )
 from driver.actors.questions.sign_in import HowTheirSignInAnswersDiffer
+from driver.actors.questions.stages import (
+    ANSWER_STAGE,
+    TheLongestPause,
+    TheStagesSeen,
+    TheStepsSeenOverEveryConnection,
+    TheToolAttempts,
+    WhatTheAssistantThought,
+    WhatTheToolSaid,
+)
 
 __all__ = [
+    "ANSWER_STAGE",
     "Closed",
     "HowTheChatWasClosed",
     "HowTheServiceClosed",
@@ -40,16 +50,22 @@ __all__ = [
     "TheEvent",
     "TheFirstEventSinceAsking",
     "TheKindsOfEventSeen",
+    "TheLongestPause",
     "TheMessages",
     "TheNoted",
     "ThePass",
     "TheRecordOfTheRun",
+    "TheStagesSeen",
+    "TheStepsSeenOverEveryConnection",
+    "TheToolAttempts",
     "TheirConversations",
     "WhatARenewalGets",
     "WhatStillWorks",
+    "WhatTheAssistantThought",
     "WhatTheDeviceGotWrong",
     "WhatTheHistoryHeldOnArrival",
     "WhatTheSearchFinds",
+    "WhatTheToolSaid",
     "WhenTheEndedPassIsLetIn",
     "answer_text",
 ]

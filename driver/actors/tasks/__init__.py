@@ -11,6 +11,7 @@ from driver.actors.tasks.accounts import (
     TryToSignIn,
     TryToSignUp,
 )
+from driver.actors.tasks.again import FIRST_ANSWER, AskTheSameAgain
 from driver.actors.tasks.conversation import Ask, AskAgain, ContinueLatestConversation, TryToAskIn
 from driver.actors.tasks.devices import (
     CloseChat,
@@ -58,6 +59,7 @@ __all__ = [
     "CHATS_OPENED",
     "COPIED_RENEWAL",
     "DEFAULT_DEVICE",
+    "FIRST_ANSWER",
     "GARBLED_MESSAGES",
     "OLD_PASSWORD",
     "PREVIOUS_PASS",
@@ -69,6 +71,7 @@ __all__ = [
     "Ask",
     "AskAgain",
     "AskOnEveryChatAtOnce",
+    "AskTheSameAgain",
     "CatchUpOnUnknownRuns",
     "ChangePassword",
     "CheckEverythingSeen",
