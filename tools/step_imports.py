@@ -30,7 +30,7 @@ ALLOWED = (
 
 # driver module -> the step modules that still import it (to be turned into tasks and questions).
 LEGACY: dict[str, frozenset[str]] = {
-    "driver.actors.actor": frozenset({"browsing", "capacity"}),
+    "driver.actors.actor": frozenset({"capacity"}),
     "driver.actors.crowd": frozenset({"delivery", "performance"}),
     "driver.actors.delivery": frozenset({"delivery", "devices", "sessions"}),
     "driver.actors.leaving": frozenset({"leaving"}),
@@ -38,7 +38,6 @@ LEGACY: dict[str, frozenset[str]] = {
     "driver.actors.probe": frozenset({"_parameter_types", "security", "sessions"}),
     "driver.actors.reading": frozenset({"performance"}),
     "driver.actors.redeploys": frozenset({"deployment"}),
-    "driver.actors.usage_table": frozenset({"browsing"}),
     "driver.actors.waiting": frozenset({"capacity", "plans"}),
     "driver.client.errors": frozenset(
         {"capacity", "history", "limits", "people", "plans", "security", "sessions"}
@@ -51,9 +50,6 @@ LEGACY: dict[str, frozenset[str]] = {
     "driver.client.passes": frozenset({"_parameter_types", "access", "security"}),
     "driver.client.stream": frozenset({"capacity"}),
     "driver.evidence.latency": frozenset({"capacity", "performance"}),
-    "driver.oracle.answers": frozenset({"browsing"}),
-    "driver.web.browser": frozenset({"browsing"}),
-    "driver.web.web_tasks": frozenset({"browsing"}),
 }
 
 

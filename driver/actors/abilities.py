@@ -3,7 +3,7 @@
 An ability holds the tool and its state (the HTTP client; each device's connections), not the
 actor's memory: tasks and questions use them on the actor's behalf. The third, browsing the web,
 is `driver/web/browser.py`'s WebBrowsing (a browser profile; fixtures/browsing.py starts one per
-person, the browsing steps give it to them) used by `driver/web/web_tasks.py`.
+person, the browsing steps give it to them) used by the page tasks (`tasks/page.py`).
 """
 
 from __future__ import annotations

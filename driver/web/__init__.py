@@ -1,3 +1,3 @@
-"""The web page as a person uses it: the browser ability (`browser.py`), the chat page object
-(`chat_page.py`), what the page's connections received (`page_frames.py`) and the tasks of a
-person at the page (`web_tasks.py`)."""
+"""The web page as a browser drives it: the browser ability (`browser.py`), the chat page object
+(`chat_page.py`) and what the page's connections received (`page_frames.py`). A person's tasks
+and questions at the page are the actors' (driver/actors/tasks/page.py, questions/page.py)."""

@@ -15,18 +15,36 @@ from driver.actors.interactions.answers import (
     StatesWhatEachFeatureCosts,
 )
 from driver.actors.interactions.equality import IsEqualTo
+from driver.actors.interactions.page import (
+    CaughtUpOnItsOwn,
+    Includes,
+    IsSignedInAsThemselves,
+    IsSignedOut,
+    KeepsNothingReadable,
+    NeverSaidSignedOut,
+    ShowsEveryKindOfProgressInOrder,
+    ShowsHerQuestionThenTheAnswer,
+)
 from driver.actors.interactions.see import See, StatesTheirOwnSpend
 
 __all__ = [
+    "CaughtUpOnItsOwn",
     "DeclinesPolitely",
     "HasTheSameFiguresAsTheFirstTime",
     "HoldsOnlyTheAssistantsFigures",
+    "Includes",
     "IsAboutTheFeatureOnly",
     "IsEqualTo",
+    "IsSignedInAsThemselves",
+    "IsSignedOut",
     "IsTheComputedReportAlone",
     "KeepsItsWordsOnAISpend",
+    "KeepsNothingReadable",
     "NamesTheCostliest",
+    "NeverSaidSignedOut",
     "See",
+    "ShowsEveryKindOfProgressInOrder",
+    "ShowsHerQuestionThenTheAnswer",
     "StatesTheSavings",
     "StatesTheTotal",
     "StatesTheirOwnSpend",

@@ -17,6 +17,14 @@ from driver.actors.questions.history import (
     WhatTheSearchFinds,
 )
 from driver.actors.questions.notes import TheNoted
+from driver.actors.questions.page import (
+    HowTheBrowserCaughtUp,
+    TheAnswerInTheBrowser,
+    TheConversationInTheBrowser,
+    TheProgressInTheBrowser,
+    WhatScriptsOnThePageCanRead,
+    WhatTheBrowserShows,
+)
 from driver.actors.questions.seen import HowTheChatWasClosed, TheErrorsSeen, WhatTheDeviceGotWrong
 from driver.actors.questions.sessions import (
     Closed,
@@ -40,12 +48,15 @@ from driver.actors.questions.stages import (
 __all__ = [
     "ANSWER_STAGE",
     "Closed",
+    "HowTheBrowserCaughtUp",
     "HowTheChatWasClosed",
     "HowTheServiceClosed",
     "HowTheirSignInAnswersDiffer",
     "TheAnswer",
+    "TheAnswerInTheBrowser",
     "TheAnswerSinceAsking",
     "TheAnswerText",
+    "TheConversationInTheBrowser",
     "TheErrorsSeen",
     "TheEvent",
     "TheFirstEventSinceAsking",
@@ -54,14 +65,17 @@ __all__ = [
     "TheMessages",
     "TheNoted",
     "ThePass",
+    "TheProgressInTheBrowser",
     "TheRecordOfTheRun",
     "TheStagesSeen",
     "TheStepsSeenOverEveryConnection",
     "TheToolAttempts",
     "TheirConversations",
     "WhatARenewalGets",
+    "WhatScriptsOnThePageCanRead",
     "WhatStillWorks",
     "WhatTheAssistantThought",
+    "WhatTheBrowserShows",
     "WhatTheDeviceGotWrong",
     "WhatTheHistoryHeldOnArrival",
     "WhatTheSearchFinds",
