@@ -17,7 +17,8 @@ import pytest
 
 from driver.actors.abilities import CallTheApi, ChatOnDevices, ws_url_of
 from driver.actors.actor import Actor
-from driver.actors.questions import TheAnswer, answer_text
+from driver.actors.interactions import HoldsOnlyTheAssistantsFigures, KeepsItsWordsOnAISpend, See
+from driver.actors.questions import TheAnswer, TheAnswerText, answer_text
 from driver.actors.tasks import Ask, Leave, LoadUsage, SignIn, SignUp
 from driver.client.api import ChatApi
 from driver.evidence.transcript import Transcript
@@ -150,6 +151,11 @@ async def test_the_models_streamed_words_pass_the_checks(alice: Actor, llm: LlmS
     assert held_prose.unsupported_figures(answer, events) == []
     assert held_prose.figures_in(answer)  # the report's figures were there to check
     assert held_prose.off_topic(held_prose.models_words(answer)) is None
+    # The same, as the @real_llm scenarios' Then steps check it.
+    await alice.should(
+        See(TheAnswerText(), HoldsOnlyTheAssistantsFigures()),
+        See(TheAnswerText(), KeepsItsWordsOnAISpend()),
+    )
 
 
 async def test_a_figure_no_tool_reported_is_caught(alice: Actor, llm: LlmServer) -> None:
@@ -157,9 +163,13 @@ async def test_a_figure_no_tool_reported_is_caught(alice: Actor, llm: LlmServer)
     answer, events = await answered(alice)
     assert "40%" in answer  # through the client: its guard drops amounts, not percentages
     assert [f.text for f in held_prose.unsupported_figures(answer, events)] == ["40%"]
+    with pytest.raises(AssertionError, match="figures the assistant never worked out: 40%"):
+        await alice.should(See(TheAnswerText(), HoldsOnlyTheAssistantsFigures()))
 
 
 async def test_words_off_the_question_are_caught(alice: Actor, llm: LlmServer) -> None:
     llm.set_mode("answer", text="The weather in Lisbon is lovely this week.")
     answer, _ = await answered(alice)
     assert held_prose.off_topic(held_prose.models_words(answer)) is not None
+    with pytest.raises(AssertionError, match="never mentions AI, spend"):
+        await alice.should(See(TheAnswerText(), KeepsItsWordsOnAISpend()))
