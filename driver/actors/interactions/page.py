@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from driver.actors.actor import Actor
 from driver.actors.questions.page import CatchingUp, Shown
-from driver.actors.tasks.page import answers_shown
+from driver.actors.tasks.page import ANSWERS_IN_THE_BROWSER
 from driver.client.contract import (
     AGENT_COMPLETED,
     AGENT_STARTED,
@@ -55,7 +55,9 @@ class ShowsHerQuestionThenTheAnswer:
     the browser showed for it when it arrived (texts compared with their spacing evened out)."""
 
     def problems(self, actor: Actor, answer: Sequence[tuple[str, str]]) -> list[str]:
-        wrong = _exchange_problems(answer, answers_shown(actor))
+        noted = actor.notes.has(ANSWERS_IN_THE_BROWSER)
+        given = actor.notes.read(ANSWERS_IN_THE_BROWSER) if noted else {}
+        wrong = _exchange_problems(answer, given)
         return [f"{actor.name}'s browser shows {list(answer)}: {'; '.join(wrong)}"] if wrong else []
 
 

@@ -1,7 +1,5 @@
 """Questions about what the chat web page shows an actor who can browse the web."""
 
-# Waits take an explicit timeout because it is part of the failure message a reader sees.
-
 from __future__ import annotations
 
 import time
@@ -9,7 +7,8 @@ from dataclasses import dataclass
 
 from driver.actors.actor import Actor
 from driver.actors.notepad import Note
-from driver.actors.tasks.page import shown_answer, tab_of
+from driver.client.contract import AGENT_COMPLETED
+from driver.web.browser import WebBrowsing
 from driver.web.chat_page import ChatPage, Step
 
 
@@ -43,7 +42,11 @@ class TheAnswerInTheBrowser:
     within: float
 
     async def answered_by(self, actor: Actor) -> str:
-        return await shown_answer(actor, self.within)
+        tab = await _tab(actor)
+        last = await tab.wait_for_end(self.within)
+        if last.kind != AGENT_COMPLETED:
+            raise AssertionError(f"{tab.name} shows the assistant failed: {last.title}")
+        return await tab.answer()
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class TheProgressInTheBrowser:
     within: float
 
     async def answered_by(self, actor: Actor) -> list[Step]:
-        tab = await tab_of(actor)
+        tab = await _tab(actor)
         await tab.wait_for_end(self.within)
         return await tab.steps()
 
@@ -66,7 +69,7 @@ class HowTheBrowserCaughtUp:
     within: float
 
     async def answered_by(self, actor: Actor) -> CatchingUp:
-        tab = await tab_of(actor)
+        tab = await _tab(actor)
         await tab.wait_for_end(self.within)
         log = await tab.frame_log()
         opened = [e for e in log if e.get("kind") == "opened"]
@@ -79,7 +82,7 @@ class TheConversationInTheBrowser:
     """The messages of the conversation the page shows: (speaker, text), in order."""
 
     async def answered_by(self, actor: Actor) -> list[tuple[str, str]]:
-        return await (await tab_of(actor)).messages()
+        return await (await _tab(actor)).messages()
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ class WhatScriptsOnThePageCanRead:
     passes where none can: the access pass in memory, the renewal pass in an HttpOnly cookie)."""
 
     async def answered_by(self, actor: Actor) -> dict[str, str]:
-        return await (await tab_of(actor)).storage()
+        return await (await _tab(actor)).storage()
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ class WhatTheBrowserShows:
     connected: bool = False
 
     async def answered_by(self, actor: Actor) -> Shown:
-        tab = await tab_of(actor, self.tab)
+        tab = await _tab(actor, self.tab)
         if self.told is not None:
             left = self.within
             if left is not None and self.since is not None:
@@ -114,6 +117,11 @@ class WhatTheBrowserShows:
         who = await tab.who() if signed_in else ""
         connected = (await _connects(tab) if signed_in else False) if self.connected else None
         return Shown(tab.name, signed_in, who, await tab.notice(), connected)
+
+
+async def _tab(actor: Actor, number: int = 1) -> ChatPage:
+    """Their browser's tab `number` (1 = the first), opened if it is not yet."""
+    return await actor.ability_to(WebBrowsing).tab(number)
 
 
 async def _connects(tab: ChatPage) -> bool:

@@ -2,8 +2,6 @@
 driver/web/browser.py: a browser profile whose tabs are `ChatPage`s). What the page told them is
 noted on their notepad for the questions that follow."""
 
-# Waits take an explicit timeout because it is part of the failure message a reader sees.
-
 from __future__ import annotations
 
 import csv
@@ -12,11 +10,13 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from driver.actors.actor import Actor
 from driver.actors.notepad import Note
+from driver.actors.questions.page import TheAnswerInTheBrowser
 from driver.actors.tasks.usage import usage_records
-from driver.client.contract import AGENT_COMPLETED, CloseCode
+from driver.client.contract import CloseCode
 from driver.client.eventually import eventually
 from driver.web.browser import WebBrowsing
 from driver.web.chat_page import ChatPage
@@ -26,6 +26,8 @@ ANSWERS_IN_THE_BROWSER = Note[dict[str, str]]("the answers her browser showed, b
 FOUND_IN_THE_BROWSER = Note[list[str]]("what her browser's search found")
 SIGN_IN_SHOWN = Note[str]("what the page said when she signed in")
 SIGNED_OUT_AT = Note[float]("when she signed out in her browser")
+
+T = TypeVar("T")
 
 CSV_COLUMNS = ("day", "model", "feature", "requests", "input tokens", "output tokens", "cost")
 
@@ -56,7 +58,7 @@ class SignUpInTheBrowser:
     person, as every scenario's verification does)."""
 
     async def perform_as(self, actor: Actor) -> None:
-        await (await tab_of(actor)).sign_up(actor.name, actor.email, actor.password)
+        await (await _tab(actor)).sign_up(actor.name, actor.email, actor.password)
         actor.tokens = await actor.api.login(actor.email, actor.password)
         actor.user_id = (await actor.api.me(actor.access_token)).user_id
         actor.note("signed up in the browser")
@@ -70,7 +72,7 @@ class SignInInTheBrowser:
     password: str
 
     async def perform_as(self, actor: Actor) -> None:
-        said = await (await tab_of(actor)).sign_in(actor.email, self.password)
+        said = await (await _tab(actor)).sign_in(actor.email, self.password)
         actor.notes.write(SIGN_IN_SHOWN, said or "")
 
 
@@ -82,13 +84,13 @@ class SignOutInTheBrowser:
 
     async def perform_as(self, actor: Actor) -> None:
         actor.notes.write(SIGNED_OUT_AT, time.monotonic())
-        await (await tab_of(actor, self.tab)).sign_out()
+        await (await _tab(actor, self.tab)).sign_out()
 
 
 @dataclass(frozen=True)
 class ReloadThePage:
     async def perform_as(self, actor: Actor) -> None:
-        web = _browser(actor)
+        web = actor.ability_to(WebBrowsing)
         await web.reload(await web.tab())
         actor.note("reloaded the page")
 
@@ -96,7 +98,7 @@ class ReloadThePage:
 @dataclass(frozen=True)
 class OpenASecondTab:
     async def perform_as(self, actor: Actor) -> None:
-        await (await tab_of(actor, 2)).wait_connected()
+        await (await _tab(actor, 2)).wait_connected()
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ class LoadTheUsageFileInTheBrowser:
 
     async def perform_as(self, actor: Actor) -> None:
         csv_file = actor.notes.read(USAGE_FILE)
-        said = await (await tab_of(actor)).load_usage(csv_file)
+        said = await (await _tab(actor)).load_usage(csv_file)
         actor.note(f"loaded usage in the browser: {said}")
         if not said.startswith("Loaded"):
             raise AssertionError(f"{actor.name} could not load {csv_file.name}: {said}")
@@ -118,7 +120,7 @@ class AskInTheBrowser:
     question: str
 
     async def perform_as(self, actor: Actor) -> None:
-        await (await tab_of(actor)).ask(self.question)
+        await (await _tab(actor)).ask(self.question)
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,8 @@ class AskInTheBrowserForTheAnswer:
 
     async def perform_as(self, actor: Actor) -> None:
         await actor.attempts_to(AskInTheBrowser(self.question))
-        answer = await shown_answer(actor, self.within)
-        answers = answers_shown(actor)
+        answer = await actor.asks_for(TheAnswerInTheBrowser(self.within))
+        answers = _noted(actor, ANSWERS_IN_THE_BROWSER, {})
         actor.notes.write(ANSWERS_IN_THE_BROWSER, {**answers, self.question: answer})
 
 
@@ -145,7 +147,7 @@ class AskInTheBrowserUntilItRuns:
 
     async def perform_as(self, actor: Actor) -> None:
         await actor.attempts_to(AskInTheBrowser(self.question))
-        await (await tab_of(actor)).wait_for_step_titled(self.tool, self.within)
+        await (await _tab(actor)).wait_for_step_titled(self.tool, self.within)
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,7 @@ class AskInTheBrowserOnceThePassIsRenewed:
     within: float
 
     async def perform_as(self, actor: Actor) -> None:
-        tab = await tab_of(actor)
+        tab = await _tab(actor)
 
         async def reopened() -> bool:
             log = await tab.frame_log()
@@ -185,7 +187,7 @@ class OpenTheConversationInTheBrowser:
     title: str
 
     async def perform_as(self, actor: Actor) -> None:
-        await (await tab_of(actor)).open_conversation(self.title)
+        await (await _tab(actor)).open_conversation(self.title)
 
 
 @dataclass(frozen=True)
@@ -195,35 +197,20 @@ class SearchInTheBrowser:
     words: str
 
     async def perform_as(self, actor: Actor) -> None:
-        actor.notes.write(FOUND_IN_THE_BROWSER, await (await tab_of(actor)).search(self.words))
+        actor.notes.write(FOUND_IN_THE_BROWSER, await (await _tab(actor)).search(self.words))
 
 
 @dataclass(frozen=True)
 class LoseTheBrowsersConnection:
     async def perform_as(self, actor: Actor) -> None:
-        await (await tab_of(actor)).drop_connection()
+        await (await _tab(actor)).drop_connection()
         actor.note("lost the browser's connection")
 
 
-async def tab_of(actor: Actor, number: int = 1) -> ChatPage:
+async def _tab(actor: Actor, number: int = 1) -> ChatPage:
     """Their browser's tab `number` (1 = the first), opened if it is not yet."""
-    return await _browser(actor).tab(number)
+    return await actor.ability_to(WebBrowsing).tab(number)
 
 
-async def shown_answer(actor: Actor, within: float) -> str:
-    """The answer on screen once the assistant has finished (a failure is not an answer)."""
-    tab = await tab_of(actor)
-    last = await tab.wait_for_end(within)
-    if last.kind != AGENT_COMPLETED:
-        raise AssertionError(f"{tab.name} shows the assistant failed: {last.title}")
-    return await tab.answer()
-
-
-def answers_shown(actor: Actor) -> dict[str, str]:
-    """The answers their browser showed, by question (none yet: empty)."""
-    has = actor.notes.has(ANSWERS_IN_THE_BROWSER)
-    return actor.notes.read(ANSWERS_IN_THE_BROWSER) if has else {}
-
-
-def _browser(actor: Actor) -> WebBrowsing:
-    return actor.ability_to(WebBrowsing)
+def _noted(actor: Actor, note: Note[T], otherwise: T) -> T:
+    return actor.notes.read(note) if actor.notes.has(note) else otherwise
