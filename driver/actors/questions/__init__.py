@@ -17,6 +17,17 @@ from driver.actors.questions.history import (
     WhatTheSearchFinds,
 )
 from driver.actors.questions.notes import TheNoted
+from driver.actors.questions.operations import TheFigures, TheFiguresOnceTheyShow, WhatIsStillHeld
+from driver.actors.questions.readiness import (
+    CACHE_DEGRADED,
+    HEALTHY,
+    TheFirstReadinessAnswer,
+    TheReadiness,
+    TheReadinessAnswersBetween,
+    TheReadinessOnceReady,
+    WhatTheStartingServerSays,
+)
+from driver.actors.questions.redeploys import TheConversationTheyKeptAsking
 from driver.actors.questions.seen import HowTheChatWasClosed, TheErrorsSeen, WhatTheDeviceGotWrong
 from driver.actors.questions.sessions import (
     Closed,
@@ -29,6 +40,8 @@ from driver.actors.questions.sessions import (
 from driver.actors.questions.sign_in import HowTheirSignInAnswersDiffer
 
 __all__ = [
+    "CACHE_DEGRADED",
+    "HEALTHY",
     "Closed",
     "HowTheChatWasClosed",
     "HowTheServiceClosed",
@@ -36,20 +49,29 @@ __all__ = [
     "TheAnswer",
     "TheAnswerSinceAsking",
     "TheAnswerText",
+    "TheConversationTheyKeptAsking",
     "TheErrorsSeen",
     "TheEvent",
+    "TheFigures",
+    "TheFiguresOnceTheyShow",
     "TheFirstEventSinceAsking",
+    "TheFirstReadinessAnswer",
     "TheKindsOfEventSeen",
     "TheMessages",
     "TheNoted",
     "ThePass",
+    "TheReadiness",
+    "TheReadinessAnswersBetween",
+    "TheReadinessOnceReady",
     "TheRecordOfTheRun",
     "TheirConversations",
     "WhatARenewalGets",
+    "WhatIsStillHeld",
     "WhatStillWorks",
     "WhatTheDeviceGotWrong",
     "WhatTheHistoryHeldOnArrival",
     "WhatTheSearchFinds",
+    "WhatTheStartingServerSays",
     "WhenTheEndedPassIsLetIn",
     "answer_text",
 ]

@@ -25,6 +25,7 @@ from driver.actors.tasks.devices import (
 
 # Last: sessions' questions use tasks above (through the probe).
 from driver.actors.tasks.garbled import GARBLED_MESSAGES, SendGarbledMessages
+from driver.actors.tasks.leaving import WATCHED_VISIT, WatchedVisit, WatchTheCrowdVisit
 from driver.actors.tasks.limits import (
     CAUGHT_UP,
     CHATS_OPENED,
@@ -33,6 +34,30 @@ from driver.actors.tasks.limits import (
     CatchUpOnUnknownRuns,
     OpenMoreChats,
     TryToOpenOneMoreChat,
+)
+from driver.actors.tasks.operations import (
+    FIGURES_BEFORE,
+    NEW_SERVER_READINESS,
+    OPERATOR,
+    READINESS,
+    KeepAnEyeOnReadiness,
+    NoteTheFigures,
+)
+from driver.actors.tasks.outages import (
+    OPENED,
+    OPENINGS,
+    PERSISTENCE,
+    ROUTINE,
+    USUAL_ROUTINE,
+    AskUntilStored,
+    DoTheirUsualRoutine,
+    KeepOpeningTheChat,
+)
+from driver.actors.tasks.redeploys import (
+    ASKED_THROUGH_RESTARTS,
+    EVERYONE_ASKING,
+    EveryoneKeepsAsking,
+    KeepAskingUntil,
 )
 from driver.actors.tasks.sessions import (
     COPIED_RENEWAL,
@@ -53,29 +78,48 @@ from driver.actors.tasks.sessions import (
 from driver.actors.tasks.verification import CheckEverythingSeen
 
 __all__ = [
+    "ASKED_THROUGH_RESTARTS",
     "CAUGHT_UP",
     "CHATS_OPENED",
     "COPIED_RENEWAL",
     "DEFAULT_DEVICE",
+    "EVERYONE_ASKING",
+    "FIGURES_BEFORE",
     "GARBLED_MESSAGES",
+    "NEW_SERVER_READINESS",
     "OLD_PASSWORD",
+    "OPENED",
+    "OPENINGS",
+    "OPERATOR",
+    "PERSISTENCE",
     "PREVIOUS_PASS",
+    "READINESS",
     "RENEWED_TWICE_AT_ONCE",
     "RENEWED_WITH_THE_COPY",
+    "ROUTINE",
     "SIGN_INS_SIDE_BY_SIDE",
     "SIGN_IN_ENDED_AT",
     "SPREAD_FLOOD",
+    "USUAL_ROUTINE",
+    "WATCHED_VISIT",
     "Ask",
     "AskAgain",
     "AskOnEveryChatAtOnce",
+    "AskUntilStored",
     "CatchUpOnUnknownRuns",
     "ChangePassword",
     "CheckEverythingSeen",
     "CloseChat",
     "ContinueLatestConversation",
     "CopyTheRenewalOf",
+    "DoTheirUsualRoutine",
+    "EveryoneKeepsAsking",
+    "KeepAnEyeOnReadiness",
+    "KeepAskingUntil",
+    "KeepOpeningTheChat",
     "Leave",
     "LoadUsage",
+    "NoteTheFigures",
     "OpenChat",
     "OpenMoreChats",
     "Reconnect",
@@ -98,4 +142,6 @@ __all__ = [
     "TryToOpenOneMoreChat",
     "TryToSignIn",
     "TryToSignUp",
+    "WatchTheCrowdVisit",
+    "WatchedVisit",
 ]
