@@ -7,28 +7,62 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from driver.actors import outages
-from driver.actors.interactions import See, StatesTheirOwnSpend
+from driver.actors.interactions import (
+    AllAtMostLongerThanUsual,
+    AnAnswer,
+    ARunErrorInvitingToAskAgain,
+    ConfirmedOnlyAfter,
+    EachPartAtMostLongerThanUsual,
+    EachPartWithin,
+    NotReadyAndStillRunning,
+    OpenedAtLast,
+    OpenedEveryTime,
+    OpenedOrToldToTryAgain,
+    ReadyAtOnce,
+    ReadyWith,
+    SaidNotReadyEachTime,
+    See,
+    StatesTheirOwnSpend,
+    ToldEachTimeToTryAgain,
+)
 from driver.actors.questions import (
     ANSWER_STAGE,
+    CACHE_DEGRADED,
+    HEALTHY,
     HowTheServiceClosed,
     TheAnswer,
     TheAnswerSinceAsking,
     TheAnswerText,
     TheErrorsSeen,
+    TheFirstReadinessAnswer,
     TheirConversations,
     TheMessages,
     TheNoted,
+    TheReadiness,
+    TheReadinessAnswersBetween,
+    TheReadinessOnceReady,
     TheRecordOfTheRun,
     TheStepsSeenOverEveryConnection,
     WhatTheHistoryHeldOnArrival,
+    WhatTheStartingServerSays,
     WhenTheEndedPassIsLetIn,
 )
 from driver.actors.tasks import (
     GARBLED_MESSAGES,
+    NEW_SERVER_READINESS,
+    OPENINGS,
+    OPERATOR,
+    PERSISTENCE,
+    READINESS,
+    ROUTINE,
     SIGN_IN_ENDED_AT,
+    USUAL_ROUTINE,
     Ask,
+    AskUntilStored,
     CloseChat,
+    DoTheirUsualRoutine,
+    KeepAnEyeOnReadiness,
+    KeepOpeningTheChat,
     OpenChat,
     Reconnect,
     SendGarbledMessages,
@@ -47,7 +81,6 @@ READINESS_WITHIN_S = 1.0
 # "Ready at once": the first readiness answer a new server gives says ready, within this long
 # (its start, 3 to 4 s on a busy machine here, is not the product's promise).
 READY_AT_ONCE_S = 2.0
-ABOUT_A_SECOND_S = 1.25  # "at most about a second longer": a quarter second for a busy machine
 
 LLM_TROUBLE: dict[str, tuple[str, dict[str, Any]]] = {
     "fails with server errors": ("error", {"status": HTTPStatus.SERVICE_UNAVAILABLE}),
@@ -65,8 +98,10 @@ def _problems(what: str, problems: list[str]) -> None:
         raise AssertionError(f"{what}:\n{listed}")
 
 
-def _watch(ctx: ScenarioContext) -> outages.ReadinessWatch:
-    return ctx.faults.watch_readiness(ctx.http, ctx.cast.service_url)
+async def _watch_readiness(ctx: ScenarioContext) -> None:
+    """The operator watches the service's readiness meanwhile (the fault tools stop the watch)."""
+    watch = ctx.faults.watch_readiness(ctx.http, ctx.cast.service_url)
+    await ctx.cast.person(OPERATOR).attempts_to(KeepAnEyeOnReadiness(watch))
 
 
 # --- the database -------------------------------------------------------------------------------
@@ -85,14 +120,14 @@ async def step_database_connections_cut(ctx: ScenarioContext) -> None:
 @given("the database swallows every message for a while")
 async def step_database_black_hole(ctx: ScenarioContext) -> None:
     """The database swallows every message for a while (readiness is watched meanwhile)."""
-    ctx.readiness = _watch(ctx)
+    await _watch_readiness(ctx)
     await ctx.faults.black_hole_for_a_while("database")
 
 
 @given("the database goes down for a while")
 async def step_database_down_for_a_while(ctx: ScenarioContext) -> None:
     """The database refuses connections for a while (readiness is watched meanwhile)."""
-    ctx.readiness = _watch(ctx)
+    await _watch_readiness(ctx)
     await ctx.faults.down_for_a_while("database")
 
 
@@ -105,7 +140,7 @@ async def step_database_down(ctx: ScenarioContext) -> None:
 @given("the database stops responding for a while")
 async def step_database_frozen(ctx: ScenarioContext) -> None:
     """The database stops responding for a while (readiness is watched meanwhile)."""
-    ctx.readiness = _watch(ctx)
+    await _watch_readiness(ctx)
     await ctx.faults.frozen_for_a_while("database")
 
 
@@ -113,42 +148,37 @@ async def step_database_frozen(ctx: ScenarioContext) -> None:
 async def step_ask_until_stored(ctx: ScenarioContext, name: str, question: str) -> None:
     """The person asks a question and keeps trying until it is confirmed as stored."""
     within = ctx.faults.outage_s + BACK_TIMEOUT_S
-    person = ctx.cast.spotlight_on(name)
-    ctx.persistence = await outages.ask_until_stored(person, question, within=within)
+    await ctx.cast.spotlight_on(name).attempts_to(AskUntilStored(question, within))
 
 
 @then(
     "while the database was {state}, {name} was told each time within {seconds:g} seconds to try again shortly"
 )
-def step_told_to_retry(ctx: ScenarioContext, state: str, name: str, seconds: float) -> None:
+async def step_told_to_retry(ctx: ScenarioContext, state: str, name: str, seconds: float) -> None:
     """During the database outage each attempt was told within the time given to try again shortly."""
     outage = ctx.faults.outage
-    found = outages.refusals_during(
-        name, ctx.persistence, outage.started_at, outage.ending_at, within_s=seconds
+    told = ToldEachTimeToTryAgain(
+        outage.started_at, outage.ending_at, seconds, f"While the database was {state}"
     )
-    _problems(f"While the database was {state}", found)
+    await ctx.cast.person(name).should(See(TheNoted(PERSISTENCE), told))
 
 
 @then("{name}'s question was confirmed only once the database was back")
-def step_confirmed_after(ctx: ScenarioContext, name: str) -> None:
+async def step_confirmed_after(ctx: ScenarioContext, name: str) -> None:
     """The person's question was confirmed only after the database was back."""
-    outage, ack = ctx.faults.outage, ctx.persistence.ack
-    assert outage.ending_at is not None and ack is not None, f"{name}'s question was not stored"
-    assert ack.at >= outage.ending_at, (
-        f"{name}'s question was confirmed {outage.ending_at - ack.at:.2f} s before the database "
-        "came back: a confirmation the database could not have stored"
-    )
+    back = ConfirmedOnlyAfter(ctx.faults.outage.ending_at, "the database")
+    await ctx.cast.person(name).should(See(TheNoted(PERSISTENCE), back))
 
 
 @then("the service said it was not ready while the database was {state}, each time within a second")
 async def step_not_ready_during(ctx: ScenarioContext, state: str) -> None:
     """During the database outage the service said it was not ready, each time within a second."""
     outage = ctx.faults.outage
-    await ctx.readiness.settle()
-    found = outages.readiness_during(
-        ctx.readiness, outage.started_at, outage.ending_at, within_s=READINESS_WITHIN_S
+    answers = TheReadinessAnswersBetween(READINESS, outage.started_at, outage.ending_at)
+    not_ready = SaidNotReadyEachTime(
+        outage.ending_at, READINESS_WITHIN_S, f"While the database was {state}, readiness"
     )
-    _problems(f"While the database was {state}, readiness", found)
+    await ctx.cast.person(OPERATOR).should(See(answers, not_ready))
 
 
 # --- the session cache --------------------------------------------------------------------------
@@ -186,8 +216,13 @@ async def step_cache_was_unreachable(ctx: ScenarioContext) -> None:
 
 
 async def _all_healthy(ctx: ScenarioContext, within: float) -> None:
+    operator = ctx.cast.person(OPERATOR)
     for url in [ctx.cast.service_url, *(i.url for i in ctx.faults.started)]:
-        await outages.wait_readiness(ctx.http, url, outages.HEALTHY, within=within)
+        await operator.should(See(TheReadinessOnceReady(url, HEALTHY, within), _ready(url, within)))
+
+
+def _ready(url: str, within: float) -> ReadyWith:
+    return ReadyWith(HEALTHY, within, about=url)
 
 
 @when("{name} signs out on her phone while the session cache fails, and that server then crashes")
@@ -226,10 +261,8 @@ async def step_old_pass_refused_throughout(
 @then("the service says it is ready, with the session cache degraded")
 async def step_ready_degraded(ctx: ScenarioContext) -> None:
     """The service says it is ready, with the session cache marked degraded."""
-    answer = await outages.readiness(ctx.http, ctx.cast.service_url)
-    assert (answer.status, answer.body) == (HTTPStatus.OK, outages.CACHE_DEGRADED), (
-        f"readiness answered {answer.status} {answer.body} in {answer.took_s:.2f} s"
-    )
+    readiness = TheReadiness(ctx.cast.service_url)
+    await ctx.cast.person(OPERATOR).should(See(readiness, ReadyWith(CACHE_DEGRADED)))
 
 
 @then(
@@ -260,50 +293,35 @@ async def step_two_servers(ctx: ScenarioContext, name: str) -> None:
 @when('{name} signs in and puts the question "{question}" to the assistant')
 async def step_usual_routine(ctx: ScenarioContext, name: str, question: str) -> None:
     """The person signs in, opens the chat and asks a question, each part timed."""
-    ctx.routine = await outages.usual_routine(ctx.cast.spotlight_on(name), question)
+    await ctx.cast.spotlight_on(name).attempts_to(DoTheirUsualRoutine(question))
 
 
 @given("{name}'s usual routine was timed while all was well")
 async def step_baseline_routine(ctx: ScenarioContext, name: str) -> None:
     """The person's usual routine (sign in, open the chat, ask) was timed while all was well."""
     person = ctx.cast.person(name)
-    ctx.usual = await outages.usual_routine(person, "How can we cut our model spend?")
-    await person.attempts_to(CloseChat())
+    usual = DoTheirUsualRoutine("How can we cut our model spend?", USUAL_ROUTINE)
+    await person.attempts_to(usual, CloseChat())
 
 
 @then("each of these took {name} at most about a second longer than usual")
-def step_routine_increase(ctx: ScenarioContext, name: str) -> None:
+async def step_routine_increase(ctx: ScenarioContext, name: str) -> None:
     """Each part of the routine took at most about a second longer than usual."""
-    usual = ctx.usual.parts()
-    slower = {
-        part: (took, usual[part])
-        for part, took in ctx.routine.parts().items()
-        if took - usual[part] > ABOUT_A_SECOND_S
-    }
-    assert not slower, f"{name} waited more than about a second longer than usual for " + ", ".join(
-        f"{part} ({took:.2f} s, usually {was:.2f} s)" for part, (took, was) in slower.items()
-    )
+    await ctx.cast.person(name).should(See(TheNoted(ROUTINE), EachPartAtMostLongerThanUsual()))
 
 
 @then("all of it together took {name} at most about a second longer than usual")
-def step_routine_total_increase(ctx: ScenarioContext, name: str) -> None:
+async def step_routine_total_increase(ctx: ScenarioContext, name: str) -> None:
     # The circuit breaker's promise: after one slow failure the cache is skipped, so the whole
     # routine pays about one timeout, not one per call (docs/resilience.md).
     """The whole routine took at most about a second longer than usual."""
-    took, usual = sum(ctx.routine.parts().values()), sum(ctx.usual.parts().values())
-    assert took - usual <= ABOUT_A_SECOND_S, (
-        f"{name}'s routine took {took:.2f} s in all, usually {usual:.2f} s: "
-        "every step paid for the stalled cache again"
-    )
+    await ctx.cast.person(name).should(See(TheNoted(ROUTINE), AllAtMostLongerThanUsual()))
 
 
 @then("each of these took {name} at most {seconds:g} seconds")
-def step_routine_times(ctx: ScenarioContext, name: str, seconds: float) -> None:
+async def step_routine_times(ctx: ScenarioContext, name: str, seconds: float) -> None:
     """Each part of the routine took at most the time given."""
-    slow = {part: took for part, took in ctx.routine.parts().items() if took > seconds}
-    assert not slow, f"{name} waited too long for " + ", ".join(
-        f"{part} ({took:.2f} s)" for part, took in slow.items()
-    )
+    await ctx.cast.person(name).should(See(TheNoted(ROUTINE), EachPartWithin(seconds)))
 
 
 @then("{name} never saw an error")
@@ -338,32 +356,28 @@ async def step_question_once(ctx: ScenarioContext, name: str, question: str) -> 
 async def step_open_chat_repeatedly(ctx: ScenarioContext, name: str, part: str) -> None:
     """The person keeps opening the chat until the broken part is back."""
     outage = ctx.faults.outage
-    ctx.openings = await outages.open_chat_until(ctx.cast.person(name), lambda: outage.over)
+    await ctx.cast.person(name).attempts_to(KeepOpeningTheChat(lambda: outage.over))
 
 
 @then(
     "each time the chat opened or {name} was told to try again shortly, never failing unexplained"
 )
-def step_openings_clear(ctx: ScenarioContext, name: str) -> None:
+async def step_openings_clear(ctx: ScenarioContext, name: str) -> None:
     """Each opening during the outage either succeeded or told the person to try again shortly."""
-    during = [o for o in ctx.openings if ctx.faults.outage.during(o.at)]
-    assert during, f"{name} never tried to open the chat during the outage: {ctx.openings}"
-    unclear = [o.outcome for o in ctx.openings if not o.clear]
-    assert not unclear, f"opening {name}'s chat went wrong: {', '.join(unclear)}"
+    clear = OpenedOrToldToTryAgain(ctx.faults.outage.during)
+    await ctx.cast.person(name).should(See(TheNoted(OPENINGS), clear))
 
 
 @then("{name}'s chat opened every time")
-def step_openings_all_opened(ctx: ScenarioContext, name: str) -> None:
+async def step_openings_all_opened(ctx: ScenarioContext, name: str) -> None:
     """The person's chat opened every time."""
-    failed = [o.outcome for o in ctx.openings if o.outcome != outages.OPENED]
-    assert not failed, f"{name}'s chat did not open: {', '.join(failed)}"
+    await ctx.cast.person(name).should(See(TheNoted(OPENINGS), OpenedEveryTime()))
 
 
 @then("once it was back, {name}'s chat opened")
-def step_opened_after(ctx: ScenarioContext, name: str) -> None:
+async def step_opened_after(ctx: ScenarioContext, name: str) -> None:
     """Once the broken part was back, the person's chat opened."""
-    last = ctx.openings[-1]
-    assert last.outcome == outages.OPENED, f"{name}'s chat did not open afterwards: {last.outcome}"
+    await ctx.cast.person(name).should(See(TheNoted(OPENINGS), OpenedAtLast()))
 
 
 # --- the language model -------------------------------------------------------------------------
@@ -396,11 +410,7 @@ def step_llm_trouble(ctx: ScenarioContext, trouble: str) -> None:
 @then("{name} gets the answer within {seconds:g} seconds of asking")
 async def step_answer_in_time(ctx: ScenarioContext, name: str, seconds: float) -> None:
     """The person gets the answer within the time given of asking."""
-    person = ctx.cast.person(name)
-    final = await person.asks_for(TheAnswerSinceAsking(seconds))
-    assert final.type == EventType.AGENT_COMPLETED, (
-        f"{name} got no answer: {outages.describe_final(person.asked_last())}"
-    )
+    await ctx.cast.person(name).should(See(TheAnswerSinceAsking(seconds), AnAnswer()))
 
 
 @then("the answer opens with the language model's words")
@@ -421,7 +431,8 @@ def step_llm_asked(ctx: ScenarioContext, count: int) -> None:
 @then("{name} is told within {seconds:g} seconds of asking that the language model is unavailable")
 async def step_llm_unavailable(ctx: ScenarioContext, name: str, seconds: float) -> None:
     """Within the time given of asking, the person is told the language model is unavailable."""
-    await outages.expect_run_error(ctx.cast.person(name), RunError.LLM_UNAVAILABLE, within=seconds)
+    told = ARunErrorInvitingToAskAgain(RunError.LLM_UNAVAILABLE)
+    await ctx.cast.person(name).should(See(TheAnswerSinceAsking(seconds), told))
 
 
 # --- servers ------------------------------------------------------------------------------------
@@ -451,7 +462,7 @@ async def step_server_crashes(ctx: ScenarioContext) -> None:
 @when("that server stops responding")
 async def step_server_frozen(ctx: ScenarioContext) -> None:
     """The server working on the question stops responding."""
-    ctx.frozen = await ctx.faults.freeze(ctx.second_server)
+    await ctx.faults.freeze(ctx.second_server)  # until ended: the outage scheduled last
 
 
 @then("once that server responds again, it stands down without adding anything to her question")
@@ -461,7 +472,7 @@ async def step_server_stands_down(ctx: ScenarioContext) -> None:
     run_id = person.asked_last().run_id
     told = await person.asks_for(TheRecordOfTheRun(run_id))
     kept = [(m.role, m.text) for m in await person.asks_for(TheMessages())]
-    await ctx.faults.end(ctx.frozen)
+    await ctx.faults.end(ctx.faults.outage)  # the freeze's
     ctx.faults.llm.set_mode("answer")  # the language model answers again: the run could go on
     stood_down = "run ended by another instance meanwhile"
     await ctx.faults.wait_said(server, stood_down, run_id, within=BACK_TIMEOUT_S)
@@ -499,16 +510,16 @@ async def step_stages_once(ctx: ScenarioContext, name: str) -> None:
 async def step_new_server(ctx: ScenarioContext) -> None:
     """A new server starts (its readiness is watched)."""
     ctx.new_server = await ctx.faults.start_instance(wait_ready=False)
-    ctx.new_server_watch = ctx.faults.watch_readiness(ctx.http, ctx.new_server.url)
+    watch = ctx.faults.watch_readiness(ctx.http, ctx.new_server.url)
+    await ctx.cast.person(OPERATOR).attempts_to(KeepAnEyeOnReadiness(watch, NEW_SERVER_READINESS))
 
 
 @then("the new server says it is not ready, and keeps running")
 async def step_new_server_not_ready(ctx: ScenarioContext) -> None:
     """The new server says it is not ready, and keeps running."""
     server = ctx.new_server
-    await outages.wait_not_ready(
-        ctx.new_server_watch, lambda: server.running, within=BACK_TIMEOUT_S
-    )
+    said = WhatTheStartingServerSays(NEW_SERVER_READINESS, lambda: server.running, BACK_TIMEOUT_S)
+    await ctx.cast.person(OPERATOR).should(See(said, NotReadyAndStillRunning(server.url)))
 
 
 @then(
@@ -517,18 +528,18 @@ async def step_new_server_not_ready(ctx: ScenarioContext) -> None:
 async def step_new_server_ready(ctx: ScenarioContext, seconds: float) -> None:
     """Once the database is back, the new server becomes ready by itself within the time given."""
     await ctx.faults.end(ctx.faults.outage)  # the database's, which lasts until ended
-    await outages.wait_readiness(ctx.http, ctx.new_server.url, outages.HEALTHY, within=seconds)
+    url = ctx.new_server.url
+    await ctx.cast.person(OPERATOR).should(
+        See(TheReadinessOnceReady(url, HEALTHY, seconds), _ready(url, seconds))
+    )
 
 
 @then("the new server is ready at once, with the session cache degraded")
 async def step_new_server_degraded(ctx: ScenarioContext) -> None:
     """The new server's very first readiness answer says ready, with the session cache degraded."""
-    await outages.wait_ready_at_once(
-        ctx.new_server_watch,
-        outages.CACHE_DEGRADED,
-        within=READY_AT_ONCE_S,
-        timeout=BACK_TIMEOUT_S,
-    )
+    first = TheFirstReadinessAnswer(NEW_SERVER_READINESS, BACK_TIMEOUT_S)
+    at_once = ReadyAtOnce(ctx.new_server.url, CACHE_DEGRADED, READY_AT_ONCE_S)
+    await ctx.cast.person(OPERATOR).should(See(first, at_once))
 
 
 @then('{name} can ask the new server "{question}" and get an answer')
@@ -548,7 +559,10 @@ async def step_new_server_cache_back(ctx: ScenarioContext, seconds: float) -> No
     # it unreachable (a fixed-length outage could end first).
     """Once the session cache is back, the new server reports it healthy within the time given."""
     await ctx.faults.reachable_again("session cache")
-    await outages.wait_readiness(ctx.http, ctx.new_server.url, outages.HEALTHY, within=seconds)
+    url = ctx.new_server.url
+    await ctx.cast.person(OPERATOR).should(
+        See(TheReadinessOnceReady(url, HEALTHY, seconds), _ready(url, seconds))
+    )
 
 
 # --- bad input ----------------------------------------------------------------------------------

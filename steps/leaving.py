@@ -4,10 +4,17 @@ keeps it."""
 
 from __future__ import annotations
 
-from driver.actors import leaving
-from driver.client import operations
-from driver.client.eventually import eventually
-from driver.client.operations import Figures
+from driver.actors.interactions import (
+    OPEN_CHATS,
+    PLACES,
+    NoDatabaseConnectionBeyondIdle,
+    NothingLeft,
+    See,
+    WhileTheyWereThere,
+    nothing_held,
+)
+from driver.actors.questions import TheFiguresOnceTheyShow, TheNoted, WhatIsStillHeld
+from driver.actors.tasks import OPERATOR, WATCHED_VISIT, WatchTheCrowdVisit
 from fixtures.context import ScenarioContext, then, when
 from fixtures.security import stack_of
 from harness import kept_for_people
@@ -18,15 +25,10 @@ ANSWER_BUDGET_S = 60.0  # the seed plans' minute for every answer
 PLACE_LIFETIME_S = 70.0
 
 
-def _profile(ctx: ScenarioContext) -> str:
+def _operator_url(ctx: ScenarioContext) -> str:
     profile = setup_profile(ctx.scenario.effective_tags)
     assert profile is not None, "this step needs a @server: tag: a server of the scenario's own"
-    return profile
-
-
-async def _figures(ctx: ScenarioContext) -> Figures:
-    url = servers_of(stack_of(ctx)).get(_profile(ctx)).operator_url
-    return await operations.figures(ctx.http, url)
+    return servers_of(stack_of(ctx)).get(profile).operator_url
 
 
 @when(
@@ -34,18 +36,19 @@ async def _figures(ctx: ScenarioContext) -> Figures:
 )
 async def step_watched_visit(ctx: ScenarioContext) -> None:
     """The crowd opens the chat (the operator reads the figures), asks at once and leaves once answered."""
-    ctx.watched_visit = await leaving.visit(ctx.crowd, ANSWER_BUDGET_S, lambda: _figures(ctx))
+    operator = ctx.cast.person(OPERATOR)
+    await operator.attempts_to(WatchTheCrowdVisit(ctx.crowd, ANSWER_BUDGET_S, _operator_url(ctx)))
 
 
 @then(
     "while they were there, the operator saw {count:d} chats open and {places:d} chat places held"
 )
-def step_figures_during(ctx: ScenarioContext, count: int, places: int) -> None:
+async def step_figures_during(ctx: ScenarioContext, count: int, places: int) -> None:
     """Once everyone had the chat open, the open chats and the places held were exactly those given."""
-    names = {leaving.OPEN_CHATS: "open chats", leaving.PLACES: "chat places held"}
-    expected = {leaving.OPEN_CHATS: float(count), leaving.PLACES: float(places)}
-    wrong = leaving.differences(ctx.watched_visit.during, expected, names)
-    assert not wrong, "while they were there the operator saw " + "; ".join(wrong)
+    operator = ctx.cast.person(OPERATOR)
+    names = {OPEN_CHATS: "open chats", PLACES: "chat places held"}
+    expected = {OPEN_CHATS: float(count), PLACES: float(places)}
+    await operator.should(See(TheNoted(WATCHED_VISIT), WhileTheyWereThere(expected, names)))
 
 
 @then(
@@ -54,19 +57,11 @@ def step_figures_during(ctx: ScenarioContext, count: int, places: int) -> None:
 )
 async def step_nothing_held(ctx: ScenarioContext, seconds: float) -> None:
     """Soon after everyone left, open chats, questions running and waiting, and places held are all 0."""
-    names = {
-        leaving.OPEN_CHATS: "open chats",
-        leaving.RUNNING: "questions running",
-        leaving.QUEUED: "questions waiting",
-        leaving.PLACES: "chat places held",
-    }
-    await leaving.until_figures(
-        lambda: _figures(ctx),
-        lambda found: leaving.differences(found, dict.fromkeys(names, 0.0), names),
-        since=ctx.watched_visit.left_at,
-        within=seconds,
-        what="the operator still saw something held for the people who left",
-    )
+    operator = ctx.cast.person(OPERATOR)
+    left_at = (await operator.asks_for(TheNoted(WATCHED_VISIT))).left_at
+    held = nothing_held(f"{seconds:g} s after they left, the operator still saw")
+    figures = TheFiguresOnceTheyShow(_operator_url(ctx), held, within=seconds, since=left_at)
+    await operator.should(See(figures, held))
 
 
 @then(
@@ -75,23 +70,13 @@ async def step_nothing_held(ctx: ScenarioContext, seconds: float) -> None:
 )
 async def step_connections_back(ctx: ScenarioContext, seconds: float) -> None:
     """Soon after everyone left, no PostgreSQL connection is in use and each pool is back to its idle size at most."""
-    in_use = {leaving.connections(pool, "in_use"): 0.0 for pool in leaving.POOLS}
-    names = {
-        leaving.connections(pool, state): f"{pool} connections {state.replace('_', ' ')}"
-        for pool in leaving.POOLS
-        for state in ("in_use", "open")
-    }
-
-    def wrong(found: Figures) -> list[str]:
-        return leaving.differences(found, in_use, names) + leaving.over_kept(found)
-
-    await leaving.until_figures(
-        lambda: _figures(ctx),
-        wrong,
-        since=ctx.watched_visit.left_at,
-        within=seconds,
-        what="the service still held database connections for the people who left",
+    operator = ctx.cast.person(OPERATOR)
+    left_at = (await operator.asks_for(TheNoted(WATCHED_VISIT))).left_at
+    idle = NoDatabaseConnectionBeyondIdle(
+        f"{seconds:g} s after they left, the service still held database connections for them"
     )
+    figures = TheFiguresOnceTheyShow(_operator_url(ctx), idle, within=seconds, since=left_at)
+    await operator.should(See(figures, idle))
 
 
 @then(
@@ -104,11 +89,12 @@ async def step_nothing_kept_for_good(ctx: ScenarioContext) -> None:
     kept = kept_for_people.kept_for(redis_url, ids)
     assert not kept.for_good, "after they left: " + "; ".join(kept.problems)
 
-    def no_places() -> None:
-        places = kept_for_people.kept_for(redis_url, ids).places
-        assert not places, f"{len(places)} chat places still held ({places[:3]})"
-
     # The crowd's customers come back in several scenarios: a place held for them on a server an
     # earlier scenario stopped (so it could not give it back) lapses within its lifetime. This
     # visit's own places are given back at once (the operator saw none held, above).
-    await eventually(no_places, timeout=PLACE_LIFETIME_S, interval=1.0, describe="after they left")
+    places = WhatIsStillHeld(
+        lambda: kept_for_people.kept_for(redis_url, ids).places, PLACE_LIFETIME_S
+    )
+    await ctx.cast.person(OPERATOR).should(
+        See(places, NothingLeft(f"{PLACE_LIFETIME_S:g} s after they left, chat places still held"))
+    )

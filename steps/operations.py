@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from driver.client import operations
+from driver.actors.interactions import FigureReads, GrewBy, GrewInAllBy, See
+from driver.actors.questions import TheFiguresOnceTheyShow
+from driver.actors.tasks import OPERATOR, NoteTheFigures
 from driver.client.contract import BAD_FRAME_CODES, EventType
-from driver.client.eventually import eventually
 from fixtures.context import ScenarioContext, given, then
 
 ANSWERS = f"chat_events_sent_total{{type={EventType.AGENT_COMPLETED}}}"
@@ -24,15 +25,16 @@ def operator_url(ctx: ScenarioContext) -> str:
 @given("the operator has noted the service's figures")
 async def step_note_figures(ctx: ScenarioContext) -> None:
     """The operator notes the service's live figures before the scenario acts."""
-    ctx.figures_before = await operations.figures(ctx.http, operator_url(ctx))
+    await ctx.cast.person(OPERATOR).attempts_to(NoteTheFigures(operator_url(ctx)))
 
 
 @then("the operator sees one more answer, one more finished question and one more first step")
 async def step_one_more_answer(ctx: ScenarioContext) -> None:
     """The operator's counts of answers, finished questions and first steps each grew by exactly one."""
     counts = {ANSWERS: "answer", FINISHED: "finished question", FIRST_EVENTS: "first step"}
-    await operations.wait_increases(
-        ctx.http, operator_url(ctx), ctx.figures_before, dict.fromkeys(counts, 1.0), counts
+    grew = GrewBy(dict.fromkeys(counts, 1.0), counts)
+    await ctx.cast.person(OPERATOR).should(
+        See(TheFiguresOnceTheyShow(operator_url(ctx), grew), grew)
     )
 
 
@@ -41,18 +43,16 @@ async def step_open_chat(ctx: ScenarioContext, name: str) -> None:
     """The operator's figures show exactly one open chat: the person's."""
     # The scenario knows the state: on this server (the suite's own, nobody else's chats left
     # open by earlier scenarios), name's chat is the only one open.
-    await operations.wait_figure(
-        ctx.http, operator_url(ctx), OPEN_CHATS, 1.0, f"the open chats ({name}'s alone)"
+    alone = FigureReads(OPEN_CHATS, 1.0, f"the open chats ({name}'s alone)")
+    await ctx.cast.person(OPERATOR).should(
+        See(TheFiguresOnceTheyShow(operator_url(ctx), alone), alone)
     )
 
 
 @then("the operator sees {count:d} more refusals of garbled messages")
 async def step_refusals(ctx: ScenarioContext, count: int) -> None:
     """The operator's figures show exactly that many more refusals of garbled messages."""
-
-    async def counted() -> bool:
-        after = await operations.figures(ctx.http, operator_url(ctx))
-        grew = sum(operations.increase(ctx.figures_before, after, name) for name in GARBLED)
-        return grew == count
-
-    await eventually(counted, timeout=5, describe=f"the operator never saw {count} more refusals")
+    refused = GrewInAllBy(GARBLED, count, "refusals of garbled messages")
+    await ctx.cast.person(OPERATOR).should(
+        See(TheFiguresOnceTheyShow(operator_url(ctx), refused), refused)
+    )

@@ -33,20 +33,14 @@ LEGACY: dict[str, frozenset[str]] = {
     "driver.actors.actor": frozenset({"capacity"}),
     "driver.actors.crowd": frozenset({"delivery", "performance"}),
     "driver.actors.delivery": frozenset({"delivery", "devices", "sessions"}),
-    "driver.actors.leaving": frozenset({"leaving"}),
-    "driver.actors.outages": frozenset({"faults"}),
     "driver.actors.probe": frozenset({"_parameter_types", "security", "sessions"}),
     "driver.actors.reading": frozenset({"performance"}),
-    "driver.actors.redeploys": frozenset({"deployment"}),
     "driver.actors.waiting": frozenset({"capacity", "plans"}),
     "driver.client.errors": frozenset(
         {"capacity", "history", "limits", "people", "plans", "security", "sessions"}
     ),
-    "driver.client.eventually": frozenset(
-        {"capacity", "leaving", "operations", "performance", "sessions"}
-    ),
+    "driver.client.eventually": frozenset({"capacity", "performance", "sessions"}),
     "driver.client.models": frozenset({"sessions"}),
-    "driver.client.operations": frozenset({"leaving", "operations"}),
     "driver.client.passes": frozenset({"_parameter_types", "access", "security"}),
     "driver.client.stream": frozenset({"capacity"}),
     "driver.evidence.latency": frozenset({"capacity", "performance"}),

@@ -15,6 +15,34 @@ from driver.actors.interactions.answers import (
     StatesWhatEachFeatureCosts,
 )
 from driver.actors.interactions.equality import IsEqualTo
+from driver.actors.interactions.everyone import SeeEveryone
+from driver.actors.interactions.figures import (
+    OPEN_CHATS,
+    PLACES,
+    FigureReads,
+    GrewBy,
+    GrewInAllBy,
+    NoDatabaseConnectionBeyondIdle,
+    NothingLeft,
+    WhileTheyWereThere,
+    nothing_held,
+)
+from driver.actors.interactions.outages import (
+    AllAtMostLongerThanUsual,
+    AnAnswer,
+    ARunErrorInvitingToAskAgain,
+    ConfirmedOnlyAfter,
+    EachPartAtMostLongerThanUsual,
+    EachPartWithin,
+    NotReadyAndStillRunning,
+    OpenedAtLast,
+    OpenedEveryTime,
+    OpenedOrToldToTryAgain,
+    ReadyAtOnce,
+    ReadyWith,
+    SaidNotReadyEachTime,
+    ToldEachTimeToTryAgain,
+)
 from driver.actors.interactions.page import (
     CaughtUpOnItsOwn,
     Includes,
@@ -25,12 +53,31 @@ from driver.actors.interactions.page import (
     ShowsEveryKindOfProgressInOrder,
     ShowsHerQuestionThenTheAnswer,
 )
+from driver.actors.interactions.redeploys import (
+    CameBackAfterEachRestart,
+    EachAnsweredOnce,
+    HoldsEachQuestionAndAnswerOnce,
+)
 from driver.actors.interactions.see import See, StatesTheirOwnSpend
 
 __all__ = [
+    "OPEN_CHATS",
+    "PLACES",
+    "ARunErrorInvitingToAskAgain",
+    "AllAtMostLongerThanUsual",
+    "AnAnswer",
+    "CameBackAfterEachRestart",
     "CaughtUpOnItsOwn",
+    "ConfirmedOnlyAfter",
     "DeclinesPolitely",
+    "EachAnsweredOnce",
+    "EachPartAtMostLongerThanUsual",
+    "EachPartWithin",
+    "FigureReads",
+    "GrewBy",
+    "GrewInAllBy",
     "HasTheSameFiguresAsTheFirstTime",
+    "HoldsEachQuestionAndAnswerOnce",
     "HoldsOnlyTheAssistantsFigures",
     "Includes",
     "IsAboutTheFeatureOnly",
@@ -42,11 +89,24 @@ __all__ = [
     "KeepsNothingReadable",
     "NamesTheCostliest",
     "NeverSaidSignedOut",
+    "NoDatabaseConnectionBeyondIdle",
+    "NotReadyAndStillRunning",
+    "NothingLeft",
+    "OpenedAtLast",
+    "OpenedEveryTime",
+    "OpenedOrToldToTryAgain",
+    "ReadyAtOnce",
+    "ReadyWith",
+    "SaidNotReadyEachTime",
     "See",
+    "SeeEveryone",
     "ShowsEveryKindOfProgressInOrder",
     "ShowsHerQuestionThenTheAnswer",
     "StatesTheSavings",
     "StatesTheTotal",
     "StatesTheirOwnSpend",
     "StatesWhatEachFeatureCosts",
+    "ToldEachTimeToTryAgain",
+    "WhileTheyWereThere",
+    "nothing_held",
 ]

@@ -17,6 +17,7 @@ from driver.actors.questions.history import (
     WhatTheSearchFinds,
 )
 from driver.actors.questions.notes import TheNoted
+from driver.actors.questions.operations import TheFigures, TheFiguresOnceTheyShow, WhatIsStillHeld
 from driver.actors.questions.page import (
     HowTheBrowserCaughtUp,
     TheAnswerInTheBrowser,
@@ -25,6 +26,16 @@ from driver.actors.questions.page import (
     WhatScriptsOnThePageCanRead,
     WhatTheBrowserShows,
 )
+from driver.actors.questions.readiness import (
+    CACHE_DEGRADED,
+    HEALTHY,
+    TheFirstReadinessAnswer,
+    TheReadiness,
+    TheReadinessAnswersBetween,
+    TheReadinessOnceReady,
+    WhatTheStartingServerSays,
+)
+from driver.actors.questions.redeploys import TheConversationTheyKeptAsking
 from driver.actors.questions.seen import HowTheChatWasClosed, TheErrorsSeen, WhatTheDeviceGotWrong
 from driver.actors.questions.sessions import (
     Closed,
@@ -47,6 +58,8 @@ from driver.actors.questions.stages import (
 
 __all__ = [
     "ANSWER_STAGE",
+    "CACHE_DEGRADED",
+    "HEALTHY",
     "Closed",
     "HowTheBrowserCaughtUp",
     "HowTheChatWasClosed",
@@ -57,21 +70,29 @@ __all__ = [
     "TheAnswerSinceAsking",
     "TheAnswerText",
     "TheConversationInTheBrowser",
+    "TheConversationTheyKeptAsking",
     "TheErrorsSeen",
     "TheEvent",
+    "TheFigures",
+    "TheFiguresOnceTheyShow",
     "TheFirstEventSinceAsking",
+    "TheFirstReadinessAnswer",
     "TheKindsOfEventSeen",
     "TheLongestPause",
     "TheMessages",
     "TheNoted",
     "ThePass",
     "TheProgressInTheBrowser",
+    "TheReadiness",
+    "TheReadinessAnswersBetween",
+    "TheReadinessOnceReady",
     "TheRecordOfTheRun",
     "TheStagesSeen",
     "TheStepsSeenOverEveryConnection",
     "TheToolAttempts",
     "TheirConversations",
     "WhatARenewalGets",
+    "WhatIsStillHeld",
     "WhatScriptsOnThePageCanRead",
     "WhatStillWorks",
     "WhatTheAssistantThought",
@@ -79,6 +100,7 @@ __all__ = [
     "WhatTheDeviceGotWrong",
     "WhatTheHistoryHeldOnArrival",
     "WhatTheSearchFinds",
+    "WhatTheStartingServerSays",
     "WhatTheToolSaid",
     "WhenTheEndedPassIsLetIn",
     "answer_text",

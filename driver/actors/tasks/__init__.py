@@ -26,6 +26,7 @@ from driver.actors.tasks.devices import (
 
 # Last: sessions' questions use tasks above (through the probe).
 from driver.actors.tasks.garbled import GARBLED_MESSAGES, SendGarbledMessages
+from driver.actors.tasks.leaving import WATCHED_VISIT, WatchedVisit, WatchTheCrowdVisit
 from driver.actors.tasks.limits import (
     CAUGHT_UP,
     CHATS_OPENED,
@@ -34,6 +35,24 @@ from driver.actors.tasks.limits import (
     CatchUpOnUnknownRuns,
     OpenMoreChats,
     TryToOpenOneMoreChat,
+)
+from driver.actors.tasks.operations import (
+    FIGURES_BEFORE,
+    NEW_SERVER_READINESS,
+    OPERATOR,
+    READINESS,
+    KeepAnEyeOnReadiness,
+    NoteTheFigures,
+)
+from driver.actors.tasks.outages import (
+    OPENED,
+    OPENINGS,
+    PERSISTENCE,
+    ROUTINE,
+    USUAL_ROUTINE,
+    AskUntilStored,
+    DoTheirUsualRoutine,
+    KeepOpeningTheChat,
 )
 from driver.actors.tasks.page import (
     ANSWERS_IN_THE_BROWSER,
@@ -56,6 +75,12 @@ from driver.actors.tasks.page import (
     SignOutInTheBrowser,
     SignUpInTheBrowser,
 )
+from driver.actors.tasks.redeploys import (
+    ASKED_THROUGH_RESTARTS,
+    EVERYONE_ASKING,
+    EveryoneKeepsAsking,
+    KeepAskingUntil,
+)
 from driver.actors.tasks.sessions import (
     COPIED_RENEWAL,
     OLD_PASSWORD,
@@ -77,23 +102,35 @@ from driver.actors.tasks.verification import CheckEverythingSeen
 
 __all__ = [
     "ANSWERS_IN_THE_BROWSER",
+    "ASKED_THROUGH_RESTARTS",
     "CAUGHT_UP",
     "CHATS_OPENED",
     "COPIED_RENEWAL",
     "DEFAULT_DEVICE",
+    "EVERYONE_ASKING",
+    "FIGURES_BEFORE",
     "FIRST_ANSWER",
     "FOUND_IN_THE_BROWSER",
     "GARBLED_MESSAGES",
+    "NEW_SERVER_READINESS",
     "OLD_PASSWORD",
+    "OPENED",
+    "OPENINGS",
+    "OPERATOR",
+    "PERSISTENCE",
     "PREVIOUS_PASS",
+    "READINESS",
     "RENEWED_TWICE_AT_ONCE",
     "RENEWED_WITH_THE_COPY",
+    "ROUTINE",
     "SIGNED_OUT_AT",
     "SIGN_INS_SIDE_BY_SIDE",
     "SIGN_IN_ENDED_AT",
     "SIGN_IN_SHOWN",
     "SPREAD_FLOOD",
     "USAGE_FILE",
+    "USUAL_ROUTINE",
+    "WATCHED_VISIT",
     "Ask",
     "AskAgain",
     "AskInTheBrowser",
@@ -102,12 +139,18 @@ __all__ = [
     "AskInTheBrowserUntilItRuns",
     "AskOnEveryChatAtOnce",
     "AskTheSameAgain",
+    "AskUntilStored",
     "CatchUpOnUnknownRuns",
     "ChangePassword",
     "CheckEverythingSeen",
     "CloseChat",
     "ContinueLatestConversation",
     "CopyTheRenewalOf",
+    "DoTheirUsualRoutine",
+    "EveryoneKeepsAsking",
+    "KeepAnEyeOnReadiness",
+    "KeepAskingUntil",
+    "KeepOpeningTheChat",
     "Leave",
     "LoadAMonthOfUsage",
     "LoadTheUsageFileInTheBrowser",
@@ -115,6 +158,7 @@ __all__ = [
     "LoadUsageByDay",
     "LoadUsageOfLastMonth",
     "LoseTheBrowsersConnection",
+    "NoteTheFigures",
     "OpenASecondTab",
     "OpenChat",
     "OpenMoreChats",
@@ -145,4 +189,6 @@ __all__ = [
     "TryToOpenOneMoreChat",
     "TryToSignIn",
     "TryToSignUp",
+    "WatchTheCrowdVisit",
+    "WatchedVisit",
 ]
