@@ -32,7 +32,6 @@ ALLOWED = (
 LEGACY: dict[str, frozenset[str]] = {
     "driver.actors.actor": frozenset({"browsing", "capacity"}),
     "driver.actors.crowd": frozenset({"delivery", "performance"}),
-    "driver.actors.delivery": frozenset({"delivery", "devices", "sessions"}),
     "driver.actors.leaving": frozenset({"leaving"}),
     "driver.actors.outages": frozenset({"faults"}),
     "driver.actors.probe": frozenset({"_parameter_types", "security", "sessions"}),
@@ -40,9 +39,7 @@ LEGACY: dict[str, frozenset[str]] = {
     "driver.actors.redeploys": frozenset({"deployment"}),
     "driver.actors.usage_table": frozenset({"browsing", "usage"}),
     "driver.actors.waiting": frozenset({"capacity", "plans"}),
-    "driver.client.errors": frozenset(
-        {"capacity", "history", "limits", "people", "plans", "security", "sessions"}
-    ),
+    "driver.client.errors": frozenset({"capacity", "plans", "security", "sessions"}),
     "driver.client.eventually": frozenset(
         {"capacity", "leaving", "operations", "performance", "sessions"}
     ),
