@@ -111,6 +111,10 @@ class KeepsWhatTheySaw:
 
     shows: str
 
+    def __post_init__(self) -> None:
+        if self.shows not in _SHOWS:
+            raise ValueError(f"a record is checked to show one of {sorted(_SHOWS)}")
+
     def problems(self, actor: Actor, answer: SeenAndKept) -> list[str]:
         if answer.kept != answer.seen:
             return [f"{actor.name} saw {answer.seen} but the record keeps {answer.kept}"]
