@@ -4,9 +4,44 @@ from __future__ import annotations
 
 import uuid
 
-from driver.actors import crowd, delivery
-from driver.actors.questions import TheAnswer, TheAnswerText, TheEvent, TheMessages
-from driver.actors.tasks import Ask, AskAgain, OpenChat, Reconnect
+from driver.actors import crowd
+from driver.actors.interactions import (
+    CaughtUpOnceInOrder,
+    Failed,
+    KeepsWhatTheySaw,
+    See,
+    ToldAlreadyArrived,
+)
+from driver.actors.questions import (
+    TheAnswer,
+    TheAnswerOn,
+    TheAnswersMissingOn,
+    TheAnswerText,
+    TheCatchUpOn,
+    TheEvent,
+    TheEventOfTool,
+    TheMessages,
+    TheNoted,
+    TheRecordBesideWhatTheySaw,
+    TheStepsNotOnceInOrderOn,
+    TheStepsSeenOn,
+    TheStepsSentAfterCatchingUp,
+)
+from driver.actors.tasks import (
+    CATCH_UP_ANSWER,
+    REPEAT_CONFIRMATION,
+    Ask,
+    AskAndLoseTheConfirmation,
+    GoOffline,
+    OpenChat,
+    Reconnect,
+    ReconnectTo,
+    SendTheSameQuestionAgain,
+    SendTheUnconfirmedAgain,
+    TryToCatchUp,
+    WaitUntilRecorded,
+    WaitUntilTheAnswerIsStored,
+)
 from driver.client.contract import ControlType, EventType, RunError
 from driver.oracle import refusals
 from fixtures import balancing, security
@@ -24,8 +59,7 @@ async def step_asked_then_offline(
 ) -> None:
     """The person asked a question on a device that lost its connection right after."""
     person = ctx.cast.person(name)
-    await person.attempts_to(Ask(question, device=device))
-    await delivery.drop_connection(person, device)
+    await person.attempts_to(Ask(question, device=device), GoOffline(device))
 
 
 @given('{name} asked "{question}" and her {device:DeviceName} saw the assistant start checking it')
@@ -43,7 +77,7 @@ async def step_asked_saw_usage(ctx: ScenarioContext, name: str, question: str, d
     """The person asked a question on a device and saw her usage being read."""
     person = ctx.cast.person(name)
     await person.attempts_to(Ask(question, device=device))
-    await delivery.wait_until_seen(person, EventType.TOOL_EXECUTING, tool="usage_report")
+    await person.asks_for(TheEventOfTool(EventType.TOOL_EXECUTING, "usage_report"))
 
 
 @given('{name} has asked "{question}" on her {device:DeviceName} and received the answer')
@@ -68,15 +102,14 @@ async def step_asked_many(ctx: ScenarioContext, name: str, count: int, device: s
 @given("the assistant has since started reading {name}'s usage")
 async def step_assistant_moved_on(ctx: ScenarioContext, name: str) -> None:
     """The assistant has since started reading the person's usage (it is on record)."""
-    await delivery.wait_until_stored(
-        ctx.cast.person(name), EventType.TOOL_EXECUTING, tool="usage_report"
-    )
+    recorded = WaitUntilRecorded(EventType.TOOL_EXECUTING, tool="usage_report")
+    await ctx.cast.person(name).attempts_to(recorded)
 
 
 @given("the answer is already in {name}'s history")
 async def step_answer_in_history(ctx: ScenarioContext, name: str) -> None:
     """The answer to the person's last question is already stored in her history."""
-    await delivery.wait_until_answer_stored(ctx.cast.person(name), ANSWER_TIMEOUT_S)
+    await ctx.cast.person(name).attempts_to(WaitUntilTheAnswerIsStored(ANSWER_TIMEOUT_S))
 
 
 @given("{name}'s laptop stayed away past the {what} of what is kept for a quick catch-up")
@@ -92,8 +125,7 @@ def step_copy_lost(ctx: ScenarioContext, name: str, what: str) -> None:
 )
 async def step_caught_up_several(ctx: ScenarioContext, name: str, device: str) -> None:
     """The device catches up on at least two missed steps, each once and in order."""
-    replayed = await delivery.check_caught_up(ctx.cast.person(name), device)
-    assert len(replayed) >= 2, f"{name}'s {device} missed only {replayed}, not several steps"
+    await ctx.cast.person(name).should(See(TheCatchUpOn(device), CaughtUpOnceInOrder(several=True)))
 
 
 @then(
@@ -103,45 +135,42 @@ async def step_caught_up_several(ctx: ScenarioContext, name: str, device: str) -
 async def step_caught_up_to_answer(ctx: ScenarioContext, name: str, device: str) -> None:
     """The device catches up on every missed step, each once and in order, up to the answer."""
     person = ctx.cast.person(name)
-    final = await delivery.wait_for_final_on(person, person.asked_last().run_id, device)
+    final = await person.asks_for(TheAnswerOn(device))
     assert final.type == EventType.AGENT_COMPLETED, (
         f"{name}'s {device} ended with {final.describe()}"
     )
-    await delivery.check_caught_up(person, device)
+    await person.should(See(TheCatchUpOn(device), CaughtUpOnceInOrder()))
 
 
 @then("{name}'s {device:DeviceName} is sent nothing it had already seen")
 async def step_sent_nothing_again(ctx: ScenarioContext, name: str, device: str) -> None:
     """On catching up, the device is sent no step it had already seen."""
-    replayed = await delivery.check_caught_up(ctx.cast.person(name), device)
-    assert not replayed, f"{name}'s {device} was sent again seqs {replayed}"
+    caught_up = CaughtUpOnceInOrder(nothing_again=True)
+    await ctx.cast.person(name).should(See(TheCatchUpOn(device), caught_up))
 
 
 @then("{name}'s {device:DeviceName} then follows the assistant live until the answer")
 async def step_follows_live(ctx: ScenarioContext, name: str, device: str) -> None:
     """The device follows the rest of the answer live, ending with the answer, nothing repeated."""
     person = ctx.cast.person(name)
-    final = await delivery.wait_for_final_on(person, person.asked_last().run_id, device)
+    final = await person.asks_for(TheAnswerOn(device))
     assert final.type == EventType.AGENT_COMPLETED, (
         f"{name}'s {device} ended with {final.describe()}"
     )
-    await delivery.check_caught_up(person, device)
+    await person.should(See(TheCatchUpOn(device), CaughtUpOnceInOrder()))
 
 
 @when("{name}'s app asks to catch up on a question that does not exist")
 async def step_resume_unknown(ctx: ScenarioContext, name: str) -> None:
     """The person's app asks to catch up on a question that never existed."""
-    ctx.catch_up_run = str(uuid.uuid4())
-    person = ctx.cast.spotlight_on(name)
-    ctx.catch_up_answer = await delivery.try_resume(person, ctx.catch_up_run, 0)
+    await ctx.cast.spotlight_on(name).attempts_to(TryToCatchUp(str(uuid.uuid4())))
 
 
 @when("{name}'s app asks to catch up on {owner}'s question")
 async def step_resume_someone_elses(ctx: ScenarioContext, name: str, owner: str) -> None:
     """The person's app asks to catch up on another person's question."""
     run_id = ctx.cast.person(owner).asked_last().run_id
-    ctx.catch_up_run = run_id
-    ctx.catch_up_answer = await delivery.try_resume(ctx.cast.spotlight_on(name), run_id, 0)
+    await ctx.cast.spotlight_on(name).attempts_to(TryToCatchUp(run_id))
 
 
 @when("{name}'s {device:DeviceName} reconnects claiming more steps than the assistant took")
@@ -150,20 +179,20 @@ async def step_resume_beyond(ctx: ScenarioContext, name: str, device: str) -> No
     person = ctx.cast.spotlight_on(name)
     run = person.asked_last()
     beyond = len(run.events) + 5
-    ctx.catch_up_run = run.run_id
-    ctx.catch_up_answer = await delivery.try_resume(person, run.run_id, beyond, device)
+    await person.attempts_to(TryToCatchUp(run.run_id, beyond, device))
 
 
 @then("{name} is told there is no such question to catch up on")
-def step_no_such_question(ctx: ScenarioContext, name: str) -> None:
+async def step_no_such_question(ctx: ScenarioContext, name: str) -> None:
     """The person is refused: there is no such conversation to catch up on."""
-    refusals.expect_refused(ctx.catch_up_answer, "there is no such conversation", who=name)
+    answer = await ctx.cast.person(name).asks_for(TheNoted(CATCH_UP_ANSWER))
+    refusals.expect_refused(answer, "there is no such conversation", who=name)
 
 
 @then("{name}'s {device:DeviceName} is asked to reload the conversation")
-def step_asked_to_reload(ctx: ScenarioContext, name: str, device: str) -> None:
+async def step_asked_to_reload(ctx: ScenarioContext, name: str, device: str) -> None:
     """The device is told to reload the conversation instead of catching up."""
-    answer = ctx.catch_up_answer
+    answer = await ctx.cast.person(name).asks_for(TheNoted(CATCH_UP_ANSWER))
     kind = answer.get("type") if isinstance(answer, dict) else answer
     assert kind == ControlType.RESYNC_REQUIRED, (
         f"{name}'s {device} was answered {kind}, not a reload"
@@ -172,50 +201,44 @@ def step_asked_to_reload(ctx: ScenarioContext, name: str, device: str) -> None:
 
 @then("{name} is sent no steps")
 @then("{name} is sent none of {owner}'s steps")
-def step_sent_no_steps(ctx: ScenarioContext, name: str, owner: str | None = None) -> None:
+async def step_sent_no_steps(ctx: ScenarioContext, name: str, owner: str | None = None) -> None:
     """The person who asked to catch up was sent no step of that question."""
-    asker, run_id = ctx.cast.in_the_spotlight(), ctx.catch_up_run
-    sent = delivery.events_after_resume(asker, run_id)
-    assert not sent, f"{asker.name} was sent {len(sent)} steps of run {run_id[:8]}: {sent[:3]}"
+    asker = ctx.cast.in_the_spotlight()
+    sent = await asker.asks_for(TheStepsSentAfterCatchingUp())
+    assert not sent, f"{asker.name} was sent {len(sent)} steps of that question: {sent[:3]}"
 
 
 # -- asking twice
 @given('{name} asked "{question}" but lost the connection before it was confirmed')
 async def step_lost_confirmation(ctx: ScenarioContext, name: str, question: str) -> None:
     """The person asked a question but lost the connection before it was confirmed."""
-    ctx.unconfirmed = await delivery.ask_and_lose_confirmation(ctx.cast.person(name), question)
+    await ctx.cast.person(name).attempts_to(AskAndLoseTheConfirmation(question))
 
 
 @when("{name} reconnects and sends the same question again")
 async def step_send_again_after_reconnect(ctx: ScenarioContext, name: str) -> None:
     """The person reconnects and sends the unconfirmed question again."""
-    ctx.repeat_ack = await delivery.send_again(ctx.cast.person(name), ctx.unconfirmed)
+    await ctx.cast.person(name).attempts_to(SendTheUnconfirmedAgain())
 
 
 @when("{name} sends the same question again")
 async def step_send_again(ctx: ScenarioContext, name: str) -> None:
     """The person sends her last question again."""
-    person = ctx.cast.person(name)
-    ctx.first_ack = person.last_ack
-    ctx.repeat_ack = await person.attempts_to(AskAgain())
+    await ctx.cast.person(name).attempts_to(SendTheSameQuestionAgain())
 
 
 @then("{name} is told the question had already arrived")
-def step_told_duplicate(ctx: ScenarioContext, name: str) -> None:
+async def step_told_duplicate(ctx: ScenarioContext, name: str) -> None:
     """The person is told her repeated question had already arrived."""
-    assert ctx.repeat_ack.duplicate, f"{name}'s repeat was taken as a new question"
+    repeat = TheNoted(REPEAT_CONFIRMATION)
+    await ctx.cast.person(name).should(See(repeat, ToldAlreadyArrived()))
 
 
 @then("{name} is told the question had already arrived, with the same confirmation as before")
-def step_told_same_duplicate(ctx: ScenarioContext, name: str) -> None:
+async def step_told_same_duplicate(ctx: ScenarioContext, name: str) -> None:
     """The repeat is confirmed as already arrived, with the same conversation, message and answer."""
-    first, again = ctx.first_ack, ctx.repeat_ack
-    assert first is not None, f"{name} had asked nothing before"
-    assert again.duplicate, f"{name}'s repeat was taken as a new question"
-    same = (first.thread_id, first.message_id, first.run_id)
-    assert (again.thread_id, again.message_id, again.run_id) == same, (
-        f"{name}'s repeat was confirmed as {again}, not as {first}"
-    )
+    same = ToldAlreadyArrived(same_as_before=True)
+    await ctx.cast.person(name).should(See(TheNoted(REPEAT_CONFIRMATION), same))
 
 
 @then("{name} gets the answer")
@@ -242,54 +265,44 @@ async def step_question_once(ctx: ScenarioContext, name: str) -> None:
 @then("{name} is told the assistant could not read her usage data")
 async def step_told_tool_failed(ctx: ScenarioContext, name: str) -> None:
     """The person is told the assistant could not read her usage data."""
-    final = await ctx.cast.person(name).asks_for(TheAnswer(ANSWER_TIMEOUT_S))
-    error, message = delivery.failure_of(final)
-    assert error == RunError.TOOL_FAILED and "usage" in message, (
-        f"{name} was told {error}: {message}"
-    )
+    failed = Failed(RunError.TOOL_FAILED, mentioning="usage")
+    await ctx.cast.person(name).should(See(TheAnswer(ANSWER_TIMEOUT_S), failed))
 
 
 @then("{name} is told the assistant ran out of time")
 async def step_told_timeout(ctx: ScenarioContext, name: str) -> None:
     """The person is told the assistant ran out of time."""
-    final = await ctx.cast.person(name).asks_for(TheAnswer(ANSWER_TIMEOUT_S))
-    error, message = delivery.failure_of(final)
-    assert error == RunError.TIMEOUT, f"{name} was told {error}: {message}"
+    failed = Failed(RunError.TIMEOUT)
+    await ctx.cast.person(name).should(See(TheAnswer(ANSWER_TIMEOUT_S), failed))
 
 
 @then("the record of {name}'s question shows the failed step")
 async def step_record_failed_step(ctx: ScenarioContext, name: str) -> None:
     """The stored record of the person's question matches what she saw and shows the failed step."""
-    failed = await delivery.stored_matches_seen(ctx.cast.person(name))
-    assert any(
-        e.get("type") == EventType.TOOL_COMPLETED and e["payload"].get("status") == "error"
-        for e in failed
-    ), f"the record of {name}'s question shows no failed step"
+    kept = KeepsWhatTheySaw("the failed step")
+    await ctx.cast.person(name).should(See(TheRecordBesideWhatTheySaw(), kept))
 
 
 @then("the record of {name}'s question keeps the steps finished before that")
 async def step_record_keeps_partial(ctx: ScenarioContext, name: str) -> None:
     """The stored record matches what the person saw and keeps the steps that succeeded before the failure."""
-    stored = await delivery.stored_matches_seen(ctx.cast.person(name))
-    done = [e for e in stored if e.get("type") == EventType.TOOL_COMPLETED]
-    assert any(e["payload"].get("status") == "ok" for e in done), (
-        f"the record of {name}'s question kept no finished step: {[e.get('type') for e in stored]}"
-    )
+    kept = KeepsWhatTheySaw("the steps finished before that")
+    await ctx.cast.person(name).should(See(TheRecordBesideWhatTheySaw(), kept))
 
 
 @then("the record of {name}'s question lists every step she saw, in order, ending with the answer")
 async def step_record_complete(ctx: ScenarioContext, name: str) -> None:
     """The stored record of the person's question matches what she saw and ends with the answer."""
-    stored = await delivery.stored_matches_seen(ctx.cast.person(name))
-    assert stored[-1].get("type") == EventType.AGENT_COMPLETED, f"{name}'s record ends {stored[-1]}"
+    kept = KeepsWhatTheySaw("the answer at the end")
+    await ctx.cast.person(name).should(See(TheRecordBesideWhatTheySaw(), kept))
 
 
 @then("{name}'s {device:DeviceName} gets the answer after reconnecting to the first server")
 async def step_answer_elsewhere(ctx: ScenarioContext, name: str, device: str) -> None:
     """The device, reconnecting to the first server, gets the answer."""
-    final = await delivery.reconnect_elsewhere(
-        ctx.cast.person(name), device, ctx.target.service_url
-    )
+    person = ctx.cast.person(name)
+    await person.attempts_to(ReconnectTo(device, ctx.target.service_url))
+    final = await person.asks_for(TheAnswerOn(device))
     assert final.type == EventType.AGENT_COMPLETED, (
         f"{name}'s {device} ended with {final.describe()}"
     )
@@ -301,12 +314,10 @@ async def step_answer_elsewhere(ctx: ScenarioContext, name: str, device: str) ->
 )
 async def step_interrupted_elsewhere(ctx: ScenarioContext, name: str, device: str) -> None:
     """The device, reconnecting to the first server, is told the question was interrupted and may be asked again."""
-    final = await delivery.reconnect_elsewhere(
-        ctx.cast.person(name), device, ctx.target.service_url
-    )
-    error, message = delivery.failure_of(final)
-    retryable = final.payload.get("retryable")
-    assert (error, retryable) == (RunError.INTERRUPTED, True), f"{name} was told {error}: {message}"
+    person = ctx.cast.person(name)
+    await person.attempts_to(ReconnectTo(device, ctx.target.service_url))
+    interrupted = Failed(RunError.INTERRUPTED, retryable=True)
+    await person.should(See(TheAnswerOn(device), interrupted))
 
 
 @then("{name}'s history holds her question and the answer")
@@ -340,9 +351,9 @@ async def step_device_has_every_answer(
     """After reconnecting, the device has every answer the person got, each step once and in order."""
     person = ctx.cast.person(name)
     await person.attempts_to(Reconnect(device))
-    missing = await delivery.wait_for_every_answer_on(person, device)
+    missing = await person.asks_for(TheAnswersMissingOn(device))
     assert not missing, f"{name}'s {device} never got the answers of runs {missing}"
-    wrong = delivery.steps_not_once_in_order(person, device, delivery.runs_asked(person))
+    wrong = await person.asks_for(TheStepsNotOnceInOrderOn(device))
     assert not wrong, f"{name}'s {device} did not get each step once and in order:\n" + "\n".join(
         wrong
     )
@@ -393,9 +404,8 @@ async def step_crowd_stored_own(ctx: ScenarioContext) -> None:
 async def step_device_sees_everything(ctx: ScenarioContext, name: str, device: str) -> None:
     """The device sees every step of the last question in order, ending with the answer."""
     person = ctx.cast.person(name)
-    run_id = person.asked_last().run_id
-    final = await delivery.wait_for_final_on(person, run_id, device, ANSWER_TIMEOUT_S)
-    seqs = [e.seq for e in delivery.events_on(person, run_id, device)]
+    final = await person.asks_for(TheAnswerOn(device, ANSWER_TIMEOUT_S))
+    seqs = await person.asks_for(TheStepsSeenOn(device))
     assert final.type == EventType.AGENT_COMPLETED, (
         f"{name}'s {device} ended with {final.describe()}"
     )

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from driver.actors import delivery
-from driver.actors.questions import HowTheChatWasClosed, WhatTheDeviceGotWrong
+from driver.actors.questions import (
+    HowTheChatWasClosed,
+    TheAnswersMissingOn,
+    TheNoted,
+    TheServerOf,
+    WhatTheDeviceGotWrong,
+)
 from driver.actors.tasks import (
     DEFAULT_DEVICE,
+    NETWORK_FROZE_AT,
     Ask,
+    GetThroughAgain,
+    GoOffline,
+    NoticeTheNetworkFroze,
     OpenChat,
+    OpenOnAStalledLink,
     Reconnect,
     ReconnectWhenAPlaceIsFree,
     TakeAFreedPlace,
@@ -52,19 +61,19 @@ async def step_device_open(ctx: ScenarioContext, name: str, device: str) -> None
 @given("{name}'s {device:DeviceName} went offline")
 async def step_device_offline(ctx: ScenarioContext, name: str, device: str) -> None:
     """The person's device lost its connection to the chat."""
-    await delivery.drop_connection(ctx.cast.person(name), device)
+    await ctx.cast.person(name).attempts_to(GoOffline(device))
 
 
 @given("{name}'s {device:DeviceName} is open on a poor connection that lets nothing through")
 async def step_device_stalled(ctx: ScenarioContext, name: str, device: str) -> None:
     """The person's device has the chat open on a connection that lets nothing through."""
-    (await delivery.open_on_poor_link(ctx.cast.person(name), device)).stop_reading()
+    await ctx.cast.person(name).attempts_to(OpenOnAStalledLink(device))
 
 
 @when("{name}'s {device:DeviceName} gets through again")
-def step_device_reads_again(ctx: ScenarioContext, name: str, device: str) -> None:
+async def step_device_reads_again(ctx: ScenarioContext, name: str, device: str) -> None:
     """The stalled device's connection lets things through again."""
-    ctx.cast.person(name).chat.sockets[device].start_reading()
+    await ctx.cast.person(name).attempts_to(GetThroughAgain(device))
 
 
 @when("{name}'s {device:DeviceName} reconnects")
@@ -82,9 +91,9 @@ async def step_reconnect_to_first(ctx: ScenarioContext, name: str, device: str) 
 
 
 @when("the server {name}'s {device:DeviceName} is on is shut down for maintenance")
-def step_shut_down(ctx: ScenarioContext, name: str, device: str) -> None:
+async def step_shut_down(ctx: ScenarioContext, name: str, device: str) -> None:
     """The server the person's device is on shuts down for maintenance."""
-    _servers(ctx).shut_down(delivery.server_of(ctx.cast.person(name), device))
+    _servers(ctx).shut_down(await ctx.cast.person(name).asks_for(TheServerOf(device)))
 
 
 @then("{name}'s {device:DeviceName} is told the server is going away")
@@ -135,7 +144,7 @@ def step_plan_open_chats(ctx: ScenarioContext, name: str, count: int) -> None:
 async def step_laptop_on_fragile_network(ctx: ScenarioContext, name: str) -> None:
     """The person's phone is open, and her laptop reaches the server through a network that may freeze."""
     person = ctx.cast.person(name)
-    ctx.device_network = device_network(ctx, "laptop", delivery.server_of(person, "laptop"))
+    ctx.device_network = device_network(ctx, "laptop", await person.asks_for(TheServerOf("laptop")))
     person.chat.serve_from("laptop", ctx.device_network.url)
     await person.attempts_to(OpenChat("phone"))
     await person.attempts_to(OpenChat("laptop"))
@@ -148,11 +157,10 @@ async def step_asked_on(ctx: ScenarioContext, name: str, question: str, device: 
 
 
 @when("the network under {name}'s laptop freezes without a word")
-def step_network_freezes(ctx: ScenarioContext, name: str) -> None:
+async def step_network_freezes(ctx: ScenarioContext, name: str) -> None:
     """Nothing gets through the laptop's network any more, and neither end is told."""
-    ctx.network_frozen_at = time.monotonic()
     ctx.device_network.freeze()
-    ctx.cast.person(name).note("laptop's network froze")
+    await ctx.cast.person(name).attempts_to(NoticeTheNetworkFroze("laptop"))
 
 
 @then(
@@ -161,16 +169,17 @@ def step_network_freezes(ctx: ScenarioContext, name: str) -> None:
 )
 async def step_vanished_place_freed(ctx: ScenarioContext, name: str) -> None:
     """Within two heartbeats of the freeze the laptop's open-chat place is free: the tablet gets in."""
-    within = 2 * heartbeat_s(_profile(ctx))
-    freed = TakeAFreedPlace("tablet", since=ctx.network_frozen_at, within=within)
-    await ctx.cast.person(name).attempts_to(freed)
+    person = ctx.cast.person(name)
+    since = await person.asks_for(TheNoted(NETWORK_FROZE_AT))
+    freed = TakeAFreedPlace("tablet", since=since, within=2 * heartbeat_s(_profile(ctx)))
+    await person.attempts_to(freed)
 
 
 @then("{name}'s phone has the whole answer, each step once and in order")
 async def step_phone_has_everything(ctx: ScenarioContext, name: str) -> None:
     """The phone, open all along, received every step of the answer, once each and in order."""
     person = ctx.cast.person(name)
-    await delivery.wait_for_every_answer_on(person, "phone")
+    await person.asks_for(TheAnswersMissingOn("phone"))
     wrong = await person.asks_for(WhatTheDeviceGotWrong("phone"))
     assert not wrong, f"{name}'s phone did not get everything:\n" + "\n".join(wrong)
 
@@ -183,6 +192,6 @@ async def step_laptop_catches_up(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     ctx.device_network.restore()
     await person.attempts_to(ReconnectWhenAPlaceIsFree("laptop", within=5))
-    await delivery.wait_for_every_answer_on(person, "laptop")
+    await person.asks_for(TheAnswersMissingOn("laptop"))
     wrong = await person.asks_for(WhatTheDeviceGotWrong("laptop"))
     assert not wrong, f"{name}'s laptop did not get everything:\n" + "\n".join(wrong)

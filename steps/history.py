@@ -7,10 +7,21 @@ from driver.actors.questions import (
     TheAnswerText,
     TheirConversations,
     TheMessages,
+    TheNoted,
     WhatTheToolSaid,
 )
-from driver.actors.tasks import Ask, ContinueLatestConversation, SignInOn
-from driver.client.errors import ApiError
+from driver.actors.tasks import (
+    CONVERSATION_PICKED,
+    CONVERSATIONS_SHOWN,
+    HISTORY_REFUSED,
+    REOPENED,
+    Ask,
+    ContinueLatestConversation,
+    OpenTheirHistory,
+    PickTheConversation,
+    ReopenTheConversation,
+    SignInOn,
+)
 from driver.oracle import refusals
 from fixtures.context import ScenarioContext, given, then, when
 
@@ -18,41 +29,42 @@ from fixtures.context import ScenarioContext, given, then, when
 @when("{name} opens {her:Her} conversation history")
 async def step_open_history(ctx: ScenarioContext, name: str, her: str) -> None:
     """The person opens her list of conversations."""
-    ctx.history = await ctx.cast.person(name).asks_for(TheirConversations())
+    await ctx.cast.person(name).attempts_to(OpenTheirHistory())
 
 
 @when("{name} asks to see {count:d} of her conversations at once")
 async def step_asks_for_too_many(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person asks to see that many of her conversations in one page."""
-    try:
-        ctx.history = await ctx.cast.person(name).asks_for(TheirConversations(count))
-        ctx.refusal = None
-    except ApiError as refusal:
-        ctx.refusal = refusal
+    await ctx.cast.person(name).attempts_to(OpenTheirHistory(count))
 
 
 @then("{name} is told she may see at most {count:d} at a time")
-def step_told_page_bound(ctx: ScenarioContext, name: str, count: int) -> None:
+async def step_told_page_bound(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person is refused as out of bounds and told the most she may see at a time."""
-    refusal = ctx.refusal
-    assert refusal is not None, f"{name} was shown {len(ctx.history)} conversations, not refused"
+    person = ctx.cast.person(name)
+    refusal = await person.asks_for(TheNoted(HISTORY_REFUSED))
+    if refusal is None:
+        shown = await person.asks_for(TheNoted(CONVERSATIONS_SHOWN))
+        raise AssertionError(f"{name} was shown {len(shown)} conversations, not refused")
     refusals.expect_refused(refusal, "the request was out of bounds", who=name)
     assert str(count) in refusal.message, f"{name} was not told the bound: {refusal.message!r}"
 
 
 @then('{name} sees a conversation titled "{title}"')
-def step_sees_conversation(ctx: ScenarioContext, name: str, title: str) -> None:
+async def step_sees_conversation(ctx: ScenarioContext, name: str, title: str) -> None:
     """The person's list of conversations includes one with the title given."""
-    titles = [t.title for t in ctx.history]
+    person = ctx.cast.person(name)
+    titles = [t.title for t in await person.asks_for(TheNoted(CONVERSATIONS_SHOWN))]
     assert title in titles, f"{name}'s history shows {titles}, not {title!r}"
-    ctx.thread = next(t for t in ctx.history if t.title == title)
+    await person.attempts_to(PickTheConversation(title))
 
 
 @then("it holds {her:Her} question followed by the assistant's answer")
 async def step_holds_question_and_answer(ctx: ScenarioContext, her: str) -> None:
     """That conversation holds the person's question followed by the assistant's answer."""
     person = ctx.cast.in_the_spotlight()
-    messages = await person.asks_for(TheMessages(ctx.thread.thread_id))
+    picked = await person.asks_for(TheNoted(CONVERSATION_PICKED))
+    messages = await person.asks_for(TheMessages(picked.thread_id))
     said = [(m.role, m.text) for m in messages]
     expected = [
         ("user", person.asked_last().question),
@@ -71,23 +83,25 @@ async def step_follow_up_answered(ctx: ScenarioContext, name: str, question: str
 
 
 @then("{name}'s conversations are listed newest first:")
-def step_listed_newest_first(ctx: ScenarioContext, name: str) -> None:
+async def step_listed_newest_first(ctx: ScenarioContext, name: str) -> None:
     """The person's conversations are listed with exactly the table's titles, newest first."""
     expected = [row["title"] for row in ctx.table]
-    titles = [t.title for t in ctx.history]
+    shown = await ctx.cast.person(name).asks_for(TheNoted(CONVERSATIONS_SHOWN))
+    titles = [t.title for t in shown]
     assert titles == expected, f"{name}'s history lists {titles}, expected {expected}"
 
 
 @when("{name} reopens the conversation")
 async def step_reopen(ctx: ScenarioContext, name: str) -> None:
     """The person reopens her current conversation."""
-    ctx.reopened = await ctx.cast.spotlight_on(name).asks_for(TheMessages())
+    await ctx.cast.spotlight_on(name).attempts_to(ReopenTheConversation())
 
 
 @then("it holds her questions, each followed by its answer, in the order they were written")
-def step_holds_in_order(ctx: ScenarioContext) -> None:
+async def step_holds_in_order(ctx: ScenarioContext) -> None:
     """The reopened conversation holds each question followed by its answer, in the order asked."""
     person = ctx.cast.in_the_spotlight()
+    reopened = await person.asks_for(TheNoted(REOPENED))
     asked = [s.question for s in person.chat.sockets["laptop"].streams.values() if s.question]
     answered = [
         str(s.final.payload.get("text"))
@@ -95,8 +109,8 @@ def step_holds_in_order(ctx: ScenarioContext) -> None:
         if s.final
     ]
     expected = [m for pair in zip(asked, answered, strict=True) for m in pair]
-    said = [m.text for m in ctx.reopened]
-    roles = [m.role for m in ctx.reopened]
+    said = [m.text for m in reopened]
+    roles = [m.role for m in reopened]
     assert said == expected and roles == ["user", "assistant"] * len(asked), (
         f"the conversation holds {list(zip(roles, said, strict=True))}, expected {expected}"
     )

@@ -7,13 +7,13 @@ from driver.actors.tasks import (
     CAUGHT_UP,
     CHATS_OPENED,
     SPREAD_FLOOD,
+    TURNED_AWAY,
     AskOnEveryChatAtOnce,
     CatchUpOnUnknownRuns,
-    OpenChat,
     OpenMoreChats,
-    TryToOpenOneMoreChat,
+    TryToOpenAnotherChat,
+    TryToOpenChatOn,
 )
-from driver.client.errors import HandshakeRefused
 from fixtures import balancing, security
 from fixtures.context import ScenarioContext, given, then, when
 from harness.servers import servers_of
@@ -38,18 +38,17 @@ async def step_chats_open(ctx: ScenarioContext, name: str, count: int) -> None:
 @when("{name} tries to open one more chat")
 async def step_one_more_chat(ctx: ScenarioContext, name: str) -> None:
     """The person tries to open one more chat."""
-    opened = await ctx.cast.person(name).attempts_to(TryToOpenOneMoreChat(ctx.target.service_url))
-    ctx.refusal = opened if isinstance(opened, HandshakeRefused) else None
+    person = ctx.cast.person(name)
+    await person.attempts_to(TryToOpenAnotherChat(ctx.target.service_url))
+    ctx.refusal = await person.asks_for(TheNoted(TURNED_AWAY))  # read by steps/access.py
 
 
 @when("{name} tries to open the chat on her {device:DeviceName}")
 async def step_open_chat_on(ctx: ScenarioContext, name: str, device: str) -> None:
     """The person tries to open the chat on that device (with that device's own sign-in)."""
-    try:
-        await ctx.cast.person(name).attempts_to(OpenChat(device))
-        ctx.refusal = None
-    except HandshakeRefused as refused:
-        ctx.refusal = refused
+    person = ctx.cast.person(name)
+    await person.attempts_to(TryToOpenChatOn(device))
+    ctx.refusal = await person.asks_for(TheNoted(TURNED_AWAY))  # read by steps/access.py
 
 
 @when("{name} sends {count:d} questions on each of her chats at once")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from driver.actors.questions import HowTheirSignInAnswersDiffer
+from driver.actors.questions import HowTheirSignInAnswersDiffer, TheNoted
 from driver.actors.tasks import (
+    SIGN_UPS_AT_ONCE,
     SignIn,
     SignInSideBySide,
     SignUp,
@@ -13,7 +14,6 @@ from driver.actors.tasks import (
     TryToSignIn,
     TryToSignUp,
 )
-from driver.client.errors import ApiError
 from driver.oracle import refusals
 from fixtures.context import ScenarioContext, given, then, when
 
@@ -72,12 +72,9 @@ async def step_told_the_same(ctx: ScenarioContext, name: str, other: str) -> Non
 @when("someone else signs up with {name}'s email")
 async def step_sign_up_again(ctx: ScenarioContext, name: str) -> None:
     """Someone else tries to sign up with the person's email."""
-    try:
-        await ctx.cast.api.register(ctx.cast.person(name).email, "another-password", "Impostor")
-    except ApiError as refusal:
-        ctx.refusal = refusal
-    else:
-        ctx.refusal = None
+    email = ctx.cast.person(name).email
+    impostor = ctx.cast.person("Impostor")
+    ctx.refusal = await impostor.attempts_to(TryToSignUp("another-password", email=email))
 
 
 @then("{name} is recognised as {herself:Herself}")
@@ -132,19 +129,18 @@ async def step_no_account(ctx: ScenarioContext, name: str) -> None:
 @when("{name} signs up twice at the same moment, from two devices with two different passwords")
 async def step_sign_up_twice_at_once(ctx: ScenarioContext, name: str) -> None:
     """The person sends two sign-ups with her email and different passwords at the same moment."""
-    ctx.sign_ups = await ctx.cast.person(name).attempts_to(SignUpTwiceAtOnce())
+    await ctx.cast.spotlight_on(name).attempts_to(SignUpTwiceAtOnce())
 
 
 @then(
     "exactly one sign-up makes her account, and the other is refused because the account already exists"
 )
-def step_one_sign_up(ctx: ScenarioContext) -> None:
+async def step_one_sign_up(ctx: ScenarioContext) -> None:
     """One of the two sign-ups got an account; the other was refused: the account already exists."""
-    outcomes = [outcome for _, outcome in ctx.sign_ups]
-    refused = [o for o in outcomes if isinstance(o, ApiError)]
-    said = ", ".join(
-        f"refused ({o})" if isinstance(o, ApiError) else "an account" for o in outcomes
-    )
+    sign_ups = await ctx.cast.in_the_spotlight().asks_for(TheNoted(SIGN_UPS_AT_ONCE))
+    outcomes = [outcome for _, outcome in sign_ups]
+    refused = [o for o in outcomes if not isinstance(o, str)]  # a user id, or the refusal
+    said = ", ".join("an account" if isinstance(o, str) else f"refused ({o})" for o in outcomes)
     assert len(refused) == 1, f"the two sign-ups at the same moment ended as: {said}"
     refusals.expect_refused(refused[0], "the account already exists", who="the other sign-up")
 
@@ -153,9 +149,9 @@ def step_one_sign_up(ctx: ScenarioContext) -> None:
 async def step_only_winner_password(ctx: ScenarioContext, name: str) -> None:
     """Signing in works with the winning sign-up's password and is refused with the other's."""
     person = ctx.cast.person(name)
-    for password, outcome in ctx.sign_ups:
+    for password, outcome in await person.asks_for(TheNoted(SIGN_UPS_AT_ONCE)):
         refused = await person.attempts_to(TryToSignIn(password))
-        if isinstance(outcome, ApiError):
+        if not isinstance(outcome, str):  # this sign-up was refused
             refusals.expect_refused(refused, "the email or password is not correct", who=name)
         else:
             assert refused is None, f"{name} cannot sign in with her account's password: {refused}"

@@ -5,15 +5,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from driver.actors import delivery, probe
+from driver.actors import probe
 from driver.actors.interactions import See, StatesTheirOwnSpend
 from driver.actors.questions import (
     HowTheChatWasClosed,
     HowTheServiceClosed,
     TheAnswer,
+    TheAnswerOn,
     TheAnswerText,
     TheNoted,
     ThePass,
+    TheStepsNotOnceInOrderOn,
     WhatARenewalGets,
     WhatStillWorks,
 )
@@ -26,6 +28,7 @@ from driver.actors.tasks import (
     Ask,
     ChangePassword,
     CopyTheRenewalOf,
+    FollowTheAnswerOn,
     OpenChat,
     Reconnect,
     RenewThePass,
@@ -392,11 +395,12 @@ async def step_answer_across_renewal(ctx: ScenarioContext, name: str) -> None:
 
 
 async def _answer_once_in_order(person: Any) -> None:
-    final = await delivery.follow_to_answer(person, "laptop", ANSWER_TIMEOUT_S)
+    await person.attempts_to(FollowTheAnswerOn("laptop", ANSWER_TIMEOUT_S))
+    final = await person.asks_for(TheAnswerOn("laptop", ANSWER_TIMEOUT_S))
     assert final.type == EventType.AGENT_COMPLETED, (
         f"{person.name} was not answered: {final.describe()}"
     )
-    wrong = delivery.steps_not_once_in_order(person, "laptop", [person.asked_last().run_id])
+    wrong = await person.asks_for(TheStepsNotOnceInOrderOn("laptop", last_only=True))
     assert not wrong, f"{person.name}'s laptop did not get each step once: {wrong}"
 
 

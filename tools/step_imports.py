@@ -32,13 +32,10 @@ ALLOWED = (
 LEGACY: dict[str, frozenset[str]] = {
     "driver.actors.actor": frozenset({"capacity"}),
     "driver.actors.crowd": frozenset({"delivery", "performance"}),
-    "driver.actors.delivery": frozenset({"delivery", "devices", "sessions"}),
     "driver.actors.probe": frozenset({"_parameter_types", "security", "sessions"}),
     "driver.actors.reading": frozenset({"performance"}),
     "driver.actors.waiting": frozenset({"capacity", "plans"}),
-    "driver.client.errors": frozenset(
-        {"capacity", "history", "limits", "people", "plans", "security", "sessions"}
-    ),
+    "driver.client.errors": frozenset({"capacity", "plans", "security", "sessions"}),
     "driver.client.eventually": frozenset({"capacity", "performance", "sessions"}),
     "driver.client.models": frozenset({"sessions"}),
     "driver.client.passes": frozenset({"_parameter_types", "access", "security"}),

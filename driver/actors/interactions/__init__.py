@@ -14,6 +14,12 @@ from driver.actors.interactions.answers import (
     StatesTheTotal,
     StatesWhatEachFeatureCosts,
 )
+from driver.actors.interactions.delivery import (
+    CaughtUpOnceInOrder,
+    Failed,
+    KeepsWhatTheySaw,
+    ToldAlreadyArrived,
+)
 from driver.actors.interactions.equality import IsEqualTo
 from driver.actors.interactions.everyone import SeeEveryone
 from driver.actors.interactions.figures import (
@@ -68,11 +74,13 @@ __all__ = [
     "AnAnswer",
     "CameBackAfterEachRestart",
     "CaughtUpOnItsOwn",
+    "CaughtUpOnceInOrder",
     "ConfirmedOnlyAfter",
     "DeclinesPolitely",
     "EachAnsweredOnce",
     "EachPartAtMostLongerThanUsual",
     "EachPartWithin",
+    "Failed",
     "FigureReads",
     "GrewBy",
     "GrewInAllBy",
@@ -87,6 +95,7 @@ __all__ = [
     "IsTheComputedReportAlone",
     "KeepsItsWordsOnAISpend",
     "KeepsNothingReadable",
+    "KeepsWhatTheySaw",
     "NamesTheCostliest",
     "NeverSaidSignedOut",
     "NoDatabaseConnectionBeyondIdle",
@@ -106,6 +115,7 @@ __all__ = [
     "StatesTheTotal",
     "StatesTheirOwnSpend",
     "StatesWhatEachFeatureCosts",
+    "ToldAlreadyArrived",
     "ToldEachTimeToTryAgain",
     "WhileTheyWereThere",
     "nothing_held",

@@ -16,6 +16,8 @@ from driver.client.models import Tokens
 from driver.oracle.sign_in_answers import ROUNDS, Attempt, SideBySide
 
 SIGN_INS_SIDE_BY_SIDE = Note[SideBySide]("the sign-ins side by side")
+# Each password of two sign-ups at the same moment, with what it got: the user id, or the refusal.
+SIGN_UPS_AT_ONCE = Note[list[tuple[str, str | ApiError]]]("her two sign-ups at the same moment")
 
 
 @dataclass(frozen=True)
@@ -30,13 +32,16 @@ class SignUp:
 
 @dataclass(frozen=True)
 class TryToSignUp:
-    """Sign up with that password instead of a strong one; the refusal, or None."""
+    """Sign up with that password instead of a strong one (with someone else's `email`, if
+    given); the refusal, or None."""
 
     password: str
+    email: str | None = None
 
     async def perform_as(self, actor: Actor) -> ApiError | None:
+        email = actor.email if self.email is None else self.email
         try:
-            actor.user_id = await actor.api.register(actor.email, self.password, actor.name)
+            actor.user_id = await actor.api.register(email, self.password, actor.name)
         except ApiError as refusal:
             actor.note(f"could not sign up: {refusal.code}", kind="error")
             return refusal
@@ -49,7 +54,7 @@ class TryToSignUp:
 class SignUpTwiceAtOnce:
     """Sign up twice at the same moment, with their email and two different passwords (as two
     devices would); each attempt's outcome, with its password: the user id, or the refusal. The
-    password of the attempt that got an account becomes theirs."""
+    password of the attempt that got an account becomes theirs. Noted under SIGN_UPS_AT_ONCE."""
 
     async def perform_as(self, actor: Actor) -> list[tuple[str, str | ApiError]]:
         passwords = [actor.password, secrets.token_urlsafe(12)]
@@ -65,7 +70,7 @@ class SignUpTwiceAtOnce:
             if isinstance(outcome, str):
                 actor.user_id, actor.password = outcome, password
         actor.note("signed up twice at the same moment")
-        return list(zip(passwords, outcomes, strict=True))
+        return actor.notes.write(SIGN_UPS_AT_ONCE, list(zip(passwords, outcomes, strict=True)))
 
 
 @dataclass(frozen=True)

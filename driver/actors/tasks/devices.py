@@ -7,10 +7,13 @@ import time
 from dataclasses import dataclass
 
 from driver.actors.actor import DEFAULT_DEVICE, Actor
+from driver.actors.notepad import Note
 from driver.client.contract import ErrorCode, Frame
 from driver.client.errors import HandshakeRefused
 from driver.client.eventually import eventually
 from driver.client.socket import ChatSocket
+
+TURNED_AWAY = Note[HandshakeRefused | None]("whether her chat was let open (None) or turned away")
 
 
 @dataclass(frozen=True)
@@ -205,3 +208,19 @@ class ReconnectWhenAPlaceIsFree:
             interval=0.1,
             describe=f"{actor.name}'s {self.device} never got back in",
         )
+
+
+@dataclass(frozen=True)
+class TryToOpenChatOn:
+    """Open the chat on that device with the device's own pass, as it may be turned away;
+    why it was (or None: let in) is noted under TURNED_AWAY."""
+
+    device: str = DEFAULT_DEVICE
+
+    async def perform_as(self, actor: Actor) -> None:
+        try:
+            await actor.attempts_to(OpenChat(self.device))
+        except HandshakeRefused as refused:
+            actor.notes.write(TURNED_AWAY, refused)
+            return
+        actor.notes.write(TURNED_AWAY, None)

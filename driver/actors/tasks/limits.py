@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from driver.actors.actor import Actor
 from driver.actors.notepad import Note
-from driver.actors.tasks.devices import OpenChat
+from driver.actors.tasks.devices import TURNED_AWAY, OpenChat
 from driver.client.contract import ClientType, ErrorCode
 from driver.client.errors import HandshakeRefused
 from driver.client.eventually import eventually
@@ -131,3 +131,15 @@ class CatchUpOnUnknownRuns:
         await eventually(settled, timeout=15, describe="some requests were never answered")
         missing, slowed = counts()
         actor.notes.write(CAUGHT_UP, CatchUp(batches, batches * size, missing, slowed))
+
+
+@dataclass(frozen=True)
+class TryToOpenAnotherChat:
+    """One more chat on that server; why it was turned away (or None: let in) is noted under
+    TURNED_AWAY."""
+
+    service_url: str
+
+    async def perform_as(self, actor: Actor) -> None:
+        opened = await actor.attempts_to(TryToOpenOneMoreChat(self.service_url))
+        actor.notes.write(TURNED_AWAY, opened if isinstance(opened, HandshakeRefused) else None)
