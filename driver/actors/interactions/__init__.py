@@ -2,6 +2,15 @@
 a question's answer is held to something. Questions only return values; a step that expects
 something says `await alice.should(See(TheAnswerText(15), StatesTheirOwnSpend()))`."""
 
+from driver.actors.interactions.crowd import (
+    HoldsOnlyTheirOwnQuestionAndAnswer,
+    SawOnlyTheirOwnProgressAndSpend,
+)
 from driver.actors.interactions.see import See, StatesTheirOwnSpend
 
-__all__ = ["See", "StatesTheirOwnSpend"]
+__all__ = [
+    "HoldsOnlyTheirOwnQuestionAndAnswer",
+    "SawOnlyTheirOwnProgressAndSpend",
+    "See",
+    "StatesTheirOwnSpend",
+]
