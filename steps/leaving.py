@@ -5,6 +5,7 @@ keeps it."""
 from __future__ import annotations
 
 from driver.actors import leaving
+from driver.actors.tasks import CROWD
 from driver.client import operations
 from driver.client.eventually import eventually
 from driver.client.operations import Figures
@@ -34,7 +35,9 @@ async def _figures(ctx: ScenarioContext) -> Figures:
 )
 async def step_watched_visit(ctx: ScenarioContext) -> None:
     """The crowd opens the chat (the operator reads the figures), asks at once and leaves once answered."""
-    ctx.watched_visit = await leaving.visit(ctx.crowd, ANSWER_BUDGET_S, lambda: _figures(ctx))
+    ctx.watched_visit = await leaving.visit(
+        ctx.cast.notes.read(CROWD), ANSWER_BUDGET_S, lambda: _figures(ctx)
+    )
 
 
 @then(
@@ -99,7 +102,7 @@ async def step_connections_back(ctx: ScenarioContext, seconds: float) -> None:
 )
 async def step_nothing_kept_for_good(ctx: ScenarioContext) -> None:
     """The shared cache holds no chat place of theirs, and every other note about them has an expiry."""
-    ids = [c.person.user_id for c in ctx.crowd if c.person.user_id is not None]
+    ids = [c.person.user_id for c in ctx.cast.notes.read(CROWD) if c.person.user_id is not None]
     redis_url = stack_of(ctx).redis_url
     kept = kept_for_people.kept_for(redis_url, ids)
     assert not kept.for_good, "after they left: " + "; ".join(kept.problems)

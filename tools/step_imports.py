@@ -30,27 +30,18 @@ ALLOWED = (
 
 # driver module -> the step modules that still import it (to be turned into tasks and questions).
 LEGACY: dict[str, frozenset[str]] = {
-    "driver.actors.actor": frozenset({"browsing", "capacity"}),
-    "driver.actors.crowd": frozenset({"delivery", "performance"}),
+    "driver.actors.actor": frozenset({"browsing"}),
     "driver.actors.delivery": frozenset({"delivery", "devices", "sessions"}),
     "driver.actors.leaving": frozenset({"leaving"}),
     "driver.actors.outages": frozenset({"faults"}),
     "driver.actors.probe": frozenset({"_parameter_types", "security", "sessions"}),
-    "driver.actors.reading": frozenset({"performance"}),
     "driver.actors.redeploys": frozenset({"deployment"}),
     "driver.actors.usage_table": frozenset({"browsing", "usage"}),
-    "driver.actors.waiting": frozenset({"capacity", "plans"}),
-    "driver.client.errors": frozenset(
-        {"capacity", "history", "limits", "people", "plans", "security", "sessions"}
-    ),
-    "driver.client.eventually": frozenset(
-        {"capacity", "leaving", "operations", "performance", "sessions"}
-    ),
+    "driver.client.errors": frozenset({"history", "limits", "people", "security", "sessions"}),
+    "driver.client.eventually": frozenset({"leaving", "operations", "sessions"}),
     "driver.client.models": frozenset({"sessions"}),
     "driver.client.operations": frozenset({"leaving", "operations"}),
     "driver.client.passes": frozenset({"_parameter_types", "access", "security"}),
-    "driver.client.stream": frozenset({"capacity"}),
-    "driver.evidence.latency": frozenset({"capacity", "performance"}),
     "driver.evidence.stages": frozenset({"analysis", "faults", "history", "progress"}),
     "driver.oracle.answers": frozenset({"analysis", "browsing", "conversation"}),
     "driver.oracle.held_prose": frozenset({"language_model"}),

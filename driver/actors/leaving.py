@@ -9,8 +9,14 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from driver.actors import crowd
-from driver.actors.crowd import Customer
+from driver.actors.tasks import (
+    AskAboutTheirSpend,
+    Customer,
+    Everyone,
+    Leave,
+    OpenChatTimed,
+    WaitUntilTheirQuestionEnds,
+)
 from driver.client.eventually import eventually
 from driver.client.operations import Figures
 
@@ -37,11 +43,10 @@ async def visit(
 ) -> WatchedVisit:
     """Everyone opens the chat at once (the operator reads the figures), asks at once, waits
     until their question has ended (at most `within` seconds), then everyone leaves."""
-    await crowd.open_at_once(customers)
+    await Everyone(customers).attempts_to(OpenChatTimed())
     during = await read()
-    await crowd.ask_at_once(customers)
-    await crowd.wait_until_all_ended(customers, within)
-    await crowd.leave(customers)
+    await Everyone(customers).attempts_to(AskAboutTheirSpend(), WaitUntilTheirQuestionEnds(within))
+    await Everyone(customers).attempts_to(Leave())
     return WatchedVisit(during, time.monotonic())
 
 

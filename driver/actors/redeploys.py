@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from driver.actors.actor import DEFAULT_DEVICE, Actor
-from driver.actors.crowd import Customer
 from driver.actors.questions import TheMessages
 from driver.actors.tasks import OpenChat, Reconnect
+from driver.actors.tasks.crowd import Customer
 from driver.client.contract import AGENT_COMPLETED, CloseCode, ErrorCode, TimedEvent
 from driver.client.errors import HandshakeRefused, SendRefused, SocketClosed
 from driver.client.socket import ChatSocket

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from driver.actors.actor import Actor
@@ -15,7 +14,7 @@ class HowMuchOfHerReadingWasWhileTheyWaited:
     """The share of her reading time during which at least one of the crowd was still waiting
     for their answer (0 to 1)."""
 
-    crowd: Sequence[Customer]
+    crowd: list[Customer]
 
     async def answered_by(self, actor: Actor) -> float:
         timings = actor.notes.read(READ_WHILE_THEY_ASKED)

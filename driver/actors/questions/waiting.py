@@ -17,11 +17,11 @@ from typing import Any, cast
 from driver.actors.actor import Actor
 from driver.actors.notepad import Note
 from driver.actors.questions.answers import TheAnswer, TheEvent
-from driver.actors.tasks.waiting import Outcome
 from driver.client.contract import AGENT_COMPLETED, AGENT_STARTED, ErrorCode, TimedEvent
 from driver.client.errors import SendRefused
 from driver.client.stream import RunStream
 
+Outcome = RunStream | SendRefused  # a question taken (its run) or refused
 Noted = Note[Outcome] | Note[list[Outcome]]
 
 

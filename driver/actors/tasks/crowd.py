@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -80,7 +80,7 @@ class Everyone:
     """A group acting at the same moment (screenplay has no crowd of its own: this is gathering
     their tasks): each person performs the task or answers the question themselves."""
 
-    def __init__(self, people: Iterable[Actor | Customer]) -> None:
+    def __init__(self, people: Sequence[Customer] | Sequence[Actor]) -> None:
         self.people = [p.person if isinstance(p, Customer) else p for p in people]
 
     async def attempts_to(self, *tasks: Task[Any]) -> None:

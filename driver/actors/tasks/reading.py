@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from driver.actors.actor import Actor, Question
 from driver.actors.notepad import Note
-from driver.actors.questions.history import TheirConversations, TheMessages, WhatTheSearchFinds
 from driver.actors.tasks.crowd import AskAboutTheirSpend, Customer, Everyone
 
 
@@ -54,27 +52,18 @@ class ReadTimed:
         actor.notes.write(TIMED_READS, TimedReads(self.what, waits))
 
 
-def _reads(search_words: str) -> dict[str, Question[Any]]:
-    """The three reads of a busy account: her history, her latest conversation, a search."""
-    return {
-        "opening the history": TheirConversations(),
-        "opening her conversation": TheMessages(),
-        f'searching for "{search_words}"': WhatTheSearchFinds(search_words),
-    }
-
-
 @dataclass(frozen=True)
 class ReadWhileTheyAsk:
-    """Her history, her latest conversation and a search for the words, each once per round,
-    in turn, `rounds` times, while the crowd asks about their spend at the same moment; both
-    must finish (READ_WHILE_THEY_ASKED)."""
+    """Each read (what she reads, in words: the question she asks) once per round, in turn,
+    `rounds` times, while the crowd asks about their spend at the same moment; both must finish
+    (READ_WHILE_THEY_ASKED)."""
 
-    search_words: str
+    reads: dict[str, Question[Any]]
     rounds: int
-    crowd: Sequence[Customer]
+    crowd: list[Customer]
 
     async def perform_as(self, actor: Actor) -> None:
-        what = _reads(self.search_words)
+        what = self.reads
         timings = Timings({label: [] for label in what}, began=time.monotonic())
 
         async def in_turn() -> None:

@@ -19,18 +19,16 @@ from dataclasses import dataclass
 from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.notepad import Note
 from driver.actors.questions.answers import TheAnswer
+from driver.actors.questions.waiting import Outcome
 from driver.actors.tasks.conversation import Ask
 from driver.actors.tasks.crowd import Customer
 from driver.actors.tasks.devices import OpenChat
 from driver.client.contract import AGENT_COMPLETED, AGENT_STARTED, TimedEvent
 from driver.client.errors import SendRefused
 from driver.client.eventually import eventually
-from driver.client.stream import RunStream
 from driver.oracle import refusals
 
 QUESTION = "How can we cut our model spend?"
-
-Outcome = RunStream | SendRefused  # a question taken (its run) or refused
 
 
 @dataclass(frozen=True)
