@@ -43,10 +43,18 @@ import asyncpg
 import psutil
 from redis.asyncio import Redis
 
-from driver.actors import crowd
-from driver.actors.crowd import Customer
-from driver.actors.questions import TheAnswer
-from driver.actors.tasks import Ask, CheckEverythingSeen, Leave, OpenChat
+from driver.actors.questions import HowTheirQuestionEnded, TheAnswer
+from driver.actors.tasks import (
+    Ask,
+    CheckEverythingSeen,
+    Customer,
+    Everyone,
+    Leave,
+    OpenChat,
+    SettleIn,
+    WaitUntilTheirQuestionEnds,
+    customers_of,
+)
 from driver.client.errors import ApiError, HandshakeRefused, SendRefused, SocketClosed
 from driver.evidence import latency
 from driver.evidence.latency import Figures
@@ -64,14 +72,14 @@ FLOOR_PINGS = 20
 async def _settle_in(customer: Customer, gate: asyncio.Semaphore) -> str | None:
     """Sign up, sign in and load the usage; the failure, or None."""
     try:
-        await crowd.settle_in(customer, gate)
+        await customer.person.attempts_to(SettleIn(gate))
     except (ApiError, aiohttp.ClientError, TimeoutError) as error:
         return f"{type(error).__name__}: {error}"
     return None
 
 
 async def _arrive(cast: Cast, count: int) -> list[Customer]:
-    customers = [crowd.customer(cast.person(f"Customer{n:04d}"), n) for n in range(1, count + 1)]
+    customers = customers_of([cast.person(f"Customer{n:04d}") for n in range(1, count + 1)])
     gate = asyncio.Semaphore(SIGN_UPS_AT_ONCE)
     started = time.monotonic()
     failures = await asyncio.gather(*(_settle_in(c, gate) for c in customers))
@@ -166,11 +174,11 @@ async def _crowd_round(customers: Sequence[Customer], opening: int | None = None
     present = [c for c, (_, problem) in zip(customers, opened, strict=True) if problem is None]
     asked = await asyncio.gather(*(_ask(c) for c in present))
     acked = [c for c, problem in zip(present, asked, strict=True) if problem is None]
-    await crowd.wait_until_all_ended(acked, ANSWER_WITHIN_S)
+    await Everyone(acked).attempts_to(WaitUntilTheirQuestionEnds(ANSWER_WITHIN_S))
     result = Round()
     result.fates.update(problem for _, problem in opened if problem is not None)
     result.fates.update(problem for problem in asked if problem is not None)
-    result.fates.update(crowd.fate(c) for c in acked)
+    result.fates.update((await Everyone(acked).asks_for(HowTheirQuestionEnded())).values())
     runs = [r for c in acked if (r := c.person.last_run) is not None]
     ended = [r for r in runs if r.final is not None]
     result.waits["open"] = [seconds for seconds, problem in opened if problem is None]

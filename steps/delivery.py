@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from driver.actors import crowd
 from driver.actors.interactions import (
     CaughtUpOnceInOrder,
     Failed,
+    HoldsOnlyTheirOwnQuestionAndAnswer,
     KeepsWhatTheySaw,
+    SawOnlyTheirOwnProgressAndSpend,
     See,
     ToldAlreadyArrived,
 )
@@ -26,21 +27,27 @@ from driver.actors.questions import (
     TheStepsNotOnceInOrderOn,
     TheStepsSeenOn,
     TheStepsSentAfterCatchingUp,
+    WhatWasStoredForThem,
 )
 from driver.actors.tasks import (
     CATCH_UP_ANSWER,
+    CROWD,
     REPEAT_CONFIRMATION,
     Ask,
+    AskAboutTheirSpend,
     AskAndLoseTheConfirmation,
+    Everyone,
     GoOffline,
     OpenChat,
     Reconnect,
     ReconnectTo,
     SendTheSameQuestionAgain,
     SendTheUnconfirmedAgain,
+    SettleIn,
     TryToCatchUp,
     WaitUntilRecorded,
     WaitUntilTheAnswerIsStored,
+    customers_of,
 )
 from driver.client.contract import ControlType, EventType, RunError
 from driver.oracle import refusals
@@ -360,6 +367,10 @@ async def step_device_has_every_answer(
 
 
 # -- many people at once
+# How long each of a crowd waits for their answer before it is judged.
+CROWD_ANSWER_S = 20.0
+
+
 @given(
     "{count:d} customers of different companies, each with their own usage, are split evenly "
     "across two servers"
@@ -368,7 +379,8 @@ async def step_crowd(ctx: ScenarioContext, count: int) -> None:
     """That many customers of different companies, with their own usage, are signed in across two servers."""
     people = [ctx.cast.person(f"Customer{n:02d}") for n in range(1, count + 1)]
     if not ctx.target.embedded:  # a deployment: its balancer spreads them
-        ctx.crowd = await crowd.arrive(people)
+        ctx.cast.notes.write(CROWD, customers_of(people))
+        await Everyone(people).attempts_to(SettleIn())
         chats = [await person.attempts_to(OpenChat("laptop")) for person in people]
         if not balancing.spread_over_servers(chats, "the customers' chats"):
             ctx.scenario.skip(balancing.NOT_SAID)
@@ -376,27 +388,28 @@ async def step_crowd(ctx: ScenarioContext, count: int) -> None:
     second = servers_of(security.stack_of(ctx)).url("second")
     for person in people[::2]:
         person.chat.serve_from("laptop", second)
-    ctx.crowd = await crowd.arrive(people)
+    ctx.cast.notes.write(CROWD, customers_of(people))
+    await Everyone(people).attempts_to(SettleIn())
 
 
 @when("they all ask the assistant about their spend at the same time")
 async def step_crowd_asks(ctx: ScenarioContext) -> None:
     """Everyone in the crowd asks the assistant about their spend at the same moment."""
-    await crowd.ask_at_once(ctx.crowd)
+    await Everyone(ctx.cast.notes.read(CROWD)).attempts_to(AskAboutTheirSpend())
 
 
 @then("each of them sees only their own progress and is told their own company's spend")
 async def step_crowd_saw_own(ctx: ScenarioContext) -> None:
     """Each customer saw only their own progress and was told their own company's spend."""
-    problems = [p for customer in ctx.crowd for p in await crowd.seen_problems(customer)]
-    assert not problems, "\n".join(problems)
+    everyone = Everyone(ctx.cast.notes.read(CROWD))
+    await everyone.should(See(TheAnswer(CROWD_ANSWER_S), SawOnlyTheirOwnProgressAndSpend()))
 
 
 @then("the stored conversation and record of each hold only their own question and answer")
 async def step_crowd_stored_own(ctx: ScenarioContext) -> None:
     """Each customer's stored conversation and record hold only their own question and answer."""
-    problems = [p for customer in ctx.crowd for p in await crowd.stored_problems(customer)]
-    assert not problems, "\n".join(problems)
+    everyone = Everyone(ctx.cast.notes.read(CROWD))
+    await everyone.should(See(WhatWasStoredForThem(), HoldsOnlyTheirOwnQuestionAndAnswer()))
 
 
 # -- several servers

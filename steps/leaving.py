@@ -14,7 +14,7 @@ from driver.actors.interactions import (
     nothing_held,
 )
 from driver.actors.questions import TheFiguresOnceTheyShow, TheNoted, WhatIsStillHeld
-from driver.actors.tasks import OPERATOR, WATCHED_VISIT, WatchTheCrowdVisit
+from driver.actors.tasks import CROWD, OPERATOR, WATCHED_VISIT, WatchTheCrowdVisit
 from fixtures.context import ScenarioContext, then, when
 from fixtures.security import stack_of
 from harness import kept_for_people
@@ -37,7 +37,9 @@ def _operator_url(ctx: ScenarioContext) -> str:
 async def step_watched_visit(ctx: ScenarioContext) -> None:
     """The crowd opens the chat (the operator reads the figures), asks at once and leaves once answered."""
     operator = ctx.cast.person(OPERATOR)
-    await operator.attempts_to(WatchTheCrowdVisit(ctx.crowd, ANSWER_BUDGET_S, _operator_url(ctx)))
+    await operator.attempts_to(
+        WatchTheCrowdVisit(ctx.cast.notes.read(CROWD), ANSWER_BUDGET_S, _operator_url(ctx))
+    )
 
 
 @then(
@@ -84,7 +86,7 @@ async def step_connections_back(ctx: ScenarioContext, seconds: float) -> None:
 )
 async def step_nothing_kept_for_good(ctx: ScenarioContext) -> None:
     """The shared cache holds no chat place of theirs, and every other note about them has an expiry."""
-    ids = [c.person.user_id for c in ctx.crowd if c.person.user_id is not None]
+    ids = [c.person.user_id for c in ctx.cast.notes.read(CROWD) if c.person.user_id is not None]
     redis_url = stack_of(ctx).redis_url
     kept = kept_for_people.kept_for(redis_url, ids)
     assert not kept.for_good, "after they left: " + "; ".join(kept.problems)

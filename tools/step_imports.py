@@ -30,17 +30,11 @@ ALLOWED = (
 
 # driver module -> the step modules that still import it (to be turned into tasks and questions).
 LEGACY: dict[str, frozenset[str]] = {
-    "driver.actors.actor": frozenset({"capacity"}),
-    "driver.actors.crowd": frozenset({"delivery", "performance"}),
     "driver.actors.probe": frozenset({"_parameter_types", "security", "sessions"}),
-    "driver.actors.reading": frozenset({"performance"}),
-    "driver.actors.waiting": frozenset({"capacity", "plans"}),
-    "driver.client.errors": frozenset({"capacity", "plans", "security", "sessions"}),
-    "driver.client.eventually": frozenset({"capacity", "performance", "sessions"}),
+    "driver.client.errors": frozenset({"security", "sessions"}),
+    "driver.client.eventually": frozenset({"sessions"}),
     "driver.client.models": frozenset({"sessions"}),
     "driver.client.passes": frozenset({"_parameter_types", "access", "security"}),
-    "driver.client.stream": frozenset({"capacity"}),
-    "driver.evidence.latency": frozenset({"capacity", "performance"}),
 }
 
 

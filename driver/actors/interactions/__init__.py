@@ -14,6 +14,10 @@ from driver.actors.interactions.answers import (
     StatesTheTotal,
     StatesWhatEachFeatureCosts,
 )
+from driver.actors.interactions.crowd import (
+    HoldsOnlyTheirOwnQuestionAndAnswer,
+    SawOnlyTheirOwnProgressAndSpend,
+)
 from driver.actors.interactions.delivery import (
     CaughtUpOnceInOrder,
     Failed,
@@ -87,6 +91,7 @@ __all__ = [
     "HasTheSameFiguresAsTheFirstTime",
     "HoldsEachQuestionAndAnswerOnce",
     "HoldsOnlyTheAssistantsFigures",
+    "HoldsOnlyTheirOwnQuestionAndAnswer",
     "Includes",
     "IsAboutTheFeatureOnly",
     "IsEqualTo",
@@ -107,6 +112,7 @@ __all__ = [
     "ReadyAtOnce",
     "ReadyWith",
     "SaidNotReadyEachTime",
+    "SawOnlyTheirOwnProgressAndSpend",
     "See",
     "SeeEveryone",
     "ShowsEveryKindOfProgressInOrder",

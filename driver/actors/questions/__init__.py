@@ -10,6 +10,14 @@ from driver.actors.questions.answers import (
     WhatTheHistoryHeldOnArrival,
     answer_text,
 )
+from driver.actors.questions.crowd import (
+    HowTheirQuestionEnded,
+    Stored,
+    TheWaitsOfTheirQuestion,
+    Waits,
+    WhatWasStoredForThem,
+    WhichOfTheirChatsAreSilent,
+)
 from driver.actors.questions.delivery import (
     CATCH_UP_RUN,
     Replay,
@@ -49,6 +57,7 @@ from driver.actors.questions.readiness import (
     TheReadinessOnceReady,
     WhatTheStartingServerSays,
 )
+from driver.actors.questions.reading import HowMuchOfHerReadingWasWhileTheyWaited
 from driver.actors.questions.redeploys import TheConversationTheyKeptAsking
 from driver.actors.questions.seen import HowTheChatWasClosed, TheErrorsSeen, WhatTheDeviceGotWrong
 from driver.actors.questions.sessions import (
@@ -69,6 +78,17 @@ from driver.actors.questions.stages import (
     WhatTheAssistantThought,
     WhatTheToolSaid,
 )
+from driver.actors.questions.waiting import (
+    HowManyTakenWereAnswered,
+    HowManyWereRefusedAsBusy,
+    HowManyWereTaken,
+    TheirTimeInLine,
+    ThePlaceInLine,
+    TheRefusal,
+    TheRefusals,
+    TimeInLine,
+    WhetherTheyAreAnswered,
+)
 
 __all__ = [
     "ANSWER_STAGE",
@@ -76,12 +96,18 @@ __all__ = [
     "CATCH_UP_RUN",
     "HEALTHY",
     "Closed",
+    "HowManyTakenWereAnswered",
+    "HowManyWereRefusedAsBusy",
+    "HowManyWereTaken",
+    "HowMuchOfHerReadingWasWhileTheyWaited",
     "HowTheBrowserCaughtUp",
     "HowTheChatWasClosed",
     "HowTheServiceClosed",
+    "HowTheirQuestionEnded",
     "HowTheirSignInAnswersDiffer",
     "Replay",
     "SeenAndKept",
+    "Stored",
     "TheAnswer",
     "TheAnswerInTheBrowser",
     "TheAnswerOn",
@@ -103,12 +129,15 @@ __all__ = [
     "TheMessages",
     "TheNoted",
     "ThePass",
+    "ThePlaceInLine",
     "TheProgressInTheBrowser",
     "TheReadiness",
     "TheReadinessAnswersBetween",
     "TheReadinessOnceReady",
     "TheRecordBesideWhatTheySaw",
     "TheRecordOfTheRun",
+    "TheRefusal",
+    "TheRefusals",
     "TheServerOf",
     "TheStagesSeen",
     "TheStepsNotOnceInOrderOn",
@@ -116,7 +145,11 @@ __all__ = [
     "TheStepsSeenOverEveryConnection",
     "TheStepsSentAfterCatchingUp",
     "TheToolAttempts",
+    "TheWaitsOfTheirQuestion",
     "TheirConversations",
+    "TheirTimeInLine",
+    "TimeInLine",
+    "Waits",
     "WhatARenewalGets",
     "WhatIsStillHeld",
     "WhatScriptsOnThePageCanRead",
@@ -128,6 +161,9 @@ __all__ = [
     "WhatTheSearchFinds",
     "WhatTheStartingServerSays",
     "WhatTheToolSaid",
+    "WhatWasStoredForThem",
     "WhenTheEndedPassIsLetIn",
+    "WhetherTheyAreAnswered",
+    "WhichOfTheirChatsAreSilent",
     "answer_text",
 ]

@@ -10,10 +10,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from driver.actors import crowd
 from driver.actors.actor import Actor
-from driver.actors.crowd import Customer
 from driver.actors.notepad import Note
+from driver.actors.tasks.crowd import (
+    AskAboutTheirSpend,
+    Customer,
+    Everyone,
+    OpenChatTimed,
+    WaitUntilTheirQuestionEnds,
+)
+from driver.actors.tasks.devices import Leave
 from driver.client import operations
 from driver.client.operations import Figures
 
@@ -39,9 +45,10 @@ class WatchTheCrowdVisit:
 
     async def perform_as(self, actor: Actor) -> None:
         customers = list(self.customers)
-        await crowd.open_at_once(customers)
+        await Everyone(customers).attempts_to(OpenChatTimed())
         during = await operations.figures(actor.api.session, self.operator_url)
-        await crowd.ask_at_once(customers)
-        await crowd.wait_until_all_ended(customers, self.within)
-        await crowd.leave(customers)
+        await Everyone(customers).attempts_to(
+            AskAboutTheirSpend(), WaitUntilTheirQuestionEnds(self.within)
+        )
+        await Everyone(customers).attempts_to(Leave())
         actor.notes.write(WATCHED_VISIT, WatchedVisit(during, time.monotonic()))
