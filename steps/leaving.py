@@ -36,10 +36,8 @@ def _operator_url(ctx: ScenarioContext) -> str:
 )
 async def step_watched_visit(ctx: ScenarioContext) -> None:
     """The crowd opens the chat (the operator reads the figures), asks at once and leaves once answered."""
-    operator = ctx.cast.person(OPERATOR)
-    await operator.attempts_to(
-        WatchTheCrowdVisit(ctx.cast.notes.read(CROWD), ANSWER_BUDGET_S, _operator_url(ctx))
-    )
+    operator, crowd = ctx.cast.person(OPERATOR), ctx.cast.notes.read(CROWD)
+    await operator.attempts_to(WatchTheCrowdVisit(crowd, ANSWER_BUDGET_S, _operator_url(ctx)))
 
 
 @then(
