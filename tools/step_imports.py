@@ -35,20 +35,13 @@ LEGACY: dict[str, frozenset[str]] = {
     "driver.actors.delivery": frozenset({"delivery", "devices", "sessions"}),
     "driver.actors.leaving": frozenset({"leaving"}),
     "driver.actors.outages": frozenset({"faults"}),
-    "driver.actors.probe": frozenset({"_parameter_types", "security", "sessions"}),
     "driver.actors.reading": frozenset({"performance"}),
     "driver.actors.redeploys": frozenset({"deployment"}),
     "driver.actors.usage_table": frozenset({"browsing", "usage"}),
     "driver.actors.waiting": frozenset({"capacity", "plans"}),
-    "driver.client.errors": frozenset(
-        {"capacity", "history", "limits", "people", "plans", "security", "sessions"}
-    ),
-    "driver.client.eventually": frozenset(
-        {"capacity", "leaving", "operations", "performance", "sessions"}
-    ),
-    "driver.client.models": frozenset({"sessions"}),
+    "driver.client.errors": frozenset({"capacity", "history", "limits", "people", "plans"}),
+    "driver.client.eventually": frozenset({"capacity", "leaving", "operations", "performance"}),
     "driver.client.operations": frozenset({"leaving", "operations"}),
-    "driver.client.passes": frozenset({"_parameter_types", "access", "security"}),
     "driver.client.stream": frozenset({"capacity"}),
     "driver.evidence.latency": frozenset({"capacity", "performance"}),
     "driver.evidence.stages": frozenset({"analysis", "faults", "history", "progress"}),

@@ -10,6 +10,7 @@ from driver.actors.questions.answers import (
     WhatTheHistoryHeldOnArrival,
     answer_text,
 )
+from driver.actors.questions.attempts import TheExplanationsUntilClosed, WhatReachedThemOf
 from driver.actors.questions.history import (
     TheirConversations,
     TheMessages,
@@ -22,6 +23,7 @@ from driver.actors.questions.sessions import (
     Closed,
     HowTheServiceClosed,
     ThePass,
+    TheRenewalsAtOnce,
     WhatARenewalGets,
     WhatStillWorks,
     WhenTheEndedPassIsLetIn,
@@ -38,14 +40,17 @@ __all__ = [
     "TheAnswerText",
     "TheErrorsSeen",
     "TheEvent",
+    "TheExplanationsUntilClosed",
     "TheFirstEventSinceAsking",
     "TheKindsOfEventSeen",
     "TheMessages",
     "TheNoted",
     "ThePass",
     "TheRecordOfTheRun",
+    "TheRenewalsAtOnce",
     "TheirConversations",
     "WhatARenewalGets",
+    "WhatReachedThemOf",
     "WhatStillWorks",
     "WhatTheDeviceGotWrong",
     "WhatTheHistoryHeldOnArrival",
