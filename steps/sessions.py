@@ -19,13 +19,13 @@ from driver.actors.questions import (
 from driver.actors.tasks import (
     CHAT_CLOSED_WITH,
     KEY_FETCHES_BEFORE,
+    LOCKED_OUT,
     OLD_PASSWORD,
     PREVIOUS_PASS,
     PROVIDER_REFUSALS,
     RENEWED_WITH_THE_COPY,
     SIGN_IN_ENDED_AT,
     SIGNED_IN_AT,
-    TOLD_TO_WAIT,
     TURNED_AWAY,
     Ask,
     ChangePassword,
@@ -45,6 +45,7 @@ from driver.actors.tasks import (
     SignUp,
     TryToGetIn,
     TryToSignIn,
+    TryToSignInDespiteTheLock,
     TryToSignInThroughProvider,
     TryWrongPasswords,
 )
@@ -419,7 +420,8 @@ async def step_guess(ctx: ScenarioContext, attacker: str, count: int, victim: st
 async def step_locked(ctx: ScenarioContext, name: str, minutes: int = 0, seconds: int = 0) -> None:
     """Even the person's right password is refused as too many attempts, with a wait of about the time given."""
     person = ctx.cast.person(name)
-    refusal = await person.attempts_to(TryToSignIn())
+    await person.attempts_to(TryToSignInDespiteTheLock())
+    refusal = await person.asks_for(TheNoted(LOCKED_OUT))
     refusals.expect_refused(refusal, "there were too many attempts", who=name)
     assert refusal is not None  # (for mypy: expect_refused failed otherwise)
     window = minutes * 60 or seconds
@@ -430,7 +432,6 @@ async def step_locked(ctx: ScenarioContext, name: str, minutes: int = 0, seconds
         f"{name} was told to wait {told} s, not about {minutes or seconds} "
         f"{'minutes' if minutes else 'second'} ({low} to {window} s)"
     )
-    person.notes.write(TOLD_TO_WAIT, told)
 
 
 @when("{name} mistypes her password {count:d} times and then types it right")
@@ -453,8 +454,9 @@ async def step_short_lockout(ctx: ScenarioContext, seconds: int) -> None:
 async def step_lock_lifts(ctx: ScenarioContext, name: str, seconds: float) -> None:
     """The person can sign in with her password again within the time given of the last wrong one."""
     person = ctx.cast.person(name)
-    told = await person.asks_for(TheNoted(TOLD_TO_WAIT))
-    assert told <= security.LOCKOUT_SECONDS, f"told to wait {told} s"
+    refusal = await person.asks_for(TheNoted(LOCKED_OUT))
+    told = refusal.retry_after if refusal is not None else None
+    assert told is not None and told <= security.LOCKOUT_SECONDS, f"told to wait {told} s"
     await person.attempts_to(SignInOnceTheLockLifts(seconds))
 
 

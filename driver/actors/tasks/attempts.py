@@ -59,7 +59,7 @@ DOOR_REFUSAL = Note[HandshakeRefused | None]("how the chat's door answered her")
 PROVIDER_REFUSALS = Note[list[ApiError]]("how her sign-ins through the provider were refused")
 REACH_REFUSED = Note[str]("what she was told reaching into someone else's conversation")
 LAST_WRONG_PASSWORD_AT = Note[float]("when the last wrong password was typed on her account")
-TOLD_TO_WAIT = Note[float]("how many seconds she was told to wait before signing in again")
+LOCKED_OUT = Note[ApiError | None]("how her sign-in was answered while her account was locked")
 # What the scene remembers of the provider (on the cast's notepad).
 KEY_FETCHES_BEFORE = Note[int]("how often the provider had been asked for its keys before")
 
@@ -191,6 +191,15 @@ class TryWrongPasswords:
             else:
                 raise AssertionError(f"{actor.name}'s guess {attempt} signed in as {self.on.name}")
         self.on.notes.write(LAST_WRONG_PASSWORD_AT, time.monotonic())
+
+
+@dataclass(frozen=True)
+class TryToSignInDespiteTheLock:
+    """Sign in with their right password after the wrong ones; the refusal (None: let in) is
+    noted under LOCKED_OUT, with how long they were told to wait."""
+
+    async def perform_as(self, actor: Actor) -> None:
+        actor.notes.write(LOCKED_OUT, await actor.attempts_to(TryToSignIn()))
 
 
 @dataclass(frozen=True)
