@@ -10,8 +10,7 @@ from typing import Any, Protocol
 from parse import with_pattern
 from parse_type import TypeBuilder
 
-from driver.actors import probe
-from driver.client import passes
+from driver.actors.tasks import FORGERIES, GARBLED
 from driver.oracle import refusals
 from fixtures import security
 from fixtures.context import register_type
@@ -84,9 +83,9 @@ register_type(
     WeakPassword=mapped(WEAK_PASSWORDS),
     Refusal=choice(refusals.REFUSALS),
     Problem=choice(refusals.BAD_MESSAGES),
-    Forgery=choice(passes.FORGERIES),
+    Forgery=choice(FORGERIES),
     ProviderForgery=choice(security.PROVIDER_FORGERIES),
-    Garbled=choice(probe.GARBLED),
+    Garbled=choice(GARBLED),
     Page=choice(security.PAGES),
     Reach=_reach,
 )

@@ -2,43 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import allure
 
-from driver.actors.tasks import TryToOpenChat
-from driver.client import passes
+from driver.actors.questions import TheNoted
+from driver.actors.tasks import DOOR_REFUSAL, TryToOpenChat, TryToOpenChatShowing
 from driver.oracle import refusals
+from fixtures import security
 from fixtures.context import ScenarioContext, then, when
-
-
-def _forged(ctx: ScenarioContext, kind: str) -> str | None:
-    jwt = ctx.target.jwt if ctx.target.knows_signing_key else None
-    claims = (
-        {"issuer": jwt.issuer, "audience": jwt.audience}
-        if jwt
-        else {"issuer": "golden-path", "audience": "golden-path-chat"}
-    )
-    makers: dict[str, Callable[[], str | None]] = {
-        "without a pass": lambda: None,
-        "with a made-up pass": passes.made_up_pass,
-        "with a pass that has expired": lambda: passes.expired_pass(
-            ctx.target.jwt.secret, **claims
-        ),
-        "with a pass signed by someone else": lambda: passes.pass_signed_by_someone_else(**claims),
-    }
-    return makers[kind]()
 
 
 @when("{name} opens the chat {kind}")
 async def step_open_chat_with(ctx: ScenarioContext, name: str, kind: str) -> None:
     """The person tries to open the chat without a pass, or with a made-up, expired or foreign one."""
     person = ctx.cast.person(name)
-    token = _forged(ctx, kind)
-    if token is None:
-        ctx.refusal = await person.attempts_to(TryToOpenChat.without_a_pass())
-    else:
-        ctx.refusal = await person.attempts_to(TryToOpenChat.showing(token))
+    await person.attempts_to(TryToOpenChatShowing(kind, security.pass_factory(ctx)))
+    ctx.refusal = await person.asks_for(TheNoted(DOOR_REFUSAL))
 
 
 @when(

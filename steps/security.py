@@ -4,41 +4,45 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 
-from driver.actors import probe
-from driver.actors.interactions import See, StatesTheirOwnSpend
+from driver.actors.interactions import (
+    CutOffForFlooding,
+    EachExplainedInTurn,
+    See,
+    StatesTheirOwnSpend,
+)
 from driver.actors.questions import (
     HowTheChatWasClosed,
     TheAnswerText,
+    TheExplanationsUntilClosed,
     TheirConversations,
+    TheNoted,
+    WhatReachedThemOf,
     WhatTheSearchFinds,
 )
-from driver.actors.tasks import Ask, OpenChat
-from driver.client import passes
-from driver.client.errors import HandshakeRefused
+from driver.actors.tasks import (
+    BROWSER_ANSWER,
+    DOOR_REFUSAL,
+    EXPLANATION,
+    FLOOD,
+    REACH_REFUSED,
+    TURNED_AWAY_SHOWING_PASSES,
+    Ask,
+    FloodTheChat,
+    LetAPageAskForTheHistory,
+    OpenChat,
+    OpenChatFromAPage,
+    SendAGarbledMessage,
+    SendGarbledMessagesInARow,
+    SendTooLargeAMessage,
+    TryToGetIn,
+    TryToReach,
+)
 from driver.oracle import refusals
 from fixtures import security
 from fixtures.context import ScenarioContext, given, then, when
 
 # -- passes ------------------------------------------------------------------------------------
-
-
-def _factory(ctx: ScenarioContext, victim: str, attacker: str, forgery: str) -> passes.PassFactory:
-    alice, mallory = ctx.cast.person(victim), ctx.cast.person(attacker)
-    material: dict[str, Any] = {
-        "subject": alice.user_id,
-        "own_pass": mallory.tokens.access_token if mallory.tokens else None,
-        "refresh_token": alice.tokens.refresh_token if alice.tokens else None,
-    }
-    listener = getattr(ctx, "silent_listener", None)
-    if listener is not None:
-        material["listener_url"] = listener.url
-    if "provider" in forgery:  # our sign-in provider's published key, or a pass it signed
-        provider = security.sign_in_provider(ctx)
-        material["provider_public_key"] = provider.signing_key.public_pem()
-        material["id_token"] = provider.id_token(f"{victim.lower()}-1", alice.email, victim)
-    return security.pass_factory(ctx, **material)
 
 
 @given("{name} runs a server of her own")
@@ -50,14 +54,15 @@ def step_runs_a_server(ctx: ScenarioContext, name: str) -> None:
 @when("{attacker} tries to get in as {victim} with {forgery:Forgery}")
 async def step_get_in_with(ctx: ScenarioContext, attacker: str, victim: str, forgery: str) -> None:
     """The attacker tries the chat and the history as the victim, showing the forged pass described."""
-    token = passes.forge(forgery, _factory(ctx, victim, attacker, forgery))
-    ctx.refusals = await probe.try_to_get_in(ctx.cast.person(attacker), token, showing=forgery)
+    material = security.attackers_material(ctx, victim, attacker, forgery)
+    await ctx.cast.person(attacker).attempts_to(TryToGetIn.with_forgery(forgery, material))
 
 
 @then("{name} is turned away at the chat and at the history, because {reason:Refusal}")
-def step_turned_away_everywhere(ctx: ScenarioContext, name: str, reason: str) -> None:
+async def step_turned_away_everywhere(ctx: ScenarioContext, name: str, reason: str) -> None:
     """The person is refused both at the chat and at the history, for the reason given."""
-    refusals.expect_all_refused(ctx.refusals, reason, who=name)
+    turned_away = await ctx.cast.person(name).asks_for(TheNoted(TURNED_AWAY_SHOWING_PASSES))
+    refusals.expect_all_refused(turned_away, reason, who=name)
 
 
 @then("{name}'s server was never contacted")
@@ -75,20 +80,21 @@ async def step_reach_into(ctx: ScenarioContext, intruder: str, how: str) -> None
     """The intruder tries to get into another person's conversation in the way described."""
     owner = re.search(r"(\w+)'s", how)
     assert owner is not None
-    person = ctx.cast.person(intruder)
-    ctx.refusal_code = await probe.reach_into(person, ctx.cast.person(owner.group(1)), how)
+    owner_ = ctx.cast.person(owner.group(1))
+    await ctx.cast.person(intruder).attempts_to(TryToReach(owner_, how))
 
 
 @then("{name} is told there is no such conversation")
-def step_no_such_conversation(ctx: ScenarioContext, name: str) -> None:
+async def step_no_such_conversation(ctx: ScenarioContext, name: str) -> None:
     """The person is refused as if there were no such conversation."""
-    refusals.expect_refused(ctx.refusal_code, "there is no such conversation", who=name)
+    code = await ctx.cast.person(name).asks_for(TheNoted(REACH_REFUSED))
+    refusals.expect_refused(code, "there is no such conversation", who=name)
 
 
 @then("none of {owner}'s progress reached {intruder}")
-def step_nothing_reached(ctx: ScenarioContext, owner: str, intruder: str) -> None:
+async def step_nothing_reached(ctx: ScenarioContext, owner: str, intruder: str) -> None:
     """None of the owner's progress reached the intruder, and what the intruder got kept the chat's rules."""
-    seen = probe.foreign_frames(ctx.cast.person(intruder), ctx.cast.person(owner))
+    seen = await ctx.cast.person(intruder).asks_for(WhatReachedThemOf(ctx.cast.person(owner)))
     assert not seen, f"{intruder} received {len(seen)} of {owner}'s frames, e.g. {seen[0]}"
     findings = ctx.cast.person(intruder).verifier.findings(require_finished=False)
     assert not findings, "\n".join(findings)
@@ -137,33 +143,29 @@ async def step_trusted_site(ctx: ScenarioContext) -> None:
 @when("a page on {page:Page} tries to open the chat in {name}'s signed-in browser")
 async def step_page_opens_chat(ctx: ScenarioContext, page: str, name: str) -> None:
     """A page on the site described tries to open the chat in the person's signed-in browser."""
-    try:
-        origin = security.page_origin(ctx, page)
-        ctx.opened = await ctx.cast.person(name).attempts_to(OpenChat(origin=origin, browser=True))
-        ctx.refusal = None
-    except HandshakeRefused as refused:
-        ctx.refusal = refused
+    person = ctx.cast.person(name)
+    await person.attempts_to(OpenChatFromAPage(security.page_origin(ctx, page)))
+    ctx.refusal = await person.asks_for(TheNoted(DOOR_REFUSAL))
 
 
 @when("a page on {page:Page} asks {name}'s signed-in browser for her conversation history")
 async def step_page_reads_history(ctx: ScenarioContext, page: str, name: str) -> None:
     """A page on the site described asks the person's signed-in browser for her history."""
-    ctx.browser_answer = await probe.ask_from_page(
-        ctx.cast.person(name), security.page_origin(ctx, page)
-    )
+    origin = security.page_origin(ctx, page)
+    await ctx.cast.spotlight_on(name).attempts_to(LetAPageAskForTheHistory(origin))
 
 
 @then("the browser lets the page read it")
-def step_browser_lets_read(ctx: ScenarioContext) -> None:
+async def step_browser_lets_read(ctx: ScenarioContext) -> None:
     """The browser lets the page read the answer."""
-    answer = ctx.browser_answer
+    answer = await ctx.cast.in_the_spotlight().asks_for(TheNoted(BROWSER_ANSWER))
     assert answer.lets_page_read, f"the browser was not let to read it: {answer}"
 
 
 @then("the browser withholds it from the page, because the page is not ours")
-def step_browser_withholds(ctx: ScenarioContext) -> None:
+async def step_browser_withholds(ctx: ScenarioContext) -> None:
     """The browser withholds the answer from the page, because the page is not ours."""
-    answer = ctx.browser_answer
+    answer = await ctx.cast.in_the_spotlight().asks_for(TheNoted(BROWSER_ANSWER))
     withheld = answer.allowed_origin is None and answer.read_allowed_origin is None
     assert not answer.lets_page_read and withheld, f"let through: {answer}"
     refusals.expect_refused(answer, "the page is not ours", who="the page")
@@ -173,13 +175,13 @@ def step_browser_withholds(ctx: ScenarioContext) -> None:
 async def step_chat_open(ctx: ScenarioContext, name: str) -> None:
     """The person's chat is open and answers."""
     assert ctx.refusal is None, f"{name} was turned away: {ctx.refusal}"
-    await ctx.opened.ping()
+    await ctx.cast.person(name).chat.socket("laptop", name).ping()
 
 
 @when("{name} sends a message larger than 64 KiB")
 async def step_send_oversized(ctx: ScenarioContext, name: str) -> None:
     """The person sends a message larger than 64 KiB on the chat."""
-    await probe.send_oversized(await ctx.cast.person(name).attempts_to(OpenChat()))
+    await ctx.cast.person(name).attempts_to(SendTooLargeAMessage())
 
 
 @then("{name}'s chat is closed because the message was too large")
@@ -192,15 +194,14 @@ async def step_closed_too_large(ctx: ScenarioContext, name: str) -> None:
 @when("{name} sends {garbled:Garbled}")
 async def step_send_garbled(ctx: ScenarioContext, name: str, garbled: str) -> None:
     """The person sends the garbled message described on the chat."""
-    ctx.explanation = await probe.send_garbled(
-        await ctx.cast.person(name).attempts_to(OpenChat()), garbled
-    )
+    await ctx.cast.person(name).attempts_to(SendAGarbledMessage(garbled))
 
 
 @then("{name} is told {problem:Problem}")
-def step_told_problem(ctx: ScenarioContext, name: str, problem: str) -> None:
+async def step_told_problem(ctx: ScenarioContext, name: str, problem: str) -> None:
     """The person is told the problem described with her message."""
-    refusals.expect_refused(ctx.explanation, problem, who=name)
+    explanation = await ctx.cast.person(name).asks_for(TheNoted(EXPLANATION))
+    refusals.expect_refused(explanation, problem, who=name)
 
 
 @then("{name}'s chat still answers {her:Him}")
@@ -221,16 +222,14 @@ async def step_nothing_kept(ctx: ScenarioContext, name: str) -> None:
 @when("{name} sends {count:d} garbled messages in a row")
 async def step_send_many_garbled(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person sends that many garbled messages in a row on the chat."""
-    await probe.send_many_garbled(await ctx.cast.person(name).attempts_to(OpenChat()), count)
+    await ctx.cast.person(name).attempts_to(SendGarbledMessagesInARow(count))
 
 
 @then("{name} is told what was wrong with each of the {count:d} messages")
 async def step_told_each(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person is told what was wrong with each of the messages before her chat closes."""
-    socket = ctx.cast.person(name).chat.sockets["laptop"]
-    await ctx.cast.person(name).asks_for(HowTheChatWasClosed(within=5))
-    problems = probe.explained_in_turn(list(socket.errors), count)
-    assert not problems, f"{name}'s garbled messages:\n  - " + "\n  - ".join(problems)
+    explained = See(TheExplanationsUntilClosed(within=5), EachExplainedInTurn(count))
+    await ctx.cast.person(name).should(explained)
 
 
 @then("then {name}'s chat is closed for breaking the rules")
@@ -245,23 +244,20 @@ async def step_flood(
     ctx: ScenarioContext, name: str, count: int, other: str, question: str
 ) -> None:
     """The person floods the chat with that many questions while another person asks a question."""
-    socket = await ctx.cast.person(name).attempts_to(OpenChat())
-    ctx.flood, _ = await asyncio.gather(
-        probe.flood(socket, count), ctx.cast.spotlight_on(other).attempts_to(Ask(question))
+    flooder = ctx.cast.person(name)
+    await flooder.attempts_to(OpenChat())
+    await asyncio.gather(
+        flooder.attempts_to(FloodTheChat(count)),
+        ctx.cast.spotlight_on(other).attempts_to(Ask(question)),
     )
 
 
 @then("{name} is told to slow down, and then her chat is closed for flooding")
-def step_flood_refused(ctx: ScenarioContext, name: str) -> None:
+async def step_flood_refused(ctx: ScenarioContext, name: str) -> None:
     """The person is told to slow down, only a burst is taken, then her chat is closed for flooding."""
-    flood = ctx.flood
-    assert flood.slowed_down >= 1, f"{name} was never told to slow down: {flood}"
-    refusals.expect_closed(flood.close_code, "of flooding", who=f"{name}'s chat ({flood})")
     # A burst of 10, then 1 a second: a flood that took longer earns its refill, no more.
-    allowed = 10 + int(flood.seconds)
-    assert flood.acked <= allowed, (
-        f"{name} got {flood.acked} questions accepted in a flood: {flood}"
-    )
+    cut_off = CutOffForFlooding(burst=10, per_second=1, taken="questions accepted")
+    await ctx.cast.person(name).should(See(TheNoted(FLOOD), cut_off))
 
 
 @when(
@@ -272,9 +268,11 @@ async def step_ping_flood(
     ctx: ScenarioContext, name: str, count: int, other: str, question: str
 ) -> None:
     """The person's app floods the chat with connection checks while another person asks a question."""
-    socket = await ctx.cast.person(name).attempts_to(OpenChat())
-    ctx.flood, _ = await asyncio.gather(
-        probe.ping_flood(socket, count), ctx.cast.spotlight_on(other).attempts_to(Ask(question))
+    flooder = ctx.cast.person(name)
+    await flooder.attempts_to(OpenChat())
+    await asyncio.gather(
+        flooder.attempts_to(FloodTheChat(count, with_="pings")),
+        ctx.cast.spotlight_on(other).attempts_to(Ask(question)),
     )
 
 
@@ -282,14 +280,11 @@ async def step_ping_flood(
     "{name}'s app is answered {most:d} times at most, told to slow down,"
     " and then her chat is closed for flooding"
 )
-def step_ping_flood_refused(ctx: ScenarioContext, name: str, most: int) -> None:
+async def step_ping_flood_refused(ctx: ScenarioContext, name: str, most: int) -> None:
     """The app's checks are answered about that many times at most, then the chat is closed for flooding."""
-    flood = ctx.flood
-    assert flood.slowed_down >= 1, f"{name} was never told to slow down: {flood}"
-    refusals.expect_closed(flood.close_code, "of flooding", who=f"{name}'s chat ({flood})")
     # What trickles back in while the flood is read: 10 a second.
-    allowed = most + int(10 * flood.seconds)
-    assert flood.acked <= allowed, f"{name}'s app was answered {flood.acked} times: {flood}"
+    cut_off = CutOffForFlooding(burst=most, per_second=10, taken="answers to her app's checks")
+    await ctx.cast.person(name).should(See(TheNoted(FLOOD), cut_off))
 
 
 # -- configuration -----------------------------------------------------------------------------

@@ -2,49 +2,56 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from driver.actors import probe
 from driver.actors.interactions import See, StatesTheirOwnSpend
 from driver.actors.questions import (
-    HowTheChatWasClosed,
     HowTheServiceClosed,
     TheAnswer,
     TheAnswerOn,
     TheAnswerText,
     TheNoted,
     ThePass,
+    TheRenewalsAtOnce,
     TheStepsNotOnceInOrderOn,
     WhatARenewalGets,
     WhatStillWorks,
 )
 from driver.actors.tasks import (
+    CHAT_CLOSED_WITH,
+    KEY_FETCHES_BEFORE,
+    LOCKED_OUT,
     OLD_PASSWORD,
     PREVIOUS_PASS,
-    RENEWED_TWICE_AT_ONCE,
+    PROVIDER_REFUSALS,
     RENEWED_WITH_THE_COPY,
     SIGN_IN_ENDED_AT,
+    SIGNED_IN_AT,
+    TURNED_AWAY_SHOWING_PASSES,
     Ask,
     ChangePassword,
     CopyTheRenewalOf,
     FollowTheAnswerOn,
+    KeepTheChatOpenPastThePass,
     OpenChat,
     Reconnect,
     RenewThePass,
     RenewTwiceAtOnce,
     RenewWithTheCopy,
-    SignIn,
+    SignInNotingWhen,
     SignInOn,
+    SignInOnceTheLockLifts,
+    SignInThroughProvider,
     SignOut,
     SignOutEverywhere,
     SignUp,
+    TryToGetIn,
     TryToSignIn,
+    TryToSignInDespiteTheLock,
+    TryToSignInThroughProvider,
+    TryWrongPasswords,
 )
 from driver.client.contract import EventType
-from driver.client.errors import ApiError
-from driver.client.eventually import eventually
-from driver.client.models import Tokens
 from driver.oracle import refusals
 from fixtures import balancing, redaction, security
 from fixtures.context import ScenarioContext, given, then, when
@@ -117,20 +124,16 @@ async def step_renew_twice(ctx: ScenarioContext, name: str) -> None:
 @then("exactly one of them gets a new pass")
 async def step_exactly_one(ctx: ScenarioContext) -> None:
     """Exactly one of the two renewals gets a new pass; the other is refused as already used."""
-    renewals = await ctx.cast.in_the_spotlight().asks_for(TheNoted(RENEWED_TWICE_AT_ONCE))
-    won = [r for r in renewals if isinstance(r, Tokens)]
-    lost = [r for r in renewals if isinstance(r, ApiError)]
-    said = ", ".join("a new pass" if isinstance(r, Tokens) else f"refused ({r})" for r in renewals)
-    assert len(won) == 1 and len(lost) == 1, f"the two renewals ended as: {said}"
-    refusals.expect_refused(lost[0], "the renewal was already used", who="the second renewal")
+    race = await ctx.cast.in_the_spotlight().asks_for(TheRenewalsAtOnce())
+    assert len(race.won) == 1 and len(race.lost) == 1, f"the two renewals ended as: {race}"
+    refusals.expect_refused(race.lost[0], "the renewal was already used", who="the second renewal")
 
 
 @then("that new pass and its renewal stop working too, as the same renewal was used twice")
 async def step_winner_ended(ctx: ScenarioContext) -> None:
     """The winning renewal's pass and renewal no longer work, as the renewal was used twice."""
     person = ctx.cast.in_the_spotlight()
-    renewals = await person.asks_for(TheNoted(RENEWED_TWICE_AT_ONCE))
-    [winner] = [r for r in renewals if isinstance(r, Tokens)]
+    [winner] = (await person.asks_for(TheRenewalsAtOnce())).won
     working = await person.asks_for(WhatStillWorks(winner))
     assert not working, f"after the double renewal, {person.name}'s sign-in goes on: {working}"
 
@@ -268,8 +271,9 @@ async def step_restart_cache(ctx: ScenarioContext) -> None:
 async def step_old_pass_refused(ctx: ScenarioContext, name: str) -> None:
     """The person's old pass is still refused at the chat and at the history."""
     person = ctx.cast.person(name)
-    refused = await probe.try_to_get_in(person, person.access_token, showing="her old pass")
-    refusals.expect_all_refused(refused, "the pass is not valid", who=f"{name}'s old pass")
+    await person.attempts_to(TryToGetIn(person.access_token, "her old pass"))
+    turned_away = await person.asks_for(TheNoted(TURNED_AWAY_SHOWING_PASSES))
+    refusals.expect_all_refused(turned_away, "the pass is not valid", who=f"{name}'s old pass")
 
 
 @when('{name} asks on her phone "{question}"')
@@ -299,28 +303,24 @@ async def step_short_passes(ctx: ScenarioContext, name: str, seconds: int) -> No
     assert seconds == security.SHORT_PASS_SECONDS, f"that server's passes last {seconds} s"
     security.move_cast_to(ctx, await security.short_pass_instance(ctx))
     person = ctx.cast.person(name)
-    await person.attempts_to(SignUp())
-    ctx.signed_in_at = time.monotonic()
-    await person.attempts_to(SignIn(), OpenChat())
+    await person.attempts_to(SignUp(), SignInNotingWhen(), OpenChat())
 
 
 @when("{name} keeps the chat open past her pass's expiry")
 async def step_wait_expiry(ctx: ScenarioContext, name: str) -> None:
     """The person keeps the chat open until it is closed, at most until just past her pass's expiry."""
-    person = ctx.cast.person(name)
-    ctx.expired_code = await person.asks_for(
-        HowTheChatWasClosed(within=(await person.asks_for(ThePass())).expires_in + 2.0)
-    )
+    await ctx.cast.person(name).attempts_to(KeepTheChatOpenPastThePass())
 
 
 @then("{name}'s chat was closed at the expiry, asking her to sign in again")
 async def step_closed_at_expiry(ctx: ScenarioContext, name: str) -> None:
     """The person's chat was closed at her pass's expiry, saying the pass ended."""
     person = ctx.cast.person(name)
-    refusals.expect_closed(ctx.expired_code, "the pass ended", who=f"{name}'s chat")
+    code = await person.asks_for(TheNoted(CHAT_CLOSED_WITH))
+    refusals.expect_closed(code, "the pass ended", who=f"{name}'s chat")
     closed_at = person.chat.sockets["laptop"].closed_at
     assert closed_at is not None, f"{name}'s chat is still open"
-    after = closed_at - ctx.signed_in_at
+    after = closed_at - await person.asks_for(TheNoted(SIGNED_IN_AT))
     lifetime = (await person.asks_for(ThePass())).expires_in
     # Expiry is in whole seconds from the moment of issue: up to a second earlier than ours.
     assert lifetime - 1.2 <= after <= lifetime + 1.0, (
@@ -360,9 +360,7 @@ def _still_working(person: Any) -> None:
 async def step_pass_expires_mid_answer(ctx: ScenarioContext, name: str) -> None:
     """The person's chat closes as her pass expires, before the answer has come."""
     person = ctx.cast.person(name)
-    ctx.expired_code = await person.asks_for(
-        HowTheChatWasClosed(within=(await person.asks_for(ThePass())).expires_in + 2.0)
-    )
+    await person.attempts_to(KeepTheChatOpenPastThePass())
     _still_working(person)
 
 
@@ -375,9 +373,10 @@ async def step_renew_mid_answer(ctx: ScenarioContext, name: str) -> None:
 
 
 @then("{name}'s laptop is told her pass has expired, asking her to sign in again")
-def step_told_pass_expired(ctx: ScenarioContext, name: str) -> None:
+async def step_told_pass_expired(ctx: ScenarioContext, name: str) -> None:
     """The person's chat was closed saying her pass ended."""
-    refusals.expect_closed(ctx.expired_code, "the pass ended", who=f"{name}'s chat")
+    code = await ctx.cast.person(name).asks_for(TheNoted(CHAT_CLOSED_WITH))
+    refusals.expect_closed(code, "the pass ended", who=f"{name}'s chat")
 
 
 @then("after renewing her pass, {name}'s laptop gets the answer, each step once and in order")
@@ -407,27 +406,12 @@ async def _answer_once_in_order(person: Any) -> None:
 # -- guessing passwords ------------------------------------------------------------------------
 
 
-async def _guess(ctx: ScenarioContext, attacker: str, victim: str, count: int) -> None:
-    email = ctx.cast.person(victim).email
-    for attempt in range(1, count + 1):
-        try:
-            await ctx.cast.api.login(email, f"guess-{attempt}-password")
-        except ApiError as refused:
-            refusals.expect_refused(
-                refused,
-                "the email or password is not correct",
-                who=f"{attacker}'s guess {attempt} (locked too early?)",
-            )
-        else:
-            raise AssertionError(f"{attacker}'s guess {attempt} signed in as {victim}")
-    ctx.locked_at = time.monotonic()  # the lock's window runs from the last wrong password
-
-
 @when("{attacker} tries {count:d} wrong passwords on {victim}'s account")
 @given("{attacker} has tried {count:d} wrong passwords on {victim}'s account")
 async def step_guess(ctx: ScenarioContext, attacker: str, count: int, victim: str) -> None:
     """The attacker tries that many wrong passwords on the victim's account, each refused as wrong."""
-    await _guess(ctx, attacker, victim, count)
+    on = ctx.cast.person(victim)
+    await ctx.cast.person(attacker).attempts_to(TryWrongPasswords(on, count))
 
 
 @then(
@@ -438,7 +422,9 @@ async def step_guess(ctx: ScenarioContext, attacker: str, count: int, victim: st
 )
 async def step_locked(ctx: ScenarioContext, name: str, minutes: int = 0, seconds: int = 0) -> None:
     """Even the person's right password is refused as too many attempts, with a wait of about the time given."""
-    refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
+    person = ctx.cast.person(name)
+    await person.attempts_to(TryToSignInDespiteTheLock())
+    refusal = await person.asks_for(TheNoted(LOCKED_OUT))
     refusals.expect_refused(refusal, "there were too many attempts", who=name)
     assert refusal is not None  # (for mypy: expect_refused failed otherwise)
     window = minutes * 60 or seconds
@@ -449,14 +435,14 @@ async def step_locked(ctx: ScenarioContext, name: str, minutes: int = 0, seconds
         f"{name} was told to wait {told} s, not about {minutes or seconds} "
         f"{'minutes' if minutes else 'second'} ({low} to {window} s)"
     )
-    ctx.retry_after = told
 
 
 @when("{name} mistypes her password {count:d} times and then types it right")
 async def step_mistype(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person types a wrong password that many times, then her right one."""
-    await _guess(ctx, name, name, count)
-    ctx.refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
+    person = ctx.cast.person(name)
+    await person.attempts_to(TryWrongPasswords(person, count))
+    ctx.refusal = await person.attempts_to(TryToSignIn())
 
 
 @given("sign-in locks an account for {seconds:d} second after 5 wrong passwords")
@@ -471,18 +457,10 @@ async def step_short_lockout(ctx: ScenarioContext, seconds: int) -> None:
 async def step_lock_lifts(ctx: ScenarioContext, name: str, seconds: float) -> None:
     """The person can sign in with her password again within the time given of the last wrong one."""
     person = ctx.cast.person(name)
-    assert ctx.retry_after <= security.LOCKOUT_SECONDS, f"told to wait {ctx.retry_after} s"
-
-    async def signed_in() -> bool:
-        return await person.attempts_to(TryToSignIn()) is None
-
-    left = max(0.0, ctx.locked_at + seconds - time.monotonic())
-    await eventually(
-        signed_in,
-        timeout=left,
-        interval=0.2,
-        describe=f"{name} was still locked out {seconds:g} s after the last wrong password",
-    )
+    refusal = await person.asks_for(TheNoted(LOCKED_OUT))
+    told = refusal.retry_after if refusal is not None else None
+    assert told is not None and told <= security.LOCKOUT_SECONDS, f"told to wait {told} s"
+    await person.attempts_to(SignInOnceTheLockLifts(seconds))
 
 
 # -- enterprise sign-in ------------------------------------------------------------------------
@@ -497,12 +475,11 @@ async def step_company_provider(ctx: ScenarioContext, name: str) -> None:
     # every pass: say so here, before a refusal scenario passes for the wrong reason. Only a
     # provider it trusts and reaches gets an expired pass refused as expired.
     expired = ctx.provider.id_token("trust-check", "trust-check@example.com", issued_ago_s=7200)
+    person = ctx.cast.person(name)
     try:
-        refusals.expect_refused(
-            await probe.try_enterprise_sign_in(ctx.cast.api, expired),
-            "the pass has expired",
-            who="a pass of the provider",
-        )
+        await person.attempts_to(TryToSignInThroughProvider((expired,)))
+        [refused] = await person.asks_for(TheNoted(PROVIDER_REFUSALS))
+        refusals.expect_refused(refused, "the pass has expired", who="a pass of the provider")
     except AssertionError as error:
         raise AssertionError(
             f"the service does not trust the provider at {ctx.provider.url}: {error}"
@@ -519,21 +496,15 @@ def step_provider_rotates(ctx: ScenarioContext) -> None:
 async def step_enterprise_sign_in(ctx: ScenarioContext, name: str) -> None:
     """The person signs in through her company's provider (a new key is picked up within its refresh)."""
     person = ctx.cast.person(name)
-    subject = f"{name.lower()}-{person.email}"
-
-    async def signed_in() -> None:
-        token = ctx.provider.id_token(subject, person.email, name)
-        person.tokens = await person.api.enterprise_sign_in(token)
-
+    subject, provider = f"{name.lower()}-{person.email}", ctx.provider
     # A new provider key is picked up within the key-refresh interval, not instantly.
-    await eventually(
-        signed_in,
-        timeout=security.key_refresh_s(ctx) + 2,
-        interval=0.2,
-        describe=f"{name} could not sign in through her provider",
-        retry_on=(ApiError,),
+    await person.attempts_to(
+        SignInThroughProvider(
+            lambda: provider.id_token(subject, person.email, name),
+            within=security.key_refresh_s(ctx) + 2,
+        )
     )
-    ctx.refusal = None
+    ctx.refusal = None  # let in ("is recognised as herself", steps/people.py)
 
 
 @then('{name} can ask "{question}" and get an answer')
@@ -550,27 +521,26 @@ async def step_can_ask(ctx: ScenarioContext, name: str, question: str) -> None:
 async def step_made_up_kids(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person tries that many sign-ins with provider passes naming keys it never published."""
     provider = ctx.provider
-    ctx.fetches_before = provider.jwks_fetches
-    ctx.refusals = [
-        await probe.try_enterprise_sign_in(
-            ctx.cast.api,
-            provider.id_token("mallory", "mallory@example.com", key=provider.made_up_key(f"k{i}")),
-        )
+    ctx.cast.notes.write(KEY_FETCHES_BEFORE, provider.jwks_fetches)
+    made_up = tuple(
+        provider.id_token("mallory", "mallory@example.com", key=provider.made_up_key(f"k{i}"))
         for i in range(count)
-    ]
+    )
+    await ctx.cast.person(name).attempts_to(TryToSignInThroughProvider(made_up))
 
 
 @then("{name} is refused every time")
-def step_refused_every_time(ctx: ScenarioContext, name: str) -> None:
+async def step_refused_every_time(ctx: ScenarioContext, name: str) -> None:
     """Every one of those sign-ins is refused: the pass is not valid."""
-    refusals.expect_all_refused(ctx.refusals, "the pass is not valid", who=name)
+    refused = await ctx.cast.person(name).asks_for(TheNoted(PROVIDER_REFUSALS))
+    refusals.expect_all_refused(refused, "the pass is not valid", who=name)
 
 
 @then("the provider was asked for its keys at most {count:d} times")
 @then("the provider was asked for its keys at most twice")
 def step_keys_fetched(ctx: ScenarioContext, count: int = 2) -> None:
     """The service asked the provider for its keys at most that many times, per server."""
-    fetched = ctx.provider.jwks_fetches - ctx.fetches_before
+    fetched = ctx.provider.jwks_fetches - ctx.cast.notes.read(KEY_FETCHES_BEFORE)
     # Each server of a deployment keeps the provider's keys on its own.
     servers = security.servers_asking_for_keys(ctx)
     assert fetched <= count * servers, (
@@ -583,13 +553,14 @@ async def step_sso_with_email(ctx: ScenarioContext, name: str, owner: str) -> No
     """The person signs in through the provider with another person's email."""
     email = ctx.cast.person(owner).email
     token = ctx.provider.id_token(f"{name.lower()}-{email}", email, name)
-    ctx.refusal = await probe.try_enterprise_sign_in(ctx.cast.api, token)
+    await ctx.cast.person(name).attempts_to(TryToSignInThroughProvider((token,)))
 
 
 @then("{name} is refused because the account already exists")
-def step_refused_conflict(ctx: ScenarioContext, name: str) -> None:
+async def step_refused_conflict(ctx: ScenarioContext, name: str) -> None:
     """The person is refused: the account already exists."""
-    refusals.expect_refused(ctx.refusal, "the account already exists", who=name)
+    [refused] = await ctx.cast.person(name).asks_for(TheNoted(PROVIDER_REFUSALS))
+    refusals.expect_refused(refused, "the account already exists", who=name)
 
 
 @when("{name} signs in through the provider with {forgery:ProviderForgery}")
@@ -598,10 +569,11 @@ async def step_sso_forged(ctx: ScenarioContext, name: str, forgery: str) -> None
     token = security.provider_forgery(
         forgery, ctx.provider, security.silent_listener(ctx), ctx.cast.person(name).email
     )
-    ctx.refusal = await probe.try_enterprise_sign_in(ctx.cast.api, token)
+    await ctx.cast.person(name).attempts_to(TryToSignInThroughProvider((token,)))
 
 
 @then("{name} is refused, because {reason:Refusal}")
-def step_refused_because(ctx: ScenarioContext, name: str, reason: str) -> None:
+async def step_refused_because(ctx: ScenarioContext, name: str, reason: str) -> None:
     """The person is refused, for the reason given."""
-    refusals.expect_refused(ctx.refusal, reason, who=name)
+    [refused] = await ctx.cast.person(name).asks_for(TheNoted(PROVIDER_REFUSALS))
+    refusals.expect_refused(refused, reason, who=name)

@@ -29,13 +29,7 @@ ALLOWED = (
 )
 
 # driver module -> the step modules that still import it (to be turned into tasks and questions).
-LEGACY: dict[str, frozenset[str]] = {
-    "driver.actors.probe": frozenset({"_parameter_types", "security", "sessions"}),
-    "driver.client.errors": frozenset({"security", "sessions"}),
-    "driver.client.eventually": frozenset({"sessions"}),
-    "driver.client.models": frozenset({"sessions"}),
-    "driver.client.passes": frozenset({"_parameter_types", "access", "security"}),
-}
+LEGACY: dict[str, frozenset[str]] = {}
 
 
 def driver_imports(source: str) -> Iterator[str]:

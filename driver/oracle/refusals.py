@@ -31,7 +31,8 @@ class Said:
 
 @runtime_checkable
 class Answer(Protocol):
-    """Any refusal the driver reports: errors.Refused, probe.Refusal, probe.BrowserAnswer."""
+    """Any refusal the driver reports: errors.Refused, and the attempts' Refusal and
+    BrowserAnswer (driver/actors/tasks/attempts.py)."""
 
     @property
     def status(self) -> int | None: ...

@@ -14,6 +14,7 @@ from driver.actors.interactions.answers import (
     StatesTheTotal,
     StatesWhatEachFeatureCosts,
 )
+from driver.actors.interactions.attempts import CutOffForFlooding, EachExplainedInTurn
 from driver.actors.interactions.crowd import (
     HoldsOnlyTheirOwnQuestionAndAnswer,
     SawOnlyTheirOwnProgressAndSpend,
@@ -80,8 +81,10 @@ __all__ = [
     "CaughtUpOnItsOwn",
     "CaughtUpOnceInOrder",
     "ConfirmedOnlyAfter",
+    "CutOffForFlooding",
     "DeclinesPolitely",
     "EachAnsweredOnce",
+    "EachExplainedInTurn",
     "EachPartAtMostLongerThanUsual",
     "EachPartWithin",
     "Failed",

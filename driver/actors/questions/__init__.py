@@ -10,6 +10,7 @@ from driver.actors.questions.answers import (
     WhatTheHistoryHeldOnArrival,
     answer_text,
 )
+from driver.actors.questions.attempts import TheExplanationsUntilClosed, WhatReachedThemOf
 from driver.actors.questions.crowd import (
     HowTheirQuestionEnded,
     Stored,
@@ -64,6 +65,7 @@ from driver.actors.questions.sessions import (
     Closed,
     HowTheServiceClosed,
     ThePass,
+    TheRenewalsAtOnce,
     WhatARenewalGets,
     WhatStillWorks,
     WhenTheEndedPassIsLetIn,
@@ -120,6 +122,7 @@ __all__ = [
     "TheErrorsSeen",
     "TheEvent",
     "TheEventOfTool",
+    "TheExplanationsUntilClosed",
     "TheFigures",
     "TheFiguresOnceTheyShow",
     "TheFirstEventSinceAsking",
@@ -138,6 +141,7 @@ __all__ = [
     "TheRecordOfTheRun",
     "TheRefusal",
     "TheRefusals",
+    "TheRenewalsAtOnce",
     "TheServerOf",
     "TheStagesSeen",
     "TheStepsNotOnceInOrderOn",
@@ -152,6 +156,7 @@ __all__ = [
     "Waits",
     "WhatARenewalGets",
     "WhatIsStillHeld",
+    "WhatReachedThemOf",
     "WhatScriptsOnThePageCanRead",
     "WhatStillWorks",
     "WhatTheAssistantThought",

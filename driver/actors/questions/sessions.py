@@ -15,6 +15,8 @@ from driver.client.errors import ApiError, HandshakeRefused
 from driver.client.models import Tokens
 from driver.client.socket import ChatSocket
 
+RENEWED_TWICE_AT_ONCE = Note[list[Tokens | ApiError]]("what the two renewals at once got")
+
 
 @dataclass(frozen=True)
 class ThePass:
@@ -130,3 +132,28 @@ class WhenTheEndedPassIsLetIn:
                 let_in.append(f"{raw.status} at {time.monotonic() - start:+.1f} s")
             await asyncio.sleep(self.every_s)
         return let_in
+
+
+@dataclass(frozen=True)
+class RenewalRace:
+    """How two renewals of the same pass at the same moment ended."""
+
+    won: list[Tokens]
+    lost: list[ApiError]
+
+    def __str__(self) -> str:
+        return ", ".join(
+            ["a new pass"] * len(self.won) + [f"refused ({refused})" for refused in self.lost]
+        )
+
+
+@dataclass(frozen=True)
+class TheRenewalsAtOnce:
+    """What their two renewals at once (RenewTwiceAtOnce) got: the new passes and the refusals."""
+
+    async def answered_by(self, actor: Actor) -> RenewalRace:
+        renewals = actor.notes.read(RENEWED_TWICE_AT_ONCE)
+        return RenewalRace(
+            [r for r in renewals if isinstance(r, Tokens)],
+            [r for r in renewals if isinstance(r, ApiError)],
+        )

@@ -7,13 +7,18 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from driver.actors.abilities import CallTheApi
 from driver.actors.actor import Actor
 from driver.actors.notepad import Note
+from driver.actors.questions.seen import HowTheChatWasClosed
+from driver.actors.questions.sessions import RENEWED_TWICE_AT_ONCE as RENEWED_TWICE_AT_ONCE
 from driver.actors.questions.sessions import ThePass, WhatARenewalGets
+from driver.actors.tasks.accounts import SignIn
 from driver.client.errors import ApiError
+from driver.client.eventually import eventually
 from driver.client.models import Tokens
 
 PREVIOUS_PASS = Note[Tokens]("her pass before the renewal")
@@ -21,7 +26,8 @@ SIGN_IN_ENDED_AT = Note[float]("when she signed out")
 OLD_PASSWORD = Note[str]("her old password")
 COPIED_RENEWAL = Note[str]("the renewal they copied")
 RENEWED_WITH_THE_COPY = Note[Tokens | ApiError]("what renewing with the copy got")
-RENEWED_TWICE_AT_ONCE = Note[list[Tokens | ApiError]]("what the two renewals at once got")
+SIGNED_IN_AT = Note[float]("when she signed in")
+CHAT_CLOSED_WITH = Note[int]("how her chat was closed as her pass expired")
 
 
 @dataclass(frozen=True)
@@ -132,3 +138,47 @@ class ChangePassword:
         actor.password = new
         actor.notes.write(OLD_PASSWORD, old)
         actor.note("changed her password")
+
+
+@dataclass(frozen=True)
+class SignInNotingWhen:
+    """Sign in, noting the moment just before (SIGNED_IN_AT): the pass's life runs from it."""
+
+    async def perform_as(self, actor: Actor) -> None:
+        actor.notes.write(SIGNED_IN_AT, time.monotonic())
+        await actor.attempts_to(SignIn())
+
+
+@dataclass(frozen=True)
+class KeepTheChatOpenPastThePass:
+    """Keep the chat open until the service closes it, at most until `grace` seconds past the
+    pass's expiry; the close code is noted under CHAT_CLOSED_WITH."""
+
+    grace: float = 2.0
+
+    async def perform_as(self, actor: Actor) -> None:
+        lifetime = (await ThePass().answered_by(actor)).expires_in
+        code = await HowTheChatWasClosed(within=lifetime + self.grace).answered_by(actor)
+        actor.notes.write(CHAT_CLOSED_WITH, code)
+
+
+@dataclass(frozen=True)
+class SignInThroughProvider:
+    """Sign in through the company's provider with a pass it issues (`id_token`, asked anew at
+    each try). A new provider key is picked up within the key-refresh interval, not instantly:
+    they try again for up to `within` seconds."""
+
+    id_token: Callable[[], str]
+    within: float
+
+    async def perform_as(self, actor: Actor) -> None:
+        async def signed_in() -> None:
+            actor.tokens = await actor.api.enterprise_sign_in(self.id_token())
+
+        await eventually(
+            signed_in,
+            timeout=self.within,
+            interval=0.2,
+            describe=f"{actor.name} could not sign in through her provider",
+            retry_on=(ApiError,),
+        )
