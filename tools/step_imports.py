@@ -6,10 +6,6 @@ outcome and what the contract answers for it). Nothing else: not the client, the
 oracle, the evidence, the web page, nor the actor's free functions. Names are not doings: a step
 that names an error code still has a task do the asking and `See` do the checking.
 
-What steps still import otherwise is listed in LEGACY, per step module, until it is turned into
-tasks and questions (issue 22). The list only shrinks: an entry no step needs any more fails
-the check too, so it is deleted with the last import it allowed.
-
     python -m tools.step_imports   # make lint runs it
 """
 
@@ -17,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 ALLOWED = (
@@ -27,9 +23,6 @@ ALLOWED = (
     "driver.client.contract",
     "driver.oracle.refusals",
 )
-
-# driver module -> the step modules that still import it (to be turned into tasks and questions).
-LEGACY: dict[str, frozenset[str]] = {}
 
 
 def driver_imports(source: str) -> Iterator[str]:
@@ -51,36 +44,21 @@ def allowed(module: str) -> bool:
     return any(module == a or module.startswith(a + ".") for a in ALLOWED)
 
 
-def problems(steps: Path, legacy: Mapping[str, frozenset[str]] = LEGACY) -> list[str]:
-    found: list[str] = []
-    used: set[tuple[str, str]] = set()
-    for path in sorted(steps.glob("*.py")):
-        for module in sorted(set(driver_imports(path.read_text(encoding="utf-8")))):
-            if allowed(module):
-                continue
-            if path.stem in legacy.get(module, frozenset()):
-                used.add((module, path.stem))
-                continue
-            found.append(
-                f"{path}: imports {module}; a step calls only tasks, questions and "
-                f"interactions ({', '.join(ALLOWED)})"
-            )
-    for module, step_modules in sorted(legacy.items()):
-        for stale in sorted(step_modules):
-            if (module, stale) not in used:
-                found.append(
-                    f"tools/step_imports.py: LEGACY lets steps/{stale}.py import {module}, "
-                    "which it no longer does: delete the entry"
-                )
-    return found
+def problems(steps: Path) -> list[str]:
+    return [
+        f"{path}: imports {module}; a step calls only tasks, questions and interactions "
+        f"({', '.join(ALLOWED)})"
+        for path in sorted(steps.glob("*.py"))
+        for module in sorted(set(driver_imports(path.read_text(encoding="utf-8"))))
+        if not allowed(module)
+    ]
 
 
 def main() -> int:
     found = problems(Path("steps"))
     for problem in found:
         print(problem)
-    left = sum(len(v) for v in LEGACY.values())
-    print(f"step imports: {'OK' if not found else f'{len(found)} problem(s)'} ({left} legacy left)")
+    print(f"step imports: {'OK' if not found else f'{len(found)} problem(s)'}")
     return 1 if found else 0
 
 
