@@ -46,7 +46,8 @@ async def step_device_on_second_server(ctx: ScenarioContext, name: str, device: 
     """The person's device will use a second server of the same service."""
     person = ctx.cast.person(name)
     if not ctx.target.embedded:  # a deployment: the device opens apart from the laptop
-        if not await balancing.open_apart(person, (DEFAULT_DEVICE, device)):
+        await person.attempts_to(balancing.OpenApart((DEFAULT_DEVICE, device)))
+        if not await person.asks_for(TheNoted(balancing.SERVERS_SAID)):
             ctx.scenario.skip(balancing.NOT_SAID)
         return
     person.chat.serve_from(device, _servers(ctx).url("second"))
@@ -115,14 +116,16 @@ async def step_told_too_slow(ctx: ScenarioContext, name: str, device: str) -> No
 async def step_devices_on_different_servers(ctx: ScenarioContext, name: str) -> None:
     """The person's laptop and phone are open, the balancer having put them on different servers."""
     person = ctx.cast.person(name)
-    await balancing.open_on_different_servers(ctx.http, ctx.balancer, person, ("laptop", "phone"))
+    await person.attempts_to(
+        balancing.OpenOnDifferentServers(ctx.http, ctx.balancer, ("laptop", "phone"))
+    )
 
 
 @when("{name}'s {device:DeviceName} reconnects and reaches another server than before")
 async def step_reconnect_elsewhere(ctx: ScenarioContext, name: str, device: str) -> None:
     """The person's device reconnects through the balancer and lands on the other server."""
     person = ctx.cast.person(name)
-    await balancing.reconnect_elsewhere(ctx.http, ctx.balancer, person, device)
+    await person.attempts_to(balancing.ReconnectElsewhere(ctx.http, ctx.balancer, device))
 
 
 # -- a device that vanishes (its network freezes: no close, no reset)

@@ -146,7 +146,8 @@ async def step_two_tabs(ctx: ScenarioContext, name: str) -> None:
     """The person has the chat open in two tabs, each served by a different server."""
     person = ctx.cast.person(name)
     if not ctx.target.embedded:  # a deployment: its balancer spreads the tabs
-        if not await balancing.open_apart(person, ("first tab", "second tab")):
+        await person.attempts_to(balancing.OpenApart(("first tab", "second tab")))
+        if not await person.asks_for(TheNoted(balancing.SERVERS_SAID)):
             ctx.scenario.skip(balancing.NOT_SAID)
         return
     person.chat.serve_from("second tab", (await security.second_instance(ctx)).url)
