@@ -8,6 +8,7 @@ from driver.actors.questions import TheNoted
 from driver.actors.tasks import DOOR_REFUSAL, TryToOpenChat, TryToOpenChatShowing
 from driver.oracle import refusals
 from fixtures import security
+from fixtures.cast import LAST_REFUSAL
 from fixtures.context import ScenarioContext, then, when
 
 
@@ -16,7 +17,8 @@ async def step_open_chat_with(ctx: ScenarioContext, name: str, kind: str) -> Non
     """The person tries to open the chat without a pass, or with a made-up, expired or foreign one."""
     person = ctx.cast.person(name)
     await person.attempts_to(TryToOpenChatShowing(kind, security.pass_factory(ctx)))
-    ctx.refusal = await person.asks_for(TheNoted(DOOR_REFUSAL))
+    refused = await person.asks_for(TheNoted(DOOR_REFUSAL))
+    ctx.cast.notes.write(LAST_REFUSAL, refused)
 
 
 @when(
@@ -26,7 +28,7 @@ async def step_open_chat_without_version(ctx: ScenarioContext, name: str) -> Non
     """The person's app opens the chat with her pass the browser way but names no chat version."""
     person = ctx.cast.person(name)
     attempt = TryToOpenChat(person.access_token, "her pass alone", browser=True, name_version=False)
-    ctx.refusal = await person.attempts_to(attempt)
+    ctx.cast.notes.write(LAST_REFUSAL, await person.attempts_to(attempt))
 
 
 @then("{name}'s pass appears nowhere in what our servers wrote down")
@@ -50,4 +52,4 @@ def step_pass_not_logged(ctx: ScenarioContext, name: str) -> None:
 @then("{name} is turned away before the chat opens, because {reason:Refusal}")
 def step_turned_away(ctx: ScenarioContext, name: str, reason: str) -> None:
     """The person was refused before the chat opened, for the reason given."""
-    refusals.expect_refused(ctx.refusal, reason, who=name)
+    refusals.expect_refused(ctx.cast.notes.read(LAST_REFUSAL), reason, who=name)

@@ -23,6 +23,7 @@ from driver.actors.tasks import (
     SignInOn,
 )
 from driver.oracle import refusals
+from fixtures.cast import SEARCH_FOUND
 from fixtures.context import ScenarioContext, given, then, when
 
 
@@ -119,7 +120,7 @@ async def step_holds_in_order(ctx: ScenarioContext) -> None:
 @then('{name} finds her question "{question}"')
 def step_finds_question(ctx: ScenarioContext, name: str, question: str) -> None:
     """The person's search found her question."""
-    texts = [hit.get("text") for hit in ctx.hits]
+    texts = [hit.get("text") for hit in ctx.cast.notes.read(SEARCH_FOUND)]
     assert question in texts, f"{name} searched and found {texts}"
 
 
@@ -127,7 +128,7 @@ def step_finds_question(ctx: ScenarioContext, name: str, question: str) -> None:
 async def step_finds_none_of(ctx: ScenarioContext, name: str, other: str) -> None:
     """Nothing the person's search found belongs to another person's conversations."""
     own = {t.thread_id for t in await ctx.cast.person(name).asks_for(TheirConversations())}
-    foreign = [hit for hit in ctx.hits if hit.get("thread_id") not in own]
+    foreign = [hit for hit in ctx.cast.notes.read(SEARCH_FOUND) if hit.get("thread_id") not in own]
     assert not foreign, f"{name}'s search found messages of {other}'s: {foreign[:2]}"
 
 

@@ -15,6 +15,7 @@ from driver.actors.tasks import (
     TryToOpenChatOn,
 )
 from fixtures import balancing, security
+from fixtures.cast import LAST_REFUSAL
 from fixtures.context import ScenarioContext, given, then, when
 from harness.servers import servers_of
 
@@ -40,7 +41,8 @@ async def step_one_more_chat(ctx: ScenarioContext, name: str) -> None:
     """The person tries to open one more chat."""
     person = ctx.cast.person(name)
     await person.attempts_to(TryToOpenAnotherChat(ctx.target.service_url))
-    ctx.refusal = await person.asks_for(TheNoted(TURNED_AWAY))  # read by steps/access.py
+    refused = await person.asks_for(TheNoted(TURNED_AWAY))
+    ctx.cast.notes.write(LAST_REFUSAL, refused)  # read by steps/access.py
 
 
 @when("{name} tries to open the chat on her {device:DeviceName}")
@@ -48,7 +50,8 @@ async def step_open_chat_on(ctx: ScenarioContext, name: str, device: str) -> Non
     """The person tries to open the chat on that device (with that device's own sign-in)."""
     person = ctx.cast.person(name)
     await person.attempts_to(TryToOpenChatOn(device))
-    ctx.refusal = await person.asks_for(TheNoted(TURNED_AWAY))  # read by steps/access.py
+    refused = await person.asks_for(TheNoted(TURNED_AWAY))
+    ctx.cast.notes.write(LAST_REFUSAL, refused)  # read by steps/access.py
 
 
 @when("{name} sends {count:d} questions on each of her chats at once")

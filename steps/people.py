@@ -15,6 +15,7 @@ from driver.actors.tasks import (
     TryToSignUp,
 )
 from driver.oracle import refusals
+from fixtures.cast import LAST_REFUSAL
 from fixtures.context import ScenarioContext, given, then, when
 
 # Why, in the scenario's words -> what the service's explanation says.
@@ -42,13 +43,15 @@ async def step_signed_up_and_in(ctx: ScenarioContext, name: str) -> None:
 @when("{name} signs in with {her:Her} password")
 async def step_sign_in(ctx: ScenarioContext, name: str, her: str) -> None:
     """The person tries to sign in with her own password."""
-    ctx.refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
+    ctx.cast.notes.write(LAST_REFUSAL, await ctx.cast.person(name).attempts_to(TryToSignIn()))
 
 
 @when('{name} signs in with the password "{password}"')
 async def step_sign_in_with(ctx: ScenarioContext, name: str, password: str) -> None:
     """The person tries to sign in with the password given."""
-    ctx.refusal = await ctx.cast.person(name).attempts_to(TryToSignIn(password))
+    ctx.cast.notes.write(
+        LAST_REFUSAL, await ctx.cast.person(name).attempts_to(TryToSignIn(password))
+    )
 
 
 @when('{name} signs in as "{email}", each time {other} signs in with a wrong password')
@@ -58,7 +61,7 @@ async def step_sign_in_side_by_side(
     """The person signs in with the email given while the other signs in with a wrong password, in turns."""
     person = ctx.cast.person(name)
     person.email = email
-    ctx.refusal = await person.attempts_to(TryToSignIn())
+    ctx.cast.notes.write(LAST_REFUSAL, await person.attempts_to(TryToSignIn()))
     await person.attempts_to(SignInSideBySide(ctx.cast.person(other)))
 
 
@@ -74,14 +77,17 @@ async def step_sign_up_again(ctx: ScenarioContext, name: str) -> None:
     """Someone else tries to sign up with the person's email."""
     email = ctx.cast.person(name).email
     impostor = ctx.cast.person("Impostor")
-    ctx.refusal = await impostor.attempts_to(TryToSignUp("another-password", email=email))
+    ctx.cast.notes.write(
+        LAST_REFUSAL, await impostor.attempts_to(TryToSignUp("another-password", email=email))
+    )
 
 
 @then("{name} is recognised as {herself:Herself}")
 async def step_recognised(ctx: ScenarioContext, name: str, herself: str) -> None:
     """The person is signed in and the service knows her by her own name and email."""
     person = ctx.cast.person(name)
-    assert ctx.refusal is None, f"{name} could not sign in: {ctx.refusal}"
+    refused = ctx.cast.notes.read(LAST_REFUSAL)
+    assert refused is None, f"{name} could not sign in: {refused}"
     profile = await ctx.cast.api.me(person.access_token)
     assert (profile.email, profile.name) == (person.email, name), (
         f"{name} signed in but is known as {profile.name} <{profile.email}>"
@@ -91,26 +97,30 @@ async def step_recognised(ctx: ScenarioContext, name: str, herself: str) -> None
 @then("{name} is refused because the email or password is not correct")
 def step_refused_credentials(ctx: ScenarioContext, name: str) -> None:
     """The person is refused: the email or password is not correct."""
-    refusals.expect_refused(ctx.refusal, "the email or password is not correct", who=name)
+    refusals.expect_refused(
+        ctx.cast.notes.read(LAST_REFUSAL), "the email or password is not correct", who=name
+    )
 
 
 @then("the sign-up is refused because the account already exists")
 def step_refused_conflict(ctx: ScenarioContext) -> None:
     """The second sign-up is refused: the account already exists."""
-    refusals.expect_refused(ctx.refusal, "the account already exists", who="the second sign-up")
+    refusals.expect_refused(
+        ctx.cast.notes.read(LAST_REFUSAL), "the account already exists", who="the second sign-up"
+    )
 
 
 @when("{name} signs up with {weak:WeakPassword}")
 async def step_sign_up_weak(ctx: ScenarioContext, name: str, weak: Callable[[str], str]) -> None:
     """The person tries to sign up with the weak password described."""
     person = ctx.cast.person(name)
-    ctx.refusal = await person.attempts_to(TryToSignUp(weak(person.email)))
+    ctx.cast.notes.write(LAST_REFUSAL, await person.attempts_to(TryToSignUp(weak(person.email))))
 
 
 @then("the sign-up is refused because {why}")
 def step_refused_weak(ctx: ScenarioContext, why: str) -> None:
     """The sign-up is refused as out of bounds, saying why the password is weak."""
-    refusal = ctx.refusal
+    refusal = ctx.cast.notes.read(LAST_REFUSAL)
     refusals.expect_refused(refusal, "the request was out of bounds", who="the sign-up")
     assert refusal is not None  # (for mypy: expect_refused failed otherwise)
     assert WEAK_BECAUSE[why] in refusal.message, (

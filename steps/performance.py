@@ -45,6 +45,7 @@ from driver.actors.tasks import (
     WaitUntilTheirQuestionEnds,
 )
 from fixtures import crowds
+from fixtures.cast import SEARCH_FOUND
 from fixtures.context import ScenarioContext, given, then, when
 from fixtures.memory_watch import MB, MemoryWatch, watch_service_memory
 from fixtures.performance_evidence import Measurements, Series
@@ -239,7 +240,7 @@ async def step_open_conversation_times(ctx: ScenarioContext, name: str, times: i
 async def step_search_times(ctx: ScenarioContext, name: str, words: str, times: int) -> None:
     """The person searches her history for those words that many times, each one timed."""
     person = ctx.cast.spotlight_on(name)
-    ctx.hits = await person.asks_for(WhatTheSearchFinds(words))
+    ctx.cast.notes.write(SEARCH_FOUND, await person.asks_for(WhatTheSearchFinds(words)))
     await person.attempts_to(
         ReadTimed(f'searching for "{words}"', WhatTheSearchFinds(words), times)
     )

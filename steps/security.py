@@ -40,6 +40,7 @@ from driver.actors.tasks import (
 )
 from driver.oracle import refusals
 from fixtures import security
+from fixtures.cast import LAST_REFUSAL, SEARCH_FOUND
 from fixtures.context import ScenarioContext, given, then, when
 
 # -- passes ------------------------------------------------------------------------------------
@@ -103,13 +104,16 @@ async def step_nothing_reached(ctx: ScenarioContext, owner: str, intruder: str) 
 @when('{name} searches {her:Her} conversations for "{words}"')
 async def step_search(ctx: ScenarioContext, name: str, her: str, words: str) -> None:
     """The person searches her conversations for some words."""
-    ctx.hits = await ctx.cast.person(name).asks_for(WhatTheSearchFinds(words))
+    ctx.cast.notes.write(
+        SEARCH_FOUND, await ctx.cast.person(name).asks_for(WhatTheSearchFinds(words))
+    )
 
 
 @then("{name} finds nothing")
 def step_finds_nothing(ctx: ScenarioContext, name: str) -> None:
     """The person's search finds nothing."""
-    assert ctx.hits == [], f"{name} found {len(ctx.hits)} messages: {ctx.hits[:2]}"
+    found = ctx.cast.notes.read(SEARCH_FOUND)
+    assert found == [], f"{name} found {len(found)} messages: {found[:2]}"
 
 
 @when('{first} and {second} both ask "{question}" at the same time')
@@ -145,7 +149,8 @@ async def step_page_opens_chat(ctx: ScenarioContext, page: str, name: str) -> No
     """A page on the site described tries to open the chat in the person's signed-in browser."""
     person = ctx.cast.person(name)
     await person.attempts_to(OpenChatFromAPage(security.page_origin(ctx, page)))
-    ctx.refusal = await person.asks_for(TheNoted(DOOR_REFUSAL))
+    refused = await person.asks_for(TheNoted(DOOR_REFUSAL))
+    ctx.cast.notes.write(LAST_REFUSAL, refused)
 
 
 @when("a page on {page:Page} asks {name}'s signed-in browser for her conversation history")
@@ -174,7 +179,8 @@ async def step_browser_withholds(ctx: ScenarioContext) -> None:
 @then("{name}'s chat is open")
 async def step_chat_open(ctx: ScenarioContext, name: str) -> None:
     """The person's chat is open and answers."""
-    assert ctx.refusal is None, f"{name} was turned away: {ctx.refusal}"
+    refused = ctx.cast.notes.read(LAST_REFUSAL)
+    assert refused is None, f"{name} was turned away: {refused}"
     await ctx.cast.person(name).chat.socket("laptop", name).ping()
 
 

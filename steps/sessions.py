@@ -54,6 +54,7 @@ from driver.actors.tasks import (
 from driver.client.contract import EventType
 from driver.oracle import refusals
 from fixtures import balancing, redaction, security
+from fixtures.cast import LAST_REFUSAL
 from fixtures.context import ScenarioContext, given, then, when
 from harness.servers import servers_of
 
@@ -443,7 +444,7 @@ async def step_mistype(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person types a wrong password that many times, then her right one."""
     person = ctx.cast.person(name)
     await person.attempts_to(TryWrongPasswords(person, count))
-    ctx.refusal = await person.attempts_to(TryToSignIn())
+    ctx.cast.notes.write(LAST_REFUSAL, await person.attempts_to(TryToSignIn()))
 
 
 @given("sign-in locks an account for {seconds:d} second after 5 wrong passwords")
@@ -505,7 +506,7 @@ async def step_enterprise_sign_in(ctx: ScenarioContext, name: str) -> None:
             within=security.key_refresh_s(ctx) + 2,
         )
     )
-    ctx.refusal = None  # let in ("is recognised as herself", steps/people.py)
+    ctx.cast.notes.write(LAST_REFUSAL, None)  # let in ("is recognised as herself", steps/people.py)
 
 
 @then('{name} can ask "{question}" and get an answer')
