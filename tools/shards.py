@@ -1,12 +1,13 @@
 """One behave run split by feature over SHARDS processes, each with an embedded stack of its own.
 
-    python -m tools.shards --shards 2 [BEHAVE OPTIONS AND PATHS]
+    python -m tools.shards --shards 3 [BEHAVE OPTIONS AND PATHS]
 
 Unlike `make parallel` (one shared stack, so @fault and @embedded scenarios skip), every shard
 is a plain behave run with its own PostgreSQL, Redis and service: every scenario runs, faults
 included, and one shard's outage never reaches another's. Most of a run is waiting (outages
-that end by themselves, answers that take their time, servers starting), so two shards on two
-cores take about half as long (docs/developing.md, "Where the suite's time goes").
+that end by themselves, answers that take their time, servers starting), so shards overlap
+their waits: on two cores three shards beat two, and four no longer beat three
+(docs/developing.md, "Where the suite's time goes").
 
 The features are dealt longest first to the least loaded shard, by their seconds in the last
 run (reports/feature-seconds.json by feature name, kept from the Allure results; a feature not
@@ -24,8 +25,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from behave.configuration import Configuration
 
@@ -37,6 +39,13 @@ SECONDS_FILE = REPORTS / "feature-seconds.json"
 RERUN_FILE = REPORTS / "rerun.txt"
 RESULTS = REPORTS / "allure-results"
 UNSEEN_SCENARIO_S = 1.0
+POLL_S = 0.2
+
+
+class Polled(Protocol):
+    """A running process, as subprocess.Popen: its exit code once it has ended, else None."""
+
+    def poll(self) -> int | None: ...
 
 
 def shard_dir(shard: int) -> Path:
@@ -129,8 +138,9 @@ def run(argv: list[str], shards: int) -> int:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # the log follows the run
         shard = subprocess.Popen(command, stdout=output, stderr=output, env=env)
         running.append((number, shard, output))
+    ended = ended_after(began, [process for _, process, _ in running])
     code = 0
-    for number, process, output in running:
+    for (number, process, output), after in zip(running, ended, strict=True):
         shard_code = process.wait()
         output.close()
         lines = Path(output.name).read_text(errors="replace").splitlines()
@@ -141,12 +151,27 @@ def run(argv: list[str], shards: int) -> int:
         ]
         if shard_code and not summary:  # it never got to run: say why
             summary = lines[-10:]
-        print(f"shards: {number} exited {shard_code}: " + " | ".join(summary), flush=True)
+        print(
+            f"shards: {number} exited {shard_code} after {after:.1f} s: " + " | ".join(summary),
+            flush=True,
+        )
         code = code or shard_code
     merge_reruns(len(dealt))
     remember_seconds()
     print(f"shards: {len(dealt)} shards in {time.monotonic() - began:.1f} s")
     return code
+
+
+def ended_after(began: float, processes: Sequence[Polled]) -> list[float]:
+    """Seconds from `began` until each process exited: the shard that ends last sets the run's
+    end, so each one's own end is worth seeing (its stack's start is in its log)."""
+    ended: dict[int, float] = {}
+    while len(ended) < len(processes):
+        for index, process in enumerate(processes):
+            if index not in ended and process.poll() is not None:
+                ended[index] = time.monotonic() - began
+        time.sleep(POLL_S)
+    return [ended[index] for index in range(len(processes))]
 
 
 def merge_reruns(shards: int) -> None:
@@ -165,7 +190,7 @@ def merge_reruns(shards: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.shards", description=__doc__)
-    parser.add_argument("--shards", type=int, default=2, help="behave processes (default 2)")
+    parser.add_argument("--shards", type=int, default=3, help="behave processes (default 3)")
     args, behave_args = parser.parse_known_args(argv)
     if args.shards < 1:
         parser.error("--shards must be at least 1")

@@ -1,7 +1,8 @@
-"""tools/shards.py: how the features are dealt and what each shard is told (no behave run)."""
+"""tools/shards.py: how the features are dealt, what each shard is told, when each ended."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -61,3 +62,19 @@ def test_each_shard_writes_its_own_rerun_file_and_its_output_on_screen(options: 
     assert pairs[-1] == ("rerun", str(Path("reports/logs/shard-2/rerun.txt")))
     if not options:
         assert ("pretty", "-") in pairs  # behave.ini's default_format, on the screen
+
+
+class EndsAt:
+    """Stands in for a shard's process: it has ended once the clock reaches `at`."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def poll(self) -> int | None:
+        return 0 if time.monotonic() >= self.at else None
+
+
+def test_each_shard_is_timed_to_its_own_end() -> None:
+    began = time.monotonic()
+    first, second = shards.ended_after(began, [EndsAt(began + 1.0), EndsAt(began + 0.2)])
+    assert second < 0.9 and 1.0 <= first < 3.0, (first, second)  # each its own end
