@@ -9,9 +9,10 @@ that end by themselves, answers that take their time, servers starting), so shar
 their waits: on two cores three shards beat two, and four no longer beat three
 (docs/developing.md, "Where the suite's time goes").
 
-The features are dealt longest first to the least loaded shard, by their seconds in the last
-run (reports/feature-seconds.json by feature name, kept from the Allure results; a feature not
-seen yet counts a second per selected scenario). The shards write into the same Allure results
+The features are dealt longest first to the least loaded shard, by their seconds a scenario
+in the last run that ran them times their scenarios selected now (reports/feature-seconds.json
+by feature name, kept from the Allure results; a feature not seen yet counts a second per
+selected scenario). The shards write into the same Allure results
 and JUnit folder (their features differ, so their files do); each shard's own output and its
 services' logs go to reports/logs/shard-N/; their rerun files are merged into reports/rerun.txt.
 Exit code: 0 when every shard's behave exited 0.
@@ -64,26 +65,39 @@ def deal(weights: dict[str, float], shards: int) -> list[list[str]]:
 
 
 def weights_of(argv: list[str]) -> dict[str, float]:
-    """Each feature file with a selected scenario: its seconds in the last run, or a guess."""
-    known: dict[str, float] = {}
-    if SECONDS_FILE.exists():
-        known = json.loads(SECONDS_FILE.read_text(encoding="utf-8"))
+    """Each feature file with a selected scenario: its seconds a scenario in the last run that
+    ran it, times its scenarios selected now (so `make accept`'s seconds deal `make test`'s
+    features fairly), or a guess."""
+    known = _known()
     counts: dict[str, int] = {}
     names: dict[str, str] = {}
     for case in select(argv).cases:
         counts[str(case.path)] = counts.get(str(case.path), 0) + 1
         names[str(case.path)] = case.feature
-    return {p: known.get(names[p], n * UNSEEN_SCENARIO_S) for p, n in counts.items()}
+    return {p: known.get(names[p], UNSEEN_SCENARIO_S) * n for p, n in counts.items()}
+
+
+def _known() -> dict[str, float]:
+    """Seconds a scenario, by feature name, from reports/feature-seconds.json."""
+    if not SECONDS_FILE.exists():
+        return {}
+    known: dict[str, float] = {}
+    for feature, seen in json.loads(SECONDS_FILE.read_text(encoding="utf-8")).items():
+        if isinstance(seen, dict) and seen.get("scenarios"):
+            known[feature] = float(seen["seconds"]) / int(seen["scenarios"])
+    return known  # a file of the earlier form (seconds only) is a guess's worth: ignored
 
 
 def remember_seconds() -> None:
-    """The seconds each feature file took in this run, for the next deal."""
-    known: dict[str, float] = {}
+    """The seconds and the scenarios each feature took in this run, for the next deal."""
+    known: dict[str, Any] = {}
     if SECONDS_FILE.exists():
         known = json.loads(SECONDS_FILE.read_text(encoding="utf-8"))
-    this_run: dict[str, float] = {}
+    this_run: dict[str, dict[str, float]] = {}
     for scenario in load(RESULTS):
-        this_run[scenario.feature] = this_run.get(scenario.feature, 0.0) + scenario.seconds
+        seen = this_run.setdefault(scenario.feature, {"seconds": 0.0, "scenarios": 0})
+        seen["seconds"] += scenario.seconds
+        seen["scenarios"] += 1
     known.update(this_run)
     SECONDS_FILE.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 

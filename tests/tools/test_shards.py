@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any, cast
@@ -10,6 +11,7 @@ import pytest
 from behave.configuration import Configuration
 
 from tools import shards
+from tools.quality_gate import select
 
 
 def test_the_longest_features_are_spread_first() -> None:
@@ -78,3 +80,22 @@ def test_each_shard_is_timed_to_its_own_end() -> None:
     began = time.monotonic()
     first, second = shards.ended_after(began, [EndsAt(began + 1.0), EndsAt(began + 0.2)])
     assert second < 0.9 and 1.0 <= first < 3.0, (first, second)  # each its own end
+
+
+def test_a_features_seconds_weigh_each_selected_scenario(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seconds remembered from `make accept` (a few of a feature's scenarios) deal `make test`
+    (all of them) by the scenarios selected, not by the accept run's total."""
+    monkeypatch.setattr(shards, "SECONDS_FILE", tmp_path / "feature-seconds.json")
+    plans = "features/plans/plans.feature"
+    everything = ["--tags=not @wip", plans]
+    critical = ["--tags=@critical and not @wip", plans]
+    feature = next(c.feature for c in select(everything).cases)
+    shards.SECONDS_FILE.write_text(json.dumps({feature: {"seconds": 20.0, "scenarios": 4}}))
+    selected = {
+        run: len(select(argv).cases) for run, argv in (("all", everything), ("critical", critical))
+    }
+    assert selected["all"] > selected["critical"]
+    assert shards.weights_of(everything) == {plans: 5.0 * selected["all"]}
+    assert shards.weights_of(critical) == {plans: 5.0 * selected["critical"]}
