@@ -1,16 +1,18 @@
 """One behave run split by feature over SHARDS processes, each with an embedded stack of its own.
 
-    python -m tools.shards --shards 2 [BEHAVE OPTIONS AND PATHS]
+    python -m tools.shards --shards 3 [BEHAVE OPTIONS AND PATHS]
 
 Unlike `make parallel` (one shared stack, so @fault and @embedded scenarios skip), every shard
 is a plain behave run with its own PostgreSQL, Redis and service: every scenario runs, faults
 included, and one shard's outage never reaches another's. Most of a run is waiting (outages
-that end by themselves, answers that take their time, servers starting), so two shards on two
-cores take about half as long (docs/developing.md, "Where the suite's time goes").
+that end by themselves, answers that take their time, servers starting), so shards overlap
+their waits: on two cores three shards beat two, and four no longer beat three
+(docs/developing.md, "Where the suite's time goes").
 
-The features are dealt longest first to the least loaded shard, by their seconds in the last
-run (reports/feature-seconds.json by feature name, kept from the Allure results; a feature not
-seen yet counts a second per selected scenario). The shards write into the same Allure results
+The features are dealt longest first to the least loaded shard, by their seconds a scenario
+in the last run that ran them times their scenarios selected now (reports/feature-seconds.json
+by feature name, kept from the Allure results; a feature not seen yet counts a second per
+selected scenario). The shards write into the same Allure results
 and JUnit folder (their features differ, so their files do); each shard's own output and its
 services' logs go to reports/logs/shard-N/; their rerun files are merged into reports/rerun.txt.
 Exit code: 0 when every shard's behave exited 0.
@@ -24,8 +26,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from behave.configuration import Configuration
 
@@ -37,6 +40,13 @@ SECONDS_FILE = REPORTS / "feature-seconds.json"
 RERUN_FILE = REPORTS / "rerun.txt"
 RESULTS = REPORTS / "allure-results"
 UNSEEN_SCENARIO_S = 1.0
+POLL_S = 0.2
+
+
+class Polled(Protocol):
+    """A running process, as subprocess.Popen: its exit code once it has ended, else None."""
+
+    def poll(self) -> int | None: ...
 
 
 def shard_dir(shard: int) -> Path:
@@ -55,26 +65,39 @@ def deal(weights: dict[str, float], shards: int) -> list[list[str]]:
 
 
 def weights_of(argv: list[str]) -> dict[str, float]:
-    """Each feature file with a selected scenario: its seconds in the last run, or a guess."""
-    known: dict[str, float] = {}
-    if SECONDS_FILE.exists():
-        known = json.loads(SECONDS_FILE.read_text(encoding="utf-8"))
+    """Each feature file with a selected scenario: its seconds a scenario in the last run that
+    ran it, times its scenarios selected now (so `make accept`'s seconds deal `make test`'s
+    features fairly), or a guess."""
+    known = _known()
     counts: dict[str, int] = {}
     names: dict[str, str] = {}
     for case in select(argv).cases:
         counts[str(case.path)] = counts.get(str(case.path), 0) + 1
         names[str(case.path)] = case.feature
-    return {p: known.get(names[p], n * UNSEEN_SCENARIO_S) for p, n in counts.items()}
+    return {p: known.get(names[p], UNSEEN_SCENARIO_S) * n for p, n in counts.items()}
+
+
+def _known() -> dict[str, float]:
+    """Seconds a scenario, by feature name, from reports/feature-seconds.json."""
+    if not SECONDS_FILE.exists():
+        return {}
+    known: dict[str, float] = {}
+    for feature, seen in json.loads(SECONDS_FILE.read_text(encoding="utf-8")).items():
+        if isinstance(seen, dict) and seen.get("scenarios"):
+            known[feature] = float(seen["seconds"]) / int(seen["scenarios"])
+    return known  # a file of the earlier form (seconds only) is a guess's worth: ignored
 
 
 def remember_seconds() -> None:
-    """The seconds each feature file took in this run, for the next deal."""
-    known: dict[str, float] = {}
+    """The seconds and the scenarios each feature took in this run, for the next deal."""
+    known: dict[str, Any] = {}
     if SECONDS_FILE.exists():
         known = json.loads(SECONDS_FILE.read_text(encoding="utf-8"))
-    this_run: dict[str, float] = {}
+    this_run: dict[str, dict[str, float]] = {}
     for scenario in load(RESULTS):
-        this_run[scenario.feature] = this_run.get(scenario.feature, 0.0) + scenario.seconds
+        seen = this_run.setdefault(scenario.feature, {"seconds": 0.0, "scenarios": 0})
+        seen["seconds"] += scenario.seconds
+        seen["scenarios"] += 1
     known.update(this_run)
     SECONDS_FILE.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -129,8 +152,9 @@ def run(argv: list[str], shards: int) -> int:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # the log follows the run
         shard = subprocess.Popen(command, stdout=output, stderr=output, env=env)
         running.append((number, shard, output))
+    ended = ended_after(began, [process for _, process, _ in running])
     code = 0
-    for number, process, output in running:
+    for (number, process, output), after in zip(running, ended, strict=True):
         shard_code = process.wait()
         output.close()
         lines = Path(output.name).read_text(errors="replace").splitlines()
@@ -141,12 +165,27 @@ def run(argv: list[str], shards: int) -> int:
         ]
         if shard_code and not summary:  # it never got to run: say why
             summary = lines[-10:]
-        print(f"shards: {number} exited {shard_code}: " + " | ".join(summary), flush=True)
+        print(
+            f"shards: {number} exited {shard_code} after {after:.1f} s: " + " | ".join(summary),
+            flush=True,
+        )
         code = code or shard_code
     merge_reruns(len(dealt))
     remember_seconds()
     print(f"shards: {len(dealt)} shards in {time.monotonic() - began:.1f} s")
     return code
+
+
+def ended_after(began: float, processes: Sequence[Polled]) -> list[float]:
+    """Seconds from `began` until each process exited: the shard that ends last sets the run's
+    end, so each one's own end is worth seeing (its stack's start is in its log)."""
+    ended: dict[int, float] = {}
+    while len(ended) < len(processes):
+        for index, process in enumerate(processes):
+            if index not in ended and process.poll() is not None:
+                ended[index] = time.monotonic() - began
+        time.sleep(POLL_S)
+    return [ended[index] for index in range(len(processes))]
 
 
 def merge_reruns(shards: int) -> None:
@@ -165,7 +204,7 @@ def merge_reruns(shards: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.shards", description=__doc__)
-    parser.add_argument("--shards", type=int, default=2, help="behave processes (default 2)")
+    parser.add_argument("--shards", type=int, default=3, help="behave processes (default 3)")
     args, behave_args = parser.parse_known_args(argv)
     if args.shards < 1:
         parser.error("--shards must be at least 1")

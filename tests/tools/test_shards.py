@@ -1,7 +1,9 @@
-"""tools/shards.py: how the features are dealt and what each shard is told (no behave run)."""
+"""tools/shards.py: how the features are dealt, what each shard is told, when each ended."""
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -9,6 +11,7 @@ import pytest
 from behave.configuration import Configuration
 
 from tools import shards
+from tools.quality_gate import select
 
 
 def test_the_longest_features_are_spread_first() -> None:
@@ -61,3 +64,38 @@ def test_each_shard_writes_its_own_rerun_file_and_its_output_on_screen(options: 
     assert pairs[-1] == ("rerun", str(Path("reports/logs/shard-2/rerun.txt")))
     if not options:
         assert ("pretty", "-") in pairs  # behave.ini's default_format, on the screen
+
+
+class EndsAt:
+    """Stands in for a shard's process: it has ended once the clock reaches `at`."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def poll(self) -> int | None:
+        return 0 if time.monotonic() >= self.at else None
+
+
+def test_each_shard_is_timed_to_its_own_end() -> None:
+    began = time.monotonic()
+    first, second = shards.ended_after(began, [EndsAt(began + 1.0), EndsAt(began + 0.2)])
+    assert second < 0.9 and 1.0 <= first < 3.0, (first, second)  # each its own end
+
+
+def test_a_features_seconds_weigh_each_selected_scenario(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seconds remembered from `make accept` (a few of a feature's scenarios) deal `make test`
+    (all of them) by the scenarios selected, not by the accept run's total."""
+    monkeypatch.setattr(shards, "SECONDS_FILE", tmp_path / "feature-seconds.json")
+    plans = "features/plans/plans.feature"
+    everything = ["--tags=not @wip", plans]
+    critical = ["--tags=@critical and not @wip", plans]
+    feature = next(c.feature for c in select(everything).cases)
+    shards.SECONDS_FILE.write_text(json.dumps({feature: {"seconds": 20.0, "scenarios": 4}}))
+    selected = {
+        run: len(select(argv).cases) for run, argv in (("all", everything), ("critical", critical))
+    }
+    assert selected["all"] > selected["critical"]
+    assert shards.weights_of(everything) == {plans: 5.0 * selected["all"]}
+    assert shards.weights_of(critical) == {plans: 5.0 * selected["critical"]}
