@@ -169,12 +169,15 @@ lint: $(VENV_STAMP)
 # (--dist loadfile: a module's stack is started once); most of a stack test's time is spent
 # waiting on processes, not on a core, so more workers than cores pay (docs/developing.md,
 # "Where `make test`'s time goes"). Each worker is a Python subprocess, measured like the service
-# processes; PYTEST_WORKERS=0 is one plain process.
+# processes; PYTEST_WORKERS=0 is one plain process. The tests that hold a wall-clock budget
+# (@pytest.mark.timing) run after them in one process: the workers' own load is not theirs.
 pytest: $(VENV_STAMP) $(NODE_STAMP) system
 	@rm -rf $(COVERAGE)
 	@mkdir -p $(COVERAGE)
-	@status=0; coverage run -m pytest -q $(PYTEST_ARGS) || status=$$?; \
+	@status=0; coverage run -m pytest -q $(PYTEST_ARGS) -m 'not timing' || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; \
+	echo "== the @pytest.mark.timing tests, one at a time"; \
+	coverage run -m pytest -q -m timing || { s=$$?; [ $$status -ne 0 ] || status=$$s; }; \
 	coverage combine -q && coverage json -q -o $(COVERAGE)/coverage.json \
 		&& coverage html -q -d $(COVERAGE)/html \
 		&& echo "coverage: $$(coverage report --format=total)% of the lines of service, driver," \
