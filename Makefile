@@ -64,6 +64,9 @@ SHARDS ?= 3
 BEHAVE_RUN = $(strip $(if $(filter staging,$(TARGET)),python -m tools.staging -- python -m behave,\
 	$(if $(or $(filter 1,$(SHARDS)),$(DATABASE_URL),$(REDIS_URL),$(SERVICE_URL)),\
 	python -m behave,python -m tools.shards --shards $(SHARDS))))
+# make pytest: processes running the tests (pytest-xdist's -n), each test file whole in one.
+PYTEST_WORKERS ?= 4
+PYTEST_ARGS = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
 # make parallel: worker processes and what each one runs (a feature file, or a scenario).
 WORKERS ?= 2
 SCHEME ?= feature
@@ -162,11 +165,19 @@ lint: $(VENV_STAMP)
 # Chromium (make system): both are set up first.
 # Under coverage, the service processes the tests start included (pyproject's [tool.coverage]):
 # the total is printed, kept in reports/coverage/ (HTML too) and shown in the report's environment.
+# The tests run in PYTEST_WORKERS processes (pytest-xdist), each test file whole in one of them
+# (--dist loadfile: a module's stack is started once); most of a stack test's time is spent
+# waiting on processes, not on a core, so more workers than cores pay (docs/developing.md,
+# "Where `make test`'s time goes"). Each worker is a Python subprocess, measured like the service
+# processes; PYTEST_WORKERS=0 is one plain process. The tests that hold a wall-clock budget
+# (@pytest.mark.timing) run after them in one process: the workers' own load is not theirs.
 pytest: $(VENV_STAMP) $(NODE_STAMP) system
 	@rm -rf $(COVERAGE)
 	@mkdir -p $(COVERAGE)
-	@status=0; coverage run -m pytest -q || status=$$?; \
+	@status=0; coverage run -m pytest -q $(PYTEST_ARGS) -m 'not timing' || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; \
+	echo "== the @pytest.mark.timing tests, one at a time"; \
+	coverage run -m pytest -q -m timing || { s=$$?; [ $$status -ne 0 ] || status=$$s; }; \
 	coverage combine -q && coverage json -q -o $(COVERAGE)/coverage.json \
 		&& coverage html -q -d $(COVERAGE)/html \
 		&& echo "coverage: $$(coverage report --format=total)% of the lines of service, driver," \

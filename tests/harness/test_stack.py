@@ -242,6 +242,7 @@ def read_line(stream: IO[str], timeout: float) -> str:
         ),
     ],
 )
+@pytest.mark.timing
 def test_command_prints_one_json_line_then_cleans_up_on_sigterm(proxy: bool) -> None:
     # A temp dir of its own shows that nothing is left behind; PostgreSQL's user must traverse it.
     tmp = Path(tempfile.mkdtemp(prefix="gp-stack-test-"))

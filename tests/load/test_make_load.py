@@ -85,6 +85,7 @@ def test_ten_people_on_two_workers_all_answered(tmp_path: Path) -> None:
     assert "promises: all 5 kept (the promise for 1,000 people asking at once)" in output
 
 
+@pytest.mark.timing
 def test_a_slowed_service_misses_its_promise_and_the_run_fails(tmp_path: Path) -> None:
     reports = tmp_path / "load"
     run = load_run(reports, workers=1, AGENT_TOOL_DELAY_SECONDS=SLOW_TOOLS_S)

@@ -12,7 +12,12 @@ import statistics
 import time
 from collections.abc import Callable
 
+import pytest
+
 from service.agents.triage import triage
+
+# Every test here times calls (tests/README.md, "The fast run": timing tests run alone).
+pytestmark = pytest.mark.timing
 
 MANY_NAMES = frozenset(f"feature-{i}" for i in range(20_000)) | {"a", "as"}
 FEW_NAMES = frozenset({"a", "as"})

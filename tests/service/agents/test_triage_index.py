@@ -58,6 +58,7 @@ def _traced(work: Callable[[], NameIndex]) -> tuple[NameIndex, int, float]:
 # --- the bounds ------------------------------------------------------------------------------
 
 
+@pytest.mark.timing
 def test_as_many_long_names_as_the_service_reads_build_almost_nothing_quickly() -> None:
     # The attack's shape, 100 characters of one-letter words: no such name can ever be
     # recognised (a walk is at most MAX_NAME_WORDS deep), so none is indexed. Unbounded, these
@@ -73,6 +74,7 @@ def test_as_many_long_names_as_the_service_reads_build_almost_nothing_quickly() 
     assert took < 2.0, f"{took:.2f} s to index nothing"
 
 
+@pytest.mark.timing
 def test_a_huge_set_of_names_builds_a_bounded_index() -> None:
     # 100,000 names of eight 11-letter words (every one could be recognised): only the first
     # MAX_INDEXED_NAMES are indexed. Unbounded: about 240 MB.

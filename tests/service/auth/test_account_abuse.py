@@ -107,6 +107,7 @@ async def test_a_password_change_that_cannot_end_the_sessions_changes_nothing(
 # --- item 4: a sign-up flood from one address ------------------------------------------------
 
 
+@pytest.mark.timing
 async def test_a_sign_up_flood_from_one_address_leaves_sign_in_fast_for_others(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:

@@ -234,19 +234,23 @@ async def test_rotation_refetches_and_unknown_kids_are_rate_limited(issuer: Oidc
 GOOD = secrets.token_urlsafe(48)
 
 
+# Named by why each is refused: GOOD is new in every process, and pytest-xdist's workers must
+# collect the same test names.
+BAD_SECRETS = [
+    ("", {}, "required"),
+    ("short-secret", {}, "at least 32 bytes"),
+    ("please-change-me-to-a-long-random-secret", {}, "default or example"),
+    ("ab" * 20, {}, "low-entropy"),
+    ("0123456789abcdef" * 2, {}, "low-entropy"),
+    (GOOD, {"DATABASE_URL": f"postgresql://app:{GOOD}@db/x"}, "DATABASE_URL"),
+    (GOOD, {"REDIS_URL": f"redis://:{GOOD}@cache:6379/0"}, "REDIS_URL"),
+    (GOOD, {"LLM_API_KEY": GOOD}, "LLM_API_KEY"),
+    (GOOD, {"OIDC_CLIENT_SECRET": GOOD}, "OIDC_CLIENT_SECRET"),
+]
+
+
 @pytest.mark.parametrize(
-    ("secret", "env", "why"),
-    [
-        ("", {}, "required"),
-        ("short-secret", {}, "at least 32 bytes"),
-        ("please-change-me-to-a-long-random-secret", {}, "default or example"),
-        ("ab" * 20, {}, "low-entropy"),
-        ("0123456789abcdef" * 2, {}, "low-entropy"),
-        (GOOD, {"DATABASE_URL": f"postgresql://app:{GOOD}@db/x"}, "DATABASE_URL"),
-        (GOOD, {"REDIS_URL": f"redis://:{GOOD}@cache:6379/0"}, "REDIS_URL"),
-        (GOOD, {"LLM_API_KEY": GOOD}, "LLM_API_KEY"),
-        (GOOD, {"OIDC_CLIENT_SECRET": GOOD}, "OIDC_CLIENT_SECRET"),
-    ],
+    ("secret", "env", "why"), BAD_SECRETS, ids=[why for *_, why in BAD_SECRETS]
 )
 def test_secret_policy(secret: str, env: dict[str, str], why: str) -> None:
     problem = secret_problem(secret, {"JWT_SECRET": secret, **env})

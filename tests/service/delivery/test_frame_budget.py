@@ -54,6 +54,7 @@ def catch_up(runs: int = 1) -> dict[str, Any]:
     [{"type": "ping"}, catch_up()],
     ids=["pings", "catch-ups"],
 )
+@pytest.mark.timing
 async def test_a_flood_of_any_kind_is_slowed_down_then_cut_off(
     stack: Stack, frame: dict[str, Any]
 ) -> None:
