@@ -34,6 +34,7 @@ from service.agents.model import (
 )
 from service.agents.model import UsageRecord as AgentUsage
 from service.agents.name_index import NAMES_READ
+from service.agents.optimization import analysis_period
 from service.agents.pipeline import run_agent
 from service.agents.reasoner import Reasoner
 from service.agents.triage import EARLIER_QUESTIONS_READ
@@ -82,19 +83,30 @@ class EventSink(Protocol):
 
 
 class DbUsage:
-    """The agent's view of one person's usage records."""
+    """The agent's view of one person's usage records. Triage's read of the names also reads
+    the records of the period the data stage then asks for (one round trip, not two in turn);
+    any other read goes to the store."""
 
-    def __init__(self, store: HotPath, user_id: uuid.UUID) -> None:
+    def __init__(self, store: HotPath, user_id: uuid.UUID, period: tuple[date, date]) -> None:
         self._store = store
         self._user_id = user_id
+        self._period = period
+        self._ahead: list[AgentUsage] | None = None  # read with the names, for the data stage
 
     async def records(self, *, since: date, until: date) -> Sequence[AgentUsage]:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and (since, until) == self._period:
+            return ahead
         rows = await self._store.usage_between(user_id=self._user_id, since=since, until=until)
         return [AgentUsage(**dict(row)) for row in rows]
 
     async def known_names(self) -> KnownNames:
-        features, models = await self._store.usage_names(user_id=self._user_id, limit=NAMES_READ)
-        return KnownNames(features=frozenset(features), models=frozenset(models))
+        since, until = self._period
+        read = await self._store.usage_read(
+            user_id=self._user_id, limit=NAMES_READ, since=since, until=until
+        )
+        self._ahead = [AgentUsage(*record) for record in read.records]
+        return KnownNames(features=frozenset(read.features), models=frozenset(read.models))
 
 
 class RunEmitter:
@@ -506,12 +518,15 @@ class RunExecutor:
         history: Sequence[str],
         kept: Kept | None,
     ) -> None:
+        today = utc_today()
         steps = run_agent(
             question,
             history=history,
-            usage=LimitedUsage(DbUsage(self._store, run.user_id), self._tools),
+            usage=LimitedUsage(
+                DbUsage(self._store, run.user_id, analysis_period(today)), self._tools
+            ),
             reasoner=self._reasoner,
-            today=utc_today(),
+            today=today,
             optimizer=FailingFirstOptimizer(self._tools),
             kept=kept,
         )

@@ -63,6 +63,16 @@ class KeptStage:
 
 
 @dataclass(frozen=True)
+class UsageRead:
+    """A person's names and a period's records, read together (`HotPath.usage_read`)."""
+
+    features: set[str]
+    models: set[str]
+    # (day, model, feature, requests, input_tokens, output_tokens, cost_usd) each
+    records: list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
 class Accepted:
     """A committed question: what the `ack` frame reports."""
 
@@ -116,12 +126,17 @@ _USAGE = """
 SELECT day, model, feature, requests, input_tokens, output_tokens, cost_usd FROM usage_records
 WHERE user_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day, id
 """
-_NAMES = """
+# The names triage looks for and the records of the period the data stage reads, in one round
+# trip: a run reads both, one stage after the other.
+_NAMES_AND_USAGE = """
 SELECT
     ARRAY(SELECT feature FROM usage_records WHERE user_id = $1
           GROUP BY feature ORDER BY max(day) DESC, feature LIMIT $2) AS features,
     ARRAY(SELECT model FROM usage_records WHERE user_id = $1
-          GROUP BY model ORDER BY max(day) DESC, model LIMIT $2) AS models
+          GROUP BY model ORDER BY max(day) DESC, model LIMIT $2) AS models,
+    ARRAY(SELECT ROW(day, model, feature, requests, input_tokens, output_tokens, cost_usd)
+          FROM usage_records
+          WHERE user_id = $1 AND day BETWEEN $3 AND $4 ORDER BY day, id) AS records
 """
 # The answer and its agent_completed are committed together, so the event is never stored (nor
 # sent) without the answer it announces: one round trip where there were two in turn.
@@ -287,11 +302,16 @@ class HotPath:
         """The person's usage records with `since <= day <= until`, in day order."""
         return await self._retried(lambda c: c.fetch(_USAGE, user_id, since, until))
 
-    async def usage_names(self, *, user_id: uuid.UUID, limit: int) -> tuple[set[str], set[str]]:
-        """The feature and the model names the person reported, at most `limit` of each: the
-        most recently reported first (100,000 records may hold 100,000 names of each)."""
-        row = await self._retried(lambda c: c.fetchrow(_NAMES, user_id, limit))
-        return set(row["features"]), set(row["models"])
+    async def usage_read(
+        self, *, user_id: uuid.UUID, limit: int, since: date, until: date
+    ) -> UsageRead:
+        """The feature and the model names the person reported, at most `limit` of each, the
+        most recently reported first (100,000 records may hold 100,000 names of each); and
+        their records with `since <= day <= until`, in day order."""
+        row = await self._retried(
+            lambda c: c.fetchrow(_NAMES_AND_USAGE, user_id, limit, since, until)
+        )
+        return UsageRead(set(row["features"]), set(row["models"]), row["records"])
 
     async def record_answer(
         self,
