@@ -22,6 +22,7 @@ import contextlib
 import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,7 @@ from service.delivery.bus import Bus
 from service.delivery.streams import Outgoing
 from service.metrics import DEPENDENCY_ERRORS, EVENTS_SENT
 from service.store.conversations import RunTakenOver
-from service.store.hot_path import HotPath
+from service.store.hot_path import HotPath, KeptStage
 
 log = logging.getLogger("service.event_log")
 
@@ -55,6 +56,8 @@ class _Pending:
     envelopes: list[dict[str, Any]]
     # Each event's JSON, encoded once: stored, streamed, published and sent as it is.
     texts: list[str]
+    # The results of the stages these events say finished, kept in the same statement.
+    stages: list[KeptStage]
     done: asyncio.Future[None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -81,13 +84,28 @@ class EventLog:
         # Stored events, in the order they were stored, for the other instances.
         self._outgoing: asyncio.Queue[list[Outgoing]] = asyncio.Queue()
 
-    async def append(self, user_id: uuid.UUID, envelopes: list[dict[str, Any]]) -> None:
-        """Store one run's events (in one statement: all or none) in PostgreSQL, then publish
-        them; RunTakenOver if a seq is taken (another instance ended the run meanwhile:
-        service/runs/recovery.py)."""
-        pending = _Pending(user_id, envelopes, [json.dumps(e) for e in envelopes])
+    async def append(
+        self, user_id: uuid.UUID, envelopes: list[dict[str, Any]], stages: list[KeptStage]
+    ) -> None:
+        """Store one run's events (in one statement: all or none, with the stage results they
+        announce) in PostgreSQL, then publish them; RunTakenOver if a seq is taken (another
+        instance ended the run meanwhile: service/runs/recovery.py)."""
+        pending = _Pending(user_id, envelopes, [json.dumps(e) for e in envelopes], stages)
         self._queue.put_nowait(pending)
         await pending.done
+
+    async def append_with(
+        self,
+        user_id: uuid.UUID,
+        envelopes: list[dict[str, Any]],
+        store: Callable[[list[str]], Awaitable[None]],
+    ) -> None:
+        """Have `store` write the events (given their JSON) in a statement of its own, with
+        what they announce (the answer), then publish them as if they had gone in a batch;
+        whatever `store` raises (RunTakenOver...) goes to the caller and nothing is sent."""
+        texts = [json.dumps(e) for e in envelopes]
+        await store(texts)
+        self._stored([_Pending(user_id, envelopes, texts, [])])
 
     async def run(self) -> None:
         """Write batches until cancelled (after the runs have drained), then send the other
@@ -136,7 +154,9 @@ class EventLog:
     async def _write(self, batch: list[_Pending]) -> None:
         try:
             taken = await self._store_retried(
-                [e for p in batch for e in p.envelopes], [t for p in batch for t in p.texts]
+                [e for p in batch for e in p.envelopes],
+                [t for p in batch for t in p.texts],
+                [s for p in batch for s in p.stages],
             )
         except REFUSED as exc:
             if len(batch) > 1:  # one event PostgreSQL refuses must not fail the others
@@ -152,6 +172,11 @@ class EventLog:
         for pending in batch:
             if any(_key(e) in taken for e in pending.envelopes):  # ended elsewhere meanwhile
                 pending.resolve(RunTakenOver(pending.envelopes[0]["run_id"]))
+        self._stored(stored)
+
+    def _stored(self, stored: list[_Pending]) -> None:
+        """Events now in PostgreSQL: to this instance's sockets at once, to the others in the
+        order they were stored; then their runs go on."""
         frames = [
             Outgoing(p.user_id, e, t)
             for p in stored
@@ -166,14 +191,14 @@ class EventLog:
             pending.resolve()
 
     async def _store_retried(
-        self, envelopes: list[dict[str, Any]], texts: list[str]
+        self, envelopes: list[dict[str, Any]], texts: list[str], stages: list[KeptStage]
     ) -> set[tuple[str, int]]:
         """Store the events, trying again after each of RETRY_DELAYS_S while a dependency fails
         (an event PostgreSQL refuses is not tried again)."""
         delays = iter(RETRY_DELAYS_S)
         while True:
             try:
-                return await self._store.append_events(envelopes, texts)
+                return await self._store.append_events(envelopes, texts, stages)
             except REFUSED:
                 raise
             except Exception as exc:

@@ -11,12 +11,13 @@ its person where it stands, so nobody waits more than a second without hearing f
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -33,6 +34,7 @@ from service.agents.model import (
 )
 from service.agents.model import UsageRecord as AgentUsage
 from service.agents.name_index import NAMES_READ
+from service.agents.optimization import analysis_period
 from service.agents.pipeline import run_agent
 from service.agents.reasoner import Reasoner
 from service.agents.triage import EARLIER_QUESTIONS_READ
@@ -47,7 +49,7 @@ from service.runs.tool_limits import FailingFirstOptimizer, LimitedUsage, ToolLi
 from service.store import conversations
 from service.store.conversations import RunTakenOver
 from service.store.db import Sessions
-from service.store.hot_path import Accepted, HotPath
+from service.store.hot_path import Accepted, HotPath, KeptStage
 from service.store.models import Run
 
 log = logging.getLogger("service.runs")
@@ -68,23 +70,43 @@ class EventSink(Protocol):
     port to the event log (service/delivery/event_log.py), above this room, wired in
     service/app.py."""
 
-    async def append(self, user_id: uuid.UUID, envelopes: list[dict[str, Any]]) -> None: ...
+    async def append(
+        self, user_id: uuid.UUID, envelopes: list[dict[str, Any]], stages: list[KeptStage]
+    ) -> None: ...
+
+    async def append_with(
+        self,
+        user_id: uuid.UUID,
+        envelopes: list[dict[str, Any]],
+        store: Callable[[list[str]], Awaitable[None]],
+    ) -> None: ...
 
 
 class DbUsage:
-    """The agent's view of one person's usage records."""
+    """The agent's view of one person's usage records. Triage's read of the names also reads
+    the records of the period the data stage then asks for (one round trip, not two in turn);
+    any other read goes to the store."""
 
-    def __init__(self, store: HotPath, user_id: uuid.UUID) -> None:
+    def __init__(self, store: HotPath, user_id: uuid.UUID, period: tuple[date, date]) -> None:
         self._store = store
         self._user_id = user_id
+        self._period = period
+        self._ahead: list[AgentUsage] | None = None  # read with the names, for the data stage
 
     async def records(self, *, since: date, until: date) -> Sequence[AgentUsage]:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and (since, until) == self._period:
+            return ahead
         rows = await self._store.usage_between(user_id=self._user_id, since=since, until=until)
         return [AgentUsage(**dict(row)) for row in rows]
 
     async def known_names(self) -> KnownNames:
-        features, models = await self._store.usage_names(user_id=self._user_id, limit=NAMES_READ)
-        return KnownNames(features=frozenset(features), models=frozenset(models))
+        since, until = self._period
+        read = await self._store.usage_read(
+            user_id=self._user_id, limit=NAMES_READ, since=since, until=until
+        )
+        self._ahead = [AgentUsage(*record) for record in read.records]
+        return KnownNames(features=frozenset(read.features), models=frozenset(read.models))
 
 
 class RunEmitter:
@@ -104,6 +126,7 @@ class RunEmitter:
         self._open_tools: dict[str, str] = {}  # tool_call_id -> tool
         self._opening: dict[str, Any] | None = None  # agent_started's payload
         self._held: list[dict[str, Any]] = []  # numbered, to go with the next event
+        self._held_stages: list[KeptStage] = []  # results the held events announce
         self._turn = asyncio.Lock()
         self.last_at = clock()  # when its latest event was stored and sent
 
@@ -121,12 +144,13 @@ class RunEmitter:
         tool_call_id: str | None = None,
         final: bool = False,
         hold: bool = False,
+        keep: KeptStage | None = None,
     ) -> None:
         # A deadline or a shutdown may cancel the run at any await: an event is stored and
         # published entirely or not at all, and the next one waits for it (no gap, no reorder).
         # `hold` keeps it back to go with the next one (the step it came from said the next
         # follows at once: one round trip for both).
-        await uninterruptible(self._in_turn(type_, payload, step, tool_call_id, final, hold))
+        await uninterruptible(self._in_turn(type_, payload, step, tool_call_id, final, hold, keep))
 
     async def speak_up(self, say: Callable[[], Said | None], *, quiet_s: float) -> None:
         """Emit what `say` returns if the run has said nothing for `quiet_s`, once its
@@ -154,9 +178,10 @@ class RunEmitter:
         tool_call_id: str | None,
         final: bool,
         hold: bool,
+        keep: KeptStage | None,
     ) -> None:
         async with self._turn:
-            await self._emit(type_, payload, step, tool_call_id, final, hold)
+            await self._emit(type_, payload, step, tool_call_id, final, hold, keep)
 
     async def _emit(
         self,
@@ -166,7 +191,24 @@ class RunEmitter:
         tool_call_id: str | None,
         final: bool,
         hold: bool,
+        keep: KeptStage | None = None,
     ) -> None:
+        self._held.append(self._envelope(type_, payload, step, tool_call_id, final))
+        if keep is not None:
+            self._held_stages.append(keep)
+        if hold and not final:
+            return
+        await self._flush()
+
+    def _envelope(
+        self,
+        type_: EventType,
+        payload: dict[str, Any],
+        step: str | None,
+        tool_call_id: str | None,
+        final: bool,
+    ) -> dict[str, Any]:
+        """The next event, numbered after those stored and held."""
         seq = self._seq + len(self._held) + 1
         envelope: dict[str, Any] = {
             "v": 1,
@@ -183,22 +225,47 @@ class RunEmitter:
             envelope["step"] = step
         if tool_call_id is not None:
             envelope["tool_call_id"] = tool_call_id
-        self._held.append(envelope)
-        if hold and not final:
-            return
-        envelopes, self._held = self._held, []
-        await self._store_and_publish(envelopes)
+        return envelope
 
-    async def _store_and_publish(self, envelopes: list[dict[str, Any]]) -> None:
+    async def _flush(self) -> None:
+        """Store and publish the held events (and the stage results they announce)."""
+        envelopes, self._held = self._held, []
+        stages, self._held_stages = self._held_stages, []
         try:
-            await self._events.append(self._run.user_id, envelopes)
+            await self._events.append(self._run.user_id, envelopes, stages)
         except Exception as exc:
             log.warning("event %s not stored: %s", envelopes[0]["event_id"], type(exc).__name__)
             raise
+        self._stored(envelopes)
+
+    def _stored(self, envelopes: list[dict[str, Any]]) -> None:
         # Events that could not be stored leave no gap: the next one takes their number.
         self._seq = envelopes[-1]["seq"]
         self.finished = self.finished or any(e["final"] for e in envelopes)
         self.last_at = self._clock()
+
+    async def complete(
+        self,
+        payload: dict[str, Any],
+        store: Callable[[list[dict[str, Any]], list[str]], Awaitable[None]],
+    ) -> None:
+        """The run's `agent_completed`, stored by `store` (given the events and their JSON) in
+        the statement that commits the answer: it is sent only once the answer is committed."""
+        await uninterruptible(self._complete(payload, store))
+
+    async def _complete(
+        self,
+        payload: dict[str, Any],
+        store: Callable[[list[dict[str, Any]], list[str]], Awaitable[None]],
+    ) -> None:
+        async with self._turn:
+            if self._held:  # a step said the answer follows at once: what it held goes first
+                await self._flush()
+            envelopes = [self._envelope(EventType.AGENT_COMPLETED, payload, "report", None, True)]
+            await self._events.append_with(
+                self._run.user_id, envelopes, lambda texts: store(envelopes, texts)
+            )
+            self._stored(envelopes)
 
     async def start(self, payload: dict[str, Any]) -> None:
         """The run's first event, `agent_started` (seq 1)."""
@@ -215,7 +282,9 @@ class RunEmitter:
             hold=step.more,
         )
 
-    async def tool_finished(self, step: ToolFinished) -> None:
+    async def tool_finished(self, step: ToolFinished, keep: KeptStage | None = None) -> None:
+        """`keep`: the stage's result, stored with this event (whatever its person saw finish,
+        another instance can carry on from: service/runs/stages.py)."""
         self._open_tools.pop(step.call_id, None)
         await self.emit(
             EventType.TOOL_COMPLETED,
@@ -228,6 +297,7 @@ class RunEmitter:
             step=STEP_OF_TOOL.get(step.tool),
             tool_call_id=step.call_id,
             hold=step.more,
+            keep=keep,
         )
 
     async def fail(self, error: RunError, message: str, *, retryable: bool) -> None:
@@ -448,12 +518,15 @@ class RunExecutor:
         history: Sequence[str],
         kept: Kept | None,
     ) -> None:
+        today = utc_today()
         steps = run_agent(
             question,
             history=history,
-            usage=LimitedUsage(DbUsage(self._store, run.user_id), self._tools),
+            usage=LimitedUsage(
+                DbUsage(self._store, run.user_id, analysis_period(today)), self._tools
+            ),
             reasoner=self._reasoner,
-            today=utc_today(),
+            today=today,
             optimizer=FailingFirstOptimizer(self._tools),
             kept=kept,
         )
@@ -463,25 +536,28 @@ class RunExecutor:
             elif isinstance(step, ToolStarted):
                 await emitter.tool_started(step)
             elif isinstance(step, ToolFinished):
+                keep = None
                 if step.output is not None and step.status == "ok":
-                    # Kept before its person is told the stage finished: whatever they saw
-                    # finish, another instance can carry on from (service/runs/stages.py).
-                    await self._store.keep_stage(
-                        run_id=run.id, stage=STAGE_OF_TOOL[step.tool], output=encode(step.output)
-                    )
-                await emitter.tool_finished(step)
+                    # Kept with the event that tells its person the stage finished: whatever
+                    # they saw finish, another instance can carry on from (service/runs/stages.py).
+                    output = json.dumps(encode(step.output))
+                    keep = KeptStage(str(run.id), STAGE_OF_TOOL[step.tool], output)
+                await emitter.tool_finished(step, keep)
             elif isinstance(step, Answer):
-                # Stored and sent as one: a deadline meanwhile cannot leave a stored answer
-                # without its agent_completed (nor add an agent_error after it).
-                await uninterruptible(self._answer(emitter, run, step.text))
+                await self._answer(emitter, run, step.text)
 
     async def _answer(self, emitter: RunEmitter, run: Run, text: str) -> None:
-        answer_id = await self._store.record_answer(run_id=run.id, text=text)
-        if answer_id is None:
-            raise RunTakenOver(str(run.id))
-        await emitter.emit(
-            EventType.AGENT_COMPLETED,
-            {"final_message_id": str(answer_id), "text": text, "outcome": "success"},
-            step="report",
-            final=True,
+        # Stored and sent as one: a deadline meanwhile cannot leave a stored answer without its
+        # agent_completed (nor add an agent_error after it).
+        answer_id = uuid.uuid4()
+
+        async def store(envelopes: list[dict[str, Any]], texts: list[str]) -> None:
+            stored = await self._store.record_answer(
+                run_id=run.id, answer_id=answer_id, text=text, envelopes=envelopes, texts=texts
+            )
+            if not stored:
+                raise RunTakenOver(str(run.id))
+
+        await emitter.complete(
+            {"final_message_id": str(answer_id), "text": text, "outcome": "success"}, store
         )

@@ -1,8 +1,9 @@
 """Each finished stage's result, kept with its run (table `run_stages`), so that another instance
 can carry a run on from its last finished stage when the instance running it dies (issue 21).
 
-A stage's result is stored before its person is told the stage finished (its `tool_completed`):
-whatever the person saw finished can be carried on from. The results are JSON: the triage's
+A stage's result is stored in the statement that stores the `tool_completed` telling its person
+the stage finished (service/store/hot_path.py): whatever the person saw finished can be carried
+on from. The results are JSON: the triage's
 intent and scope, the usage records the data stage selected (one list per record), the savings
 analysis (amounts as strings, never floats: the figures must come out to the cent).
 """

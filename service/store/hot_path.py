@@ -53,6 +53,26 @@ STALE_CONNECTION = (
 
 
 @dataclass(frozen=True)
+class KeptStage:
+    """A finished stage's result (JSON), kept with its run when its `tool_completed` is stored
+    (service/runs/stages.py)."""
+
+    run_id: str
+    stage: str
+    output: str
+
+
+@dataclass(frozen=True)
+class UsageRead:
+    """A person's names and a period's records, read together (`HotPath.usage_read`)."""
+
+    features: set[str]
+    models: set[str]
+    # (day, model, feature, requests, input_tokens, output_tokens, cost_usd) each
+    records: list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
 class Accepted:
     """A committed question: what the `ack` frame reports."""
 
@@ -85,39 +105,56 @@ _EXISTING = (
 # Only the instance that holds the run may write its events: one that was taken for dead and
 # wakes (SIGSTOP, a long pause) finds its run handed to another and writes nothing more.
 _EVENTS = """
-INSERT INTO run_events (run_id, seq, type, envelope)
-SELECT e.run_id, e.seq, e.type, e.envelope::jsonb
-FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS e(run_id, seq, type, envelope)
-JOIN runs ON runs.id = e.run_id AND runs.instance_id = $5
-ON CONFLICT (run_id, seq) DO NOTHING
-RETURNING run_id, seq
-"""
-_STAGE = """
-INSERT INTO run_stages (run_id, stage, output)
-SELECT id, $2, $3::jsonb FROM runs WHERE id = $1 AND instance_id = $4
-ON CONFLICT (run_id, stage) DO NOTHING
+WITH stored AS (
+    INSERT INTO run_events (run_id, seq, type, envelope)
+    SELECT e.run_id, e.seq, e.type, e.envelope::jsonb
+    FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS e(run_id, seq, type, envelope)
+    JOIN runs ON runs.id = e.run_id AND runs.instance_id = $5
+    ON CONFLICT (run_id, seq) DO NOTHING
+    RETURNING run_id, seq
+),
+kept AS (
+    INSERT INTO run_stages (run_id, stage, output)
+    SELECT s.run_id, s.stage, s.output::jsonb
+    FROM unnest($6::uuid[], $7::text[], $8::text[]) AS s(run_id, stage, output)
+    WHERE s.run_id IN (SELECT run_id FROM stored)
+    ON CONFLICT (run_id, stage) DO NOTHING
+)
+SELECT run_id, seq FROM stored
 """
 _USAGE = """
 SELECT day, model, feature, requests, input_tokens, output_tokens, cost_usd FROM usage_records
 WHERE user_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day, id
 """
-_NAMES = """
+# The names triage looks for and the records of the period the data stage reads, in one round
+# trip: a run reads both, one stage after the other.
+_NAMES_AND_USAGE = """
 SELECT
     ARRAY(SELECT feature FROM usage_records WHERE user_id = $1
           GROUP BY feature ORDER BY max(day) DESC, feature LIMIT $2) AS features,
     ARRAY(SELECT model FROM usage_records WHERE user_id = $1
-          GROUP BY model ORDER BY max(day) DESC, model LIMIT $2) AS models
+          GROUP BY model ORDER BY max(day) DESC, model LIMIT $2) AS models,
+    ARRAY(SELECT ROW(day, model, feature, requests, input_tokens, output_tokens, cost_usd)
+          FROM usage_records
+          WHERE user_id = $1 AND day BETWEEN $3 AND $4 ORDER BY day, id) AS records
 """
+# The answer and its agent_completed are committed together, so the event is never stored (nor
+# sent) without the answer it announces: one round trip where there were two in turn.
 _ANSWER = """
 WITH closed AS (
     UPDATE runs SET status = 'completed', finished_at = now()
     WHERE id = $1 AND status = 'running' AND instance_id = $4
-    RETURNING thread_id, user_id
+    RETURNING id, thread_id, user_id
 ),
 answer AS (
     INSERT INTO messages (id, thread_id, user_id, role, text, run_id)
     SELECT $2, thread_id, user_id, 'assistant', $3, $1 FROM closed
     RETURNING thread_id
+),
+told AS (
+    INSERT INTO run_events (run_id, seq, type, envelope)
+    SELECT closed.id, e.seq, e.type, e.envelope::jsonb
+    FROM closed, unnest($5::int[], $6::text[], $7::text[]) AS e(seq, type, envelope)
 )
 UPDATE threads SET updated_at = now() FROM answer WHERE threads.id = answer.thread_id
 RETURNING threads.id
@@ -230,17 +267,23 @@ class HotPath:
         return Accepted(row["thread_id"], row["id"], row["run_id"], duplicate=True)
 
     async def append_events(
-        self, envelopes: Sequence[dict[str, Any]], texts: Sequence[str]
+        self,
+        envelopes: Sequence[dict[str, Any]],
+        texts: Sequence[str],
+        stages: Sequence[KeptStage] = (),
     ) -> set[tuple[str, int]]:
-        """Store the events (`texts`: each one's JSON) in one statement; the (run_id, seq) keys
-        another writer already holds with a different event (a run taken over by recovery)."""
+        """Store the events (`texts`: each one's JSON) in one statement, with the results of the
+        stages they say finished (`stages`: kept only with their run's events); the
+        (run_id, seq) keys another writer already holds with a different event (a run taken over
+        by recovery)."""
         # Run ids go as their text (asyncpg encodes a uuid from it): parsing each into a UUID
         # first was a visible share of a crowd's time.
         keys = [(str(e["run_id"]), int(e["seq"])) for e in envelopes]
         run_ids, seqs = [k[0] for k in keys], [k[1] for k in keys]
         types = [str(e["type"]) for e in envelopes]
+        kept = ([s.run_id for s in stages], [s.stage for s in stages], [s.output for s in stages])
         rows = await self._retried(
-            lambda c: c.fetch(_EVENTS, run_ids, seqs, types, list(texts), self._instance_id)
+            lambda c: c.fetch(_EVENTS, run_ids, seqs, types, list(texts), self._instance_id, *kept)
         )
         inserted = {(str(row["run_id"]), row["seq"]) for row in rows}
         conflicts = [i for i, key in enumerate(keys) if key not in inserted]
@@ -259,25 +302,36 @@ class HotPath:
         """The person's usage records with `since <= day <= until`, in day order."""
         return await self._retried(lambda c: c.fetch(_USAGE, user_id, since, until))
 
-    async def usage_names(self, *, user_id: uuid.UUID, limit: int) -> tuple[set[str], set[str]]:
-        """The feature and the model names the person reported, at most `limit` of each: the
-        most recently reported first (100,000 records may hold 100,000 names of each)."""
-        row = await self._retried(lambda c: c.fetchrow(_NAMES, user_id, limit))
-        return set(row["features"]), set(row["models"])
-
-    async def record_answer(self, *, run_id: uuid.UUID, text: str) -> uuid.UUID | None:
-        """Commit the answer and close the run together; None when the run had already been
-        ended or taken over elsewhere (service/runs/recovery.py), and then nothing is written."""
-        answer_id = uuid.uuid4()
-        stored = await self._retried(
-            lambda c: c.fetchval(_ANSWER, run_id, answer_id, text, self._instance_id)
+    async def usage_read(
+        self, *, user_id: uuid.UUID, limit: int, since: date, until: date
+    ) -> UsageRead:
+        """The feature and the model names the person reported, at most `limit` of each, the
+        most recently reported first (100,000 records may hold 100,000 names of each); and
+        their records with `since <= day <= until`, in day order."""
+        row = await self._retried(
+            lambda c: c.fetchrow(_NAMES_AND_USAGE, user_id, limit, since, until)
         )
-        return answer_id if stored is not None else None
+        return UsageRead(set(row["features"]), set(row["models"]), row["records"])
 
-    async def keep_stage(self, *, run_id: uuid.UUID, stage: str, output: dict[str, Any]) -> None:
-        """Keep a finished stage's result with its run (while this instance holds the run)."""
-        text = json.dumps(output)
-        await self._retried(lambda c: c.execute(_STAGE, run_id, stage, text, self._instance_id))
+    async def record_answer(
+        self,
+        *,
+        run_id: uuid.UUID,
+        answer_id: uuid.UUID,
+        text: str,
+        envelopes: Sequence[dict[str, Any]],
+        texts: Sequence[str],
+    ) -> bool:
+        """Commit the answer, close the run and store the events that announce it (`texts`:
+        each one's JSON), all in one statement; False when the run had already been ended or
+        taken over elsewhere (service/runs/recovery.py), and then nothing is written."""
+        seqs, types = [int(e["seq"]) for e in envelopes], [str(e["type"]) for e in envelopes]
+        stored = await self._retried(
+            lambda c: c.fetchval(
+                _ANSWER, run_id, answer_id, text, self._instance_id, seqs, types, list(texts)
+            )
+        )
+        return stored is not None
 
     async def _retried(self, statement: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         try:

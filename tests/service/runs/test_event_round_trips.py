@@ -58,3 +58,35 @@ async def test_steps_that_follow_at_once_share_a_write(stack: Stack) -> None:
     for row in rows:
         writes.setdefault(row["tx"], []).append(row["seq"])
     assert sorted(writes.values()) == WRITES
+
+
+# The event that tells each stage's result (its tool_completed), by stage; then the answer's.
+TOLD_BY = {"triage": 4, "data": 7, "optimization": 9}
+ANSWERED_BY = 10
+
+
+async def test_stage_results_and_the_answer_go_in_the_statement_of_the_event_telling_them(
+    stack: Stack,
+) -> None:
+    # A stage's result used to be a statement of its own before its tool_completed, and the
+    # answer one before its agent_completed: four round trips in turn per question, now none.
+    _, token = await sign_up(stack.service_urls[0])
+    run_id = await _answered_run(stack.service_urls[0], token)
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        events = await conn.fetch(
+            "SELECT seq, xmin::text AS tx FROM run_events WHERE run_id = $1", run_id
+        )
+        stages = await conn.fetch(
+            "SELECT stage, xmin::text AS tx FROM run_stages WHERE run_id = $1", run_id
+        )
+        answer = await conn.fetchval(
+            "SELECT xmin::text FROM messages WHERE run_id = $1 AND role = 'assistant'", run_id
+        )
+    finally:
+        await conn.close()
+    tx_of = {row["seq"]: row["tx"] for row in events}
+    assert {row["stage"]: row["tx"] for row in stages} == {
+        stage: tx_of[seq] for stage, seq in TOLD_BY.items()
+    }
+    assert answer == tx_of[ANSWERED_BY]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 
 import asyncpg
 import pytest
@@ -124,10 +125,33 @@ async def test_a_question_reads_the_most_recently_reported_names_only(
         "output_tokens, cost_usd) VALUES ($1, $2, $3, $4, 1, 1, 1, 1)",
         [(user_id, *row) for row in rows],
     )
-    features, models = await store.usage_names(user_id=user_id, limit=3)
-    assert (features, models) == ({"f2", "f3", "f4"}, {"m2", "m3", "m4"})
-    features, models = await store.usage_names(user_id=await _person(database), limit=3)
-    assert (features, models) == (set(), set())
+    read = await store.usage_read(user_id=user_id, limit=3, since=today, until=today)
+    assert (read.features, read.models) == ({"f2", "f3", "f4"}, {"m2", "m3", "m4"})
+    read = await store.usage_read(
+        user_id=await _person(database), limit=3, since=today, until=today
+    )
+    assert (read.features, read.models, read.records) == (set(), set(), [])
+
+
+async def test_the_names_come_with_the_period_s_records_in_day_order(
+    database: asyncpg.Connection, store: HotPath
+) -> None:
+    user_id = await _person(database)
+    today = date(2026, 11, 21)
+    days = [today - timedelta(days=d) for d in (40, 3, 1, 2, 0)]  # the first is out of period
+    await database.executemany(
+        "INSERT INTO usage_records (user_id, day, model, feature, requests, input_tokens, "
+        "output_tokens, cost_usd) VALUES ($1, $2, 'm', 'f', 2, 3, 4, 1.25)",
+        [(user_id, day) for day in days],
+    )
+    read = await store.usage_read(
+        user_id=user_id, limit=3, since=today - timedelta(days=29), until=today
+    )
+    assert [r[0] for r in read.records] == sorted(days[1:])
+    assert read.records[0][1:] == ("m", "f", 2, 3, 4, Decimal("1.25"))
+    assert [r[0] for r in read.records] == [
+        r["day"] for r in await store.usage_between(user_id=user_id, since=days[1], until=today)
+    ]
 
 
 def test_the_names_read_and_the_catalogue_fit_in_one_index() -> None:
