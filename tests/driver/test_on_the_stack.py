@@ -16,9 +16,11 @@ from driver.actors.questions import (
     TheirConversations,
     TheKindsOfEventSeen,
     TheMessages,
+    TheNoted,
     answer_text,
 )
 from driver.actors.tasks import (
+    USAGE_ACCEPTED,
     Ask,
     AskAgain,
     CheckEverythingSeen,
@@ -92,7 +94,8 @@ async def signed_in(person: Actor) -> Actor:
 
 async def test_alice_asks_and_gets_a_checked_answer(cast: dict[str, Actor]) -> None:
     alice, bob = await signed_in(cast["Alice"]), await signed_in(cast["Bob"])
-    assert await alice.attempts_to(LoadUsage(USAGE)) == 1
+    await alice.attempts_to(LoadUsage(USAGE))
+    assert await alice.asks_for(TheNoted(USAGE_ACCEPTED)) == 1
     await bob.attempts_to(OpenChat())
     try:
         await alice.attempts_to(Ask("How can we cut our model spend?"))

@@ -70,7 +70,7 @@ from driver.actors.questions.sessions import (
     WhatStillWorks,
     WhenTheEndedPassIsLetIn,
 )
-from driver.actors.questions.sign_in import HowTheirSignInAnswersDiffer
+from driver.actors.questions.sign_in import HowTheirSignInAnswersDiffer, TheLastRefusal
 from driver.actors.questions.stages import (
     ANSWER_STAGE,
     TheLongestPause,
@@ -128,6 +128,7 @@ __all__ = [
     "TheFirstEventSinceAsking",
     "TheFirstReadinessAnswer",
     "TheKindsOfEventSeen",
+    "TheLastRefusal",
     "TheLongestPause",
     "TheMessages",
     "TheNoted",

@@ -4,6 +4,7 @@ from driver.actors.actor import DEFAULT_DEVICE
 from driver.actors.tasks.accounts import (
     SIGN_INS_SIDE_BY_SIDE,
     SIGN_UPS_AT_ONCE,
+    USAGE_ACCEPTED,
     LoadUsage,
     SignIn,
     SignInSideBySide,
@@ -285,6 +286,7 @@ __all__ = [
     "TURNED_AWAY",
     "TURNED_AWAY_SHOWING_PASSES",
     "UNCONFIRMED",
+    "USAGE_ACCEPTED",
     "USAGE_FILE",
     "USUAL_ROUTINE",
     "WATCHED_VISIT",

@@ -20,7 +20,7 @@ from typing import Literal
 
 from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.notepad import Note
-from driver.actors.tasks.accounts import TryToSignIn
+from driver.actors.tasks.accounts import ACCOUNT_REFUSAL, TryToSignIn
 from driver.actors.tasks.conversation import TryToAskIn
 from driver.actors.tasks.devices import OpenChat, TryToOpenChat
 from driver.client import passes
@@ -199,7 +199,8 @@ class TryToSignInDespiteTheLock:
     noted under LOCKED_OUT, with how long they were told to wait."""
 
     async def perform_as(self, actor: Actor) -> None:
-        actor.notes.write(LOCKED_OUT, await actor.attempts_to(TryToSignIn()))
+        await actor.attempts_to(TryToSignIn())
+        actor.notes.write(LOCKED_OUT, actor.notes.read(ACCOUNT_REFUSAL))
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,8 @@ class SignInOnceTheLockLifts:
 
     async def perform_as(self, actor: Actor) -> None:
         async def signed_in() -> bool:
-            return await actor.attempts_to(TryToSignIn()) is None
+            await actor.attempts_to(TryToSignIn())
+            return actor.notes.read(ACCOUNT_REFUSAL) is None
 
         since = actor.notes.read(LAST_WRONG_PASSWORD_AT)
         await eventually(
