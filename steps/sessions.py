@@ -10,6 +10,7 @@ from driver.actors.questions import (
     TheAnswer,
     TheAnswerOn,
     TheAnswerText,
+    TheChatOn,
     TheLastRefusal,
     TheNoted,
     ThePass,
@@ -78,7 +79,8 @@ async def step_chat_with_new_pass(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     previous = await person.asks_for(TheNoted(PREVIOUS_PASS))
     assert person.access_token != previous.access_token, f"{name} got the same pass again"
-    await (await person.attempts_to(OpenChat())).ping()
+    await person.attempts_to(OpenChat())
+    await (await person.asks_for(TheChatOn())).ping()
 
 
 @then("{name}'s previous renewal no longer works")

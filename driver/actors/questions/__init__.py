@@ -33,6 +33,7 @@ from driver.actors.questions.delivery import (
     TheStepsSeenOn,
     TheStepsSentAfterCatchingUp,
 )
+from driver.actors.questions.devices import TheChatOn
 from driver.actors.questions.history import (
     TheirConversations,
     TheMessages,
@@ -117,6 +118,7 @@ __all__ = [
     "TheAnswerText",
     "TheAnswersMissingOn",
     "TheCatchUpOn",
+    "TheChatOn",
     "TheConversationInTheBrowser",
     "TheConversationTheyKeptAsking",
     "TheErrorsSeen",

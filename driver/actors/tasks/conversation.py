@@ -30,7 +30,8 @@ class Ask:
             if actor.current_thread is None:
                 raise AssertionError(f"{actor.name} has no conversation to continue")
             thread_id = actor.current_thread
-        socket = await OpenChat(self.device).perform_as(actor)
+        await OpenChat(self.device).perform_as(actor)
+        socket = actor.chat.socket(self.device, actor.name)
         timeout = actor.chat.timeout
         try:
             ack = await socket.send(
@@ -76,7 +77,8 @@ class AskAgain:
         last = actor.last_ack
         if last is None or actor.last_run is None or actor.last_run.question is None:
             raise AssertionError(f"{actor.name} has not asked anything yet")
-        socket = await OpenChat(self.device).perform_as(actor)
+        await OpenChat(self.device).perform_as(actor)
+        socket = actor.chat.socket(self.device, actor.name)
         return await socket.send(
             actor.last_run.question,
             thread_id=last.thread_id,
@@ -94,7 +96,8 @@ class TryToAskIn:
     device: str = DEFAULT_DEVICE
 
     async def perform_as(self, actor: Actor) -> SendRefused:
-        socket = await OpenChat(self.device).perform_as(actor)
+        await OpenChat(self.device).perform_as(actor)
+        socket = actor.chat.socket(self.device, actor.name)
         try:
             ack = await socket.send(
                 self.question, thread_id=self.thread_id, timeout=actor.chat.timeout

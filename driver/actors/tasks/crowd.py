@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from driver.actors.actor import Actor, Question, Task
+from driver.actors.actor import DEFAULT_DEVICE, Actor, Question, Task
 from driver.actors.notepad import Note
 from driver.actors.tasks.accounts import LoadUsage, SignIn, SignUp
 from driver.actors.tasks.conversation import Ask
@@ -189,7 +189,8 @@ class OpenChatTimed:
 
     async def perform_as(self, actor: Actor) -> None:
         started = time.monotonic()
-        socket = await actor.attempts_to(OpenChat())
+        await actor.attempts_to(OpenChat())
+        socket = actor.chat.socket(DEFAULT_DEVICE, actor.name)
         actor.notes.write(CHAT_OPENED_AFTER, socket.opened_at - started)
 
 
@@ -201,8 +202,9 @@ class KeepChatsOpen:
     not_done = "customers could not open their tabs"
 
     async def perform_as(self, actor: Actor) -> None:
-        tabs = [actor.attempts_to(OpenChat(f"tab {n}")) for n in range(1, self.tabs + 1)]
-        actor.notes.write(CHATS_KEPT_OPEN, list(await asyncio.gather(*tabs)))
+        tabs = [f"tab {n}" for n in range(1, self.tabs + 1)]
+        await asyncio.gather(*(actor.attempts_to(OpenChat(tab)) for tab in tabs))
+        actor.notes.write(CHATS_KEPT_OPEN, [actor.chat.socket(tab, actor.name) for tab in tabs])
 
 
 @dataclass(frozen=True)

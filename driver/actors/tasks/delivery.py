@@ -53,7 +53,8 @@ class OpenOnAStalledLink:
     device: str
 
     async def perform_as(self, actor: Actor) -> None:
-        socket = await actor.attempts_to(OpenChat(self.device, poor_link=True))
+        await actor.attempts_to(OpenChat(self.device, poor_link=True))
+        socket = actor.chat.socket(self.device, actor.name)
         socket.stop_reading()
 
 
@@ -87,7 +88,8 @@ class AskAndLoseTheConfirmation:
     device: str = DEFAULT_DEVICE
 
     async def perform_as(self, actor: Actor) -> None:
-        socket = await actor.attempts_to(OpenChat(self.device))
+        await actor.attempts_to(OpenChat(self.device))
+        socket = actor.chat.socket(self.device, actor.name)
         socket.stop_reading()
         msg_id = await socket.post(self.question)
         await socket.close()
@@ -113,7 +115,8 @@ class SendTheUnconfirmedAgain:
         assert ack is not None  # Ask records the confirmation it waited for
         seen_end = any(e.is_final for e in actor.chat.events_on(ack.run_id, device))
         if ack.duplicate and not seen_end:
-            socket = await actor.attempts_to(OpenChat(device))
+            await actor.attempts_to(OpenChat(device))
+            socket = actor.chat.socket(device, actor.name)
             await socket.resume([(ack.run_id, actor.chat.last_in_order(ack.run_id, device))])
         actor.notes.write(REPEAT_CONFIRMATION, ack)
 
@@ -141,7 +144,8 @@ class TryToCatchUp:
 
     async def perform_as(self, actor: Actor) -> None:
         actor.notes.write(CATCH_UP_RUN, self.run_id)
-        socket = await actor.attempts_to(OpenChat(self.device))
+        await actor.attempts_to(OpenChat(self.device))
+        socket = actor.chat.socket(self.device, actor.name)
         try:
             answers = await socket.resume([(self.run_id, self.after)], timeout=actor.chat.timeout)
         except FrameRefused as refusal:

@@ -8,7 +8,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from driver.actors.actor import Actor
+from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.notepad import Note
 from driver.actors.tasks.devices import TURNED_AWAY, OpenChat
 from driver.client.contract import ClientType, ErrorCode
@@ -52,7 +52,8 @@ class OpenMoreChats:
         for i in range(first, first + self.count):
             device = f"chat {i + 1}"
             actor.chat.serve_from(device, self.service_urls[i % len(self.service_urls)])
-            opened.append(await actor.attempts_to(OpenChat(device)))
+            await actor.attempts_to(OpenChat(device))
+            opened.append(actor.chat.socket(device, actor.name))
             actor.notes.write(CHATS_OPENED, opened)
 
 
@@ -113,7 +114,8 @@ class CatchUpOnUnknownRuns:
     size: int
 
     async def perform_as(self, actor: Actor) -> None:
-        chat, batches, size = await actor.attempts_to(OpenChat()), self.batches, self.size
+        await actor.attempts_to(OpenChat())
+        chat, batches, size = actor.chat.socket(DEFAULT_DEVICE, actor.name), self.batches, self.size
         for _ in range(batches):
             runs = [{"run_id": str(uuid.uuid4()), "last_seq": 0} for _ in range(size)]
             await chat.send_frame({"type": ClientType.RESUME, "runs": runs})

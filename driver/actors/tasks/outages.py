@@ -182,7 +182,8 @@ class KeepOpeningTheChat:
             last = self.done()
             await actor.attempts_to(CloseChat())
             try:
-                socket = await actor.attempts_to(OpenChat())
+                await actor.attempts_to(OpenChat())
+                socket = actor.chat.socket(DEFAULT_DEVICE, actor.name)
                 await socket.ping(timeout=5.0)
                 outcome = OPENED
             except HandshakeRefused as refusal:
