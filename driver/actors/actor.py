@@ -3,7 +3,8 @@ abilities, remembers facts, performs tasks and answers questions.
 
     alice = Actor("Alice", email, password, transcript).who_can(CallTheApi(api), ChatOnDevices(ws))
     await alice.attempts_to(SignUp(), SignIn())
-    run = await alice.attempts_to(Ask("How can we cut our model spend?"))
+    await alice.attempts_to(Ask("How can we cut our model spend?"))
+    run = await alice.asks_for(TheRunAsked())
     final = await alice.asks_for(TheAnswer(within=15))
 
 Everything an actor's connections see goes to their StreamVerifier (the contract) and to the

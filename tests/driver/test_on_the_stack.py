@@ -21,6 +21,7 @@ from driver.actors.questions import (
     answer_text,
 )
 from driver.actors.tasks import (
+    REPEAT_CONFIRMATION,
     TURNED_AWAY,
     USAGE_ACCEPTED,
     Ask,
@@ -163,7 +164,8 @@ async def test_asking_twice_with_one_id_starts_one_run(cast: dict[str, Actor]) -
     await alice.attempts_to(LoadUsage(USAGE))
     await alice.attempts_to(Ask("How can we cut our model spend?"))
     first = alice.last_ack
-    again = await alice.attempts_to(AskAgain())
+    await alice.attempts_to(AskAgain())
+    again = await alice.asks_for(TheNoted(REPEAT_CONFIRMATION))
     assert first is not None and again.duplicate
     assert (again.run_id, again.message_id) == (first.run_id, first.message_id)
     await alice.asks_for(TheAnswer(15))

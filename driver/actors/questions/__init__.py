@@ -7,6 +7,7 @@ from driver.actors.questions.answers import (
     TheEvent,
     TheFirstEventSinceAsking,
     TheKindsOfEventSeen,
+    TheRunAsked,
     WhatTheHistoryHeldOnArrival,
     answer_text,
 )
@@ -145,6 +146,7 @@ __all__ = [
     "TheRefusal",
     "TheRefusals",
     "TheRenewalsAtOnce",
+    "TheRunAsked",
     "TheServerOf",
     "TheStagesSeen",
     "TheStepsNotOnceInOrderOn",

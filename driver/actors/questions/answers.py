@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from driver.actors.actor import Actor
 from driver.client.contract import AGENT_COMPLETED, AGENT_ERROR, TimedEvent
-from driver.client.stream import StreamStalled
+from driver.client.stream import RunStream, StreamStalled
 
 LOOKOUT_WAIT_S = 2.0
 
@@ -42,6 +42,14 @@ class TheAnswer:
             listed = "\n".join(f"  - {p}" for p in problems)
             raise AssertionError(f"{actor.name}'s answer broke the chat.v1 contract:\n{listed}")
         return final
+
+
+@dataclass(frozen=True)
+class TheRunAsked:
+    """Their last question, as the device they asked on follows it."""
+
+    async def answered_by(self, actor: Actor) -> RunStream:
+        return actor.asked_last()
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,13 @@ from driver.actors.tasks.company_sign_in import (
     SignInThroughTheirCompany,
     TryToSignInThroughTheirCompany,
 )
-from driver.actors.tasks.conversation import Ask, AskAgain, ContinueLatestConversation, TryToAskIn
+from driver.actors.tasks.conversation import (
+    REPEAT_CONFIRMATION,
+    Ask,
+    AskAgain,
+    ContinueLatestConversation,
+    TryToAskIn,
+)
 from driver.actors.tasks.crowd import (
     AS_A_CUSTOMER,
     CHAT_OPENED_AFTER,
@@ -71,7 +77,6 @@ from driver.actors.tasks.delivery import (
     CATCH_UP_ANSWER,
     FIRST_CONFIRMATION,
     NETWORK_FROZE_AT,
-    REPEAT_CONFIRMATION,
     UNCONFIRMED,
     AskAndLoseTheConfirmation,
     FollowTheAnswerOn,

@@ -21,7 +21,7 @@ from typing import Literal
 from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.notepad import Note
 from driver.actors.tasks.accounts import ACCOUNT_REFUSAL, TryToSignIn
-from driver.actors.tasks.conversation import TryToAskIn
+from driver.actors.tasks.conversation import ASK_REFUSED, TryToAskIn
 from driver.actors.tasks.devices import TURNED_AWAY, OpenChat, TryToOpenChat
 from driver.client import passes
 from driver.client.contract import ErrorCode
@@ -255,8 +255,8 @@ class TryToReach:
             elif how.startswith("read the log"):
                 await intruder.api.run_events(intruder.access_token, thread, run.run_id)
             elif how.startswith("ask a question inside"):
-                refused = await intruder.attempts_to(TryToAskIn(thread, "What did they spend?"))
-                return refused.code
+                await intruder.attempts_to(TryToAskIn(thread, "What did they spend?"))
+                return intruder.notes.read(ASK_REFUSED).code
             elif how.startswith("catch up"):
                 await intruder.attempts_to(OpenChat())
                 socket = intruder.chat.socket(DEFAULT_DEVICE, intruder.name)

@@ -13,7 +13,7 @@ from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.notepad import Note
 from driver.actors.questions.delivery import CATCH_UP_RUN, TheAnswerOn
 from driver.actors.questions.history import TheMessages, TheRecordOfTheRun
-from driver.actors.tasks.conversation import Ask, AskAgain
+from driver.actors.tasks.conversation import REPEAT_CONFIRMATION, Ask, AskAgain
 from driver.actors.tasks.devices import CloseChat, OpenChat, Reconnect
 from driver.client.contract import CloseCode, Frame, short_id
 from driver.client.errors import FrameRefused
@@ -30,7 +30,6 @@ class Unconfirmed:
 
 UNCONFIRMED = Note[Unconfirmed]("the question whose confirmation she lost")
 FIRST_CONFIRMATION = Note[Ack]("the confirmation of her question the first time")
-REPEAT_CONFIRMATION = Note[Ack]("the confirmation of her question sent again")
 CATCH_UP_ANSWER = Note[Frame | FrameRefused]("how her asking to catch up was answered")
 NETWORK_FROZE_AT = Note[float]("when her device's network froze")
 
@@ -129,7 +128,7 @@ class SendTheSameQuestionAgain:
     async def perform_as(self, actor: Actor) -> None:
         if actor.last_ack is not None:
             actor.notes.write(FIRST_CONFIRMATION, actor.last_ack)
-        actor.notes.write(REPEAT_CONFIRMATION, await actor.attempts_to(AskAgain()))
+        await actor.attempts_to(AskAgain())
 
 
 @dataclass(frozen=True)
