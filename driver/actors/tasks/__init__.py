@@ -123,7 +123,6 @@ from driver.actors.tasks.limits import (
     AskOnEveryChatAtOnce,
     CatchUpOnUnknownRuns,
     OpenMoreChats,
-    TryToOpenAnotherChat,
     TryToOpenOneMoreChat,
 )
 from driver.actors.tasks.operations import (
@@ -388,7 +387,6 @@ __all__ = [
     "TryToAskOnEachAtOnce",
     "TryToCatchUp",
     "TryToGetIn",
-    "TryToOpenAnotherChat",
     "TryToOpenChat",
     "TryToOpenChatFrom",
     "TryToOpenChatOn",

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from driver.actors.actor import DEFAULT_DEVICE, Actor, Question, Task
 from driver.actors.notepad import Note
@@ -83,7 +83,7 @@ class Everyone:
     def __init__(self, people: Sequence[Customer] | Sequence[Actor]) -> None:
         self.people = [p.person if isinstance(p, Customer) else p for p in people]
 
-    async def attempts_to(self, *tasks: Task[Any]) -> None:
+    async def attempts_to(self, *tasks: Task) -> None:
         """Each task in turn, performed by every one of them at the same moment; fails, saying
         how many of them did not manage it and why, unless every one did."""
         for task in tasks:
@@ -102,7 +102,7 @@ class Everyone:
                     f"the first: {failed[0]}"
                 ) from failed[0]
 
-    async def should(self, *checks: Task[None]) -> None:
+    async def should(self, *checks: Task) -> None:
         """Every one of them performs the checks (`See`); fails listing what was wrong for
         anyone, one line each."""
         outcomes = await asyncio.gather(
