@@ -19,7 +19,9 @@ LOOKOUT_WAIT_S = 2.0
 @dataclass(frozen=True)
 class TheAnswer:
     """The last question's final event (an answer or an error), waited for up to `within`
-    seconds (default: the actor's patience), then checked."""
+    seconds (default: the actor's patience). It fails on a broken chat.v1 contract: those are
+    the always-on oracle's findings (their StreamVerifier), kept here so that no answer is read
+    unchecked; what the answer should say is a resolution's, for `See`."""
 
     within: float | None = None
 
