@@ -43,7 +43,7 @@ import asyncpg
 import psutil
 from redis.asyncio import Redis
 
-from driver.actors.questions import HowTheirQuestionEnded, TheAnswer
+from driver.actors.questions import HowTheirQuestionEnded, TheAnswer, TheRunAsked
 from driver.actors.tasks import (
     Ask,
     CheckEverythingSeen,
@@ -94,7 +94,8 @@ async def _arrive(cast: Cast, count: int) -> list[Customer]:
 async def _one_question(customer: Customer) -> tuple[float, float]:
     """(seconds to the first progress, seconds to the answer) for one question."""
     person = customer.person
-    run = await person.attempts_to(Ask(customer.question))
+    await person.attempts_to(Ask(customer.question))
+    run = await person.asks_for(TheRunAsked())
     await person.asks_for(TheAnswer(30))
     return latency.first_progress(run), latency.answer_time(run)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import allure
 
 from driver.actors.questions import TheNoted
-from driver.actors.tasks import DOOR_REFUSAL, TryToOpenChat, TryToOpenChatShowing
+from driver.actors.tasks import DOOR_REFUSAL, TURNED_AWAY, TryToOpenChat, TryToOpenChatShowing
 from driver.oracle import refusals
 from fixtures import security
 from fixtures.cast import LAST_REFUSAL
@@ -28,7 +28,9 @@ async def step_open_chat_without_version(ctx: ScenarioContext, name: str) -> Non
     """The person's app opens the chat with her pass the browser way but names no chat version."""
     person = ctx.cast.person(name)
     attempt = TryToOpenChat(person.access_token, "her pass alone", browser=True, name_version=False)
-    ctx.cast.notes.write(LAST_REFUSAL, await person.attempts_to(attempt))
+    await person.attempts_to(attempt)
+    refused = await person.asks_for(TheNoted(TURNED_AWAY))
+    ctx.cast.notes.write(LAST_REFUSAL, refused)
 
 
 @then("{name}'s pass appears nowhere in what our servers wrote down")

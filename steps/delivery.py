@@ -19,6 +19,7 @@ from driver.actors.questions import (
     TheAnswersMissingOn,
     TheAnswerText,
     TheCatchUpOn,
+    TheChatOn,
     TheEvent,
     TheEventOfTool,
     TheMessages,
@@ -381,7 +382,9 @@ async def step_crowd(ctx: ScenarioContext, count: int) -> None:
     if not ctx.target.embedded:  # a deployment: its balancer spreads them
         ctx.cast.notes.write(CROWD, customers_of(people))
         await Everyone(people).attempts_to(SettleIn())
-        chats = [await person.attempts_to(OpenChat("laptop")) for person in people]
+        for person in people:
+            await person.attempts_to(OpenChat("laptop"))
+        chats = [await person.asks_for(TheChatOn("laptop")) for person in people]
         if not balancing.spread_over_servers(chats, "the customers' chats"):
             ctx.scenario.skip(balancing.NOT_SAID)
         return

@@ -11,8 +11,8 @@ from driver.actors.tasks import (
     AskOnEveryChatAtOnce,
     CatchUpOnUnknownRuns,
     OpenMoreChats,
-    TryToOpenAnotherChat,
     TryToOpenChatOn,
+    TryToOpenOneMoreChat,
 )
 from fixtures import balancing, security
 from fixtures.cast import LAST_REFUSAL
@@ -40,7 +40,7 @@ async def step_chats_open(ctx: ScenarioContext, name: str, count: int) -> None:
 async def step_one_more_chat(ctx: ScenarioContext, name: str) -> None:
     """The person tries to open one more chat."""
     person = ctx.cast.person(name)
-    await person.attempts_to(TryToOpenAnotherChat(ctx.target.service_url))
+    await person.attempts_to(TryToOpenOneMoreChat(ctx.target.service_url))
     refused = await person.asks_for(TheNoted(TURNED_AWAY))
     ctx.cast.notes.write(LAST_REFUSAL, refused)  # read by steps/access.py
 

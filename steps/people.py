@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from driver.actors.questions import HowTheirSignInAnswersDiffer, TheNoted
+from driver.actors.questions import HowTheirSignInAnswersDiffer, TheLastRefusal, TheNoted
 from driver.actors.tasks import (
     SIGN_UPS_AT_ONCE,
     SignIn,
@@ -43,15 +43,17 @@ async def step_signed_up_and_in(ctx: ScenarioContext, name: str) -> None:
 @when("{name} signs in with {her:Her} password")
 async def step_sign_in(ctx: ScenarioContext, name: str, her: str) -> None:
     """The person tries to sign in with her own password."""
-    ctx.cast.notes.write(LAST_REFUSAL, await ctx.cast.person(name).attempts_to(TryToSignIn()))
+    person = ctx.cast.person(name)
+    await person.attempts_to(TryToSignIn())
+    ctx.cast.notes.write(LAST_REFUSAL, await person.asks_for(TheLastRefusal()))
 
 
 @when('{name} signs in with the password "{password}"')
 async def step_sign_in_with(ctx: ScenarioContext, name: str, password: str) -> None:
     """The person tries to sign in with the password given."""
-    ctx.cast.notes.write(
-        LAST_REFUSAL, await ctx.cast.person(name).attempts_to(TryToSignIn(password))
-    )
+    person = ctx.cast.person(name)
+    await person.attempts_to(TryToSignIn(password))
+    ctx.cast.notes.write(LAST_REFUSAL, await person.asks_for(TheLastRefusal()))
 
 
 @when('{name} signs in as "{email}", each time {other} signs in with a wrong password')
@@ -61,7 +63,8 @@ async def step_sign_in_side_by_side(
     """The person signs in with the email given while the other signs in with a wrong password, in turns."""
     person = ctx.cast.person(name)
     person.email = email
-    ctx.cast.notes.write(LAST_REFUSAL, await person.attempts_to(TryToSignIn()))
+    await person.attempts_to(TryToSignIn())
+    ctx.cast.notes.write(LAST_REFUSAL, await person.asks_for(TheLastRefusal()))
     await person.attempts_to(SignInSideBySide(ctx.cast.person(other)))
 
 
@@ -77,9 +80,8 @@ async def step_sign_up_again(ctx: ScenarioContext, name: str) -> None:
     """Someone else tries to sign up with the person's email."""
     email = ctx.cast.person(name).email
     impostor = ctx.cast.person("Impostor")
-    ctx.cast.notes.write(
-        LAST_REFUSAL, await impostor.attempts_to(TryToSignUp("another-password", email=email))
-    )
+    await impostor.attempts_to(TryToSignUp("another-password", email=email))
+    ctx.cast.notes.write(LAST_REFUSAL, await impostor.asks_for(TheLastRefusal()))
 
 
 @then("{name} is recognised as {herself:Herself}")
@@ -114,7 +116,8 @@ def step_refused_conflict(ctx: ScenarioContext) -> None:
 async def step_sign_up_weak(ctx: ScenarioContext, name: str, weak: Callable[[str], str]) -> None:
     """The person tries to sign up with the weak password described."""
     person = ctx.cast.person(name)
-    ctx.cast.notes.write(LAST_REFUSAL, await person.attempts_to(TryToSignUp(weak(person.email))))
+    await person.attempts_to(TryToSignUp(weak(person.email)))
+    ctx.cast.notes.write(LAST_REFUSAL, await person.asks_for(TheLastRefusal()))
 
 
 @then("the sign-up is refused because {why}")
@@ -132,8 +135,10 @@ def step_refused_weak(ctx: ScenarioContext, why: str) -> None:
 async def step_no_account(ctx: ScenarioContext, name: str) -> None:
     """The person has no account: signing in is refused as a wrong email or password."""
     person = ctx.cast.person(name)
-    refused = await person.attempts_to(TryToSignIn())
-    refusals.expect_refused(refused, "the email or password is not correct", who=name)
+    await person.attempts_to(TryToSignIn())
+    refusals.expect_refused(
+        await person.asks_for(TheLastRefusal()), "the email or password is not correct", who=name
+    )
 
 
 @when("{name} signs up twice at the same moment, from two devices with two different passwords")
@@ -160,7 +165,8 @@ async def step_only_winner_password(ctx: ScenarioContext, name: str) -> None:
     """Signing in works with the winning sign-up's password and is refused with the other's."""
     person = ctx.cast.person(name)
     for password, outcome in await person.asks_for(TheNoted(SIGN_UPS_AT_ONCE)):
-        refused = await person.attempts_to(TryToSignIn(password))
+        await person.attempts_to(TryToSignIn(password))
+        refused = await person.asks_for(TheLastRefusal())
         if not isinstance(outcome, str):  # this sign-up was refused
             refusals.expect_refused(refused, "the email or password is not correct", who=name)
         else:

@@ -10,6 +10,7 @@ from driver.actors.tasks import (
     ASKED_ON_EACH,
     COMPANY_SIGN_IN_REFUSAL,
     FATES,
+    TURNED_AWAY,
     AskOneAfterAnother,
     OpenMoreChats,
     SignInThroughTheirCompany,
@@ -143,8 +144,9 @@ async def step_no_more_chats(ctx: ScenarioContext, name: str, reason: str) -> No
     """The person tries to open one more chat on her laptop's server and is refused for the reason given."""
     person = ctx.cast.person(name)
     # A chat that did open (a failure) is closed with the others when she leaves.
-    opened = await person.attempts_to(TryToOpenOneMoreChat(_laptop_server(ctx, name)))
-    refusals.expect_refused(opened, reason, who=name)
+    await person.attempts_to(TryToOpenOneMoreChat(_laptop_server(ctx, name)))
+    refused = await person.asks_for(TheNoted(TURNED_AWAY))
+    refusals.expect_refused(refused, reason, who=name)
 
 
 @then("{name} can open {count:d} more chats")

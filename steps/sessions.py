@@ -10,6 +10,8 @@ from driver.actors.questions import (
     TheAnswer,
     TheAnswerOn,
     TheAnswerText,
+    TheChatOn,
+    TheLastRefusal,
     TheNoted,
     ThePass,
     TheRenewalsAtOnce,
@@ -77,7 +79,8 @@ async def step_chat_with_new_pass(ctx: ScenarioContext, name: str) -> None:
     person = ctx.cast.person(name)
     previous = await person.asks_for(TheNoted(PREVIOUS_PASS))
     assert person.access_token != previous.access_token, f"{name} got the same pass again"
-    await (await person.attempts_to(OpenChat())).ping()
+    await person.attempts_to(OpenChat())
+    await (await person.asks_for(TheChatOn())).ping()
 
 
 @then("{name}'s previous renewal no longer works")
@@ -246,7 +249,9 @@ async def step_devices_ended(ctx: ScenarioContext) -> None:
 @then("{name} can sign in again with her password")
 async def step_can_sign_in_again(ctx: ScenarioContext, name: str) -> None:
     """The person can sign in again with her password."""
-    refusal = await ctx.cast.person(name).attempts_to(TryToSignIn())
+    person = ctx.cast.person(name)
+    await person.attempts_to(TryToSignIn())
+    refusal = await person.asks_for(TheLastRefusal())
     assert refusal is None, f"{name} could not sign in again: {refusal}"
 
 
@@ -255,11 +260,14 @@ async def step_only_new_password(ctx: ScenarioContext, name: str) -> None:
     """The person's old password is refused and her new one lets her in."""
     person = ctx.cast.person(name)
     old_password = await person.asks_for(TheNoted(OLD_PASSWORD))
-    old = await person.attempts_to(TryToSignIn(old_password))
+    await person.attempts_to(TryToSignIn(old_password))
     refusals.expect_refused(
-        old, "the email or password is not correct", who=f"{name}, with her old password,"
+        await person.asks_for(TheLastRefusal()),
+        "the email or password is not correct",
+        who=f"{name}, with her old password,",
     )
-    refusal = await person.attempts_to(TryToSignIn())
+    await person.attempts_to(TryToSignIn())
+    refusal = await person.asks_for(TheLastRefusal())
     assert refusal is None, f"{name}'s new password was refused: {refusal}"
 
 
@@ -444,7 +452,8 @@ async def step_mistype(ctx: ScenarioContext, name: str, count: int) -> None:
     """The person types a wrong password that many times, then her right one."""
     person = ctx.cast.person(name)
     await person.attempts_to(TryWrongPasswords(person, count))
-    ctx.cast.notes.write(LAST_REFUSAL, await person.attempts_to(TryToSignIn()))
+    await person.attempts_to(TryToSignIn())
+    ctx.cast.notes.write(LAST_REFUSAL, await person.asks_for(TheLastRefusal()))
 
 
 @given("sign-in locks an account for {seconds:d} second after 5 wrong passwords")

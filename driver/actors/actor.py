@@ -3,7 +3,8 @@ abilities, remembers facts, performs tasks and answers questions.
 
     alice = Actor("Alice", email, password, transcript).who_can(CallTheApi(api), ChatOnDevices(ws))
     await alice.attempts_to(SignUp(), SignIn())
-    run = await alice.attempts_to(Ask("How can we cut our model spend?"))
+    await alice.attempts_to(Ask("How can we cut our model spend?"))
+    run = await alice.asks_for(TheRunAsked())
     final = await alice.asks_for(TheAnswer(within=15))
 
 Everything an actor's connections see goes to their StreamVerifier (the contract) and to the
@@ -13,7 +14,7 @@ scenario's Transcript (the evidence).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, TypeVar, overload
+from typing import Any, Protocol, TypeVar
 
 from driver.actors.abilities import Ability, CallTheApi, ChatOnDevices
 from driver.actors.notepad import Notepad
@@ -31,10 +32,11 @@ T_co = TypeVar("T_co", covariant=True)
 A = TypeVar("A")
 
 
-class Task(Protocol[T_co]):
-    """Something an actor does that changes the world; what it returns is its outcome."""
+class Task(Protocol):
+    """Something an actor does that changes the world; it returns nothing: what it leaves
+    behind is read afterwards with a question (what it must remember goes on the notepad)."""
 
-    async def perform_as(self, actor: Actor) -> T_co: ...
+    async def perform_as(self, actor: Actor) -> None: ...
 
 
 class Question(Protocol[T_co]):
@@ -114,22 +116,12 @@ class Actor:
         return self.ability_to(ChatOnDevices)
 
     # -- tasks and questions
-    @overload
-    async def attempts_to(self, task: Task[T], /) -> T: ...
-
-    @overload
-    async def attempts_to(
-        self, first: Task[Any], second: Task[Any], /, *more: Task[Any]
-    ) -> None: ...
-
-    async def attempts_to(self, *tasks: Task[Any]) -> Any:
-        """Perform the tasks in order; one task's outcome is returned."""
-        outcome = None
+    async def attempts_to(self, *tasks: Task) -> None:
+        """Perform the tasks in order."""
         for task in tasks:
-            outcome = await task.perform_as(self)
-        return outcome if len(tasks) == 1 else None
+            await task.perform_as(self)
 
-    async def should(self, *checks: Task[None]) -> None:
+    async def should(self, *checks: Task) -> None:
         """Perform checks (interactions such as See), in order: screenpy's `should`."""
         for check in checks:
             await check.perform_as(self)

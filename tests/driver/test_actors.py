@@ -12,21 +12,24 @@ from driver.actors.abilities import Ability, CallTheApi, ChatOnDevices
 from driver.actors.actor import Actor
 from driver.actors.interactions import See
 from driver.actors.notepad import Note
+from driver.actors.questions import TheNoted
 from driver.client.api import ChatApi
 from driver.evidence.transcript import Transcript
 from fixtures.cast import Cast
 
+LAST_WORD = Note[str]("the last word written down")
+
 
 @dataclass
 class Word:
-    """A task that writes down that it ran; its outcome is its word."""
+    """A task that writes down that it ran (under its word, on the actor's notepad too)."""
 
     word: str
     log: list[str] = field(default_factory=list)
 
-    async def perform_as(self, actor: Actor) -> str:
+    async def perform_as(self, actor: Actor) -> None:
         self.log.append(f"{actor.name}: {self.word}")
-        return self.word
+        actor.notes.write(LAST_WORD, self.word)
 
 
 @pytest.fixture
@@ -44,11 +47,13 @@ def test_an_actor_uses_the_ability_of_that_kind_given_last() -> None:
     assert alice.ability_to(ChatOnDevices) is second and alice.chat is second
 
 
-async def test_tasks_run_in_order_and_one_task_gives_its_outcome() -> None:
+async def test_tasks_run_in_order_and_what_they_noted_is_asked_for() -> None:
     alice, log = Actor("Alice", "a@example.com", "pw", Transcript("t")), list[str]()
-    assert await alice.attempts_to(Word("sign up", log)) == "sign up"
+    await alice.attempts_to(Word("sign up", log))
+    assert await alice.asks_for(TheNoted(LAST_WORD)) == "sign up"
     await alice.attempts_to(Word("one", log), Word("two", log))
     assert log == ["Alice: sign up", "Alice: one", "Alice: two"]
+    assert await alice.asks_for(TheNoted(LAST_WORD)) == "two"
 
 
 async def test_the_spotlight_is_on_whom_a_step_put_it(session: aiohttp.ClientSession) -> None:

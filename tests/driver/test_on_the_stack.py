@@ -13,12 +13,17 @@ from driver.actors.abilities import CallTheApi, ChatOnDevices, ws_url_of
 from driver.actors.actor import Actor
 from driver.actors.questions import (
     TheAnswer,
+    TheChatOn,
     TheirConversations,
     TheKindsOfEventSeen,
     TheMessages,
+    TheNoted,
     answer_text,
 )
 from driver.actors.tasks import (
+    REPEAT_CONFIRMATION,
+    TURNED_AWAY,
+    USAGE_ACCEPTED,
     Ask,
     AskAgain,
     CheckEverythingSeen,
@@ -92,7 +97,8 @@ async def signed_in(person: Actor) -> Actor:
 
 async def test_alice_asks_and_gets_a_checked_answer(cast: dict[str, Actor]) -> None:
     alice, bob = await signed_in(cast["Alice"]), await signed_in(cast["Bob"])
-    assert await alice.attempts_to(LoadUsage(USAGE)) == 1
+    await alice.attempts_to(LoadUsage(USAGE))
+    assert await alice.asks_for(TheNoted(USAGE_ACCEPTED)) == 1
     await bob.attempts_to(OpenChat())
     try:
         await alice.attempts_to(Ask("How can we cut our model spend?"))
@@ -116,13 +122,18 @@ async def test_alice_asks_and_gets_a_checked_answer(cast: dict[str, Actor]) -> N
 
 async def test_strangers_and_foreign_pages_are_turned_away(cast: dict[str, Actor]) -> None:
     alice = await signed_in(cast["Alice"])
-    refused = await alice.attempts_to(TryToOpenChat.without_a_pass())
-    assert (refused.status, refused.code) == (401, "invalid_token") and refused.message
-    assert (await alice.attempts_to(TryToOpenChat.showing("not-a-pass"))).status == 401
-    assert (
-        await alice.attempts_to(TryToOpenChatFrom("https://evil.example"))
-    ).code == "origin_not_allowed"
-    browser = await alice.attempts_to(OpenChat("browser", origin=ORIGIN, browser=True))
+    await alice.attempts_to(TryToOpenChat.without_a_pass())
+    refused = await alice.asks_for(TheNoted(TURNED_AWAY))
+    assert refused is not None and (refused.status, refused.code) == (401, "invalid_token")
+    assert refused.message
+    await alice.attempts_to(TryToOpenChat.showing("not-a-pass"))
+    refused = await alice.asks_for(TheNoted(TURNED_AWAY))
+    assert refused is not None and refused.status == 401
+    await alice.attempts_to(TryToOpenChatFrom("https://evil.example"))
+    refused = await alice.asks_for(TheNoted(TURNED_AWAY))
+    assert refused is not None and refused.code == "origin_not_allowed"
+    await alice.attempts_to(OpenChat("browser", origin=ORIGIN, browser=True))
+    browser = await alice.asks_for(TheChatOn("browser"))
     assert browser.subprotocol == "chat.v1"
     with pytest.raises(ApiError) as wrong:
         await alice.api.login(alice.email, "not the password")
@@ -136,7 +147,8 @@ async def test_bad_frames_get_error_frames_and_the_socket_stays_open(
     cast: dict[str, Actor],
 ) -> None:
     alice = await signed_in(cast["Alice"])
-    socket = await alice.attempts_to(OpenChat())
+    await alice.attempts_to(OpenChat())
+    socket = await alice.asks_for(TheChatOn())
     await socket.send_raw("{not json")
     assert (await socket.next_error()).code == "invalid_json"
     await socket.send_frame({"type": "dance"})
@@ -152,7 +164,8 @@ async def test_asking_twice_with_one_id_starts_one_run(cast: dict[str, Actor]) -
     await alice.attempts_to(LoadUsage(USAGE))
     await alice.attempts_to(Ask("How can we cut our model spend?"))
     first = alice.last_ack
-    again = await alice.attempts_to(AskAgain())
+    await alice.attempts_to(AskAgain())
+    again = await alice.asks_for(TheNoted(REPEAT_CONFIRMATION))
     assert first is not None and again.duplicate
     assert (again.run_id, again.message_id) == (first.run_id, first.message_id)
     await alice.asks_for(TheAnswer(15))

@@ -11,7 +11,7 @@ import pytest
 
 from driver.actors.abilities import CallTheApi, ChatOnDevices, ws_url_of
 from driver.actors.actor import Actor
-from driver.actors.questions import TheAnswer
+from driver.actors.questions import TheAnswer, TheChatOn
 from driver.actors.tasks import (
     Ask,
     CheckEverythingSeen,
@@ -59,7 +59,8 @@ async def test_chat_v1_works_end_to_end_through_the_balancer(stack: Stack, api: 
     await alice.attempts_to(SignUp(), SignIn())
     page = await api.raw("GET", "/")
     assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
-    phone = await alice.attempts_to(OpenChat("phone"))
+    await alice.attempts_to(OpenChat("phone"))
+    phone = await alice.asks_for(TheChatOn("phone"))
     try:
         await alice.attempts_to(Ask(QUESTION))
         assert (await alice.asks_for(TheAnswer(15))).type == "agent_completed"

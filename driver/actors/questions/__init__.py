@@ -7,6 +7,7 @@ from driver.actors.questions.answers import (
     TheEvent,
     TheFirstEventSinceAsking,
     TheKindsOfEventSeen,
+    TheRunAsked,
     WhatTheHistoryHeldOnArrival,
     answer_text,
 )
@@ -33,6 +34,7 @@ from driver.actors.questions.delivery import (
     TheStepsSeenOn,
     TheStepsSentAfterCatchingUp,
 )
+from driver.actors.questions.devices import TheChatOn
 from driver.actors.questions.history import (
     TheirConversations,
     TheMessages,
@@ -70,7 +72,7 @@ from driver.actors.questions.sessions import (
     WhatStillWorks,
     WhenTheEndedPassIsLetIn,
 )
-from driver.actors.questions.sign_in import HowTheirSignInAnswersDiffer
+from driver.actors.questions.sign_in import HowTheirSignInAnswersDiffer, TheLastRefusal
 from driver.actors.questions.stages import (
     ANSWER_STAGE,
     TheLongestPause,
@@ -117,6 +119,7 @@ __all__ = [
     "TheAnswerText",
     "TheAnswersMissingOn",
     "TheCatchUpOn",
+    "TheChatOn",
     "TheConversationInTheBrowser",
     "TheConversationTheyKeptAsking",
     "TheErrorsSeen",
@@ -128,6 +131,7 @@ __all__ = [
     "TheFirstEventSinceAsking",
     "TheFirstReadinessAnswer",
     "TheKindsOfEventSeen",
+    "TheLastRefusal",
     "TheLongestPause",
     "TheMessages",
     "TheNoted",
@@ -142,6 +146,7 @@ __all__ = [
     "TheRefusal",
     "TheRefusals",
     "TheRenewalsAtOnce",
+    "TheRunAsked",
     "TheServerOf",
     "TheStagesSeen",
     "TheStepsNotOnceInOrderOn",

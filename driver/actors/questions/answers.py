@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from driver.actors.actor import Actor
 from driver.client.contract import AGENT_COMPLETED, AGENT_ERROR, TimedEvent
-from driver.client.stream import StreamStalled
+from driver.client.stream import RunStream, StreamStalled
 
 LOOKOUT_WAIT_S = 2.0
 
@@ -19,7 +19,9 @@ LOOKOUT_WAIT_S = 2.0
 @dataclass(frozen=True)
 class TheAnswer:
     """The last question's final event (an answer or an error), waited for up to `within`
-    seconds (default: the actor's patience), then checked."""
+    seconds (default: the actor's patience). It fails on a broken chat.v1 contract: those are
+    the always-on oracle's findings (their StreamVerifier), kept here so that no answer is read
+    unchecked; what the answer should say is a resolution's, for `See`."""
 
     within: float | None = None
 
@@ -42,6 +44,14 @@ class TheAnswer:
             listed = "\n".join(f"  - {p}" for p in problems)
             raise AssertionError(f"{actor.name}'s answer broke the chat.v1 contract:\n{listed}")
         return final
+
+
+@dataclass(frozen=True)
+class TheRunAsked:
+    """Their last question, as the device they asked on follows it."""
+
+    async def answered_by(self, actor: Actor) -> RunStream:
+        return actor.asked_last()
 
 
 @dataclass(frozen=True)

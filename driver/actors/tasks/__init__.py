@@ -4,6 +4,7 @@ from driver.actors.actor import DEFAULT_DEVICE
 from driver.actors.tasks.accounts import (
     SIGN_INS_SIDE_BY_SIDE,
     SIGN_UPS_AT_ONCE,
+    USAGE_ACCEPTED,
     LoadUsage,
     SignIn,
     SignInSideBySide,
@@ -45,7 +46,13 @@ from driver.actors.tasks.company_sign_in import (
     SignInThroughTheirCompany,
     TryToSignInThroughTheirCompany,
 )
-from driver.actors.tasks.conversation import Ask, AskAgain, ContinueLatestConversation, TryToAskIn
+from driver.actors.tasks.conversation import (
+    REPEAT_CONFIRMATION,
+    Ask,
+    AskAgain,
+    ContinueLatestConversation,
+    TryToAskIn,
+)
 from driver.actors.tasks.crowd import (
     AS_A_CUSTOMER,
     CHAT_OPENED_AFTER,
@@ -70,7 +77,6 @@ from driver.actors.tasks.delivery import (
     CATCH_UP_ANSWER,
     FIRST_CONFIRMATION,
     NETWORK_FROZE_AT,
-    REPEAT_CONFIRMATION,
     UNCONFIRMED,
     AskAndLoseTheConfirmation,
     FollowTheAnswerOn,
@@ -117,7 +123,6 @@ from driver.actors.tasks.limits import (
     AskOnEveryChatAtOnce,
     CatchUpOnUnknownRuns,
     OpenMoreChats,
-    TryToOpenAnotherChat,
     TryToOpenOneMoreChat,
 )
 from driver.actors.tasks.operations import (
@@ -285,6 +290,7 @@ __all__ = [
     "TURNED_AWAY",
     "TURNED_AWAY_SHOWING_PASSES",
     "UNCONFIRMED",
+    "USAGE_ACCEPTED",
     "USAGE_FILE",
     "USUAL_ROUTINE",
     "WATCHED_VISIT",
@@ -381,7 +387,6 @@ __all__ = [
     "TryToAskOnEachAtOnce",
     "TryToCatchUp",
     "TryToGetIn",
-    "TryToOpenAnotherChat",
     "TryToOpenChat",
     "TryToOpenChatFrom",
     "TryToOpenChatOn",

@@ -12,51 +12,54 @@ from typing import Any
 from driver.actors.actor import Actor
 from driver.actors.notepad import Note
 from driver.client.errors import ApiError
-from driver.client.models import Tokens
 from driver.oracle.sign_in_answers import ROUNDS, Attempt, SideBySide
 
 SIGN_INS_SIDE_BY_SIDE = Note[SideBySide]("the sign-ins side by side")
 # Each password of two sign-ups at the same moment, with what it got: the user id, or the refusal.
 SIGN_UPS_AT_ONCE = Note[list[tuple[str, str | ApiError]]]("her two sign-ups at the same moment")
+# What their last try to sign in or up got: the refusal, or None when it went through.
+ACCOUNT_REFUSAL = Note[ApiError | None]("how their last try to sign in or up went")
+# How many usage records the service accepted of their last upload.
+USAGE_ACCEPTED = Note[int]("how many usage records the service accepted")
 
 
 @dataclass(frozen=True)
 class SignUp:
-    """Create their account with their email and (strong) password; their user id."""
+    """Create their account with their email and (strong) password; they remember their user id."""
 
-    async def perform_as(self, actor: Actor) -> str:
+    async def perform_as(self, actor: Actor) -> None:
         actor.user_id = await actor.api.register(actor.email, actor.password, actor.name)
         actor.note("signed up")
-        return actor.user_id
 
 
 @dataclass(frozen=True)
 class TryToSignUp:
     """Sign up with that password instead of a strong one (with someone else's `email`, if
-    given); the refusal, or None."""
+    given); the refusal (None: signed up) is noted under ACCOUNT_REFUSAL."""
 
     password: str
     email: str | None = None
 
-    async def perform_as(self, actor: Actor) -> ApiError | None:
+    async def perform_as(self, actor: Actor) -> None:
         email = actor.email if self.email is None else self.email
         try:
             actor.user_id = await actor.api.register(email, self.password, actor.name)
         except ApiError as refusal:
             actor.note(f"could not sign up: {refusal.code}", kind="error")
-            return refusal
+            actor.notes.write(ACCOUNT_REFUSAL, refusal)
+            return
         actor.password = self.password
         actor.note("signed up")
-        return None
+        actor.notes.write(ACCOUNT_REFUSAL, None)
 
 
 @dataclass(frozen=True)
 class SignUpTwiceAtOnce:
     """Sign up twice at the same moment, with their email and two different passwords (as two
-    devices would); each attempt's outcome, with its password: the user id, or the refusal. The
-    password of the attempt that got an account becomes theirs. Noted under SIGN_UPS_AT_ONCE."""
+    devices would); each attempt's outcome, with its password (the user id, or the refusal), is
+    noted under SIGN_UPS_AT_ONCE. The password of the attempt that got an account becomes theirs."""
 
-    async def perform_as(self, actor: Actor) -> list[tuple[str, str | ApiError]]:
+    async def perform_as(self, actor: Actor) -> None:
         passwords = [actor.password, secrets.token_urlsafe(12)]
 
         async def attempt(password: str) -> str | ApiError:
@@ -70,48 +73,49 @@ class SignUpTwiceAtOnce:
             if isinstance(outcome, str):
                 actor.user_id, actor.password = outcome, password
         actor.note("signed up twice at the same moment")
-        return actor.notes.write(SIGN_UPS_AT_ONCE, list(zip(passwords, outcomes, strict=True)))
+        actor.notes.write(SIGN_UPS_AT_ONCE, list(zip(passwords, outcomes, strict=True)))
 
 
 @dataclass(frozen=True)
 class SignIn:
-    """Sign in with their password; the pass."""
+    """Sign in with their password; they remember the pass."""
 
-    async def perform_as(self, actor: Actor) -> Tokens:
+    async def perform_as(self, actor: Actor) -> None:
         actor.tokens = await actor.api.login(actor.email, actor.password)
         actor.note("signed in")
-        return actor.tokens
 
 
 @dataclass(frozen=True)
 class TryToSignIn:
-    """Sign in with that password (default: theirs); the refusal, or None."""
+    """Sign in with that password (default: theirs); the refusal (None: let in) is noted under
+    ACCOUNT_REFUSAL."""
 
     password: str | None = None
 
-    async def perform_as(self, actor: Actor) -> ApiError | None:
+    async def perform_as(self, actor: Actor) -> None:
         password = actor.password if self.password is None else self.password
         try:
             tokens = await actor.api.login(actor.email, password)
         except ApiError as refusal:
             actor.note(f"could not sign in: {refusal.code}", kind="error")
-            return refusal
+            actor.notes.write(ACCOUNT_REFUSAL, refusal)
+            return
         actor.tokens = tokens
         actor.note("signed in")
-        return None
+        actor.notes.write(ACCOUNT_REFUSAL, None)
 
 
 @dataclass(frozen=True)
 class LoadUsage:
-    """Upload usage records; how many the service accepted."""
+    """Upload usage records; how many the service accepted is noted under USAGE_ACCEPTED."""
 
     records: Sequence[Mapping[str, Any]]
 
-    async def perform_as(self, actor: Actor) -> int:
+    async def perform_as(self, actor: Actor) -> None:
         accepted = await actor.api.post_usage(actor.access_token, self.records)
         actor.usage.extend(self.records)
         actor.note(f"loaded {accepted} usage records")
-        return accepted
+        actor.notes.write(USAGE_ACCEPTED, accepted)
 
 
 async def _attempt(actor: Actor, email: str, password: str) -> Attempt:

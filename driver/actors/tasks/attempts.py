@@ -20,9 +20,9 @@ from typing import Literal
 
 from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.notepad import Note
-from driver.actors.tasks.accounts import TryToSignIn
-from driver.actors.tasks.conversation import TryToAskIn
-from driver.actors.tasks.devices import OpenChat, TryToOpenChat
+from driver.actors.tasks.accounts import ACCOUNT_REFUSAL, TryToSignIn
+from driver.actors.tasks.conversation import ASK_REFUSED, TryToAskIn
+from driver.actors.tasks.devices import TURNED_AWAY, OpenChat, TryToOpenChat
 from driver.client import passes
 from driver.client.contract import ErrorCode
 from driver.client.errors import (
@@ -128,7 +128,8 @@ class TryToOpenChatShowing:
     async def perform_as(self, actor: Actor) -> None:
         token = DOOR_PASSES[self.kind](self.factory)
         attempt = TryToOpenChat.without_a_pass() if token is None else TryToOpenChat.showing(token)
-        actor.notes.write(DOOR_REFUSAL, await attempt.perform_as(actor))
+        await attempt.perform_as(actor)
+        actor.notes.write(DOOR_REFUSAL, actor.notes.read(TURNED_AWAY))
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,8 @@ class TryToSignInDespiteTheLock:
     noted under LOCKED_OUT, with how long they were told to wait."""
 
     async def perform_as(self, actor: Actor) -> None:
-        actor.notes.write(LOCKED_OUT, await actor.attempts_to(TryToSignIn()))
+        await actor.attempts_to(TryToSignIn())
+        actor.notes.write(LOCKED_OUT, actor.notes.read(ACCOUNT_REFUSAL))
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,8 @@ class SignInOnceTheLockLifts:
 
     async def perform_as(self, actor: Actor) -> None:
         async def signed_in() -> bool:
-            return await actor.attempts_to(TryToSignIn()) is None
+            await actor.attempts_to(TryToSignIn())
+            return actor.notes.read(ACCOUNT_REFUSAL) is None
 
         since = actor.notes.read(LAST_WRONG_PASSWORD_AT)
         await eventually(
@@ -252,10 +255,11 @@ class TryToReach:
             elif how.startswith("read the log"):
                 await intruder.api.run_events(intruder.access_token, thread, run.run_id)
             elif how.startswith("ask a question inside"):
-                refused = await intruder.attempts_to(TryToAskIn(thread, "What did they spend?"))
-                return refused.code
+                await intruder.attempts_to(TryToAskIn(thread, "What did they spend?"))
+                return intruder.notes.read(ASK_REFUSED).code
             elif how.startswith("catch up"):
-                socket = await intruder.attempts_to(OpenChat())
+                await intruder.attempts_to(OpenChat())
+                socket = intruder.chat.socket(DEFAULT_DEVICE, intruder.name)
                 answers = await socket.resume([(run.run_id, 0)])
                 raise AssertionError(f"{intruder.name} caught up on {what}: {answers}")
             else:
@@ -365,7 +369,8 @@ class SendAGarbledMessage:
         if self.name not in GARBLED:
             known = "\n  ".join(GARBLED)
             raise AssertionError(f"no garbled message called {self.name!r}; known:\n  {known}")
-        socket = await actor.attempts_to(OpenChat())
+        await actor.attempts_to(OpenChat())
+        socket = actor.chat.socket(DEFAULT_DEVICE, actor.name)
         await socket.send_raw(GARBLED[self.name])
         try:
             explanation = await socket.next_error(self.timeout)
@@ -390,7 +395,8 @@ class SendGarbledMessagesInARow:
     count: int
 
     async def perform_as(self, actor: Actor) -> None:
-        socket = await actor.attempts_to(OpenChat())
+        await actor.attempts_to(OpenChat())
+        socket = actor.chat.socket(DEFAULT_DEVICE, actor.name)
         for name in garbled_in_a_row(self.count):
             try:
                 await socket.send_raw(GARBLED[name])
@@ -403,7 +409,8 @@ class SendTooLargeAMessage:
     """Open the chat and send one message just over the 64 KiB limit."""
 
     async def perform_as(self, actor: Actor) -> None:
-        socket = await actor.attempts_to(OpenChat())
+        await actor.attempts_to(OpenChat())
+        socket = actor.chat.socket(DEFAULT_DEVICE, actor.name)
         text = "x" * (MAX_FRAME_BYTES + 1 - len('{"type": "ping", "pad": ""}'))
         await socket.send_raw(json.dumps({"type": "ping", "pad": text}) + " ")
 

@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from driver.actors.actor import Actor, Question, Task
+from driver.actors.actor import DEFAULT_DEVICE, Actor, Question, Task
 from driver.actors.notepad import Note
 from driver.actors.tasks.accounts import LoadUsage, SignIn, SignUp
 from driver.actors.tasks.conversation import Ask
@@ -83,7 +83,7 @@ class Everyone:
     def __init__(self, people: Sequence[Customer] | Sequence[Actor]) -> None:
         self.people = [p.person if isinstance(p, Customer) else p for p in people]
 
-    async def attempts_to(self, *tasks: Task[Any]) -> None:
+    async def attempts_to(self, *tasks: Task) -> None:
         """Each task in turn, performed by every one of them at the same moment; fails, saying
         how many of them did not manage it and why, unless every one did."""
         for task in tasks:
@@ -102,7 +102,7 @@ class Everyone:
                     f"the first: {failed[0]}"
                 ) from failed[0]
 
-    async def should(self, *checks: Task[None]) -> None:
+    async def should(self, *checks: Task) -> None:
         """Every one of them performs the checks (`See`); fails listing what was wrong for
         anyone, one line each."""
         outcomes = await asyncio.gather(
@@ -189,7 +189,8 @@ class OpenChatTimed:
 
     async def perform_as(self, actor: Actor) -> None:
         started = time.monotonic()
-        socket = await actor.attempts_to(OpenChat())
+        await actor.attempts_to(OpenChat())
+        socket = actor.chat.socket(DEFAULT_DEVICE, actor.name)
         actor.notes.write(CHAT_OPENED_AFTER, socket.opened_at - started)
 
 
@@ -201,8 +202,9 @@ class KeepChatsOpen:
     not_done = "customers could not open their tabs"
 
     async def perform_as(self, actor: Actor) -> None:
-        tabs = [actor.attempts_to(OpenChat(f"tab {n}")) for n in range(1, self.tabs + 1)]
-        actor.notes.write(CHATS_KEPT_OPEN, list(await asyncio.gather(*tabs)))
+        tabs = [f"tab {n}" for n in range(1, self.tabs + 1)]
+        await asyncio.gather(*(actor.attempts_to(OpenChat(tab)) for tab in tabs))
+        actor.notes.write(CHATS_KEPT_OPEN, [actor.chat.socket(tab, actor.name) for tab in tabs])
 
 
 @dataclass(frozen=True)

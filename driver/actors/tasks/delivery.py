@@ -13,7 +13,7 @@ from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.notepad import Note
 from driver.actors.questions.delivery import CATCH_UP_RUN, TheAnswerOn
 from driver.actors.questions.history import TheMessages, TheRecordOfTheRun
-from driver.actors.tasks.conversation import Ask, AskAgain
+from driver.actors.tasks.conversation import REPEAT_CONFIRMATION, Ask, AskAgain
 from driver.actors.tasks.devices import CloseChat, OpenChat, Reconnect
 from driver.client.contract import CloseCode, Frame, short_id
 from driver.client.errors import FrameRefused
@@ -30,7 +30,6 @@ class Unconfirmed:
 
 UNCONFIRMED = Note[Unconfirmed]("the question whose confirmation she lost")
 FIRST_CONFIRMATION = Note[Ack]("the confirmation of her question the first time")
-REPEAT_CONFIRMATION = Note[Ack]("the confirmation of her question sent again")
 CATCH_UP_ANSWER = Note[Frame | FrameRefused]("how her asking to catch up was answered")
 NETWORK_FROZE_AT = Note[float]("when her device's network froze")
 
@@ -53,7 +52,8 @@ class OpenOnAStalledLink:
     device: str
 
     async def perform_as(self, actor: Actor) -> None:
-        socket = await actor.attempts_to(OpenChat(self.device, poor_link=True))
+        await actor.attempts_to(OpenChat(self.device, poor_link=True))
+        socket = actor.chat.socket(self.device, actor.name)
         socket.stop_reading()
 
 
@@ -87,7 +87,8 @@ class AskAndLoseTheConfirmation:
     device: str = DEFAULT_DEVICE
 
     async def perform_as(self, actor: Actor) -> None:
-        socket = await actor.attempts_to(OpenChat(self.device))
+        await actor.attempts_to(OpenChat(self.device))
+        socket = actor.chat.socket(self.device, actor.name)
         socket.stop_reading()
         msg_id = await socket.post(self.question)
         await socket.close()
@@ -113,7 +114,8 @@ class SendTheUnconfirmedAgain:
         assert ack is not None  # Ask records the confirmation it waited for
         seen_end = any(e.is_final for e in actor.chat.events_on(ack.run_id, device))
         if ack.duplicate and not seen_end:
-            socket = await actor.attempts_to(OpenChat(device))
+            await actor.attempts_to(OpenChat(device))
+            socket = actor.chat.socket(device, actor.name)
             await socket.resume([(ack.run_id, actor.chat.last_in_order(ack.run_id, device))])
         actor.notes.write(REPEAT_CONFIRMATION, ack)
 
@@ -126,7 +128,7 @@ class SendTheSameQuestionAgain:
     async def perform_as(self, actor: Actor) -> None:
         if actor.last_ack is not None:
             actor.notes.write(FIRST_CONFIRMATION, actor.last_ack)
-        actor.notes.write(REPEAT_CONFIRMATION, await actor.attempts_to(AskAgain()))
+        await actor.attempts_to(AskAgain())
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,8 @@ class TryToCatchUp:
 
     async def perform_as(self, actor: Actor) -> None:
         actor.notes.write(CATCH_UP_RUN, self.run_id)
-        socket = await actor.attempts_to(OpenChat(self.device))
+        await actor.attempts_to(OpenChat(self.device))
+        socket = actor.chat.socket(self.device, actor.name)
         try:
             answers = await socket.resume([(self.run_id, self.after)], timeout=actor.chat.timeout)
         except FrameRefused as refusal:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.notepad import Note
-from driver.client.contract import ErrorCode, Frame
+from driver.client.contract import ErrorCode
 from driver.client.errors import HandshakeRefused
 from driver.client.eventually import eventually
 from driver.client.socket import ChatSocket
@@ -19,15 +19,16 @@ TURNED_AWAY = Note[HandshakeRefused | None]("whether her chat was let open (None
 @dataclass(frozen=True)
 class OpenChat:
     """Open the chat on a device (its open connection if it has one), with the device's pass;
-    as a browser page at `origin` if `browser`; `poor_link`: a small window, no compression."""
+    as a browser page at `origin` if `browser`; `poor_link`: a small window, no compression.
+    The connection is the device's from then on (the question TheChatOn)."""
 
     device: str = DEFAULT_DEVICE
     origin: str | None = None
     browser: bool = False
     poor_link: bool = False
 
-    async def perform_as(self, actor: Actor) -> ChatSocket:
-        return await actor.chat.open(
+    async def perform_as(self, actor: Actor) -> None:
+        await actor.chat.open(
             self.device,
             who=actor.name,
             access_token=actor.pass_for(self.device),
@@ -60,20 +61,21 @@ class Leave:
 class Reconnect:
     """Open the device again and ask for what it missed: each run it saw or asked, and each run
     asked elsewhere while it was open, that it has not seen end, after the last event it saw in
-    order. The outcome: each run's `resumed` / `resync_required` answer."""
+    order (each run is answered `resumed` or `resync_required`)."""
 
     device: str = DEFAULT_DEVICE
     resume: bool = True
 
-    async def perform_as(self, actor: Actor) -> dict[str, Frame]:
+    async def perform_as(self, actor: Actor) -> None:
         chat, device = actor.chat, self.device
         old = chat.sockets.get(device)
         if old is not None and old.is_open:
             await old.close()
         before = chat.streams_on(device)
-        socket = await OpenChat(device).perform_as(actor)
+        await OpenChat(device).perform_as(actor)
+        socket = chat.socket(device, actor.name)
         if old is None or not self.resume:
-            return {}
+            return
         opened_at = min(s.opened_at for s in chat.connections_of(device))
         candidates = [s for s in before if s.events or s.asked_at is not None]
         candidates += [
@@ -85,7 +87,7 @@ class Reconnect:
         seen_end = {s.run_id for s in before if s.final is not None}
         missed = {s.run_id: s for s in candidates if s.run_id not in seen_end}
         if not missed:
-            return {}
+            return
         for run_id in missed:
             fresh = socket.run(run_id)
             asked = next((s for s in chat.streams_of(run_id) if s.asked_at is not None), None)
@@ -95,13 +97,14 @@ class Reconnect:
                 if actor.last_run.run_id == run_id:
                     actor.last_run = fresh
         last_seen = [(run_id, chat.last_in_order(run_id, device)) for run_id in missed]
-        return await socket.resume(last_seen)
+        await socket.resume(last_seen)
 
 
 @dataclass(frozen=True)
 class TryToOpenChat:
     """Open the chat showing `token` (None: no pass at all) from `origin`, expecting to be
-    turned away; the refusal. `what` names what they showed, for the transcript."""
+    turned away; the refusal is noted under TURNED_AWAY. `what` names what they showed, for the
+    transcript."""
 
     token: str | None
     what: str
@@ -119,7 +122,7 @@ class TryToOpenChat:
     ) -> TryToOpenChat:
         return cls(token, "that pass", origin, browser)
 
-    async def perform_as(self, actor: Actor) -> HandshakeRefused:
+    async def perform_as(self, actor: Actor) -> None:
         try:
             socket = await ChatSocket.connect(
                 actor.chat.ws_url,
@@ -131,23 +134,25 @@ class TryToOpenChat:
             )
         except HandshakeRefused as refusal:
             actor.note(f"was turned away with {self.what}: {refusal.status} {refusal.code}")
-            return refusal
+            actor.notes.write(TURNED_AWAY, refusal)
+            return
         await socket.close()
         raise AssertionError(f"{actor.name} was let into the chat with {self.what}")
 
 
 @dataclass(frozen=True)
 class TryToOpenChatFrom:
-    """Open the chat with their valid pass from a web page at `origin`, expecting a refusal."""
+    """Open the chat with their valid pass from a web page at `origin`, expecting a refusal
+    (noted under TURNED_AWAY)."""
 
     origin: str
     browser: bool = True
 
-    async def perform_as(self, actor: Actor) -> HandshakeRefused:
+    async def perform_as(self, actor: Actor) -> None:
         attempt = TryToOpenChat(
             actor.access_token, f"a page on {self.origin}", self.origin, self.browser
         )
-        return await attempt.perform_as(actor)
+        await attempt.perform_as(actor)
 
 
 @dataclass(frozen=True)

@@ -167,9 +167,9 @@ class SendGarbledMessages:
             if socket is None or i % FRAMES_PER_CONNECTION == 0 or not socket.is_open:
                 if socket is not None:
                     await socket.close()
-                socket = await actor.attempts_to(
-                    OpenChat(f"app, connection {i // FRAMES_PER_CONNECTION + 1}")
-                )
+                device = f"app, connection {i // FRAMES_PER_CONNECTION + 1}"
+                await actor.attempts_to(OpenChat(device))
+                socket = actor.chat.socket(device, actor.name)
             report.answers.append(await _answer(socket, frame, self.timeout))
         if socket is not None:
             await socket.close()

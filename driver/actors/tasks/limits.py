@@ -8,7 +8,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from driver.actors.actor import Actor
+from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.notepad import Note
 from driver.actors.tasks.devices import TURNED_AWAY, OpenChat
 from driver.client.contract import ClientType, ErrorCode
@@ -52,23 +52,25 @@ class OpenMoreChats:
         for i in range(first, first + self.count):
             device = f"chat {i + 1}"
             actor.chat.serve_from(device, self.service_urls[i % len(self.service_urls)])
-            opened.append(await actor.attempts_to(OpenChat(device)))
+            await actor.attempts_to(OpenChat(device))
+            opened.append(actor.chat.socket(device, actor.name))
             actor.notes.write(CHATS_OPENED, opened)
 
 
 @dataclass(frozen=True)
 class TryToOpenOneMoreChat:
-    """One more chat on that server: the open socket, or why it was refused (an attempt's
-    outcome is what the scenario checks)."""
+    """One more chat on that server; why it was turned away (or None: let in, the chat noted
+    with the others under CHATS_OPENED) is noted under TURNED_AWAY."""
 
     service_url: str
 
-    async def perform_as(self, actor: Actor) -> HandshakeRefused | ChatSocket:
+    async def perform_as(self, actor: Actor) -> None:
         try:
             await actor.attempts_to(OpenMoreChats(1, (self.service_url,)))
         except HandshakeRefused as refused:
-            return refused
-        return actor.notes.read(CHATS_OPENED)[-1]
+            actor.notes.write(TURNED_AWAY, refused)
+            return
+        actor.notes.write(TURNED_AWAY, None)
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,8 @@ class CatchUpOnUnknownRuns:
     size: int
 
     async def perform_as(self, actor: Actor) -> None:
-        chat, batches, size = await actor.attempts_to(OpenChat()), self.batches, self.size
+        await actor.attempts_to(OpenChat())
+        chat, batches, size = actor.chat.socket(DEFAULT_DEVICE, actor.name), self.batches, self.size
         for _ in range(batches):
             runs = [{"run_id": str(uuid.uuid4()), "last_seq": 0} for _ in range(size)]
             await chat.send_frame({"type": ClientType.RESUME, "runs": runs})
@@ -131,15 +134,3 @@ class CatchUpOnUnknownRuns:
         await eventually(settled, timeout=15, describe="some requests were never answered")
         missing, slowed = counts()
         actor.notes.write(CAUGHT_UP, CatchUp(batches, batches * size, missing, slowed))
-
-
-@dataclass(frozen=True)
-class TryToOpenAnotherChat:
-    """One more chat on that server; why it was turned away (or None: let in) is noted under
-    TURNED_AWAY."""
-
-    service_url: str
-
-    async def perform_as(self, actor: Actor) -> None:
-        opened = await actor.attempts_to(TryToOpenOneMoreChat(self.service_url))
-        actor.notes.write(TURNED_AWAY, opened if isinstance(opened, HandshakeRefused) else None)

@@ -72,9 +72,10 @@ class AskUntilStored:
         while True:
             sent_at = time.monotonic()
             try:
-                attempt.run = await actor.attempts_to(
+                await actor.attempts_to(
                     Ask(self.question, client_msg_id=attempt.client_msg_id, device=self.device)
                 )
+                attempt.run = actor.asked_last()
                 attempt.ack = actor.last_ack
                 return
             except (SendRefused, HandshakeRefused) as refusal:  # the question, or the chat
@@ -182,7 +183,8 @@ class KeepOpeningTheChat:
             last = self.done()
             await actor.attempts_to(CloseChat())
             try:
-                socket = await actor.attempts_to(OpenChat())
+                await actor.attempts_to(OpenChat())
+                socket = actor.chat.socket(DEFAULT_DEVICE, actor.name)
                 await socket.ping(timeout=5.0)
                 outcome = OPENED
             except HandshakeRefused as refusal:

@@ -138,8 +138,8 @@ def _closed(actor: Actor, asking: Asking, code: int, deadline: float, when: str)
 
 
 async def _open(actor: Actor) -> ChatSocket:
-    socket: ChatSocket = await _patiently(actor, lambda: actor.attempts_to(OpenChat()))
-    return socket
+    await _patiently(actor, lambda: actor.attempts_to(OpenChat()))
+    return actor.chat.socket(DEFAULT_DEVICE, actor.name)
 
 
 async def _patiently(actor: Actor, action: Callable[[], Awaitable[T]]) -> T:

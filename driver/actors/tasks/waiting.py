@@ -51,7 +51,8 @@ FATES = Note[list[str]]("what became of each of her questions, in words")
 
 async def _try_ask(actor: Actor, question: str, device: str = DEFAULT_DEVICE) -> Outcome:
     try:
-        return await actor.attempts_to(Ask(question, device=device))
+        await actor.attempts_to(Ask(question, device=device))
+        return actor.asked_last()
     except SendRefused as refusal:
         return refusal
 
