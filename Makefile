@@ -60,7 +60,7 @@ ALLURE_APPEND_HISTORY ?= 0
 # between them (tools/shards.py: docs/developing.md, "Where the suite's time goes"); SHARDS=1 is
 # one plain behave process, as are external servers (DATABASE_URL, REDIS_URL: one database) and
 # deployments (SERVICE_URL, TARGET=staging: one service).
-SHARDS ?= 3
+SHARDS ?= 2
 BEHAVE_RUN = $(strip $(if $(filter staging,$(TARGET)),python -m tools.staging -- python -m behave,\
 	$(if $(or $(filter 1,$(SHARDS)),$(DATABASE_URL),$(REDIS_URL),$(SERVICE_URL)),\
 	python -m behave,python -m tools.shards --shards $(SHARDS))))
@@ -93,7 +93,7 @@ help:
 	@echo "             promtool on the alert rules (deploy/prometheus/), the step catalogue (make steps)"
 	@echo "make pytest   fast tests (tests/), with coverage"
 	@echo "make behave   one behave run and its summary line (TAGS=..., BEHAVE_ARGS=...)"
-	@echo "             (accept, behave, test: SHARDS=3 processes, each with its own stack; SHARDS=1: one)"
+	@echo "             (accept, behave, test: SHARDS=2 processes, each with its own stack; SHARDS=1: one)"
 	@echo "make rerun    again only the scenarios that failed last time (reports/rerun.txt) + report"
 	@echo "make report   rebuild the HTML report (and the capability overview) from the last run"
 	@echo "make steps    the step catalogue docs/steps.md (every sentence, its parameters, an example)"
