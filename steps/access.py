@@ -5,7 +5,7 @@ from __future__ import annotations
 import allure
 
 from driver.actors.questions import TheNoted
-from driver.actors.tasks import DOOR_REFUSAL, TURNED_AWAY, TryToOpenChat, TryToOpenChatShowing
+from driver.actors.tasks import TURNED_AWAY, TryToOpenChat, TryToOpenChatShowing
 from driver.oracle import refusals
 from fixtures import security
 from fixtures.cast import LAST_REFUSAL
@@ -17,7 +17,7 @@ async def step_open_chat_with(ctx: ScenarioContext, name: str, kind: str) -> Non
     """The person tries to open the chat without a pass, or with a made-up, expired or foreign one."""
     person = ctx.cast.person(name)
     await person.attempts_to(TryToOpenChatShowing(kind, security.pass_factory(ctx)))
-    refused = await person.asks_for(TheNoted(DOOR_REFUSAL))
+    refused = await person.asks_for(TheNoted(TURNED_AWAY))
     ctx.cast.notes.write(LAST_REFUSAL, refused)
 
 

@@ -22,10 +22,10 @@ from driver.actors.questions import (
 )
 from driver.actors.tasks import (
     BROWSER_ANSWER,
-    DOOR_REFUSAL,
     EXPLANATION,
     FLOOD,
     REACH_REFUSED,
+    TURNED_AWAY,
     TURNED_AWAY_SHOWING_PASSES,
     Ask,
     FloodTheChat,
@@ -149,7 +149,7 @@ async def step_page_opens_chat(ctx: ScenarioContext, page: str, name: str) -> No
     """A page on the site described tries to open the chat in the person's signed-in browser."""
     person = ctx.cast.person(name)
     await person.attempts_to(OpenChatFromAPage(security.page_origin(ctx, page)))
-    refused = await person.asks_for(TheNoted(DOOR_REFUSAL))
+    refused = await person.asks_for(TheNoted(TURNED_AWAY))
     ctx.cast.notes.write(LAST_REFUSAL, refused)
 
 

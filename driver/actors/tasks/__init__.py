@@ -16,7 +16,6 @@ from driver.actors.tasks.accounts import (
 from driver.actors.tasks.again import FIRST_ANSWER, AskTheSameAgain
 from driver.actors.tasks.attempts import (
     BROWSER_ANSWER,
-    DOOR_REFUSAL,
     EXPLANATION,
     FLOOD,
     FORGERIES,
@@ -238,7 +237,6 @@ __all__ = [
     "COPIED_RENEWAL",
     "CROWD",
     "DEFAULT_DEVICE",
-    "DOOR_REFUSAL",
     "EVERYONE_ASKING",
     "EXPLANATION",
     "FATES",

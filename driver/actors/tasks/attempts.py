@@ -55,7 +55,6 @@ class Refusal:
 
 
 TURNED_AWAY_SHOWING_PASSES = Note[list[Refusal]]("where she was turned away showing her pass")
-DOOR_REFUSAL = Note[HandshakeRefused | None]("how the chat's door answered her")
 PROVIDER_REFUSALS = Note[list[ApiError]]("how her sign-ins through the provider were refused")
 REACH_REFUSED = Note[str]("what she was told reaching into someone else's conversation")
 LAST_WRONG_PASSWORD_AT = Note[float]("when the last wrong password was typed on her account")
@@ -120,7 +119,7 @@ DOOR_PASSES: dict[str, Callable[[PassFactory], str | None]] = {
 @dataclass(frozen=True)
 class TryToOpenChatShowing:
     """Open the chat with the pass a scenario names (DOOR_PASSES), expecting to be turned
-    away; the refusal is noted under DOOR_REFUSAL."""
+    away; the refusal is noted under TURNED_AWAY (by TryToOpenChat)."""
 
     kind: str
     factory: PassFactory
@@ -128,14 +127,13 @@ class TryToOpenChatShowing:
     async def perform_as(self, actor: Actor) -> None:
         token = DOOR_PASSES[self.kind](self.factory)
         attempt = TryToOpenChat.without_a_pass() if token is None else TryToOpenChat.showing(token)
-        await attempt.perform_as(actor)
-        actor.notes.write(DOOR_REFUSAL, actor.notes.read(TURNED_AWAY))
+        await actor.attempts_to(attempt)
 
 
 @dataclass(frozen=True)
 class OpenChatFromAPage:
     """Open the chat from a page on `origin`, as their signed-in browser would; how the door
-    answered (None: the chat opened) is noted under DOOR_REFUSAL."""
+    answered (None: the chat opened) is noted under TURNED_AWAY."""
 
     origin: str
 
@@ -143,9 +141,9 @@ class OpenChatFromAPage:
         try:
             await actor.attempts_to(OpenChat(origin=self.origin, browser=True))
         except HandshakeRefused as refused:
-            actor.notes.write(DOOR_REFUSAL, refused)
+            actor.notes.write(TURNED_AWAY, refused)
         else:
-            actor.notes.write(DOOR_REFUSAL, None)
+            actor.notes.write(TURNED_AWAY, None)
 
 
 # -- signing in -------------------------------------------------------------------------------
