@@ -22,7 +22,7 @@ from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.notepad import Note
 from driver.actors.tasks.accounts import ACCOUNT_REFUSAL, TryToSignIn
 from driver.actors.tasks.conversation import ASK_REFUSED, TryToAskIn
-from driver.actors.tasks.devices import TURNED_AWAY, OpenChat, TryToOpenChat
+from driver.actors.tasks.devices import OpenChat, TryToOpenChat, note_whether_let_in
 from driver.client import passes
 from driver.client.contract import ErrorCode
 from driver.client.errors import (
@@ -138,12 +138,7 @@ class OpenChatFromAPage:
     origin: str
 
     async def perform_as(self, actor: Actor) -> None:
-        try:
-            await actor.attempts_to(OpenChat(origin=self.origin, browser=True))
-        except HandshakeRefused as refused:
-            actor.notes.write(TURNED_AWAY, refused)
-        else:
-            actor.notes.write(TURNED_AWAY, None)
+        await note_whether_let_in(actor, OpenChat(origin=self.origin, browser=True))
 
 
 # -- signing in -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from driver.actors.actor import DEFAULT_DEVICE, Actor
+from driver.actors.actor import DEFAULT_DEVICE, Actor, Task
 from driver.actors.notepad import Note
 from driver.client.contract import ErrorCode
 from driver.client.errors import HandshakeRefused
@@ -223,9 +223,15 @@ class TryToOpenChatOn:
     device: str = DEFAULT_DEVICE
 
     async def perform_as(self, actor: Actor) -> None:
-        try:
-            await actor.attempts_to(OpenChat(self.device))
-        except HandshakeRefused as refused:
-            actor.notes.write(TURNED_AWAY, refused)
-            return
-        actor.notes.write(TURNED_AWAY, None)
+        await note_whether_let_in(actor, OpenChat(self.device))
+
+
+async def note_whether_let_in(actor: Actor, opening: Task) -> None:
+    """Perform a task that opens a chat, as it may be turned away: the refusal (or None: let
+    in) is noted under TURNED_AWAY."""
+    try:
+        await actor.attempts_to(opening)
+    except HandshakeRefused as refused:
+        actor.notes.write(TURNED_AWAY, refused)
+        return
+    actor.notes.write(TURNED_AWAY, None)

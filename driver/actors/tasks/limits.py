@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 from driver.actors.actor import DEFAULT_DEVICE, Actor
 from driver.actors.notepad import Note
-from driver.actors.tasks.devices import TURNED_AWAY, OpenChat
+from driver.actors.tasks.devices import OpenChat, note_whether_let_in
 from driver.client.contract import ClientType, ErrorCode
-from driver.client.errors import HandshakeRefused
 from driver.client.eventually import eventually
 from driver.client.socket import ChatSocket
 
@@ -65,12 +64,7 @@ class TryToOpenOneMoreChat:
     service_url: str
 
     async def perform_as(self, actor: Actor) -> None:
-        try:
-            await actor.attempts_to(OpenMoreChats(1, (self.service_url,)))
-        except HandshakeRefused as refused:
-            actor.notes.write(TURNED_AWAY, refused)
-            return
-        actor.notes.write(TURNED_AWAY, None)
+        await note_whether_let_in(actor, OpenMoreChats(1, (self.service_url,)))
 
 
 @dataclass(frozen=True)
