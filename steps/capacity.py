@@ -43,7 +43,7 @@ from harness.nothing_lost import Witness, check_nothing_lost
 from load.promises import USUAL
 
 WAIT_S = 10.0
-# A flood of questions is answered one after the other, about a second each.
+# A flood of questions is answered one after the other, half a second to a second each.
 FLOOD_WAIT_S = 20.0
 # A person waiting in line hears from the assistant at least this often (issue 19).
 HEARS_EVERY_S = 1.0
@@ -68,7 +68,11 @@ async def step_flooded_there(ctx: ScenarioContext, name: str, count: int, other:
     """The person asks that many questions at once on the same server as another person."""
     server = ctx.cast.person(other).chat.url_of("laptop")
     flooder = ctx.cast.person(name)
-    await flooder.attempts_to(SignUp(), SignIn(), OpenChatOn(server), AskManyAtOnce(count))
+    # One signed up beforehand floods right after the flood before hers, while it still fills
+    # the line (a sign-up takes longer than a question on a quick line).
+    if flooder.tokens is None:
+        await flooder.attempts_to(SignUp(), SignIn())
+    await flooder.attempts_to(OpenChatOn(server), AskManyAtOnce(count))
 
 
 @when('{name} asks "{question}" while the assistant is that busy')

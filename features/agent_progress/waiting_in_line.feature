@@ -13,8 +13,8 @@ Feature: When the assistant is busy, a question waits its turn or is clearly ref
     again is safe. Nobody's question fails or vanishes because the service is busy.
     The line is fair: customers' waiting questions take turns, a customer with nothing in
     progress goes first, and nobody may take more than a share of the line, so one customer
-    flooding the assistant cannot hold everyone else back (a question takes about a second on
-    the servers below).
+    flooding the assistant cannot hold everyone else back (a question takes about half a second
+    on the servers of the fair line below, about a second on the others).
 
   Background:
     Given Alice has signed up and is signed in
@@ -36,7 +36,7 @@ Feature: When the assistant is busy, a question waits its turn or is clearly ref
   Scenario: While Mallory floods the assistant with questions, Alice's question is answered within the normal time
     Given Mallory has just asked the assistant 7 questions at once, on the same server as Alice
     When Alice asks "How can we cut our model spend?" while the assistant is that busy
-    Then Alice gets the answer within 4 seconds of asking
+    Then Alice gets the answer within 2 seconds of asking
     And all of Mallory's questions that were taken are answered as well
 
   @critical @allure.issue:18 @server:fair_line
@@ -47,7 +47,7 @@ Feature: When the assistant is busy, a question waits its turn or is clearly ref
     And Alice is told she is number 1 in line, and then gets the answer
     And all of Mallory's questions that were taken are answered as well
 
-  @performance @allure.issue:19 @server:fair_line
+  @performance @allure.issue:19 @server:slow_fair_line
   Scenario: A customer several places back in line hears her place at least every second as it moves
     Given 4 other customers asked just before Alice
     When Alice asks "How can we cut our model spend?" while the assistant is that busy
