@@ -14,7 +14,7 @@ Feature: When the assistant is busy, a question waits its turn or is clearly ref
     The line is fair: customers' waiting questions take turns, a customer with nothing in
     progress goes first, and nobody may take more than a share of the line, so one customer
     flooding the assistant cannot hold everyone else back (a question takes about half a second
-    on the servers of the fair line below, about a second on the others).
+    on the servers below, about a second on the last one's).
 
   Background:
     Given Alice has signed up and is signed in
