@@ -206,6 +206,9 @@ class ForkServer:
                 stderr=errors,
                 env=self._env,
                 cwd=Path(__file__).resolve().parent.parent,
+                # A Ctrl-C meant for the owner does not reach it: the owner stops in order, and
+                # its instances' exit codes come from here.
+                start_new_session=True,
             )
 
     def _wait_ready(self) -> None:

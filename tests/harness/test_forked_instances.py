@@ -13,6 +13,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import psutil
 import pytest
@@ -72,6 +73,26 @@ def test_an_instance_is_forked_from_the_warmed_server_in_a_session_of_its_own(
 def test_the_fork_server_runs_no_thread_to_fork_with(instance: ServiceProcess) -> None:
     server = forked.shared()
     assert server.pid is not None and psutil.Process(server.pid).num_threads() == 1
+
+
+def signal_state(pid: int) -> dict[str, str]:
+    """The signals a process blocks, ignores and catches (/proc/PID/status)."""
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return dict(
+        line.split(":\t") for line in lines if line.startswith(("SigBlk", "SigIgn", "SigCgt"))
+    )
+
+
+def test_a_forked_instance_handles_signals_as_a_plain_one_does(
+    stack: Stack, instance: ServiceProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(forked.SWITCH, "0")
+    plain = stack.start_service()
+    try:
+        assert isinstance(plain._popen, subprocess.Popen)
+        assert signal_state(instance.pid) == signal_state(plain.pid)
+    finally:
+        stack.retire_service(plain)
 
 
 def test_two_instances_have_their_own_settings_and_log_files(stack: Stack) -> None:
