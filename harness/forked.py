@@ -251,3 +251,11 @@ def shared() -> ForkServer:
             _shared = ForkServer()
             atexit.register(_shared.stop)
         return _shared
+
+
+def stop_shared() -> None:
+    """Stop this process's fork server now, if it has one (its instances stopped first)."""
+    with _shared_lock:
+        server = _shared if _shared is not None and _shared.owner == os.getpid() else None
+    if server is not None:
+        server.stop()
