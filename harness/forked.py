@@ -169,10 +169,12 @@ class ForkServer:
             raise ForkServerUnavailable(f"the fork server could not start it: {answer}")
         return ForkedProcess(conn, int(answer.split()[1]), rest)
 
-    def stop(self) -> None:
-        """Close its stdin (it exits; instances still running are left to their owners)."""
+    def stop(self) -> int | None:
+        """Close its stdin (it exits; instances still running are left to their owners); its
+        exit code (None if it was not running)."""
         with self._lock:
             process, self._process, self._ready = self._process, None, False
+            code = None
             if process is not None:
                 if process.stdin is not None:
                     process.stdin.close()
@@ -183,9 +185,11 @@ class ForkServer:
                     process.wait()
                 if process.stdout is not None:
                     process.stdout.close()
+                code = process.returncode
             if self._dir is not None:
                 shutil.rmtree(self._dir, ignore_errors=True)
                 self._dir = None
+            return code
 
     def _launch(self) -> None:
         if self._process is not None and self._process.poll() is None:
