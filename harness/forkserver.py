@@ -24,6 +24,7 @@ and this module runs as a process of its own (the import contracts in pyproject.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import importlib
 import json
@@ -52,9 +53,16 @@ PRELOAD = (
 )
 READY_LINE = "ready"
 REQUEST_TIMEOUT_S = 10.0
-# The dispositions a fresh interpreter starts with: its own handler for SIGINT, SIGPIPE and
-# SIGXFSZ ignored, every other signal at its default.
-_PYTHON_IGNORES = (signal.SIGPIPE, signal.SIGXFSZ)
+# What the owner's plain start would give an instance: the dispositions this interpreter started
+# with (those the owner ignores are inherited, Python's own for SIGINT, SIGPIPE and SIGXFSZ),
+# read when this module is run, before anything here changes them.
+_AT_START = {
+    signum: handler
+    for signum in signal.valid_signals()
+    if signum not in (signal.SIGKILL, signal.SIGSTOP)
+    and (handler := signal.getsignal(signum)) is not None
+}
+_MASK_AT_START = signal.pthread_sigmask(signal.SIG_BLOCK, ())
 
 
 @dataclass
@@ -183,18 +191,10 @@ def _become_instance(
         os.chdir(cwd)
         os.environ.clear()
         os.environ.update(env)
-        for signum in signal.valid_signals():
-            if signum in (signal.SIGKILL, signal.SIGSTOP):
-                continue
-            disposition = signal.SIG_IGN if signum in _PYTHON_IGNORES else signal.SIG_DFL
-            if signum == signal.SIGINT:
-                signal.signal(signum, signal.default_int_handler)
-            else:
-                try:
-                    signal.signal(signum, disposition)
-                except (OSError, ValueError):
-                    pass  # e.g. the real-time signals Python does not manage
-        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        for signum, handler in _AT_START.items():
+            with contextlib.suppress(OSError, ValueError):  # signals the C library keeps
+                signal.signal(signum, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, _MASK_AT_START)
         sys.argv = [str(Path(cwd, "service", "__main__.py"))]
         code = _run(main)
     except BaseException:
