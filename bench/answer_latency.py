@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import signal
 import statistics
@@ -59,6 +60,7 @@ from driver.client.errors import ApiError, HandshakeRefused, SendRefused, Socket
 from driver.evidence import latency
 from driver.evidence.latency import Figures
 from fixtures.cast import Cast
+from harness.forked import SWITCH as FORKSERVER_SWITCH
 from harness.stack import Stack, StackConfig
 
 # Accounts are created this many at a time: each sign-up and sign-in is an argon2 hash, and the
@@ -396,6 +398,9 @@ def _sizes(text: str) -> list[int]:
 
 
 def main() -> int:
+    # Capacity figures come from the process a deployment runs (`python -m service`), not from
+    # instances forked from the suite's warmed fork server (harness/forked.py).
+    os.environ.setdefault(FORKSERVER_SWITCH, "0")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--crowds", type=_sizes, default=[20, 100, 1000])
     parser.add_argument("--rounds", type=int, default=5, help="questions of one person alone")

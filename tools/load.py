@@ -26,6 +26,7 @@ import asyncio
 import csv
 import importlib.util
 import json
+import os
 import re
 import shutil
 import socket
@@ -43,6 +44,7 @@ from typing import Any
 import psutil
 
 from driver.client.models import Ack
+from harness.forked import SWITCH as FORKSERVER_SWITCH
 from harness.nothing_lost import Witness, check_nothing_lost
 from harness.services import StartError
 from harness.stack import spawn, stop_spawned
@@ -265,6 +267,9 @@ def run_locust(run: Run, urls: Sequence[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Capacity figures come from the process a deployment runs (`python -m service`), not from
+    # instances forked from the suite's warmed fork server (harness/forked.py).
+    os.environ.setdefault(FORKSERVER_SWITCH, "0")
     parser = argparse.ArgumentParser(prog="golden-path-load", description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--spawn-rate", type=float, default=10)
