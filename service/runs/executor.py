@@ -454,7 +454,10 @@ class RunExecutor:
                 arriving = False
                 self.first_progress.went()
             # The crowd arriving with it first: everyone's agent_started before further steps.
-            await self.first_progress.settled()
+            # Only a run that did not wait in line holds: a queued one's slot comes when the line
+            # moves, and held idle it would slow the line down.
+            if not place.position:
+                await self.first_progress.settled()
             # The deadline counts from the moment the run leaves the queue: waiting there is
             # the instance's doing, not the question's.
             async with Slot(self.admission, place), asyncio.timeout(self._deadline_s):
