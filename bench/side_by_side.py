@@ -65,7 +65,13 @@ def main() -> int:
             row.append(f"{a:7.3f} {b:7.3f} {b / a if a else float('nan'):5.2f}")
         print(f"{row[0]:<16} {row[1]}   {row[2]}")
     for key in sorted({k for r in runs["A"] for k in r if k.endswith("per question")}):
-        for what in ("cpu ms service", "cpu ms postgres", "cpu ms redis", "postgres transactions"):
+        for what in (
+            "cpu ms service",
+            "cpu ms postgres",
+            "cpu ms redis",
+            "postgres transactions",
+            "postgres rows_read",
+        ):
             a = statistics.median(r[key].get(what, 0.0) for r in runs["A"] if key in r)
             b = statistics.median(r[key].get(what, 0.0) for r in runs["B"] if key in r)
             ratio = f"{b / a:5.2f}" if a else "  -"

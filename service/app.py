@@ -69,6 +69,7 @@ from service.resilience.deadlines import REQUEST_TIMEOUT_S, deadline_middleware
 from service.resilience.redis_guard import BusyAwarePool, GuardedRedis
 from service.runs.admission import Admission
 from service.runs.executor import RunExecutor
+from service.runs.first_progress import FirstProgress
 from service.runs.recovery import Recovery
 from service.runs.tool_limits import ToolLimits
 from service.settings import Settings
@@ -201,6 +202,7 @@ async def _fan_out(app: web.Application) -> AsyncIterator[None]:
             # A run holds its slot for at most its deadline, plus the time to store its end.
             stall_s=2 * settings.run_deadline_s,
         ),
+        first_progress=FirstProgress(hold_s=settings.first_progress_hold_s),
     )
     admission = app[RUNS].admission
     metrics.watch(

@@ -32,6 +32,7 @@ from service.runs.admission import (
     RUNS_QUEUED,
     RUNS_QUEUED_PER_PERSON,
 )
+from service.runs.first_progress import HOLD_S as FIRST_PROGRESS_HOLD_S
 from service.store.db import async_database_url
 
 # The trusted proxies' addresses (service/http/proxies.py believes their forwarding headers).
@@ -149,6 +150,15 @@ class Settings(EnvSettings):
         le=24 * 3600,
         allow_inf_nan=False,
         alias="RUN_QUEUE_WAIT_SECONDS",
+    )
+    # How long a started run holds its further steps while questions are arriving, so theirs
+    # come first (service/runs/first_progress.py).
+    first_progress_hold_s: float = Field(
+        default=FIRST_PROGRESS_HOLD_S,
+        ge=0,
+        le=60,
+        allow_inf_nan=False,
+        alias="FIRST_PROGRESS_HOLD_SECONDS",
     )
     # Password hashing (service/auth/hashing.py): threads, and how many hashes one client may
     # have waiting in each line, sign-ins and sign-ups (a steady stream queues; only a burst

@@ -43,6 +43,7 @@ from service.contract import EventType, RunError
 from service.metrics import FIRST_EVENT_SECONDS, RUN_SECONDS
 from service.resilience.deadlines import uninterruptible
 from service.runs.admission import Admission, Place, QueueWaitExpired, Slot
+from service.runs.first_progress import FirstProgress
 from service.runs.heartbeat import Heartbeat, Said
 from service.runs.stages import STAGE_OF_TOOL, encode
 from service.runs.tool_limits import FailingFirstOptimizer, LimitedUsage, ToolLimits
@@ -357,6 +358,7 @@ class RunExecutor:
         deadline_s: float,
         tools: ToolLimits | None = None,
         admission: Admission | None = None,
+        first_progress: FirstProgress | None = None,
     ) -> None:
         self._sessions = sessions
         self._store = store
@@ -367,6 +369,8 @@ class RunExecutor:
         self.admission = admission or Admission()
         # Runs quiet for too long are told to say something (the app runs its `run()`).
         self.heartbeat = Heartbeat(self.admission)
+        # Questions arriving now get their agent_started before started runs take further steps.
+        self.first_progress = first_progress or FirstProgress()
         self._tasks: set[asyncio.Task[None]] = set()
         self._live: dict[uuid.UUID, asyncio.Task[None]] = {}  # run_id -> its task
         self.run_started = asyncio.Event()  # wakes the lease keeper (service/runs/recovery.py)
@@ -376,6 +380,8 @@ class RunExecutor:
         `carried` on from its last finished stage when another instance had it and died."""
         place = self.admission.enter(question.user_id)
         run_id = question.accepted.run_id
+        if carried is None:
+            self.first_progress.came()  # until its agent_started is stored (`_execute`)
         task = asyncio.create_task(self._guarded(question, place, carried))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -439,11 +445,19 @@ class RunExecutor:
         if carried is not None:
             emitter.continue_after(carried.last_seq, carried.open_tools)
         self.heartbeat.watch(run.id, emitter, place)
+        arriving = carried is None  # counted in first_progress until its agent_started is out
         try:
             if carried is None or carried.last_seq == 0:  # the stream starts here
                 await emitter.start(started)
             if carried is None:
                 FIRST_EVENT_SECONDS.observe(time.monotonic() - question.asked_at)
+                arriving = False
+                self.first_progress.went()
+            # The crowd arriving with it first: everyone's agent_started before further steps.
+            # Only a run that did not wait in line holds: a queued one's slot comes when the line
+            # moves, and held idle it would slow the line down.
+            if not place.position:
+                await self.first_progress.settled()
             # The deadline counts from the moment the run leaves the queue: waiting there is
             # the instance's doing, not the question's.
             async with Slot(self.admission, place), asyncio.timeout(self._deadline_s):
@@ -483,6 +497,8 @@ class RunExecutor:
                 RunError.INTERNAL, "Something went wrong on our side", retryable=True
             )
         finally:
+            if arriving:  # its agent_started could not be stored: no first progress to wait for
+                self.first_progress.went()
             self.heartbeat.forget(run.id)
             log.info("run ended: %s", status, extra=context)
             RUN_SECONDS.labels(status).observe(time.monotonic() - question.asked_at)

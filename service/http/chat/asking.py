@@ -37,66 +37,81 @@ async def ask(request: web.Request, connection: Connection, frame: SendFrame, ta
     (`quota_reached`, `busy`, `not_found`, a timeout...)."""
     asked_at = time.monotonic()
     runs = request.app[RUNS]
-    plan = connection.plan
-    quotas = request.app[SETTINGS].plans[plan]
-    daily = request.app[CHAT_LIMITS].daily
-    day = taken.day
-    if not taken.day_allows:
-        # A resend of a question kept earlier today gets its duplicate ack, as always.
-        looking = request.app[HOT_PATH].earlier_question(
-            user_id=connection.user_id, client_msg_id=frame.client_msg_id
-        )
-        earlier = await within(SEND_TIMEOUT_S, looking, what="the database")
-        if earlier is not None:
-            connection.offer(_ack(frame, earlier))
-            return
-        reset = seconds_to_reset(time.time())
-        raise QuotaReached(
-            f"You have asked all {quotas.questions_per_day:,} questions your {plan.title} plan "
-            f"allows today; you can ask again at midnight UTC, in {_duration(reset)}",
-            retry_after=reset,
-        )
-    if not runs.admission.reserve(
-        connection.user_id, places=quotas.line_places, reach=quotas.line_reach
-    ):
-        await daily.give_back(connection.user_id, day)
-        # Refused before anything is stored (the line is full, or holds the person's share of
-        # it): the app resends the same id after retry_after.
-        raise Busy(
-            "The assistant is busy with other questions; ask again in a moment",
-            retry_after=runs.admission.retry_after_s(),
-        )
-    storing = asyncio.ensure_future(_store(request, connection, frame))
-    late = False
-
-    def stored(task: asyncio.Future[Accepted]) -> None:
-        if task.cancelled() or task.exception() is not None or task.result().duplicate:
-            # Not a question taken today: the count and the room in the line go back.
-            background(daily.give_back(connection.user_id, day))
-            runs.admission.unreserve(connection.user_id)
-        if task.cancelled() or task.exception() is not None:
-            return  # the person was told, or is told below
-        accepted = task.result()
-        if not late:
-            connection.offer(_ack(frame, accepted))
-        if not accepted.duplicate:
-            question = Question(
-                accepted,
-                user_id=connection.user_id,
-                client_msg_id=frame.client_msg_id,
-                text=frame.text,
-                follow_up=frame.thread_id is not None,
-                asked_at=asked_at,
+    # Its first progress is pending from now: the runs already started let it go first
+    # (service/runs/first_progress.py).
+    runs.first_progress.came()
+    handed = False
+    try:
+        plan = connection.plan
+        quotas = request.app[SETTINGS].plans[plan]
+        daily = request.app[CHAT_LIMITS].daily
+        day = taken.day
+        if not taken.day_allows:
+            # A resend of a question kept earlier today gets its duplicate ack, as always.
+            looking = request.app[HOT_PATH].earlier_question(
+                user_id=connection.user_id, client_msg_id=frame.client_msg_id
             )
-            runs.start(question)
+            earlier = await within(SEND_TIMEOUT_S, looking, what="the database")
+            if earlier is not None:
+                connection.offer(_ack(frame, earlier))
+                return
+            reset = seconds_to_reset(time.time())
+            raise QuotaReached(
+                f"You have asked all {quotas.questions_per_day:,} questions your {plan.title} plan "
+                f"allows today; you can ask again at midnight UTC, in {_duration(reset)}",
+                retry_after=reset,
+            )
+        if not runs.admission.reserve(
+            connection.user_id, places=quotas.line_places, reach=quotas.line_reach
+        ):
+            await daily.give_back(connection.user_id, day)
+            # Refused before anything is stored (the line is full, or holds the person's share of
+            # it): the app resends the same id after retry_after.
+            raise Busy(
+                "The assistant is busy with other questions; ask again in a moment",
+                retry_after=runs.admission.retry_after_s(),
+            )
+        storing = asyncio.ensure_future(_store(request, connection, frame))
+        late = False
 
-    storing.add_done_callback(stored)
-    await asyncio.wait({storing}, timeout=SEND_TIMEOUT_S)
-    if storing.done():
-        storing.result()  # the store's own error (not_found, unavailable...), if any
-        return
-    late = True
-    raise DependencyTimeout(f"the database did not answer within {SEND_TIMEOUT_S:g} s")
+        def stored(task: asyncio.Future[Accepted]) -> None:
+            if task.cancelled() or task.exception() is not None or task.result().duplicate:
+                # Not a question taken today: the count and the room in the line go back.
+                background(daily.give_back(connection.user_id, day))
+                runs.admission.unreserve(connection.user_id)
+            if task.cancelled() or task.exception() is not None:
+                return  # the person was told, or is told below
+            accepted = task.result()
+            if not late:
+                connection.offer(_ack(frame, accepted))
+            if not accepted.duplicate:
+                question = Question(
+                    accepted,
+                    user_id=connection.user_id,
+                    client_msg_id=frame.client_msg_id,
+                    text=frame.text,
+                    follow_up=frame.thread_id is not None,
+                    asked_at=asked_at,
+                )
+                runs.start(question)  # which counts it on until its agent_started
+
+        def stored_then_went(task: asyncio.Future[Accepted]) -> None:
+            try:
+                stored(task)
+            finally:
+                runs.first_progress.went()
+
+        storing.add_done_callback(stored_then_went)
+        handed = True  # the callback says when its first progress went
+        await asyncio.wait({storing}, timeout=SEND_TIMEOUT_S)
+        if storing.done():
+            storing.result()  # the store's own error (not_found, unavailable...), if any
+            return
+        late = True
+        raise DependencyTimeout(f"the database did not answer within {SEND_TIMEOUT_S:g} s")
+    finally:
+        if not handed:  # refused, or a duplicate: no run, no first progress to wait for
+            runs.first_progress.went()
 
 
 async def _store(request: web.Request, connection: Connection, frame: SendFrame) -> Accepted:
