@@ -66,7 +66,7 @@ BEHAVE_RUN = $(strip $(if $(filter staging,$(TARGET)),python -m tools.staging --
 	python -m behave,python -m tools.shards --shards $(SHARDS))))
 # make pytest: processes running the tests (pytest-xdist's -n), each test file whole in one.
 PYTEST_WORKERS ?= 4
-PYTEST_ARGS = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+PYTEST_ARGS = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 # make parallel: worker processes and what each one runs (a feature file, or a scenario).
 WORKERS ?= 2
 SCHEME ?= feature

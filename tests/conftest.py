@@ -81,3 +81,29 @@ def pytest_configure(config: pytest.Config) -> None:
     # made-up tests start stacks unmarked on purpose).
     if config.rootpath == ROOT:
         config.pluginmanager.register(StackMarker(), "stack_marker")
+
+
+# make pytest hands whole files to its workers in collection order (`--dist loadfile
+# --no-loadscope-reorder`; xdist's default order is the most tests first, which started the
+# slowest file, the lean install's three tests, among the last). The slowest files, measured
+# (docs/developing.md, "Where `make test`'s time goes"), go first so that none starts late and
+# keeps the run waiting for it alone; every other file keeps its place after them.
+SLOWEST_FIRST = (
+    "tests/harness/test_no_leftovers.py",
+    "tests/project/test_lean_install.py",
+    "tests/service/agents/test_triage_index.py",
+    "tests/load/test_make_load.py",
+    "tests/service/http/test_usage_bounds.py",
+    "tests/service/delivery/test_closing_handshake.py",
+    "tests/tools/test_report_browser.py",
+    "tests/harness/test_pool_release.py",
+    "tests/service/test_refused_start.py",
+    "tests/service/test_plans.py",
+    "tests/service/store/test_connection_budget.py",
+    "tests/service/auth/test_revocation_scale.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: place for place, path in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
