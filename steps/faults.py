@@ -147,7 +147,7 @@ async def step_database_frozen(ctx: ScenarioContext) -> None:
 @when('{name} asks "{question}" and keeps trying until it goes through')
 async def step_ask_until_stored(ctx: ScenarioContext, name: str, question: str) -> None:
     """The person asks a question and keeps trying until it is confirmed as stored."""
-    within = ctx.faults.outage_s + BACK_TIMEOUT_S
+    within = (ctx.faults.outage.seconds or 0.0) + BACK_TIMEOUT_S
     await ctx.cast.spotlight_on(name).attempts_to(AskUntilStored(question, within))
 
 
@@ -194,16 +194,18 @@ async def step_cache_unreachable_for_a_while(ctx: ScenarioContext) -> None:
     await ctx.faults.unreachable_for_a_while("session cache")
 
 
+# The cache's stalls last until a later step ends them ("once the session cache responds
+# again"): whatever the machine's load, all of the routine they slow down falls inside them.
 @given("the session cache stops responding for a while")
 async def step_cache_frozen(ctx: ScenarioContext) -> None:
-    """The session cache stops responding for a while."""
-    await ctx.faults.frozen_for_a_while("session cache")
+    """The session cache stops responding, until a later step brings it back."""
+    await ctx.faults.frozen_for_a_while("session cache", until_ended=True)
 
 
 @given("the session cache swallows every message for a while")
 async def step_cache_black_hole(ctx: ScenarioContext) -> None:
-    """The session cache swallows every message for a while."""
-    await ctx.faults.black_hole_for_a_while("session cache")
+    """The session cache swallows every message, until a later step brings it back."""
+    await ctx.faults.black_hole_for_a_while("session cache", until_ended=True)
 
 
 @given("the link carrying live progress between servers was down for a while and is back")
