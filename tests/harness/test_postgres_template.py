@@ -33,11 +33,17 @@ def dump(url: str) -> str:
     return subprocess.run(command, capture_output=True, text=True, check=True, timeout=60).stdout
 
 
-async def test_a_stack_from_the_template_has_what_a_fresh_migration_gives() -> None:
+async def test_a_stack_from_the_template_has_what_a_fresh_migration_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cache of its own: the template is built here, as after a change to the schema.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     fresh_config = StackConfig(instances=0, migrated_template=False)
     with Stack(fresh_config) as fresh, Stack(StackConfig(instances=0)) as copied:
         assert fresh.postgres is not None and copied.postgres is not None
-        assert (fresh.postgres.template, copied.postgres.template) == (None, migrated_template())
+        template = tmp_path / "golden-path" / f"postgres-{schema_digest()}"
+        assert (fresh.postgres.template, copied.postgres.template) == (None, template)
+        assert migrated_template() == template  # built once, then found
         assert ("migrate" in fresh.log_paths(), "migrate" in copied.log_paths()) == (True, False)
         assert "CREATE TABLE public.run_events" in dump(copied.database_url)
         assert dump(copied.database_url) == dump(fresh.database_url)
