@@ -90,6 +90,7 @@ def pytest_configure(config: pytest.Config) -> None:
 # keeps the run waiting for it alone; every other file keeps its place after them.
 SLOWEST_FIRST = (
     "tests/harness/test_no_leftovers.py",
+    "tests/harness/test_postgres_template.py",
     "tests/project/test_lean_install.py",
     "tests/service/agents/test_triage_index.py",
     "tests/load/test_make_load.py",

@@ -86,9 +86,21 @@ def inner_run(tmp_path: Path, how: str) -> tuple[subprocess.Popen[str], Path]:
     env.update(LEFTOVER_PIDS=str(pids), HOW=how, PYTHONPATH=str(PROJECT_ROOT))
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "tests.conftest"]
     command += ["-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)]
-    process = subprocess.Popen(
-        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    # Ctrl-C as at a terminal: a run started in the background of a script (`make pytest &`)
+    # ignores SIGINT, every process it starts inherits that, and the interrupted inner run slept
+    # its 120 s instead. A handler, unlike SIG_IGN, is not inherited across exec.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen(
+            command,
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return process, pids
 
 

@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from harness.postgres import EmbeddedPostgres
+from harness.postgres_template import migrated_template
 from harness.redis import EmbeddedRedis
 from service.delivery.chat.daily_questions import seconds_to_reset
 from service.delivery.chat.person_limits import SEND_BURST, PersonLimits
@@ -28,7 +29,6 @@ from service.plans import PLANS, Plan, cache_key, parse_plan, with_overrides
 from service.runs.admission import Admission
 from service.store import identities, usage
 from service.store.db import make_sessions
-from service.store.migrate import upgrade
 from service.store.models import UsageRecord
 
 pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
@@ -36,9 +36,7 @@ pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    with EmbeddedPostgres() as server, pytest.MonkeyPatch.context() as env:
-        env.setenv("DATABASE_URL", server.url)
-        upgrade()
+    with EmbeddedPostgres(template=migrated_template()) as server:
         yield server.url
 
 

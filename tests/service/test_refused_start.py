@@ -19,7 +19,7 @@ pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    with Stack(StackConfig.from_env()) as running:
+    with Stack(StackConfig.from_env(instances=0)) as running:
         yield running
 
 

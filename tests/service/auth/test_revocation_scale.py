@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from driver.client.eventually import eventually
 from harness.postgres import EmbeddedPostgres
+from harness.postgres_template import migrated_template
 from harness.redis import EmbeddedRedis
 from service.auth import revocation
 from service.auth.revocation import (
@@ -28,7 +29,6 @@ from service.auth.revocation import (
 )
 from service.delivery.chat.hub import Hub
 from service.store.db import make_sessions
-from service.store.migrate import upgrade
 
 pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
 
@@ -37,10 +37,7 @@ Parts = tuple[Revocations, Redis, asyncpg.Connection]
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[tuple[str, str]]:
-    with EmbeddedPostgres() as postgres, EmbeddedRedis() as redis:
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv("DATABASE_URL", postgres.url)
-            upgrade()
+    with EmbeddedPostgres(template=migrated_template()) as postgres, EmbeddedRedis() as redis:
         yield postgres.url, redis.url
 
 

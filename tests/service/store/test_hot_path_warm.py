@@ -15,8 +15,8 @@ from datetime import date
 import pytest
 
 from harness.postgres import EmbeddedPostgres
+from harness.postgres_template import migrated_template
 from service.store.hot_path import HOT_STATEMENTS, HotPath
-from service.store.migrate import upgrade
 
 pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
 
@@ -26,9 +26,7 @@ PREPARED = "SELECT statement FROM pg_prepared_statements"
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    with EmbeddedPostgres() as server, pytest.MonkeyPatch.context() as env:
-        env.setenv("DATABASE_URL", server.url)
-        upgrade()
+    with EmbeddedPostgres(template=migrated_template()) as server:
         yield server.url
 
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from harness.postgres import EmbeddedPostgres
+from harness.postgres_template import migrated_template
 from service.store import leases
 from service.store.db import async_database_url, make_sessions
 from service.store.hot_path import HotPath
-from service.store.migrate import upgrade
 
 pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
 
@@ -24,9 +24,7 @@ LEASE_S = 600.0
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    with EmbeddedPostgres() as server, pytest.MonkeyPatch.context() as env:
-        env.setenv("DATABASE_URL", server.url)
-        upgrade()
+    with EmbeddedPostgres(template=migrated_template()) as server:
         yield server.url
 
 

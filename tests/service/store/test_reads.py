@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from harness.postgres import EmbeddedPostgres
+from harness.postgres_template import migrated_template
 from service.agents.catalogue import MODELS
 from service.agents.name_index import MAX_INDEXED_NAMES, NAMES_READ
 from service.agents.triage import EARLIER_QUESTIONS_READ
 from service.store.conversations import earlier_questions
 from service.store.db import make_sessions
 from service.store.hot_path import HotPath
-from service.store.migrate import upgrade
 
 pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
 
@@ -33,9 +33,7 @@ EARLIER = 30
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    with EmbeddedPostgres() as server, pytest.MonkeyPatch.context() as env:
-        env.setenv("DATABASE_URL", server.url)
-        upgrade()
+    with EmbeddedPostgres(template=migrated_template()) as server:
         yield server.url
 
 
