@@ -190,6 +190,10 @@ async def _prepare_hot_statements(connection: asyncpg.Connection) -> None:
         # asyncpg's public prepare() bypasses the cache that fetch() reads: _prepare with
         # use_cache puts the statement where the hot path's calls find it.
         await connection._prepare(sql, use_cache=True)
+    # asyncpg's prepare ends with Flush, not Sync: the implicit transaction it opened, and the
+    # locks parsing took (run_events...), stay until the connection's next statement; with no
+    # reset on release, an idle warmed connection blocked DDL (a trigger, a migration) for ever.
+    await connection.execute("SELECT 1")
 
 
 async def _keep_as_is(_: asyncpg.Connection) -> None:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 
+import asyncpg
 import pytest
 
 from harness.postgres import EmbeddedPostgres
@@ -81,6 +82,22 @@ async def _prepared_counts(hot_path: HotPath) -> list[int]:
     finally:
         for connection in held:
             await pool.release(connection)
+
+
+async def test_a_warmed_idle_pool_leaves_no_transaction_open(
+    database_url: str, hot_path: HotPath
+) -> None:
+    """asyncpg's prepare ends without a Sync: the implicit transaction it opened, with the
+    locks the parsing took, stayed open on every idle warmed connection, so a migration (any
+    ALTER TABLE on the questions' or the events' tables) waited on them for ever."""
+    await hot_path.warm()
+    conn: asyncpg.Connection = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("SET lock_timeout = '5s'")
+        async with conn.transaction():  # refused after 5 s if a warmed connection held a lock
+            await conn.execute("LOCK TABLE run_events, runs, messages IN ACCESS EXCLUSIVE MODE")
+    finally:
+        await conn.close()
 
 
 async def test_a_database_away_is_not_warmed() -> None:
