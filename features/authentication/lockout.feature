@@ -1,4 +1,4 @@
-@allure.label.epic:Authentication @customer
+@allure.label.epic:Authentication @customer @real_password_cost
 Feature: Guessing passwords does not work
   In order to keep my account safe even if my password is not the strongest
   As a customer of the AI spend assistant
