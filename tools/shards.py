@@ -6,9 +6,10 @@ Unlike `make parallel` (one shared stack, so @fault and @embedded scenarios skip
 is a plain behave run with its own PostgreSQL, Redis and service: every scenario runs, faults
 included, and one shard's outage never reaches another's. Most of a run is waiting (outages
 that end by themselves, answers that take their time, servers starting), so shards overlap
-their waits. On two cores three shards were 0.80 to 0.95 of two on a busy machine, but they
-stretch each scenario and the timing-sensitive ones (a 1 s silence bound) then fail, so two is
-the default (docs/developing.md, "Where the suite's time goes").
+their waits. On two cores three shards end sooner than two on a busy machine, but they
+stretch each scenario and the timing-sensitive ones (a 1 s silence bound) then fail (two runs
+of three, measured again with the queue), so two is the default (docs/developing.md, "Where
+the suite's time goes").
 
 The shards take the features from one queue (tools/feature_queue.py), longest first: each
 shard, when it is free, runs the next feature no shard has claimed yet, so they end within
