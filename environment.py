@@ -12,13 +12,14 @@ from fixtures.browsing import run_browser, web_evidence, web_scenario
 from fixtures.deployment import deployment_stack
 from fixtures.real_llm import NOT_CONFIGURED, ON_A_DEPLOYMENT, real_llm_instance, real_model_of
 from fixtures.run_facts import write_run_facts
-from fixtures.server_setup import setup_server
+from fixtures.server_setup import real_password_cost, setup_server
 from fixtures.suite import (
     balanced_servers,
     checked_nothing_lost,
     event_loop,
     fault_scenario,
     fault_tools,
+    hashes_cheaply,
     http_session,
     scenario_cast,
     scenario_servers,
@@ -101,6 +102,8 @@ def before_scenario(ctx: Context, scenario: Scenario) -> None:
     if real_model is not None:  # @real_llm: the people chat with an instance answering with it
         use_fixture(real_llm_instance, ctx, real_model)  # ctx.chat_url
         chat_url = ctx.chat_url
+    if "real_password_cost" in tags and hashes_cheaply(ctx.target):
+        service_url = chat_url = use_fixture(real_password_cost, ctx)  # everyone, from the start
     if profile is not None:  # the people chat on that server from the start
         use_fixture(setup_server, ctx, profile)  # ctx.chat_url
         chat_url = ctx.chat_url

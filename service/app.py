@@ -24,6 +24,7 @@ from service.auth.api_budget import ApiBudget
 from service.auth.hashing import HashingPool
 from service.auth.lockout import LoginLockout
 from service.auth.oidc import OidcVerifier
+from service.auth.passwords import use_cost
 from service.auth.revocation import Revocations
 from service.delivery.bus import Bus
 from service.delivery.chat.arrivals import HandshakeLine
@@ -226,6 +227,7 @@ async def _fan_out(app: web.Application) -> AsyncIterator[None]:
 async def _access(app: web.Application) -> AsyncIterator[None]:
     """Revocation (checked on every request and handshake), sign-in lockout, enterprise sign-in."""
     settings = app[SETTINGS]
+    use_cost(settings.password_hash_cost)  # before the first request: new hashes, the dummy
     hub: Hub = app[HUB]  # the open chats that revocation closes (its port)
     revocations = Revocations(app[SESSIONS], app[REDIS], hub, instance_id=settings.instance_id)
     app[REVOCATIONS] = revocations

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 
 from service.agents.llm_settings import LlmSettings
+from service.auth.passwords import Cost
 from service.auth.secret_policy import secret_problem
 from service.auth.tokens import MAX_ACCESS_TOKEN_TTL_S
 from service.delivery.settings import DeliverySettings
@@ -169,6 +170,9 @@ class Settings(EnvSettings):
     password_queue_per_address: int = Field(
         default=1000, ge=1, le=100_000, alias="PASSWORD_QUEUE_PER_ADDRESS"
     )
+    # The work of a new password hash (service/auth/passwords.py); `fast-for-tests` for test
+    # stacks only.
+    password_hash_cost: Cost = Field(default=Cost.OWASP, alias="PASSWORD_HASH_COST")
     # Who one client is for the rules per address (service/http/clients.py): an IPv4 address,
     # an IPv6 /64.
     client_ipv4_prefix: int = Field(default=32, ge=8, le=32, alias="CLIENT_IPV4_PREFIX")

@@ -428,7 +428,7 @@ async def step_guess(ctx: ScenarioContext, attacker: str, count: int, victim: st
     "even {name}'s right password is refused for now, and she is told to wait about {minutes:d} minutes"
 )
 @then(
-    "even {name}'s right password is refused for now, and she is told to wait about {seconds:d} second"
+    "even {name}'s right password is refused for now, and she is told to wait about {seconds:d} seconds"
 )
 async def step_locked(ctx: ScenarioContext, name: str, minutes: int = 0, seconds: int = 0) -> None:
     """Even the person's right password is refused as too many attempts, with a wait of about the time given."""
@@ -443,7 +443,7 @@ async def step_locked(ctx: ScenarioContext, name: str, minutes: int = 0, seconds
     told = refusal.retry_after
     assert told is not None and low <= told <= window, (
         f"{name} was told to wait {told} s, not about {minutes or seconds} "
-        f"{'minutes' if minutes else 'second'} ({low} to {window} s)"
+        f"{'minutes' if minutes else 'seconds'} ({low} to {window} s)"
     )
 
 

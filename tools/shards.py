@@ -6,14 +6,17 @@ Unlike `make parallel` (one shared stack, so @fault and @embedded scenarios skip
 is a plain behave run with its own PostgreSQL, Redis and service: every scenario runs, faults
 included, and one shard's outage never reaches another's. Most of a run is waiting (outages
 that end by themselves, answers that take their time, servers starting), so shards overlap
-their waits. On two cores three shards were 0.80 to 0.95 of two on a busy machine, but they
-stretch each scenario and the timing-sensitive ones (a 1 s silence bound) then fail, so two is
-the default (docs/developing.md, "Where the suite's time goes").
+their waits. On two cores three shards end sooner than two on a busy machine, but they
+stretch each scenario and the timing-sensitive ones (a 1 s silence bound) then fail (two runs
+of three, measured again with the queue), so two is the default (docs/developing.md, "Where
+the suite's time goes").
 
-The features are dealt longest first to the least loaded shard, by their seconds a scenario
-in the last run that ran them times their scenarios selected now (reports/feature-seconds.json
-by feature name, kept from the Allure results; a feature not seen yet counts a second per
-selected scenario). The shards write into the same Allure results
+The shards take the features from one queue (tools/feature_queue.py), longest first: each
+shard, when it is free, runs the next feature no shard has claimed yet, so they end within
+about one short feature of each other however the machine's load stretched the guesses.
+Longest by their seconds a scenario in the last run that ran them (reports/feature-seconds.json
+by feature name, kept from the Allure results) times their scenarios selected now (a feature not
+seen yet counts a second per selected scenario). The shards write into the same Allure results
 and JUnit folder (their features differ, so their files do); each shard's own output and its
 services' logs go to reports/logs/shard-N/; their rerun files are merged into reports/rerun.txt.
 Exit code: 0 when every shard's behave exited 0.
@@ -33,6 +36,7 @@ from typing import Any, Protocol, cast
 
 from behave.configuration import Configuration
 
+from tools.feature_queue import claimed_by, write_queue
 from tools.quality_gate import select
 from tools.suite_time import load
 
@@ -40,6 +44,8 @@ REPORTS = Path("reports")
 SECONDS_FILE = REPORTS / "feature-seconds.json"
 RERUN_FILE = REPORTS / "rerun.txt"
 RESULTS = REPORTS / "allure-results"
+QUEUE = REPORTS / "logs" / "feature-queue"
+RUNNER = "tools.feature_queue:QueueRunner"
 UNSEEN_SCENARIO_S = 1.0
 POLL_S = 0.2
 
@@ -54,15 +60,9 @@ def shard_dir(shard: int) -> Path:
     return REPORTS / "logs" / f"shard-{shard}"
 
 
-def deal(weights: dict[str, float], shards: int) -> list[list[str]]:
-    """Longest first, each to the shard with the least so far (ties: the first)."""
-    dealt: list[list[str]] = [[] for _ in range(shards)]
-    loads = [0.0] * shards
-    for path in sorted(weights, key=lambda p: (-weights[p], p)):
-        lightest = loads.index(min(loads))
-        dealt[lightest].append(path)
-        loads[lightest] += weights[path]
-    return [sorted(paths) for paths in dealt if paths]
+def longest_first(weights: dict[str, float]) -> list[str]:
+    """The queue's order (ties: by path)."""
+    return sorted(weights, key=lambda p: (-weights[p], p))
 
 
 def weights_of(argv: list[str]) -> dict[str, float]:
@@ -121,10 +121,15 @@ def own_output(options: list[str]) -> list[str]:
 
 
 def shard_args(options: list[str], number: int, paths: list[str]) -> list[str]:
-    """behave's arguments for one shard: its stack's logs apart, its own rerun file."""
+    """behave's arguments for one shard: every feature, taken from the one queue; its stack's
+    logs apart, its own rerun file."""
     rerun = str(shard_dir(number) / "rerun.txt")
     return [
         *options,
+        "--runner",
+        RUNNER,
+        "-D",
+        f"feature_queue={QUEUE}",
         "-D",
         f"shard={number}",
         *own_output(options),
@@ -140,16 +145,17 @@ def run(argv: list[str], shards: int) -> int:
     if any(":" in location for location in select(argv).locations):
         # FILE:LINE picks scenarios, not features: one plain behave run.
         return subprocess.call([sys.executable, "-m", "behave", *argv])
-    dealt = deal(weights_of(argv), shards)
+    queue = longest_first(weights_of(argv))
+    write_queue(QUEUE, queue)
     options = options_only(argv)
     began = time.monotonic()
     running = []
-    for number, paths in enumerate(dealt, start=1):
+    for number in range(1, min(shards, len(queue)) + 1):
         folder = shard_dir(number)
         folder.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "behave", *shard_args(options, number, paths)]
+        command = [sys.executable, "-m", "behave", *shard_args(options, number, queue)]
         output = (folder / "behave.log").open("w")
-        print(f"shards: {number}: {len(paths)} features, output {output.name}", flush=True)
+        print(f"shards: {number}: from the queue of {len(queue)}, output {output.name}", flush=True)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # the log follows the run
         shard = subprocess.Popen(command, stdout=output, stderr=output, env=env)
         running.append((number, shard, output))
@@ -171,9 +177,12 @@ def run(argv: list[str], shards: int) -> int:
             flush=True,
         )
         code = code or shard_code
-    merge_reruns(len(dealt))
+    unclaimed = set(queue) - set(claimed_by(QUEUE))
+    if unclaimed:  # every shard stopped early: the quality gate counts their scenarios missing
+        print(f"shards: {len(unclaimed)} features never run: {', '.join(sorted(unclaimed))}")
+    merge_reruns(len(running))
     remember_seconds()
-    print(f"shards: {len(dealt)} shards in {time.monotonic() - began:.1f} s")
+    print(f"shards: {len(running)} shards in {time.monotonic() - began:.1f} s")
     return code
 
 

@@ -34,6 +34,9 @@ TAGS: dict[str, str] = {
     "sign_in_provider": "enterprise sign-in through the suite's own provider: the embedded stack "
     "starts a server trusting it; a deployment told to trust an address the suite listens on "
     "names it with -D oidc_issuer=http://HOST:PORT; skipped without it",
+    "real_password_cost": "times sign-in refusals or locks accounts: its people sign up and in "
+    "where passwords are hashed at the production cost (the suite's own stack hashes cheaply "
+    "for everyone else; a deployment hashes at its own)",
     "direct": "talks to one particular server: skipped when the suite runs through the balancer",
     "balancer": "through a load balancer in front of two servers (nginx; skipped without it)",
     "deployment": "starts a deployment of its own (the balancer in front of supervised servers) "

@@ -21,7 +21,7 @@ Feature: Signing in
     When Alice signs in with the password "not-her-password"
     Then Alice is refused because the email or password is not correct
 
-  @critical
+  @critical @real_password_cost
   Scenario: An unknown email gets the same answer as a wrong password
     Given Alice has signed up
     When Mallory signs in as "nobody-here@example.com", each time Alice signs in with a wrong password

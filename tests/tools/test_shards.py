@@ -14,20 +14,14 @@ from tools import shards
 from tools.quality_gate import select
 
 
-def test_the_longest_features_are_spread_first() -> None:
-    dealt = shards.deal({"a": 5.0, "b": 3.0, "c": 3.0, "d": 1.0}, 2)
-    assert dealt == [["a", "d"], ["b", "c"]]
+def test_the_longest_features_are_queued_first() -> None:
+    assert shards.longest_first({"d": 1.0, "c": 3.0, "a": 5.0, "b": 3.0}) == ["a", "b", "c", "d"]
 
 
-def test_no_empty_shard_when_there_are_fewer_features() -> None:
-    assert shards.deal({"a": 1.0}, 3) == [["a"]]
-
-
-def test_every_selected_feature_is_dealt_once() -> None:
+def test_every_selected_feature_is_queued_once() -> None:
     weights = shards.weights_of(["--tags=@critical and not @wip"])
-    dealt = shards.deal(weights, 2)
-    assert sorted(p for shard in dealt for p in shard) == sorted(weights)
-    assert len(dealt) == 2
+    queue = shards.longest_first(weights)
+    assert sorted(queue) == sorted(weights)
 
 
 def test_a_shard_gets_the_options_but_not_the_paths() -> None:
@@ -61,6 +55,7 @@ def test_each_shard_writes_its_own_rerun_file_and_its_output_on_screen(options: 
         command_args=shards.shard_args(options, 2, ["features/x.feature"]), load_config=True
     )
     pairs = list(zip(args.format, args.outfiles, strict=True))
+    assert args.runner == shards.RUNNER and args.userdata["feature_queue"] == str(shards.QUEUE)
     assert pairs[-1] == ("rerun", str(Path("reports/logs/shard-2/rerun.txt")))
     if not options:
         assert ("pretty", "-") in pairs  # behave.ini's default_format, on the screen
