@@ -1,6 +1,6 @@
 """A crowd opening the chat at once (issue 19): the handshakes take turns, share their round
-trips, and a refusal for load says `busy` with Retry-After, which the driver honours; an idle
-chat's outbox holds no task."""
+trips, and a refusal for load says `busy` with Retry-After, which the driver honours (an idle
+chat's outbox: tests/service/delivery/test_outbox_writes.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from harness.stack import Stack, StackConfig
 from service.app import create_app
 from service.coalesce import Coalescer
 from service.delivery.chat.arrivals import HandshakeLine
-from service.delivery.chat.outbox import Outbox
 from service.errors import Busy
 from service.keys import ARRIVALS
 from service.settings import Settings
@@ -107,25 +106,6 @@ async def test_a_failed_round_trip_fails_every_caller_of_its_batch() -> None:
     ask = Coalescer(fetch)
     outcomes = await asyncio.gather(*(ask(i) for i in range(5)), return_exceptions=True)
     assert all(isinstance(o, ConnectionError) for o in outcomes)
-
-
-# -- the outbox
-async def test_an_idle_outbox_holds_no_task_and_sends_what_comes_in_order() -> None:
-    sent: list[dict[str, int]] = []
-
-    async def send(frame: dict[str, int]) -> None:
-        await asyncio.sleep(0)
-        sent.append(frame)
-
-    outbox = Outbox(limit=3)
-    outbox.start(send)  # type: ignore[arg-type]
-    assert outbox._writer is None and outbox._frames is None  # idle: nothing held
-    for n in range(3):
-        assert outbox.put_nowait({"n": n})
-    assert not outbox.put_nowait({"n": 3})  # full: the socket cannot keep up
-    await outbox.join()
-    assert sent == [{"n": 0}, {"n": 1}, {"n": 2}]
-    assert outbox._writer is not None and outbox._writer.done() and outbox._frames is None
 
 
 # -- a crowd against a real instance
