@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from service.coalesce import Coalescer
 from service.errors import NotFound
 
 log = logging.getLogger("service.store")
@@ -43,6 +44,8 @@ CLOSE_TIMEOUT_S = 5.0
 # each statement is a round trip whose answer waits its turn on a busy event loop, so more
 # connections in flight, not faster ones, keep acks within 2.5 s (8 left a quarter of them late).
 POOL_SIZE = 24
+# A crowd's usage reads in one statement at most this many (each returns a period's records).
+USAGE_READS_AT_ONCE = 100
 # Raised when a pooled connection turns out to be dead: nothing reached a live server.
 STALE_CONNECTION = (
     asyncpg.ConnectionDoesNotExistError,
@@ -70,6 +73,16 @@ class UsageRead:
     models: set[str]
     # (day, model, feature, requests, input_tokens, output_tokens, cost_usd) each
     records: list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class UsageAsk:
+    """One run's read of the names and the period's records."""
+
+    user_id: uuid.UUID
+    limit: int
+    since: date
+    until: date
 
 
 @dataclass(frozen=True)
@@ -127,16 +140,20 @@ SELECT day, model, feature, requests, input_tokens, output_tokens, cost_usd FROM
 WHERE user_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day, id
 """
 # The names triage looks for and the records of the period the data stage reads, in one round
-# trip: a run reads both, one stage after the other.
+# trip: a run reads both, one stage after the other. One statement reads them for every run of a
+# crowd asking at that moment, each row its own person's (`HotPath.usage_read`).
 _NAMES_AND_USAGE = """
 SELECT
-    ARRAY(SELECT feature FROM usage_records WHERE user_id = $1
-          GROUP BY feature ORDER BY max(day) DESC, feature LIMIT $2) AS features,
-    ARRAY(SELECT model FROM usage_records WHERE user_id = $1
-          GROUP BY model ORDER BY max(day) DESC, model LIMIT $2) AS models,
+    ARRAY(SELECT feature FROM usage_records WHERE user_id = q.user_id
+          GROUP BY feature ORDER BY max(day) DESC, feature LIMIT q.names) AS features,
+    ARRAY(SELECT model FROM usage_records WHERE user_id = q.user_id
+          GROUP BY model ORDER BY max(day) DESC, model LIMIT q.names) AS models,
     ARRAY(SELECT ROW(day, model, feature, requests, input_tokens, output_tokens, cost_usd)
           FROM usage_records
-          WHERE user_id = $1 AND day BETWEEN $3 AND $4 ORDER BY day, id) AS records
+          WHERE user_id = q.user_id AND day BETWEEN q.since AND q.until ORDER BY day, id) AS records
+FROM unnest($1::uuid[], $2::int[], $3::date[], $4::date[]) WITH ORDINALITY
+    AS q(user_id, names, since, until, n)
+ORDER BY q.n
 """
 # The answer and its agent_completed are committed together, so the event is never stored (nor
 # sent) without the answer it announces: one round trip where there were two in turn.
@@ -203,6 +220,7 @@ class HotPath:
         self._instance_id = instance_id  # the runs it may write to are those it holds
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
+        self._usage_reads = Coalescer(self._read_usage, max_batch=USAGE_READS_AT_ONCE)
 
     async def open(self) -> None:
         # min_size=0: nothing connects at startup, so the service starts with PostgreSQL down.
@@ -340,11 +358,15 @@ class HotPath:
     ) -> UsageRead:
         """The feature and the model names the person reported, at most `limit` of each, the
         most recently reported first (100,000 records may hold 100,000 names of each); and
-        their records with `since <= day <= until`, in day order."""
-        row = await self._retried(
-            lambda c: c.fetchrow(_NAMES_AND_USAGE, user_id, limit, since, until)
-        )
-        return UsageRead(set(row["features"]), set(row["models"]), row["records"])
+        their records with `since <= day <= until`, in day order. Reads asked for while one is
+        on its way go together in the next statement (service/coalesce.py)."""
+        return await self._usage_reads(UsageAsk(user_id, limit, since, until))
+
+    async def _read_usage(self, asks: list[UsageAsk]) -> list[UsageRead]:
+        columns = ([a.user_id for a in asks], [a.limit for a in asks])
+        period = ([a.since for a in asks], [a.until for a in asks])
+        rows = await self._retried(lambda c: c.fetch(_NAMES_AND_USAGE, *columns, *period))
+        return [UsageRead(set(r["features"]), set(r["models"]), r["records"]) for r in rows]
 
     async def record_answer(
         self,
