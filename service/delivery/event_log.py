@@ -26,13 +26,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
-
 from service.delivery.bus import Bus
 from service.delivery.streams import Outgoing
 from service.metrics import DEPENDENCY_ERRORS, EVENTS_SENT
 from service.store.conversations import RunTakenOver
-from service.store.hot_path import HotPath, KeptStage
+from service.store.hot_path import REFUSED, HotPath, KeptStage
 
 log = logging.getLogger("service.event_log")
 
@@ -44,8 +42,6 @@ FLUSH_S = 2.0
 # A failed batch is tried again after these pauses (a statement already stored counts as
 # stored: service/store/hot_path.py), then its runs are told; a seq is never skipped.
 RETRY_DELAYS_S = (0.2, 0.8)
-# What PostgreSQL refuses about the events themselves (not a dependency failure).
-REFUSED = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 
 
 @dataclass(eq=False)

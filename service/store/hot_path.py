@@ -46,6 +46,10 @@ CLOSE_TIMEOUT_S = 5.0
 POOL_SIZE = 24
 # A crowd's usage reads in one statement at most this many (each returns a period's records).
 USAGE_READS_AT_ONCE = 100
+# A crowd's answers committed in one statement at most this many.
+ANSWERS_AT_ONCE = 100
+# What PostgreSQL refuses about an answer itself (not a dependency failure).
+REFUSED = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 # Raised when a pooled connection turns out to be dead: nothing reached a live server.
 STALE_CONNECTION = (
     asyncpg.ConnectionDoesNotExistError,
@@ -83,6 +87,16 @@ class UsageAsk:
     limit: int
     since: date
     until: date
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One run's answer and the events announcing it: (seq, type, JSON) each."""
+
+    run_id: uuid.UUID
+    answer_id: uuid.UUID
+    text: str
+    events: list[tuple[int, str, str]]
 
 
 @dataclass(frozen=True)
@@ -156,25 +170,33 @@ FROM unnest($1::uuid[], $2::int[], $3::date[], $4::date[]) WITH ORDINALITY
 ORDER BY q.n
 """
 # The answer and its agent_completed are committed together, so the event is never stored (nor
-# sent) without the answer it announces: one round trip where there were two in turn.
+# sent) without the answer it announces: one round trip where there were two in turn. One
+# statement commits the answers of every run finishing at that moment, each with its own
+# events; the runs it closed come back (`HotPath.record_answer`).
 _ANSWER = """
 WITH closed AS (
     UPDATE runs SET status = 'completed', finished_at = now()
-    WHERE id = $1 AND status = 'running' AND instance_id = $4
-    RETURNING id, thread_id, user_id
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS a(run_id, answer_id, text)
+    WHERE runs.id = a.run_id AND runs.status = 'running' AND runs.instance_id = $4
+    RETURNING runs.id, runs.thread_id, runs.user_id, a.answer_id, a.text
 ),
 answer AS (
     INSERT INTO messages (id, thread_id, user_id, role, text, run_id)
-    SELECT $2, thread_id, user_id, 'assistant', $3, $1 FROM closed
+    SELECT answer_id, thread_id, user_id, 'assistant', text, id FROM closed
     RETURNING thread_id
 ),
 told AS (
     INSERT INTO run_events (run_id, seq, type, envelope)
     SELECT closed.id, e.seq, e.type, e.envelope::jsonb
-    FROM closed, unnest($5::int[], $6::text[], $7::text[]) AS e(seq, type, envelope)
+    FROM closed
+    JOIN unnest($5::uuid[], $6::int[], $7::text[], $8::text[]) AS e(run_id, seq, type, envelope)
+        ON e.run_id = closed.id
+),
+touched AS (
+    UPDATE threads SET updated_at = now()
+    WHERE threads.id IN (SELECT thread_id FROM answer)
 )
-UPDATE threads SET updated_at = now() FROM answer WHERE threads.id = answer.thread_id
-RETURNING threads.id
+SELECT id FROM closed
 """
 _STORED_EVENTS = """
 SELECT run_id, seq, envelope::text FROM run_events
@@ -221,6 +243,7 @@ class HotPath:
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self._usage_reads = Coalescer(self._read_usage, max_batch=USAGE_READS_AT_ONCE)
+        self._answers = Coalescer(self._record_answers, max_batch=ANSWERS_AT_ONCE)
 
     async def open(self) -> None:
         # min_size=0: nothing connects at startup, so the service starts with PostgreSQL down.
@@ -379,14 +402,26 @@ class HotPath:
     ) -> bool:
         """Commit the answer, close the run and store the events that announce it (`texts`:
         each one's JSON), all in one statement; False when the run had already been ended or
-        taken over elsewhere (service/runs/recovery.py), and then nothing is written."""
-        seqs, types = [int(e["seq"]) for e in envelopes], [str(e["type"]) for e in envelopes]
-        stored = await self._retried(
-            lambda c: c.fetchval(
-                _ANSWER, run_id, answer_id, text, self._instance_id, seqs, types, list(texts)
-            )
-        )
-        return stored is not None
+        taken over elsewhere (service/runs/recovery.py), and then nothing is written. Answers
+        given while one is on its way go together in the next statement (service/coalesce.py)."""
+        events = [(int(e["seq"]), str(e["type"]), t) for e, t in zip(envelopes, texts, strict=True)]
+        outcome = await self._answers(Answer(run_id, answer_id, text, events))
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    async def _record_answers(self, answers: list[Answer]) -> list[bool | BaseException]:
+        """Whether each run was closed; what PostgreSQL refuses about one answer (a DataError)
+        fails it alone: the others are committed one by one."""
+        try:
+            columns = _answer_columns(answers, self._instance_id)
+            closed = await self._retried(lambda c: c.fetch(_ANSWER, *columns))
+        except REFUSED as exc:
+            if len(answers) == 1:
+                return [exc]
+            return [(await self._record_answers([a]))[0] for a in answers]
+        ids = {row["id"] for row in closed}
+        return [a.run_id in ids for a in answers]
 
     async def _retried(self, statement: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         try:
@@ -402,3 +437,18 @@ class HotPath:
             raise RuntimeError("HotPath.open() was not awaited")
         async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as connection:
             yield connection
+
+
+def _answer_columns(answers: list[Answer], instance_id: str) -> tuple[Any, ...]:
+    """The arguments of _ANSWER for these answers: one array per column."""
+    events = [(a.run_id, *event) for a in answers for event in a.events]
+    return (
+        [a.run_id for a in answers],
+        [a.answer_id for a in answers],
+        [a.text for a in answers],
+        instance_id,
+        [e[0] for e in events],
+        [e[1] for e in events],
+        [e[2] for e in events],
+        [e[3] for e in events],
+    )
