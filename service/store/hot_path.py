@@ -46,6 +46,8 @@ CLOSE_TIMEOUT_S = 5.0
 POOL_SIZE = 24
 # A crowd's usage reads in one statement at most this many (each returns a period's records).
 USAGE_READS_AT_ONCE = 100
+# A crowd's questions taken in one statement at most this many.
+QUESTIONS_AT_ONCE = 100
 # A crowd's answers committed in one statement at most this many.
 ANSWERS_AT_ONCE = 100
 # What PostgreSQL refuses about an answer itself (not a dependency failure).
@@ -90,6 +92,20 @@ class UsageAsk:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A question to take: a new conversation's (its id made here) or a follow-up's."""
+
+    thread_id: uuid.UUID
+    new: bool
+    user_id: uuid.UUID
+    title: str
+    message_id: uuid.UUID
+    text: str
+    client_msg_id: uuid.UUID
+    run_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class Answer:
     """One run's answer and the events announcing it: (seq, type, JSON) each."""
 
@@ -109,21 +125,38 @@ class Accepted:
     duplicate: bool
 
 
-_NEW_THREAD = "INSERT INTO threads (id, user_id, title) VALUES ($1, $2, $3) RETURNING id"
-_FOLLOW_UP = (
-    "UPDATE threads SET updated_at = now() WHERE id = $1 AND user_id = $2 "
-    "AND $3::text IS NOT NULL RETURNING id"
-)
-_QUESTION_AND_RUN = """
-WITH thread AS ({thread}),
+# The questions asked at that moment, each with its run, in one statement: a new conversation
+# is opened, a follow-up goes only into a conversation of the asker's own (matched by
+# conversation and person together, so one person's follow-up in a batch never lets another's
+# into the same conversation). The runs started come back; a question missing from them named a
+# conversation that is not the asker's (`HotPath.accept_question`).
+_QUESTIONS = """
+WITH q AS (
+    SELECT * FROM unnest(
+        $1::uuid[], $2::bool[], $3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::uuid[],
+        $8::uuid[]
+    ) AS q(thread_id, new, user_id, title, message_id, text, client_msg_id, run_id)
+),
+opened AS (
+    INSERT INTO threads (id, user_id, title)
+    SELECT thread_id, user_id, title FROM q WHERE new
+    RETURNING id, user_id
+),
+followed AS (
+    UPDATE threads SET updated_at = now() FROM q
+    WHERE NOT q.new AND threads.id = q.thread_id AND threads.user_id = q.user_id
+    RETURNING threads.id, threads.user_id
+),
 message AS (
     INSERT INTO messages (id, thread_id, user_id, role, text, client_msg_id, run_id)
-    SELECT $4, thread.id, $2, 'user', $5, $6, $7 FROM thread
-    RETURNING thread_id
+    SELECT q.message_id, q.thread_id, q.user_id, 'user', q.text, q.client_msg_id, q.run_id
+    FROM q
+    WHERE (q.thread_id, q.user_id) IN (SELECT * FROM opened UNION ALL SELECT * FROM followed)
+    RETURNING id, thread_id, user_id, run_id
 )
 INSERT INTO runs (id, thread_id, user_id, input_message_id, instance_id, status)
-SELECT $7, message.thread_id, $2, $4, $8, 'running' FROM message
-RETURNING thread_id
+SELECT run_id, thread_id, user_id, id, $9, 'running' FROM message
+RETURNING id
 """
 _EXISTING = (
     "SELECT thread_id, id, run_id FROM messages "
@@ -206,8 +239,7 @@ WHERE (run_id, seq) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))
 
 # Every statement a question pays for, as it is sent (service/store/hot_path.py's callers).
 HOT_STATEMENTS = (
-    _QUESTION_AND_RUN.format(thread=_NEW_THREAD),
-    _QUESTION_AND_RUN.format(thread=_FOLLOW_UP),
+    _QUESTIONS,
     _EXISTING,
     _EVENTS,
     _USAGE,
@@ -243,6 +275,7 @@ class HotPath:
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self._usage_reads = Coalescer(self._read_usage, max_batch=USAGE_READS_AT_ONCE)
+        self._questions = Coalescer(self._accept_questions, max_batch=QUESTIONS_AT_ONCE)
         self._answers = Coalescer(self._record_answers, max_batch=ANSWERS_AT_ONCE)
 
     async def open(self) -> None:
@@ -305,31 +338,46 @@ class HotPath:
         thread_id: uuid.UUID | None,
         client_msg_id: uuid.UUID,
         text: str,
-        instance_id: str,
     ) -> Accepted:
         """Commit the question and its run together; a repeated client_msg_id is a duplicate
         (the unique (user_id, client_msg_id) index refuses the second one)."""
-        message_id, run_id = uuid.uuid4(), uuid.uuid4()
-        if thread_id is None:
-            sql = _QUESTION_AND_RUN.format(thread=_NEW_THREAD)
-            title = text.strip()[:TITLE_CHARS] or "New conversation"
-            thread_args: tuple[Any, ...] = (uuid.uuid4(), user_id, title)
-        else:
-            sql = _QUESTION_AND_RUN.format(thread=_FOLLOW_UP)
-            thread_args = (thread_id, user_id, "follow-up")
-        args = (*thread_args, message_id, text, client_msg_id, run_id, instance_id)
-        try:
-            stored = await self._retried(lambda c: c.fetchval(sql, *args))
-        except asyncpg.UniqueViolationError:
+        new = thread_id is None
+        question = Question(
+            thread_id=uuid.uuid4() if thread_id is None else thread_id,
+            new=new,
+            user_id=user_id,
+            title=(text.strip()[:TITLE_CHARS] or "New conversation") if new else "",
+            message_id=uuid.uuid4(),
+            text=text,
+            client_msg_id=client_msg_id,
+            run_id=uuid.uuid4(),
+        )
+        started = await self._questions(question)
+        if isinstance(started, asyncpg.UniqueViolationError):
             row = await self._retried(lambda c: c.fetchrow(_EXISTING, user_id, client_msg_id))
             if row is None:
-                raise
+                raise started
             # Our own first attempt, if a retry found it: then this is no repeat.
-            repeat = row["id"] != message_id
+            repeat = row["id"] != question.message_id
             return Accepted(row["thread_id"], row["id"], row["run_id"], duplicate=repeat)
-        if stored is None:
+        if isinstance(started, BaseException):
+            raise started
+        if not started:
             raise NotFound("No such conversation")
-        return Accepted(stored, message_id, run_id, duplicate=False)
+        return Accepted(question.thread_id, question.message_id, question.run_id, duplicate=False)
+
+    async def _accept_questions(self, questions: list[Question]) -> list[bool | BaseException]:
+        """Whether each question was taken (its run started); a question PostgreSQL refuses (a
+        client_msg_id already taken: a resend) fails alone: the others are taken one by one."""
+        try:
+            columns = _question_columns(questions)
+            rows = await self._retried(lambda c: c.fetch(_QUESTIONS, *columns, self._instance_id))
+        except REFUSED as exc:
+            if len(questions) == 1:
+                return [exc]
+            return [(await self._accept_questions([q]))[0] for q in questions]
+        started = {row["id"] for row in rows}
+        return [q.run_id in started for q in questions]
 
     async def earlier_question(
         self, *, user_id: uuid.UUID, client_msg_id: uuid.UUID
@@ -451,4 +499,21 @@ def _answer_columns(answers: list[Answer], instance_id: str) -> tuple[Any, ...]:
         [e[1] for e in events],
         [e[2] for e in events],
         [e[3] for e in events],
+    )
+
+
+def _question_columns(questions: list[Question]) -> tuple[list[Any], ...]:
+    """The arguments of _QUESTIONS for these questions (but the instance): a column each."""
+    return tuple(
+        [getattr(q, name) for q in questions]
+        for name in (
+            "thread_id",
+            "new",
+            "user_id",
+            "title",
+            "message_id",
+            "text",
+            "client_msg_id",
+            "run_id",
+        )
     )

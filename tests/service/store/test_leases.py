@@ -49,7 +49,6 @@ async def _runs(database_url: str, conn: asyncpg.Connection) -> list[uuid.UUID]:
                 thread_id=None,
                 client_msg_id=uuid.uuid4(),
                 text="What do we spend?",
-                instance_id=instance,
             )
         finally:
             await store.close()

@@ -1,6 +1,8 @@
-"""A crowd's answers are committed together (issue 19), each with its own run, thread and events,
-on a real PostgreSQL: a run ended elsewhere writes nothing and is told so, and an answer
-PostgreSQL refuses fails alone."""
+"""A crowd's questions are taken together and its answers committed together (issue 19), each
+with its own conversation, run and events, on a real PostgreSQL: a follow-up never lands in
+someone else's conversation though its owner's follow-up shares the statement, a resend is
+known for one, a run ended elsewhere writes nothing and is told so, and what PostgreSQL refuses
+fails alone."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import asyncpg
 import pytest
 
 from harness.postgres import EmbeddedPostgres
+from service.errors import NotFound
 from service.store.hot_path import Accepted, HotPath
 from service.store.migrate import upgrade
 
@@ -48,19 +51,23 @@ async def store(database_url: str) -> AsyncIterator[HotPath]:
         await hot_path.close()
 
 
-async def _asked(conn: asyncpg.Connection, store: HotPath) -> Accepted:
+async def _person(conn: asyncpg.Connection) -> uuid.UUID:
     user_id = uuid.uuid4()
     await conn.execute(
         "INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, 'Alice', 'x')",
         user_id,
         f"{user_id}@example.com",
     )
+    return user_id
+
+
+async def _asked(conn: asyncpg.Connection, store: HotPath) -> Accepted:
+    user_id = await _person(conn)
     return await store.accept_question(
         user_id=user_id,
         thread_id=None,
         client_msg_id=uuid.uuid4(),
         text="How much did we spend?",
-        instance_id=INSTANCE,
     )
 
 
@@ -137,3 +144,75 @@ async def test_an_answer_postgresql_refuses_fails_alone(
         asked[1].run_id: "running",
         asked[2].run_id: "completed",
     }
+
+
+async def test_questions_asked_at_once_each_go_into_the_asker_s_own_conversation(
+    database: asyncpg.Connection, store: HotPath
+) -> None:
+    alice, bob, carol = [await _person(database) for _ in range(3)]
+    first = await store.accept_question(
+        user_id=alice, thread_id=None, client_msg_id=uuid.uuid4(), text="First"
+    )
+    resent = uuid.uuid4()
+    earlier = await store.accept_question(
+        user_id=carol, thread_id=None, client_msg_id=resent, text="Asked before"
+    )
+    # The first of a gather goes alone; those after it share the next statement.
+    asks = [
+        (carol, None, uuid.uuid4(), "Carol asks anew"),
+        (alice, first.thread_id, uuid.uuid4(), "Alice follows up"),
+        (bob, first.thread_id, uuid.uuid4(), "Bob names Alice's conversation"),
+        (bob, None, uuid.uuid4(), "Bob asks anew"),
+    ]
+    carol_new, followed, intruded, bob_new = await _ask_at_once(store, asks)
+    assert isinstance(followed, Accepted) and followed.thread_id == first.thread_id
+    assert isinstance(intruded, NotFound)
+    for taken in (followed, bob_new, carol_new):
+        assert isinstance(taken, Accepted) and not taken.duplicate
+    # A resend among them: the statement fails, its questions are taken one by one.
+    asks = [
+        (alice, None, uuid.uuid4(), "Alice asks anew"),
+        (carol, None, resent, "Asked before"),
+        (bob, None, uuid.uuid4(), "Bob asks again"),
+    ]
+    _, again, bob_again = await _ask_at_once(store, asks)
+    assert isinstance(again, Accepted) and again.duplicate
+    assert (again.message_id, again.run_id) == (earlier.message_id, earlier.run_id)
+    assert isinstance(bob_again, Accepted) and not bob_again.duplicate
+    in_alices = await database.fetch(
+        "SELECT user_id, text FROM messages WHERE thread_id = $1 ORDER BY created_at, text",
+        first.thread_id,
+    )
+    assert [(r["user_id"], r["text"]) for r in in_alices] == [
+        (alice, "First"),
+        (alice, "Alice follows up"),
+    ]
+    for taken, owner in ((bob_new, bob), (carol_new, carol)):
+        assert isinstance(taken, Accepted)
+        run = await database.fetchrow(
+            "SELECT runs.user_id, runs.thread_id, threads.user_id AS owner, messages.run_id "
+            "FROM runs JOIN threads ON threads.id = runs.thread_id "
+            "JOIN messages ON messages.id = runs.input_message_id WHERE runs.id = $1",
+            taken.run_id,
+        )
+        assert run is not None
+        assert (run["user_id"], run["owner"], run["thread_id"], run["run_id"]) == (
+            owner,
+            owner,
+            taken.thread_id,
+            taken.run_id,
+        )
+    runs_of_bob = await database.fetchval("SELECT count(*) FROM runs WHERE user_id = $1", bob)
+    assert runs_of_bob == 2
+
+
+async def _ask_at_once(
+    store: HotPath, asks: list[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID, str]]
+) -> list[Accepted | BaseException]:
+    return await asyncio.gather(
+        *(
+            store.accept_question(user_id=u, thread_id=t, client_msg_id=c, text=x)
+            for u, t, c, x in asks
+        ),
+        return_exceptions=True,
+    )
