@@ -22,6 +22,7 @@ import contextlib
 import json
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,9 +182,10 @@ class EventLog:
         with contextlib.suppress(Exception):  # delivering never fails a stored event
             self._bus.deliver_here(frames)
         self._outgoing.put_nowait(frames)
+        # Counted by type, a batch at a time: a labels() look-up per event was 3 % of a crowd.
+        for kind, count in Counter(e["type"] for p in stored for e in p.envelopes).items():
+            EVENTS_SENT.labels(kind).inc(count)
         for pending in stored:
-            for envelope in pending.envelopes:
-                EVENTS_SENT.labels(envelope["type"]).inc()
             pending.resolve()
 
     async def _store_retried(
