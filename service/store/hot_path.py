@@ -44,6 +44,9 @@ CLOSE_TIMEOUT_S = 5.0
 # each statement is a round trip whose answer waits its turn on a busy event loop, so more
 # connections in flight, not faster ones, keep acks within 2.5 s (8 left a quarter of them late).
 POOL_SIZE = 24
+# Statements of one kind on their way at once, each carrying the calls made meanwhile: one
+# slow statement (a follow-up waiting for its conversation's lock) holds back no other question.
+FLIGHTS = 4
 # A crowd's usage reads in one statement at most this many (each returns a period's records).
 USAGE_READS_AT_ONCE = 100
 # A crowd's questions taken in one statement at most this many.
@@ -274,9 +277,13 @@ class HotPath:
         self._instance_id = instance_id  # the runs it may write to are those it holds
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
-        self._usage_reads = Coalescer(self._read_usage, max_batch=USAGE_READS_AT_ONCE)
-        self._questions = Coalescer(self._accept_questions, max_batch=QUESTIONS_AT_ONCE)
-        self._answers = Coalescer(self._record_answers, max_batch=ANSWERS_AT_ONCE)
+        self._usage_reads = Coalescer(
+            self._read_usage, max_batch=USAGE_READS_AT_ONCE, flights=FLIGHTS
+        )
+        self._questions = Coalescer(
+            self._accept_questions, max_batch=QUESTIONS_AT_ONCE, flights=FLIGHTS
+        )
+        self._answers = Coalescer(self._record_answers, max_batch=ANSWERS_AT_ONCE, flights=FLIGHTS)
 
     async def open(self) -> None:
         # min_size=0: nothing connects at startup, so the service starts with PostgreSQL down.

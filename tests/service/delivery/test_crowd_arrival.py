@@ -99,6 +99,33 @@ async def test_callers_at_the_same_moment_share_one_round_trip() -> None:
     assert batches[-1] == [7]
 
 
+async def test_a_slow_batch_holds_back_no_call_while_another_flight_is_free() -> None:
+    stuck = asyncio.Event()
+
+    async def fetch(items: list[str]) -> list[str]:
+        if "slow" in items:
+            await stuck.wait()  # a statement waiting for a lock
+        return [item.upper() for item in items]
+
+    ask = Coalescer(fetch, flights=2)
+    slow = asyncio.ensure_future(ask("slow"))
+    await asyncio.sleep(0)
+    assert await asyncio.wait_for(ask("next"), timeout=1) == "NEXT"
+    assert await asyncio.wait_for(ask("and next"), timeout=1) == "AND NEXT"
+    assert not slow.done()
+    stuck.set()
+    assert await slow == "SLOW"
+    alone = Coalescer(fetch)  # one flight: the calls behind a slow batch wait for it
+    stuck.clear()
+    slow = asyncio.ensure_future(alone("slow"))
+    await asyncio.sleep(0)
+    behind = asyncio.ensure_future(alone("behind"))
+    await asyncio.sleep(0.05)
+    assert not behind.done()
+    stuck.set()
+    assert await asyncio.gather(slow, behind) == ["SLOW", "BEHIND"]
+
+
 async def test_a_failed_round_trip_fails_every_caller_of_its_batch() -> None:
     async def fetch(items: list[int]) -> list[int]:
         raise ConnectionError("down")

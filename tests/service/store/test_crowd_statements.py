@@ -157,7 +157,7 @@ async def test_questions_asked_at_once_each_go_into_the_asker_s_own_conversation
     earlier = await store.accept_question(
         user_id=carol, thread_id=None, client_msg_id=resent, text="Asked before"
     )
-    # The first of a gather goes alone; those after it share the next statement.
+    # Asked at once, they share one statement.
     asks = [
         (carol, None, uuid.uuid4(), "Carol asks anew"),
         (alice, first.thread_id, uuid.uuid4(), "Alice follows up"),
