@@ -4,7 +4,9 @@ A crowd's handshakes each asked Redis the same three things (is this session end
 person's plan, one more chat for them), one round trip each: at 3,000 at once the round trips,
 not the answers, kept the event loop busy. A `Coalescer` sends the first call at once and
 gathers every call made meanwhile into the next one (at most `max_batch` each), so a lone call
-waits for nothing and a crowd pays one round trip per batch.
+waits for nothing and a crowd pays one round trip per batch. With `flights` above one, that many
+batches may be on their way at once: a call that finds fewer goes at once, so one slow batch (a
+statement waiting for a lock) does not hold back the calls behind it.
 """
 
 from __future__ import annotations
@@ -24,18 +26,26 @@ class Coalescer(Generic[K, V]):
     every caller of that batch gets the error."""
 
     def __init__(
-        self, fetch: Callable[[list[K]], Awaitable[Sequence[V]]], *, max_batch: int = MAX_BATCH
+        self,
+        fetch: Callable[[list[K]], Awaitable[Sequence[V]]],
+        *,
+        max_batch: int = MAX_BATCH,
+        flights: int = 1,
     ) -> None:
         self._fetch = fetch
         self._max_batch = max_batch
+        self._flights = flights
         self._waiting: list[tuple[K, asyncio.Future[V]]] = []
-        self._flight: asyncio.Task[None] | None = None
+        self._flying: set[asyncio.Task[None]] = set()
 
     async def __call__(self, item: K) -> V:
         future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
-        if self._flight is None or self._flight.done():
-            self._flight = asyncio.create_task(self._fly())
+        # A flight that has just landed is done before its callback forgets it.
+        if sum(not flight.done() for flight in self._flying) < self._flights:
+            flight = asyncio.create_task(self._fly())
+            self._flying.add(flight)
+            flight.add_done_callback(self._flying.discard)
         return await future
 
     async def _fly(self) -> None:

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from service.coalesce import Coalescer
 from service.errors import NotFound
 
 log = logging.getLogger("service.store")
@@ -43,6 +44,17 @@ CLOSE_TIMEOUT_S = 5.0
 # each statement is a round trip whose answer waits its turn on a busy event loop, so more
 # connections in flight, not faster ones, keep acks within 2.5 s (8 left a quarter of them late).
 POOL_SIZE = 24
+# Statements of one kind on their way at once, each carrying the calls made meanwhile: one
+# slow statement (a follow-up waiting for its conversation's lock) holds back no other question.
+FLIGHTS = 4
+# A crowd's usage reads in one statement at most this many (each returns a period's records).
+USAGE_READS_AT_ONCE = 100
+# A crowd's questions taken in one statement at most this many.
+QUESTIONS_AT_ONCE = 100
+# A crowd's answers committed in one statement at most this many.
+ANSWERS_AT_ONCE = 100
+# What PostgreSQL refuses about an answer itself (not a dependency failure).
+REFUSED = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 # Raised when a pooled connection turns out to be dead: nothing reached a live server.
 STALE_CONNECTION = (
     asyncpg.ConnectionDoesNotExistError,
@@ -73,6 +85,40 @@ class UsageRead:
 
 
 @dataclass(frozen=True)
+class UsageAsk:
+    """One run's read of the names and the period's records."""
+
+    user_id: uuid.UUID
+    limit: int
+    since: date
+    until: date
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question to take: a new conversation's (its id made here) or a follow-up's."""
+
+    thread_id: uuid.UUID
+    new: bool
+    user_id: uuid.UUID
+    title: str
+    message_id: uuid.UUID
+    text: str
+    client_msg_id: uuid.UUID
+    run_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One run's answer and the events announcing it: (seq, type, JSON) each."""
+
+    run_id: uuid.UUID
+    answer_id: uuid.UUID
+    text: str
+    events: list[tuple[int, str, str]]
+
+
+@dataclass(frozen=True)
 class Accepted:
     """A committed question: what the `ack` frame reports."""
 
@@ -82,21 +128,38 @@ class Accepted:
     duplicate: bool
 
 
-_NEW_THREAD = "INSERT INTO threads (id, user_id, title) VALUES ($1, $2, $3) RETURNING id"
-_FOLLOW_UP = (
-    "UPDATE threads SET updated_at = now() WHERE id = $1 AND user_id = $2 "
-    "AND $3::text IS NOT NULL RETURNING id"
-)
-_QUESTION_AND_RUN = """
-WITH thread AS ({thread}),
+# The questions asked at that moment, each with its run, in one statement: a new conversation
+# is opened, a follow-up goes only into a conversation of the asker's own (matched by
+# conversation and person together, so one person's follow-up in a batch never lets another's
+# into the same conversation). The runs started come back; a question missing from them named a
+# conversation that is not the asker's (`HotPath.accept_question`).
+_QUESTIONS = """
+WITH q AS (
+    SELECT * FROM unnest(
+        $1::uuid[], $2::bool[], $3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::uuid[],
+        $8::uuid[]
+    ) AS q(thread_id, new, user_id, title, message_id, text, client_msg_id, run_id)
+),
+opened AS (
+    INSERT INTO threads (id, user_id, title)
+    SELECT thread_id, user_id, title FROM q WHERE new
+    RETURNING id, user_id
+),
+followed AS (
+    UPDATE threads SET updated_at = now() FROM q
+    WHERE NOT q.new AND threads.id = q.thread_id AND threads.user_id = q.user_id
+    RETURNING threads.id, threads.user_id
+),
 message AS (
     INSERT INTO messages (id, thread_id, user_id, role, text, client_msg_id, run_id)
-    SELECT $4, thread.id, $2, 'user', $5, $6, $7 FROM thread
-    RETURNING thread_id
+    SELECT q.message_id, q.thread_id, q.user_id, 'user', q.text, q.client_msg_id, q.run_id
+    FROM q
+    WHERE (q.thread_id, q.user_id) IN (SELECT * FROM opened UNION ALL SELECT * FROM followed)
+    RETURNING id, thread_id, user_id, run_id
 )
 INSERT INTO runs (id, thread_id, user_id, input_message_id, instance_id, status)
-SELECT $7, message.thread_id, $2, $4, $8, 'running' FROM message
-RETURNING thread_id
+SELECT run_id, thread_id, user_id, id, $9, 'running' FROM message
+RETURNING id
 """
 _EXISTING = (
     "SELECT thread_id, id, run_id FROM messages "
@@ -127,37 +190,49 @@ SELECT day, model, feature, requests, input_tokens, output_tokens, cost_usd FROM
 WHERE user_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day, id
 """
 # The names triage looks for and the records of the period the data stage reads, in one round
-# trip: a run reads both, one stage after the other.
+# trip: a run reads both, one stage after the other. One statement reads them for every run of a
+# crowd asking at that moment, each row its own person's (`HotPath.usage_read`).
 _NAMES_AND_USAGE = """
 SELECT
-    ARRAY(SELECT feature FROM usage_records WHERE user_id = $1
-          GROUP BY feature ORDER BY max(day) DESC, feature LIMIT $2) AS features,
-    ARRAY(SELECT model FROM usage_records WHERE user_id = $1
-          GROUP BY model ORDER BY max(day) DESC, model LIMIT $2) AS models,
+    ARRAY(SELECT feature FROM usage_records WHERE user_id = q.user_id
+          GROUP BY feature ORDER BY max(day) DESC, feature LIMIT q.names) AS features,
+    ARRAY(SELECT model FROM usage_records WHERE user_id = q.user_id
+          GROUP BY model ORDER BY max(day) DESC, model LIMIT q.names) AS models,
     ARRAY(SELECT ROW(day, model, feature, requests, input_tokens, output_tokens, cost_usd)
           FROM usage_records
-          WHERE user_id = $1 AND day BETWEEN $3 AND $4 ORDER BY day, id) AS records
+          WHERE user_id = q.user_id AND day BETWEEN q.since AND q.until ORDER BY day, id) AS records
+FROM unnest($1::uuid[], $2::int[], $3::date[], $4::date[]) WITH ORDINALITY
+    AS q(user_id, names, since, until, n)
+ORDER BY q.n
 """
 # The answer and its agent_completed are committed together, so the event is never stored (nor
-# sent) without the answer it announces: one round trip where there were two in turn.
+# sent) without the answer it announces: one round trip where there were two in turn. One
+# statement commits the answers of every run finishing at that moment, each with its own
+# events; the runs it closed come back (`HotPath.record_answer`).
 _ANSWER = """
 WITH closed AS (
     UPDATE runs SET status = 'completed', finished_at = now()
-    WHERE id = $1 AND status = 'running' AND instance_id = $4
-    RETURNING id, thread_id, user_id
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS a(run_id, answer_id, text)
+    WHERE runs.id = a.run_id AND runs.status = 'running' AND runs.instance_id = $4
+    RETURNING runs.id, runs.thread_id, runs.user_id, a.answer_id, a.text
 ),
 answer AS (
     INSERT INTO messages (id, thread_id, user_id, role, text, run_id)
-    SELECT $2, thread_id, user_id, 'assistant', $3, $1 FROM closed
+    SELECT answer_id, thread_id, user_id, 'assistant', text, id FROM closed
     RETURNING thread_id
 ),
 told AS (
     INSERT INTO run_events (run_id, seq, type, envelope)
     SELECT closed.id, e.seq, e.type, e.envelope::jsonb
-    FROM closed, unnest($5::int[], $6::text[], $7::text[]) AS e(seq, type, envelope)
+    FROM closed
+    JOIN unnest($5::uuid[], $6::int[], $7::text[], $8::text[]) AS e(run_id, seq, type, envelope)
+        ON e.run_id = closed.id
+),
+touched AS (
+    UPDATE threads SET updated_at = now()
+    WHERE threads.id IN (SELECT thread_id FROM answer)
 )
-UPDATE threads SET updated_at = now() FROM answer WHERE threads.id = answer.thread_id
-RETURNING threads.id
+SELECT id FROM closed
 """
 _STORED_EVENTS = """
 SELECT run_id, seq, envelope::text FROM run_events
@@ -167,8 +242,7 @@ WHERE (run_id, seq) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))
 
 # Every statement a question pays for, as it is sent (service/store/hot_path.py's callers).
 HOT_STATEMENTS = (
-    _QUESTION_AND_RUN.format(thread=_NEW_THREAD),
-    _QUESTION_AND_RUN.format(thread=_FOLLOW_UP),
+    _QUESTIONS,
     _EXISTING,
     _EVENTS,
     _USAGE,
@@ -207,6 +281,13 @@ class HotPath:
         self._instance_id = instance_id  # the runs it may write to are those it holds
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
+        self._usage_reads = Coalescer(
+            self._read_usage, max_batch=USAGE_READS_AT_ONCE, flights=FLIGHTS
+        )
+        self._questions = Coalescer(
+            self._accept_questions, max_batch=QUESTIONS_AT_ONCE, flights=FLIGHTS
+        )
+        self._answers = Coalescer(self._record_answers, max_batch=ANSWERS_AT_ONCE, flights=FLIGHTS)
 
     async def open(self) -> None:
         # min_size=0: nothing connects at startup, so the service starts with PostgreSQL down.
@@ -268,31 +349,46 @@ class HotPath:
         thread_id: uuid.UUID | None,
         client_msg_id: uuid.UUID,
         text: str,
-        instance_id: str,
     ) -> Accepted:
         """Commit the question and its run together; a repeated client_msg_id is a duplicate
         (the unique (user_id, client_msg_id) index refuses the second one)."""
-        message_id, run_id = uuid.uuid4(), uuid.uuid4()
-        if thread_id is None:
-            sql = _QUESTION_AND_RUN.format(thread=_NEW_THREAD)
-            title = text.strip()[:TITLE_CHARS] or "New conversation"
-            thread_args: tuple[Any, ...] = (uuid.uuid4(), user_id, title)
-        else:
-            sql = _QUESTION_AND_RUN.format(thread=_FOLLOW_UP)
-            thread_args = (thread_id, user_id, "follow-up")
-        args = (*thread_args, message_id, text, client_msg_id, run_id, instance_id)
-        try:
-            stored = await self._retried(lambda c: c.fetchval(sql, *args))
-        except asyncpg.UniqueViolationError:
+        new = thread_id is None
+        question = Question(
+            thread_id=uuid.uuid4() if thread_id is None else thread_id,
+            new=new,
+            user_id=user_id,
+            title=(text.strip()[:TITLE_CHARS] or "New conversation") if new else "",
+            message_id=uuid.uuid4(),
+            text=text,
+            client_msg_id=client_msg_id,
+            run_id=uuid.uuid4(),
+        )
+        started = await self._questions(question)
+        if isinstance(started, asyncpg.UniqueViolationError):
             row = await self._retried(lambda c: c.fetchrow(_EXISTING, user_id, client_msg_id))
             if row is None:
-                raise
+                raise started
             # Our own first attempt, if a retry found it: then this is no repeat.
-            repeat = row["id"] != message_id
+            repeat = row["id"] != question.message_id
             return Accepted(row["thread_id"], row["id"], row["run_id"], duplicate=repeat)
-        if stored is None:
+        if isinstance(started, BaseException):
+            raise started
+        if not started:
             raise NotFound("No such conversation")
-        return Accepted(stored, message_id, run_id, duplicate=False)
+        return Accepted(question.thread_id, question.message_id, question.run_id, duplicate=False)
+
+    async def _accept_questions(self, questions: list[Question]) -> list[bool | BaseException]:
+        """Whether each question was taken (its run started); a question PostgreSQL refuses (a
+        client_msg_id already taken: a resend) fails alone: the others are taken one by one."""
+        try:
+            columns = _question_columns(questions)
+            rows = await self._retried(lambda c: c.fetch(_QUESTIONS, *columns, self._instance_id))
+        except REFUSED as exc:
+            if len(questions) == 1:
+                return [exc]
+            return [(await self._accept_questions([q]))[0] for q in questions]
+        started = {row["id"] for row in rows}
+        return [q.run_id in started for q in questions]
 
     async def earlier_question(
         self, *, user_id: uuid.UUID, client_msg_id: uuid.UUID
@@ -344,11 +440,15 @@ class HotPath:
     ) -> UsageRead:
         """The feature and the model names the person reported, at most `limit` of each, the
         most recently reported first (100,000 records may hold 100,000 names of each); and
-        their records with `since <= day <= until`, in day order."""
-        row = await self._retried(
-            lambda c: c.fetchrow(_NAMES_AND_USAGE, user_id, limit, since, until)
-        )
-        return UsageRead(set(row["features"]), set(row["models"]), row["records"])
+        their records with `since <= day <= until`, in day order. Reads asked for while one is
+        on its way go together in the next statement (service/coalesce.py)."""
+        return await self._usage_reads(UsageAsk(user_id, limit, since, until))
+
+    async def _read_usage(self, asks: list[UsageAsk]) -> list[UsageRead]:
+        columns = ([a.user_id for a in asks], [a.limit for a in asks])
+        period = ([a.since for a in asks], [a.until for a in asks])
+        rows = await self._retried(lambda c: c.fetch(_NAMES_AND_USAGE, *columns, *period))
+        return [UsageRead(set(r["features"]), set(r["models"]), r["records"]) for r in rows]
 
     async def record_answer(
         self,
@@ -361,14 +461,26 @@ class HotPath:
     ) -> bool:
         """Commit the answer, close the run and store the events that announce it (`texts`:
         each one's JSON), all in one statement; False when the run had already been ended or
-        taken over elsewhere (service/runs/recovery.py), and then nothing is written."""
-        seqs, types = [int(e["seq"]) for e in envelopes], [str(e["type"]) for e in envelopes]
-        stored = await self._retried(
-            lambda c: c.fetchval(
-                _ANSWER, run_id, answer_id, text, self._instance_id, seqs, types, list(texts)
-            )
-        )
-        return stored is not None
+        taken over elsewhere (service/runs/recovery.py), and then nothing is written. Answers
+        given while one is on its way go together in the next statement (service/coalesce.py)."""
+        events = [(int(e["seq"]), str(e["type"]), t) for e, t in zip(envelopes, texts, strict=True)]
+        outcome = await self._answers(Answer(run_id, answer_id, text, events))
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    async def _record_answers(self, answers: list[Answer]) -> list[bool | BaseException]:
+        """Whether each run was closed; what PostgreSQL refuses about one answer (a DataError)
+        fails it alone: the others are committed one by one."""
+        try:
+            columns = _answer_columns(answers, self._instance_id)
+            closed = await self._retried(lambda c: c.fetch(_ANSWER, *columns))
+        except REFUSED as exc:
+            if len(answers) == 1:
+                return [exc]
+            return [(await self._record_answers([a]))[0] for a in answers]
+        ids = {row["id"] for row in closed}
+        return [a.run_id in ids for a in answers]
 
     async def _retried(self, statement: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         try:
@@ -384,3 +496,35 @@ class HotPath:
             raise RuntimeError("HotPath.open() was not awaited")
         async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as connection:
             yield connection
+
+
+def _answer_columns(answers: list[Answer], instance_id: str) -> tuple[Any, ...]:
+    """The arguments of _ANSWER for these answers: one array per column."""
+    events = [(a.run_id, *event) for a in answers for event in a.events]
+    return (
+        [a.run_id for a in answers],
+        [a.answer_id for a in answers],
+        [a.text for a in answers],
+        instance_id,
+        [e[0] for e in events],
+        [e[1] for e in events],
+        [e[2] for e in events],
+        [e[3] for e in events],
+    )
+
+
+def _question_columns(questions: list[Question]) -> tuple[list[Any], ...]:
+    """The arguments of _QUESTIONS for these questions (but the instance): a column each."""
+    return tuple(
+        [getattr(q, name) for q in questions]
+        for name in (
+            "thread_id",
+            "new",
+            "user_id",
+            "title",
+            "message_id",
+            "text",
+            "client_msg_id",
+            "run_id",
+        )
+    )

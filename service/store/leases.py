@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ARRAY, Float, Uuid, bindparam, func, select, text, update
+from sqlalchemy import ARRAY, Float, Uuid, all_, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.contract import EventType
@@ -68,15 +68,19 @@ async def claim_orphan(
 ) -> Run | None:
     """Take over one running run whose lease expired (never one of `live`, this instance's own
     runs in flight); None when there is none."""
+    # `live` as one array parameter: a list of bound parameters made a new statement for each
+    # number of runs in flight, each prepared and planned anew in the middle of a crowd.
     candidate = (
         select(Run.id)
-        .where(Run.status == "running", Run.lease_expires_at < func.now())
+        .where(
+            Run.status == "running",
+            Run.lease_expires_at < func.now(),
+            Run.id != all_(bindparam("live", list(live), type_=ARRAY(Uuid()))),
+        )
         .order_by(Run.lease_expires_at)
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    if live:
-        candidate = candidate.where(Run.id.not_in(list(live)))
     claimed = await session.scalar(
         update(Run)
         .where(Run.id == candidate.scalar_subquery())

@@ -120,7 +120,6 @@ async def _store(request: web.Request, connection: Connection, frame: SendFrame)
         thread_id=frame.thread_id,
         client_msg_id=frame.client_msg_id,
         text=frame.text,
-        instance_id=request.app[SETTINGS].instance_id,
     )
 
 

@@ -7,7 +7,6 @@ import contextlib
 import logging
 import math
 import time
-from functools import partial
 from typing import Any
 
 from aiohttp import WSMsgType, hdrs, web
@@ -19,9 +18,10 @@ from service.delivery.chat.closing import finish, messages
 from service.delivery.chat.flow import cap_send_buffer, writer_limit
 from service.delivery.chat.frames import PingFrame, ResumeFrame, parse_frame
 from service.delivery.chat.hub import Connection
-from service.delivery.chat.outbox import Frame, Outbox
+from service.delivery.chat.outbox import Outbox
 from service.delivery.chat.person_limits import over_the_rate
 from service.delivery.chat.socket_limits import frame_budget
+from service.delivery.chat.wire import SocketWriter
 from service.delivery.replay import Replayer
 from service.errors import (
     Busy,
@@ -199,7 +199,7 @@ async def _serve(
     request.app[REVOCATIONS].close_if_revoked(connection)
     # An idle chat holds no task of its own but this handler's (10,000 open: issue 19): the
     # outbox writes while it has frames, and the pass's expiry is a timer.
-    connection.outbox.start(partial(_send, ws))
+    connection.outbox.start(SocketWriter(ws))
     expiry = asyncio.get_running_loop().call_later(
         max(0.0, connection.expires_at - time.time()),
         connection.closer.request,
@@ -214,14 +214,6 @@ async def _serve(
         await connection.outbox.stop()
         await finish(ws, connection.closer)
     return ws
-
-
-async def _send(ws: web.WebSocketResponse, frame: Frame) -> None:
-    """A frame, or a run event's JSON text as it was stored (the same bytes send_json writes)."""
-    if isinstance(frame, str):
-        await ws.send_str(frame)
-    else:
-        await ws.send_json(frame)
 
 
 async def _flush_then_close(connection: Connection, code: CloseCode, reason: bytes) -> None:

@@ -1,6 +1,6 @@
 """A crowd opening the chat at once (issue 19): the handshakes take turns, share their round
-trips, and a refusal for load says `busy` with Retry-After, which the driver honours; an idle
-chat's outbox holds no task."""
+trips, and a refusal for load says `busy` with Retry-After, which the driver honours (an idle
+chat's outbox: tests/service/delivery/test_outbox_writes.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from harness.stack import Stack, StackConfig
 from service.app import create_app
 from service.coalesce import Coalescer
 from service.delivery.chat.arrivals import HandshakeLine
-from service.delivery.chat.outbox import Outbox
 from service.errors import Busy
 from service.keys import ARRIVALS
 from service.settings import Settings
@@ -100,6 +99,33 @@ async def test_callers_at_the_same_moment_share_one_round_trip() -> None:
     assert batches[-1] == [7]
 
 
+async def test_a_slow_batch_holds_back_no_call_while_another_flight_is_free() -> None:
+    stuck = asyncio.Event()
+
+    async def fetch(items: list[str]) -> list[str]:
+        if "slow" in items:
+            await stuck.wait()  # a statement waiting for a lock
+        return [item.upper() for item in items]
+
+    ask = Coalescer(fetch, flights=2)
+    slow = asyncio.ensure_future(ask("slow"))
+    await asyncio.sleep(0)
+    assert await asyncio.wait_for(ask("next"), timeout=1) == "NEXT"
+    assert await asyncio.wait_for(ask("and next"), timeout=1) == "AND NEXT"
+    assert not slow.done()
+    stuck.set()
+    assert await slow == "SLOW"
+    alone = Coalescer(fetch)  # one flight: the calls behind a slow batch wait for it
+    stuck.clear()
+    slow = asyncio.ensure_future(alone("slow"))
+    await asyncio.sleep(0)
+    behind = asyncio.ensure_future(alone("behind"))
+    await asyncio.sleep(0.05)
+    assert not behind.done()
+    stuck.set()
+    assert await asyncio.gather(slow, behind) == ["SLOW", "BEHIND"]
+
+
 async def test_a_failed_round_trip_fails_every_caller_of_its_batch() -> None:
     async def fetch(items: list[int]) -> list[int]:
         raise ConnectionError("down")
@@ -107,25 +133,6 @@ async def test_a_failed_round_trip_fails_every_caller_of_its_batch() -> None:
     ask = Coalescer(fetch)
     outcomes = await asyncio.gather(*(ask(i) for i in range(5)), return_exceptions=True)
     assert all(isinstance(o, ConnectionError) for o in outcomes)
-
-
-# -- the outbox
-async def test_an_idle_outbox_holds_no_task_and_sends_what_comes_in_order() -> None:
-    sent: list[dict[str, int]] = []
-
-    async def send(frame: dict[str, int]) -> None:
-        await asyncio.sleep(0)
-        sent.append(frame)
-
-    outbox = Outbox(limit=3)
-    outbox.start(send)  # type: ignore[arg-type]
-    assert outbox._writer is None and outbox._frames is None  # idle: nothing held
-    for n in range(3):
-        assert outbox.put_nowait({"n": n})
-    assert not outbox.put_nowait({"n": 3})  # full: the socket cannot keep up
-    await outbox.join()
-    assert sent == [{"n": 0}, {"n": 1}, {"n": 2}]
-    assert outbox._writer is not None and outbox._writer.done() and outbox._frames is None
 
 
 # -- a crowd against a real instance

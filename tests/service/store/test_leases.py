@@ -47,7 +47,6 @@ async def _runs(database_url: str, conn: asyncpg.Connection) -> list[uuid.UUID]:
                 thread_id=None,
                 client_msg_id=uuid.uuid4(),
                 text="What do we spend?",
-                instance_id=instance,
             )
         finally:
             await store.close()
@@ -76,3 +75,28 @@ async def test_only_the_runs_held_here_and_running_are_renewed(database_url: str
     assert renewed == 1
     assert LEASE_S - 60 < seconds[runs[0]] <= LEASE_S
     assert seconds[runs[1]] <= 0 and seconds[runs[2]] <= 0
+
+
+async def test_an_orphan_is_claimed_but_never_a_run_in_flight_here(database_url: str) -> None:
+    """`live` goes as one array: however many runs are in flight, one statement."""
+    conn: asyncpg.Connection = await asyncpg.connect(database_url)
+    engine = create_async_engine(async_database_url(database_url))
+    try:
+        await conn.execute("UPDATE runs SET status = 'completed'")  # other tests' runs
+        here, _, elsewhere = await _runs(database_url, conn)
+        sessions = make_sessions(engine)
+        claimed = []
+        for live in ([here, elsewhere], [here, elsewhere, uuid.uuid4()], [here], []):
+            async with sessions() as session:
+                run = await leases.claim_orphan(
+                    session, instance_id="claimer", lease_s=LEASE_S, live=live
+                )
+            claimed.append(None if run is None else run.id)
+            await conn.execute("UPDATE runs SET lease_expires_at = now() WHERE id = $1", elsewhere)
+    finally:
+        await engine.dispose()
+        await conn.close()
+    # In flight here: never; the expired one elsewhere once it is not; then the one here too.
+    assert claimed[:2] == [None, None]
+    assert claimed[2] == elsewhere
+    assert claimed[3] in (here, elsewhere)

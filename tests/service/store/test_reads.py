@@ -7,6 +7,7 @@ person ever reported (100,000 records may hold 100,000 of each).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, timedelta
@@ -155,3 +156,32 @@ async def test_the_names_come_with_the_period_s_records_in_day_order(
 def test_the_names_read_and_the_catalogue_fit_in_one_index() -> None:
     # Triage indexes at most MAX_INDEXED_NAMES: it never drops a name the service read.
     assert NAMES_READ + len(MODELS) <= MAX_INDEXED_NAMES
+
+
+async def test_a_crowd_reading_at_once_each_reads_only_their_own(
+    database: asyncpg.Connection, store: HotPath
+) -> None:
+    today = date(2026, 11, 21)
+    people = [await _person(database) for _ in range(6)]
+    await database.executemany(
+        "INSERT INTO usage_records (user_id, day, model, feature, requests, input_tokens, "
+        "output_tokens, cost_usd) VALUES ($1, $2, $3, $4, 1, 1, 1, 1)",
+        [
+            (p, today - timedelta(days=d), f"m-{n}", f"f-{n}")
+            for n, p in enumerate(people[:5])
+            for d in range(n + 1)
+        ],
+    )
+    reads = await asyncio.gather(
+        *(
+            store.usage_read(user_id=p, limit=3, since=today - timedelta(days=2), until=today)
+            for p in people
+        )
+    )
+    for n, read in enumerate(reads[:5]):
+        assert (read.features, read.models) == ({f"f-{n}"}, {f"m-{n}"})
+        assert [r[0] for r in read.records] == [
+            today - timedelta(days=d) for d in range(min(n, 2), -1, -1)
+        ]
+        assert {(r[1], r[2]) for r in read.records} == {(f"m-{n}", f"f-{n}")}
+    assert (reads[5].features, reads[5].models, reads[5].records) == (set(), set(), [])
