@@ -71,6 +71,11 @@ class Place:
     def waiting(self) -> bool:
         return self.state is _State.WAITING
 
+    @property
+    def gone(self) -> bool:
+        """Done with: its run ended, or it gave up in line."""
+        return self.state is _State.GONE
+
 
 class Admission:
     def __init__(

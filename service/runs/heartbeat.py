@@ -141,6 +141,8 @@ class Heartbeat:
             # Decided when the run's turn to emit comes: it may have left the line meanwhile.
             if place.waiting:
                 return place_in_line(place.position)
+            if place.gone:  # it gave up in line (or ended): its agent_error says the rest
+                return None
             return still_working(speaker.stage)
 
         return say
