@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from importlib.metadata import version
 from pathlib import Path
 
@@ -98,7 +98,7 @@ def _build(template: Path) -> None:
     server = EmbeddedPostgres(workdir=workdir / "postgres", ready_timeout=60)
     try:
         server.start()
-        _migrate(server.url, workdir / "migrate.log")
+        run_migrations({"DATABASE_URL": server.url}, workdir / "migrate.log")
         server.stop()  # a clean shutdown: a copy starts without recovery
         partial = template.with_name(f".{template.name}-{os.getpid()}")
         shutil.rmtree(partial, ignore_errors=True)
@@ -110,8 +110,10 @@ def _build(template: Path) -> None:
     log.info("migrated template %s built in %.2f s", template.name, time.monotonic() - began)
 
 
-def _migrate(url: str, log_path: Path) -> None:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "DATABASE_URL": url}
+def run_migrations(settings: Mapping[str, str], log_path: Path) -> None:
+    """`python -m service.store.migrate` (Alembic upgrade head) on the database of `settings`'
+    DATABASE_URL, over this process's environment (a DATABASE_URL_FILE there would win)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **settings}
     env.pop("DATABASE_URL_FILE", None)
     with log_path.open("ab") as log_file:
         result = subprocess.run(
@@ -125,7 +127,10 @@ def _migrate(url: str, log_path: Path) -> None:
             timeout=MIGRATE_TIMEOUT_S,
         )
     if result.returncode != 0:
-        raise StartError(f"migrations failed with code {result.returncode}:\n{log_tail(log_path)}")
+        raise StartError(
+            f"migrations failed with code {result.returncode}; log {log_path}:\n"
+            f"{log_tail(log_path)}"
+        )
 
 
 def remove_stale(cache: Path, keep: Path) -> None:
