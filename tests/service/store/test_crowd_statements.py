@@ -9,36 +9,17 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 
-from harness.postgres import EmbeddedPostgres
 from service.errors import NotFound
 from service.store.hot_path import Accepted, HotPath
-from service.store.migrate import upgrade
 
 pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
 
 INSTANCE = "test"
-
-
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    with EmbeddedPostgres() as server, pytest.MonkeyPatch.context() as env:
-        env.setenv("DATABASE_URL", server.url)
-        upgrade()
-        yield server.url
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    conn: asyncpg.Connection = await asyncpg.connect(database_url)
-    try:
-        yield conn
-    finally:
-        await conn.close()
 
 
 @pytest.fixture

@@ -9,26 +9,18 @@ up its types, a third of PostgreSQL's work at 100 at once (docs/capacity.md, fou
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import date
 
 import asyncpg
 import pytest
 
-from harness.postgres import EmbeddedPostgres
-from harness.postgres_template import migrated_template
 from service.store.hot_path import HOT_STATEMENTS, HotPath
 
 pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
 
 POOL_SIZE = 3
 PREPARED = "SELECT statement FROM pg_prepared_statements"
-
-
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    with EmbeddedPostgres(template=migrated_template()) as server:
-        yield server.url
 
 
 @pytest.fixture

@@ -5,14 +5,11 @@ must still extend only the runs this instance holds and that are still running."
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from harness.postgres import EmbeddedPostgres
-from harness.postgres_template import migrated_template
 from service.store import leases
 from service.store.db import async_database_url, make_sessions
 from service.store.hot_path import HotPath
@@ -20,12 +17,6 @@ from service.store.hot_path import HotPath
 pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
 
 LEASE_S = 600.0
-
-
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    with EmbeddedPostgres(template=migrated_template()) as server:
-        yield server.url
 
 
 async def _runs(database_url: str, conn: asyncpg.Connection) -> list[uuid.UUID]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,8 +17,6 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from harness.postgres import EmbeddedPostgres
-from harness.postgres_template import migrated_template
 from service.agents.catalogue import MODELS
 from service.agents.name_index import MAX_INDEXED_NAMES, NAMES_READ
 from service.agents.triage import EARLIER_QUESTIONS_READ
@@ -30,21 +28,6 @@ pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
 
 QUESTION_CHARS = 8_000
 EARLIER = 30
-
-
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    with EmbeddedPostgres(template=migrated_template()) as server:
-        yield server.url
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    conn: asyncpg.Connection = await asyncpg.connect(database_url)
-    try:
-        yield conn
-    finally:
-        await conn.close()
 
 
 async def _person(conn: asyncpg.Connection) -> uuid.UUID:
