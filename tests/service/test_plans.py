@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -18,8 +17,6 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from harness.postgres import EmbeddedPostgres
-from harness.postgres_template import migrated_template
 from harness.redis import EmbeddedRedis
 from service.delivery.chat.daily_questions import seconds_to_reset
 from service.delivery.chat.person_limits import SEND_BURST, PersonLimits
@@ -32,21 +29,6 @@ from service.store.db import make_sessions
 from service.store.models import UsageRecord
 
 pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
-
-
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    with EmbeddedPostgres(template=migrated_template()) as server:
-        yield server.url
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    conn: asyncpg.Connection = await asyncpg.connect(database_url)
-    try:
-        yield conn
-    finally:
-        await conn.close()
 
 
 async def _person(conn: asyncpg.Connection) -> tuple[uuid.UUID, str]:

@@ -1,5 +1,6 @@
-"""The store's tests share one PostgreSQL per module, started from the migrated template
-(harness/postgres_template.py), and a plain connection to look at what was stored."""
+"""The service's tests that need a database share one PostgreSQL per module, started from the
+migrated template (harness/postgres_template.py), and a plain connection to look at what was
+stored. A module that needs another database (an empty one) has its own `database_url`."""
 
 from __future__ import annotations
 
