@@ -16,6 +16,7 @@ import pytest
 
 from service.errors import NotFound
 from service.store.hot_path import Accepted, HotPath
+from tests.service.store.people import a_person
 
 pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
 
@@ -32,18 +33,8 @@ async def store(database_url: str) -> AsyncIterator[HotPath]:
         await hot_path.close()
 
 
-async def _person(conn: asyncpg.Connection) -> uuid.UUID:
-    user_id = uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, 'Alice', 'x')",
-        user_id,
-        f"{user_id}@example.com",
-    )
-    return user_id
-
-
 async def _asked(conn: asyncpg.Connection, store: HotPath) -> Accepted:
-    user_id = await _person(conn)
+    user_id = await a_person(conn)
     return await store.accept_question(
         user_id=user_id,
         thread_id=None,
@@ -130,7 +121,7 @@ async def test_an_answer_postgresql_refuses_fails_alone(
 async def test_questions_asked_at_once_each_go_into_the_asker_s_own_conversation(
     database: asyncpg.Connection, store: HotPath
 ) -> None:
-    alice, bob, carol = [await _person(database) for _ in range(3)]
+    alice, bob, carol = [await a_person(database) for _ in range(3)]
     first = await store.accept_question(
         user_id=alice, thread_id=None, client_msg_id=uuid.uuid4(), text="First"
     )

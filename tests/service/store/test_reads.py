@@ -23,6 +23,7 @@ from service.agents.triage import EARLIER_QUESTIONS_READ
 from service.store.conversations import earlier_questions
 from service.store.db import make_sessions
 from service.store.hot_path import HotPath
+from tests.service.store.people import a_person
 
 pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
 
@@ -30,20 +31,10 @@ QUESTION_CHARS = 8_000
 EARLIER = 30
 
 
-async def _person(conn: asyncpg.Connection) -> uuid.UUID:
-    user_id = uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, 'Alice', 'x')",
-        user_id,
-        f"{user_id}@example.com",
-    )
-    return user_id
-
-
 async def _thread_of_long_questions(conn: asyncpg.Connection) -> tuple[uuid.UUID, list[str]]:
     """A thread of `EARLIER` questions of 8,000 characters and their answers, then a follow-up:
     its id and the earlier questions, oldest first."""
-    user_id = await _person(conn)
+    user_id = await a_person(conn)
     thread_id = uuid.uuid4()
     await conn.execute(
         "INSERT INTO threads (id, user_id, title) VALUES ($1, $2, 'Spend')", thread_id, user_id
@@ -97,7 +88,7 @@ async def store(database_url: str) -> AsyncIterator[HotPath]:
 async def test_a_question_reads_the_most_recently_reported_names_only(
     database: asyncpg.Connection, store: HotPath
 ) -> None:
-    user_id = await _person(database)
+    user_id = await a_person(database)
     today = date(2026, 11, 21)
     # Feature f0 and model m0 were last reported the longest ago; f4 and m4 today.
     rows = [(today - timedelta(days=10 - i), f"m{i}", f"f{i}") for i in range(5)]
@@ -110,7 +101,7 @@ async def test_a_question_reads_the_most_recently_reported_names_only(
     read = await store.usage_read(user_id=user_id, limit=3, since=today, until=today)
     assert (read.features, read.models) == ({"f2", "f3", "f4"}, {"m2", "m3", "m4"})
     read = await store.usage_read(
-        user_id=await _person(database), limit=3, since=today, until=today
+        user_id=await a_person(database), limit=3, since=today, until=today
     )
     assert (read.features, read.models, read.records) == (set(), set(), [])
 
@@ -118,7 +109,7 @@ async def test_a_question_reads_the_most_recently_reported_names_only(
 async def test_the_names_come_with_the_period_s_records_in_day_order(
     database: asyncpg.Connection, store: HotPath
 ) -> None:
-    user_id = await _person(database)
+    user_id = await a_person(database)
     today = date(2026, 11, 21)
     days = [today - timedelta(days=d) for d in (40, 3, 1, 2, 0)]  # the first is out of period
     await database.executemany(
@@ -145,7 +136,7 @@ async def test_a_crowd_reading_at_once_each_reads_only_their_own(
     database: asyncpg.Connection, store: HotPath
 ) -> None:
     today = date(2026, 11, 21)
-    people = [await _person(database) for _ in range(6)]
+    people = [await a_person(database) for _ in range(6)]
     await database.executemany(
         "INSERT INTO usage_records (user_id, day, model, feature, requests, input_tokens, "
         "output_tokens, cost_usd) VALUES ($1, $2, $3, $4, 1, 1, 1, 1)",
