@@ -101,6 +101,12 @@ class ReportPage:
         await self.page.evaluate(f"location.hash = '#/{result_id}'")
         await self.page.locator(ATTACHMENT_HEADER).first.wait_for()
 
+    async def show_global_attachments(self, index: str) -> None:
+        """The report's Global Attachments tab, in a fresh load of the page: a hash change
+        made while a test result's view is still settling can leave that view in place."""
+        await self.page.goto("about:blank")
+        await self.open(f"{index}#globalAttachments")
+
     async def description(self) -> str:
         """The scenario's description as shown (Allure renders it in its own frame)."""
         body = self.page.frame_locator("iframe[title=Description]").locator("body")
@@ -117,7 +123,10 @@ class ReportPage:
         try:  # the page renders the scenario's attachments after its steps: wait for them
             await header.wait_for(timeout=TIMEOUT_MS)
         except PlaywrightTimeout as error:
-            raise LookupError(f"no attachment named {name!r}") from error
+            shown = (await self.text())[:300].replace("\n", " | ")
+            raise LookupError(
+                f"no attachment named {name!r} at {self.page.url} showing: {shown}"
+            ) from error
         await header.locator("button").first.click()
 
     async def attachment_table(self, name: str) -> list[list[str]]:

@@ -157,12 +157,13 @@ def report(work: Path) -> Path:
 async def walk(page: report_browser.ReportPage, report: Path) -> None:
     """Open the report and what a reader opens: a scenario and its attachments, the capability
     page."""
-    await page.open((report / "index.html").as_uri())
+    index = (report / "index.html").as_uri()
+    await page.open(index)
     results = report_browser.test_results(report)
     result_id = next(k for k, v in results.items() if v == "Alice learns what her company spent")
     await page.show_test_result(result_id)
     await page.attachment_table("Conversation")
-    await page.page.evaluate("location.hash = '#globalAttachments'")
+    await page.show_global_attachments(index)
     await page.expand_attachment("capabilities.html")
     frame = page.page.frame_locator("iframe[title='HTML attachment']").locator("h1")
     await frame.wait_for()
