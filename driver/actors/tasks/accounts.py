@@ -12,7 +12,7 @@ from typing import Any
 from driver.actors.actor import Actor
 from driver.actors.notepad import Note
 from driver.client.errors import ApiError
-from driver.oracle.sign_in_answers import ROUNDS, Attempt, SideBySide
+from driver.oracle.sign_in_answers import FORGIVEN_AFTER, ROUNDS, Attempt, SideBySide
 
 SIGN_INS_SIDE_BY_SIDE = Note[SideBySide]("the sign-ins side by side")
 # Each password of two sign-ups at the same moment, with what it got: the user id, or the refusal.
@@ -130,9 +130,10 @@ async def _attempt(actor: Actor, email: str, password: str) -> Attempt:
 
 @dataclass(frozen=True)
 class SignInSideBySide:
-    """They sign in with their (unknown) email, then variants of it, each unknown too, in turns
-    with `holder` signing in with a wrong password (who goes first alternates); both answers
-    and times are noted on their notepad."""
+    """They sign in with their (unknown) email, then variants of it, each unknown too, in rounds
+    with `holder` signing in with a wrong password, back to back (who goes first alternates);
+    `holder` signs in with her own password after every FORGIVEN_AFTER wrong ones, as she would
+    before a lock. Both answers and times are noted on their notepad."""
 
     holder: Actor
     rounds: int = ROUNDS
@@ -150,4 +151,6 @@ class SignInSideBySide:
             else:
                 result.unknown.append(await unknown)
                 result.wrong.append(await wrong)
+            if n % FORGIVEN_AFTER == FORGIVEN_AFTER - 1 and n + 1 < self.rounds:
+                await self.holder.attempts_to(SignIn())
         actor.notes.write(SIGN_INS_SIDE_BY_SIDE, result)
