@@ -231,13 +231,14 @@ class AllAtMostLongerThanUsual:
     margin: float = ABOUT_A_SECOND_S
 
     def problems(self, actor: Actor, answer: Routine) -> list[str]:
-        took = sum(answer.parts().values())
-        usual = sum(actor.notes.read(USUAL_ROUTINE).parts().values())
+        parts, usual_parts = answer.parts(), actor.notes.read(USUAL_ROUTINE).parts()
+        took, usual = sum(parts.values()), sum(usual_parts.values())
         if took - usual <= self.margin:
             return []
+        each = ", ".join(f"{p} {t:.2f} s (usually {usual_parts[p]:.2f})" for p, t in parts.items())
         return [
             f"{actor.name}'s routine took {took:.2f} s in all, usually {usual:.2f} s: "
-            "every step paid for the stalled cache again"
+            f"every step paid for the stalled cache again ({each})"
         ]
 
 
