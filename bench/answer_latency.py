@@ -231,7 +231,8 @@ def _profiled(folder: Path | None, name: str, pids: Sequence[int]) -> Iterator[N
     if folder is None:
         yield
         return
-    spy = shutil.which("py-spy")
+    # On the PATH, or installed into this Python's environment (.venv/bin, not activated).
+    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
     if spy is None:
         raise SystemExit("--profile needs py-spy (pip install py-spy; root may be needed)")
     folder.mkdir(parents=True, exist_ok=True)

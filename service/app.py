@@ -26,6 +26,7 @@ from service.auth.lockout import LoginLockout
 from service.auth.oidc import OidcVerifier
 from service.auth.passwords import use_cost
 from service.auth.revocation import Revocations
+from service.collector import tuned_collector
 from service.delivery.bus import Bus
 from service.delivery.chat.arrivals import HandshakeLine
 from service.delivery.chat.hub import Hub
@@ -333,6 +334,8 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.extend(
         [_database, _redis, _reasoner, _fan_out, _access, _recovery, _chat_limits]
     )
+    # Last: what the startup steps made is frozen out of the collector's passes.
+    app.cleanup_ctx.append(tuned_collector)
     app.on_shutdown.append(_on_shutdown)
     for module in (auth, login_sessions, usage, threads, health, web_page):
         app.add_routes(module.routes)

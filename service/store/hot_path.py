@@ -32,6 +32,7 @@ from service.errors import NotFound
 log = logging.getLogger("service.store")
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 
 TITLE_CHARS = 80
 CONNECT_TIMEOUT_S = 3.0
@@ -379,14 +380,12 @@ class HotPath:
 
     async def _accept_questions(self, questions: list[Question]) -> list[bool | BaseException]:
         """Whether each question was taken (its run started); a question PostgreSQL refuses (a
-        client_msg_id already taken: a resend) fails alone: the others are taken one by one."""
-        try:
-            columns = _question_columns(questions)
-            rows = await self._retried(lambda c: c.fetch(_QUESTIONS, *columns, self._instance_id))
-        except REFUSED as exc:
-            if len(questions) == 1:
-                return [exc]
-            return [(await self._accept_questions([q]))[0] for q in questions]
+        client_msg_id already taken: a resend) fails alone."""
+        return await _together_or_alone(self._take_questions, questions)
+
+    async def _take_questions(self, questions: list[Question]) -> list[bool]:
+        columns = _question_columns(questions)
+        rows = await self._retried(lambda c: c.fetch(_QUESTIONS, *columns, self._instance_id))
         started = {row["id"] for row in rows}
         return [q.run_id in started for q in questions]
 
@@ -471,14 +470,12 @@ class HotPath:
 
     async def _record_answers(self, answers: list[Answer]) -> list[bool | BaseException]:
         """Whether each run was closed; what PostgreSQL refuses about one answer (a DataError)
-        fails it alone: the others are committed one by one."""
-        try:
-            columns = _answer_columns(answers, self._instance_id)
-            closed = await self._retried(lambda c: c.fetch(_ANSWER, *columns))
-        except REFUSED as exc:
-            if len(answers) == 1:
-                return [exc]
-            return [(await self._record_answers([a]))[0] for a in answers]
+        fails it alone."""
+        return await _together_or_alone(self._close_runs, answers)
+
+    async def _close_runs(self, answers: list[Answer]) -> list[bool]:
+        columns = _answer_columns(answers, self._instance_id)
+        closed = await self._retried(lambda c: c.fetch(_ANSWER, *columns))
         ids = {row["id"] for row in closed}
         return [a.run_id in ids for a in answers]
 
@@ -496,6 +493,20 @@ class HotPath:
             raise RuntimeError("HotPath.open() was not awaited")
         async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as connection:
             yield connection
+
+
+async def _together_or_alone(
+    statement: Callable[[list[Item]], Awaitable[list[T]]], items: list[Item]
+) -> list[T | BaseException]:
+    """The statement's outcome for each item, all in one statement; when PostgreSQL refuses it
+    (a row it will not take fails the whole statement), each item is tried alone, so only the
+    refused one fails, with PostgreSQL's error."""
+    try:
+        return list(await statement(items))
+    except REFUSED as exc:
+        if len(items) == 1:
+            return [exc]
+    return [(await _together_or_alone(statement, [item]))[0] for item in items]
 
 
 def _answer_columns(answers: list[Answer], instance_id: str) -> tuple[Any, ...]:

@@ -31,7 +31,7 @@ async def events_between(
         .where(RunEvent.run_id == run_id, RunEvent.seq >= first, RunEvent.seq <= last)
         .order_by(RunEvent.seq)
     )
-    found = list(rows.tuples())
+    found = list(rows)
     if [seq for seq, _ in found] != list(range(first, last + 1)):
         return None
     return [envelope for _, envelope in found]

@@ -52,7 +52,7 @@ async def add_usage(
         .where(UsageRecord.user_id == user_id, UsageRecord.day.in_(list(adding)))
         .group_by(UsageRecord.day)
     )
-    held_on = dict(per_day.tuples().all())
+    held_on = dict(per_day.all())
     over = sorted(day for day, n in adding.items() if held_on.get(day, 0) + n > max_per_day)
     if over:
         await session.rollback()
@@ -78,4 +78,4 @@ async def usage_totals(
         .group_by(column)
         .order_by(column)
     )
-    return {name: total for name, total in rows.tuples()}
+    return {name: total for name, total in rows}
