@@ -18,7 +18,10 @@ front of two instances and asks through it; `--profile DIR` records each crowd's
 py-spy (DIR/crowd-N-<pid>.txt, collapsed stacks; summarise with bench/profile_summary.py);
 `--json PATH` writes the figures in seconds, for comparing runs. Each crowd also prints the CPU
 time of the service, PostgreSQL and Redis per question, and their work (transactions, rows,
-Redis commands) per question.
+Redis commands) per question. `--idle-chats N --tabs T` first opens N more chats on the first
+instance (N / T other people, T each, with bench/crowd.py), holds them open while the crowds
+ask, then pings every one and reports the service's memory per open chat (issue 19: 10,000 open
+while 1,000 ask).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 import psutil
+from crowd import Held, close_all, open_crowd, still_open  # bench/crowd.py, beside this file
 from redis.asyncio import Redis
 
 from driver.actors.questions import HowTheirQuestionEnded, TheAnswer, TheRunAsked
@@ -390,6 +394,32 @@ async def _bench(url: str, options: Options) -> dict[str, dict[str, float]]:
     return report
 
 
+async def _with_idle_chats(
+    stack: Stack, url: str, options: Options, chats: int, tabs: int
+) -> dict[str, dict[str, float]]:
+    """The crowds' figures, measured while `chats` other chats are held open (none: as is)."""
+    if not chats:
+        return await _bench(url, options)
+    # 200 at a time: a crowd of 10,000 arriving at once is bench/crowd.py's own measurement.
+    held: Held = await open_crowd(stack, chats=chats, tabs=tabs, at_once=200, retry=True)
+    await asyncio.sleep(5)  # the handshakes' work settles: the memory is that of open chats
+    opened = await still_open(stack, held, label=f"{len(held.chats)} idle chats, before the crowds")
+    try:
+        report = await _bench(url, options)
+    finally:
+        at_end = await still_open(stack, held, label="the idle chats, after the crowds")
+        await close_all(held)
+    report["idle chats"] = {
+        "chats": float(chats),
+        "opened": float(len(held.chats)),
+        "kb_per_chat": float(str(opened["kb_per_chat"])),
+        "answered_ping_before": float(str(opened["answered_ping"])),
+        "answered_ping_after": float(str(at_end["answered_ping"])),
+        "rss_after_mb": float(str(at_end["rss_after_mb"])),
+    }
+    return report
+
+
 def _sizes(text: str) -> list[int]:
     sizes = sorted({int(part) for part in text.split(",") if part.strip()})
     if not sizes or sizes[0] < 1:
@@ -412,8 +442,11 @@ def main() -> int:
     parser.add_argument(
         "--open-at-once", type=int, help="chats opening at a time (default: the whole crowd)"
     )
+    parser.add_argument("--idle-chats", type=int, default=0, help="chats held open meanwhile")
+    parser.add_argument("--tabs", type=int, default=20, help="idle chats per person")
     args = parser.parse_args()
-    config = StackConfig.from_env(instances=args.instances, proxy=args.proxy)
+    extra = {"MAX_CHATS_PER_PERSON": str(max(20, args.tabs))} if args.idle_chats else {}
+    config = StackConfig.from_env(instances=args.instances, proxy=args.proxy, extra_env=extra)
     with Stack(config) as stack:
         url = stack.proxy_url if args.proxy else stack.service_urls[0]
         pids = [service.pid for service in stack.services]
@@ -431,7 +464,7 @@ def main() -> int:
             processes,
             args.open_at_once,
         )
-        report = asyncio.run(_bench(url, options))
+        report = asyncio.run(_with_idle_chats(stack, url, options, args.idle_chats, args.tabs))
     if args.json is not None:
         args.json.write_text(json.dumps(report, indent=1) + "\n")
     return 0
