@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -133,9 +134,11 @@ def _profiled(pid: int, into: Path | None) -> Iterator[None]:
     if into is None:
         yield
         return
+    # pip installs py-spy beside this interpreter, which need not be on PATH (.venv/bin).
+    binary = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     spy = subprocess.Popen(
         [
-            "py-spy",
+            binary,
             "record",
             "--pid",
             str(pid),
