@@ -453,6 +453,8 @@ def main() -> int:
         processes = {"service": pids}
         if stack.postgres is not None and stack.redis is not None:
             processes |= {"postgres": [stack.postgres.pid], "redis": [stack.redis.pid]}
+        if stack.nginx is not None:  # the balancer's share of the machine (its workers)
+            processes["nginx"] = [stack.nginx.pid]
         options = Options(
             args.crowds,
             args.rounds,
