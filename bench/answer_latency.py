@@ -20,8 +20,9 @@ py-spy (DIR/crowd-N-<pid>.txt, collapsed stacks; summarise with bench/profile_su
 time of the service, PostgreSQL and Redis per question, and their work (transactions, rows,
 Redis commands) per question. `--idle-chats N --tabs T` first opens N more chats on the first
 instance (N / T other people, T each, with bench/crowd.py), holds them open while the crowds
-ask, then pings every one and reports the service's memory per open chat (issue 19: 10,000 open
-while 1,000 ask).
+ask (from a process of their own: answering their pings must not slow this one's clock), then
+pings every one and reports the service's memory per open chat (issue 19: 10,000 open while
+1,000 ask).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 import psutil
-from crowd import Held, close_all, open_crowd, still_open  # bench/crowd.py, beside this file
+from crowd import HeldElsewhere  # bench/crowd.py, beside this file
 from redis.asyncio import Redis
 
 from driver.actors.questions import HowTheirQuestionEnded, TheAnswer, TheRunAsked
@@ -395,28 +396,18 @@ async def _bench(url: str, options: Options) -> dict[str, dict[str, float]]:
 
 
 async def _with_idle_chats(
-    stack: Stack, url: str, options: Options, chats: int, tabs: int
+    url: str, options: Options, idle: HeldElsewhere | None
 ) -> dict[str, dict[str, float]]:
-    """The crowds' figures, measured while `chats` other chats are held open (none: as is)."""
-    if not chats:
+    """The crowds' figures, measured while `idle`'s chats are held open (none: as is)."""
+    if idle is None:
         return await _bench(url, options)
-    # 200 at a time: a crowd of 10,000 arriving at once is bench/crowd.py's own measurement.
-    held: Held = await open_crowd(stack, chats=chats, tabs=tabs, at_once=200, retry=True)
-    await asyncio.sleep(5)  # the handshakes' work settles: the memory is that of open chats
-    opened = await still_open(stack, held, label=f"{len(held.chats)} idle chats, before the crowds")
     try:
         report = await _bench(url, options)
     finally:
-        at_end = await still_open(stack, held, label="the idle chats, after the crowds")
-        await close_all(held)
+        at_end = await asyncio.to_thread(idle.check, "the idle chats, after the crowds")
     report["idle chats"] = {
-        "chats": float(chats),
-        "opened": float(len(held.chats)),
-        "kb_per_chat": float(str(opened["kb_per_chat"])),
-        "answered_ping_before": float(str(opened["answered_ping"])),
-        "answered_ping_after": float(str(at_end["answered_ping"])),
-        "rss_after_mb": float(str(at_end["rss_after_mb"])),
-    }
+        key: float(str(idle.figures[key])) for key in ("opened", "answered_ping", "kb_per_chat")
+    } | {"answered_ping_after": float(str(at_end["answered_ping"]))}
     return report
 
 
@@ -466,7 +457,17 @@ def main() -> int:
             processes,
             args.open_at_once,
         )
-        report = asyncio.run(_with_idle_chats(stack, url, options, args.idle_chats, args.tabs))
+        # 200 at a time: a crowd of 10,000 arriving at once is bench/crowd.py's own measurement.
+        idle = (
+            HeldElsewhere(stack, chats=args.idle_chats, tabs=args.tabs, at_once=200)
+            if args.idle_chats
+            else None
+        )
+        try:
+            report = asyncio.run(_with_idle_chats(url, options, idle))
+        finally:
+            if idle is not None:
+                idle.close()
     if args.json is not None:
         args.json.write_text(json.dumps(report, indent=1) + "\n")
     return 0
