@@ -11,6 +11,9 @@ chat.
     python bench/crowd.py --chats 3000                       # a crowd at once, 1 instance
     python bench/crowd.py --chats 10000 --tabs 20 --at-once 200 --idle 30  # 500 people, 20 tabs
 
+`bench/answer_latency.py --idle-chats N` holds chats open the same way (`HeldElsewhere`: in a
+process of its own) while its crowds ask.
+
 The stack is the embedded one (harness/stack.py). Extra service settings: `--env NAME=VALUE`
 (repeatable). The people are prepared in bulk (harness/people_in_bulk.py).
 """
