@@ -18,7 +18,11 @@ front of two instances and asks through it; `--profile DIR` records each crowd's
 py-spy (DIR/crowd-N-<pid>.txt, collapsed stacks; summarise with bench/profile_summary.py);
 `--json PATH` writes the figures in seconds, for comparing runs. Each crowd also prints the CPU
 time of the service, PostgreSQL and Redis per question, and their work (transactions, rows,
-Redis commands) per question.
+Redis commands) per question. `--idle-chats N --tabs T` first opens N more chats on the first
+instance (N / T other people, T each, with bench/crowd.py), holds them open while the crowds
+ask (from a process of their own: answering their pings must not slow this one's clock), then
+pings every one and reports the service's memory per open chat (issue 19: 10,000 open while
+1,000 ask).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 import psutil
+from crowd import HeldElsewhere  # bench/crowd.py, beside this file
 from redis.asyncio import Redis
 
 from driver.actors.questions import HowTheirQuestionEnded, TheAnswer, TheRunAsked
@@ -391,6 +396,22 @@ async def _bench(url: str, options: Options) -> dict[str, dict[str, float]]:
     return report
 
 
+async def _with_idle_chats(
+    url: str, options: Options, idle: HeldElsewhere | None
+) -> dict[str, dict[str, float]]:
+    """The crowds' figures, measured while `idle`'s chats are held open (none: as is)."""
+    if idle is None:
+        return await _bench(url, options)
+    try:
+        report = await _bench(url, options)
+    finally:
+        at_end = await asyncio.to_thread(idle.check, "the idle chats, after the crowds")
+    report["idle chats"] = {
+        key: float(str(idle.figures[key])) for key in ("opened", "answered_ping", "kb_per_chat")
+    } | {"answered_ping_after": float(str(at_end["answered_ping"]))}
+    return report
+
+
 def _sizes(text: str) -> list[int]:
     sizes = sorted({int(part) for part in text.split(",") if part.strip()})
     if not sizes or sizes[0] < 1:
@@ -413,14 +434,19 @@ def main() -> int:
     parser.add_argument(
         "--open-at-once", type=int, help="chats opening at a time (default: the whole crowd)"
     )
+    parser.add_argument("--idle-chats", type=int, default=0, help="chats held open meanwhile")
+    parser.add_argument("--tabs", type=int, default=20, help="idle chats per person")
     args = parser.parse_args()
-    config = StackConfig.from_env(instances=args.instances, proxy=args.proxy)
+    extra = {"MAX_CHATS_PER_PERSON": str(max(20, args.tabs))} if args.idle_chats else {}
+    config = StackConfig.from_env(instances=args.instances, proxy=args.proxy, extra_env=extra)
     with Stack(config) as stack:
         url = stack.proxy_url if args.proxy else stack.service_urls[0]
         pids = [service.pid for service in stack.services]
         processes = {"service": pids}
         if stack.postgres is not None and stack.redis is not None:
             processes |= {"postgres": [stack.postgres.pid], "redis": [stack.redis.pid]}
+        if stack.nginx is not None:  # the balancer's share of the machine (its workers)
+            processes["nginx"] = [stack.nginx.pid]
         options = Options(
             args.crowds,
             args.rounds,
@@ -432,7 +458,17 @@ def main() -> int:
             processes,
             args.open_at_once,
         )
-        report = asyncio.run(_bench(url, options))
+        # 200 at a time: a crowd of 10,000 arriving at once is bench/crowd.py's own measurement.
+        idle = (
+            HeldElsewhere(stack, chats=args.idle_chats, tabs=args.tabs, at_once=200)
+            if args.idle_chats
+            else None
+        )
+        try:
+            report = asyncio.run(_with_idle_chats(url, options, idle))
+        finally:
+            if idle is not None:
+                idle.close()
     if args.json is not None:
         args.json.write_text(json.dumps(report, indent=1) + "\n")
     return 0

@@ -11,6 +11,9 @@ chat.
     python bench/crowd.py --chats 3000                       # a crowd at once, 1 instance
     python bench/crowd.py --chats 10000 --tabs 20 --at-once 200 --idle 30  # 500 people, 20 tabs
 
+`bench/answer_latency.py --idle-chats N` holds chats open the same way (`HeldElsewhere`: in a
+process of its own) while its crowds ask.
+
 The stack is the embedded one (harness/stack.py). Extra service settings: `--env NAME=VALUE`
 (repeatable). The people are prepared in bulk (harness/people_in_bulk.py).
 """
@@ -21,7 +24,9 @@ import argparse
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,6 +34,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import psutil
@@ -133,9 +139,11 @@ def _profiled(pid: int, into: Path | None) -> Iterator[None]:
     if into is None:
         yield
         return
+    # pip installs py-spy beside this interpreter, which need not be on PATH (.venv/bin).
+    binary = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     spy = subprocess.Popen(
         [
-            "py-spy",
+            binary,
             "record",
             "--pid",
             str(pid),
@@ -186,25 +194,49 @@ def report(openings: Sequence[Opening]) -> dict[str, object]:
     return figures
 
 
-async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
+@dataclass
+class Held:
+    """A crowd's chats, opened and held: what opening them cost, and the service's memory
+    before them."""
+
+    openings: list[Opening]
+    figures: dict[str, object]
+    rss_before_mb: float
+
+    @property
+    def chats(self) -> list[websockets.ClientConnection]:
+        return [o.chat for o in self.openings if o.chat is not None]
+
+
+async def open_crowd(
+    stack: Stack,
+    *,
+    chats: int,
+    tabs: int = 1,
+    at_once: int = 0,
+    retry: bool = False,
+    profile: Path | None = None,
+) -> Held:
+    """`chats` chats of `-(-chats // tabs)` people prepared in bulk, `tabs` each, opening at the
+    same moment on the stack's first instance (at most `at_once` at a time when given)."""
     service = stack.services[0]
     url = service.url.replace("http", "ws", 1) + "/ws"
-    persons = -(-args.chats // args.tabs)
+    persons = -(-chats // tabs)
     prepared = time.monotonic()
     crowd = await people(stack.database_url, stack.jwt, persons + 1, tag="crowd")
     print(f"{persons} people prepared in {time.monotonic() - prepared:.1f} s")
-    warm = await _crowd(url, [crowd[-1]] * min(WARM_UP_CHATS, args.tabs), retry=True)
+    warm = await _crowd(url, [crowd[-1]] * min(WARM_UP_CHATS, tabs), retry=True)
     assert all([await _ping(o.chat) for o in warm if o.chat is not None])
     for o in warm:
         if o.chat is not None:
             await o.chat.close()
     await asyncio.sleep(1)  # the closed chats' handlers finish (memory, not timing)
     before = _rss_mb(service.pid)
-    owners = [crowd[n // args.tabs] for n in range(args.chats)]
+    owners = [crowd[n // tabs] for n in range(chats)]
     process, client = psutil.Process(service.pid), psutil.Process()
     cpu_before, client_before = sum(process.cpu_times()[:2]), sum(client.cpu_times()[:2])
-    with _profiled(service.pid, args.profile):
-        openings = await _crowd(url, owners, retry=args.retry, at_once=args.at_once)
+    with _profiled(service.pid, profile):
+        openings = await _crowd(url, owners, retry=retry, at_once=at_once)
     figures = report(openings)
     # CPU, unlike seconds, hardly moves with what else the machine is doing.
     cpu_ms = (sum(process.cpu_times()[:2]) - cpu_before) * 1000 / len(owners)
@@ -215,29 +247,93 @@ async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
     )
     figures["service_cpu_ms_per_chat"] = round(cpu_ms, 2)
     figures["client_cpu_ms_per_chat"] = round(client_ms, 2)
-    chats = [o.chat for o in openings if o.chat is not None]
+    return Held(openings, figures, before)
+
+
+async def still_open(stack: Stack, held: Held, *, label: str) -> dict[str, object]:
+    """Pings every held chat and divides the service's memory growth since before they opened
+    by the chats: how many answered, and the memory per open chat."""
+    chats = held.chats
+    answered = sum(await asyncio.gather(*(_ping(c) for c in chats)))
+    after = _rss_mb(stack.services[0].pid)
+    per_chat_kb = (after - held.rss_before_mb) * 1024 / max(1, len(chats))
+    print(f"{label}: {answered} of {len(chats)} open chats answered a ping")
+    print(
+        f"service resident memory: {held.rss_before_mb:.1f} MB before, {after:.1f} MB with the "
+        f"chats: {per_chat_kb:.1f} KB per open chat"
+    )
+    return {
+        "answered_ping": answered,
+        "rss_before_mb": round(held.rss_before_mb, 1),
+        "rss_after_mb": round(after, 1),
+        "kb_per_chat": round(per_chat_kb, 1),
+    }
+
+
+async def close_all(held: Held) -> None:
+    await asyncio.gather(*(c.close() for c in held.chats), return_exceptions=True)
+
+
+class HeldElsewhere:
+    """A crowd's chats opened and held by a process of their own (forked before any event loop
+    runs), so that answering the service's pings for thousands of chats does not slow the
+    process that times other people's questions: `figures` once they are open, `check` pings
+    them all again, `close` closes them."""
+
+    def __init__(self, stack: Stack, *, chats: int, tabs: int, at_once: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self._pipe, child = context.Pipe()
+        self._process = context.Process(
+            target=_hold, args=(child, stack, chats, tabs, at_once), daemon=True
+        )
+        self._process.start()
+        self.figures: dict[str, object] = self._pipe.recv()
+
+    def check(self, label: str) -> dict[str, object]:
+        self._pipe.send(label)
+        figures: dict[str, object] = self._pipe.recv()
+        return figures
+
+    def close(self) -> None:
+        self._pipe.send(None)
+        self._process.join(timeout=60)
+
+
+def _hold(pipe: Connection, stack: Stack, chats: int, tabs: int, at_once: int) -> None:
+    async def holding() -> None:
+        held = await open_crowd(stack, chats=chats, tabs=tabs, at_once=at_once, retry=True)
+        await asyncio.sleep(5)  # the handshakes' work settles: the memory is that of open chats
+        label = f"{len(held.chats)} chats held open"
+        pipe.send(
+            held.figures | {"opened": len(held.chats)} | await still_open(stack, held, label=label)
+        )
+        while (label := await asyncio.to_thread(pipe.recv)) is not None:
+            pipe.send(await still_open(stack, held, label=label))
+        await close_all(held)
+
+    asyncio.run(holding())
+
+
+async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
+    held = await open_crowd(
+        stack,
+        chats=args.chats,
+        tabs=args.tabs,
+        at_once=args.at_once,
+        retry=args.retry,
+        profile=args.profile,
+    )
+    figures = held.figures
     if args.idle > 0:
+        process = psutil.Process(stack.services[0].pid)
         idle_cpu = sum(process.cpu_times()[:2])
         await asyncio.sleep(args.idle)
         # The heartbeat (a ping per chat every 20 s, one timer each): its cost while idle.
         idle_ms = (sum(process.cpu_times()[:2]) - idle_cpu) * 1000 / args.idle
-        print(f"service CPU while {len(chats)} chats idled: {idle_ms:.0f} ms per second")
+        print(f"service CPU while {len(held.chats)} chats idled: {idle_ms:.0f} ms per second")
         figures["idle_cpu_ms_per_s"] = round(idle_ms)
-        answered = sum(await asyncio.gather(*(_ping(c) for c in chats)))
-        after = _rss_mb(service.pid)
-        per_chat_kb = (after - before) * 1024 / max(1, len(chats))
-        print(f"after {args.idle:g} s idle: {answered} of {len(chats)} open chats answered a ping")
-        print(
-            f"service resident memory: {before:.1f} MB before, {after:.1f} MB with the chats: "
-            f"{per_chat_kb:.1f} KB per open chat"
-        )
-        figures |= {
-            "answered_ping": answered,
-            "rss_before_mb": round(before, 1),
-            "rss_after_mb": round(after, 1),
-            "kb_per_chat": round(per_chat_kb, 1),
-        }
-    await asyncio.gather(*(c.close() for c in chats), return_exceptions=True)
+        figures |= await still_open(stack, held, label=f"after {args.idle:g} s idle")
+    await close_all(held)
     return figures
 
 
