@@ -50,6 +50,7 @@ RESUME_BURST = 100.0  # runs a person may ask to catch up on at once
 RESUME_PER_SECOND = 100.0 / 60  # and then, per minute: 100
 RETRY_AFTER_S = 5  # for one chat too many: one of the others may close by then
 LOCAL_BUCKETS_MAX = 10_000  # people tracked by the local fallback before idle ones are dropped
+RENEW_BATCH = 500  # tickets renewed by one script call
 
 # The open chats' and the rates' scripts read Redis's clock (TIME), never the instance's: every
 # instance counts the same tickets as open and refills the same buckets, whatever its clock says.
@@ -71,12 +72,16 @@ return 1
 )
 
 # KEYS[1] the person's open chats; ARGV ticket, ticket lifetime (ms).
+# KEYS the people's sets, ARGV[1] the lifetime (ms), then one ticket per key, in order.
 _RENEW = (
     _NOW
     + """
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]) / 1000, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
+local ttl = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now + ttl / 1000, ARGV[i + 1])
+  redis.call('PEXPIRE', key, ttl)
+end
+return #KEYS
 """
 )
 
@@ -182,19 +187,27 @@ class PersonLimits:
         """Keep this instance's tickets from lapsing while their sockets are open."""
         while True:
             await asyncio.sleep(RENEW_EVERY_S)
-            tickets = list(self._tickets)
-            if not tickets:
-                continue
             try:
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for ticket in tickets:
-                        key = _open_key(ticket.user_id)
-                        pipe.eval(_RENEW, 1, key, ticket.member, int(TICKET_TTL_S * 1000))
-                    await pipe.execute()
+                await self.renew()
             except (RedisError, OSError) as exc:
                 self._renew_down.failed(exc)
             else:
                 self._renew_down.ok()
+
+    async def renew(self) -> int:
+        """Push every ticket this instance holds a lifetime ahead: one script call per
+        RENEW_BATCH tickets, each its own round trip, so 10,000 open chats are 20 short calls
+        between which the loop serves everyone else (one pipeline of 10,000 calls held it for
+        the packing and the replies). The tickets renewed."""
+        tickets = list(self._tickets)
+        ttl_ms = int(TICKET_TTL_S * 1000)
+        for start in range(0, len(tickets), RENEW_BATCH):
+            batch = tickets[start : start + RENEW_BATCH]
+            keys = [_open_key(ticket.user_id) for ticket in batch]
+            await self._redis.eval(
+                _RENEW, len(keys), *keys, ttl_ms, *(ticket.member for ticket in batch)
+            )
+        return len(tickets)
 
     # -- rates
     async def take_question(self, user_id: uuid.UUID, per_day: int) -> Taken:

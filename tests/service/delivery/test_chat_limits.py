@@ -12,7 +12,12 @@ from redis.asyncio import Redis
 
 from harness.redis import EmbeddedRedis
 from service.app import redis_client
-from service.delivery.chat.person_limits import SEND_BURST, PersonLimits
+from service.delivery.chat.person_limits import (
+    RENEW_BATCH,
+    SEND_BURST,
+    TICKET_TTL_S,
+    PersonLimits,
+)
 from service.errors import TooManyChats
 
 pytestmark = pytest.mark.stack  # starts real processes (tests/README.md)
@@ -64,5 +69,36 @@ async def test_the_shared_limits_keep_redis_time_not_the_instance_clock(
         with pytest.raises(TooManyChats):
             await ahead.open(alice, max_chats=2)
         assert (await ahead.take_question(alice, 100)).wait > 0
+    finally:
+        await client.aclose()
+
+
+async def test_renewal_pushes_every_held_ticket_a_lifetime_ahead_in_batches(
+    redis_server: EmbeddedRedis,
+) -> None:
+    """More tickets than one script call takes (RENEW_BATCH): each one, in every batch, is
+    pushed a lifetime ahead of Redis's clock and its person's set kept as long; a closed one is
+    not renewed."""
+    client = redis_client(redis_server.url, max_connections=4)
+    limits = PersonLimits(client, instance_id="here")
+    people = [uuid.uuid4() for _ in range(RENEW_BATCH * 2 + 7)]
+    try:
+        tickets = [await limits.open(person, max_chats=2) for person in people]
+        closed = tickets.pop()
+        await limits.close(closed)
+        # Every place about to lapse, as if the last renewal were long ago.
+        for ticket in tickets:
+            key = f"chat:open:{ticket.user_id}"
+            await client.zadd(key, {ticket.member: 1.0})
+            await client.pexpire(key, 1_000)
+        assert await limits.renew() == len(tickets)
+        seconds, micros = await client.time()
+        now = seconds + micros / 1_000_000
+        for ticket in tickets:
+            key = f"chat:open:{ticket.user_id}"
+            lapses = await client.zscore(key, ticket.member)
+            assert lapses is not None and lapses > now + TICKET_TTL_S - 5, ticket
+            assert await client.pttl(key) > (TICKET_TTL_S - 5) * 1000, ticket
+        assert await client.zscore(f"chat:open:{closed.user_id}", closed.member) is None
     finally:
         await client.aclose()
