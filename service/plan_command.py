@@ -21,7 +21,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from service.env import with_secret_files
-from service.plan_cache import CACHE_S
 from service.plans import Plan, cache_key, parse_plan
 from service.store.migrate import async_url_from_env
 from service.store.models import User
@@ -59,6 +58,9 @@ async def _forget_cached(user_id: uuid.UUID) -> None:
     env, problems = with_secret_files(os.environ, ("REDIS_URL",))
     url = env.get("REDIS_URL", "").strip()
     if problems or not url:
+        # Imported only here: the chats' cache module brings aiohttp, which the command needs not.
+        from service.plan_cache import CACHE_S
+
         print(
             f"(no REDIS_URL: new chats see the change within {CACHE_S // 60} minutes)",
             file=sys.stderr,

@@ -6,9 +6,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-
 from service.env import with_secret_files
 from service.store.db import async_database_url
 
@@ -27,6 +24,11 @@ def async_url_from_env() -> str:
 
 
 def upgrade() -> None:
+    # Imported here: the plan command and the migrations' env.py read only the URL above, and
+    # Alembic costs a process about half a second of imports.
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     command.upgrade(config, "head")

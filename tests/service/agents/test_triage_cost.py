@@ -2,13 +2,14 @@
 
 It used to run one regular expression per uploaded name and compare every mention with every
 other: names `a` and `as` and 8,000 characters of "as as as ..." held the event loop 1.2 s, and
-20,000 names cost 2 s per question. Timings here are medians of a few calls, compared as ratios
-with generous bounds (the machine is shared); the old code fails them by two orders of magnitude.
+20,000 names cost 2 s per question. Timings here are the fastest of a few calls (a call of a few
+milliseconds that the shared machine's other work preempts takes ten times as long: seen as a
+median at load 15), compared as ratios with generous bounds; the old code fails them by two orders
+of magnitude.
 """
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
 
@@ -25,14 +26,14 @@ MODELS = frozenset({"gpt-4o", "gpt-4o-mini"})
 LONG = ("as " * 2_700)[:8_000]
 
 
-def _median_s(work: Callable[[], object], runs: int = 5) -> float:
+def _fastest_s(work: Callable[[], object], runs: int = 5) -> float:
     work()  # the first call builds the index of these names
     times = []
     for _ in range(runs):
         began = time.perf_counter()
         work()
         times.append(time.perf_counter() - began)
-    return statistics.median(times)
+    return min(times)
 
 
 def _asks(question: str, names: frozenset[str]) -> Callable[[], object]:
@@ -43,8 +44,8 @@ def _asks(question: str, names: frozenset[str]) -> Callable[[], object]:
 
 
 def test_a_long_question_over_twenty_thousand_names_takes_milliseconds() -> None:
-    long_s = _median_s(_asks(LONG, MANY_NAMES))
-    short_s = _median_s(_asks(LONG[:80], MANY_NAMES))  # the same words, a hundredth as many
+    long_s = _fastest_s(_asks(LONG, MANY_NAMES))
+    short_s = _fastest_s(_asks(LONG[:80], MANY_NAMES))  # the same words, a hundredth as many
     assert long_s < 0.2, f"an 8,000-character question took {long_s * 1000:.1f} ms"
     # Linear: 100 times the words cost about 100 times as much (quadratic was 10,000 times).
     assert long_s / short_s < 100 * 3, f"{long_s * 1e3:.2f} ms vs {short_s * 1e3:.3f} ms"
@@ -53,16 +54,16 @@ def test_a_long_question_over_twenty_thousand_names_takes_milliseconds() -> None
 def test_the_cost_does_not_grow_with_the_number_of_names() -> None:
     one_name = frozenset({"as"})  # every word a mention of the one name: the longest walk
     many = one_name | {f"feature-{i}" for i in range(20_000)}
-    few_s = _median_s(_asks(LONG, one_name))
-    many_s = _median_s(_asks(LONG, many))
+    few_s = _fastest_s(_asks(LONG, one_name))
+    many_s = _fastest_s(_asks(LONG, many))
     assert many_s < 0.2, f"20,000 names: {many_s * 1000:.1f} ms for one question"
     assert many_s / few_s < 3, f"1 name: {few_s * 1e3:.2f} ms, 20,000: {many_s * 1e3:.2f} ms"
 
 
 def test_doubling_the_question_about_doubles_the_cost() -> None:
     names = frozenset({"as", "support-bot"})
-    half_s = _median_s(_asks(LONG[:4_000], names))
-    whole_s = _median_s(_asks(LONG, names))
+    half_s = _fastest_s(_asks(LONG[:4_000], names))
+    whole_s = _fastest_s(_asks(LONG, names))
     assert whole_s / half_s < 4, f"4,000 chars: {half_s * 1e3:.2f} ms, 8,000: {whole_s * 1e3:.2f}"
 
 
