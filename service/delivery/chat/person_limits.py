@@ -71,7 +71,6 @@ return 1
 """
 )
 
-# KEYS[1] the person's open chats; ARGV ticket, ticket lifetime (ms).
 # KEYS the people's sets, ARGV[1] the lifetime (ms), then one ticket per key, in order.
 _RENEW = (
     _NOW
